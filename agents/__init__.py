@@ -1,0 +1,1 @@
+"""Mesa agents of the trilateral diplomacy model."""

@@ -1,0 +1,1 @@
+"""Trilateral diplomacy simulation: config, rules, Mesa model, experiments, analysis."""
