@@ -1,0 +1,192 @@
+"""Pure statistical helpers for batch outcomes (numpy/scipy only, no model code).
+
+- Wilson score interval for a binomial proportion (Wilson 1927).
+- Kaplan–Meier estimate of the cumulative probability of an event by each round with
+  right-censoring (Kaplan & Meier 1958), Greenwood variance with a log-log interval
+  (Kalbfleisch & Prentice 2002, sec. 1.3).
+- Quantile envelopes of per-round samples (as Covasim's multi-run bands).
+- Log-rank test comparing two time-to-event samples (Mantel 1966; Peto & Peto 1972).
+
+Time convention: rounds are integers 0, 1, 2, ...; an event "at round t" happened during
+round t (the state after round t shows it). A censored run with time c was observed
+without the event through round c (its last round), so it is at risk at rounds 0..c.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _sps
+
+Z95 = 1.959964
+
+
+def wilson_interval(k, n, z: float = Z95):
+    """Wilson (1927) score interval for k successes out of n trials.
+
+    Works on scalars (returns two floats) and arrays (returns two arrays). Unlike the
+    normal ("Wald") interval it stays inside [0, 1] and is sensible for k = 0 or k = n,
+    which is common for rare pacts. n = 0 gives (nan, nan).
+    """
+    k_arr = np.asarray(k, dtype=float)
+    n_arr = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k_arr / n_arr
+        z2 = z * z
+        denom = 1.0 + z2 / n_arr
+        centre = (p + z2 / (2.0 * n_arr)) / denom
+        half = z * np.sqrt(p * (1.0 - p) / n_arr + z2 / (4.0 * n_arr * n_arr)) / denom
+        lo = np.clip(centre - half, 0.0, 1.0)
+        hi = np.clip(centre + half, 0.0, 1.0)
+    bad = n_arr <= 0
+    lo = np.where(bad, np.nan, lo)
+    hi = np.where(bad, np.nan, hi)
+    if lo.ndim == 0:
+        return float(lo), float(hi)
+    return lo, hi
+
+
+@dataclass(frozen=True)
+class KMResult:
+    """Kaplan–Meier estimate per round 0..horizon-1.
+
+    cum_inc[t] = P(event by the end of round t) = 1 - S(t); nan after the last round
+    at which any run was still observed (the estimate is undefined there).
+    lo/hi: pointwise 95% interval (Greenwood variance, log-log transform).
+    at_risk[t], events[t], censored[t]: counts used at round t.
+    """
+
+    cum_inc: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    at_risk: np.ndarray
+    events: np.ndarray
+    censored: np.ndarray
+
+
+def _check_times(times, observed) -> tuple[np.ndarray, np.ndarray]:
+    t = np.asarray(times, dtype=float)
+    o = np.asarray(observed, dtype=bool)
+    if t.shape != o.shape or t.ndim != 1:
+        raise ValueError("times and observed must be 1-D arrays of the same length")
+    if np.any(np.isnan(t)):
+        raise ValueError("times contain NaN: give censored runs their last observed round")
+    if np.any(t < 0):
+        raise ValueError("times must be >= 0")
+    return t.astype(int), o
+
+
+def kaplan_meier(times, observed, horizon: int, z: float = Z95) -> KMResult:
+    """Kaplan & Meier (1958) product-limit estimate of P(event by round t), t < horizon.
+
+    times: event round for observed runs, last observed round for censored runs.
+    observed: True if the event happened at `times`, False if censored there.
+    Ties: events at round t count before censorings at t (standard convention).
+    """
+    t, o = _check_times(times, observed)
+    rounds = np.arange(horizon)
+    events = np.array([np.sum(o & (t == r)) for r in rounds], dtype=int)
+    censored = np.array([np.sum(~o & (t == r)) for r in rounds], dtype=int)
+    at_risk = np.array([np.sum(t >= r) for r in rounds], dtype=int)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hazard = np.where(at_risk > 0, events / np.maximum(at_risk, 1), 0.0)
+        surv = np.cumprod(1.0 - hazard)
+        # Greenwood: Var[log S] = sum d / (n (n - d)).
+        term = np.where(
+            (at_risk > events) & (at_risk > 0),
+            events / (at_risk * (at_risk - events).astype(float)),
+            0.0,
+        )
+        gw = np.cumsum(term)
+        log_s = np.log(surv)
+        # log-log interval on S: S^exp(+-z * se / log S)
+        se = np.sqrt(gw) / np.abs(log_s)
+        s_lo = surv ** np.exp(z * se)
+        s_hi = surv ** np.exp(-z * se)
+    s_lo = np.where((surv >= 1.0) | (surv <= 0.0), surv, s_lo)
+    s_hi = np.where((surv >= 1.0) | (surv <= 0.0), surv, s_hi)
+    cum = 1.0 - surv
+    lo = 1.0 - s_hi
+    hi = 1.0 - s_lo
+    # Undefined after the last observed round unless everybody had the event.
+    last_seen = int(t.max()) if t.size else -1
+    undefined = (rounds > last_seen) & (surv > 0.0)
+    for arr in (cum, lo, hi):
+        arr[undefined] = np.nan
+    return KMResult(cum, lo, hi, at_risk, events, censored)
+
+
+def cumulative_incidence(times, observed, horizon: int) -> np.ndarray:
+    """P(event by the end of round t) for t = 0..horizon-1, right-censoring handled.
+
+    Kaplan–Meier (1958) complement 1 - S(t); without censoring before the horizon it
+    equals the empirical share of runs with the event by round t.
+    """
+    return kaplan_meier(times, observed, horizon).cum_inc
+
+
+def median_event_time(times, observed) -> float:
+    """Median round among runs where the event was observed (nan if none)."""
+    t = np.asarray(times, dtype=float)
+    o = np.asarray(observed, dtype=bool)
+    return float(np.median(t[o])) if o.any() else float("nan")
+
+
+DEFAULT_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def quantile_envelope(
+    df: pd.DataFrame,
+    value: str,
+    by: str = "round",
+    quantiles: tuple[float, ...] = DEFAULT_QUANTILES,
+) -> pd.DataFrame:
+    """Per-`by` quantiles of column `value` (NaNs ignored): one row per `by` value.
+
+    Columns: `by`, `n`, then `q05`, `q25`, `q50`, ... named by percent. Used for the
+    median / 50% / 90% bands over runs.
+    """
+    g = df.groupby(by)[value]
+    out = g.quantile(list(quantiles)).unstack()
+    out.columns = [f"q{round(q * 100):02d}" for q in quantiles]
+    out.insert(0, "n", g.count())
+    return out.reset_index()
+
+
+@dataclass(frozen=True)
+class LogRankResult:
+    """Log-rank test: chi-square statistic (1 df), p-value, observed/expected in sample 1."""
+
+    statistic: float
+    p_value: float
+    observed_1: float
+    expected_1: float
+
+
+def logrank_test(times_1, observed_1, times_2, observed_2) -> LogRankResult:
+    """Two-sample log-rank test (Mantel 1966) of equal event-time distributions.
+
+    At each round with events, compares sample 1's events with their expectation
+    under a common hazard, with the hypergeometric variance. Returns p = nan when no
+    event was observed in either sample.
+    """
+    t1, o1 = _check_times(times_1, observed_1)
+    t2, o2 = _check_times(times_2, observed_2)
+    event_rounds = np.unique(np.concatenate([t1[o1], t2[o2]]))
+    obs = exp = var = 0.0
+    for r in event_rounds:
+        n1 = float(np.sum(t1 >= r))
+        n2 = float(np.sum(t2 >= r))
+        d1 = float(np.sum(o1 & (t1 == r)))
+        d = d1 + float(np.sum(o2 & (t2 == r)))
+        n = n1 + n2
+        obs += d1
+        exp += d * n1 / n
+        if n > 1:
+            var += d * (n1 / n) * (n2 / n) * (n - d) / (n - 1)
+    if var <= 0:
+        return LogRankResult(float("nan"), float("nan"), obs, exp)
+    chi2 = (obs - exp) ** 2 / var
+    return LogRankResult(float(chi2), float(_sps.chi2.sf(chi2, df=1)), obs, exp)
