@@ -1,0 +1,270 @@
+"""Read a batch directory (runs, series, manifest) and describe its scenario and design.
+
+Only the stored tables are read (docs/results_schema.md); the model is never run here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+class BatchError(ValueError):
+    """A batch directory that cannot be analysed; the message is meant for the user."""
+
+
+# Columns of `runs` that are outcomes or bookkeeping, never design parameters.
+_FIXED_COLUMNS = {
+    "run_id",
+    "point_id",
+    "replicate",
+    "seed",
+    "status",
+    "error",
+    "rounds",
+    "trilateral_formed",
+    "trilateral_round",
+    "final_pacts",
+    "final_stable",
+}
+_OUTCOME_PREFIXES = (
+    "formed.",
+    "first_round.",
+    "rounds_active.",
+    "level_end.",
+    "active_r",
+    "support_share_",
+    "utility_end.",
+)
+
+
+def add_months(start: str, months: int) -> str:
+    """'YYYY-MM' plus a number of months, as 'YYYY-MM' (round r -> date of round r)."""
+    year, month = (int(x) for x in start.split("-")[:2])
+    total = year * 12 + (month - 1) + int(months)
+    return f"{total // 12:04d}-{total % 12 + 1:02d}"
+
+
+def _codes(items: Any) -> list[str]:
+    """State codes from a list of strings or of dicts ({"code"|"id"|"name": ...})."""
+    if isinstance(items, dict):
+        return [str(k) for k in items]
+    out = []
+    for item in items or []:
+        if isinstance(item, dict):
+            out.append(str(item.get("code") or item.get("id") or item.get("name")))
+        else:
+            out.append(str(item))
+    return out
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """What the plots need to know about the scenario (manifest["scenario_info"]).
+
+    pacts are keys ("CHN-PRK"); target is the key of the trilateral (target) pact;
+    levels name the levels 1, 2, ... (0 is "no pact").
+    """
+
+    states: tuple[str, ...]
+    pacts: tuple[str, ...]
+    target: str
+    levels: tuple[str, ...]
+    start: str
+    checkpoints: tuple[int, ...]
+
+    def key(self, members: Any) -> str:
+        """Pact key from a key string or a list of members, in the scenario's state order."""
+        if isinstance(members, str):
+            return members
+        order = {s: i for i, s in enumerate(self.states)}
+        return "-".join(sorted(map(str, members), key=lambda s: order.get(s, len(order))))
+
+    def date(self, round_: int) -> str:
+        """Calendar month 'YYYY-MM' of a round (round 0 = start month)."""
+        return add_months(self.start, round_)
+
+    def level_name(self, level: int) -> str:
+        """Name of an integer level (0 = 'none')."""
+        if level <= 0:
+            return "none"
+        return self.levels[level - 1] if level - 1 < len(self.levels) else f"level {level}"
+
+    def pact_label(self, key: str) -> str:
+        """Readable pact name, e.g. 'CHN–RUS–PRK (trilateral)'."""
+        label = key.replace("-", "–")
+        return f"{label} (trilateral)" if key == self.target else label
+
+    @property
+    def other_pacts(self) -> tuple[str, ...]:
+        """Every possible pact except the target one (the bilaterals by default)."""
+        return tuple(p for p in self.pacts if p != self.target)
+
+    @classmethod
+    def from_manifest(cls, manifest: dict, runs: pd.DataFrame | None = None) -> ScenarioInfo:
+        """Build from manifest["scenario_info"], filling gaps from the runs columns."""
+        si = manifest.get("scenario_info") or {}
+        cols = list(runs.columns) if runs is not None else []
+        pacts_from_cols = [c.split(".", 1)[1] for c in cols if c.startswith("formed.")]
+        states = _codes(si.get("states"))
+        if not states:
+            states = list(dict.fromkeys(s for p in pacts_from_cols for s in p.split("-")))
+        tmp = cls(tuple(states), (), "", (), "2024-01", ())
+        raw_pacts = si.get("pacts")
+        if isinstance(raw_pacts, dict):
+            raw_pacts = list(raw_pacts)
+        pacts = [
+            tmp.key(p.get("members", p.get("key")) if isinstance(p, dict) else p)
+            for p in raw_pacts or []
+        ] or pacts_from_cols
+        target = si.get("target")
+        if isinstance(target, dict):
+            target = target.get("members") or target.get("key")
+        target_key = tmp.key(target) if target else max(pacts, key=lambda p: p.count("-"))
+        raw_levels = si.get("levels") or ["partnership", "treaty"]
+        if isinstance(raw_levels, dict):
+            raw_levels = [k for k, v in sorted(raw_levels.items(), key=lambda kv: kv[1]) if v]
+        levels = [str(x.get("name")) if isinstance(x, dict) else str(x) for x in raw_levels]
+        if levels and levels[0].lower() in {"none", "no pact", "no_pact"}:
+            levels = levels[1:]
+        checkpoints = tuple(int(c) for c in si.get("checkpoints") or ())
+        start = str(si.get("start") or "2024-01")[:7]
+        return cls(tuple(states), tuple(pacts), target_key, tuple(levels), start, checkpoints)
+
+
+@dataclass(frozen=True)
+class Design:
+    """The batch's design as seen by the plots.
+
+    shape: 'single' (one point), 'sweep' (one varying parameter), 'grid2' (two),
+    'many' (more, or scattered), 'sobol' or 'morris' (SALib designs).
+    """
+
+    kind: str
+    parameters: tuple[str, ...]
+    varying: tuple[str, ...]
+    shape: str
+    n_points: int
+
+
+@dataclass
+class Batch:
+    """A loaded batch directory."""
+
+    path: Path
+    manifest: dict
+    runs: pd.DataFrame
+    series: pd.DataFrame | None
+    info: ScenarioInfo
+
+    @property
+    def name(self) -> str:
+        """Experiment name from the manifest (the directory name as fallback)."""
+        exp = self.manifest.get("experiment") or {}
+        name = exp.get("name") if isinstance(exp, dict) else None
+        return str(name or self.path.name)
+
+    @property
+    def ok_runs(self) -> pd.DataFrame:
+        """Runs whose status is 'ok' (failed runs carry no outcomes)."""
+        return self.runs[self.runs["status"] == "ok"]
+
+    def subtitle(self, runs: int | None = None, extra: str = "") -> str:
+        """'Experiment <name> · n = <runs> runs · ...' for figure subtitles."""
+        n = len(self.ok_runs) if runs is None else runs
+        text = f"experiment '{self.name}' · n = {n:,} runs"
+        n_points = self.runs["point_id"].nunique()
+        if n_points > 1:
+            text += f" over {n_points} design points"
+        return f"{text} · {extra}" if extra else text
+
+
+def load_batch(path: str | Path, with_series: bool = True) -> Batch:
+    """Read DIR/runs, DIR/manifest.json and (if present and asked for) DIR/series."""
+    path = Path(path)
+    if not path.is_dir():
+        raise BatchError(f"batch directory not found: {path}")
+    mpath = path / "manifest.json"
+    try:
+        manifest = json.loads(mpath.read_text()) if mpath.exists() else {}
+    except json.JSONDecodeError as exc:
+        raise BatchError(f"cannot read {mpath}: {exc}") from None
+    runs_dir = path / "runs"
+    if not runs_dir.exists() or not any(runs_dir.glob("*.parquet")):
+        raise BatchError(f"no runs table in {path} (expected {runs_dir}/part-*.parquet)")
+    runs = pd.read_parquet(runs_dir)
+    if runs.empty:
+        raise BatchError(f"the runs table in {path} has no rows")
+    if "status" not in runs:
+        runs["status"] = "ok"
+    runs = runs.sort_values("run_id").reset_index(drop=True)
+    series = None
+    sdir = path / "series"
+    if with_series and sdir.exists() and any(sdir.glob("*.parquet")):
+        series = pd.read_parquet(sdir).sort_values(["run_id", "round"]).reset_index(drop=True)
+    info = ScenarioInfo.from_manifest(manifest, runs)
+    return Batch(path, manifest, runs, series, info)
+
+
+def _names(raw: Any) -> list[str]:
+    """Parameter paths from a list of strings, a list of dicts, or a dict keyed by path."""
+    if isinstance(raw, dict):
+        return [str(k) for k in raw]
+    out = []
+    for item in raw or []:
+        if isinstance(item, dict):
+            out.append(str(item.get("path") or item.get("name")))
+        else:
+            out.append(str(item))
+    return out
+
+
+def design_parameters(manifest: dict, runs: pd.DataFrame) -> list[str]:
+    """Design parameter columns of `runs`, from the manifest or else by elimination."""
+    design = manifest.get("design") or {}
+    names = _names(design.get("parameters"))
+    names += [n for n in _names((design.get("problem") or {}).get("names")) if n not in names]
+    found = [n for n in names if n in runs.columns]
+    if found:
+        return found
+    return [
+        c
+        for c in runs.columns
+        if c not in _FIXED_COLUMNS
+        and not c.startswith(_OUTCOME_PREFIXES)
+        and pd.api.types.is_numeric_dtype(runs[c])
+    ]
+
+
+def detect_design(batch: Batch) -> Design:
+    """Classify the design so the plots fit it (line / heat map / ranked dots)."""
+    runs = batch.runs
+    kind = str((batch.manifest.get("design") or {}).get("kind") or "").lower()
+    params = design_parameters(batch.manifest, runs)
+    per_point = runs.groupby("point_id")[params].first() if params else None
+    varying = [p for p in params if per_point[p].nunique(dropna=False) > 1]
+    n_points = int(runs["point_id"].nunique())
+    if kind in {"sobol", "saltelli"}:
+        shape = "sobol"
+    elif kind == "morris":
+        shape = "morris"
+    elif n_points <= 1 or not varying:
+        shape = "single"
+    elif len(varying) == 1:
+        shape = "sweep"
+    elif len(varying) == 2:
+        cells = int(np.prod([per_point[p].nunique() for p in varying]))
+        shape = "grid2" if cells <= 2 * n_points else "many"
+    else:
+        shape = "many"
+    return Design(kind or shape, tuple(params), tuple(varying), shape, n_points)
+
+
+def short_name(path: str, parts: int = 3) -> str:
+    """Last components of a dotted path, for legends ('CHN.weights.us_ties')."""
+    return ".".join(path.split(".")[-parts:])

@@ -1,0 +1,272 @@
+"""Data preparation for each figure and for the summary table (pure pandas/numpy).
+
+Every function takes a loaded Batch (or plain tables) and returns a tidy DataFrame; the
+drawing code in sim.plots only draws what these return, so the numbers are tested here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.batch import Batch, Design, ScenarioInfo, short_name
+from sim.stats import kaplan_meier, quantile_envelope, wilson_interval
+
+TRILATERAL = "trilateral"
+
+
+def outcome_column(info: ScenarioInfo, pact: str) -> str:
+    """Boolean runs column saying whether `pact` ever formed."""
+    return "trilateral_formed" if pact == info.target else f"formed.{pact}"
+
+
+def round_column(info: ScenarioInfo, pact: str) -> str:
+    """Runs column with the first round `pact` was active (null if never)."""
+    return "trilateral_round" if pact == info.target else f"first_round.{pact}"
+
+
+def plotted_pacts(info: ScenarioInfo, runs: pd.DataFrame) -> list[str]:
+    """Target pact first, then every other pact that has a `formed.` column."""
+    pacts = [info.target] + [p for p in info.other_pacts if f"formed.{p}" in runs.columns]
+    return [p for p in pacts if outcome_column(info, p) in runs.columns]
+
+
+def fmt_value(v: float) -> str:
+    """Compact number for labels (0.5, 12, 0.125)."""
+    return f"{v:.3g}" if isinstance(v, float | np.floating) else str(v)
+
+
+def point_labels(points: pd.DataFrame, params: list[str]) -> pd.Series:
+    """One label per design point from its parameter values."""
+    if not params:
+        return pd.Series("all runs", index=points.index)
+    if len(params) == 1:
+        return points[params[0]].map(fmt_value)
+    return points[params].apply(
+        lambda r: ", ".join(f"{short_name(p, 2)}={fmt_value(r[p])}" for p in params), axis=1
+    )
+
+
+def pact_probabilities(batch: Batch, design: Design) -> pd.DataFrame:
+    """P(pact ever formed) per design point and pact with a Wilson (1927) 95% interval.
+
+    Columns: point_id, <varying params>, pact, label, k, n, p, lo, hi, failed.
+    n counts the point's successful runs; failed runs are counted apart.
+    """
+    runs, info = batch.runs, batch.info
+    params = list(design.varying)
+    ok = runs["status"] == "ok"
+    points = runs.groupby("point_id")[params].first() if params else None
+    failed = (~ok).groupby(runs["point_id"]).sum()
+    rows = []
+    for pact in plotted_pacts(info, runs):
+        col = outcome_column(info, pact)
+        g = runs[ok].groupby("point_id")[col]
+        k = g.sum().astype(int)
+        n = g.count().astype(int)
+        lo, hi = wilson_interval(k.to_numpy(), n.to_numpy())
+        df = pd.DataFrame({"point_id": k.index, "pact": pact, "label": info.pact_label(pact)})
+        df["k"], df["n"] = k.to_numpy(), n.to_numpy()
+        df["p"] = df["k"] / df["n"]
+        df["lo"], df["hi"] = lo, hi
+        rows.append(df)
+    out = pd.concat(rows, ignore_index=True)
+    out["failed"] = out["point_id"].map(failed).fillna(0).astype(int)
+    if points is not None:
+        out = out.merge(points.reset_index(), on="point_id", how="left")
+    return out
+
+
+def formation_times(runs: pd.DataFrame, info: ScenarioInfo, pact: str):
+    """(times, observed) for Kaplan–Meier: first active round, or last round if censored."""
+    ok = runs[runs["status"] == "ok"]
+    first = pd.to_numeric(ok[round_column(info, pact)], errors="coerce")
+    observed = first.notna().to_numpy()
+    last = ok["rounds"].to_numpy(dtype=float) - 1
+    times = np.where(observed, first.to_numpy(dtype=float), last)
+    return times, observed
+
+
+def formation_groups(batch: Batch, design: Design, max_groups: int = 6) -> pd.Series:
+    """Group label per run for the time-to-formation curves.
+
+    One curve per design point when there are few points; for a longer sweep, up to
+    `max_groups` evenly spread points; otherwise all runs pooled.
+    """
+    runs = batch.runs
+    params = list(design.varying)
+    if design.shape == "single" or not params:
+        return pd.Series("all runs", index=runs.index)
+    points = runs.groupby("point_id")[params].first()
+    if design.shape in {"sweep", "grid2"}:
+        if len(points) > max_groups and design.shape == "sweep":
+            order = points.sort_values(params[0]).index.to_numpy()
+            keep = order[np.unique(np.linspace(0, len(order) - 1, max_groups).round().astype(int))]
+            points = points.loc[keep]
+        if len(points) <= max_groups:
+            labels = point_labels(points.sort_values(params), params)
+            return runs["point_id"].map(labels)
+    return pd.Series("all runs (pooled over design)", index=runs.index)
+
+
+def time_to_formation(
+    batch: Batch, pact: str, groups: pd.Series, horizon: int | None = None
+) -> pd.DataFrame:
+    """Kaplan–Meier cumulative probability that `pact` formed by each round, per group.
+
+    Columns: group, round, date, cum_inc, lo, hi, at_risk, n. Rows of each group keep
+    the order the groups first appear in `groups` (sorted design values).
+    """
+    runs, info = batch.runs, batch.info
+    if horizon is None:
+        horizon = int(runs["rounds"].max())
+    frames = []
+    for label in pd.unique(groups.dropna()):
+        sub = runs[groups == label]
+        times, observed = formation_times(sub, info, pact)
+        if len(times) == 0:
+            continue
+        km = kaplan_meier(times, observed, horizon)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": label,
+                    "round": np.arange(horizon),
+                    "cum_inc": km.cum_inc,
+                    "lo": km.lo,
+                    "hi": km.hi,
+                    "at_risk": km.at_risk,
+                    "n": len(times),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out["date"] = out["round"].map(info.date)
+    return out
+
+
+def active_from_start(runs: pd.DataFrame, info: ScenarioInfo, pact: str) -> bool:
+    """True if the pact was active at round 0 in every successful run."""
+    col = round_column(info, pact)
+    ok = runs[runs["status"] == "ok"]
+    return bool(len(ok) and (pd.to_numeric(ok[col], errors="coerce") == 0).all())
+
+
+def config_label(config: str, info: ScenarioInfo) -> str:
+    """'CHN-PRK:treaty;RUS-PRK:treaty' -> 'CHN–PRK treaty + RUS–PRK treaty'."""
+    if not isinstance(config, str) or not config.strip():
+        return "no pact"
+    parts = []
+    for item in config.split(";"):
+        key, _, level = item.partition(":")
+        parts.append(f"{key.replace('-', '–')} {level}".strip())
+    return " + ".join(parts)
+
+
+def config_shares(series: pd.DataFrame, info: ScenarioInfo, top: int = 7) -> pd.DataFrame:
+    """Share of runs in each pact configuration per round (rows: round; columns: labels).
+
+    The `top` most common configurations (by mean share) keep their name; the rest are
+    summed as 'other configurations'. Rows sum to 1.
+    """
+    labels = series["config"].map(lambda c: config_label(c, info))
+    counts = pd.crosstab(series["round"], labels)
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    order = shares.mean().sort_values(ascending=False).index.tolist()
+    keep = order[:top]
+    out = shares[keep].copy()
+    if len(order) > top:
+        out["other configurations"] = shares[order[top:]].sum(axis=1)
+    return out
+
+
+def utility_envelopes(series: pd.DataFrame, info: ScenarioInfo) -> pd.DataFrame:
+    """Quantiles over runs of each state's total utility per round (long: state, round)."""
+    frames = []
+    for s in info.states:
+        col = f"utility.{s}.total"
+        if col in series:
+            env = quantile_envelope(series, col)
+            env.insert(0, "state", s)
+            frames.append(env)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def support_envelopes(series: pd.DataFrame) -> pd.DataFrame:
+    """Quantiles over runs of each `support_share.<CLIENT>.<PATRON>` column per round."""
+    frames = []
+    for col in [c for c in series.columns if c.startswith("support_share.")]:
+        client, patron = col.split(".")[1:3]
+        env = quantile_envelope(series, col)
+        env.insert(0, "client", client)
+        env.insert(1, "patron", patron)
+        frames.append(env)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def summary_table(batch: Batch, design: Design) -> pd.DataFrame:
+    """Per design point: n, failures, P(trilateral) [95% CI], median formation round, P(others).
+
+    The median round is over runs where the trilateral pact formed (nan if none did).
+    """
+    info = batch.info
+    probs = pact_probabilities(batch, design)
+    params = list(design.varying)
+    tri = probs[probs["pact"] == info.target].set_index("point_id")
+    table = pd.DataFrame(index=tri.index)
+    for p in params:
+        table[p] = tri[p]
+    table["n"] = tri["n"]
+    table["failed"] = tri["failed"]
+    table["p_trilateral"] = tri["p"]
+    table["p_trilateral_lo"] = tri["lo"]
+    table["p_trilateral_hi"] = tri["hi"]
+    ok = batch.ok_runs
+    med = pd.to_numeric(ok["trilateral_round"], errors="coerce").groupby(ok["point_id"]).median()
+    table["median_round"] = med.reindex(table.index)
+    table["median_date"] = table["median_round"].map(
+        lambda r: info.date(int(np.floor(r))) if pd.notna(r) else ""
+    )
+    for pact in info.other_pacts:
+        sub = probs[probs["pact"] == pact].set_index("point_id")
+        if len(sub):
+            table[f"p.{pact}"] = sub["p"].reindex(table.index)
+    all_points = batch.runs["point_id"].unique()
+    table = table.reindex(sorted(all_points))  # points whose runs all failed stay visible
+    table["failed"] = batch.runs.groupby("point_id")["status"].apply(lambda s: (s != "ok").sum())
+    table["n"] = table["n"].fillna(0).astype(int)
+    return table.reset_index()
+
+
+@dataclass(frozen=True)
+class PactSpell:
+    """One spell of a pact being active in a single run: rounds [start, end) at `level`."""
+
+    pact: str
+    start: int
+    end: int
+    level: int
+
+
+def pact_spells(series_one: pd.DataFrame, info: ScenarioInfo) -> list[PactSpell]:
+    """Contiguous spells of constant non-zero level per pact in one run's series."""
+    s = series_one.sort_values("round")
+    rounds = s["round"].to_numpy()
+    spells = []
+    pacts = info.pacts or tuple(c.split(".", 1)[1] for c in s.columns if c.startswith("level."))
+    for pact in pacts:
+        col = f"level.{pact}"
+        if col not in s:
+            continue
+        lev = s[col].to_numpy(dtype=int)
+        i = 0
+        while i < len(lev):
+            j = i
+            while j + 1 < len(lev) and lev[j + 1] == lev[i]:
+                j += 1
+            if lev[i] > 0:
+                spells.append(PactSpell(pact, int(rounds[i]), int(rounds[j]) + 1, int(lev[i])))
+            i = j + 1
+    return spells
