@@ -1,0 +1,298 @@
+"""Experiment batches: plan the runs, skip those already written, run the rest, summarize.
+
+The parent process derives every seed, writes the manifest before any result, writes each
+finished chunk at once (sim.storage) and holds no per-round data; the summary is computed
+from three columns read back from disk, so it is the same after a resume.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.execute import DEFAULT_RUNNER, RunContext, execute, make_chunks
+from sim.experiment import Experiment
+from sim.stats import wilson_interval
+from sim.storage import BatchStore
+
+_PACKAGES = (
+    "trilateral-sim",
+    "mesa",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pydantic",
+    "SALib",
+    "scipy",
+    "tqdm",
+    "dask",
+    "distributed",
+)
+
+
+class BatchRefused(Exception):
+    """The output directory holds results of a different experiment (and no --force)."""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Counts after the batch and the per-point summary table."""
+
+    out: Path
+    parameters: list[str]
+    runs_total: int
+    runs_done: int
+    runs_failed: int
+    ran_now: int
+    summary: pd.DataFrame
+    failures: pd.DataFrame
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def versions() -> dict[str, str | None]:
+    """Python and installed package versions (None if not installed)."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def git_commit() -> str | None:
+    """HEAD of the repository holding this package ('+dirty' if modified), when available."""
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
+def scenario_info(exp: Experiment) -> dict[str, Any] | None:
+    """``sim.runner.scenario_info`` of the base scenario (None if the runner is missing)."""
+    try:
+        from sim.config import build_scenario
+        from sim.runner import scenario_info as info
+    except ImportError:
+        return None
+    return info(build_scenario(exp.scenario_raw, str(exp.scenario_path)))
+
+
+def design_record(exp: Experiment) -> dict[str, Any]:
+    """The manifest's ``design``: kind, parameters, points and (Sobol) the SALib problem."""
+    design = exp.spec.design.model_dump(mode="json")
+    design["points"] = exp.design.points
+    if exp.design.problem is not None:
+        design["problem"] = exp.design.problem
+        design["calc_second_order"] = design["second_order"]
+    return design
+
+
+def auto_chunk_size(n_runs: int, workers: int) -> int:
+    """Big enough to amortise task overhead, small enough to spread work and lose little."""
+    return max(1, min(25, math.ceil(n_runs / (8 * max(1, workers)))))
+
+
+def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per point: runs, failures, P(trilateral) among ok runs with a 95% Wilson interval;
+    and the failed runs (run_id, point_id, seed, error)."""
+    cols = ["run_id", "point_id", "seed", "status", "error", "trilateral_formed"]
+    runs = store.read_runs([c for c in cols if c in _columns(store)] or None)
+    points = pd.DataFrame(exp.design.points or [{}])
+    points.index.name = "point_id"
+    if runs.empty:
+        return points.assign(runs=0, failed=0, trilateral=0), runs
+    ok = runs["status"] == "ok"
+    formed = runs.get("trilateral_formed", pd.Series(False, index=runs.index))
+    grouped = pd.DataFrame(
+        {
+            "point_id": runs["point_id"],
+            "ok": ok,
+            "failed": ~ok,
+            "trilateral": (formed.fillna(False).astype(bool) & ok),
+        }
+    ).groupby("point_id")
+    table = points.join(grouped.sum().astype(int), how="left").fillna(0)
+    table["runs"] = table["ok"] + table["failed"]
+    lo, hi = wilson_interval(table["trilateral"].to_numpy(), table["ok"].to_numpy())
+    table["p_trilateral"] = table["trilateral"] / table["ok"].where(table["ok"] > 0)
+    table["ci_low"], table["ci_high"] = lo, hi
+    failures = runs.loc[~ok, [c for c in ("run_id", "point_id", "seed", "error") if c in runs]]
+    return table, failures.reset_index(drop=True)
+
+
+def _columns(store: BatchStore) -> list[str]:
+    import pyarrow.parquet as pq
+
+    parts = store.parts()
+    return pq.read_schema(parts[0]).names if parts else []
+
+
+def _check_out_dir(store: BatchStore, exp_hash: str, force: bool) -> dict[str, Any] | None:
+    """The previous manifest if DIR holds this experiment; refuse (or clear) another one."""
+    old = store.read_manifest()
+    if old is None and not store.has_results():
+        return None
+    if old is not None and old.get("experiment_hash") == exp_hash:
+        return old
+    if force:
+        store.clear()
+        return None
+    what = "results of a different experiment"
+    if old is None:
+        what = "results without a manifest.json"
+    elif old.get("experiment", {}).get("file"):
+        what = f"results of a different experiment ({old['experiment']['file']})"
+    raise BatchRefused(
+        f"{store.out} holds {what}; use another --out, or --force to delete them "
+        "(runs/, series/, manifest.json) and start over"
+    )
+
+
+def run_batch(
+    exp: Experiment,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    series: bool = False,
+    force: bool = False,
+    chunk_size: int | None = None,
+    runner: str = DEFAULT_RUNNER,
+    progress: bool = True,
+) -> BatchResult:
+    """Run (or resume) an experiment into ``out``; see docs/results_schema.md."""
+    from tqdm import tqdm
+
+    store = BatchStore(out)
+    exp_hash = exp.hash(series)
+    old = _check_out_dir(store, exp_hash, force)
+    store.prepare()
+    done = store.done_run_ids()
+    todo = set(range(exp.runs_total)) - done
+    workers = workers or os.cpu_count() or 1
+    size = chunk_size or auto_chunk_size(len(todo), workers)
+    chunks = make_chunks(exp.design.points, exp.seeds, size, todo if done else None)
+    manifest: dict[str, Any] = {
+        "experiment": exp.resolved(series) | {"name": exp.file.stem},
+        "experiment_hash": exp_hash,
+        "scenario": exp.scenario_raw,
+        "scenario_info": scenario_info(exp),
+        "root_seed": exp.spec.root_seed,
+        "seeds": exp.seeds,
+        "design": design_record(exp),
+        "engine": exp.spec.engine,
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "started": (old or {}).get("started") or _now(),
+        "finished": None,
+        "sessions": [*(old or {}).get("sessions", []), {"started": _now(), "resumed": bool(done)}],
+        "execution": {"workers": workers, "scheduler": scheduler, "chunk_size": size},
+        "runs_total": exp.runs_total,
+        "runs_done": len(done),
+        "runs_failed": (old or {}).get("runs_failed", 0) if done else 0,
+    }
+    store.write_manifest(manifest)
+    ctx = RunContext(
+        key=exp_hash,
+        scenario_raw=exp.scenario_raw,
+        scenario_source=str(exp.scenario_path),
+        rounds=exp.rounds,
+        design_columns=tuple(exp.parameters),
+        series=series,
+        engine=exp.spec.engine,
+        runner=runner,
+    )
+    bar = tqdm(
+        total=exp.runs_total, initial=len(done), unit="run", file=sys.stderr,
+        disable=not progress, dynamic_ncols=True, smoothing=0.05,
+    )  # fmt: skip
+    ran_now = failed_now = 0
+    last_save = time.monotonic()
+    complete = False
+    try:
+        for result in execute(ctx, chunks, workers=workers, scheduler=scheduler):
+            store.write_chunk(result.runs, result.series)
+            ran_now += len(result.runs)
+            failed_now += result.failed
+            bar.update(len(result.runs))
+            if failed_now:
+                bar.set_postfix(failed=failed_now, refresh=False)
+            if time.monotonic() - last_save > 30:  # counts for anyone watching the manifest
+                manifest["runs_done"] = len(done) + ran_now
+                store.write_manifest(manifest)
+                last_save = time.monotonic()
+        complete = True
+    finally:
+        bar.close()
+        store.harmonize()
+        summary, failures = summarize(store, exp)
+        manifest["runs_done"] = int(summary["runs"].sum())
+        manifest["runs_failed"] = int(summary["failed"].sum())
+        manifest["sessions"][-1]["finished"] = _now()
+        manifest["sessions"][-1]["runs"] = ran_now
+        if complete:
+            manifest["finished"] = _now()
+        store.write_manifest(manifest)
+    return BatchResult(
+        out=Path(out),
+        parameters=exp.parameters,
+        runs_total=exp.runs_total,
+        runs_done=manifest["runs_done"],
+        runs_failed=manifest["runs_failed"],
+        ran_now=ran_now,
+        summary=summary,
+        failures=failures,
+    )
+
+
+def format_summary(result: BatchResult, max_points: int = 40) -> str:
+    """Readable end-of-batch summary: P(trilateral) per point with its 95% Wilson interval."""
+    table = result.summary
+    params = result.parameters
+    lines = [
+        f"{result.runs_done}/{result.runs_total} runs in {result.out} "
+        f"({result.ran_now} run now, {result.runs_failed} failed)",
+        "P(trilateral) per design point, 95% Wilson interval:",
+    ]
+    for point_id, row in table.head(max_points).iterrows():
+        values = ", ".join(f"{p}={row[p]:.4g}" for p in params) or "base scenario"
+        if row["ok"] > 0:
+            p = f"{row['p_trilateral']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+        else:
+            p = "n/a"
+        fail = f", {int(row['failed'])} failed" if row["failed"] else ""
+        lines.append(f"  point {point_id:>3}  {values}:  {p}  (n={int(row['ok'])}{fail})")
+    if len(table) > max_points:
+        lines.append(f"  ... {len(table) - max_points} more points (read {result.out / 'runs'})")
+    if len(result.failures):
+        lines.append(f"failures: {len(result.failures)} runs (tracebacks in the error column)")
+        for _, row in result.failures.head(5).iterrows():
+            last = str(row.get("error") or "").strip().splitlines()[-1:] or ["?"]
+            lines.append(f"  run {row['run_id']} (seed {row['seed']}): {last[0]}")
+    else:
+        lines.append("failures: none")
+    return "\n".join(lines)

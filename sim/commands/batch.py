@@ -1,0 +1,146 @@
+"""``run.py batch EXPERIMENT.toml --out DIR``: run an experiment; and the no-argument main job.
+
+Exit codes: 0 all runs done and ok; 1 the batch finished but some runs failed (recorded in
+the runs table), or a backend/plot error; 2 invalid experiment or scenario (nothing
+written) or DIR holds another experiment; 130 interrupted (rerun the command to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_EXPERIMENT = ROOT / "configs" / "experiments" / "default.toml"
+DEFAULT_OUT = Path("results") / "default"
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``batch`` subcommand."""
+    p = subparsers.add_parser(
+        "batch",
+        help="run an experiment (design points x seeds) into a results directory",
+        description=(
+            "Run every design point of EXPERIMENT.toml with its replicate seeds and write "
+            "DIR/runs (one row per run), DIR/series (--series) and DIR/manifest.json. "
+            "Running the same command again resumes: only missing runs run."
+        ),
+    )
+    p.add_argument("experiment", type=Path, help="experiment file (configs/experiments/*.toml)")
+    p.add_argument(
+        "--out", type=Path, default=None, help="results directory (default: results/<name>)"
+    )
+    p.add_argument(
+        "--workers", type=_positive, default=None, help="local worker processes (default: cores)"
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://host:8786 (needs pip install '.[cluster]')",
+    )
+    p.add_argument("--series", action="store_true", help="also write per-round records")
+    p.add_argument(
+        "--force", action="store_true", help="replace results of a different experiment in DIR"
+    )
+    p.add_argument(
+        "--chunk-size", type=_positive, default=None, help="runs per task (default: automatic)"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--runner", default=None, help=argparse.SUPPRESS)  # tests: inject a run fn
+
+
+def run_experiment(
+    experiment: Path,
+    out: Path | None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    series: bool = False,
+    force: bool = False,
+    chunk_size: int | None = None,
+    progress: bool = True,
+    runner: str | None = None,
+) -> int:
+    """Load, run and summarize one experiment; print errors as one line; return exit code."""
+    from sim.batch import BatchRefused, format_summary, run_batch
+    from sim.config import ConfigError
+    from sim.execute import DEFAULT_RUNNER, ExecuteError
+    from sim.experiment import load_experiment
+
+    try:
+        exp = load_experiment(experiment)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    out = out if out is not None else Path("results") / experiment.stem
+    try:
+        result = run_batch(
+            exp,
+            out,
+            workers=workers,
+            scheduler=scheduler,
+            series=series,
+            force=force,
+            chunk_size=chunk_size,
+            runner=runner or DEFAULT_RUNNER,
+            progress=progress,
+        )
+    except BatchRefused as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except ExecuteError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"interrupted: finished runs are in {out}; rerun to resume", file=sys.stderr)
+        return 130
+    print(format_summary(result))
+    return 1 if result.runs_failed else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of ``run.py batch``."""
+    return run_experiment(
+        args.experiment,
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        series=args.series,
+        force=args.force,
+        chunk_size=args.chunk_size,
+        progress=not args.no_progress,
+        runner=args.runner,
+    )
+
+
+def main_job() -> int:
+    """``python run.py`` with no arguments: the default experiment into results/default/,
+    then its plots (when the plot command exists)."""
+    print(f"running {DEFAULT_EXPERIMENT.relative_to(ROOT)} into {DEFAULT_OUT}/", flush=True)
+    code = run_experiment(DEFAULT_EXPERIMENT, DEFAULT_OUT)
+    if code not in (0, 1):
+        return code
+    if importlib.util.find_spec("sim.commands.plot") is None:
+        print(f"plots: not available yet (no sim.commands.plot); results are in {DEFAULT_OUT}/")
+        return code
+    from sim.commands.plot import make_plots
+
+    try:
+        paths = make_plots(DEFAULT_OUT)
+    except Exception as exc:  # the batch is safe on disk; say what broke, briefly
+        print(f"error: plotting {DEFAULT_OUT} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"plots ({len(paths)}) in {DEFAULT_OUT / 'plots'}:")
+    for path in paths:
+        print(f"  {path}")
+    return code

@@ -1,0 +1,242 @@
+"""Run chunks of simulations in worker processes (local) or on a Dask cluster.
+
+A chunk is a few replicates of one design point, so per-task overhead (pickling, the
+scenario rebuild) is paid once per chunk, not per run. Workers rebuild the scenario from
+the raw scenario mapping and the point's overrides, call the run function (an import path,
+``"sim.runner:run_many"`` by default, so tests can inject a failing one) and send back
+small tables; the parent writes each chunk as soon as it arrives. A run that raises never
+sinks its chunk: the chunk's seeds are rerun one at a time and each failure is recorded
+with its traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from sim.storage import ID_COLUMNS, coerce_runs
+
+DEFAULT_RUNNER = "sim.runner:run_many"
+
+
+class ExecuteError(RuntimeError):
+    """A backend cannot be used (e.g. Dask not installed, scheduler unreachable)."""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every chunk of a batch shares (sent to workers once per chunk or scattered)."""
+
+    key: str  # experiment hash: scenario cache key in workers
+    scenario_raw: dict[str, Any]
+    scenario_source: str
+    rounds: int
+    design_columns: tuple[str, ...]
+    series: bool = False
+    engine: str = "mesa"
+    runner: str = DEFAULT_RUNNER
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Replicates of one design point, run together in one task."""
+
+    point_id: int
+    overrides: dict[str, float]
+    replicates: tuple[int, ...]
+    seeds: tuple[int, ...]
+    run_ids: tuple[int, ...]
+
+
+@dataclass
+class ChunkResult:
+    """One `runs` row per run of the chunk, and its per-round series (ok runs, if asked)."""
+
+    chunk: Chunk
+    runs: pd.DataFrame
+    series: pd.DataFrame | None = field(default=None)
+
+    @property
+    def failed(self) -> int:
+        return int((self.runs["status"] != "ok").sum())
+
+
+def make_chunks(
+    points: list[dict[str, float]],
+    seeds: list[int],
+    size: int,
+    todo: set[int] | None = None,
+) -> list[Chunk]:
+    """Chunks of at most ``size`` runs of one point, in run_id order; only runs in ``todo``."""
+    replicates = len(seeds)
+    chunks = []
+    for point_id, overrides in enumerate(points):
+        base = point_id * replicates
+        pending = [r for r in range(replicates) if todo is None or base + r in todo]
+        for i in range(0, len(pending), size):
+            reps = tuple(pending[i : i + size])
+            chunks.append(
+                Chunk(
+                    point_id=point_id,
+                    overrides=dict(overrides),
+                    replicates=reps,
+                    seeds=tuple(seeds[r] for r in reps),
+                    run_ids=tuple(base + r for r in reps),
+                )
+            )
+    return chunks
+
+
+# -- in the worker ---------------------------------------------------------------------
+
+_SCENARIOS: dict[tuple[str, int], Any] = {}
+_RUNNERS: dict[str, Callable[..., Any]] = {}
+
+
+def resolve(path: str) -> Callable[..., Any]:
+    """Import ``"package.module:function"``."""
+    if path not in _RUNNERS:
+        module, _, name = path.partition(":")
+        _RUNNERS[path] = getattr(importlib.import_module(module), name)
+    return _RUNNERS[path]
+
+
+def _scenario(ctx: RunContext, chunk: Chunk) -> Any:
+    key = (ctx.key, chunk.point_id)
+    if key not in _SCENARIOS:
+        from sim.config import build_scenario
+
+        if len(_SCENARIOS) > 64:
+            _SCENARIOS.clear()
+        _SCENARIOS[key] = build_scenario(ctx.scenario_raw, ctx.scenario_source, chunk.overrides)
+    return _SCENARIOS[key]
+
+
+def _call(ctx: RunContext, scenario: Any, seeds: list[int]) -> list[Any]:
+    outputs = resolve(ctx.runner)(scenario, seeds, ctx.rounds, series=ctx.series, engine=ctx.engine)
+    got = [int(o.seed) for o in outputs]
+    if got != seeds:
+        raise RuntimeError(f"run function returned seeds {got[:5]}..., expected {seeds[:5]}...")
+    return list(outputs)
+
+
+def run_chunk(ctx: RunContext, chunk: Chunk) -> ChunkResult:
+    """Run a chunk; never raises for a failing run (recorded as ``status = "failed"``)."""
+    seeds = list(chunk.seeds)
+    results: list[tuple[Any, str | None]]
+    try:
+        scenario = _scenario(ctx, chunk)
+        results = [(out, None) for out in _call(ctx, scenario, seeds)]
+    except Exception:
+        results = []
+        for seed in seeds:
+            try:
+                results.append((_call(ctx, _scenario(ctx, chunk), [seed])[0], None))
+            except Exception:
+                results.append((None, traceback.format_exc()))
+    rows, series = [], []
+    for run_id, rep, seed, (out, error) in zip(
+        chunk.run_ids, chunk.replicates, seeds, results, strict=True
+    ):
+        ids = {"run_id": run_id, "point_id": chunk.point_id, "replicate": rep, "seed": seed}
+        design = {col: chunk.overrides[col] for col in ctx.design_columns}
+        status = {"status": "ok" if error is None else "failed", "error": error}
+        rows.append({**ids, **design, **status, **(out.outcome if out is not None else {})})
+        if out is not None and ctx.series and out.series is not None:
+            frame = out.series.copy()
+            for i, (col, value) in enumerate(ids.items()):
+                frame.insert(i, col, value)
+            series.append(frame)
+    runs = coerce_runs(pd.DataFrame(rows), list(ctx.design_columns))
+    return ChunkResult(chunk, runs, pd.concat(series, ignore_index=True) if series else None)
+
+
+# -- backends --------------------------------------------------------------------------
+
+
+def _mp_context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _local(ctx: RunContext, chunks: Iterable[Chunk], workers: int) -> Iterator[ChunkResult]:
+    """Worker processes; at most ``2 * workers`` chunks in flight, so results never pile up."""
+    todo = iter(chunks)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
+    pending: set[Future[ChunkResult]] = set()
+    try:
+        while True:
+            while len(pending) < 2 * workers and (chunk := next(todo, None)) is not None:
+                pending.add(pool.submit(run_chunk, ctx, chunk))
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask(ctx: RunContext, chunks: Iterable[Chunk], address: str) -> Iterator[ChunkResult]:
+    """Tasks on a Dask distributed cluster; workers need this package installed."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ExecuteError("--scheduler needs Dask distributed: pip install '.[cluster]'") from None
+    try:
+        client = Client(address, set_as_default=False, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise ExecuteError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+    try:
+        shared = client.scatter(ctx, broadcast=True)
+        slots = 2 * max(1, sum(client.nthreads().values()))
+        todo = iter(chunks)
+        running = as_completed()
+        for chunk in todo:
+            running.add(client.submit(run_chunk, shared, chunk, pure=False))
+            if running.count() >= slots:
+                break
+        for future in running:
+            result = future.result()
+            future.release()
+            yield result
+            if (chunk := next(todo, None)) is not None:
+                running.add(client.submit(run_chunk, shared, chunk, pure=False))
+    finally:
+        client.close()
+
+
+def execute(
+    ctx: RunContext,
+    chunks: Iterable[Chunk],
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> Iterator[ChunkResult]:
+    """Yield chunk results as they complete (any order). ``workers=1`` runs in this process."""
+    if scheduler:
+        yield from _dask(ctx, chunks, scheduler)
+    elif workers <= 1:
+        for chunk in chunks:
+            yield run_chunk(ctx, chunk)
+    else:
+        yield from _local(ctx, chunks, workers)
+
+
+__all__ = [
+    "DEFAULT_RUNNER",
+    "ID_COLUMNS",
+    "Chunk",
+    "ChunkResult",
+    "ExecuteError",
+    "RunContext",
+    "execute",
+    "make_chunks",
+    "run_chunk",
+]

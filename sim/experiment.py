@@ -1,0 +1,226 @@
+"""Experiment files: a scenario, a design over scenario parameters, replicates and a root seed.
+
+An experiment file (TOML, see ``configs/experiments/``) is validated like a scenario: any
+problem raises :class:`sim.config.ConfigError` naming the file and the dotted field, and
+every design point is checked by building the scenario with its overrides, so a batch
+never starts (or writes anything) with a point the model would reject.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.config import ConfigError, build_scenario, read_toml
+from sim.designs import DesignPoints, build_design
+from sim.seeds import replicate_seeds
+
+KINDS = ("grid", "lhs", "sobol")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Range(_Frozen):
+    """Bounds of a sampled parameter (lhs, sobol)."""
+
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not self.low < self.high:
+            raise ValueError(f"low < high (got low={self.low}, high={self.high})")
+        return self
+
+
+class GridDesign(_Frozen):
+    """``kind = "grid"``: every combination of the listed values."""
+
+    kind: Literal["grid"]
+    parameters: dict[str, Annotated[list[float], Field(min_length=1)]] = Field(min_length=1)
+
+
+class SampledDesign(_Frozen):
+    """``kind = "lhs"`` or ``"sobol"``: ``samples`` points (Sobol: base sample N) in ranges."""
+
+    kind: Literal["lhs", "sobol"]
+    samples: Annotated[int, Field(ge=1)]
+    parameters: dict[str, Range] = Field(min_length=1)
+    second_order: bool = False
+
+    @model_validator(mode="after")
+    def _sobol_rules(self) -> SampledDesign:
+        if self.kind == "lhs" and self.second_order:
+            raise ValueError("second_order only with kind = 'sobol'")
+        if self.kind == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"samples a power of 2 for a Sobol design (got {self.samples})")
+        if self.kind == "sobol" and self.second_order and len(self.parameters) < 2:
+            raise ValueError("at least 2 parameters for second-order Sobol indices")
+        return self
+
+
+class ExperimentSpec(_Frozen):
+    """The experiment file as written (scenario path not yet resolved)."""
+
+    scenario: str
+    rounds: Annotated[int, Field(ge=1, le=1200)] | None = None
+    replicates: Annotated[int, Field(ge=1)]
+    root_seed: Annotated[int, Field(ge=0)]
+    engine: str = "mesa"
+    design: GridDesign | SampledDesign
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment: resolved scenario, design points and replicate seeds."""
+
+    file: Path
+    spec: ExperimentSpec
+    scenario_path: Path
+    scenario_raw: dict[str, Any]
+    rounds: int
+    design: DesignPoints
+    seeds: list[int]
+
+    @property
+    def parameters(self) -> list[str]:
+        """Design parameter paths (the design columns of ``runs``), in file order."""
+        return list(self.spec.design.parameters)
+
+    @property
+    def n_points(self) -> int:
+        return len(self.design.points)
+
+    @property
+    def runs_total(self) -> int:
+        return self.n_points * self.spec.replicates
+
+    def resolved(self, series: bool = False) -> dict[str, Any]:
+        """The experiment as run (JSON-able): absolute scenario path, rounds filled in."""
+        return {
+            "file": str(self.file),
+            "scenario": str(self.scenario_path),
+            "rounds": self.rounds,
+            "replicates": self.spec.replicates,
+            "root_seed": self.spec.root_seed,
+            "engine": self.spec.engine,
+            "series": series,
+            "design": self.spec.design.model_dump(mode="json"),
+        }
+
+    def identity(self, series: bool = False) -> dict[str, Any]:
+        """What makes two batches the same: everything but file locations."""
+        out = self.resolved(series)
+        del out["file"], out["scenario"]
+        out["scenario_content"] = self.scenario_raw
+        return out
+
+    def hash(self, series: bool = False) -> str:
+        """SHA-256 of :meth:`identity` as canonical JSON."""
+        text = json.dumps(self.identity(series), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _pydantic_error(exc: ValidationError, file: str, prefix: str = "") -> ConfigError:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
+    kind, got = err["type"], err.get("input")
+    expected = {
+        "extra_forbidden": "unknown field (not part of an experiment file; check the spelling)",
+        "missing": "a value (required field is missing)",
+        "float_type": "expected a number",
+        "int_type": "expected an integer",
+        "string_type": "expected a string",
+        "dict_type": "expected a table",
+        "list_type": "expected an array",
+        "bool_type": "expected true or false",
+        "model_type": "expected a table",
+        "too_short": "expected at least one entry",
+    }.get(kind, f"expected {err['msg'].removeprefix('Value error, ')}")
+    if kind in ("missing", "extra_forbidden", "too_short") or isinstance(got, dict):
+        got = None
+    return ConfigError(file, field, expected, got)
+
+
+def parse_spec(raw: dict[str, Any], file: str) -> ExperimentSpec:
+    """Validate the raw TOML mapping of an experiment file."""
+    design = raw.get("design")
+    if isinstance(design, dict):
+        kind = design.get("kind")
+        if kind not in KINDS:
+            raise ConfigError(file, "design.kind", f"expected one of {', '.join(KINDS)}", kind)
+        model = GridDesign if kind == "grid" else SampledDesign
+        try:
+            model.model_validate(design)
+        except ValidationError as exc:
+            raise _pydantic_error(exc, file, "design") from None
+    try:
+        return ExperimentSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise _pydantic_error(exc, file) from None
+
+
+def _check_points(exp_file: str, scenario_raw: dict, source: str, points: list[dict]) -> None:
+    """Build the scenario at every design point; name the point and parameter on failure."""
+    for name in points[0] if points else ():
+        if "." not in name:
+            raise ConfigError(
+                exp_file, f"design.parameters.{name}", "expected a dotted scenario path", name
+            )
+    build_scenario(scenario_raw, source)  # the scenario itself: its own error names its file
+    for i, point in enumerate(points):
+        try:
+            build_scenario(scenario_raw, source, point)
+        except ConfigError as err:
+            if err.field in point:
+                expected = f"{err.expected} (design point {i}, scenario {source})"
+                raise ConfigError(
+                    exp_file, f"design.parameters.{err.field}", expected, point[err.field]
+                ) from None
+            raise ConfigError(exp_file, f"design point {i} ({point})", str(err)) from None
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and fully validate an experiment file; raises :class:`ConfigError`."""
+    file = Path(path)
+    raw = read_toml(file)
+    spec = parse_spec(raw, str(file))
+    scenario_path = Path(spec.scenario)
+    if not scenario_path.is_absolute():
+        scenario_path = file.resolve().parent / scenario_path
+    scenario_path = scenario_path.resolve()
+    if not scenario_path.is_file():
+        raise ConfigError(str(file), "scenario", "expected an existing file", spec.scenario)
+    scenario_raw = read_toml(scenario_path)
+    source = str(scenario_path)
+    design = spec.design
+    params: dict[str, Any] = (
+        dict(design.parameters)
+        if isinstance(design, GridDesign)
+        else {name: (r.low, r.high) for name, r in design.parameters.items()}
+    )
+    points = build_design(
+        design.kind,
+        params,
+        spec.root_seed,
+        samples=getattr(design, "samples", None),
+        second_order=getattr(design, "second_order", False),
+    )
+    _check_points(str(file), scenario_raw, source, points.points)
+    rounds = spec.rounds or build_scenario(scenario_raw, source).rounds
+    return Experiment(
+        file=file.resolve(),
+        spec=spec,
+        scenario_path=scenario_path,
+        scenario_raw=scenario_raw,
+        rounds=rounds,
+        design=points,
+        seeds=replicate_seeds(spec.root_seed, spec.replicates),
+    )

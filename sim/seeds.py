@@ -1,0 +1,24 @@
+"""Replicate seeds for experiment batches (common random numbers).
+
+Replicate ``k`` gets the same seed at every design point, so differences between points
+are not blurred by different random draws. Seeds come from ``numpy.random.SeedSequence``
+spawned from the experiment's ``root_seed``: independent streams, reproducible, and all
+derived in the parent before any parallel work starts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INT63 = (1 << 63) - 1
+
+
+def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
+    """Seeds for replicates ``0..replicates-1``: non-negative int64 values (fit a Parquet int64)."""
+    children = np.random.SeedSequence(root_seed).spawn(replicates)
+    return [int(child.generate_state(1, dtype=np.uint64)[0]) & INT63 for child in children]
+
+
+def run_id(point_id: int, replicate: int, replicates: int) -> int:
+    """Batch-unique run id: ``point_id * replicates + replicate`` (docs/results_schema.md)."""
+    return point_id * replicates + replicate

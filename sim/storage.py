@@ -1,0 +1,208 @@
+"""Crash-safe batch output: Parquet parts written under a temporary name, then renamed.
+
+Layout (docs/results_schema.md): ``DIR/runs/part-*.parquet``, ``DIR/series/part-*.parquet``
+and ``DIR/manifest.json``. A chunk's series part is renamed into place before its runs
+part, and a run counts as done only once its runs part exists; on resume, series parts
+without a runs part (a kill between the two renames) and temporary files are deleted. So
+``kill -9`` at any moment loses at most the chunks in flight, and no run appears twice.
+Temporary names start with ``.``, which pyarrow (and so ``pandas.read_parquet(DIR/"runs")``)
+skips.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+RUNS, SERIES, MANIFEST = "runs", "series", "manifest.json"
+ID_COLUMNS = ("run_id", "point_id", "replicate", "seed")
+
+# Column dtypes of `runs` (docs/results_schema.md). Outcome columns are nullable because a
+# failed run has none; so every part has the same types whether or not it holds failures.
+_EXACT = {
+    "status": "string",
+    "error": "string",
+    "rounds": "Int64",
+    "trilateral_formed": "boolean",
+    "trilateral_round": "Int64",
+    "final_pacts": "string",
+    "final_stable": "boolean",
+}
+_PREFIX = (
+    ("formed.", "boolean"),
+    ("first_round.", "Int64"),
+    ("rounds_active.", "Int64"),
+    ("level_end.", "Int64"),
+    ("active_r", "boolean"),
+    ("support_share_", "float64"),
+    ("utility_end.", "float64"),
+)
+
+
+def runs_dtype(column: str) -> str | None:
+    """The pandas dtype of a `runs` column, or None for a column the schema does not name."""
+    if column in ID_COLUMNS:
+        return "int64"
+    if column in _EXACT:
+        return _EXACT[column]
+    return next((dtype for prefix, dtype in _PREFIX if column.startswith(prefix)), None)
+
+
+def coerce_runs(df: pd.DataFrame, design_columns: list[str]) -> pd.DataFrame:
+    """Give `runs` columns their schema dtypes (design columns float64)."""
+    out = df.copy()
+    for col in out.columns:
+        dtype = "float64" if col in design_columns else runs_dtype(col)
+        if dtype == "string":
+            out[col] = out[col].astype("object").where(out[col].notna(), None)
+        elif dtype is not None:
+            out[col] = out[col].astype(dtype)
+    return out
+
+
+def _to_arrow(df: pd.DataFrame) -> pa.Table:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    # All-null string columns (e.g. `error` in a chunk without failures) come out as null.
+    fields = [
+        pa.field(f.name, pa.string()) if pa.types.is_null(f.type) and _is_string(f.name) else f
+        for f in table.schema
+    ]
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
+def _is_string(column: str) -> bool:
+    return _EXACT.get(column) == "string"
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with ``schema``'s columns, order and types (missing columns as nulls)."""
+    columns = [
+        table.column(f.name).cast(f.type)
+        if f.name in table.column_names
+        else pa.nulls(len(table), f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _write_atomic(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    pq.write_table(table, tmp)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class BatchStore:
+    """Reads and writes one batch directory."""
+
+    def __init__(self, out: str | Path):
+        self.out = Path(out)
+        self.runs_dir = self.out / RUNS
+        self.series_dir = self.out / SERIES
+        self.manifest_path = self.out / MANIFEST
+        self.schema: pa.Schema | None = None  # runs schema once a run succeeded
+
+    # -- manifest ------------------------------------------------------------------------
+    def read_manifest(self) -> dict[str, Any] | None:
+        if not self.manifest_path.exists():
+            return None
+        return json.loads(self.manifest_path.read_text())
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Write ``manifest.json`` atomically (temporary file, then rename)."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        tmp = self.out / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
+        tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        os.replace(tmp, self.manifest_path)
+
+    # -- parts ---------------------------------------------------------------------------
+    def parts(self, kind: str = RUNS) -> list[Path]:
+        folder = self.out / kind
+        return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
+
+    def has_results(self) -> bool:
+        return bool(self.parts(RUNS) or self.parts(SERIES))
+
+    def clear(self) -> None:
+        """Delete results and manifest (``--force``); plots and other files are left."""
+        for folder in (self.runs_dir, self.series_dir):
+            shutil.rmtree(folder, ignore_errors=True)
+        self.manifest_path.unlink(missing_ok=True)
+
+    def prepare(self) -> None:
+        """Remove leftovers of a killed batch and make every runs part share one schema."""
+        for folder in (self.runs_dir, self.series_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+            for tmp in folder.glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+        done = {p.name for p in self.parts(RUNS)}
+        for part in self.parts(SERIES):
+            if part.name not in done:
+                part.unlink()
+        self.harmonize()
+
+    def done_run_ids(self) -> set[int]:
+        """run_ids already written (each written exactly once)."""
+        if not self.parts(RUNS):
+            return set()
+        table = ds.dataset(self.runs_dir, format="parquet").to_table(columns=["run_id"])
+        return set(table.column("run_id").to_pylist())
+
+    def write_chunk(self, runs: pd.DataFrame, series: pd.DataFrame | None) -> None:
+        """Write one finished chunk: series part first, then its runs part (the commit)."""
+        table = _to_arrow(runs)
+        if self.schema is None and "ok" in set(runs["status"]):
+            self.schema = table.schema
+        if self.schema is not None and set(table.column_names) <= set(self.schema.names):
+            table = conform(table, self.schema)
+        name = f"part-{int(runs['run_id'].min()):012d}-{uuid.uuid4().hex[:8]}.parquet"
+        if series is not None and len(series):
+            self.series_dir.mkdir(parents=True, exist_ok=True)
+            frame = pa.Table.from_pandas(series, preserve_index=False)
+            _write_atomic(frame, self.series_dir / name)
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        _write_atomic(table, self.runs_dir / name)
+
+    def harmonize(self) -> None:
+        """Rewrite runs parts whose schema differs from the widest one (e.g. parts holding
+        only failed runs, written before any run succeeded), so every reader sees all columns.
+        """
+        parts = self.parts(RUNS)
+        if not parts:
+            return
+        schemas = {p: pq.read_schema(p) for p in parts}
+        widest = max(schemas.values(), key=lambda s: len(s.names))
+        if all(set(s.names) <= set(widest.names) for s in schemas.values()):
+            fields = []
+            for f in widest:  # an all-null column in the widest part: take a real type
+                typed = [
+                    s.field(f.name)
+                    for s in schemas.values()
+                    if f.name in s.names and not pa.types.is_null(s.field(f.name).type)
+                ]
+                fields.append(typed[0] if pa.types.is_null(f.type) and typed else f)
+            target = pa.schema(fields, metadata=widest.metadata)
+        else:
+            target = pa.unify_schemas(list(schemas.values()), promote_options="permissive")
+            target = target.remove_metadata()
+        for part, schema in schemas.items():
+            if not schema.equals(target, check_metadata=False):
+                _write_atomic(conform(pq.read_table(part), target), part)
+        self.schema = target
+
+    def read_runs(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The runs table (optionally only some columns), sorted by run_id."""
+        if not self.parts(RUNS):
+            return pd.DataFrame(columns=columns or list(ID_COLUMNS))
+        df = pd.read_parquet(self.runs_dir, columns=columns)
+        return df.sort_values("run_id").reset_index(drop=True) if "run_id" in df else df
