@@ -38,8 +38,9 @@ def wilson_interval(k, n, z: float = Z95):
         denom = 1.0 + z2 / n_arr
         centre = (p + z2 / (2.0 * n_arr)) / denom
         half = z * np.sqrt(p * (1.0 - p) / n_arr + z2 / (4.0 * n_arr * n_arr)) / denom
-        lo = np.clip(centre - half, 0.0, 1.0)
-        hi = np.clip(centre + half, 0.0, 1.0)
+        # lo <= p <= hi holds exactly; min/max only remove rounding error at k = 0 or n.
+        lo = np.clip(np.minimum(centre - half, p), 0.0, 1.0)
+        hi = np.clip(np.maximum(centre + half, p), 0.0, 1.0)
     bad = n_arr <= 0
     lo = np.where(bad, np.nan, lo)
     hi = np.where(bad, np.nan, hi)

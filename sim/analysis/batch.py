@@ -184,6 +184,15 @@ class Batch:
         return f"{text} · {extra}" if extra else text
 
 
+def _read_parts(directory: Path) -> pd.DataFrame:
+    """All part-*.parquet files of a table; part by part if their schemas differ."""
+    try:
+        return pd.read_parquet(directory)
+    except Exception:  # e.g. an all-null column typed `null` in one part only
+        parts = [pd.read_parquet(p) for p in sorted(directory.glob("*.parquet"))]
+        return pd.concat(parts, ignore_index=True)
+
+
 def load_batch(path: str | Path, with_series: bool = True) -> Batch:
     """Read DIR/runs, DIR/manifest.json and (if present and asked for) DIR/series."""
     path = Path(path)
@@ -197,7 +206,7 @@ def load_batch(path: str | Path, with_series: bool = True) -> Batch:
     runs_dir = path / "runs"
     if not runs_dir.exists() or not any(runs_dir.glob("*.parquet")):
         raise BatchError(f"no runs table in {path} (expected {runs_dir}/part-*.parquet)")
-    runs = pd.read_parquet(runs_dir)
+    runs = _read_parts(runs_dir)
     if runs.empty:
         raise BatchError(f"the runs table in {path} has no rows")
     if "status" not in runs:
@@ -206,7 +215,10 @@ def load_batch(path: str | Path, with_series: bool = True) -> Batch:
     series = None
     sdir = path / "series"
     if with_series and sdir.exists() and any(sdir.glob("*.parquet")):
-        series = pd.read_parquet(sdir).sort_values(["run_id", "round"]).reset_index(drop=True)
+        series = _read_parts(sdir)
+        ok_ids = runs.loc[runs["status"] == "ok", "run_id"]
+        series = series[series["run_id"].isin(ok_ids)]  # failed runs carry no outcomes
+        series = series.sort_values(["run_id", "round"]).reset_index(drop=True)
     info = ScenarioInfo.from_manifest(manifest, runs)
     return Batch(path, manifest, runs, series, info)
 

@@ -1,0 +1,182 @@
+"""``run.py plot DIR [--out FIGDIR] [--format png|svg|pdf]``: the figures that fit the batch.
+
+Reads only DIR's stored tables (runs, series, manifest). Exit codes: 0 written; 2 bad
+input (missing directory, no runs), reported in one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+FORMATS = ("png", "svg", "pdf")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``plot`` subcommand."""
+    p = subparsers.add_parser(
+        "plot",
+        help="draw the figures of a batch results directory",
+        description=(
+            "Write the figures that fit DIR's design: P(each pact) per design point with "
+            "95%% Wilson intervals, time to formation (Kaplan-Meier), and with series the "
+            "configuration shares and utility / support-share envelopes."
+        ),
+    )
+    p.add_argument("dir", type=Path, help="batch results directory (with runs/, manifest.json)")
+    p.add_argument("--out", type=Path, default=None, help="figure directory (default: DIR/plots)")
+    p.add_argument("--format", choices=FORMATS, default="png", help="file format (default png)")
+
+
+def _probability_figures(batch, design, out: Path, fmt: str) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    from sim.analysis import pact_probabilities
+    from sim.plots import (
+        plot_probability_heatmap,
+        plot_probability_ranked,
+        plot_probability_sweep,
+        save_figure,
+    )
+    from sim.plots._common import figure_titles
+
+    probs = pact_probabilities(batch, design)
+    sub = batch.subtitle()
+    if design.shape == "sweep":
+        fig = plot_probability_sweep(probs, design.varying[0], batch.info, sub)
+    elif design.shape == "grid2":
+        x, y = design.varying
+        pacts = list(dict.fromkeys(probs["pact"]))
+        ncols = min(2, len(pacts))
+        nrows = -(-len(pacts) // ncols)
+        fig, axs = plt.subplots(
+            nrows, ncols, figsize=(6.5 * ncols, 5 * nrows), squeeze=False, layout="constrained"
+        )
+        for ax, pact in zip(axs.flat, pacts, strict=False):
+            df = probs[probs["pact"] == pact]
+            plot_probability_heatmap(df, x, y, title=f"P({df['label'].iloc[0]} forms)", ax=ax)
+        for ax in list(axs.flat)[len(pacts) :]:
+            ax.set_visible(False)
+        figure_titles(
+            fig,
+            "Probability of each pact forming over the design grid",
+            f"{sub} · cells: P, [95% Wilson interval], n runs",
+        )
+    else:
+        fig = plot_probability_ranked(probs, list(design.varying), batch.info, sub)
+    return [save_figure(fig, out / f"pact_probability.{fmt}")]
+
+
+def _timing_figures(batch, design, out: Path, fmt: str) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    from sim.analysis import (
+        active_from_start,
+        formation_groups,
+        plotted_pacts,
+        time_to_formation,
+    )
+    from sim.plots import plot_time_to_formation, save_figure
+    from sim.plots._common import figure_titles
+
+    runs, info = batch.runs, batch.info
+    pacts = [p for p in plotted_pacts(info, runs) if not active_from_start(runs, info, p)]
+    skipped = [p for p in plotted_pacts(info, runs) if p not in pacts]
+    if not pacts:
+        return []
+    groups = formation_groups(batch, design)
+    legend = design.varying[0] if design.shape == "sweep" else "design point"
+    if groups.nunique() == 1:
+        legend = ""
+    ncols = min(2, len(pacts))
+    nrows = -(-len(pacts) // ncols)
+    fig, axs = plt.subplots(
+        nrows, ncols, figsize=(7 * ncols, 4.6 * nrows), squeeze=False, layout="constrained"
+    )
+    for ax, pact in zip(axs.flat, pacts, strict=False):
+        ttf = time_to_formation(batch, pact, groups)
+        plot_time_to_formation(ttf, info, info.pact_label(pact), legend, ax=ax)
+        ax.set_title(info.pact_label(pact), fontsize=11)
+    for ax in list(axs.flat)[len(pacts) :]:
+        ax.set_visible(False)
+    note = "Kaplan–Meier; runs without the pact censored at their last month; bands: 95% CI"
+    if skipped:
+        note += " · active from the start in every run (not shown): " + ", ".join(
+            info.pact_label(p) for p in skipped
+        )
+    figure_titles(
+        fig,
+        "Time to formation: probability each pact has formed by each month",
+        f"{batch.subtitle()}\n{note}",
+    )
+    return [save_figure(fig, out / f"time_to_formation.{fmt}")]
+
+
+def _series_figures(batch, design, out: Path, fmt: str) -> list[Path]:
+    from sim.analysis import config_shares, support_envelopes, utility_envelopes
+    from sim.plots import (
+        plot_config_shares,
+        plot_support_envelopes,
+        plot_utility_envelopes,
+        save_figure,
+    )
+
+    series, info = batch.series, batch.info
+    n = int(series["run_id"].nunique())
+    extra = "all design points pooled" if design.n_points > 1 else ""
+    sub = batch.subtitle(runs=n, extra=extra)
+    paths = []
+    if "config" in series:
+        fig = plot_config_shares(config_shares(series, info), info, sub)
+        paths.append(save_figure(fig, out / f"configurations.{fmt}"))
+    env = utility_envelopes(series, info)
+    if len(env):
+        fig = plot_utility_envelopes(env, info, f"{sub} · median, 50% and 90% bands over runs")
+        paths.append(save_figure(fig, out / f"utility.{fmt}"))
+    env = support_envelopes(series)
+    if len(env):
+        fig = plot_support_envelopes(env, info, f"{sub} · median, 50% and 90% bands over runs")
+        paths.append(save_figure(fig, out / f"support_share.{fmt}"))
+    return paths
+
+
+def make_plots(batch_dir: str | Path, out_dir: str | Path | None = None, fmt: str = "png"):
+    """Write every figure that fits the batch into out_dir (default DIR/plots); return paths.
+
+    Raises sim.analysis.BatchError for a directory that cannot be read.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.analysis import detect_design, load_batch
+
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
+    batch = load_batch(batch_dir)
+    out = Path(out_dir) if out_dir is not None else batch.path / "plots"
+    design = detect_design(batch)
+    if batch.ok_runs.empty:
+        from sim.analysis import BatchError
+
+        raise BatchError(f"every run in {batch.path} failed; nothing to plot")
+    paths = _probability_figures(batch, design, out, fmt)
+    paths += _timing_figures(batch, design, out, fmt)
+    if batch.series is not None and len(batch.series):
+        paths += _series_figures(batch, design, out, fmt)
+    return paths
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of ``run.py plot``."""
+    from sim.analysis import BatchError
+
+    try:
+        paths = make_plots(args.dir, args.out, args.format)
+    except BatchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(paths)} figures written:")
+    for p in paths:
+        print(f"  {p}")
+    return 0

@@ -1,0 +1,88 @@
+"""Shared drawing helpers: figure creation, titles, date axes, colours, saving.
+
+No global pyplot state is touched except ``plt.subplots`` to create a figure when the
+caller passes no axes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, PercentFormatter
+
+from sim.analysis.batch import ScenarioInfo
+
+TARGET_COLOR = "#c0392b"
+PACT_PALETTE = ["#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#e377c2"]
+BAND_ALPHA = 0.2
+
+
+def pact_colors(info: ScenarioInfo) -> dict[str, str]:
+    """A fixed colour per pact, the same in every figure (target pact in red)."""
+    colors = {info.target: TARGET_COLOR}
+    for i, p in enumerate(info.other_pacts):
+        colors[p] = PACT_PALETTE[i % len(PACT_PALETTE)]
+    return colors
+
+
+def new_axes(ax: Axes | None, figsize=(8, 5)) -> tuple[Figure, Axes, bool]:
+    """Given axes or a fresh single-axes figure; the flag says whether we created it."""
+    if ax is not None:
+        return ax.figure, ax, False
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return fig, ax, True
+
+
+def set_titles(fig: Figure, ax: Axes | None, title: str, subtitle: str, own: bool) -> None:
+    """Title and subtitle: on the figure if we own it, else on the given axes."""
+    if own:
+        fig.suptitle(title, fontsize=13, fontweight="bold")
+        if ax is not None:
+            ax.set_title(subtitle, fontsize=9, color="0.35", loc="left")
+        else:
+            fig.suptitle(f"{title}\n", fontsize=13, fontweight="bold")
+            fig.text(0.5, 0.0, subtitle, ha="center", va="bottom", fontsize=9, color="0.35")
+    elif ax is not None:
+        ax.set_title(f"{title}\n{subtitle}" if subtitle else title, fontsize=10)
+
+
+def figure_titles(fig: Figure, title: str, subtitle: str) -> None:
+    """Title and subtitle of a multi-panel figure (subtitle as a second, lighter line)."""
+    fig.suptitle(title, fontsize=13, fontweight="bold")
+    fig.supxlabel(subtitle, fontsize=9, color="0.35")
+
+
+def month_axis(ax: Axes, info: ScenarioInfo, horizon: int, label: bool = True) -> None:
+    """Round numbers on the x axis shown as calendar months 'YYYY-MM'.
+
+    Major ticks fall on Januaries for long horizons (every 6 or 3 months when short);
+    minor ticks mark quarters.
+    """
+    _year, month = (int(x) for x in info.start.split("-")[:2])
+    step = 12 if horizon > 36 else 6 if horizon > 12 else 3 if horizon > 4 else 1
+    first = (-(month - 1)) % step if step in (3, 6, 12) else 0
+    ax.xaxis.set_major_locator(FixedLocator(list(range(first, horizon + 1, step))))
+    ax.xaxis.set_minor_locator(FixedLocator(list(range(0, horizon + 1, 3 if step > 3 else 1))))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: info.date(round(x))))
+    ax.set_xlim(-0.5, horizon - 0.5)
+    if label:
+        ax.set_xlabel(f"Month (round 0 = {info.start})")
+
+
+def percent_axis(ax: Axes, axis: str = "y", limits: bool = True) -> None:
+    """Probabilities stored as 0..1 shown as percentages."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    if limits:
+        (ax.set_ylim if axis == "y" else ax.set_xlim)(-0.02, 1.02)
+
+
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Write the figure (format from the suffix) and close it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    return path

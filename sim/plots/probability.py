@@ -1,0 +1,157 @@
+"""P(pact forms) per design point with 95% Wilson intervals, in the form that fits the design.
+
+Input: the long table of sim.analysis.pact_probabilities (point_id, params, pact, label,
+k, n, p, lo, hi).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim.analysis.batch import ScenarioInfo
+from sim.analysis.prep import point_labels
+from sim.plots._common import BAND_ALPHA, new_axes, pact_colors, percent_axis, set_titles
+
+_Y_LABEL = "P(pact formed within horizon) (%)"
+
+
+def plot_probability_sweep(
+    probs: pd.DataFrame, param: str, info: ScenarioInfo, subtitle: str = "", ax: Axes | None = None
+) -> Figure:
+    """One line per pact against a swept parameter, with the Wilson 95% band."""
+    fig, ax, own = new_axes(ax)
+    colors = pact_colors(info)
+    for pact, df in probs.groupby("pact", sort=False):
+        df = df.sort_values(param)
+        c = colors.get(pact, "0.3")
+        lw = 2.6 if pact == info.target else 1.6
+        ax.plot(df[param], df["p"], "-o", color=c, lw=lw, ms=4, label=df["label"].iloc[0])
+        ax.fill_between(df[param], df["lo"], df["hi"], color=c, alpha=BAND_ALPHA, lw=0)
+    percent_axis(ax)
+    ax.set_xlabel(param)
+    ax.set_ylabel(_Y_LABEL)
+    ax.grid(alpha=0.3)
+    ax.legend(
+        title="Pact (band: 95% Wilson interval)",
+        fontsize=9,
+        title_fontsize=9,
+        loc="best",
+        framealpha=0.9,
+    )
+    n = probs.groupby("point_id")["n"].first()
+    extra = f"n per point {n.min()}–{n.max()}" if n.min() != n.max() else f"n = {n.min()} per point"
+    set_titles(
+        fig,
+        ax,
+        f"Probability of each pact forming vs {param}",
+        f"{subtitle} · {extra}" if subtitle else extra,
+        own,
+    )
+    return fig
+
+
+def plot_probability_heatmap(
+    probs: pd.DataFrame,
+    x: str,
+    y: str,
+    title: str = "",
+    subtitle: str = "",
+    ax: Axes | None = None,
+) -> Figure:
+    """Heat map of P for one pact over a two-parameter grid, each cell annotated with n.
+
+    Cells show P in %, the 95% Wilson interval (when the grid is small) and n runs.
+    """
+    fig, ax, own = new_axes(ax, figsize=(7, 5.5))
+    xs = np.sort(probs[x].unique())
+    ys = np.sort(probs[y].unique())
+    grid = np.full((len(ys), len(xs)), np.nan)
+    cells = {}
+    for _, r in probs.iterrows():
+        i, j = np.searchsorted(ys, r[y]), np.searchsorted(xs, r[x])
+        grid[i, j] = r["p"]
+        cells[(i, j)] = r
+    im = ax.imshow(grid, origin="lower", cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    small = len(xs) * len(ys) <= 30
+    for (i, j), r in cells.items():
+        text = f"{r['p']:.0%}"
+        if small:
+            text += f"\n[{r['lo']:.0%}–{r['hi']:.0%}]\nn={r['n']}"
+        color = "black" if r["p"] > 0.6 else "white"
+        ax.text(j, i, text, ha="center", va="center", fontsize=8 if small else 6, color=color)
+    ax.set_xticks(range(len(xs)), [f"{v:.3g}" for v in xs])
+    ax.set_yticks(range(len(ys)), [f"{v:.3g}" for v in ys])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    cbar = fig.colorbar(im, ax=ax, format=lambda v, _p: f"{v:.0%}")
+    cbar.set_label("P(pact formed within horizon) (%)")
+    if not small:
+        n = probs["n"]
+        subtitle += f" · n per cell {n.min()}–{n.max()}"
+    set_titles(fig, ax, title or f"P({probs['label'].iloc[0]} forms)", subtitle, own)
+    return fig
+
+
+def plot_probability_ranked(
+    probs: pd.DataFrame,
+    params: list[str],
+    info: ScenarioInfo,
+    subtitle: str = "",
+    ax: Axes | None = None,
+    max_labelled: int = 40,
+) -> Figure:
+    """Design points ranked by P(trilateral): dots with 95% Wilson intervals for every pact.
+
+    Up to `max_labelled` points get one labelled row each; a larger design is drawn as a
+    caterpillar (rank on the y axis, no labels).
+    """
+    tri = probs[probs["pact"] == info.target].sort_values(["p", "point_id"])
+    order = tri["point_id"].to_list()
+    rank = {pid: i for i, pid in enumerate(order)}
+    labelled = len(order) <= max_labelled
+    fig, ax, own = new_axes(ax, figsize=(9, max(4.5, 0.28 * len(order) + 1.5) if labelled else 6))
+    colors = pact_colors(info)
+    pacts = list(dict.fromkeys(probs["pact"]))
+    offsets = np.linspace(-0.25, 0.25, len(pacts)) if labelled else np.zeros(len(pacts))
+    for off, pact in zip(offsets, pacts, strict=True):
+        df = probs[probs["pact"] == pact]
+        yv = df["point_id"].map(rank).to_numpy() + off
+        target = pact == info.target
+        err = np.clip(np.vstack([df["p"] - df["lo"], df["hi"] - df["p"]]), 0, None)
+        ax.errorbar(
+            df["p"],
+            yv,
+            xerr=err if (labelled or target) else None,
+            fmt="o",
+            ms=5 if target else 3.5,
+            color=colors.get(pact, "0.3"),
+            elinewidth=1,
+            alpha=1 if target else 0.8,
+            label=df["label"].iloc[0],
+            zorder=3 if target else 2,
+        )
+    if labelled:
+        pts = probs.drop_duplicates("point_id").set_index("point_id").loc[order]
+        labels = point_labels(pts, params) if params else pd.Series(order, index=order)
+        ax.set_yticks(
+            range(len(order)), [f"#{pid}: {lab}" for pid, lab in labels.items()], fontsize=8
+        )
+        ax.set_ylabel("Design point (ranked by P(trilateral))")
+    else:
+        ax.set_ylabel("Design points ranked by P(trilateral) (rank)")
+    ax.set_ylim(-0.7, len(order) - 0.3)
+    percent_axis(ax, "x")
+    ax.set_xlabel(_Y_LABEL)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(
+        title="Pact (bars: 95% Wilson interval)",
+        fontsize=8,
+        title_fontsize=8,
+        loc="lower right",
+        framealpha=0.9,
+    )
+    set_titles(fig, ax, "Probability of each pact forming, design points ranked", subtitle, own)
+    return fig

@@ -1,0 +1,77 @@
+"""Bar charts of Sobol indices (S1, ST with confidence intervals) per outcome and parameter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim.plots._common import figure_titles
+
+
+def plot_sobol_indices(
+    table: pd.DataFrame, subtitle: str = "", axes: Sequence[Axes] | None = None
+) -> Figure:
+    """One panel per outcome: horizontal bars of first-order and total indices per parameter.
+
+    table: sim.sensitivity.sobol_indices output (outcome, parameter, S1, S1_conf, ST, ST_conf).
+    """
+    outcomes = list(pd.unique(table["outcome"]))
+    params = list(pd.unique(table["parameter"]))
+    if axes is None:
+        ncols = min(3, len(outcomes))
+        nrows = -(-len(outcomes) // ncols)
+        height = max(3.0, 0.55 * len(params) + 1.5)
+        fig, axs = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(4.6 * ncols + 2.5, height * nrows),
+            sharey=True,
+            squeeze=False,
+            layout="constrained",
+        )
+        axes = list(axs.flat)
+        for extra in axes[len(outcomes) :]:
+            extra.set_visible(False)
+    fig = axes[0].figure
+    y = np.arange(len(params))
+    for ax, outcome in zip(axes, outcomes, strict=False):
+        df = table[table["outcome"] == outcome].set_index("parameter").reindex(params)
+        if df["ST"].isna().all():
+            ax.text(
+                0.5,
+                0.5,
+                "outcome constant over the design:\nno variance to apportion",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                fontsize=9,
+            )
+        ax.barh(
+            y - 0.2,
+            df["S1"],
+            0.4,
+            xerr=df["S1_conf"],
+            color="#1f77b4",
+            capsize=2,
+            label="first order S1",
+        )
+        ax.barh(
+            y + 0.2, df["ST"], 0.4, xerr=df["ST_conf"], color="#ff7f0e", capsize=2, label="total ST"
+        )
+        ax.axvline(0, color="0.3", lw=0.8)
+        ax.set_yticks(y, params)
+        ax.invert_yaxis()
+        ax.set_title(outcome, fontsize=10)
+        ax.set_xlabel("Sobol index (share of variance)")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].legend(title="Index (bars: 95% CI)", fontsize=8, title_fontsize=8, loc="lower right")
+    for ax in axes[: len(outcomes)]:
+        if ax.get_subplotspec() is not None and ax.get_subplotspec().is_first_col():
+            ax.set_ylabel("Parameter (dotted path)")
+    figure_titles(fig, "Global sensitivity: Sobol indices of each outcome", subtitle)
+    return fig

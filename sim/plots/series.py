@@ -1,0 +1,124 @@
+"""Figures from the per-round series: configuration shares and quantile envelopes.
+
+Inputs: sim.analysis.config_shares (rounds x configuration labels) and the envelope tables
+of sim.analysis.utility_envelopes / support_envelopes (round, q05, q25, q50, q75, q95).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim.analysis.batch import ScenarioInfo
+from sim.plots._common import figure_titles, month_axis, new_axes, percent_axis, set_titles
+
+
+def plot_config_shares(
+    shares: pd.DataFrame, info: ScenarioInfo, subtitle: str = "", ax: Axes | None = None
+) -> Figure:
+    """Stacked area: share of runs in each pact configuration after each month."""
+    fig, ax, own = new_axes(ax, figsize=(11, 5.5))
+    cmap = colormaps["tab20" if shares.shape[1] > 10 else "tab10"]
+    colors = [cmap(i) for i in range(shares.shape[1])]
+    if "other configurations" in shares:
+        colors[-1] = "0.75"
+    ax.stackplot(
+        shares.index,
+        shares.T.to_numpy(),
+        labels=shares.columns,
+        colors=colors,
+        alpha=0.9,
+        step=None,
+    )
+    month_axis(ax, info, int(shares.index.max()) + 1)
+    percent_axis(ax)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("Share of runs in configuration (%)")
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(
+        handles[::-1],
+        labels[::-1],
+        title="Configuration (top = upper band)",
+        fontsize=8,
+        title_fontsize=8,
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
+    )
+    set_titles(fig, ax, "Pact configurations over time", subtitle, own)
+    return fig
+
+
+def draw_envelope(ax: Axes, env: pd.DataFrame, color, label: str = "") -> None:
+    """Median line with 50% (q25–q75) and 90% (q05–q95) bands."""
+    ax.fill_between(
+        env["round"],
+        env["q05"],
+        env["q95"],
+        color=color,
+        alpha=0.15,
+        lw=0,
+        label=f"{label} 90% of runs".strip(),
+    )
+    ax.fill_between(
+        env["round"],
+        env["q25"],
+        env["q75"],
+        color=color,
+        alpha=0.35,
+        lw=0,
+        label=f"{label} 50% of runs".strip(),
+    )
+    ax.plot(env["round"], env["q50"], color=color, lw=2, label=f"{label} median".strip())
+
+
+def plot_utility_envelopes(
+    env: pd.DataFrame,
+    info: ScenarioInfo,
+    subtitle: str = "",
+    axes: Sequence[Axes] | None = None,
+) -> Figure:
+    """One panel per state: median and 50%/90% bands of total utility over runs."""
+    states = list(pd.unique(env["state"]))
+    if axes is None:
+        fig, axs = plt.subplots(
+            1, len(states), figsize=(4.2 * len(states), 4.4), layout="constrained", squeeze=False
+        )
+        axes = list(axs[0])
+    fig = axes[0].figure
+    cmap = colormaps["tab10"]
+    horizon = int(env["round"].max()) + 1
+    for i, (ax, s) in enumerate(zip(axes, states, strict=False)):
+        draw_envelope(ax, env[env["state"] == s], cmap(i))
+        month_axis(ax, info, horizon)
+        ax.set_title(s, fontsize=11)
+        ax.set_ylabel("Total utility (model utility units)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="best")
+        ax.tick_params(axis="x", labelrotation=30)
+    figure_titles(fig, "Utility of each state over time (weighted sum of terms)", subtitle)
+    return fig
+
+
+def plot_support_envelopes(
+    env: pd.DataFrame, info: ScenarioInfo, subtitle: str = "", ax: Axes | None = None
+) -> Figure:
+    """Each client's share of external support from each patron: median, 50% and 90% bands."""
+    fig, ax, own = new_axes(ax, figsize=(9, 5))
+    cmap = colormaps["tab10"]
+    pairs = env[["client", "patron"]].drop_duplicates().itertuples(index=False)
+    for i, (client, patron) in enumerate(pairs):
+        sub = env[(env["client"] == client) & (env["patron"] == patron)]
+        draw_envelope(ax, sub, cmap(i), label=f"{client} from {patron}:")
+    month_axis(ax, info, int(env["round"].max()) + 1)
+    percent_axis(ax)
+    ax.set_ylabel("Share of external support (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, ncols=2, loc="best", framealpha=0.9)
+    clients = ", ".join(pd.unique(env["client"]))
+    set_titles(fig, ax, f"Where {clients}'s external support comes from", subtitle, own)
+    return fig
