@@ -67,7 +67,7 @@ def sobol_points(
     from SALib.sample import sobol
 
     problem = salib_problem(ranges)
-    sample = sobol.sample(problem, samples, calc_second_order=second_order, seed=seed)
+    sample = sobol.sample(dict(problem), samples, calc_second_order=second_order, seed=seed)
     return DesignPoints(_as_points(problem["names"], sample), problem)
 
 
