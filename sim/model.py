@@ -1,0 +1,226 @@
+"""The Mesa model: holds one run's state and orchestrates a round of negotiation.
+
+Round t (one month): drivers advance and shocks fire; every state values every move;
+a proposer is recognised and proposes its best move; the other members consent or
+refuse (logit); members leave pacts that fell below the exit threshold; the United
+States reacts; the round is recorded. The maths is in :mod:`sim.rules`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from agents import OutsidePower, StateAgent
+from sim.config import Scenario
+from sim.records import History, round_date
+from sim.rules.decisions import (
+    all_configurations,
+    best_moves,
+    evaluate_moves,
+    exits,
+    is_stable,
+    move_costs,
+    preferred_configurations,
+    recognize,
+)
+from sim.rules.draws import draw
+from sim.rules.drivers import initial_drivers, step_drivers
+from sim.rules.pacts import config_label
+from sim.rules.params import compile_params, initial_levels
+from sim.rules.utility import (
+    attributes,
+    counterbalancing,
+    pair_strength,
+    support,
+    support_share,
+    weighted_terms,
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened in a round, for the timeline."""
+
+    round: int
+    date: str
+    kind: str  # proposal | formed | dissolved | exit | switch | shock
+    text: str
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """The state after one round."""
+
+    round: int
+    drivers: np.ndarray  # (D,)
+    levels: np.ndarray  # (P,)
+    weighted: np.ndarray  # (N, T)
+    shares: np.ndarray  # (N, N) support shares [client, patron]
+    counterbalancing: float
+    proposer: int
+    move: int
+    accepted: bool
+    gains: np.ndarray  # (N,) utility change of each state under the proposal
+    refusers: tuple[str, ...]
+    stable: bool
+    preferred: tuple[str, ...]  # each state's most preferred configuration (or "")
+
+
+class DiplomacyModel(mesa.Model):
+    """One run of the scenario with a seed (``rng``); ``step()`` plays one month."""
+
+    def __init__(self, scenario: Scenario, rng: int = 0, rounds: int | None = None):
+        super().__init__(rng=rng)
+        self.scenario = scenario
+        self.params = p = compile_params(scenario)
+        self.rounds = scenario.rounds if rounds is None else rounds
+        self.round = 0  # our own counter (Mesa's step counter differs across versions)
+        self.draws = draw(self.rng, p, self.rounds)
+        self.levels = initial_levels(scenario, p.space)
+        self.drivers, self.switched = initial_drivers(p)
+        self.states = [
+            StateAgent(self, code, i, scenario.states[code]) for i, code in enumerate(p.codes)
+        ]
+        self.us = OutsidePower(self, scenario.us)
+        self.records: list[RoundRecord] = []
+        self.events: list[Event] = []
+        self._configs = all_configurations(p)
+        self.running = True
+
+    # -- one round -------------------------------------------------------------------------
+    def step(self) -> None:
+        """Play one month."""
+        if self.round >= self.rounds:
+            self.running = False
+            return
+        p, t, d = self.params, self.round, self.draws.at(self.round)
+        before_levels = self.levels
+        before_switched = self.switched
+        self.drivers, self.switched = step_drivers(
+            self.drivers, self.switched, t, p, d.u_switch, d.z, d.u_shock
+        )
+        self._log_driver_events(t, before_switched, d.u_shock)
+        attrs = attributes(self.drivers, p)
+
+        mv = evaluate_moves(self.levels, attrs, p)
+        best, value = best_moves(mv, p)
+        for agent in self.states:
+            agent.intend(best[agent.index], value[agent.index])
+        proposer = int(recognize(value, p, d.u_recognize))
+        move = self.states[proposer].best_move
+        gains = mv.gains[move]
+        refusers: list[str] = []
+        accepted = False
+        if move > 0:
+            cost = float(move_costs(p)[move])
+            for agent in self.states:
+                if p.space.consent[move, agent.index] and agent.index != proposer:
+                    u = float(d.u_consent[agent.index])
+                    if not agent.consent(gains[agent.index], cost, p.temperature, u):
+                        refusers.append(agent.code)
+            accepted = not refusers
+            self._log_proposal(t, proposer, move, accepted, refusers)
+            if accepted:
+                self.levels = mv.configs[move]
+        after_proposal = self.levels
+        self.levels, taken = exits(self.levels, attrs, p)
+        for m in np.flatnonzero(taken):
+            self._event(t, "exit", p.space.labels[m])
+        self._log_changes(t, before_levels, after_proposal, self.levels)
+
+        self.us.react(float(counterbalancing(self.levels, p)))
+        weighted = weighted_terms(self.levels, attrs, p)
+        for agent in self.states:
+            agent.terms = weighted[agent.index]
+        commit = pair_strength(self.levels, p.space.membership, p.commitment)
+        shares = support_share(support(commit, attrs, p))
+        stable = bool(is_stable(evaluate_moves(self.levels, attrs, p), p))
+        preferred: tuple[str, ...] = ("",) * p.n_states
+        if self._configs is not None:
+            pick = preferred_configurations(attrs, p, self._configs)
+            preferred = tuple(
+                config_label(self._configs[k], p.space, p.level_names) or "(no pacts)" for k in pick
+            )
+        self.records.append(
+            RoundRecord(
+                round=t,
+                drivers=self.drivers.copy(),
+                levels=self.levels.copy(),
+                weighted=weighted,
+                shares=shares,
+                counterbalancing=self.us.counterbalancing,
+                proposer=proposer,
+                move=move,
+                accepted=accepted,
+                gains=gains,
+                refusers=tuple(refusers),
+                stable=stable,
+                preferred=preferred,
+            )
+        )
+        self.round += 1
+        if self.round >= self.rounds:
+            self.running = False
+
+    def run(self) -> DiplomacyModel:
+        """Play every round of the horizon."""
+        while self.running:
+            self.step()
+        return self
+
+    # -- results ---------------------------------------------------------------------------
+    def history(self) -> History:
+        """This run's history with a leading run axis of 1 (see :mod:`sim.records`)."""
+        recs = self.records
+        checkpoints = [c for c in self.scenario.checkpoints if c < len(recs)]
+        return History(
+            levels=np.stack([r.levels for r in recs])[None],
+            share_checkpoints={c: recs[c].shares[None] for c in checkpoints},
+            share_end=recs[-1].shares[None],
+            utility_end=recs[-1].weighted.sum(axis=-1)[None],
+            stable_end=np.array([recs[-1].stable]),
+        )
+
+    # -- event log -------------------------------------------------------------------------
+    def _event(self, t: int, kind: str, text: str) -> None:
+        self.events.append(Event(t, round_date(self.scenario.start, t), kind, text))
+
+    def _log_proposal(
+        self, t: int, proposer: int, move: int, accepted: bool, refusers: list[str]
+    ) -> None:
+        p = self.params
+        who = p.codes[proposer]
+        others = [p.codes[i] for i in np.flatnonzero(p.space.consent[move]) if i != proposer]
+        if accepted:
+            tail = f"accepted by {', '.join(others)}" if others else "unilateral"
+        else:
+            tail = f"refused by {', '.join(refusers)}"
+        self._event(t, "proposal", f"{who} proposes {p.space.labels[move]}: {tail}")
+
+    def _log_changes(self, t: int, before: np.ndarray, mid: np.ndarray, after: np.ndarray) -> None:
+        p = self.params
+        for q, key in enumerate(p.space.keys):
+            for a, b in ((before[q], mid[q]), (mid[q], after[q])):
+                if a == b:
+                    continue
+                if a == 0:
+                    self._event(t, "formed", f"{key} {p.level_names[b]} formed")
+                elif b == 0:
+                    self._event(t, "dissolved", f"{key} {p.level_names[a]} dissolved")
+                else:
+                    self._event(t, "changed", f"{key} now {p.level_names[b]}")
+
+    def _log_driver_events(self, t: int, before: np.ndarray, u_shock: np.ndarray) -> None:
+        p = self.params
+        for k in np.flatnonzero(self.switched & ~before):
+            self._event(
+                t, "switch", f"{p.drivers[k]} switches regime (mean -> {p.drv_mean_after[k]:g})"
+            )
+        for s in np.flatnonzero(p.shock_round == t):
+            self._event(t, "shock", f"{p.drivers[p.shock_driver[s]]} shock {p.shock_add[s]:+g}")
+        for col, s in enumerate(np.flatnonzero(p.shock_round < 0)):
+            if u_shock[col] < p.shock_prob[s]:
+                self._event(t, "shock", f"{p.drivers[p.shock_driver[s]]} shock {p.shock_add[s]:+g}")

@@ -1,0 +1,1 @@
+"""Pure numpy rules: pacts, utility terms, drivers, decisions. No Mesa here."""
