@@ -198,7 +198,7 @@ def _dask(ctx: RunContext, chunks: Iterable[Chunk], address: str) -> Iterator[Ch
         shared = client.scatter(ctx, broadcast=True)
         slots = 2 * max(1, sum(client.nthreads().values()))
         todo = iter(chunks)
-        running = as_completed()
+        running = as_completed(loop=client.loop)
         for chunk in todo:
             running.add(client.submit(run_chunk, shared, chunk, pure=False))
             if running.count() >= slots:

@@ -1,0 +1,191 @@
+"""Experiment batches end to end: backends agree, failures are recorded, resume is exact."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from batch_fakes import FAIL_ROOT_SEED, FAIL_SEED
+
+from sim.batch import BatchRefused, run_batch
+from sim.commands.batch import run_experiment
+from sim.config import build_scenario
+from sim.experiment import Experiment, load_experiment
+from sim.runner import run_many
+from sim.storage import BatchStore
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
+
+SMALL = f"""
+scenario = "{SCENARIO}"
+rounds = 12
+replicates = 4
+root_seed = {FAIL_ROOT_SEED}
+[design]
+kind = "grid"
+[design.parameters]
+"states.CHN.weights.us_ties" = [0.0, 0.2, 0.45]
+"""
+
+
+def experiment(tmp_path: Path, text: str = SMALL, name: str = "small.toml") -> Experiment:
+    path = tmp_path / name
+    path.write_text(text)
+    return load_experiment(path)
+
+
+def runs_table(out: Path) -> pd.DataFrame:
+    return pd.read_parquet(out / "runs").sort_values("run_id").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def reference_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small experiment run uninterrupted in this process (1 worker)."""
+    tmp = tmp_path_factory.mktemp("reference")
+    run_batch(experiment(tmp), tmp / "out", workers=1, progress=False)
+    return tmp / "out"
+
+
+@pytest.fixture(scope="module")
+def reference(reference_dir: Path) -> pd.DataFrame:
+    return runs_table(reference_dir)
+
+
+def test_runs_table_shape_and_bookkeeping(
+    tmp_path: Path, reference: pd.DataFrame, reference_dir: Path
+) -> None:
+    exp = experiment(tmp_path)
+    assert list(reference["run_id"]) == list(range(12))
+    assert (reference["run_id"] == reference["point_id"] * 4 + reference["replicate"]).all()
+    assert (reference["status"] == "ok").all() and reference["error"].isna().all()
+    # common random numbers: replicate k has the same seed at every point
+    seeds = reference.pivot(index="replicate", columns="point_id", values="seed")
+    assert (seeds.nunique(axis=1) == 1).all()
+    assert list(seeds[0]) == exp.seeds
+    us_ties = reference.groupby("point_id")["states.CHN.weights.us_ties"].first()
+    assert list(us_ties) == [0.0, 0.2, 0.45]
+    assert (reference["rounds"] == 12).all()
+    assert reference["trilateral_round"].dtype == "Int64"
+    manifest = json.loads((reference_dir / "manifest.json").read_text())
+    assert manifest["runs_done"] == 12 and manifest["runs_failed"] == 0
+    assert manifest["design"]["points"] == [{"states.CHN.weights.us_ties": v} for v in us_ties]
+    assert manifest["experiment_hash"] == exp.hash()
+    assert manifest["scenario_info"]["target"] and manifest["versions"]["mesa"]
+    assert manifest["finished"] is not None
+
+
+def test_row_reproduced_by_a_single_run_with_its_seed(
+    tmp_path: Path, reference: pd.DataFrame
+) -> None:
+    """What `run.py simulate --seed SEED --set PATH=VALUE` does gives the same outcome."""
+    exp = experiment(tmp_path)
+    row = reference.iloc[9]  # point 2, replicate 1
+    overrides = {"states.CHN.weights.us_ties": float(row["states.CHN.weights.us_ties"])}
+    scenario = build_scenario(exp.scenario_raw, str(exp.scenario_path), overrides)
+    (out,) = run_many(scenario, [int(row["seed"])], 12)
+    for col, value in out.outcome.items():
+        assert (pd.isna(value) and pd.isna(row[col])) or row[col] == value, col
+
+
+def test_same_table_for_two_workers_and_dask(tmp_path: Path, reference: pd.DataFrame) -> None:
+    exp = experiment(tmp_path)
+    run_batch(exp, tmp_path / "two", workers=2, chunk_size=1, progress=False)
+    pd.testing.assert_frame_equal(runs_table(tmp_path / "two"), reference)
+
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        run_batch(exp, tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False)
+    pd.testing.assert_frame_equal(runs_table(tmp_path / "dask"), reference)
+
+
+def test_series_has_one_row_per_run_and_round(tmp_path: Path, reference: pd.DataFrame) -> None:
+    run_batch(experiment(tmp_path), tmp_path / "s", workers=1, series=True, progress=False)
+    series = pd.read_parquet(tmp_path / "s" / "series")
+    assert len(series) == 12 * 12
+    assert set(series.groupby("run_id")["round"].apply(tuple)) == {tuple(range(12))}
+    ids = series.groupby("run_id")[["point_id", "replicate", "seed"]].first().reset_index()
+    pd.testing.assert_frame_equal(ids, reference[["run_id", "point_id", "replicate", "seed"]])
+    pd.testing.assert_frame_equal(runs_table(tmp_path / "s"), reference)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_failing_run_recorded_others_complete(
+    tmp_path: Path, reference: pd.DataFrame, workers: int
+) -> None:
+    exp = experiment(tmp_path)
+    result = run_batch(
+        exp, tmp_path / "f", workers=workers, chunk_size=4, runner="batch_fakes:fail_one",
+        progress=False,
+    )  # fmt: skip
+    runs = runs_table(tmp_path / "f")
+    failed = runs[runs["status"] == "failed"]
+    assert list(failed["run_id"]) == [1] and int(failed["seed"].iloc[0]) == FAIL_SEED
+    assert "ValueError: injected failure" in failed["error"].iloc[0]
+    assert failed["trilateral_formed"].isna().all()
+    ok = runs["status"] == "ok"
+    assert ok.sum() == 11 and runs.loc[ok, "error"].isna().all()
+    outcome = [c for c in reference.columns if c not in ("status", "error")]
+    pd.testing.assert_frame_equal(
+        runs.loc[ok, outcome].reset_index(drop=True),
+        reference.loc[ok, outcome].reset_index(drop=True),
+        check_dtype=False,
+    )
+    assert (result.runs_done, result.runs_failed) == (12, 1)
+    assert int(result.summary.loc[0, "failed"]) == 1 and int(result.summary.loc[0, "ok"]) == 3
+
+
+def test_parts_of_failed_runs_get_all_columns(tmp_path: Path) -> None:
+    """A point whose runs all fail, written first, must not hide columns from readers."""
+    run_batch(
+        experiment(tmp_path), tmp_path / "f", workers=1, chunk_size=2,
+        runner="batch_fakes:fail_point", progress=False,
+    )  # fmt: skip
+    store = BatchStore(tmp_path / "f")
+    import pyarrow.parquet as pq
+
+    schemas = {pq.read_schema(p).remove_metadata() for p in store.parts()}
+    assert len(schemas) == 1
+    runs = runs_table(tmp_path / "f")
+    assert "trilateral_formed" in runs and list(runs["status"]) == ["failed"] * 4 + ["ok"] * 8
+
+
+def test_resume_runs_only_missing_runs(tmp_path: Path, reference: pd.DataFrame) -> None:
+    exp = experiment(tmp_path)
+    out = tmp_path / "r"
+    run_batch(exp, out, workers=1, chunk_size=3, progress=False)
+    store = BatchStore(out)
+    parts = store.parts()
+    assert len(parts) == 6
+    lost = pd.read_parquet(parts[2])
+    parts[2].unlink()
+    (out / "runs" / ".part-x.parquet.tmp").write_bytes(b"half a file")  # killed mid-write
+    result = run_batch(exp, out, workers=2, chunk_size=2, progress=False)
+    assert result.ran_now == len(lost) == 3
+    assert not list((out / "runs").glob(".*"))
+    pd.testing.assert_frame_equal(runs_table(out), reference)
+    again = run_batch(exp, out, workers=1, progress=False)
+    assert again.ran_now == 0 and len(runs_table(out)) == 12
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [s["runs"] for s in manifest["sessions"]] == [12, 3, 0]
+
+
+def test_other_experiment_refused_unless_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "o"
+    run_batch(experiment(tmp_path), out, workers=1, progress=False)
+    other = experiment(tmp_path, SMALL.replace("replicates = 4", "replicates = 2"), "b.toml")
+    with pytest.raises(BatchRefused, match="different experiment"):
+        run_batch(other, out, workers=1, progress=False)
+    assert len(runs_table(out)) == 12
+    assert run_experiment(other.file, out, workers=1, progress=False) == 2
+    assert "--force" in capsys.readouterr().err
+    with pytest.raises(BatchRefused):  # asking for series changes the experiment too
+        run_batch(experiment(tmp_path), out, workers=1, series=True, progress=False)
+    result = run_batch(other, out, workers=1, force=True, progress=False)
+    assert result.ran_now == 6 and len(runs_table(out)) == 6
