@@ -31,7 +31,7 @@ class History:
 def outcomes(h: History, p: Params) -> list[dict[str, object]]:
     """Outcome columns for every run in the history (see the schema doc)."""
     levels = h.levels
-    b, r, n_p = levels.shape
+    b, r, _ = levels.shape
     active = levels > 0
     ever = active.any(axis=1)  # (B, P)
     first = np.where(ever, active.argmax(axis=1), -1)

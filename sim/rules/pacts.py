@@ -70,7 +70,7 @@ def build_pact_space(codes: tuple[str, ...], level_names: tuple[str, ...]) -> Pa
     rows: list[tuple[int, int, int, int, np.ndarray, np.ndarray, str]] = []
     none = np.zeros(n, dtype=bool)
     rows.append((-1, 0, 0, -1, none, none, "none"))
-    for p, s in enumerate(subsets):
+    for p in range(len(subsets)):
         members = membership[p]
         for lv in range(1, n_levels + 1):
             rows.append((RAISE, p, lv, -1, members, members, f"form {keys[p]} {level_names[lv]}"))

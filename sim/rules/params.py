@@ -91,7 +91,9 @@ def compile_params(s: Scenario) -> Params:
     # Base threat (Walt 1987): intentions (hostility) times the opposing bloc's share of
     # the capability in the dyad, unless the scenario states it.
     derived = hostility * us_bloc / (us_bloc + cap)
-    threat = np.array([d if st.threat is None else st.threat for d, st in zip(derived, states)])
+    threat = np.array(
+        [d if st.threat is None else st.threat for d, st in zip(derived, states, strict=True)]
+    )
     base = {
         "threat": threat,
         "conflict_risk": np.array([st.conflict_risk for st in states]),

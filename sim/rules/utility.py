@@ -35,7 +35,7 @@ from sim.rules.params import Params
 
 @dataclass(frozen=True)
 class Attributes:
-    """Time-varying state attributes after drivers' effects; each ``(..., N)`` or ``(..., N, G)``."""
+    """State attributes after drivers' effects: ``(..., N)`` each, needs ``(..., N, G)``."""
 
     threat: np.ndarray
     conflict_risk: np.ndarray
@@ -134,7 +134,7 @@ def alignment_weight(levels: np.ndarray, p: Params) -> np.ndarray:
 
 
 def co_capability(p: Params) -> np.ndarray:
-    """``(P, N)``: affinity-weighted capability of each member's co-members, relative to the US bloc."""
+    """``(P, N)``: affinity-weighted capability of each member's co-members (vs the US bloc)."""
     m = p.space.membership.astype(float)
     rel_cap = p.capability / p.us_capability
     per = (m[:, None, :] * p.affinity[None, :, :] * rel_cap[None, None, :]).sum(axis=-1)
