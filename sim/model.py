@@ -46,7 +46,7 @@ class Event:
 
     round: int
     date: str
-    kind: str  # proposal | formed | dissolved | exit | switch | shock
+    kind: str  # formed | refused | dissolved | switch | shock
     text: str
 
 
@@ -97,7 +97,6 @@ class DiplomacyModel(mesa.Model):
             self.running = False
             return
         p, t, d = self.params, self.round, self.draws.at(self.round)
-        before_levels = self.levels
         before_switched = self.switched
         self.drivers, self.switched = step_drivers(
             self.drivers, self.switched, t, p, d.u_switch, d.z, d.u_shock
@@ -122,14 +121,14 @@ class DiplomacyModel(mesa.Model):
                     if not agent.consent(gains[agent.index], cost, p.temperature, u):
                         refusers.append(agent.code)
             accepted = not refusers
-            self._log_proposal(t, proposer, move, accepted, refusers)
+            self._log_proposal(t, proposer, move, accepted, refusers, gains)
             if accepted:
                 self.levels = mv.configs[move]
-        after_proposal = self.levels
+        before_exits = self.levels
         self.levels, taken = exits(self.levels, attrs, p)
+        exit_gains = evaluate_moves(before_exits, attrs, p).gains if taken.any() else None
         for m in np.flatnonzero(taken):
-            self._event(t, "exit", p.space.labels[m])
-        self._log_changes(t, before_levels, after_proposal, self.levels)
+            self._log_exit(t, int(m), exit_gains)
 
         self.us.react(float(counterbalancing(self.levels, p)))
         weighted = weighted_terms(self.levels, attrs, p)
@@ -189,29 +188,55 @@ class DiplomacyModel(mesa.Model):
         self.events.append(Event(t, round_date(self.scenario.start, t), kind, text))
 
     def _log_proposal(
-        self, t: int, proposer: int, move: int, accepted: bool, refusers: list[str]
+        self,
+        t: int,
+        proposer: int,
+        move: int,
+        accepted: bool,
+        refusers: list[str],
+        gains: np.ndarray,
     ) -> None:
         p = self.params
         who = p.codes[proposer]
         others = [p.codes[i] for i in np.flatnonzero(p.space.consent[move]) if i != proposer]
         if accepted:
-            tail = f"accepted by {', '.join(others)}" if others else "unilateral"
-        else:
-            tail = f"refused by {', '.join(refusers)}"
-        self._event(t, "proposal", f"{who} proposes {p.space.labels[move]}: {tail}")
+            what = self._describe(move)
+            tail = f"accepted by {', '.join(others)}" if others else "no consent needed"
+            self._event(t, "formed", f"{what}: proposed by {who}, {tail}")
+            return
+        idx = {c: i for i, c in enumerate(p.codes)}
+        refused = ", ".join(f"{c} (dU {gains[idx[c]]:+.3f})" for c in refusers)
+        yes = [c for c in others if c not in refusers]
+        tail = f"; accepted by {', '.join(yes)}" if yes else ""
+        self._event(
+            t, "refused", f"{who} proposes {p.space.labels[move]}: refused by {refused}{tail}"
+        )
 
-    def _log_changes(self, t: int, before: np.ndarray, mid: np.ndarray, after: np.ndarray) -> None:
+    def _describe(self, move: int) -> str:
+        """Readable result of an accepted move, e.g. 'RUS-PRK treaty formed'."""
         p = self.params
-        for q, key in enumerate(p.space.keys):
-            for a, b in ((before[q], mid[q]), (mid[q], after[q])):
-                if a == b:
-                    continue
-                if a == 0:
-                    self._event(t, "formed", f"{key} {p.level_names[b]} formed")
-                elif b == 0:
-                    self._event(t, "dissolved", f"{key} {p.level_names[a]} dissolved")
-                else:
-                    self._event(t, "changed", f"{key} now {p.level_names[b]}")
+        sp, q = p.space, p.space.pact[move]
+        before = self.levels[q]
+        if sp.kind[move] == 0:
+            level = p.level_names[sp.value[move]]
+            if before == 0:
+                return f"{sp.keys[q]} {level} formed"
+            return f"{sp.keys[q]} upgraded to {level}"
+        new_key = sp.keys[sp.other[move]]
+        return f"{sp.keys[q]} enlarged to {new_key} ({p.level_names[before]})"
+
+    def _log_exit(self, t: int, move: int, gains: np.ndarray | None) -> None:
+        p = self.params
+        sp = p.space
+        leaver = int(sp.mover[move].argmax())
+        gain = float(gains[move, leaver]) if gains is not None else float("nan")
+        rest = f"; {sp.keys[sp.other[move]]} continues" if sp.other[move] >= 0 else ""
+        self._event(
+            t,
+            "dissolved",
+            f"{p.codes[leaver]} leaves {sp.keys[sp.pact[move]]} (gain from leaving {gain:+.3f})"
+            f"{rest}",
+        )
 
     def _log_driver_events(self, t: int, before: np.ndarray, u_shock: np.ndarray) -> None:
         p = self.params

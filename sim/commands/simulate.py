@@ -1,0 +1,202 @@
+"""``run.py simulate``: one run of a scenario, told month by month.
+
+Prints a dated timeline (proposals, acceptances, refusals with the deciding utility
+difference, exits, driver regime switches and shocks) and a final summary; ``--json``
+prints one JSON object instead; ``--series FILE`` writes the per-round records;
+``--plot FILE`` draws the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {text}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``simulate`` subcommand."""
+    p = subparsers.add_parser(
+        "simulate",
+        help="run one scenario for one seed and print its timeline",
+        description="Run one scenario for one seed and tell, month by month, what happened.",
+    )
+    p.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario TOML file")
+    p.add_argument("--seed", type=_non_negative, default=0, help="the run's seed (default 0)")
+    p.add_argument(
+        "--rounds", type=_positive, default=None, help="months to simulate (default: scenario)"
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario field, e.g. states.CHN.weights.us_ties=0 (repeatable)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--series", type=Path, default=None, help="write per-round records (.csv/.parquet)"
+    )
+    p.add_argument("--plot", type=Path, default=None, help="draw the run (.png/.svg/.pdf)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run, print, write; return the exit code."""
+    from sim.config import ConfigError, load_scenario
+
+    for target, exts in (
+        (args.series, (".csv", ".parquet")),
+        (args.plot, (".png", ".svg", ".pdf")),
+    ):
+        if target is not None and target.suffix.lower() not in exts:
+            print(
+                f"error: {target}: expected a file ending in {' or '.join(exts)}", file=sys.stderr
+            )
+            return 2
+    try:
+        scenario = load_scenario(args.scenario, args.overrides)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from sim.records import outcomes
+    from sim.runner import model_series, run_model, scenario_info
+
+    model = run_model(scenario, args.seed, args.rounds)
+    (outcome,) = outcomes(model.history(), model.params)
+    series = model_series(model) if (args.series or args.plot) else None
+    if args.series is not None:
+        _write_table(series, args.series)
+    if args.plot is not None:
+        _plot(series, scenario_info(scenario), args.plot, args.seed)
+    report = build_report(model, outcome, args.seed)
+    if args.json:
+        print(json.dumps(report, indent=2, allow_nan=False))
+    else:
+        print(format_report(model, report))
+        for path in (args.series, args.plot):
+            if path is not None:
+                print(f"wrote {path}")
+    return 0
+
+
+def build_report(model, outcome: dict, seed: int) -> dict:
+    """The JSON-serialisable summary of one run."""
+    p = model.params
+    pacts = []
+    for key in p.space.keys:
+        pacts.append(
+            {
+                "members": key.split("-"),
+                "first_round": outcome[f"first_round.{key}"],
+                "rounds_active": outcome[f"rounds_active.{key}"],
+                "level_end": p.level_names[outcome[f"level_end.{key}"]],
+            }
+        )
+    final = [
+        {"members": key.split("-"), "level": p.level_names[int(lv)]}
+        for key, lv in zip(p.space.keys, model.levels, strict=True)
+        if lv > 0
+    ]
+    shares = {
+        k.removeprefix("support_share_end."): (None if math.isnan(v) else round(v, 6))
+        for k, v in outcome.items()
+        if k.startswith("support_share_end.")
+    }
+    return {
+        "scenario": model.scenario.name,
+        "seed": seed,
+        "rounds": model.round,
+        "trilateral": p.space.keys[p.target],
+        "trilateral_formed": outcome["trilateral_formed"],
+        "trilateral_round": outcome["trilateral_round"],
+        "pacts": pacts,
+        "final_pacts": final,
+        "final_stable": outcome["final_stable"],
+        "final_utility": {c: round(outcome[f"utility_end.{c}"], 6) for c in p.codes},
+        "support_share_end": shares,
+        "events": [
+            {"round": e.round, "date": e.date, "kind": e.kind, "text": e.text} for e in model.events
+        ],
+    }
+
+
+def format_report(model, report: dict) -> str:
+    """Human-readable timeline and summary."""
+    from sim.records import round_date
+
+    sc = model.scenario
+    start = sc.start
+    end = round_date(start, report["rounds"] - 1)
+    lines = [
+        f"{sc.name}: {sc.description}",
+        f"seed {report['seed']}, {report['rounds']} months ({start} .. {end})",
+        "",
+        "Timeline",
+    ]
+    lines += [f"  {e['date']}  {e['text']}" for e in report["events"]] or ["  (nothing happened)"]
+    lines += ["", "Summary"]
+    tri = report["trilateral"]
+    if report["trilateral_formed"]:
+        when = round_date(start, report["trilateral_round"])
+        lines.append(f"  trilateral {tri}: FORMED in {when} (round {report['trilateral_round']})")
+    else:
+        lines.append(f"  trilateral {tri}: never formed")
+    lines.append("  pacts (first month active, months active, level at end):")
+    for pact in report["pacts"]:
+        key = "-".join(pact["members"])
+        first = "never" if pact["first_round"] is None else round_date(start, pact["first_round"])
+        lines.append(
+            f"    {key:<14} {first:>7}  {pact['rounds_active']:>3} months  {pact['level_end']}"
+        )
+    final = ", ".join(f"{'-'.join(x['members'])} {x['level']}" for x in report["final_pacts"])
+    stable = "stable" if report["final_stable"] else "not stable"
+    lines.append(f"  final configuration: {final or 'no pacts'} ({stable})")
+    util = ", ".join(f"{c} {u:+.3f}" for c, u in report["final_utility"].items())
+    lines.append(f"  final utility: {util}")
+    return "\n".join(lines)
+
+
+def _write_table(frame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    if path.suffix.lower() == ".csv":
+        frame.to_csv(tmp, index=False)
+    else:
+        frame.to_parquet(tmp, index=False)
+    tmp.replace(path)
+
+
+def _plot(series, info: dict, path: Path, seed: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.plots.single import plot_single_run
+
+    fig = plot_single_run(series, info, title=f"{info['name']}, seed {seed}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=130, bbox_inches="tight")
+    plt.close(fig)
