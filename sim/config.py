@@ -334,7 +334,7 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any], source
             elif isinstance(node, dict) and _table_may_be_absent(keys[: depth + 1]):
                 node = node.setdefault(key, {})
             else:
-                raise ConfigError(source, path, "an existing field path (unknown path)")
+                raise _unknown_path(source, path, node, key)
         last = keys[-1]
         if isinstance(node, list):
             if not (last.isdigit() and int(last) < len(node)):
@@ -342,11 +342,20 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any], source
             node[int(last)] = value
         elif isinstance(node, dict):
             if last not in node and not _key_may_be_absent(keys):
-                raise ConfigError(source, path, "an existing field path (unknown path)")
+                raise _unknown_path(source, path, node, last)
             node[last] = value
         else:
             raise ConfigError(source, path, "an existing field path (unknown path)")
     return data
+
+
+def _unknown_path(source: str, path: str, node: Any, key: str) -> ConfigError:
+    """An override path that leads nowhere; list what exists at that level."""
+    options = sorted(node) if isinstance(node, dict) else []
+    hint = f"one of {options}" if options and len(options) <= 30 else "an existing key"
+    return ConfigError(
+        f"{source} (--set {path})", path, f"unknown path at '{key}': expected {hint}"
+    )
 
 
 def split_path(path: str, source: str = "--set") -> list[str]:
@@ -423,7 +432,7 @@ def build_scenario(
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _as_config_error(exc, source) from None
+        raise _as_config_error(exc, source, overrides) from None
 
 
 def load_scenario(path: str | Path, set_args: Sequence[str] = ()) -> Scenario:
@@ -432,26 +441,53 @@ def load_scenario(path: str | Path, set_args: Sequence[str] = ()) -> Scenario:
     return build_scenario(raw, str(path), parse_set_args(set_args, source=str(path)))
 
 
-def _as_config_error(exc: ValidationError, source: str) -> ConfigError:
+def _as_config_error(
+    exc: ValidationError, source: str, overrides: Mapping[str, Any] | None = None
+) -> ConfigError:
     err = exc.errors()[0]
     ctx = err.get("ctx", {}) or {}
     inner = ctx.get("error")
     if isinstance(inner, _CrossRefError):
-        return ConfigError(source, inner.field, f"expected {inner.expected}", inner.got)
+        return ConfigError(
+            _origin(source, inner.field, overrides),
+            inner.field,
+            f"expected {inner.expected}",
+            inner.got,
+        )
     field = ".".join(str(p) for p in err["loc"])
     kind = err["type"]
     got = err.get("input")
-    expected = {
-        "extra_forbidden": "unknown field (not part of the schema; check the spelling)",
-        "missing": "a value (required field is missing)",
-        "finite_number": "expected a finite number",
-        "float_type": "expected a number",
-        "int_type": "expected an integer",
-        "string_type": "expected a string",
-        "dict_type": "expected a table",
-        "list_type": "expected an array",
-        "bool_type": "expected true or false",
-    }.get(kind, f"expected: {err['msg'].removeprefix('Value error, ')}")
+    bounds = {
+        "greater_than": "a number > {gt}",
+        "greater_than_equal": "a number >= {ge}",
+        "less_than": "a number < {lt}",
+        "less_than_equal": "a number <= {le}",
+        "string_pattern_mismatch": "a string matching {pattern}",
+        "too_short": "at least {min_length} item(s)",
+        "too_long": "at most {max_length} item(s)",
+    }
+    if kind in bounds:
+        expected = "expected " + bounds[kind].format(**ctx)
+    else:
+        expected = {
+            "extra_forbidden": "unknown field (not part of the schema; check the spelling)",
+            "missing": "a value (required field is missing)",
+            "finite_number": "expected a finite number",
+            "float_type": "expected a number",
+            "int_type": "expected an integer",
+            "string_type": "expected a string",
+            "dict_type": "expected a table",
+            "list_type": "expected an array",
+            "bool_type": "expected true or false",
+        }.get(kind, f"expected: {err['msg'].removeprefix('Value error, ')}")
     if kind in ("missing", "extra_forbidden") or isinstance(got, dict):
         got = None
-    return ConfigError(source, field, expected, got)
+    return ConfigError(_origin(source, field, overrides), field, expected, got)
+
+
+def _origin(source: str, field: str, overrides: Mapping[str, Any] | None) -> str:
+    """Name the override when the bad value came from ``--set``."""
+    for path in overrides or {}:
+        if ".".join(split_path(path)) == field:
+            return f"{source} (--set {path})"
+    return source
