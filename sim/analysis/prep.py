@@ -151,7 +151,8 @@ def active_from_start(runs: pd.DataFrame, info: ScenarioInfo, pact: str) -> bool
     """True if the pact was active at round 0 in every successful run."""
     col = round_column(info, pact)
     ok = runs[runs["status"] == "ok"]
-    return bool(len(ok) and (pd.to_numeric(ok[col], errors="coerce") == 0).all())
+    first = pd.to_numeric(ok[col], errors="coerce").astype(float).fillna(-1.0)
+    return bool(len(ok) and (first == 0).all())
 
 
 def config_label(config: str, info: ScenarioInfo) -> str:

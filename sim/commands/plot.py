@@ -36,6 +36,7 @@ def _probability_figures(batch, design, out: Path, fmt: str) -> list[Path]:
     from sim.plots import (
         plot_probability_heatmap,
         plot_probability_ranked,
+        plot_probability_single,
         plot_probability_sweep,
         save_figure,
     )
@@ -43,26 +44,40 @@ def _probability_figures(batch, design, out: Path, fmt: str) -> list[Path]:
 
     probs = pact_probabilities(batch, design)
     sub = batch.subtitle()
-    if design.shape == "sweep":
-        fig = plot_probability_sweep(probs, design.varying[0], batch.info, sub)
-    elif design.shape == "grid2":
-        x, y = design.varying
+    if design.shape == "single":
+        fig = plot_probability_single(probs, batch.info, sub)
+    elif design.shape in {"sweep", "grid2"}:
         pacts = list(dict.fromkeys(probs["pact"]))
         ncols = min(2, len(pacts))
         nrows = -(-len(pacts) // ncols)
+        size = (6.5, 5) if design.shape == "grid2" else (6, 4.2)
         fig, axs = plt.subplots(
-            nrows, ncols, figsize=(6.5 * ncols, 5 * nrows), squeeze=False, layout="constrained"
+            nrows,
+            ncols,
+            figsize=(size[0] * ncols, size[1] * nrows),
+            squeeze=False,
+            layout="constrained",
+            sharey=design.shape == "sweep",
         )
         for ax, pact in zip(axs.flat, pacts, strict=False):
             df = probs[probs["pact"] == pact]
-            plot_probability_heatmap(df, x, y, title=f"P({df['label'].iloc[0]} forms)", ax=ax)
+            name = f"P({df['label'].iloc[0]} forms)"
+            if design.shape == "sweep":
+                plot_probability_sweep(df, design.varying[0], batch.info, ax=ax, title=name)
+            else:
+                plot_probability_heatmap(df, *design.varying, title=name, ax=ax)
         for ax in list(axs.flat)[len(pacts) :]:
             ax.set_visible(False)
-        figure_titles(
-            fig,
-            "Probability of each pact forming over the design grid",
-            f"{sub} · cells: P, [95% Wilson interval], n runs",
-        )
+        n = probs.groupby("point_id")["n"].first()
+        per = f"n = {n.min()}" if n.min() == n.max() else f"n = {n.min()}–{n.max()}"
+        per += " runs per point"
+        if design.shape == "sweep":
+            title = f"Probability of each pact forming vs {design.varying[0]}"
+            note = f"{per}; bands: 95% Wilson intervals"
+        else:
+            title = "Probability of each pact forming over the design grid"
+            note = "cells: P, [95% Wilson interval], n runs"
+        figure_titles(fig, title, f"{sub} · {note}")
     else:
         fig = plot_probability_ranked(probs, list(design.varying), batch.info, sub)
     return [save_figure(fig, out / f"pact_probability.{fmt}")]
@@ -94,13 +109,17 @@ def _timing_figures(batch, design, out: Path, fmt: str) -> list[Path]:
     fig, axs = plt.subplots(
         nrows, ncols, figsize=(7 * ncols, 4.6 * nrows), squeeze=False, layout="constrained"
     )
-    for ax, pact in zip(axs.flat, pacts, strict=False):
+    band = groups.nunique() <= 2
+    for i, (ax, pact) in enumerate(zip(axs.flat, pacts, strict=False)):
         ttf = time_to_formation(batch, pact, groups)
-        plot_time_to_formation(ttf, info, info.pact_label(pact), legend, ax=ax)
+        plot_time_to_formation(
+            ttf, info, info.pact_label(pact), legend, ax=ax, band=band, legend=i == 0
+        )
         ax.set_title(info.pact_label(pact), fontsize=11)
     for ax in list(axs.flat)[len(pacts) :]:
         ax.set_visible(False)
-    note = "Kaplan–Meier; runs without the pact censored at their last month; bands: 95% CI"
+    note = "Kaplan–Meier; runs without the pact censored at their last month"
+    note += "; bands: pointwise 95% CI" if band else ""
     if skipped:
         note += " · active from the start in every run (not shown): " + ", ".join(
             info.pact_label(p) for p in skipped

@@ -8,6 +8,7 @@ from sim.plots._common import month_axis, pact_colors, save_figure
 from sim.plots.probability import (
     plot_probability_heatmap,
     plot_probability_ranked,
+    plot_probability_single,
     plot_probability_sweep,
 )
 from sim.plots.sensitivity import plot_sobol_indices
@@ -21,6 +22,7 @@ __all__ = [
     "plot_config_shares",
     "plot_probability_heatmap",
     "plot_probability_ranked",
+    "plot_probability_single",
     "plot_probability_sweep",
     "plot_single_run",
     "plot_sobol_indices",

@@ -11,6 +11,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 from matplotlib.ticker import FixedLocator, FuncFormatter, PercentFormatter
 
 from sim.analysis.batch import ScenarioInfo
@@ -36,23 +37,37 @@ def new_axes(ax: Axes | None, figsize=(8, 5)) -> tuple[Figure, Axes, bool]:
     return fig, ax, True
 
 
-def set_titles(fig: Figure, ax: Axes | None, title: str, subtitle: str, own: bool) -> None:
-    """Title and subtitle: on the figure if we own it, else on the given axes."""
+def set_titles(fig: Figure, ax: Axes, title: str, subtitle: str, own: bool) -> None:
+    """Title and subtitle: on the figure if we created it, else as the given axes' title."""
     if own:
-        fig.suptitle(title, fontsize=13, fontweight="bold")
-        if ax is not None:
-            ax.set_title(subtitle, fontsize=9, color="0.35", loc="left")
-        else:
-            fig.suptitle(f"{title}\n", fontsize=13, fontweight="bold")
-            fig.text(0.5, 0.0, subtitle, ha="center", va="bottom", fontsize=9, color="0.35")
-    elif ax is not None:
+        figure_titles(fig, title, subtitle)
+    else:
         ax.set_title(f"{title}\n{subtitle}" if subtitle else title, fontsize=10)
 
 
 def figure_titles(fig: Figure, title: str, subtitle: str) -> None:
-    """Title and subtitle of a multi-panel figure (subtitle as a second, lighter line)."""
-    fig.suptitle(title, fontsize=13, fontweight="bold")
-    fig.supxlabel(subtitle, fontsize=9, color="0.35")
+    """Bold title with a lighter subtitle under it (n runs, experiment name, ...).
+
+    The title carries blank lines so the layout engine reserves room for the subtitle,
+    which is anchored to the bottom of the title's box at draw time.
+    """
+    lines = subtitle.count("\n") + 1 if subtitle else 0
+    sup = fig.suptitle(title + "\n" * lines, fontsize=13, fontweight="bold")
+    if subtitle:
+        fig.add_artist(
+            Annotation(
+                subtitle,
+                xy=(0.5, 0.0),
+                xycoords=sup,
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color="0.3",
+                linespacing=1.3,
+            )
+        )
 
 
 def month_axis(ax: Axes, info: ScenarioInfo, horizon: int, label: bool = True) -> None:

@@ -19,37 +19,62 @@ _Y_LABEL = "P(pact formed within horizon) (%)"
 
 
 def plot_probability_sweep(
-    probs: pd.DataFrame, param: str, info: ScenarioInfo, subtitle: str = "", ax: Axes | None = None
+    probs: pd.DataFrame,
+    param: str,
+    info: ScenarioInfo,
+    subtitle: str = "",
+    ax: Axes | None = None,
+    title: str = "",
 ) -> Figure:
-    """One line per pact against a swept parameter, with the Wilson 95% band."""
+    """P(formed) against a swept parameter, a line per pact in `probs` with its Wilson band.
+
+    Give it one pact per axes for small multiples (as `run.py plot` does), or several.
+    """
     fig, ax, own = new_axes(ax)
     colors = pact_colors(info)
-    for pact, df in probs.groupby("pact", sort=False):
-        df = df.sort_values(param)
+    pacts = list(dict.fromkeys(probs["pact"]))
+    for pact in pacts:
+        df = probs[probs["pact"] == pact].sort_values(param)
         c = colors.get(pact, "0.3")
-        lw = 2.6 if pact == info.target else 1.6
-        ax.plot(df[param], df["p"], "-o", color=c, lw=lw, ms=4, label=df["label"].iloc[0])
-        ax.fill_between(df[param], df["lo"], df["hi"], color=c, alpha=BAND_ALPHA, lw=0)
+        name = df["label"].iloc[0]
+        lw = 2.6 if pact == info.target else 1.8
+        ax.fill_between(
+            df[param],
+            df["lo"],
+            df["hi"],
+            color=c,
+            alpha=BAND_ALPHA,
+            lw=0,
+            label="95% Wilson interval" if len(pacts) == 1 else None,
+        )
+        ax.plot(
+            df[param],
+            df["p"],
+            "-o",
+            color=c,
+            lw=lw,
+            ms=5,
+            label="P(formed)" if len(pacts) == 1 else name,
+        )
     percent_axis(ax)
     ax.set_xlabel(param)
     ax.set_ylabel(_Y_LABEL)
     ax.grid(alpha=0.3)
     ax.legend(
-        title="Pact (band: 95% Wilson interval)",
-        fontsize=9,
-        title_fontsize=9,
+        fontsize=8,
         loc="best",
         framealpha=0.9,
+        title=None if len(pacts) == 1 else "Pact (bands: 95% Wilson interval)",
     )
     n = probs.groupby("point_id")["n"].first()
     extra = f"n per point {n.min()}–{n.max()}" if n.min() != n.max() else f"n = {n.min()} per point"
-    set_titles(
-        fig,
-        ax,
-        f"Probability of each pact forming vs {param}",
-        f"{subtitle} · {extra}" if subtitle else extra,
-        own,
-    )
+    if not title:
+        title = (
+            f"P({probs['label'].iloc[0]} forms)"
+            if len(pacts) == 1
+            else (f"Probability of each pact forming vs {param}")
+        )
+    set_titles(fig, ax, title, f"{subtitle} · {extra}" if subtitle else extra, own)
     return fig
 
 
@@ -95,6 +120,48 @@ def plot_probability_heatmap(
     return fig
 
 
+def plot_probability_single(
+    probs: pd.DataFrame, info: ScenarioInfo, subtitle: str = "", ax: Axes | None = None
+) -> Figure:
+    """One design point: a row per pact with P, its 95% Wilson interval and k/n."""
+    probs = probs.iloc[::-1]  # target pact on top
+    fig, ax, own = new_axes(ax, figsize=(9, 1.0 + 0.75 * len(probs)))
+    colors = pact_colors(info)
+    y = np.arange(len(probs))
+    for yi, (_, r) in zip(y, probs.iterrows(), strict=True):
+        c = colors.get(r["pact"], "0.3")
+        err = np.clip([[r["p"] - r["lo"]], [r["hi"] - r["p"]]], 0, None)
+        ax.errorbar(
+            r["p"],
+            yi,
+            xerr=err,
+            fmt="o",
+            color=c,
+            ms=8,
+            capsize=4,
+            elinewidth=2,
+            label="P(formed) with 95% Wilson interval" if yi == y[-1] else None,
+        )
+        ax.annotate(
+            f"{r['p']:.1%}  ({r['k']}/{r['n']})",
+            (r["hi"], yi),
+            xytext=(8, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+        )
+    ax.set_yticks(y, probs["label"])
+    ax.set_ylim(-0.6, len(probs) - 0.4)
+    percent_axis(ax, "x")
+    ax.set_xlim(-0.02, 1.18)
+    ax.set_xlabel(_Y_LABEL)
+    ax.set_ylabel("Pact")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
+    set_titles(fig, ax, "Probability of each pact forming within the horizon", subtitle, own)
+    return fig
+
+
 def plot_probability_ranked(
     probs: pd.DataFrame,
     params: list[str],
@@ -120,14 +187,26 @@ def plot_probability_ranked(
         df = probs[probs["pact"] == pact]
         yv = df["point_id"].map(rank).to_numpy() + off
         target = pact == info.target
+        color = colors.get(pact, "0.3")
+        if not labelled and target:  # caterpillar: interval as a shaded band along the ranks
+            df = df.assign(rank=yv).sort_values("rank")
+            ax.fill_betweenx(
+                df["rank"],
+                df["lo"],
+                df["hi"],
+                color=color,
+                alpha=BAND_ALPHA,
+                lw=0,
+                label="95% Wilson interval (trilateral)",
+            )
         err = np.clip(np.vstack([df["p"] - df["lo"], df["hi"] - df["p"]]), 0, None)
         ax.errorbar(
             df["p"],
-            yv,
-            xerr=err if (labelled or target) else None,
+            df.get("rank", yv),
+            xerr=err if labelled else None,
             fmt="o",
             ms=5 if target else 3.5,
-            color=colors.get(pact, "0.3"),
+            color=color,
             elinewidth=1,
             alpha=1 if target else 0.8,
             label=df["label"].iloc[0],
@@ -147,11 +226,13 @@ def plot_probability_ranked(
     ax.set_xlabel(_Y_LABEL)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(
-        title="Pact (bars: 95% Wilson interval)",
+        title="Pact (bars: 95% Wilson interval)" if labelled else "Pact",
         fontsize=8,
         title_fontsize=8,
-        loc="lower right",
-        framealpha=0.9,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncols=3,
+        frameon=False,
     )
     set_titles(fig, ax, "Probability of each pact forming, design points ranked", subtitle, own)
     return fig

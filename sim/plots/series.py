@@ -22,7 +22,7 @@ def plot_config_shares(
     shares: pd.DataFrame, info: ScenarioInfo, subtitle: str = "", ax: Axes | None = None
 ) -> Figure:
     """Stacked area: share of runs in each pact configuration after each month."""
-    fig, ax, own = new_axes(ax, figsize=(11, 5.5))
+    fig, ax, own = new_axes(ax, figsize=(12, 5.5))
     cmap = colormaps["tab20" if shares.shape[1] > 10 else "tab10"]
     colors = [cmap(i) for i in range(shares.shape[1])]
     if "other configurations" in shares:
@@ -118,7 +118,13 @@ def plot_support_envelopes(
     percent_axis(ax)
     ax.set_ylabel("Share of external support (%)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, ncols=2, loc="best", framealpha=0.9)
+    ax.legend(
+        fontsize=8,
+        ncols=len(pd.unique(env["patron"])),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.13),
+        frameon=False,
+    )
     clients = ", ".join(pd.unique(env["client"]))
     set_titles(fig, ax, f"Where {clients}'s external support comes from", subtitle, own)
     return fig

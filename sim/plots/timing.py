@@ -29,12 +29,19 @@ def plot_time_to_formation(
     legend_title: str = "",
     subtitle: str = "",
     ax: Axes | None = None,
-    band: bool = True,
+    band: bool | None = None,
+    legend: bool = True,
 ) -> Figure:
-    """Step curves of P(pact formed by month t) per group, with pointwise 95% bands."""
+    """Step curves of P(pact formed by month t) per group, with pointwise 95% bands.
+
+    band: draw the Greenwood/log-log 95% band (default: only for one or two groups, as
+    more overlapping bands hide the curves).
+    """
     fig, ax, own = new_axes(ax)
     groups = list(pd.unique(ttf["group"]))
     colors = group_colors(groups)
+    if band is None:
+        band = len(groups) <= 2
     horizon = int(ttf["round"].max()) + 1
     for g in groups:
         df = ttf[ttf["group"] == g]
@@ -48,17 +55,18 @@ def plot_time_to_formation(
                 df["hi"],
                 step="post",
                 color=colors[g],
-                alpha=BAND_ALPHA * (1 if len(groups) == 1 else 0.6),
+                alpha=BAND_ALPHA,
                 lw=0,
             )
     month_axis(ax, info, horizon)
     percent_axis(ax)
     ax.set_ylabel("P(formed by this month) (%)")
     ax.grid(alpha=0.3)
-    ax.legend(
-        title=legend_title or None, fontsize=8, title_fontsize=8, loc="upper left", framealpha=0.9
-    )
+    if legend:
+        ax.legend(title=legend_title or None, fontsize=8, title_fontsize=8, loc="best")
     title = f"Time to formation: {pact_label}"
-    sub = "Kaplan–Meier, runs without the pact censored at their last month; band: 95% CI"
+    sub = "Kaplan–Meier, runs without the pact censored at their last month"
+    if band:
+        sub += "; band: pointwise 95% CI"
     set_titles(fig, ax, title, f"{subtitle} · {sub}" if subtitle else sub, own)
     return fig
