@@ -161,15 +161,20 @@ def run_chunk(ctx: RunContext, chunk: Chunk) -> ChunkResult:
 # -- backends --------------------------------------------------------------------------
 
 
-def _mp_context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+def _mp_context(runner: str) -> Any:
+    """forkserver (safe with threads, unlike fork) where available, preloading the model so
+    each worker forks with it imported; spawn elsewhere."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.execute", runner.partition(":")[0]])
+    return ctx
 
 
 def _local(ctx: RunContext, chunks: Iterable[Chunk], workers: int) -> Iterator[ChunkResult]:
     """Worker processes; at most ``2 * workers`` chunks in flight, so results never pile up."""
     todo = iter(chunks)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(ctx.runner))
     pending: set[Future[ChunkResult]] = set()
     try:
         while True:

@@ -126,7 +126,10 @@ def run(args: argparse.Namespace) -> int:
 def main_job() -> int:
     """``python run.py`` with no arguments: the default experiment into results/default/,
     then its plots (when the plot command exists)."""
-    print(f"running {DEFAULT_EXPERIMENT.relative_to(ROOT)} into {DEFAULT_OUT}/", flush=True)
+    name = DEFAULT_EXPERIMENT
+    if name.is_relative_to(ROOT):
+        name = name.relative_to(ROOT)
+    print(f"running {name} into {DEFAULT_OUT}/", flush=True)
     code = run_experiment(DEFAULT_EXPERIMENT, DEFAULT_OUT)
     if code not in (0, 1):
         return code
