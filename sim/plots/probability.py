@@ -179,7 +179,8 @@ def plot_probability_ranked(
     order = tri["point_id"].to_list()
     rank = {pid: i for i, pid in enumerate(order)}
     labelled = len(order) <= max_labelled
-    fig, ax, own = new_axes(ax, figsize=(9, max(4.5, 0.28 * len(order) + 1.5) if labelled else 6))
+    width = 9 + (2.5 if labelled and len(params) > 1 else 0)
+    fig, ax, own = new_axes(ax, figsize=(width, max(4.5, 0.3 * len(order) + 2) if labelled else 7))
     colors = pact_colors(info)
     pacts = list(dict.fromkeys(probs["pact"]))
     offsets = np.linspace(-0.25, 0.25, len(pacts)) if labelled else np.zeros(len(pacts))
@@ -225,14 +226,18 @@ def plot_probability_ranked(
     percent_axis(ax, "x")
     ax.set_xlabel(_Y_LABEL)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(
-        title="Pact (bars: 95% Wilson interval)" if labelled else "Pact",
-        fontsize=8,
-        title_fontsize=8,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.1),
-        ncols=3,
-        frameon=False,
-    )
+    title = "Pact (bars: 95% Wilson interval)" if labelled else "Pact"
+    if own:  # below the plot, outside the data, laid out by the layout engine
+        fig.legend(
+            *ax.get_legend_handles_labels(),
+            title=title,
+            fontsize=8,
+            title_fontsize=8,
+            loc="outside lower center",
+            ncols=3,
+            frameon=False,
+        )
+    else:
+        ax.legend(title=title, fontsize=8, title_fontsize=8, loc="best")
     set_titles(fig, ax, "Probability of each pact forming, design points ranked", subtitle, own)
     return fig

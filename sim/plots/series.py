@@ -118,13 +118,16 @@ def plot_support_envelopes(
     percent_axis(ax)
     ax.set_ylabel("Share of external support (%)")
     ax.grid(alpha=0.3)
-    ax.legend(
-        fontsize=8,
-        ncols=len(pd.unique(env["patron"])),
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.13),
-        frameon=False,
-    )
+    if own:
+        fig.legend(
+            *ax.get_legend_handles_labels(),
+            fontsize=8,
+            frameon=False,
+            ncols=len(pd.unique(env["patron"])),
+            loc="outside lower center",
+        )
+    else:
+        ax.legend(fontsize=8, loc="best")
     clients = ", ".join(pd.unique(env["client"]))
     set_titles(fig, ax, f"Where {clients}'s external support comes from", subtitle, own)
     return fig
