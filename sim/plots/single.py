@@ -92,13 +92,14 @@ def plot_single_run(
         a.axhline(0, color="0.6", lw=0.8)
         a.set_ylabel(f"{st} utility\n(model units)")
         a.grid(alpha=0.3)
-        a.legend(
-            title="Term",
-            fontsize=8,
-            title_fontsize=8,
-            loc="center left",
-            bbox_to_anchor=(1.01, 0.5),
-        )
+        if a is ax[1]:  # same colours in every state panel: one legend
+            a.legend(
+                title="Utility term",
+                fontsize=8,
+                title_fontsize=8,
+                loc="upper left",
+                bbox_to_anchor=(1.01, 1.0),
+            )
     for a in ax:
         month_axis(a, info, horizon, label=a is ax[-1])
     run = ""
