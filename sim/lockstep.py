@@ -57,7 +57,8 @@ def run_lockstep(
         mv = evaluate_moves(levels, attrs, p)
         prop = propose(mv, p, d.u_recognize, d.u_consent)
         levels = np.where(prop.accepted[:, None], mv.configs[rows, prop.move], levels)
-        levels, _ = exits(levels, attrs, p)
+        mv_after = evaluate_moves(levels, attrs, p) if prop.accepted.any() else mv
+        levels, taken = exits(levels, attrs, p, mv_after)
         hist_levels[:, t] = levels
         last = t == rounds - 1
         if series or last or t in checkpoints:
@@ -66,7 +67,8 @@ def run_lockstep(
                 share_ck[t] = shares
         if series or last:
             weighted = weighted_terms(levels, attrs, p)
-            stable = is_stable(evaluate_moves(levels, attrs, p), p)
+            mv_end = evaluate_moves(levels, attrs, p) if taken.any() else mv_after
+            stable = is_stable(mv_end, p)
         if series:
             for name, arr in (
                 ("drivers", x.copy()),

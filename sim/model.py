@@ -124,11 +124,12 @@ class DiplomacyModel(mesa.Model):
             self._log_proposal(t, proposer, move, accepted, refusers, gains)
             if accepted:
                 self.levels = mv.configs[move]
-        before_exits = self.levels
-        self.levels, taken = exits(self.levels, attrs, p)
-        exit_gains = evaluate_moves(before_exits, attrs, p).gains if taken.any() else None
+        # Value the configuration after the proposal once; reuse it when nothing changes.
+        mv_after = evaluate_moves(self.levels, attrs, p) if accepted else mv
+        self.levels, taken = exits(self.levels, attrs, p, mv_after)
         for m in np.flatnonzero(taken):
-            self._log_exit(t, int(m), exit_gains)
+            self._log_exit(t, int(m), mv_after.gains)
+        mv_end = evaluate_moves(self.levels, attrs, p) if taken.any() else mv_after
 
         self.us.react(float(counterbalancing(self.levels, p)))
         weighted = weighted_terms(self.levels, attrs, p)
@@ -136,7 +137,7 @@ class DiplomacyModel(mesa.Model):
             agent.terms = weighted[agent.index]
         commit = pair_strength(self.levels, p.space.membership, p.commitment)
         shares = support_share(support(commit, attrs, p))
-        stable = bool(is_stable(evaluate_moves(self.levels, attrs, p), p))
+        stable = bool(is_stable(mv_end, p))
         preferred: tuple[str, ...] = ("",) * p.n_states
         if self._configs is not None:
             pick = preferred_configurations(attrs, p, self._configs)
@@ -225,11 +226,11 @@ class DiplomacyModel(mesa.Model):
         new_key = sp.keys[sp.other[move]]
         return f"{sp.keys[q]} enlarged to {new_key} ({p.level_names[before]})"
 
-    def _log_exit(self, t: int, move: int, gains: np.ndarray | None) -> None:
+    def _log_exit(self, t: int, move: int, gains: np.ndarray) -> None:
         p = self.params
         sp = p.space
         leaver = int(sp.mover[move].argmax())
-        gain = float(gains[move, leaver]) if gains is not None else float("nan")
+        gain = float(gains[move, leaver])
         rest = f"; {sp.keys[sp.other[move]]} continues" if sp.other[move] >= 0 else ""
         self._event(
             t,

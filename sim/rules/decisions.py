@@ -133,14 +133,18 @@ def propose(mv: MoveValues, p: Params, u_recognize: np.ndarray, u_consent: np.nd
     )
 
 
-def exits(levels: np.ndarray, attrs: Attributes, p: Params) -> tuple[np.ndarray, np.ndarray]:
+def exits(
+    levels: np.ndarray, attrs: Attributes, p: Params, mv: MoveValues | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Members leave pacts whose value fell below the exit threshold.
 
     Each leave move (in pact order) applies where it is still valid and the leaver's gain
     from leaving exceeds ``exit_threshold``. Gains are valued on the configuration at the
-    start of this step. Returns the new levels and a ``(..., M)`` mask of exits taken.
+    start of this step (pass ``mv`` if already evaluated for ``levels``). Returns the new
+    levels and a ``(..., M)`` mask of exits taken.
     """
-    mv = evaluate_moves(levels, attrs, p)
+    if mv is None:
+        mv = evaluate_moves(levels, attrs, p)
     leaves = np.flatnonzero(p.space.kind == LEAVE)
     leaver = p.space.mover[leaves].argmax(axis=1)
     gain = mv.gains[..., leaves, leaver]  # (..., n_leave)

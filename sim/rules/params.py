@@ -7,6 +7,7 @@ state (N), good (G), driver (D), level (L + 1, index 0 = no pact) and pact (P).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -68,6 +69,39 @@ class Params:
     formation_cost: float
     exit_threshold: float
     eagerness: float
+
+    # -- constants derived once per scenario (cached; used every round) -----------------
+    @cached_property
+    def visibility(self) -> np.ndarray:
+        """``(P,)``: 1 for a bilateral pact, plus ``bloc_visibility`` per extra member."""
+        return 1.0 + self.bloc_visibility * (self.space.sizes - 2)
+
+    @cached_property
+    def co_capability(self) -> np.ndarray:
+        """``(P, N)``: affinity-weighted capability of a member's co-members (vs the US bloc)."""
+        m = self.space.membership
+        rel_cap = self.capability / self.us_capability
+        per = (m[:, None, :] * self.affinity[None, :, :] * rel_cap[None, None, :]).sum(axis=-1)
+        return np.where(m, per, 0.0)
+
+    @cached_property
+    def co_hostility(self) -> np.ndarray:
+        """``(P, N)``: mean hostility toward the US of a member's co-members (0 if not a member)."""
+        m = self.space.membership
+        k = self.space.sizes[:, None] - 1
+        others = (m @ self.hostility)[:, None] - self.hostility[None, :]
+        return np.where(m, others / k, 0.0)
+
+    @cached_property
+    def mean_hostility(self) -> np.ndarray:
+        """``(P,)``: mean hostility toward the US of each pact's members."""
+        return (self.space.membership @ self.hostility) / self.space.sizes
+
+    @cached_property
+    def asymmetry(self) -> np.ndarray:
+        """``(N, N)``: [i, j] how much stronger j is than i, (c_j - c_i) / (c_j + c_i), >= 0."""
+        c = self.capability
+        return np.clip((c[None, :] - c[:, None]) / (c[None, :] + c[:, None]), 0.0, None)
 
     @property
     def n_states(self) -> int:

@@ -58,9 +58,10 @@ def attributes(drivers: np.ndarray, p: Params) -> Attributes:
     """State attributes given driver values ``drivers[..., D]``, clipped to [0, 1]."""
 
     def shifted(name: str) -> np.ndarray:
-        return np.clip(p.base[name] + drivers @ p.effect_attr[name], 0.0, 1.0)
+        shift = (drivers[..., :, None] * p.effect_attr[name]).sum(axis=-2)
+        return np.clip(p.base[name] + shift, 0.0, 1.0)
 
-    needs = p.needs + np.einsum("...d,dng->...ng", drivers, p.effect_needs)
+    needs = p.needs + (drivers[..., :, None, None] * p.effect_needs).sum(axis=-3)
     return Attributes(
         threat=shifted("threat"),
         conflict_risk=shifted("conflict_risk"),
@@ -91,7 +92,7 @@ def saturate(x: np.ndarray) -> np.ndarray:
 
 def goods_value(attrs: Attributes, p: Params) -> np.ndarray:
     """``[..., i, j]``: value to state i of the goods partner j offers (needs . offers)."""
-    return attrs.needs @ p.offers.T
+    return (attrs.needs[..., :, None, :] * p.offers).sum(axis=-1)
 
 
 def support(commit: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
@@ -112,7 +113,7 @@ def support_share(sup: np.ndarray) -> np.ndarray:
 
 def visibility(p: Params) -> np.ndarray:
     """``(P,)``: how visible each pact is to the US: 1 for two members, more for blocs."""
-    return 1.0 + p.bloc_visibility * (p.space.sizes - 2)
+    return p.visibility
 
 
 def alignment(levels: np.ndarray, p: Params) -> np.ndarray:
@@ -120,25 +121,17 @@ def alignment(levels: np.ndarray, p: Params) -> np.ndarray:
 
     commitment x visibility x mean hostility of the member's co-members.
     """
-    m = p.space.membership  # (P, N)
-    k = p.space.sizes[:, None] - 1
-    others = (m @ p.hostility)[:, None] - p.hostility[None, :]  # hostility of co-members
-    per_member = np.where(m, others / k, 0.0)  # (P, N)
-    weight = p.commitment[levels] * visibility(p)  # (..., P)
-    return weight[..., :, None] * per_member
+    return alignment_weight(levels, p)[..., :, None] * p.co_hostility
 
 
 def alignment_weight(levels: np.ndarray, p: Params) -> np.ndarray:
     """``[..., P]``: commitment x visibility of each pact (0 where inactive)."""
-    return p.commitment[levels] * visibility(p)
+    return p.commitment[levels] * p.visibility
 
 
 def co_capability(p: Params) -> np.ndarray:
     """``(P, N)``: affinity-weighted capability of each member's co-members (vs the US bloc)."""
-    m = p.space.membership.astype(float)
-    rel_cap = p.capability / p.us_capability
-    per = (m[:, None, :] * p.affinity[None, :, :] * rel_cap[None, None, :]).sum(axis=-1)
-    return np.where(p.space.membership, per, 0.0)
+    return p.co_capability
 
 
 def counterbalancing(levels: np.ndarray, p: Params) -> np.ndarray:
@@ -146,9 +139,13 @@ def counterbalancing(levels: np.ndarray, p: Params) -> np.ndarray:
 
     reactivity x sum over pacts of commitment x visibility x mean hostility of its members.
     """
-    m = p.space.membership
-    mean_h = (m @ p.hostility) / p.space.sizes
-    return p.reactivity * (p.commitment[levels] * visibility(p) * mean_h).sum(axis=-1)
+    return p.reactivity * (alignment_weight(levels, p) * p.mean_hostility).sum(axis=-1)
+
+
+def _over_pacts(weight: np.ndarray, per_member: np.ndarray) -> np.ndarray:
+    """``sum_p weight[..., p] * per_member[p, i]`` without BLAS, so every batch shape sums
+    in the same order and one run gives bit-identical results alone or in a batch."""
+    return (weight[..., :, None] * per_member).sum(axis=-2)
 
 
 def terms(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
@@ -158,23 +155,18 @@ def terms(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
     gv = goods_value(attrs, p)  # (..., N, N)
 
     # Deterrence sums over pacts: a visible bloc pools its members' capability.
-    deterrence = (alignment_weight(levels, p)[..., :, None] * co_capability(p)).sum(axis=-2)
+    weight = alignment_weight(levels, p)  # (..., P)
+    deterrence = _over_pacts(weight, p.co_capability)
     supply = (p.affinity * commit * gv).sum(axis=-1)
     entrapment = p.entrapment_aversion * (entangle * attrs.conflict_risk[..., None, :]).sum(axis=-1)
     security = attrs.threat * saturate(deterrence) + saturate(supply) - entrapment
 
-    us_ties = -attrs.us_stake * p.reactivity * alignment(levels, p).sum(axis=-2)
+    us_ties = -attrs.us_stake * p.reactivity * _over_pacts(weight, p.co_hostility)
 
     share = support_share(support(commit, attrs, p))  # [k, j]
     leverage = (p.stakes * np.swapaxes(share, -1, -2)).sum(axis=-1)  # sum_k stakes[i,k] share[k,i]
-    asym = np.clip(
-        (p.capability[None, :] - p.capability[:, None])
-        / (p.capability[None, :] + p.capability[:, None]),
-        0.0,
-        None,
-    )
-    dependence = (share**2 * asym).sum(axis=-1)  # concentration on stronger patrons
-    cb = counterbalancing(levels, p)[..., None]
+    dependence = (share**2 * p.asymmetry).sum(axis=-1)  # concentration on stronger patrons
+    cb = p.reactivity * (weight * p.mean_hostility).sum(axis=-1)[..., None]
     influence = leverage - p.presence * cb - p.autonomy * dependence
 
     economy = attrs.trade_need * (commit * p.affinity * p.trade_share).sum(axis=-1)
