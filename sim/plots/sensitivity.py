@@ -20,12 +20,16 @@ def plot_sobol_indices(
 
     table: sim.sensitivity.sobol_indices output (outcome, parameter, S1, S1_conf, ST, ST_conf).
     """
+    constant = [o for o, df in table.groupby("outcome", sort=False) if df["ST"].isna().all()]
+    if constant and len(constant) < table["outcome"].nunique():  # nothing to show for those
+        table = table[~table["outcome"].isin(constant)]
+        subtitle += " · constant over the design (no indices): " + ", ".join(constant)
     outcomes = list(pd.unique(table["outcome"]))
     params = list(pd.unique(table["parameter"]))
     if axes is None:
         ncols = min(3, len(outcomes))
         nrows = -(-len(outcomes) // ncols)
-        height = max(3.0, 0.55 * len(params) + 1.5)
+        height = max(4.0, 0.6 * len(params) + 2.0)
         fig, axs = plt.subplots(
             nrows,
             ncols,
@@ -69,7 +73,15 @@ def plot_sobol_indices(
         ax.set_title(outcome, fontsize=10)
         ax.set_xlabel("Sobol index (share of variance)")
         ax.grid(axis="x", alpha=0.3)
-    axes[0].legend(title="Index (bars: 95% CI)", fontsize=8, title_fontsize=8, loc="lower right")
+    fig.legend(
+        *axes[0].get_legend_handles_labels(),
+        title="Index (error bars: 95% CI)",
+        fontsize=9,
+        title_fontsize=9,
+        loc="outside lower center",
+        ncols=2,
+        frameon=False,
+    )
     for ax in axes[: len(outcomes)]:
         if ax.get_subplotspec() is not None and ax.get_subplotspec().is_first_col():
             ax.set_ylabel("Parameter (dotted path)")
