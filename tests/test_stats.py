@@ -1,0 +1,119 @@
+"""Hand-computed checks of sim.stats (Wilson, Kaplan–Meier, envelopes, log-rank)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.stats import (
+    cumulative_incidence,
+    kaplan_meier,
+    logrank_test,
+    median_event_time,
+    quantile_envelope,
+    wilson_interval,
+)
+
+
+def test_wilson_known_values():
+    # Wilson (1927): k=3, n=10 -> (0.1078, 0.6032); k=0, n=10 -> (0, 0.2775).
+    lo, hi = wilson_interval(3, 10)
+    assert lo == pytest.approx(0.1078, abs=1e-4)
+    assert hi == pytest.approx(0.6032, abs=1e-4)
+    lo, hi = wilson_interval(0, 10)
+    assert lo == 0.0
+    assert hi == pytest.approx(0.2775, abs=1e-4)
+    lo, hi = wilson_interval(10, 10)
+    assert (lo, hi) == (pytest.approx(0.7225, abs=1e-4), 1.0)
+    lo, hi = wilson_interval(50, 100)
+    assert (lo, hi) == (pytest.approx(0.4038, abs=1e-4), pytest.approx(0.5962, abs=1e-4))
+
+
+def test_wilson_vectorised_and_empty():
+    lo, hi = wilson_interval(np.array([3, 0, 5]), np.array([10, 10, 0]))
+    assert lo.shape == (3,)
+    assert lo[0] == pytest.approx(0.1078, abs=1e-4)
+    assert hi[1] == pytest.approx(0.2775, abs=1e-4)
+    assert np.isnan(lo[2]) and np.isnan(hi[2])
+
+
+@given(st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_wilson_contains_estimate(kn):
+    k, n = kn
+    lo, hi = wilson_interval(k, n)
+    assert 0.0 <= lo <= k / n <= hi <= 1.0
+
+
+def test_cumulative_incidence_five_runs_by_hand():
+    # Runs: event at 2; censored at 3; events at 4 and 4; censored at 5. Horizon 7.
+    # Round 2: 5 at risk, 1 event -> S = 4/5, F = 0.2.
+    # Round 3: one censored, F stays 0.2.
+    # Round 4: at risk = 3 (times >= 4), 2 events -> S = 0.8 * 1/3, F = 1 - 0.26667.
+    # Round 5: last one censored, F stays; round 6: nobody observed -> undefined (nan).
+    times = [2, 3, 4, 4, 5]
+    observed = [True, False, True, True, False]
+    f = cumulative_incidence(times, observed, horizon=7)
+    expected = [0, 0, 0.2, 0.2, 1 - 0.8 / 3, 1 - 0.8 / 3, np.nan]
+    np.testing.assert_allclose(f, expected, atol=1e-12)
+    km = kaplan_meier(times, observed, 7)
+    assert km.at_risk.tolist() == [5, 5, 5, 4, 3, 1, 0]
+    assert km.events.tolist() == [0, 0, 1, 0, 2, 0, 0]
+    assert km.censored.tolist() == [0, 0, 0, 1, 0, 1, 0]
+    assert np.all(km.lo[:6] <= f[:6]) and np.all(f[:6] <= km.hi[:6])
+
+
+def test_cumulative_incidence_without_censoring_is_empirical_share():
+    rng = np.random.default_rng(0)
+    t = rng.integers(0, 20, 200)
+    observed = t < 15  # runs without the event are censored at the last round, 19
+    times = np.where(observed, t, 19)
+    f = cumulative_incidence(times, observed, 20)
+    share = [np.mean(observed & (times <= r)) for r in range(20)]
+    np.testing.assert_allclose(f, share, atol=1e-12)
+
+
+def test_censoring_differs_from_naive_share():
+    # Half the runs are followed only to round 1: the naive share under-counts.
+    f = cumulative_incidence([1, 1, 3, 5], [False, False, True, False], 6)
+    assert f[3] == pytest.approx(0.5)  # 1 event among 2 still at risk
+
+
+def test_kaplan_meier_rejects_nan_times():
+    with pytest.raises(ValueError, match="censored"):
+        kaplan_meier([1.0, np.nan], [True, False], 3)
+
+
+def test_median_event_time():
+    assert median_event_time([2, 4, 9], [True, True, False]) == 3.0
+    assert np.isnan(median_event_time([2], [False]))
+
+
+def test_quantile_envelope():
+    df = pd.DataFrame({"round": [0] * 5 + [1] * 5, "v": [1, 2, 3, 4, 5, 10, 20, 30, 40, np.nan]})
+    env = quantile_envelope(df, "v")
+    assert env.columns.tolist() == ["round", "n", "q05", "q25", "q50", "q75", "q95"]
+    assert env.loc[0, "q50"] == 3 and env.loc[0, "q25"] == 2 and env.loc[0, "n"] == 5
+    assert env.loc[1, "q50"] == 25 and env.loc[1, "n"] == 4
+
+
+def test_logrank_by_hand():
+    # Sample 1: events at 1, 3. Sample 2: event at 2, censored at 3.
+    # r=1: n1=2 n2=2 d=1 d1=1: E=0.5, V=0.25; r=2: n1=1 n2=2 d=1 d1=0: E=1/3, V=2/9;
+    # r=3: n1=1 n2=1 d=1 d1=1: E=0.5, V=0.25. O=2, E=4/3, V=13/18 -> chi2 = (2/3)^2 / (13/18).
+    res = logrank_test([1, 3], [True, True], [2, 3], [True, False])
+    assert res.observed_1 == 2
+    assert res.expected_1 == pytest.approx(4 / 3)
+    assert res.statistic == pytest.approx((2 / 3) ** 2 / (13 / 18))
+    assert 0.4 < res.p_value < 0.45
+
+
+def test_logrank_same_and_different_samples():
+    rng = np.random.default_rng(1)
+    a = rng.geometric(0.1, 400)
+    b = rng.geometric(0.1, 400)
+    c = rng.geometric(0.3, 400)
+    obs = np.ones(400, bool)
+    assert logrank_test(a, obs, b, obs).p_value > 0.01
+    assert logrank_test(a, obs, c, obs).p_value < 1e-6
+    assert np.isnan(logrank_test([3], [False], [4], [False]).p_value)
