@@ -111,6 +111,13 @@ def design_record(exp: Experiment) -> dict[str, Any]:
     return design
 
 
+def default_workers() -> int:
+    """Cores this process may use (affinity-aware where the OS tells)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def auto_chunk_size(n_runs: int, workers: int) -> int:
     """Big enough to amortise task overhead, small enough to spread work and lose little."""
     return max(1, min(25, math.ceil(n_runs / (8 * max(1, workers)))))
@@ -193,7 +200,7 @@ def run_batch(
     store.prepare()
     done = store.done_run_ids()
     todo = set(range(exp.runs_total)) - done
-    workers = workers or os.cpu_count() or 1
+    workers = workers or default_workers()
     size = chunk_size or auto_chunk_size(len(todo), workers)
     chunks = make_chunks(exp.design.points, exp.seeds, size, todo if done else None)
     manifest: dict[str, Any] = {
@@ -210,7 +217,11 @@ def run_batch(
         "started": (old or {}).get("started") or _now(),
         "finished": None,
         "sessions": [*(old or {}).get("sessions", []), {"started": _now(), "resumed": bool(done)}],
-        "execution": {"workers": workers, "scheduler": scheduler, "chunk_size": size},
+        "execution": {
+            "workers": None if scheduler else workers,
+            "scheduler": scheduler,
+            "chunk_size": size,
+        },
         "runs_total": exp.runs_total,
         "runs_done": len(done),
         "runs_failed": (old or {}).get("runs_failed", 0) if done else 0,

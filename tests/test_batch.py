@@ -111,6 +111,13 @@ def test_series_has_one_row_per_run_and_round(tmp_path: Path, reference: pd.Data
     ids = series.groupby("run_id")[["point_id", "replicate", "seed"]].first().reset_index()
     pd.testing.assert_frame_equal(ids, reference[["run_id", "point_id", "replicate", "seed"]])
     pd.testing.assert_frame_equal(runs_table(tmp_path / "s"), reference)
+    # killed between a chunk's series part and its runs part: the series part is dropped
+    store = BatchStore(tmp_path / "s")
+    store.parts()[0].unlink()
+    result = run_batch(experiment(tmp_path), tmp_path / "s", workers=1, series=True, progress=False)
+    assert result.ran_now > 0
+    again = pd.read_parquet(tmp_path / "s" / "series")
+    assert len(again) == 12 * 12 and not again.duplicated(["run_id", "round"]).any()
 
 
 @pytest.mark.parametrize("workers", [1, 2])

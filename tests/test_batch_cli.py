@@ -22,8 +22,8 @@ SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
 
 EXPERIMENT = f"""
 scenario = "{SCENARIO}"
-rounds = 24
-replicates = 12
+rounds = 12
+replicates = 8
 root_seed = 3
 [design]
 kind = "grid"
@@ -46,7 +46,7 @@ def batch_cmd(exp: Path, out: Path, *extra: str) -> list[str]:
 def test_sigkill_mid_batch_then_resume_gives_the_uninterrupted_table(tmp_path: Path) -> None:
     exp = tmp_path / "exp.toml"
     exp.write_text(EXPERIMENT)
-    total = 48
+    total = 32
     out = tmp_path / "killed"
     args = batch_cmd(exp, out, "--workers", "2", "--chunk-size", "1", "--no-progress")
     proc = subprocess.Popen(
@@ -65,7 +65,7 @@ def test_sigkill_mid_batch_then_resume_gives_the_uninterrupted_table(tmp_path: P
     assert 1 <= written < total  # really killed mid-batch
 
     resumed = subprocess.run(
-        batch_cmd(exp, out, "--workers", "2", "--no-progress"),
+        batch_cmd(exp, out, "--workers", "1", "--no-progress"),
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
@@ -94,7 +94,7 @@ def test_main_job_runs_default_experiment_then_plots(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     exp = tmp_path / "default.toml"
-    exp.write_text(EXPERIMENT.replace("replicates = 12", "replicates = 3"))
+    exp.write_text(EXPERIMENT.replace("replicates = 8", "replicates = 3"))
     monkeypatch.setattr(batch_command, "DEFAULT_EXPERIMENT", exp)
     monkeypatch.setattr(batch_command, "DEFAULT_OUT", tmp_path / "results" / "default")
     monkeypatch.setattr(batch_command, "ROOT", tmp_path)
