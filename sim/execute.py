@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
+import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -174,19 +175,28 @@ def _mp_context(runner: str) -> Any:
 def _local(ctx: RunContext, chunks: Iterable[Chunk], workers: int) -> Iterator[ChunkResult]:
     """Worker processes; at most ``2 * workers`` chunks in flight, so results never pile up."""
     todo = iter(chunks)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(ctx.runner))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=_mp_context(ctx.runner), initializer=_ignore_sigint
+    )
     pending: set[Future[ChunkResult]] = set()
     try:
         while True:
             while len(pending) < 2 * workers and (chunk := next(todo, None)) is not None:
                 pending.add(pool.submit(run_chunk, ctx, chunk))
             if not pending:
-                return
+                break
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # Ctrl-C, a broken pool, the consumer stopping: drop queued work
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the batch and keeps what is written."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _dask(ctx: RunContext, chunks: Iterable[Chunk], address: str) -> Iterator[ChunkResult]:

@@ -70,9 +70,15 @@ class RoundRecord:
 
 
 class DiplomacyModel(mesa.Model):
-    """One run of the scenario with a seed (``rng``); ``step()`` plays one month."""
+    """One run of the scenario with a seed (``rng``); ``step()`` plays one month.
 
-    def __init__(self, scenario: Scenario, rng: int = 0, rounds: int | None = None):
+    ``detail`` also records each state's most preferred configuration every round (by
+    enumerating all configurations); batches switch it off for speed.
+    """
+
+    def __init__(
+        self, scenario: Scenario, rng: int = 0, rounds: int | None = None, detail: bool = True
+    ):
         super().__init__(rng=rng)
         self.scenario = scenario
         self.params = p = compile_params(scenario)
@@ -87,7 +93,8 @@ class DiplomacyModel(mesa.Model):
         self.us = OutsidePower(self, scenario.us)
         self.records: list[RoundRecord] = []
         self.events: list[Event] = []
-        self._configs = all_configurations(p)
+        # Each state's most preferred configuration is recorded only with ``detail``.
+        self._configs = all_configurations(p) if detail else None
         self.running = True
 
     # -- one round -------------------------------------------------------------------------

@@ -28,13 +28,19 @@ class RunOutput:
     series: pd.DataFrame | None = None
 
 
-def run_model(scenario: Scenario, seed: int, rounds: int | None = None) -> DiplomacyModel:
+def run_model(
+    scenario: Scenario, seed: int, rounds: int | None = None, detail: bool = True
+) -> DiplomacyModel:
     """Play one run with the Mesa model and return it (records, events, agents)."""
-    return DiplomacyModel(scenario, rng=seed, rounds=rounds).run()
+    return DiplomacyModel(scenario, rng=seed, rounds=rounds, detail=detail).run()
 
 
 def model_series(model: DiplomacyModel) -> pd.DataFrame:
-    """The per-round series of a finished Mesa run."""
+    """The per-round series of a finished Mesa run.
+
+    With ``detail`` (the default for single runs) it adds ``preferred.<STATE>``: the
+    configuration each state would most prefer that round, found by enumeration.
+    """
     recs = model.records
     import numpy as np
 
@@ -51,6 +57,9 @@ def model_series(model: DiplomacyModel) -> pd.DataFrame:
         np.array([r.move for r in recs]),
         np.array([r.accepted for r in recs]),
     )
+    if recs and recs[0].preferred[0]:
+        for i, code in enumerate(model.params.codes):
+            frame[f"preferred.{code}"] = [r.preferred[i] for r in recs]
     return frame
 
 
@@ -67,7 +76,7 @@ def run_many(
     if engine == "mesa":
         out = []
         for seed in seeds:
-            model = run_model(scenario, int(seed), rounds)
+            model = run_model(scenario, int(seed), rounds, detail=False)
             (row,) = outcomes(model.history(), model.params)
             out.append(RunOutput(int(seed), row, model_series(model) if series else None))
         return out
