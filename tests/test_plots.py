@@ -1,0 +1,220 @@
+"""Figures: title, axis labels, legend, written files, and the CLI's handling of bad input."""
+
+from __future__ import annotations
+
+import argparse
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pytest
+from synthetic import make_batch, make_runs_series
+
+from sim.analysis import (
+    ScenarioInfo,
+    config_shares,
+    detect_design,
+    formation_groups,
+    load_batch,
+    pact_probabilities,
+    support_envelopes,
+    time_to_formation,
+    utility_envelopes,
+)
+from sim.commands import plot as plot_cmd
+from sim.commands import sensitivity as sens_cmd
+from sim.commands import summary as summary_cmd
+from sim.plots import (
+    plot_config_shares,
+    plot_probability_heatmap,
+    plot_probability_ranked,
+    plot_probability_single,
+    plot_probability_sweep,
+    plot_single_run,
+    plot_sobol_indices,
+    plot_support_envelopes,
+    plot_time_to_formation,
+    plot_utility_envelopes,
+)
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory):
+    root = tmp_path_factory.mktemp("batches")
+    return {
+        s: make_batch(root / s, s, replicates=4, rounds=30, n_sobol=4, failed=1)
+        for s in ("single", "sweep", "grid2", "many", "sobol")
+    }
+
+
+def title_of(fig) -> str:
+    return fig._suptitle.get_text() if fig._suptitle else ""
+
+
+def check_readable(fig, shared_x: bool = False):
+    """A title, labelled axes, and a legend (or colour bar) on every visible panel.
+
+    shared_x: panels stacked on one time axis need the x label on the bottom one only.
+    """
+    assert title_of(fig).strip() or any(a.get_title() for a in fig.axes)
+    panels = [a for a in fig.axes if a.get_visible() and a.axison and a.get_label() != "<colorbar>"]
+    assert panels
+    for ax in panels:
+        assert ax.get_ylabel(), ax.get_title()
+        assert ax.get_xlabel() or shared_x, ax.get_title()
+    assert panels[-1].get_xlabel()
+    has_legend = bool(fig.legends) or any(a.get_legend() for a in fig.axes)
+    has_cbar = any(a.get_label() == "<colorbar>" for a in fig.axes)
+    assert has_legend or has_cbar
+
+
+# Rendering is the slow part: write files for two shapes; the other shapes' figures are
+# built (not rendered) in test_probability_figures_readable.
+@pytest.mark.parametrize("shape", ["single", "grid2"])
+def test_make_plots_writes_figures(batches, shape, tmp_path):
+    before = set(plt.get_fignums())
+    paths = plot_cmd.make_plots(batches[shape], tmp_path / "figs", "png")
+    names = {p.name for p in paths}
+    assert {
+        "pact_probability.png",
+        "time_to_formation.png",
+        "configurations.png",
+        "utility.png",
+        "support_share.png",
+    } <= names
+    for p in paths:
+        assert p.exists() and p.stat().st_size > 5000
+    assert set(plt.get_fignums()) == before  # every figure closed
+
+
+def test_make_plots_default_dir_and_pdf(tmp_path):
+    path = make_batch(tmp_path / "b", "single", with_series=False, replicates=3, rounds=8)
+    paths = plot_cmd.make_plots(path, fmt="pdf")
+    assert paths and all(p.parent == path / "plots" and p.suffix == ".pdf" for p in paths)
+
+
+def test_make_plots_without_series(tmp_path):
+    path = make_batch(tmp_path / "b", "sweep", with_series=False, replicates=3, rounds=8)
+    names = {p.name for p in plot_cmd.make_plots(path)}
+    assert names == {"pact_probability.png", "time_to_formation.png"}
+
+
+@pytest.mark.parametrize("shape", ["single", "sweep", "grid2", "many", "sobol"])
+def test_probability_figures_readable(batches, shape):
+    batch = load_batch(batches[shape])
+    design = detect_design(batch)
+    probs = pact_probabilities(batch, design)
+    info = batch.info
+    if shape == "single":
+        fig = plot_probability_single(probs, info, "sub")
+    elif shape == "sweep":
+        fig = plot_probability_sweep(probs, design.varying[0], info, "sub")
+    elif shape == "grid2":
+        fig = plot_probability_heatmap(probs[probs["pact"] == info.target], *design.varying)
+    else:
+        fig = plot_probability_ranked(probs, list(design.varying), info, "sub")
+    check_readable(fig)
+    plt.close(fig)
+
+
+def test_drawing_into_given_axes(batches):
+    batch = load_batch(batches["sweep"])
+    design = detect_design(batch)
+    fig, (a1, a2) = plt.subplots(1, 2)
+    probs = pact_probabilities(batch, design)
+    assert plot_probability_sweep(probs, design.varying[0], batch.info, ax=a1) is fig
+    ttf = time_to_formation(batch, batch.info.target, formation_groups(batch, design))
+    assert plot_time_to_formation(ttf, batch.info, "tri", ax=a2) is fig
+    assert a1.get_title() and a2.get_xlabel().startswith("Month")
+    assert a2.get_xticklabels()[0].get_text() == "2024-01"  # rounds shown as dates
+    plt.close(fig)
+
+
+def test_series_figures_readable(batches):
+    batch = load_batch(batches["single"])
+    info = batch.info
+    for fig in (
+        plot_config_shares(config_shares(batch.series, info), info, "sub"),
+        plot_utility_envelopes(utility_envelopes(batch.series, info), info, "sub"),
+        plot_support_envelopes(support_envelopes(batch.series), info, "sub"),
+    ):
+        check_readable(fig)
+        assert "sub" in " ".join(
+            t.get_text() for t in fig.texts + fig.artists if hasattr(t, "get_text")
+        )
+        plt.close(fig)
+
+
+def test_single_run_plot():
+    _, series, manifest = make_runs_series("single", replicates=1, rounds=24)
+    fig = plot_single_run(series, manifest["scenario_info"], title="one run")
+    check_readable(fig, shared_x=True)
+    assert title_of(fig).startswith("one run")
+    timeline = fig.axes[0]
+    labels = [t.get_text() for t in timeline.get_yticklabels()]
+    assert "CHN–RUS–PRK (trilateral)" in labels
+    assert len(fig.axes) == 1 + 3  # timeline + one panel per state
+    plt.close(fig)
+
+
+def test_sobol_chart_readable(batches):
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "outcome": ["P(trilateral)"] * 2 + ["const"] * 2,
+            "parameter": ["a.b", "c.d"] * 2,
+            "S1": [0.5, 0.1, None, None],
+            "S1_conf": [0.1, 0.05, None, None],
+            "ST": [0.6, 0.2, None, None],
+            "ST_conf": [0.1, 0.05, None, None],
+        }
+    )
+    fig = plot_sobol_indices(table, "sub")
+    check_readable(fig)
+    assert "const" in fig.artists[0].get_text()  # constant outcome named, not drawn
+    plt.close(fig)
+
+
+def _args(**kw):
+    return argparse.Namespace(**kw)
+
+
+def test_cli_bad_input_exit_2(tmp_path, capsys, batches):
+    assert plot_cmd.run(_args(dir=tmp_path / "missing", out=None, format="png")) == 2
+    assert summary_cmd.run(_args(dir=tmp_path / "missing")) == 2
+    assert sens_cmd.run(_args(dir=batches["grid2"], out=None, format="png", resamples=10)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 3 and "Traceback" not in err
+    assert "not a Sobol design" in err
+
+
+def test_cli_summary_and_sensitivity(batches, capsys, tmp_path):
+    assert summary_cmd.run(_args(dir=batches["grid2"])) == 0
+    out = capsys.readouterr().out
+    assert "P(trilateral) [95% CI]" in out
+    assert (batches["grid2"] / "summary.csv").exists()
+    assert (batches["grid2"] / "summary.md").read_text().count("\n|") >= 7
+    code = sens_cmd.run(_args(dir=batches["sobol"], out=tmp_path, format="png", resamples=10))
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "states.CHN.weights.security" in out and "ST [95% CI]" in out
+    assert (tmp_path / "sobol_indices.png").exists()
+
+
+def test_register_adds_subcommands():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    for mod in (plot_cmd, summary_cmd, sens_cmd):
+        mod.register(sub)
+    args = parser.parse_args(["plot", "DIR", "--format", "svg"])
+    assert args.format == "svg" and args.out is None
+    assert parser.parse_args(["sensitivity", "DIR"]).resamples == 200
+
+
+def test_scenario_info_from_scenario_info_dict():
+    info = ScenarioInfo.from_manifest(
+        {"scenario_info": {"states": ["A", "B"], "pacts": ["A-B"], "target": ["B", "A"]}}
+    )
+    assert info.target == "A-B"
