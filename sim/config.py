@@ -444,7 +444,10 @@ def load_scenario(path: str | Path, set_args: Sequence[str] = ()) -> Scenario:
 def _as_config_error(
     exc: ValidationError, source: str, overrides: Mapping[str, Any] | None = None
 ) -> ConfigError:
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # A misspelt key is both unknown and leaves a required field missing: name the
+    # unknown key, which is what the user typed.
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     ctx = err.get("ctx", {}) or {}
     inner = ctx.get("error")
     if isinstance(inner, _CrossRefError):
