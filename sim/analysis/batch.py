@@ -77,6 +77,12 @@ class ScenarioInfo:
     levels: tuple[str, ...]
     start: str
     checkpoints: tuple[int, ...]
+    state_names: tuple[tuple[str, str], ...] = ()
+
+    def state_label(self, code: str) -> str:
+        """'North Korea (PRK)' when the scenario names the state, else the code."""
+        name = dict(self.state_names).get(code)
+        return f"{name} ({code})" if name and name != code else code
 
     def key(self, members: Any) -> str:
         """Pact key from a key string or a list of members, in the scenario's state order."""
@@ -134,7 +140,11 @@ class ScenarioInfo:
             levels = levels[1:]
         checkpoints = tuple(int(c) for c in si.get("checkpoints") or ())
         start = str(si.get("start") or "2024-01")[:7]
-        return cls(tuple(states), tuple(pacts), target_key, tuple(levels), start, checkpoints)
+        names = si.get("state_names") or {}
+        names = tuple((str(k), str(v)) for k, v in names.items()) if isinstance(names, dict) else ()
+        return cls(
+            tuple(states), tuple(pacts), target_key, tuple(levels), start, checkpoints, names
+        )
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,7 @@ def plot_utility_envelopes(
     for i, (ax, s) in enumerate(zip(axes, states, strict=False)):
         draw_envelope(ax, env[env["state"] == s], cmap(i))
         month_axis(ax, info, horizon)
-        ax.set_title(s, fontsize=11)
+        ax.set_title(info.state_label(s), fontsize=11)
         ax.set_ylabel("Total utility (model utility units)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="best")
@@ -113,7 +113,8 @@ def plot_support_envelopes(
     pairs = env[["client", "patron"]].drop_duplicates().itertuples(index=False)
     for i, (client, patron) in enumerate(pairs):
         sub = env[(env["client"] == client) & (env["patron"] == patron)]
-        draw_envelope(ax, sub, cmap(i), label=f"{client} from {patron}:")
+        who = f"{client} " if env["client"].nunique() > 1 else ""
+        draw_envelope(ax, sub, cmap(i), label=f"{who}from {info.state_label(patron)}:")
     month_axis(ax, info, int(env["round"].max()) + 1)
     percent_axis(ax)
     ax.set_ylabel("Share of external support (%)")
@@ -128,6 +129,6 @@ def plot_support_envelopes(
         )
     else:
         ax.legend(fontsize=8, loc="best")
-    clients = ", ".join(pd.unique(env["client"]))
+    clients = ", ".join(info.state_label(c) for c in pd.unique(env["client"]))
     set_titles(fig, ax, f"Where {clients}'s external support comes from", subtitle, own)
     return fig

@@ -90,7 +90,7 @@ def plot_single_run(
                 s["round"], s[f"utility.{st}.total"], color="black", lw=2.2, ls="--", label="total"
             )
         a.axhline(0, color="0.6", lw=0.8)
-        a.set_ylabel(f"{st} utility\n(model units)")
+        a.set_ylabel(f"{info.state_label(st)}\nutility (model units)")
         a.grid(alpha=0.3)
         if a is ax[1]:  # same colours in every state panel: one legend
             a.legend(
