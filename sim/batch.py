@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.execute import DEFAULT_RUNNER, RunContext, execute, make_chunks
+from sim.execute import DEFAULT_RUNNER, RunContext, execute, make_chunks, require_dask
 from sim.experiment import Experiment
 from sim.stats import wilson_interval
 from sim.storage import BatchStore
@@ -194,6 +194,8 @@ def run_batch(
     """Run (or resume) an experiment into ``out``; see docs/results_schema.md."""
     from tqdm import tqdm
 
+    if scheduler:
+        require_dask()  # before anything is written
     store = BatchStore(out)
     exp_hash = exp.hash(series)
     old = _check_out_dir(store, exp_hash, force)

@@ -199,12 +199,19 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _dask(ctx: RunContext, chunks: Iterable[Chunk], address: str) -> Iterator[ChunkResult]:
-    """Tasks on a Dask distributed cluster; workers need this package installed."""
+def require_dask() -> None:
+    """Raise a clear :class:`ExecuteError` if Dask distributed is not installed."""
     try:
-        from distributed import Client, as_completed
+        import distributed  # noqa: F401
     except ImportError:
         raise ExecuteError("--scheduler needs Dask distributed: pip install '.[cluster]'") from None
+
+
+def _dask(ctx: RunContext, chunks: Iterable[Chunk], address: str) -> Iterator[ChunkResult]:
+    """Tasks on a Dask distributed cluster; workers need this package installed."""
+    require_dask()
+    from distributed import Client, as_completed
+
     try:
         client = Client(address, set_as_default=False, timeout="20s")
     except (OSError, TimeoutError) as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -196,3 +197,39 @@ def test_other_experiment_refused_unless_force(
         run_batch(experiment(tmp_path), out, workers=1, series=True, progress=False)
     result = run_batch(other, out, workers=1, force=True, progress=False)
     assert result.ran_now == 6 and len(runs_table(out)) == 6
+
+
+def test_sobol_batch_rows_match_design_points(tmp_path: Path) -> None:
+    text = f"""
+scenario = "{SCENARIO}"
+rounds = 6
+replicates = 2
+root_seed = 4
+[design]
+kind = "sobol"
+samples = 2
+[design.parameters]
+"states.CHN.weights.us_ties" = {{ low = 0.0, high = 0.45 }}
+"us.reactivity" = {{ low = 0.1, high = 0.5 }}
+"""
+    exp = experiment(tmp_path, text)
+    result = run_batch(exp, tmp_path / "s", workers=1, progress=False)
+    assert result.runs_done == 2 * (2 + 2) * 2 and result.runs_failed == 0
+    runs = runs_table(tmp_path / "s")
+    per_point = runs.groupby("point_id")[exp.parameters].first()
+    assert per_point.to_dict("records") == exp.design.points
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert manifest["design"]["problem"]["names"] == exp.parameters
+    assert manifest["design"]["kind"] == "sobol" and len(manifest["design"]["points"]) == 8
+
+
+def test_scheduler_without_dask_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "e.toml"
+    path.write_text(SMALL)
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
+    code = run_experiment(path, tmp_path / "o", scheduler="tcp://127.0.0.1:1", progress=False)
+    assert code == 1
+    assert "pip install '.[cluster]'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
