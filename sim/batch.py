@@ -118,9 +118,11 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def auto_chunk_size(n_runs: int, workers: int) -> int:
-    """Big enough to amortise task overhead, small enough to spread work and lose little."""
-    return max(1, min(25, math.ceil(n_runs / (8 * max(1, workers)))))
+def auto_chunk_size(n_runs: int, workers: int, engine: str = "mesa") -> int:
+    """Big enough to amortise task overhead, small enough to spread work and lose little
+    (a chunk is a few seconds of work at most; lockstep runs a chunk's seeds together)."""
+    cap = 100 if engine == "lockstep" else 25
+    return max(1, min(cap, math.ceil(n_runs / (8 * max(1, workers)))))
 
 
 def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -203,7 +205,7 @@ def run_batch(
     done = store.done_run_ids()
     todo = set(range(exp.runs_total)) - done
     workers = workers or default_workers()
-    size = chunk_size or auto_chunk_size(len(todo), workers)
+    size = chunk_size or auto_chunk_size(len(todo), workers, exp.spec.engine)
     chunks = make_chunks(exp.design.points, exp.seeds, size, todo if done else None)
     manifest: dict[str, Any] = {
         "experiment": exp.resolved(series) | {"name": exp.file.stem},

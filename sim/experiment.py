@@ -187,11 +187,21 @@ def _check_points(exp_file: str, scenario_raw: dict, source: str, points: list[d
             raise ConfigError(exp_file, f"design point {i} ({point})", str(err)) from None
 
 
+def _check_engine(file: str, engine: str) -> None:
+    try:
+        from sim.runner import ENGINES
+    except ImportError:  # no runner to ask: the run function will judge
+        return
+    if engine not in ENGINES:
+        raise ConfigError(file, "engine", f"expected one of {', '.join(ENGINES)}", engine)
+
+
 def load_experiment(path: str | Path) -> Experiment:
     """Read and fully validate an experiment file; raises :class:`ConfigError`."""
     file = Path(path)
     raw = read_toml(file)
     spec = parse_spec(raw, str(file))
+    _check_engine(str(file), spec.engine)
     scenario_path = Path(spec.scenario)
     if not scenario_path.is_absolute():
         scenario_path = file.resolve().parent / scenario_path

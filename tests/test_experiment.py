@@ -137,6 +137,7 @@ BAD = [
     (f'"{SCENARIO}"', '"no/such/scenario.toml"', "scenario"),
     ('kind = "grid"', 'kind = "lhs"', "design.samples"),
     ("[design]", "[design\n", ""),
+    ("root_seed = 5", 'root_seed = 5\nengine = "turbo"', "engine"),
 ]
 
 
