@@ -333,3 +333,15 @@ def test_bad_input_in_a_real_process(tmp_path):
     assert len(res.stderr.splitlines()) == 1 and "Traceback" not in res.stderr
     assert str(bad) in res.stderr and "'states.CHN.capability'" in res.stderr
     assert not series.exists()
+
+
+def test_series_proposal_labels(tmp_path, capsys):
+    """The ``proposal`` column: ``none``, ``form PACT LEVEL``, ``invite STATE to PACT`` or
+    ``STATE leaves PACT`` (the schema doc's example ``leave CHN-PRK`` is not the format)."""
+    path = tmp_path / "s.parquet"
+    assert main(["simulate", "--seed", "0", "--series", str(path)]) == 0
+    capsys.readouterr()
+    proposals = pd.read_parquet(path)["proposal"]
+    pattern = r"^(none|form [A-Z-]+ [a-z_]+|invite [A-Z]+ to [A-Z-]+|[A-Z]+ leaves [A-Z-]+)$"
+    assert proposals.str.match(pattern).all(), proposals[~proposals.str.match(pattern)]
+    assert (proposals != "none").any()

@@ -9,12 +9,13 @@ import sys
 
 import pandas as pd
 import pytest
+from handmade import three_raw, two_raw
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from property import DEFAULT_SCENARIO, FOUR_STATES, ROOT, four_states_raw, scenarios
 from runcli import main
 
-from sim.config import load_scenario
+from sim.config import build_scenario, load_scenario
 from sim.rules.params import compile_params
 from sim.runner import model_series, run_many, run_model
 
@@ -152,3 +153,19 @@ def test_four_state_simulate_json(capsys):
 )
 def test_engines_agree_on_random_scenarios(scenario, seed):
     _engines_agree(scenario, [seed, seed + 1], rounds=10)
+
+
+@pytest.mark.parametrize("variant", ["three", "two", "one-level"])
+def test_engines_agree_without_drivers(variant):
+    """Hand-made scenarios with no drivers and no shocks (empty driver and shock axes)."""
+    raw = two_raw() if variant == "two" else three_raw()
+    if variant == "one-level":
+        raw["levels"] = raw["levels"][:1]
+    raw["rounds"] = 12
+    runs = _engines_agree(build_scenario(raw, f"<{variant}>"), [0, 1, 2])
+    assert all(r.outcome["final_pacts"] for r in runs)  # something forms in each
+
+
+def test_unknown_engine_is_refused(default):
+    with pytest.raises(ValueError, match="unknown engine"):
+        run_many(default, [0], engine="warp")
