@@ -80,7 +80,7 @@ class DiplomacyModel(mesa.Model):
         self, scenario: Scenario, rng: int = 0, rounds: int | None = None, detail: bool = True
     ):
         super().__init__(rng=rng)
-        self.scenario = scenario
+        self.config = scenario  # not "scenario": Mesa 3.5 reserves that name
         self.params = p = compile_params(scenario)
         self.rounds = scenario.rounds if rounds is None else rounds
         self.round = 0  # our own counter (Mesa's step counter differs across versions)
@@ -182,7 +182,7 @@ class DiplomacyModel(mesa.Model):
     def history(self) -> History:
         """This run's history with a leading run axis of 1 (see :mod:`sim.records`)."""
         recs = self.records
-        checkpoints = [c for c in self.scenario.checkpoints if c < len(recs)]
+        checkpoints = [c for c in self.config.checkpoints if c < len(recs)]
         return History(
             levels=np.stack([r.levels for r in recs])[None],
             share_checkpoints={c: recs[c].shares[None] for c in checkpoints},
@@ -193,7 +193,7 @@ class DiplomacyModel(mesa.Model):
 
     # -- event log -------------------------------------------------------------------------
     def _event(self, t: int, kind: str, text: str) -> None:
-        self.events.append(Event(t, round_date(self.scenario.start, t), kind, text))
+        self.events.append(Event(t, round_date(self.config.start, t), kind, text))
 
     def _log_proposal(
         self,

@@ -46,7 +46,7 @@ def model_series(model: DiplomacyModel) -> pd.DataFrame:
 
     frame = series_frame(
         model.params,
-        model.scenario.start,
+        model.config.start,
         np.stack([r.drivers for r in recs]),
         np.stack([r.levels for r in recs]),
         np.stack([r.weighted for r in recs]),

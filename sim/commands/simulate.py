@@ -125,7 +125,7 @@ def build_report(model, outcome: dict, seed: int) -> dict:
         if k.startswith("support_share_end.")
     }
     return {
-        "scenario": model.scenario.name,
+        "scenario": model.config.name,
         "seed": seed,
         "rounds": model.round,
         "trilateral": p.space.keys[p.target],
@@ -146,7 +146,7 @@ def format_report(model, report: dict) -> str:
     """Human-readable timeline and summary."""
     from sim.records import round_date
 
-    sc = model.scenario
+    sc = model.config
     start = sc.start
     end = round_date(start, report["rounds"] - 1)
     lines = [
