@@ -161,10 +161,10 @@ class BatchStore:
     def write_chunk(self, runs: pd.DataFrame, series: pd.DataFrame | None) -> None:
         """Write one finished chunk: series part first, then its runs part (the commit)."""
         table = _to_arrow(runs)
-        if self.schema is None and "ok" in set(runs["status"]):
-            self.schema = table.schema
-        if self.schema is not None and set(table.column_names) <= set(self.schema.names):
-            table = conform(table, self.schema)
+        if "ok" in set(runs["status"]):
+            self.schema = self.schema or table.schema
+        elif self.schema is not None and set(table.column_names) <= set(self.schema.names):
+            table = conform(table, self.schema)  # only failed runs: add the outcome columns
         name = f"part-{int(runs['run_id'].min()):012d}-{uuid.uuid4().hex[:8]}.parquet"
         if series is not None and len(series):
             self.series_dir.mkdir(parents=True, exist_ok=True)
