@@ -35,12 +35,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Running the same command again resumes: only missing runs run."
         ),
     )
-    p.add_argument("experiment", type=Path, help="experiment file (configs/experiments/*.toml)")
     p.add_argument(
-        "--out", type=Path, default=None, help="results directory (default: results/<name>)"
+        "experiment",
+        type=Path,
+        metavar="EXPERIMENT.toml",
+        help="experiment file (configs/experiments/*.toml)",
     )
     p.add_argument(
-        "--workers", type=_positive, default=None, help="local worker processes (default: cores)"
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="results directory (default: results/<name>)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="local worker processes (default: cores)",
     )
     p.add_argument(
         "--scheduler",
@@ -53,7 +66,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--force", action="store_true", help="replace results of a different experiment in DIR"
     )
     p.add_argument(
-        "--chunk-size", type=_positive, default=None, help="runs per task (default: automatic)"
+        "--chunk-size",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="runs per task (default: automatic)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--runner", default=None, help=argparse.SUPPRESS)  # tests: inject a run fn
