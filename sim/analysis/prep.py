@@ -15,6 +15,7 @@ from sim.analysis.batch import Batch, Design, ScenarioInfo, short_name
 from sim.stats import kaplan_meier, quantile_envelope, wilson_interval
 
 TRILATERAL = "trilateral"
+OTHER = "other configurations"
 
 
 def outcome_column(info: ScenarioInfo, pact: str) -> str:
@@ -166,20 +167,24 @@ def config_label(config: str, info: ScenarioInfo) -> str:
     return " + ".join(parts)
 
 
-def config_shares(series: pd.DataFrame, info: ScenarioInfo, top: int = 7) -> pd.DataFrame:
+def config_shares(
+    series: pd.DataFrame, info: ScenarioInfo, top: int = 7, columns: list[str] | None = None
+) -> pd.DataFrame:
     """Share of runs in each pact configuration per round (rows: round; columns: labels).
 
-    The `top` most common configurations (by mean share) keep their name; the rest are
-    summed as 'other configurations'. Rows sum to 1.
+    The `top` most common configurations (by mean share) keep their name, or the given
+    `columns` (to compare groups with the same legend); the rest are summed as 'other
+    configurations'. Rows sum to 1.
     """
     labels = series["config"].map(lambda c: config_label(c, info))
     counts = pd.crosstab(series["round"], labels)
     shares = counts.div(counts.sum(axis=1), axis=0)
     order = shares.mean().sort_values(ascending=False).index.tolist()
-    keep = order[:top]
-    out = shares[keep].copy()
-    if len(order) > top:
-        out["other configurations"] = shares[order[top:]].sum(axis=1)
+    keep = [c for c in columns if c != OTHER] if columns is not None else order[:top]
+    out = shares.reindex(columns=keep, fill_value=0.0)
+    rest = [c for c in order if c not in keep]
+    if rest or (columns is not None and OTHER in columns):
+        out[OTHER] = shares[rest].sum(axis=1) if rest else 0.0
     return out
 
 

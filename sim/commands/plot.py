@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 FORMATS = ("png", "svg", "pdf")
 
 
@@ -132,7 +134,26 @@ def _timing_figures(batch, design, out: Path, fmt: str) -> list[Path]:
     return [save_figure(fig, out / f"time_to_formation.{fmt}")]
 
 
+def _series_groups(batch, design) -> list[tuple[str, object]]:
+    """(label, series rows) per group: each design point of a short sweep/grid, or all."""
+    from sim.analysis import formation_groups
+
+    series = batch.series
+    groups = formation_groups(batch, design, max_groups=4)
+    by_run = pd.Series(groups.to_numpy(), index=batch.runs["run_id"].to_numpy())
+    labels = series["run_id"].map(by_run)
+    out = []
+    for label in pd.unique(groups.dropna()):
+        rows = series[labels == label]
+        if len(rows):
+            out.append((str(label), rows))
+    return out or [("all runs", series)]
+
+
 def _series_figures(batch, design, out: Path, fmt: str) -> list[Path]:
+    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
+
     from sim.analysis import config_shares, support_envelopes, utility_envelopes
     from sim.plots import (
         plot_config_shares,
@@ -140,22 +161,127 @@ def _series_figures(batch, design, out: Path, fmt: str) -> list[Path]:
         plot_utility_envelopes,
         save_figure,
     )
+    from sim.plots._common import envelope_handles, figure_titles, tidy_grid
+    from sim.plots.series import config_colors
 
     series, info = batch.series, batch.info
+    groups = _series_groups(batch, design)
+    param = design.varying[0] if design.shape == "sweep" else ""
+    pooled = len(groups) == 1 and design.n_points > 1
+
+    def row_label(label: str) -> str:
+        if len(groups) == 1:
+            return "all design points pooled" if pooled else ""
+        return f"{param} = {label}" if param else label
+
     n = int(series["run_id"].nunique())
-    extra = "all design points pooled" if design.n_points > 1 else ""
-    sub = batch.subtitle(runs=n, extra=extra)
+    shown = "" if len(groups) == 1 else f" · {len(groups)} design points shown"
+    sub = batch.subtitle(runs=n) + shown + (" · all design points pooled" if pooled else "")
+    bands = "lines: median over runs; bands: 50% and 90% of runs"
     paths = []
+    k = len(groups)
     if "config" in series:
-        fig = plot_config_shares(config_shares(series, info), info, sub)
+        top = config_shares(series, info).columns.tolist()  # same legend in every panel
+        colors = config_colors(top)
+        fig, axs = plt.subplots(
+            k, 1, figsize=(12, 1.2 + 3.3 * k), squeeze=False, sharex=True, layout="constrained"
+        )
+        for ax, (label, rows) in zip(axs[:, 0], groups, strict=True):
+            shares = config_shares(rows, info, columns=top)
+            n_g = rows["run_id"].nunique()
+            plot_config_shares(
+                shares,
+                info,
+                ax=ax,
+                colors=colors,
+                legend=False,
+                title=f"{row_label(label)} (n={n_g})" if k > 1 else "",
+            )
+        tidy_grid(axs)
+        handles, labels = axs[0, 0].get_legend_handles_labels()
+        fig.legend(
+            handles[::-1],
+            labels[::-1],
+            title="Configuration (top = upper band)",
+            fontsize=8,
+            title_fontsize=8,
+            loc="outside right center",
+        )
+        figure_titles(fig, "Pact configurations over time: share of runs in each", sub)
         paths.append(save_figure(fig, out / f"configurations.{fmt}"))
-    env = utility_envelopes(series, info)
-    if len(env):
-        fig = plot_utility_envelopes(env, info, f"{sub} · median, 50% and 90% bands over runs")
+    env_all = utility_envelopes(series, info)
+    if len(env_all):
+        n_states = env_all["state"].nunique()
+        fig, axs = plt.subplots(
+            k,
+            n_states,
+            figsize=(4.3 * n_states, 0.8 + 3.2 * k),
+            squeeze=False,
+            sharex=True,
+            sharey="col",
+            layout="constrained",
+        )
+        for i, (label, rows) in enumerate(groups):
+            plot_utility_envelopes(
+                utility_envelopes(rows, info),
+                info,
+                axes=list(axs[i]),
+                row_label=row_label(label),
+                legend=False,
+            )
+        for ax in axs[:, 1:].flat:
+            ax.set_ylabel("")
+        tidy_grid(axs)
+        fig.legend(
+            handles=envelope_handles({}),
+            fontsize=9,
+            ncols=3,
+            frameon=False,
+            loc="outside lower center",
+        )
+        figure_titles(
+            fig, "Utility of each state over time (weighted sum of terms)", f"{sub}\n{bands}"
+        )
         paths.append(save_figure(fig, out / f"utility.{fmt}"))
-    env = support_envelopes(series)
-    if len(env):
-        fig = plot_support_envelopes(env, info, f"{sub} · median, 50% and 90% bands over runs")
+    env_all = support_envelopes(series)
+    if len(env_all):
+        clients = [c for c in info.states if c in set(env_all["client"])]
+        fig, axs = plt.subplots(
+            k,
+            len(clients),
+            figsize=(5 * len(clients), 0.8 + 3.2 * k),
+            squeeze=False,
+            sharex=True,
+            sharey=True,
+            layout="constrained",
+        )
+        for i, (label, rows) in enumerate(groups):
+            env = support_envelopes(rows)
+            for j, client in enumerate(clients):
+                ax = axs[i, j]
+                plot_support_envelopes(
+                    env[env["client"] == client],
+                    info,
+                    ax=ax,
+                    legend=False,
+                )
+                ax.set_title(f"{info.state_label(client)}: its support comes from", fontsize=10)
+                if j > 0:
+                    ax.set_ylabel("")
+                elif row_label(label):
+                    ax.set_ylabel(f"{row_label(label)}\nShare of external support (%)")
+        tidy_grid(axs)
+        cmap = colormaps["tab10"]
+        patrons = [s for s in info.states if s in set(env_all["patron"])]
+        colors = {f"from {info.state_label(p)}": cmap(info.states.index(p)) for p in patrons}
+        fig.legend(
+            handles=envelope_handles(colors),
+            fontsize=9,
+            frameon=False,
+            ncols=len(colors) + 3,
+            loc="outside lower center",
+        )
+        figure_titles(fig, "Where each state's external support comes from", f"{sub}\n{bands}")
         paths.append(save_figure(fig, out / f"support_share.{fmt}"))
     return paths
 

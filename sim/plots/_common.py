@@ -101,3 +101,26 @@ def save_figure(fig: Figure, path: Path) -> Path:
     fig.savefig(path, dpi=150, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+def envelope_handles(colors: dict[str, object]) -> list:
+    """Legend entries for envelope figures: one line per series colour, then the bands."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Line2D([], [], color=c, lw=2, label=name) for name, c in colors.items()]
+    handles += [
+        Line2D([], [], color="0.3", lw=2, label="median over runs"),
+        Patch(color="0.3", alpha=0.35, label="50% of runs"),
+        Patch(color="0.3", alpha=0.15, label="90% of runs"),
+    ]
+    return handles
+
+
+def tidy_grid(axs) -> None:
+    """In a grid of panels on one time axis: x labels on the bottom row only."""
+    for ax in axs[:-1].flat:
+        ax.set_xlabel("")
+    if axs.shape[1] > 1:  # narrow panels: slant the dates so they do not touch
+        for ax in axs[-1]:
+            ax.tick_params(axis="x", labelrotation=30)

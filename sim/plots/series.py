@@ -2,6 +2,7 @@
 
 Inputs: sim.analysis.config_shares (rounds x configuration labels) and the envelope tables
 of sim.analysis.utility_envelopes / support_envelopes (round, q05, q25, q50, q75, q95).
+Each function draws one group of runs (a design point, or all runs) on the axes given.
 """
 
 from __future__ import annotations
@@ -17,39 +18,52 @@ from matplotlib.figure import Figure
 from sim.analysis.batch import ScenarioInfo
 from sim.plots._common import figure_titles, month_axis, new_axes, percent_axis, set_titles
 
+OTHER = "other configurations"
+
+
+def config_colors(labels: Sequence[str]) -> dict[str, object]:
+    """A fixed colour per configuration label (grey for the 'other' bucket)."""
+    cmap = colormaps["tab20" if len(labels) > 10 else "tab10"]
+    colors = {lab: cmap(i) for i, lab in enumerate(lab for lab in labels if lab != OTHER)}
+    colors[OTHER] = "0.78"
+    return colors
+
 
 def plot_config_shares(
-    shares: pd.DataFrame, info: ScenarioInfo, subtitle: str = "", ax: Axes | None = None
+    shares: pd.DataFrame,
+    info: ScenarioInfo,
+    subtitle: str = "",
+    ax: Axes | None = None,
+    colors: dict | None = None,
+    legend: bool = True,
+    title: str = "Pact configurations over time",
 ) -> Figure:
     """Stacked area: share of runs in each pact configuration after each month."""
     fig, ax, own = new_axes(ax, figsize=(12, 5.5))
-    cmap = colormaps["tab20" if shares.shape[1] > 10 else "tab10"]
-    colors = [cmap(i) for i in range(shares.shape[1])]
-    if "other configurations" in shares:
-        colors[-1] = "0.75"
+    colors = colors or config_colors(list(shares.columns))
     ax.stackplot(
         shares.index,
         shares.T.to_numpy(),
         labels=shares.columns,
-        colors=colors,
-        alpha=0.9,
-        step=None,
+        colors=[colors[c] for c in shares.columns],
+        alpha=0.92,
     )
     month_axis(ax, info, int(shares.index.max()) + 1)
     percent_axis(ax)
     ax.set_ylim(0, 1)
-    ax.set_ylabel("Share of runs in configuration (%)")
-    handles, labels = ax.get_legend_handles_labels()
-    ax.legend(
-        handles[::-1],
-        labels[::-1],
-        title="Configuration (top = upper band)",
-        fontsize=8,
-        title_fontsize=8,
-        loc="center left",
-        bbox_to_anchor=(1.01, 0.5),
-    )
-    set_titles(fig, ax, "Pact configurations over time", subtitle, own)
+    ax.set_ylabel("Share of runs (%)")
+    if legend:
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(
+            handles[::-1],
+            labels[::-1],
+            title="Configuration (top = upper band)",
+            fontsize=8,
+            title_fontsize=8,
+            loc="center left",
+            bbox_to_anchor=(1.01, 0.5),
+        )
+    set_titles(fig, ax, title, subtitle, own)
     return fig
 
 
@@ -81,10 +95,13 @@ def plot_utility_envelopes(
     info: ScenarioInfo,
     subtitle: str = "",
     axes: Sequence[Axes] | None = None,
+    row_label: str = "",
+    legend: bool = True,
 ) -> Figure:
     """One panel per state: median and 50%/90% bands of total utility over runs."""
     states = list(pd.unique(env["state"]))
-    if axes is None:
+    own = axes is None
+    if own:
         fig, axs = plt.subplots(
             1, len(states), figsize=(4.2 * len(states), 4.4), layout="constrained", squeeze=False
         )
@@ -95,40 +112,52 @@ def plot_utility_envelopes(
     for i, (ax, s) in enumerate(zip(axes, states, strict=False)):
         draw_envelope(ax, env[env["state"] == s], cmap(i))
         month_axis(ax, info, horizon)
-        ax.set_title(info.state_label(s), fontsize=11)
-        ax.set_ylabel("Total utility (model utility units)")
+        ax.set_title(info.state_label(s), fontsize=10)
+        ylabel = "Total utility (model units)"
+        ax.set_ylabel(f"{row_label}\n{ylabel}" if row_label and i == 0 else ylabel)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="best")
-        ax.tick_params(axis="x", labelrotation=30)
-    figure_titles(fig, "Utility of each state over time (weighted sum of terms)", subtitle)
+        if legend:
+            ax.legend(fontsize=8, loc="best")
+    if own:
+        figure_titles(fig, "Utility of each state over time (weighted sum of terms)", subtitle)
     return fig
 
 
 def plot_support_envelopes(
-    env: pd.DataFrame, info: ScenarioInfo, subtitle: str = "", ax: Axes | None = None
+    env: pd.DataFrame,
+    info: ScenarioInfo,
+    subtitle: str = "",
+    ax: Axes | None = None,
+    legend: bool = True,
+    title: str = "",
 ) -> Figure:
-    """Each client's share of external support from each patron: median, 50% and 90% bands."""
+    """A client's share of external support from each patron: median, 50% and 90% bands.
+
+    Give it one client's rows per axes (several clients on one axes are hard to read).
+    """
     fig, ax, own = new_axes(ax, figsize=(9, 5))
     cmap = colormaps["tab10"]
-    pairs = env[["client", "patron"]].drop_duplicates().itertuples(index=False)
-    for i, (client, patron) in enumerate(pairs):
+    patrons = [p for p in info.states if p in set(env["patron"])]
+    several = env["client"].nunique() > 1
+    for client, patron in env[["client", "patron"]].drop_duplicates().itertuples(index=False):
         sub = env[(env["client"] == client) & (env["patron"] == patron)]
-        who = f"{client} " if env["client"].nunique() > 1 else ""
-        draw_envelope(ax, sub, cmap(i), label=f"{who}from {info.state_label(patron)}:")
+        who = f"{client} " if several else ""
+        color = cmap(info.states.index(patron) if patron in info.states else patrons.index(patron))
+        draw_envelope(ax, sub, color, label=f"{who}from {info.state_label(patron)}:")
     month_axis(ax, info, int(env["round"].max()) + 1)
     percent_axis(ax)
     ax.set_ylabel("Share of external support (%)")
     ax.grid(alpha=0.3)
-    if own:
+    if legend and own:
         fig.legend(
             *ax.get_legend_handles_labels(),
             fontsize=8,
             frameon=False,
-            ncols=len(pd.unique(env["patron"])),
+            ncols=max(1, len(patrons)),
             loc="outside lower center",
         )
-    else:
+    elif legend:
         ax.legend(fontsize=8, loc="best")
     clients = ", ".join(info.state_label(c) for c in pd.unique(env["client"]))
-    set_titles(fig, ax, f"Where {clients}'s external support comes from", subtitle, own)
+    set_titles(fig, ax, title or f"Where {clients}'s external support comes from", subtitle, own)
     return fig
