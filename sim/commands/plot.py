@@ -181,12 +181,19 @@ def _series_figures(batch, design, out: Path, fmt: str) -> list[Path]:
     paths = []
     k = len(groups)
     if "config" in series:
-        top = config_shares(series, info).columns.tolist()  # same legend in every panel
+        top = config_shares(series, info, top=9).columns.tolist()  # same legend in every panel
         colors = config_colors(top)
+        ncols = 1 if k == 1 else 2
+        nrows = -(-k // ncols)
         fig, axs = plt.subplots(
-            k, 1, figsize=(12, 1.2 + 3.3 * k), squeeze=False, sharex=True, layout="constrained"
+            nrows,
+            ncols,
+            figsize=(11 if k == 1 else 14, 2.2 + 3.6 * nrows),
+            squeeze=False,
+            sharex=True,
+            layout="constrained",
         )
-        for ax, (label, rows) in zip(axs[:, 0], groups, strict=True):
+        for ax, (label, rows) in zip(axs.flat, groups, strict=False):
             shares = config_shares(rows, info, columns=top)
             n_g = rows["run_id"].nunique()
             plot_config_shares(
@@ -197,15 +204,21 @@ def _series_figures(batch, design, out: Path, fmt: str) -> list[Path]:
                 legend=False,
                 title=f"{row_label(label)} (n={n_g})" if k > 1 else "",
             )
+        for ax in list(axs.flat)[k:]:
+            ax.set_visible(False)
         tidy_grid(axs)
+        for ax in axs[:, 1:].flat:
+            ax.set_ylabel("")
         handles, labels = axs[0, 0].get_legend_handles_labels()
         fig.legend(
             handles[::-1],
             labels[::-1],
-            title="Configuration (top = upper band)",
-            fontsize=8,
-            title_fontsize=8,
-            loc="outside right center",
+            title="Configuration (first = upper band)",
+            fontsize=9,
+            title_fontsize=9,
+            loc="outside lower center",
+            ncols=2,
+            frameon=False,
         )
         figure_titles(fig, "Pact configurations over time: share of runs in each", sub)
         paths.append(save_figure(fig, out / f"configurations.{fmt}"))

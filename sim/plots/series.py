@@ -23,8 +23,12 @@ OTHER = "other configurations"
 
 def config_colors(labels: Sequence[str]) -> dict[str, object]:
     """A fixed colour per configuration label (grey for the 'other' bucket)."""
-    cmap = colormaps["tab20" if len(labels) > 10 else "tab10"]
-    colors = {lab: cmap(i) for i, lab in enumerate(lab for lab in labels if lab != OTHER)}
+    named = [lab for lab in labels if lab != OTHER]
+    if len(named) <= 9:  # tab10 without its grey, kept for 'other'
+        palette = [colormaps["tab10"](i) for i in range(10) if i != 7]
+    else:
+        palette = [colormaps["tab20"](i) for i in range(20) if i not in (14, 15)]
+    colors = {lab: palette[i % len(palette)] for i, lab in enumerate(named)}
     colors[OTHER] = "0.78"
     return colors
 
