@@ -345,3 +345,12 @@ def test_series_proposal_labels(tmp_path, capsys):
     pattern = r"^(none|form [A-Z-]+ [a-z_]+|invite [A-Z]+ to [A-Z-]+|[A-Z]+ leaves [A-Z-]+)$"
     assert proposals.str.match(pattern).all(), proposals[~proposals.str.match(pattern)]
     assert (proposals != "none").any()
+
+
+@pytest.mark.parametrize("option", ["--series", "--plot"])
+def test_bad_output_suffix(tmp_path, capsys, option):
+    target = tmp_path / "out.txt"
+    assert main(["simulate", option, str(target)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and str(target) in err
+    assert not any(tmp_path.iterdir())

@@ -10,7 +10,7 @@ import pytest
 from handmade import compile_raw, levels_of, three_raw, two_raw
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from property import default_raw, driver_values, level_vectors
+from property import default_raw, driver_values, four_states_raw, level_vectors
 
 from sim.config import build_scenario
 from sim.model import DiplomacyModel
@@ -169,12 +169,12 @@ def test_model_never_forms_a_pact_a_member_refuses(hand3):
 # -- proposals are always valid ------------------------------------------------------------
 
 _DEFAULT_P = compile_params(build_scenario(default_raw(), "<default>"))
+_FOUR_P = compile_params(build_scenario(four_states_raw(), "<four>"))
 
 
 @settings(max_examples=60, deadline=None)
-@given(data=st.data())
-def test_best_moves_never_proposes_an_invalid_move(data):
-    p = _DEFAULT_P
+@given(p=st.sampled_from([_DEFAULT_P, _FOUR_P]), data=st.data())
+def test_best_moves_never_proposes_an_invalid_move(p, data):
     levels = data.draw(level_vectors(p))
     attrs = attributes(data.draw(driver_values(p)), p)
     mv = evaluate_moves(levels, attrs, p)
