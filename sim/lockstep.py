@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.config import Scenario
 from sim.records import History, series_frame
-from sim.rules.decisions import evaluate_moves, exits, is_stable, propose
+from sim.rules.decisions import evaluate_moves, exits, is_stable, propose, update_rows
 from sim.rules.draws import draw_many
 from sim.rules.drivers import initial_drivers, step_drivers
 from sim.rules.params import Params, compile_params, initial_levels
@@ -57,7 +57,8 @@ def run_lockstep(
         mv = evaluate_moves(levels, attrs, p)
         prop = propose(mv, p, d.u_recognize, d.u_consent)
         levels = np.where(prop.accepted[:, None], mv.configs[rows, prop.move], levels)
-        mv_after = evaluate_moves(levels, attrs, p) if prop.accepted.any() else mv
+        changed = np.flatnonzero(prop.accepted)
+        mv_after = update_rows(mv, changed, levels, attrs, p) if changed.size else mv
         levels, taken = exits(levels, attrs, p, mv_after)
         hist_levels[:, t] = levels
         last = t == rounds - 1
@@ -67,7 +68,8 @@ def run_lockstep(
                 share_ck[t] = shares
         if series or last:
             weighted = weighted_terms(levels, attrs, p)
-            mv_end = evaluate_moves(levels, attrs, p) if taken.any() else mv_after
+            left = np.flatnonzero(taken.any(axis=-1))
+            mv_end = update_rows(mv_after, left, levels, attrs, p) if left.size else mv_after
             stable = is_stable(mv_end, p)
         if series:
             for name, arr in (

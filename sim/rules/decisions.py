@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.rules.arrays import small_sum
 from sim.rules.pacts import LEAVE, RAISE, apply_moves, valid_moves
 from sim.rules.params import Params
 from sim.rules.utility import Attributes, utility
@@ -49,6 +50,16 @@ def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValu
     return MoveValues(configs=configs, utility=u, valid=valid_moves(levels, p.space))
 
 
+def update_rows(
+    mv: MoveValues, rows: np.ndarray, levels: np.ndarray, attrs: Attributes, p: Params
+) -> MoveValues:
+    """Re-value only ``rows`` of a batch (whose configuration changed) and merge."""
+    sub = evaluate_moves(levels[rows], attrs.take(rows), p)
+    configs, utility_, valid = mv.configs.copy(), mv.utility.copy(), mv.valid.copy()
+    configs[rows], utility_[rows], valid[rows] = sub.configs, sub.utility, sub.valid
+    return MoveValues(configs=configs, utility=utility_, valid=valid)
+
+
 def move_costs(p: Params) -> np.ndarray:
     """``(M,)``: cost a proposer or acceptor pays for each move (formation cost if it forms)."""
     kind = p.space.kind
@@ -62,9 +73,9 @@ def acceptance(mv: MoveValues, p: Params) -> np.ndarray:
     """
     prob = accept_probability(mv.gains, move_costs(p)[:, None], p.temperature)  # (..., M, N)
     need = p.space.consent  # (M, N)
-    log_yes = np.where(need, np.log(np.maximum(prob, 1e-300)), 0.0).sum(axis=-1)  # (..., M)
-    own = np.where(need, np.log(np.maximum(prob, 1e-300)), 0.0)  # proposer's own factor
-    return np.exp(log_yes[..., None] - own)
+    own = np.where(need, np.log(np.maximum(prob, 1e-300)), 0.0)  # each member's factor
+    log_all = small_sum(own, axis=-1)  # (..., M)
+    return np.exp(log_all[..., None] - own)  # all members but the proposer
 
 
 def best_moves(mv: MoveValues, p: Params) -> tuple[np.ndarray, np.ndarray]:

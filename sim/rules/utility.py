@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.rules.arrays import small_max, small_sum, weighted_rows
 from sim.rules.params import Params
 
 
@@ -42,6 +43,16 @@ class Attributes:
     us_stake: np.ndarray
     trade_need: np.ndarray
     needs: np.ndarray  # (..., N, G)
+
+    def take(self, rows: np.ndarray) -> Attributes:
+        """The attributes of some runs of a batch (first axis)."""
+        return Attributes(
+            threat=self.threat[rows],
+            conflict_risk=self.conflict_risk[rows],
+            us_stake=self.us_stake[rows],
+            trade_need=self.trade_need[rows],
+            needs=self.needs[rows],
+        )
 
     def expand(self) -> Attributes:
         """Insert a broadcast axis before the state axis (e.g. for candidate moves)."""
@@ -58,10 +69,13 @@ def attributes(drivers: np.ndarray, p: Params) -> Attributes:
     """State attributes given driver values ``drivers[..., D]``, clipped to [0, 1]."""
 
     def shifted(name: str) -> np.ndarray:
-        shift = (drivers[..., :, None] * p.effect_attr[name]).sum(axis=-2)
+        shift = weighted_rows(drivers, p.effect_attr[name])
         return np.clip(p.base[name] + shift, 0.0, 1.0)
 
-    needs = p.needs + (drivers[..., :, None, None] * p.effect_needs).sum(axis=-3)
+    n_d = p.effect_needs.shape[0]
+    needs = p.needs + weighted_rows(drivers, p.effect_needs.reshape(n_d, -1)).reshape(
+        (*drivers.shape[:-1], *p.needs.shape)
+    )
     return Attributes(
         threat=shifted("threat"),
         conflict_risk=shifted("conflict_risk"),
@@ -78,11 +92,34 @@ def pair_strength(levels: np.ndarray, membership: np.ndarray, by_level: np.ndarr
     ``[..., i, j]`` is the maximum over pacts containing both i and j, 0 on the diagonal.
     """
     strength = by_level[levels]  # (..., P)
-    both = membership[:, :, None] & membership[:, None, :]  # (P, N, N)
-    out = (strength[..., :, None, None] * both).max(axis=-3)
     n = membership.shape[1]
-    out[..., np.arange(n), np.arange(n)] = 0.0
+    pi, pj, shared = _pair_pacts(membership)
+    padded = np.concatenate([strength, np.zeros((*strength.shape[:-1], 1))], axis=-1)
+    best = small_max(padded[..., shared], axis=-1)  # (..., n_pairs)
+    out = np.zeros((*strength.shape[:-1], n, n))
+    out[..., pi, pj] = best
+    out[..., pj, pi] = best
     return out
+
+
+_PAIR_CACHE: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _pair_pacts(membership: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each pair i < j: the pacts holding both, padded with index P (a zero column)."""
+    key = membership.tobytes() + bytes(membership.shape)
+    if key not in _PAIR_CACHE:
+        n_p, n = membership.shape
+        pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+        lists = [np.flatnonzero(membership[:, i] & membership[:, j]) for i, j in pairs]
+        width = max(1, *(len(x) for x in lists))
+        shared = np.full((len(pairs), width), n_p)
+        for row, idx in enumerate(lists):
+            shared[row, : len(idx)] = idx
+        pi = np.array([i for i, _ in pairs])
+        pj = np.array([j for _, j in pairs])
+        _PAIR_CACHE[key] = (pi, pj, shared)
+    return _PAIR_CACHE[key]
 
 
 def saturate(x: np.ndarray) -> np.ndarray:
@@ -92,7 +129,7 @@ def saturate(x: np.ndarray) -> np.ndarray:
 
 def goods_value(attrs: Attributes, p: Params) -> np.ndarray:
     """``[..., i, j]``: value to state i of the goods partner j offers (needs . offers)."""
-    return (attrs.needs[..., :, None, :] * p.offers).sum(axis=-1)
+    return small_sum(attrs.needs[..., :, None, :] * p.offers, axis=-1)
 
 
 def support(commit: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
@@ -107,7 +144,7 @@ def support(commit: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
 
 def support_share(sup: np.ndarray) -> np.ndarray:
     """``[..., k, j]``: share of k's external support from j (0 where k has none)."""
-    total = sup.sum(axis=-1, keepdims=True)
+    total = small_sum(sup, axis=-1)[..., None]
     return np.divide(sup, total, out=np.zeros_like(sup), where=total > 0)
 
 
@@ -139,17 +176,18 @@ def counterbalancing(levels: np.ndarray, p: Params) -> np.ndarray:
 
     reactivity x sum over pacts of commitment x visibility x mean hostility of its members.
     """
-    return p.reactivity * (alignment_weight(levels, p) * p.mean_hostility).sum(axis=-1)
+    return p.reactivity * small_sum(alignment_weight(levels, p) * p.mean_hostility, axis=-1)
 
 
 def _over_pacts(weight: np.ndarray, per_member: np.ndarray) -> np.ndarray:
-    """``sum_p weight[..., p] * per_member[p, i]`` without BLAS, so every batch shape sums
-    in the same order and one run gives bit-identical results alone or in a batch."""
-    return (weight[..., :, None] * per_member).sum(axis=-2)
+    """``sum_p weight[..., p] * per_member[p, i]`` (see :mod:`sim.rules.arrays`)."""
+    return weighted_rows(weight, per_member)
 
 
-def terms(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
-    """Unweighted utility terms ``[..., N, T]`` (T = security, us_ties, influence, economy)."""
+def term_arrays(
+    levels: np.ndarray, attrs: Attributes, p: Params
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The four unweighted terms, each ``[..., N]``: security, us_ties, influence, economy."""
     commit = pair_strength(levels, p.space.membership, p.commitment)  # (..., N, N)
     entangle = pair_strength(levels, p.space.membership, p.entanglement)
     gv = goods_value(attrs, p)  # (..., N, N)
@@ -157,20 +195,26 @@ def terms(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
     # Deterrence sums over pacts: a visible bloc pools its members' capability.
     weight = alignment_weight(levels, p)  # (..., P)
     deterrence = _over_pacts(weight, p.co_capability)
-    supply = (p.affinity * commit * gv).sum(axis=-1)
-    entrapment = p.entrapment_aversion * (entangle * attrs.conflict_risk[..., None, :]).sum(axis=-1)
-    security = attrs.threat * saturate(deterrence) + saturate(supply) - entrapment
+    supply = small_sum(p.affinity * commit * gv, axis=-1)
+    exposure = small_sum(entangle * attrs.conflict_risk[..., None, :], axis=-1)
+    security = attrs.threat * saturate(deterrence) + saturate(supply)
+    security -= p.entrapment_aversion * exposure
 
     us_ties = -attrs.us_stake * p.reactivity * _over_pacts(weight, p.co_hostility)
 
     share = support_share(support(commit, attrs, p))  # [k, j]
-    leverage = (p.stakes * np.swapaxes(share, -1, -2)).sum(axis=-1)  # sum_k stakes[i,k] share[k,i]
-    dependence = (share**2 * p.asymmetry).sum(axis=-1)  # concentration on stronger patrons
-    cb = p.reactivity * (weight * p.mean_hostility).sum(axis=-1)[..., None]
+    leverage = small_sum(p.stakes * np.swapaxes(share, -1, -2), axis=-1)
+    dependence = small_sum(share**2 * p.asymmetry, axis=-1)  # reliance on stronger patrons
+    cb = p.reactivity * small_sum(weight * p.mean_hostility, axis=-1)[..., None]
     influence = leverage - p.presence * cb - p.autonomy * dependence
 
-    economy = attrs.trade_need * (commit * p.affinity * p.trade_share).sum(axis=-1)
-    return np.stack([security, us_ties, influence, economy], axis=-1)
+    economy = attrs.trade_need * small_sum(commit * p.affinity * p.trade_share, axis=-1)
+    return security, us_ties, influence, economy
+
+
+def terms(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
+    """Unweighted utility terms ``[..., N, T]`` (T = security, us_ties, influence, economy)."""
+    return np.stack(term_arrays(levels, attrs, p), axis=-1)
 
 
 def weighted_terms(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
@@ -179,5 +223,9 @@ def weighted_terms(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarr
 
 
 def utility(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
-    """Total utility ``[..., N]``: the weighted sum of terms."""
-    return weighted_terms(levels, attrs, p).sum(axis=-1)
+    """Total utility ``[..., N]``: the weighted sum of terms (summed in term order)."""
+    parts = term_arrays(levels, attrs, p)
+    total = parts[0] * p.weights[:, 0]
+    for t in range(1, len(parts)):
+        total += parts[t] * p.weights[:, t]
+    return total

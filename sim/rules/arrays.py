@@ -1,0 +1,52 @@
+"""Reductions over short axes (states, pacts, goods, terms) that are fast on batches and
+round identically for one run or thousands.
+
+numpy's ``sum`` over an axis of length 3-11 inside a large batch is slow (it iterates the
+short axis per outer element), and BLAS products may round differently with the batch
+size. On large arrays we add slices in index order; on small arrays (one run) we call
+numpy, which adds fewer than 8 items sequentially in index order too, so both paths give
+the same bits and the Mesa model and the lockstep engine stay run-for-run identical.
+Axes of 8 or more items are always added slice by slice (numpy switches to pairwise
+summation there).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_SMALL = 4096  # arrays up to this many items use numpy's own reduction
+
+
+def small_sum(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Sum over a short ``axis`` in index order."""
+    x = np.asarray(x)
+    if x.shape[axis] < 8 and x.size <= _SMALL:
+        return x.sum(axis=axis)
+    x = np.moveaxis(x, axis, 0)
+    acc = np.array(x[0])
+    for k in range(1, x.shape[0]):
+        acc += x[k]
+    return acc
+
+
+def small_max(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Maximum over a short ``axis`` (exact in any order)."""
+    x = np.asarray(x)
+    if x.size <= _SMALL:
+        return x.max(axis=axis)
+    x = np.moveaxis(x, axis, 0)
+    acc = np.array(x[0])
+    for k in range(1, x.shape[0]):
+        np.maximum(acc, x[k], out=acc)
+    return acc
+
+
+def weighted_rows(weight: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``sum_k weight[..., k] * rows[k, ...]``: a product with a short constant matrix."""
+    k = rows.shape[0]
+    if k < 8 and weight.size * rows[0].size <= _SMALL:
+        return (weight[..., :, None] * rows).sum(axis=-2)
+    acc = weight[..., 0, None] * rows[0]
+    for j in range(1, k):
+        acc += weight[..., j, None] * rows[j]
+    return acc
