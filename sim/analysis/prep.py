@@ -50,9 +50,11 @@ def point_labels(points: pd.DataFrame, params: list[str]) -> pd.Series:
     )
 
 
-def pact_probabilities(batch: Batch, design: Design) -> pd.DataFrame:
-    """P(pact ever formed) per design point and pact with a Wilson (1927) 95% interval.
+def pact_probabilities(batch: Batch, design: Design, measure: str = "formed") -> pd.DataFrame:
+    """P(pact) per design point and pact with a Wilson (1927) 95% interval.
 
+    measure: "formed" = the pact was ever active; "end" = active after the last round
+    (level_end > 0; pacts lacking that column are left out).
     Columns: point_id, <varying params>, pact, label, k, n, p, lo, hi, failed.
     n counts the point's successful runs; failed runs are counted apart.
     """
@@ -63,8 +65,13 @@ def pact_probabilities(batch: Batch, design: Design) -> pd.DataFrame:
     failed = (~ok).groupby(runs["point_id"]).sum()
     rows = []
     for pact in plotted_pacts(info, runs):
-        col = outcome_column(info, pact)
-        g = runs[ok].groupby("point_id")[col]
+        if measure == "end":
+            if f"level_end.{pact}" not in runs:
+                continue
+            hit = pd.to_numeric(runs[f"level_end.{pact}"], errors="coerce").fillna(0) > 0
+        else:
+            hit = runs[outcome_column(info, pact)].astype("boolean").fillna(False).astype(bool)
+        g = hit[ok].groupby(runs.loc[ok, "point_id"])
         k = g.sum().astype(int)
         n = g.count().astype(int)
         lo, hi = wilson_interval(k.to_numpy(), n.to_numpy())
@@ -73,6 +80,8 @@ def pact_probabilities(batch: Batch, design: Design) -> pd.DataFrame:
         df["p"] = df["k"] / df["n"]
         df["lo"], df["hi"] = lo, hi
         rows.append(df)
+    if not rows:
+        return pd.DataFrame(columns=["point_id", "pact", "label", "k", "n", "p", "lo", "hi"])
     out = pd.concat(rows, ignore_index=True)
     out["failed"] = out["point_id"].map(failed).fillna(0).astype(int)
     if points is not None:

@@ -45,9 +45,14 @@ def _probability_figures(batch, design, out: Path, fmt: str) -> list[Path]:
     from sim.plots._common import figure_titles
 
     probs = pact_probabilities(batch, design)
+    probs_end = pact_probabilities(batch, design, measure="end")
+    horizon = int(batch.ok_runs["rounds"].max())
+    end_label = f"active at the end ({batch.info.date(horizon - 1)})"
     sub = batch.subtitle()
     if design.shape == "single":
-        fig = plot_probability_single(probs, batch.info, sub)
+        fig = plot_probability_single(
+            probs, batch.info, sub, probs_end=probs_end, end_label=end_label
+        )
     elif design.shape in {"sweep", "grid2"}:
         pacts = list(dict.fromkeys(probs["pact"]))
         ncols = min(2, len(pacts))
@@ -65,7 +70,15 @@ def _probability_figures(batch, design, out: Path, fmt: str) -> list[Path]:
             df = probs[probs["pact"] == pact]
             name = f"P({df['label'].iloc[0]} forms)"
             if design.shape == "sweep":
-                plot_probability_sweep(df, design.varying[0], batch.info, ax=ax, title=name)
+                plot_probability_sweep(
+                    df,
+                    design.varying[0],
+                    batch.info,
+                    ax=ax,
+                    title=df["label"].iloc[0],
+                    probs_end=probs_end[probs_end["pact"] == pact],
+                    end_label=end_label,
+                )
             else:
                 plot_probability_heatmap(df, *design.varying, title=name, ax=ax)
         for ax in list(axs.flat)[len(pacts) :]:
@@ -75,7 +88,7 @@ def _probability_figures(batch, design, out: Path, fmt: str) -> list[Path]:
         per += " runs per point"
         if design.shape == "sweep":
             title = f"Probability of each pact forming vs {design.varying[0]}"
-            note = f"{per}; bands: 95% Wilson intervals"
+            note = f"{per}; solid: pact ever formed; dashed: {end_label}; bands: 95% Wilson"
         else:
             title = "Probability of each pact forming over the design grid"
             note = "cells: P, [95% Wilson interval], n runs"

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from sim.analysis.batch import ScenarioInfo
 from sim.analysis.prep import point_labels
@@ -25,18 +26,22 @@ def plot_probability_sweep(
     subtitle: str = "",
     ax: Axes | None = None,
     title: str = "",
+    probs_end: pd.DataFrame | None = None,
+    end_label: str = "active at the end",
 ) -> Figure:
-    """P(formed) against a swept parameter, a line per pact in `probs` with its Wilson band.
+    """P(ever formed) against a swept parameter, a line per pact with its Wilson band.
 
-    Give it one pact per axes for small multiples (as `run.py plot` does), or several.
+    probs_end (optional, same layout): P(active after the last round), drawn dashed, so
+    a pact that forms but lapses is visible. One pact per axes reads best (small
+    multiples, as `run.py plot` does); several pacts share the axes otherwise.
     """
     fig, ax, own = new_axes(ax)
     colors = pact_colors(info)
     pacts = list(dict.fromkeys(probs["pact"]))
+    one = len(pacts) == 1
     for pact in pacts:
         df = probs[probs["pact"] == pact].sort_values(param)
         c = colors.get(pact, "0.3")
-        name = df["label"].iloc[0]
         lw = 2.6 if pact == info.target else 1.8
         ax.fill_between(
             df[param],
@@ -45,7 +50,7 @@ def plot_probability_sweep(
             color=c,
             alpha=BAND_ALPHA,
             lw=0,
-            label="95% Wilson interval" if len(pacts) == 1 else None,
+            label="95% Wilson interval" if one else None,
         )
         ax.plot(
             df[param],
@@ -54,25 +59,38 @@ def plot_probability_sweep(
             color=c,
             lw=lw,
             ms=5,
-            label="P(formed)" if len(pacts) == 1 else name,
+            label="ever formed" if one else df["label"].iloc[0],
         )
+        if probs_end is not None and (probs_end["pact"] == pact).any():
+            de = probs_end[probs_end["pact"] == pact].sort_values(param)
+            ax.fill_between(de[param], de["lo"], de["hi"], color=c, alpha=BAND_ALPHA / 2, lw=0)
+            ax.plot(
+                de[param],
+                de["p"],
+                "--s",
+                color=c,
+                lw=1.4,
+                ms=5,
+                mfc="white",
+                label=end_label if one else f"{de['label'].iloc[0]}: {end_label}",
+            )
     percent_axis(ax)
     ax.set_xlabel(param)
-    ax.set_ylabel(_Y_LABEL)
+    ax.set_ylabel("P(pact) (%)" if probs_end is not None else _Y_LABEL)
     ax.grid(alpha=0.3)
     ax.legend(
         fontsize=8,
         loc="best",
         framealpha=0.9,
-        title=None if len(pacts) == 1 else "Pact (bands: 95% Wilson interval)",
+        title=None if one else "Pact (bands: 95% Wilson interval)",
     )
     n = probs.groupby("point_id")["n"].first()
     extra = f"n per point {n.min()}–{n.max()}" if n.min() != n.max() else f"n = {n.min()} per point"
     if not title:
         title = (
-            f"P({probs['label'].iloc[0]} forms)"
-            if len(pacts) == 1
-            else (f"Probability of each pact forming vs {param}")
+            f"P({probs['label'].iloc[0]})"
+            if one
+            else f"Probability of each pact forming vs {param}"
         )
     set_titles(fig, ax, title, f"{subtitle} · {extra}" if subtitle else extra, own)
     return fig
@@ -121,44 +139,72 @@ def plot_probability_heatmap(
 
 
 def plot_probability_single(
-    probs: pd.DataFrame, info: ScenarioInfo, subtitle: str = "", ax: Axes | None = None
+    probs: pd.DataFrame,
+    info: ScenarioInfo,
+    subtitle: str = "",
+    ax: Axes | None = None,
+    probs_end: pd.DataFrame | None = None,
+    end_label: str = "active at the end",
 ) -> Figure:
-    """One design point: a row per pact with P, its 95% Wilson interval and k/n."""
-    probs = probs.iloc[::-1]  # target pact on top
-    fig, ax, own = new_axes(ax, figsize=(9, 1.0 + 0.75 * len(probs)))
+    """One design point: a row per pact with P(ever formed), its 95% Wilson interval and k/n.
+
+    probs_end (optional): P(active after the last round) as a hollow square under it.
+    """
+    probs = probs.iloc[::-1].reset_index(drop=True)  # target pact on top
+    fig, ax, own = new_axes(ax, figsize=(10, 1.2 + 0.9 * len(probs)))
     colors = pact_colors(info)
-    y = np.arange(len(probs))
-    for yi, (_, r) in zip(y, probs.iterrows(), strict=True):
+    both = probs_end is not None and len(probs_end) > 0
+    end = probs_end.set_index("pact") if both else None
+    for yi, r in probs.iterrows():
         c = colors.get(r["pact"], "0.3")
-        err = np.clip([[r["p"] - r["lo"]], [r["hi"] - r["p"]]], 0, None)
-        ax.errorbar(
-            r["p"],
-            yi,
-            xerr=err,
-            fmt="o",
-            color=c,
-            ms=8,
-            capsize=4,
-            elinewidth=2,
-            label="P(formed) with 95% Wilson interval" if yi == y[-1] else None,
-        )
-        ax.annotate(
-            f"{r['p']:.1%}  ({r['k']}/{r['n']})",
-            (r["hi"], yi),
-            xytext=(8, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=9,
-        )
-    ax.set_yticks(y, probs["label"])
+        rows = [(r, yi + (0.16 if both else 0.0), "o", c)]
+        if both and r["pact"] in end.index:
+            rows.append((end.loc[r["pact"]], yi - 0.16, "s", "white"))
+        for q, y, marker, face in rows:
+            err = np.clip([[q["p"] - q["lo"]], [q["hi"] - q["p"]]], 0, None)
+            ax.errorbar(
+                q["p"],
+                y,
+                xerr=err,
+                fmt=marker,
+                color=c,
+                mfc=face,
+                ms=7,
+                capsize=3,
+                elinewidth=1.8,
+            )
+            ax.annotate(
+                f"{q['p']:.1%} ({q['k']}/{q['n']})",
+                (q["hi"], y),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
+    ax.set_yticks(range(len(probs)), probs["label"])
     ax.set_ylim(-0.6, len(probs) - 0.4)
     percent_axis(ax, "x")
-    ax.set_xlim(-0.02, 1.18)
-    ax.set_xlabel(_Y_LABEL)
+    ax.set_xlim(-0.02, 1.2)
+    ax.set_xlabel("P(pact) over runs (%)")
     ax.set_ylabel("Pact")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
-    set_titles(fig, ax, "Probability of each pact forming within the horizon", subtitle, own)
+    ax.set_xticks(np.linspace(0, 1, 6))
+    keys = [Line2D([], [], color="0.25", marker="o", lw=1.8, label="ever formed")]
+    if both:
+        keys.append(Line2D([], [], color="0.25", marker="s", mfc="white", lw=1.8, label=end_label))
+    if own:
+        fig.legend(
+            handles=keys,
+            title="Lines: 95% Wilson interval",
+            fontsize=8,
+            title_fontsize=8,
+            loc="outside lower center",
+            ncols=2,
+            frameon=False,
+        )
+    else:
+        ax.legend(handles=keys, fontsize=8, loc="best")
+    set_titles(fig, ax, "Probability of each pact", subtitle, own)
     return fig
 
 
