@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.config import load_scenario  # noqa: E402
-from sim.lockstep import run_lockstep  # noqa: E402
-from sim.runner import run_model  # noqa: E402
-from sim.seeds import replicate_seeds  # noqa: E402
+from sim.config import load_scenario
+from sim.lockstep import run_lockstep
+from sim.runner import run_model
+from sim.seeds import replicate_seeds
 
 SCENARIO = Path(__file__).resolve().parents[1] / "configs" / "scenarios" / "korea_2024.toml"
 
