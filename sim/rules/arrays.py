@@ -44,6 +44,8 @@ def small_max(x: np.ndarray, axis: int = -1) -> np.ndarray:
 def weighted_rows(weight: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``sum_k weight[..., k] * rows[k, ...]``: a product with a short constant matrix."""
     k = rows.shape[0]
+    if k == 0:  # no drivers: nothing to add
+        return np.zeros((*weight.shape[:-1], *rows.shape[1:]))
     if k < 8 and weight.size * rows[0].size <= _SMALL:
         return (weight[..., :, None] * rows).sum(axis=-2)
     acc = weight[..., 0, None] * rows[0]

@@ -73,7 +73,7 @@ def attributes(drivers: np.ndarray, p: Params) -> Attributes:
         return np.clip(p.base[name] + shift, 0.0, 1.0)
 
     n_d = p.effect_needs.shape[0]
-    needs = p.needs + weighted_rows(drivers, p.effect_needs.reshape(n_d, -1)).reshape(
+    needs = p.needs + weighted_rows(drivers, p.effect_needs.reshape(n_d, p.needs.size)).reshape(
         (*drivers.shape[:-1], *p.needs.shape)
     )
     return Attributes(
@@ -145,7 +145,7 @@ def support(commit: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
 def support_share(sup: np.ndarray) -> np.ndarray:
     """``[..., k, j]``: share of k's external support from j (0 where k has none)."""
     total = small_sum(sup, axis=-1)[..., None]
-    return np.divide(sup, total, out=np.zeros_like(sup), where=total > 0)
+    return sup / np.where(total > 0, total, np.inf)  # 0 where the client has no support
 
 
 def visibility(p: Params) -> np.ndarray:
@@ -195,7 +195,7 @@ def term_arrays(
     # Deterrence sums over pacts: a visible bloc pools its members' capability.
     weight = alignment_weight(levels, p)  # (..., P)
     deterrence = _over_pacts(weight, p.co_capability)
-    supply = small_sum(p.affinity * commit * gv, axis=-1)
+    supply = small_sum(commit * (p.affinity * gv), axis=-1)
     exposure = small_sum(entangle * attrs.conflict_risk[..., None, :], axis=-1)
     security = attrs.threat * saturate(deterrence) + saturate(supply)
     security -= p.entrapment_aversion * exposure
@@ -203,12 +203,12 @@ def term_arrays(
     us_ties = -attrs.us_stake * p.reactivity * _over_pacts(weight, p.co_hostility)
 
     share = support_share(support(commit, attrs, p))  # [k, j]
-    leverage = small_sum(p.stakes * np.swapaxes(share, -1, -2), axis=-1)
-    dependence = small_sum(share**2 * p.asymmetry, axis=-1)  # reliance on stronger patrons
+    leverage = small_sum(share * p.stakes.T, axis=-2)  # sum_k stakes[i, k] * share[k, i]
+    dependence = small_sum(share * share * p.asymmetry, axis=-1)  # reliance on strong patrons
     cb = p.reactivity * small_sum(weight * p.mean_hostility, axis=-1)[..., None]
     influence = leverage - p.presence * cb - p.autonomy * dependence
 
-    economy = attrs.trade_need * small_sum(commit * p.affinity * p.trade_share, axis=-1)
+    economy = attrs.trade_need * small_sum(commit * p.affinity_trade, axis=-1)
     return security, us_ties, influence, economy
 
 
