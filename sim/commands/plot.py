@@ -125,14 +125,25 @@ def _timing_figures(batch, design, out: Path, fmt: str) -> list[Path]:
         nrows, ncols, figsize=(7 * ncols, 4.6 * nrows), squeeze=False, layout="constrained"
     )
     band = groups.nunique() <= 2
-    for i, (ax, pact) in enumerate(zip(axs.flat, pacts, strict=False)):
+    for ax, pact in zip(axs.flat, pacts, strict=False):
         ttf = time_to_formation(batch, pact, groups)
         plot_time_to_formation(
-            ttf, info, info.pact_label(pact), legend, ax=ax, band=band, legend=i == 0
+            ttf, info, info.pact_label(pact), legend, ax=ax, band=band, legend=False
         )
         ax.set_title(info.pact_label(pact), fontsize=11)
     for ax in list(axs.flat)[len(pacts) :]:
         ax.set_visible(False)
+    handles, labels = axs[0, 0].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        title=legend or None,
+        fontsize=9,
+        title_fontsize=9,
+        loc="outside lower center",
+        ncols=min(len(labels), 6),
+        frameon=False,
+    )
     note = "Kaplan–Meier; runs without the pact censored at their last month"
     note += "; bands: pointwise 95% CI" if band else ""
     if skipped:
