@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -37,7 +38,7 @@ class MoveValues:
     utility: np.ndarray  # (..., M, N)
     valid: np.ndarray  # (..., M)
 
-    @property
+    @cached_property
     def gains(self) -> np.ndarray:
         """``(..., M, N)``: utility change of each state under each move."""
         return self.utility - self.utility[..., :1, :]

@@ -72,6 +72,11 @@ class Params:
 
     # -- constants derived once per scenario (cached; used every round) -----------------
     @cached_property
+    def affinity_trade(self) -> np.ndarray:
+        """``(N, N)``: affinity x trade share, the economy term's per-partner weight."""
+        return self.affinity * self.trade_share
+
+    @cached_property
     def visibility(self) -> np.ndarray:
         """``(P,)``: 1 for a bilateral pact, plus ``bloc_visibility`` per extra member."""
         return 1.0 + self.bloc_visibility * (self.space.sizes - 2)
