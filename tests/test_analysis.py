@@ -228,3 +228,24 @@ def test_series_of_failed_runs_dropped(tmp_path):
     batch = load_batch(path)
     ok_ids = set(batch.ok_runs["run_id"])
     assert set(batch.series["run_id"]) == ok_ids and len(ok_ids) == 4
+
+
+def test_pact_probabilities_active_at_end(tmp_path):
+    runs = tiny_runs([1, 2, None, None])
+    runs["level_end.RUS-PRK"] = [2, 0, 1, 0]  # active at the end in 2 of 4 runs
+    for p in ("CHN-RUS", "CHN-PRK", "CHN-RUS-PRK"):
+        runs[f"level_end.{p}"] = 0
+    batch = batch_of(tmp_path, runs)
+    end = pact_probabilities(batch, detect_design(batch), measure="end").set_index("pact")
+    assert end.loc["RUS-PRK", ["k", "n"]].tolist() == [2, 4]
+    assert end.loc["CHN-RUS-PRK", "p"] == 0.0
+
+
+def test_config_shares_fixed_columns():
+    series = pd.DataFrame({"round": [0, 0, 1, 1], "config": ["", "A-B:treaty", "", "C-D:treaty"]})
+    shares = config_shares(
+        series, INFO, columns=["A–B treaty", "Z–Z treaty", "other configurations"]
+    )
+    assert shares.columns.tolist() == ["A–B treaty", "Z–Z treaty", "other configurations"]
+    assert shares.loc[1, "A–B treaty"] == 0.0 and shares.loc[1, "other configurations"] == 1.0
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
