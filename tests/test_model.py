@@ -155,15 +155,29 @@ def test_engines_agree_on_random_scenarios(scenario, seed):
     _engines_agree(scenario, [seed, seed + 1], rounds=10)
 
 
-@pytest.mark.parametrize("variant", ["three", "two", "one-level"])
+@pytest.mark.parametrize("variant", ["three", "two", "one-level", "no-goods"])
 def test_engines_agree_without_drivers(variant):
     """Hand-made scenarios with no drivers and no shocks (empty driver and shock axes)."""
     raw = two_raw() if variant == "two" else three_raw()
     if variant == "one-level":
         raw["levels"] = raw["levels"][:1]
+    if variant == "no-goods":  # and no relations: nothing to gain, nothing forms
+        raw["goods"], raw["relations"] = [], {}
+        for state in raw["states"].values():
+            state["offers"], state["needs"] = {}, {}
     raw["rounds"] = 12
     runs = _engines_agree(build_scenario(raw, f"<{variant}>"), [0, 1, 2])
-    assert all(r.outcome["final_pacts"] for r in runs)  # something forms in each
+    # something forms in each run, except without goods or relations
+    assert all(bool(r.outcome["final_pacts"]) == (variant != "no-goods") for r in runs)
+
+
+def test_engines_agree_on_a_large_batch(default):
+    """128 runs in lockstep take the batched (sliced) reductions; one Mesa run does not."""
+    seeds = list(range(1000, 1128))
+    mesa = run_many(default, seeds, 24, engine="mesa")
+    lock = run_many(default, seeds, 24, engine="lockstep")
+    for a, b in zip(mesa, lock, strict=True):
+        assert_same_outcome(a.outcome, b.outcome)
 
 
 def test_unknown_engine_is_refused(default):
