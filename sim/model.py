@@ -28,7 +28,7 @@ from sim.rules.decisions import (
 )
 from sim.rules.draws import draw
 from sim.rules.drivers import initial_drivers, step_drivers
-from sim.rules.pacts import config_label
+from sim.rules.pacts import LEAVE, config_label
 from sim.rules.params import compile_params, initial_levels
 from sim.rules.utility import (
     attributes,
@@ -210,7 +210,8 @@ class DiplomacyModel(mesa.Model):
         if accepted:
             what = self._describe(move)
             tail = f"accepted by {', '.join(others)}" if others else "no consent needed"
-            self._event(t, "formed", f"{what}: proposed by {who}, {tail}")
+            kind = "dissolved" if p.space.kind[move] == LEAVE else "formed"
+            self._event(t, kind, f"{what}: proposed by {who}, {tail}")
             return
         idx = {c: i for i, c in enumerate(p.codes)}
         refused = ", ".join(f"{c} (dU {gains[idx[c]]:+.3f})" for c in refusers)
@@ -230,6 +231,10 @@ class DiplomacyModel(mesa.Model):
             if before == 0:
                 return f"{sp.keys[q]} {level} formed"
             return f"{sp.keys[q]} upgraded to {level}"
+        if sp.kind[move] == LEAVE:
+            leaver = p.codes[int(sp.mover[move].argmax())]
+            rest = f"; {sp.keys[sp.other[move]]} continues" if sp.other[move] >= 0 else ""
+            return f"{leaver} leaves {sp.keys[q]}{rest}"
         new_key = sp.keys[sp.other[move]]
         return f"{sp.keys[q]} enlarged to {new_key} ({p.level_names[before]})"
 
