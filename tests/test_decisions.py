@@ -308,3 +308,24 @@ def test_is_stable_hand_case():
     raw["negotiation"]["formation_cost"] = 0.11
     _, p, attrs = compile_raw(raw)
     assert bool(is_stable(evaluate_moves(levels_of(p), attrs, p), p))
+
+
+def test_a_proposed_exit_is_told_as_an_exit():
+    """A state recognised as proposer may propose to leave; the timeline must say so."""
+    raw = three_raw()
+    for code in ("PA", "PB"):  # the patrons are indifferent
+        raw["states"][code]["weights"] = {"security": 0, "us_ties": 0, "regional_influence": 0}
+    raw["states"]["CL"]["us_stake"] = 1.0  # CL values only US ties: any pact costs it
+    raw["states"]["CL"]["weights"] = {"security": 0, "us_ties": 1.0, "regional_influence": 0}
+    raw["initial_pacts"] = {"PA-CL": "treaty"}
+    raw["negotiation"]["exit_threshold"] = 0.0
+    raw["states"]["CL"]["recognition"] = 1e6  # CL is (practically) always the proposer
+    s = build_scenario(raw, "<exit>")
+    model = DiplomacyModel(s, rng=0, rounds=1).run()
+    (rec,) = model.records
+    assert rec.proposer == CL and s.pair_key(["PA", "CL"]) == "PA-CL"
+    assert model.params.space.labels[rec.move] == "CL leaves PA-CL" and rec.accepted
+    (event,) = model.events
+    assert event.kind == "dissolved"
+    assert event.text.startswith("CL leaves PA-CL")
+    assert "enlarged" not in event.text
