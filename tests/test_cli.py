@@ -354,3 +354,19 @@ def test_bad_output_suffix(tmp_path, capsys, option):
     out, err = capsys.readouterr()
     assert out == "" and len(err.splitlines()) == 1 and str(target) in err
     assert not any(tmp_path.iterdir())
+
+
+def test_rounds_and_set_overrides_apply(capsys):
+    argv = ["simulate", "--seed", "4", "--rounds", "5", "--json"]
+    assert main([*argv, "--set", 'target=["RUS", "PRK"]']) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["rounds"] == 5 and report["trilateral"] == "RUS-PRK"
+    assert all(0 <= x["rounds_active"] <= 5 for x in report["pacts"])
+    rus_prk = next(x for x in report["pacts"] if x["members"] == ["RUS", "PRK"])
+    assert report["trilateral_round"] == rus_prk["first_round"]
+    # a quoted path segment holding a dot
+    assert main([*argv, "--set", 'drivers.rus_war.effects."RUS.threat"=0.0']) == 0
+    assert json.loads(capsys.readouterr().out)["rounds"] == 5
+    assert main([*argv, "--set", 'drivers.rus_war.effects."RUS.threat"=x']) == 2
+    err = capsys.readouterr().err
+    assert "drivers.rus_war.effects.RUS.threat" in err and len(err.splitlines()) == 1

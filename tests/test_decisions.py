@@ -329,3 +329,16 @@ def test_a_proposed_exit_is_told_as_an_exit():
     assert event.kind == "dissolved"
     assert event.text.startswith("CL leaves PA-CL")
     assert "enlarged" not in event.text
+
+
+def test_preferred_configuration_by_hand():
+    """Each state's most preferred configuration (recorded by the Mesa model each round)."""
+    raw = two_raw()
+    raw["states"]["PA"]["weights"] = {"security": 1.0, "us_ties": 0.0, "regional_influence": 0.0}
+    raw["states"]["CL"]["weights"] = {"security": 1.0, "us_ties": 0.0, "regional_influence": 0.0}
+    s = build_scenario(raw, "<pref>")
+    # From test_is_stable_hand_case: PA's security is 0 / 0.1005 / 0.0556 with no pact /
+    # partnership / treaty -> partnership; CL's 0 / 0.486 / 0.778 -> treaty.
+    model = DiplomacyModel(s, rng=0, rounds=2).run()
+    for rec in model.records:
+        assert rec.preferred == ("PA-CL:partnership", "PA-CL:treaty")
