@@ -337,7 +337,7 @@ def test_bad_input_in_a_real_process(tmp_path):
 
 def test_series_proposal_labels(tmp_path, capsys):
     """The ``proposal`` column: ``none``, ``form PACT LEVEL``, ``invite STATE to PACT`` or
-    ``STATE leaves PACT`` (the schema doc's example ``leave CHN-PRK`` is not the format)."""
+    ``STATE leaves PACT``, as in the schema doc."""
     path = tmp_path / "s.parquet"
     assert main(["simulate", "--seed", "0", "--series", str(path)]) == 0
     capsys.readouterr()
