@@ -244,6 +244,7 @@ def run_batch(
     bar = tqdm(
         total=exp.runs_total, initial=len(done), unit="run", file=sys.stderr,
         disable=not progress, dynamic_ncols=True, smoothing=0.05,
+        mininterval=0.5 if sys.stderr.isatty() else 30,  # logs get a line every 30 s
     )  # fmt: skip
     ran_now = failed_now = 0
     last_save = time.monotonic()
