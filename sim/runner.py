@@ -2,7 +2,7 @@
 
 ``engine="mesa"`` runs the Mesa model one run at a time (the reference);
 ``engine="lockstep"`` advances all seeds together with array operations. Both give the
-same run for the same seed (see tests/test_lockstep.py).
+same run for the same seed (see tests/test_engines.py and tests/test_model.py).
 """
 
 from __future__ import annotations
