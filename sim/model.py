@@ -217,9 +217,11 @@ class DiplomacyModel(mesa.Model):
         refused = ", ".join(f"{c} (dU {gains[idx[c]]:+.3f})" for c in refusers)
         yes = [c for c in others if c not in refusers]
         tail = f"; accepted by {', '.join(yes)}" if yes else ""
-        self._event(
-            t, "refused", f"{who} proposes {p.space.labels[move]}: refused by {refused}{tail}"
-        )
+        what = p.space.labels[move]
+        q = p.space.pact[move]
+        if p.space.kind[move] == 0 and self.levels[q] > 0:
+            what = f"upgrade {p.space.keys[q]} to {p.level_names[p.space.value[move]]}"
+        self._event(t, "refused", f"{who} proposes {what}: refused by {refused}{tail}")
 
     def _describe(self, move: int) -> str:
         """Readable result of an accepted move, e.g. 'RUS-PRK treaty formed'."""
