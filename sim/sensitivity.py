@@ -27,16 +27,35 @@ class Outcome:
 
 
 def default_outcomes(runs: pd.DataFrame, info: ScenarioInfo) -> list[Outcome]:
-    """P(trilateral), P(each other pact formed), and end-of-horizon support shares."""
+    """P(each pact ever formed), P(each pact active at the end), end support shares.
+
+    A client with exactly two patrons has complementary shares (they sum to 1, so their
+    indices are equal): only the first patron's share is kept.
+    """
     out = []
     for pact in plotted_pacts(info, runs):
-        name = "P(trilateral)" if pact == info.target else f"P({pact} formed)"
-        out.append(Outcome(outcome_column(info, pact), name))
-    for col in runs.columns:
-        if col.startswith("support_share_end."):
-            client, patron = col.split(".")[1:3]
+        name = "trilateral" if pact == info.target else pact
+        out.append(Outcome(outcome_column(info, pact), f"P({name} ever formed)"))
+    for pact in plotted_pacts(info, runs):
+        if f"level_end.{pact}" in runs:
+            name = "trilateral" if pact == info.target else pact
+            out.append(Outcome(f"level_end.{pact}>0", f"P({name} active at end)"))
+    shares = [c for c in runs.columns if c.startswith("support_share_end.")]
+    clients = {}
+    for col in shares:
+        clients.setdefault(col.split(".")[1], []).append(col)
+    for client, cols in clients.items():
+        for col in cols[:1] if len(cols) == 2 else cols:
+            patron = col.split(".")[2]
             out.append(Outcome(col, f"{client} support share from {patron} (end)"))
     return out
+
+
+def outcome_values(runs: pd.DataFrame, column: str) -> pd.Series:
+    """Per-run values of an outcome column; 'level_end.<PACT>>0' means active at the end."""
+    if column.endswith(">0"):
+        return (pd.to_numeric(runs[column[:-2]], errors="coerce") > 0).astype(float)
+    return pd.to_numeric(runs[column].astype("Float64"), errors="coerce").astype(float)
 
 
 def point_means(runs: pd.DataFrame, columns: list[str], n_points: int) -> pd.DataFrame:
@@ -45,7 +64,8 @@ def point_means(runs: pd.DataFrame, columns: list[str], n_points: int) -> pd.Dat
     Raises BatchError if a point has no successful run (SALib needs every row).
     """
     ok = runs[runs["status"] == "ok"]
-    means = ok.groupby("point_id")[columns].mean(numeric_only=False).astype(float)
+    values = pd.DataFrame({c: outcome_values(ok, c) for c in columns}, index=ok.index)
+    means = values.groupby(ok["point_id"]).mean()
     means = means.reindex(pd.RangeIndex(n_points, name="point_id"))
     missing = means.index[means.isna().all(axis=1)]
     if len(missing):

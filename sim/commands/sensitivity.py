@@ -33,22 +33,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def format_sobol(table: pd.DataFrame) -> str:
-    """Text table: outcome, parameter, S1 ± conf, ST ± conf."""
+    """Text table: outcome, parameter, S1 ± conf, ST ± conf; constant outcomes listed apart."""
+    constant = [o for o, df in table.groupby("outcome", sort=False) if df["ST"].isna().all()]
+    table = table[~table["outcome"].isin(constant)]
     shown = pd.DataFrame(
         {
             "outcome": table["outcome"],
             "parameter": table["parameter"],
             "S1 [95% CI]": [
-                f"{s:6.3f} ± {c:.3f}" if pd.notna(s) else "   n/a (constant)"
-                for s, c in zip(table["S1"], table["S1_conf"], strict=True)
+                f"{s:6.3f} ± {c:.3f}" for s, c in zip(table["S1"], table["S1_conf"], strict=True)
             ],
             "ST [95% CI]": [
-                f"{s:6.3f} ± {c:.3f}" if pd.notna(s) else "   n/a (constant)"
-                for s, c in zip(table["ST"], table["ST_conf"], strict=True)
+                f"{s:6.3f} ± {c:.3f}" for s, c in zip(table["ST"], table["ST_conf"], strict=True)
             ],
         }
     )
-    return shown.to_string(index=False)
+    text = shown.to_string(index=False) if len(shown) else "(every outcome is constant)"
+    if constant:
+        text += "\nconstant over the design (no variance, no indices): " + ", ".join(constant)
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
