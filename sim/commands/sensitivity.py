@@ -88,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
     print(format_sobol(table))
     out = args.out if args.out is not None else batch.path / "plots"
     sub = (
-        f"{batch.subtitle()} · outcomes averaged over seeds per point · "
-        f"bars: 95% bootstrap CI ({args.resamples} resamples)"
+        f"{batch.subtitle()} · outcomes averaged over seeds per point · error bars: 95% "
+        f"bootstrap CI ({args.resamples} resamples)\nestimates outside [0, 1] or wide CIs "
+        "mean too few base samples N for these outcomes; axes clipped to [-1, 2]"
     )
     fig = plot_sobol_indices(table, sub)
     fig_path = save_figure(fig, Path(out) / f"sobol_indices.{args.format}")

@@ -23,7 +23,7 @@ def plot_sobol_indices(
     constant = [o for o, df in table.groupby("outcome", sort=False) if df["ST"].isna().all()]
     if constant and len(constant) < table["outcome"].nunique():  # nothing to show for those
         table = table[~table["outcome"].isin(constant)]
-        subtitle += " · constant over the design (no indices): " + ", ".join(constant)
+        subtitle += "\nconstant over the design (no indices): " + ", ".join(constant)
     outcomes = list(pd.unique(table["outcome"]))
     params = list(pd.unique(table["parameter"]))
     if axes is None:
@@ -69,7 +69,10 @@ def plot_sobol_indices(
         )
         ax.axvline(0, color="0.3", lw=0.8)
         ax.set_yticks(y, params)
-        ax.invert_yaxis()
+        ax.set_ylim(len(params) - 0.5, -0.5)  # first parameter on top (no toggling invert)
+        lo = np.nanmin(np.r_[df["S1"] - df["S1_conf"], df["ST"] - df["ST_conf"], -0.05])
+        hi = np.nanmax(np.r_[df["S1"] + df["S1_conf"], df["ST"] + df["ST_conf"], 1.0])
+        ax.set_xlim(max(lo, -1.0) - 0.05, min(hi, 2.0) + 0.05)  # very wide CIs run off
         ax.set_title(outcome, fontsize=10)
         ax.set_xlabel("Sobol index (share of variance)")
         ax.grid(axis="x", alpha=0.3)
