@@ -39,14 +39,27 @@ def fmt_value(v: float) -> str:
     return f"{v:.3g}" if isinstance(v, float | np.floating) else str(v)
 
 
+def param_keys(params: list[str]) -> dict[str, str]:
+    """Short names for parameters in labels: the path's last 3 parts, or letters a, b, ...
+
+    Letters are used when there are more than two parameters or the short names clash;
+    the caller prints the key (letter = dotted path) next to the figure.
+    """
+    short = [short_name(p, 3) for p in params]
+    if len(params) <= 2 and len(set(short)) == len(short):
+        return dict(zip(params, short, strict=True))
+    return {p: chr(ord("a") + i) for i, p in enumerate(params)}
+
+
 def point_labels(points: pd.DataFrame, params: list[str]) -> pd.Series:
-    """One label per design point from its parameter values."""
+    """One label per design point from its parameter values (names as in param_keys)."""
     if not params:
         return pd.Series("all runs", index=points.index)
     if len(params) == 1:
         return points[params[0]].map(fmt_value)
+    keys = param_keys(params)
     return points[params].apply(
-        lambda r: ", ".join(f"{short_name(p, 2)}={fmt_value(r[p])}" for p in params), axis=1
+        lambda r: ", ".join(f"{keys[p]}={fmt_value(r[p])}" for p in params), axis=1
     )
 
 

@@ -12,8 +12,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.analysis.batch import ScenarioInfo
-from sim.analysis.prep import point_labels
+from sim.analysis.batch import ScenarioInfo, short_name
+from sim.analysis.prep import param_keys, point_labels
 from sim.plots._common import BAND_ALPHA, new_axes, pact_colors, percent_axis, set_titles
 
 _Y_LABEL = "P(pact formed within horizon) (%)"
@@ -225,7 +225,7 @@ def plot_probability_ranked(
     order = tri["point_id"].to_list()
     rank = {pid: i for i, pid in enumerate(order)}
     labelled = len(order) <= max_labelled
-    width = 9 + (2.5 if labelled and len(params) > 1 else 0)
+    width = 9 + (3.5 if labelled and len(params) > 1 else 0)
     fig, ax, own = new_axes(ax, figsize=(width, max(4.5, 0.3 * len(order) + 2) if labelled else 7))
     colors = pact_colors(info)
     pacts = list(dict.fromkeys(probs["pact"]))
@@ -266,6 +266,18 @@ def plot_probability_ranked(
             range(len(order)), [f"#{pid}: {lab}" for pid, lab in labels.items()], fontsize=8
         )
         ax.set_ylabel("Design point (ranked by P(trilateral))")
+        keys = param_keys(params) if len(params) > 1 else {}
+        if any(k != short_name(p, 3) for p, k in keys.items()):
+            key_text = "\n".join(f"{k} = {p}" for p, k in keys.items())
+            ax.text(
+                1.02,
+                1.0,
+                f"Parameters\n{key_text}",
+                transform=ax.transAxes,
+                va="top",
+                fontsize=8,
+                family="monospace",
+            )
     else:
         ax.set_ylabel("Design points ranked by P(trilateral) (rank)")
     ax.set_ylim(-0.7, len(order) - 0.3)
