@@ -263,6 +263,8 @@ def summary_table(batch: Batch, design: Design) -> pd.DataFrame:
             table[f"p.{pact}"] = sub["p"].reindex(table.index)
     all_points = batch.runs["point_id"].unique()
     table = table.reindex(sorted(all_points))  # points whose runs all failed stay visible
+    if params:  # from every run, so a point whose runs all failed still shows its values
+        table[params] = batch.runs.groupby("point_id")[params].first().reindex(table.index)
     table["failed"] = batch.runs.groupby("point_id")["status"].apply(lambda s: (s != "ok").sum())
     table["n"] = table["n"].fillna(0).astype(int)
     return table.reset_index()

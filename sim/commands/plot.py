@@ -194,8 +194,8 @@ def _series_figures(batch, design, out: Path, fmt: str) -> list[Path]:
     pooled = len(groups) == 1 and design.n_points > 1
 
     def row_label(label: str) -> str:
-        if len(groups) == 1:
-            return "all design points pooled" if pooled else ""
+        if len(groups) == 1:  # the subtitle says whether design points are pooled
+            return ""
         return f"{param} = {label}" if param else label
 
     n = int(series["run_id"].nunique())
