@@ -68,6 +68,19 @@ def plot_single_run(
             edgecolors=edge,
             lw=1.5,
         )
+    active = {sp.pact for sp in pact_spells(s, info)}
+    for p in rows:
+        if p not in active:
+            tl.text(
+                horizon / 2,
+                rows[p],
+                "never active",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="0.5",
+                style="italic",
+            )
     tl.set_yticks(list(rows.values()), [info.pact_label(p) for p in rows])
     tl.set_ylim(-0.6, len(pacts) - 0.4)
     tl.set_ylabel("Pact")
