@@ -80,7 +80,18 @@ def _probability_figures(batch, design, out: Path, fmt: str) -> list[Path]:
                     end_label=end_label,
                 )
             else:
-                plot_probability_heatmap(df, *design.varying, title=name, ax=ax)
+                de = probs_end[probs_end["pact"] == pact]
+                if df["p"].nunique() == 1 and len(de):  # a flat map says nothing: show the end
+                    p0 = df["p"].iloc[0]
+                    name = (
+                        f"P({df['label'].iloc[0]} {end_label})\n"
+                        f"(ever formed: {p0:.0%} in every cell)"
+                    )
+                    df = de
+                    value = "P(active at the end) (%)"
+                else:
+                    value = "P(ever formed within horizon) (%)"
+                plot_probability_heatmap(df, *design.varying, title=name, ax=ax, value_label=value)
         for ax in list(axs.flat)[len(pacts) :]:
             ax.set_visible(False)
         n = probs.groupby("point_id")["n"].first()
@@ -90,7 +101,7 @@ def _probability_figures(batch, design, out: Path, fmt: str) -> list[Path]:
             title = f"Probability of each pact forming vs {design.varying[0]}"
             note = f"{per}; solid: pact ever formed; dashed: {end_label}; bands: 95% Wilson"
         else:
-            title = "Probability of each pact forming over the design grid"
+            title = "Probability of each pact over the design grid"
             note = "cells: P, [95% Wilson interval], n runs"
         figure_titles(fig, title, f"{sub} · {note}")
     else:

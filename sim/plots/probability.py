@@ -103,6 +103,7 @@ def plot_probability_heatmap(
     title: str = "",
     subtitle: str = "",
     ax: Axes | None = None,
+    value_label: str = "P(pact formed within horizon) (%)",
 ) -> Figure:
     """Heat map of P for one pact over a two-parameter grid, each cell annotated with n.
 
@@ -130,7 +131,7 @@ def plot_probability_heatmap(
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     cbar = fig.colorbar(im, ax=ax, format=lambda v, _p: f"{v:.0%}")
-    cbar.set_label("P(pact formed within horizon) (%)")
+    cbar.set_label(value_label)
     if not small:
         n = probs["n"]
         subtitle += f" · n per cell {n.min()}–{n.max()}"
