@@ -249,3 +249,16 @@ def test_config_shares_fixed_columns():
     assert shares.columns.tolist() == ["A–B treaty", "Z–Z treaty", "other configurations"]
     assert shares.loc[1, "A–B treaty"] == 0.0 and shares.loc[1, "other configurations"] == 1.0
     np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+
+
+def test_formation_groups_large_grid_pools_finer_parameter(tmp_path):
+    batch = load_batch(make_batch(tmp_path / "g", "grid2", replicates=2, rounds=6))
+    design = detect_design(batch)  # 3 x 2 grid: 6 points
+    groups = formation_groups(batch, design, max_groups=4)
+    from sim.analysis.prep import group_order
+
+    assert group_order(groups) == [
+        "RUS.weights.us_ties = 0.2 (pooled over CHN.weights.security)",
+        "RUS.weights.us_ties = 0.6 (pooled over CHN.weights.security)",
+    ]
+    assert groups.value_counts().tolist() == [6, 6]

@@ -112,11 +112,25 @@ def formation_times(runs: pd.DataFrame, info: ScenarioInfo, pact: str):
     return times, observed
 
 
+def _ordered(labels: pd.Series, order: list[str]) -> pd.Series:
+    """Group labels as an ordered categorical, so curves and legends follow design order."""
+    return pd.Series(pd.Categorical(labels, categories=order, ordered=True), index=labels.index)
+
+
+def group_order(groups: pd.Series) -> list:
+    """The groups in design order (categorical) or in order of first appearance."""
+    if isinstance(groups.dtype, pd.CategoricalDtype):
+        present = set(groups.dropna())
+        return [g for g in groups.cat.categories if g in present]
+    return list(pd.unique(groups.dropna()))
+
+
 def formation_groups(batch: Batch, design: Design, max_groups: int = 6) -> pd.Series:
     """Group label per run for the time-to-formation curves.
 
     One curve per design point when there are few points; for a longer sweep, up to
-    `max_groups` evenly spread points; otherwise all runs pooled.
+    `max_groups` evenly spread points; for a larger two-parameter grid, one curve per value
+    of the parameter with fewer values; otherwise all runs pooled.
     """
     runs = batch.runs
     params = list(design.varying)
@@ -130,7 +144,13 @@ def formation_groups(batch: Batch, design: Design, max_groups: int = 6) -> pd.Se
             points = points.loc[keep]
         if len(points) <= max_groups:
             labels = point_labels(points.sort_values(params), params)
-            return runs["point_id"].map(labels)
+            return _ordered(runs["point_id"].map(labels), list(labels))
+        # A larger grid: one curve per value of its coarser parameter, pooling the other.
+        by, other = sorted(params, key=lambda p: (points[p].nunique(), params.index(p)))
+        if points[by].nunique() <= max_groups:
+            name, suffix = short_name(by, 3), f" (pooled over {short_name(other, 3)})"
+            order = [f"{name} = {fmt_value(v)}{suffix}" for v in sorted(points[by].unique())]
+            return _ordered(f"{name} = " + runs[by].map(fmt_value) + suffix, order)
     return pd.Series("all runs (pooled over design)", index=runs.index)
 
 
@@ -146,7 +166,7 @@ def time_to_formation(
     if horizon is None:
         horizon = int(runs["rounds"].max())
     frames = []
-    for label in pd.unique(groups.dropna()):
+    for label in group_order(groups):
         sub = runs[groups == label]
         times, observed = formation_times(sub, info, pact)
         if len(times) == 0:

@@ -128,6 +128,8 @@ def _timing_figures(batch, design, out: Path, fmt: str) -> list[Path]:
         return []
     groups = formation_groups(batch, design)
     legend = design.varying[0] if design.shape == "sweep" else "design point"
+    if design.shape == "grid2" and groups.astype(str).str.contains("pooled over").any():
+        legend = ""  # the labels name the parameter
     if groups.nunique() == 1:
         legend = ""
     ncols = min(2, len(pacts))
@@ -171,14 +173,14 @@ def _timing_figures(batch, design, out: Path, fmt: str) -> list[Path]:
 
 def _series_groups(batch, design) -> list[tuple[str, object]]:
     """(label, series rows) per group: each design point of a short sweep/grid, or all."""
-    from sim.analysis import formation_groups
+    from sim.analysis.prep import formation_groups, group_order
 
     series = batch.series
     groups = formation_groups(batch, design, max_groups=4)
     by_run = pd.Series(groups.to_numpy(), index=batch.runs["run_id"].to_numpy())
     labels = series["run_id"].map(by_run)
     out = []
-    for label in pd.unique(groups.dropna()):
+    for label in group_order(groups):
         rows = series[labels == label]
         if len(rows):
             out.append((str(label), rows))
@@ -210,7 +212,9 @@ def _series_figures(batch, design, out: Path, fmt: str) -> list[Path]:
         return f"{param} = {label}" if param else label
 
     n = int(series["run_id"].nunique())
-    shown = "" if len(groups) == 1 else f" · {len(groups)} design points shown"
+    pooled_groups = any("pooled over" in g for g, _ in groups)
+    what = "groups" if pooled_groups else "design points"
+    shown = "" if len(groups) == 1 else f" · {len(groups)} {what} shown"
     sub = batch.subtitle(runs=n) + shown + (" · all design points pooled" if pooled else "")
     bands = "lines: median over runs; bands: 50% and 90% of runs"
     paths = []

@@ -118,9 +118,17 @@ def envelope_handles(colors: dict[str, object]) -> list:
 
 
 def tidy_grid(axs) -> None:
-    """In a grid of panels on one time axis: x labels on the bottom row only."""
-    for ax in axs[:-1].flat:
-        ax.set_xlabel("")
-    if axs.shape[1] > 1:  # narrow panels: slant the dates so they do not touch
-        for ax in axs[-1]:
-            ax.tick_params(axis="x", labelrotation=30)
+    """In a grid of panels on one time axis: dates and x label under each column's lowest
+    visible panel only (hidden spare panels are skipped)."""
+    for col in range(axs.shape[1]):
+        visible = [ax for ax in axs[:, col] if ax.get_visible()]
+        if not visible:
+            continue
+        label = axs[-1, col].get_xlabel() or visible[-1].get_xlabel()
+        for ax in visible[:-1]:
+            ax.set_xlabel("")
+        low = visible[-1]
+        low.set_xlabel(label)
+        low.xaxis.set_tick_params(labelbottom=True)
+        if axs.shape[1] > 1:  # narrow panels: slant the dates so they do not touch
+            low.tick_params(axis="x", labelrotation=30)
