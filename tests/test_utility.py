@@ -147,8 +147,10 @@ def test_second_patron_dilutes_leverage_and_dependence(hand3):
     # counter-balancing = 0.5 x (treaty PA-CL: 1 x 1 x 0.75 + partnership PB-CL:
     # 0.5 x 1 x (1.0 + 1.0) / 2) = 0.5 x 1.25 = 0.625
     assert counterbalancing(lv, p) == pytest.approx(0.625, **APPROX)
-    # PA's leverage falls from 1.0 to 1.0 x 52/69; influence = 52/69 - 0.2 x 0.625
-    assert t[PA, INF] == pytest.approx(52 / 69 - 0.2 * 0.625, **APPROX)
+    # Counter-balancing aimed at a state comes from the pacts it belongs to:
+    # PA (PA-CL only): 0.5 x 0.75 = 0.375; CL (both pacts): 0.625.
+    # PA's leverage falls from 1.0 to 1.0 x 52/69; influence = 52/69 - 0.2 x 0.375
+    assert t[PA, INF] == pytest.approx(52 / 69 - 0.2 * 0.375, **APPROX)
     # PB: leverage = stakes 0.5 x 17/69; presence 0
     assert t[PB, INF] == pytest.approx(0.5 * 17 / 69, **APPROX)
     # CL's dependence: (52/69)^2 x 0.6 + (17/69)^2 x asym(PB) (0.1 - 0.05)/(0.1 + 0.05)

@@ -25,7 +25,7 @@ from functools import cached_property
 import numpy as np
 
 from sim.rules.arrays import small_sum
-from sim.rules.pacts import LEAVE, RAISE, apply_moves, valid_moves
+from sim.rules.pacts import INVITE, LEAVE, RAISE, apply_moves, valid_moves
 from sim.rules.params import Params
 from sim.rules.utility import Attributes, utility
 
@@ -64,7 +64,7 @@ def update_rows(
 def move_costs(p: Params) -> np.ndarray:
     """``(M,)``: cost a proposer or acceptor pays for each move (formation cost if it forms)."""
     kind = p.space.kind
-    return np.where((kind == RAISE) | (kind == 1), p.formation_cost, 0.0)
+    return np.where((kind == RAISE) | (kind == INVITE), p.formation_cost, 0.0)
 
 
 def acceptance(mv: MoveValues, p: Params) -> np.ndarray:
@@ -184,7 +184,7 @@ def is_stable(mv: MoveValues, p: Params) -> np.ndarray:
     leaves = np.flatnonzero(kind == LEAVE)
     leaver = p.space.mover[leaves].argmax(axis=1)
     leave_ok = ~(mv.valid[..., leaves] & (mv.gains[..., leaves, leaver] > p.exit_threshold))
-    forms = np.flatnonzero((kind == RAISE) | (kind == 1))
+    forms = np.flatnonzero((kind == RAISE) | (kind == INVITE))
     need = p.space.consent[forms]  # (F, N)
     all_gain = np.all((mv.gains[..., forms, :] > p.formation_cost) | ~need, axis=-1)
     form_ok = ~(mv.valid[..., forms] & all_gain)

@@ -109,6 +109,9 @@ def valid_moves(levels: np.ndarray, space: PactSpace) -> np.ndarray:
     """Which moves can apply to each configuration: ``levels[..., P] -> bool[..., M]``."""
     cur = levels[..., space.pact]  # (..., M)
     ok = np.where(space.kind == RAISE, cur < space.value, cur > 0)
+    # An invitation creates the enlarged pact; it is no move if that pact already exists.
+    enlarged = levels[..., np.where(space.other >= 0, space.other, 0)]
+    ok &= (space.kind != INVITE) | (enlarged == 0)
     ok[..., 0] = True
     return ok
 

@@ -103,6 +103,11 @@ class Params:
         return (self.space.membership @ self.hostility) / self.space.sizes
 
     @cached_property
+    def member_hostility(self) -> np.ndarray:
+        """``(P, N)``: each pact's mean hostility, for its members only (0 elsewhere)."""
+        return np.where(self.space.membership, self.mean_hostility[:, None], 0.0)
+
+    @cached_property
     def asymmetry(self) -> np.ndarray:
         """``(N, N)``: [i, j] how much stronger j is than i, (c_j - c_i) / (c_j + c_i), >= 0."""
         c = self.capability

@@ -205,8 +205,9 @@ def term_arrays(
     share = support_share(support(commit, attrs, p))  # [k, j]
     leverage = small_sum(share * p.stakes.T, axis=-2)  # sum_k stakes[i, k] * share[k, i]
     dependence = small_sum(share * share * p.asymmetry, axis=-1)  # reliance on strong patrons
-    cb = p.reactivity * small_sum(weight * p.mean_hostility, axis=-1)[..., None]
-    influence = leverage - p.presence * cb - p.autonomy * dependence
+    # Counter-balancing aimed at each state: provoked by the pacts it belongs to.
+    cb_member = p.reactivity * _over_pacts(weight, p.member_hostility)
+    influence = leverage - p.presence * cb_member - p.autonomy * dependence
 
     economy = attrs.trade_need * small_sum(commit * p.affinity_trade, axis=-1)
     return security, us_ties, influence, economy
