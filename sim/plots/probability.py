@@ -245,6 +245,7 @@ def plot_probability_ranked(
                 color=color,
                 alpha=BAND_ALPHA,
                 lw=0,
+                step="mid",  # one block per design point
                 label="95% Wilson interval (trilateral)",
             )
         err = np.clip(np.vstack([df["p"] - df["lo"], df["hi"] - df["p"]]), 0, None)
