@@ -14,7 +14,6 @@ import pandas as pd
 from sim.analysis.batch import Batch, Design, ScenarioInfo, short_name
 from sim.stats import kaplan_meier, quantile_envelope, wilson_interval
 
-TRILATERAL = "trilateral"
 OTHER = "other configurations"
 
 
