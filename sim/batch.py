@@ -129,11 +129,11 @@ def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.Data
     """Per point: runs, failures, P(trilateral) among ok runs with a 95% Wilson interval;
     and the failed runs (run_id, point_id, seed, error)."""
     cols = ["run_id", "point_id", "seed", "status", "error", "trilateral_formed"]
-    runs = store.read_runs([c for c in cols if c in _columns(store)] or None)
+    runs = store.read_columns(cols)
     points = pd.DataFrame(exp.design.points or [{}])
     points.index.name = "point_id"
     if runs.empty:
-        return points.assign(runs=0, failed=0, trilateral=0), runs
+        return points.assign(ok=0, failed=0, trilateral=0, runs=0), runs
     ok = runs["status"] == "ok"
     formed = runs.get("trilateral_formed", pd.Series(False, index=runs.index))
     grouped = pd.DataFrame(
@@ -151,13 +151,6 @@ def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.Data
     table["ci_low"], table["ci_high"] = lo, hi
     failures = runs.loc[~ok, [c for c in ("run_id", "point_id", "seed", "error") if c in runs]]
     return table, failures.reset_index(drop=True)
-
-
-def _columns(store: BatchStore) -> list[str]:
-    import pyarrow.parquet as pq
-
-    parts = store.parts()
-    return pq.read_schema(parts[0]).names if parts else []
 
 
 def _check_out_dir(store: BatchStore, exp_hash: str, force: bool) -> dict[str, Any] | None:
