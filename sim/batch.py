@@ -245,9 +245,9 @@ def run_batch(
     try:
         for result in execute(ctx, chunks, workers=workers, scheduler=scheduler):
             store.write_chunk(result.runs, result.series)
-            ran_now += len(result.runs)
+            ran_now += result.runs.num_rows
             failed_now += result.failed
-            bar.update(len(result.runs))
+            bar.update(result.runs.num_rows)
             if failed_now:
                 bar.set_postfix(failed=failed_now, refresh=False)
             if time.monotonic() - last_save > 30:  # counts for anyone watching the manifest

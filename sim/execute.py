@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
-from sim.storage import ID_COLUMNS, coerce_runs
+from sim.storage import coerce_runs, runs_to_arrow
 
 DEFAULT_RUNNER = "sim.runner:run_many"
 
@@ -58,15 +59,16 @@ class Chunk:
 
 @dataclass
 class ChunkResult:
-    """One `runs` row per run of the chunk, and its per-round series (ok runs, if asked)."""
+    """One `runs` row per run of the chunk, and its per-round series (ok runs, if asked),
+    as Arrow tables built in the worker: the parent only writes them."""
 
     chunk: Chunk
-    runs: pd.DataFrame
-    series: pd.DataFrame | None = field(default=None)
+    runs: pa.Table
+    series: pa.Table | None = field(default=None)
 
     @property
     def failed(self) -> int:
-        return int((self.runs["status"] != "ok").sum())
+        return sum(status != "ok" for status in self.runs.column("status").to_pylist())
 
 
 def make_chunks(
@@ -155,8 +157,10 @@ def run_chunk(ctx: RunContext, chunk: Chunk) -> ChunkResult:
             for i, (col, value) in enumerate(ids.items()):
                 frame.insert(i, col, value)
             series.append(frame)
-    runs = coerce_runs(pd.DataFrame(rows), list(ctx.design_columns))
-    return ChunkResult(chunk, runs, pd.concat(series, ignore_index=True) if series else None)
+    runs = runs_to_arrow(coerce_runs(pd.DataFrame(rows), list(ctx.design_columns)))
+    frames = pd.concat(series, ignore_index=True) if series else None
+    table = None if frames is None else pa.Table.from_pandas(frames, preserve_index=False)
+    return ChunkResult(chunk, runs, table)
 
 
 # -- backends --------------------------------------------------------------------------
@@ -253,7 +257,6 @@ def execute(
 
 __all__ = [
     "DEFAULT_RUNNER",
-    "ID_COLUMNS",
     "Chunk",
     "ChunkResult",
     "ExecuteError",

@@ -68,7 +68,8 @@ def coerce_runs(df: pd.DataFrame, design_columns: list[str]) -> pd.DataFrame:
     return out
 
 
-def _to_arrow(df: pd.DataFrame) -> pa.Table:
+def runs_to_arrow(df: pd.DataFrame) -> pa.Table:
+    """A coerced `runs` frame as an Arrow table (done in workers, to spare the parent)."""
     table = pa.Table.from_pandas(df, preserve_index=False)
     # All-null string columns (e.g. `error` in a chunk without failures) come out as null.
     fields = [
@@ -154,20 +155,19 @@ class BatchStore:
         """run_ids already written (each written exactly once)."""
         return set(self.read_columns(["run_id"])["run_id"].tolist())
 
-    def write_chunk(self, runs: pd.DataFrame, series: pd.DataFrame | None) -> None:
+    def write_chunk(self, runs: pa.Table, series: pa.Table | None) -> None:
         """Write one finished chunk: series part first, then its runs part (the commit)."""
-        table = _to_arrow(runs)
-        if "ok" in set(runs["status"]):
-            self.schema = self.schema or table.schema
-        elif self.schema is not None and set(table.column_names) <= set(self.schema.names):
-            table = conform(table, self.schema)  # only failed runs: add the outcome columns
-        name = f"part-{int(runs['run_id'].min()):012d}-{uuid.uuid4().hex[:8]}.parquet"
-        if series is not None and len(series):
+        if "ok" in runs.column("status").to_pylist():
+            self.schema = self.schema or runs.schema
+        elif self.schema is not None and set(runs.column_names) <= set(self.schema.names):
+            runs = conform(runs, self.schema)  # only failed runs: add the outcome columns
+        first = min(runs.column("run_id").to_pylist())
+        name = f"part-{first:012d}-{uuid.uuid4().hex[:8]}.parquet"
+        if series is not None and series.num_rows:
             self.series_dir.mkdir(parents=True, exist_ok=True)
-            frame = pa.Table.from_pandas(series, preserve_index=False)
-            _write_atomic(frame, self.series_dir / name)
+            _write_atomic(series, self.series_dir / name)
         self.runs_dir.mkdir(parents=True, exist_ok=True)
-        _write_atomic(table, self.runs_dir / name)
+        _write_atomic(runs, self.runs_dir / name)
 
     def harmonize(self) -> None:
         """Rewrite runs parts whose schema differs from the widest one (e.g. parts holding
