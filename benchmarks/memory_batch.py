@@ -1,6 +1,6 @@
 """Peak memory of a batch of N runs: the parent process and its worker processes.
 
-    python benchmarks/memory_batch.py N [--workers 2] [--rounds 84] [--series] [--engine mesa]
+    python benchmarks/memory_batch.py N [--workers 2] [--rounds 84] [--series] [--engine E]
 
 The parent writes each chunk as it arrives and keeps no per-round data, so its peak should
 not grow with N. Children's peak is the largest worker's (getrusage(RUSAGE_CHILDREN) after
@@ -34,7 +34,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=84)
     parser.add_argument("--series", action="store_true")
-    parser.add_argument("--engine", default="mesa")
+    parser.add_argument("--engine", default=None, help="mesa or lockstep (default: batch's)")
     parser.add_argument("--out", type=Path, default=None, help="keep results here")
     args = parser.parse_args()
     points = min(10, args.runs)
@@ -57,9 +57,12 @@ def main() -> int:
         pass
     parent = _mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     children = _mib(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    print(f"runs: {result.runs_done} ({result.runs_failed} failed) in {seconds:.1f} s "
-          f"= {result.runs_done / seconds:.1f} runs/s, {args.workers} workers, "
-          f"{args.rounds} rounds, series={args.series}")  # fmt: skip
+    engine = args.engine or "default"
+    print(
+        f"runs: {result.runs_done} ({result.runs_failed} failed) in {seconds:.1f} s "
+        f"= {result.runs_done / seconds:.1f} runs/s, {args.workers} workers, "
+        f"{args.rounds} rounds, series={args.series}, engine={engine}"
+    )
     print(f"parent peak RSS:   {parent:8.1f} MiB (after imports, before the batch: {before:.1f})")
     print(f"children peak RSS: {children:8.1f} MiB (largest worker)")
     return 0

@@ -41,6 +41,9 @@ _PACKAGES = (
 )
 
 
+DEFAULT_ENGINE = "lockstep"  # same rows as "mesa" for the same seed (tests/test_engines.py)
+
+
 class BatchRefused(Exception):
     """The output directory holds results of a different experiment (and no --force)."""
 
@@ -185,8 +188,13 @@ def run_batch(
     chunk_size: int | None = None,
     runner: str = DEFAULT_RUNNER,
     progress: bool = True,
+    engine: str | None = None,
 ) -> BatchResult:
-    """Run (or resume) an experiment into ``out``; see docs/results_schema.md."""
+    """Run (or resume) an experiment into ``out``; see docs/results_schema.md.
+
+    ``engine``: this call's engine, else the experiment file's, else :data:`DEFAULT_ENGINE`.
+    """
+    engine = engine or exp.spec.engine or DEFAULT_ENGINE
     from tqdm import tqdm
 
     if scheduler:
@@ -198,7 +206,7 @@ def run_batch(
     done = store.done_run_ids()
     todo = set(range(exp.runs_total)) - done
     workers = workers or default_workers()
-    size = chunk_size or auto_chunk_size(len(todo), workers, exp.spec.engine)
+    size = chunk_size or auto_chunk_size(len(todo), workers, engine)
     chunks = make_chunks(exp.design.points, exp.seeds, size, todo if done else None)
     manifest: dict[str, Any] = {
         "experiment": exp.resolved(series) | {"name": exp.file.stem},
@@ -208,12 +216,15 @@ def run_batch(
         "root_seed": exp.spec.root_seed,
         "seeds": exp.seeds,
         "design": design_record(exp),
-        "engine": exp.spec.engine,
+        "engine": engine,
         "versions": versions(),
         "git_commit": git_commit(),
         "started": (old or {}).get("started") or _now(),
         "finished": None,
-        "sessions": [*(old or {}).get("sessions", []), {"started": _now(), "resumed": bool(done)}],
+        "sessions": [
+            *(old or {}).get("sessions", []),
+            {"started": _now(), "resumed": bool(done), "engine": engine},
+        ],
         "execution": {
             "workers": None if scheduler else workers,
             "scheduler": scheduler,
@@ -231,7 +242,7 @@ def run_batch(
         rounds=exp.rounds,
         design_columns=tuple(exp.parameters),
         series=series,
-        engine=exp.spec.engine,
+        engine=engine,
         runner=runner,
     )
     bar = tqdm(

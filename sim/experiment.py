@@ -73,7 +73,7 @@ class ExperimentSpec(_Frozen):
     rounds: Annotated[int, Field(ge=1, le=1200)] | None = None
     replicates: Annotated[int, Field(ge=1)]
     root_seed: Annotated[int, Field(ge=0)]
-    engine: str = "mesa"
+    engine: str | None = None  # preferred engine; None: the batch default (lockstep)
     design: GridDesign | SampledDesign
 
 
@@ -116,9 +116,10 @@ class Experiment:
         }
 
     def identity(self, series: bool = False) -> dict[str, Any]:
-        """What makes two batches the same: everything but file locations."""
+        """What makes two batches the same: everything but file locations and the engine
+        (engines give identical rows for the same seed; the choice is about speed)."""
         out = self.resolved(series)
-        del out["file"], out["scenario"]
+        del out["file"], out["scenario"], out["engine"]
         out["scenario_content"] = self.scenario_raw
         return out
 
@@ -187,13 +188,16 @@ def _check_points(exp_file: str, scenario_raw: dict, source: str, points: list[d
             raise ConfigError(exp_file, f"design point {i} ({point})", str(err)) from None
 
 
-def _check_engine(file: str, engine: str) -> None:
+def check_engine(file: str, engine: str | None, field: str = "engine") -> None:
+    """An engine the runner knows (None: the default); raises :class:`ConfigError`."""
+    if engine is None:
+        return
     try:
         from sim.runner import ENGINES
     except ImportError:  # no runner to ask: the run function will judge
         return
     if engine not in ENGINES:
-        raise ConfigError(file, "engine", f"expected one of {', '.join(ENGINES)}", engine)
+        raise ConfigError(file, field, f"expected one of {', '.join(ENGINES)}", engine)
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -201,7 +205,7 @@ def load_experiment(path: str | Path) -> Experiment:
     file = Path(path)
     raw = read_toml(file)
     spec = parse_spec(raw, str(file))
-    _check_engine(str(file), spec.engine)
+    check_engine(str(file), spec.engine)
     scenario_path = Path(spec.scenario)
     if not scenario_path.is_absolute():
         scenario_path = file.resolve().parent / scenario_path

@@ -182,6 +182,20 @@ def test_resume_runs_only_missing_runs(tmp_path: Path, reference: pd.DataFrame) 
     assert [s["runs"] for s in manifest["sessions"]] == [12, 3, 0]
 
 
+def test_resume_with_the_other_engine_gives_the_same_table(
+    tmp_path: Path, reference: pd.DataFrame
+) -> None:
+    exp = experiment(tmp_path)
+    out = tmp_path / "e"
+    run_batch(exp, out, workers=1, chunk_size=4, progress=False, engine="lockstep")
+    BatchStore(out).parts()[1].unlink()
+    result = run_batch(exp, out, workers=1, progress=False, engine="mesa")
+    assert result.ran_now == 4
+    pd.testing.assert_frame_equal(runs_table(out), reference)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [s["engine"] for s in manifest["sessions"]] == ["lockstep", "mesa"]
+
+
 def test_other_experiment_refused_unless_force(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -48,7 +48,8 @@ def test_sigkill_mid_batch_then_resume_gives_the_uninterrupted_table(tmp_path: P
     exp.write_text(EXPERIMENT)
     total = 32
     out = tmp_path / "killed"
-    args = batch_cmd(exp, out, "--workers", "2", "--chunk-size", "1", "--no-progress")
+    slow = ("--engine", "mesa")  # one Mesa model per run: time to kill it mid-batch
+    args = batch_cmd(exp, out, "--workers", "2", "--chunk-size", "1", "--no-progress", *slow)
     proc = subprocess.Popen(
         args, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -65,14 +66,14 @@ def test_sigkill_mid_batch_then_resume_gives_the_uninterrupted_table(tmp_path: P
     assert 1 <= written < total  # really killed mid-batch
 
     resumed = subprocess.run(
-        batch_cmd(exp, out, "--workers", "1", "--no-progress"),
+        batch_cmd(exp, out, "--workers", "1", "--no-progress", *slow),
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
     assert f"{total}/{total} runs" in resumed.stdout
     assert f"({total - written} run now" in resumed.stdout or written == 0
 
-    run_batch(load_experiment(exp), tmp_path / "whole", workers=1, progress=False)
+    run_batch(load_experiment(exp), tmp_path / "whole", workers=1, progress=False, engine="mesa")
     killed = runs_table(out)
     assert killed["run_id"].is_unique
     pd.testing.assert_frame_equal(killed, runs_table(tmp_path / "whole"))

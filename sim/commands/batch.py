@@ -63,6 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--series", action="store_true", help="also write per-round records")
     p.add_argument(
+        "--engine",
+        default=None,
+        help="mesa or lockstep (default: the experiment's, else lockstep; same rows either way)",
+    )
+    p.add_argument(
         "--force", action="store_true", help="replace results of a different experiment in DIR"
     )
     p.add_argument(
@@ -87,13 +92,19 @@ def run_experiment(
     chunk_size: int | None = None,
     progress: bool = True,
     runner: str | None = None,
+    engine: str | None = None,
 ) -> int:
     """Load, run and summarize one experiment; print errors as one line; return exit code."""
     from sim.batch import BatchRefused, format_summary, run_batch
     from sim.config import ConfigError
     from sim.execute import DEFAULT_RUNNER, ExecuteError
-    from sim.experiment import load_experiment
+    from sim.experiment import check_engine, load_experiment
 
+    try:
+        check_engine("--engine", engine)
+    except ConfigError as err:
+        print(f"error: --engine: {err.expected}, got {engine!r}", file=sys.stderr)
+        return 2
     try:
         exp = load_experiment(experiment)
     except ConfigError as err:
@@ -111,6 +122,7 @@ def run_experiment(
             chunk_size=chunk_size,
             runner=runner or DEFAULT_RUNNER,
             progress=progress,
+            engine=engine,
         )
     except BatchRefused as err:
         print(f"error: {err}", file=sys.stderr)
@@ -137,17 +149,19 @@ def run(args: argparse.Namespace) -> int:
         chunk_size=args.chunk_size,
         progress=not args.no_progress,
         runner=args.runner,
+        engine=args.engine,
     )
 
 
 def main_job() -> int:
-    """``python run.py`` with no arguments: the default experiment into results/default/,
-    then its plots (when the plot command exists)."""
+    """``python run.py`` with no arguments: the default experiment, with per-round series
+    (for the plots over time), into results/default/, then its plots (when the plot
+    command exists)."""
     name = DEFAULT_EXPERIMENT
     if name.is_relative_to(ROOT):
         name = name.relative_to(ROOT)
     print(f"running {name} into {DEFAULT_OUT}/", flush=True)
-    code = run_experiment(DEFAULT_EXPERIMENT, DEFAULT_OUT)
+    code = run_experiment(DEFAULT_EXPERIMENT, DEFAULT_OUT, series=True)
     if code not in (0, 1):
         return code
     if importlib.util.find_spec("sim.commands.plot") is None:
