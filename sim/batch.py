@@ -156,6 +156,11 @@ def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.Data
     return table, failures.reset_index(drop=True)
 
 
+def check_out_dir(out: str | Path, exp_hash: str) -> None:
+    """Raise :class:`BatchRefused` if ``out`` holds results of another experiment."""
+    _check_out_dir(BatchStore(out), exp_hash, force=False)
+
+
 def _check_out_dir(store: BatchStore, exp_hash: str, force: bool) -> dict[str, Any] | None:
     """The previous manifest if DIR holds this experiment; refuse (or clear) another one."""
     old = store.read_manifest()

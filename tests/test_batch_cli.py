@@ -106,3 +106,21 @@ def test_main_job_runs_default_experiment_then_plots(
     if "plots (" in out:  # the plot command exists: every listed figure was written
         listed = [line.strip() for line in out.splitlines() if line.startswith("  /")]
         assert listed and all(Path(p).is_file() for p in listed)
+
+
+def test_main_job_sets_aside_results_of_an_older_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exp = tmp_path / "default.toml"
+    out = tmp_path / "results" / "default"
+    exp.write_text(EXPERIMENT.replace("replicates = 8", "replicates = 2"))
+    run_batch(load_experiment(exp), out, workers=1, progress=False)  # an older default
+    exp.write_text(EXPERIMENT.replace("replicates = 8", "replicates = 1"))
+    monkeypatch.setattr(batch_command, "DEFAULT_EXPERIMENT", exp)
+    monkeypatch.setattr(batch_command, "DEFAULT_OUT", out)
+    monkeypatch.setattr(batch_command, "ROOT", tmp_path)
+    monkeypatch.setattr(batch_command.importlib.util, "find_spec", lambda name: None)
+    assert batch_command.main_job() == 0
+    (old,) = (tmp_path / "results").glob("default.old-*")
+    assert len(runs_table(old)) == 8 and len(runs_table(out)) == 4
+    assert "moved to" in capsys.readouterr().out

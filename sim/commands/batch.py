@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,6 +162,7 @@ def main_job() -> int:
     if name.is_relative_to(ROOT):
         name = name.relative_to(ROOT)
     print(f"running {name} into {DEFAULT_OUT}/", flush=True)
+    _set_aside_stale(DEFAULT_EXPERIMENT, DEFAULT_OUT)
     code = run_experiment(DEFAULT_EXPERIMENT, DEFAULT_OUT, series=True)
     if code not in (0, 1):
         return code
@@ -178,3 +180,23 @@ def main_job() -> int:
     for path in paths:
         print(f"  {path}")
     return code
+
+
+def _set_aside_stale(experiment: Path, out: Path) -> None:
+    """If ``out`` holds results of an older default experiment, rename it (never delete):
+    the main job should just work after the default experiment changes."""
+    from sim.batch import BatchRefused, check_out_dir
+    from sim.config import ConfigError
+    from sim.experiment import load_experiment
+
+    try:
+        exp = load_experiment(experiment)
+    except ConfigError:
+        return  # run_experiment reports it
+    try:
+        check_out_dir(out, exp.hash(series=True))
+    except BatchRefused:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        aside = out.with_name(f"{out.name}.old-{stamp}")
+        out.rename(aside)
+        print(f"{out}/ held results of another experiment: moved to {aside}/", flush=True)
