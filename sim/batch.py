@@ -209,10 +209,9 @@ def run_batch(
     old = _check_out_dir(store, exp_hash, force)
     store.prepare()
     done = store.done_run_ids()
-    todo = set(range(exp.runs_total)) - done
     workers = workers or default_workers()
-    size = chunk_size or auto_chunk_size(len(todo), workers, engine)
-    chunks = make_chunks(exp.design.points, exp.seeds, size, todo if done else None)
+    size = chunk_size or auto_chunk_size(exp.runs_total - len(done), workers, engine)
+    chunks = make_chunks(exp.design.points, exp.seeds, size, done)
     manifest: dict[str, Any] = {
         "experiment": exp.resolved(series) | {"name": exp.file.stem},
         "experiment_hash": exp_hash,

@@ -75,26 +75,23 @@ def make_chunks(
     points: list[dict[str, float]],
     seeds: list[int],
     size: int,
-    todo: set[int] | None = None,
-) -> list[Chunk]:
-    """Chunks of at most ``size`` runs of one point, in run_id order; only runs in ``todo``."""
+    done: set[int] | frozenset[int] = frozenset(),
+) -> Iterator[Chunk]:
+    """Chunks of at most ``size`` runs of one point, in run_id order, skipping ``done``
+    run_ids; generated lazily, so a huge batch is never planned in memory at once."""
     replicates = len(seeds)
-    chunks = []
     for point_id, overrides in enumerate(points):
         base = point_id * replicates
-        pending = [r for r in range(replicates) if todo is None or base + r in todo]
+        pending = [r for r in range(replicates) if base + r not in done]
         for i in range(0, len(pending), size):
             reps = tuple(pending[i : i + size])
-            chunks.append(
-                Chunk(
-                    point_id=point_id,
-                    overrides=dict(overrides),
-                    replicates=reps,
-                    seeds=tuple(seeds[r] for r in reps),
-                    run_ids=tuple(base + r for r in reps),
-                )
+            yield Chunk(
+                point_id=point_id,
+                overrides=dict(overrides),
+                replicates=reps,
+                seeds=tuple(seeds[r] for r in reps),
+                run_ids=tuple(base + r for r in reps),
             )
-    return chunks
 
 
 # -- in the worker ---------------------------------------------------------------------
