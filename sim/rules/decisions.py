@@ -24,7 +24,6 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.rules.arrays import small_sum
 from sim.rules.pacts import INVITE, LEAVE, RAISE, apply_moves, valid_moves
 from sim.rules.params import Params
 from sim.rules.utility import Attributes, utility
@@ -47,7 +46,8 @@ class MoveValues:
 def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValues:
     """Apply every move to ``levels[..., P]`` and value the results for every state."""
     configs = apply_moves(levels, p.space)
-    u = utility(configs, attrs.expand(), p)
+    distinct = configs[..., p.space.effect_move, :]  # each distinct result once
+    u = utility(distinct, attrs.expand(), p)[..., p.space.effect, :]
     return MoveValues(configs=configs, utility=u, valid=valid_moves(levels, p.space))
 
 
@@ -73,10 +73,16 @@ def acceptance(mv: MoveValues, p: Params) -> np.ndarray:
     The product over the other members who must consent of their logit acceptance.
     """
     prob = accept_probability(mv.gains, move_costs(p)[:, None], p.temperature)  # (..., M, N)
-    need = p.space.consent  # (M, N)
-    own = np.where(need, np.log(np.maximum(prob, 1e-300)), 0.0)  # each member's factor
-    log_all = small_sum(own, axis=-1)  # (..., M)
-    return np.exp(log_all[..., None] - own)  # all members but the proposer
+    factor = np.where(p.space.consent, prob, 1.0)  # 1 for states not asked
+    n = p.n_states
+    out = np.empty_like(factor)
+    for i in range(n):  # product over the others, in index order
+        others = [j for j in range(n) if j != i]
+        acc = factor[..., others[0]].copy()
+        for j in others[1:]:
+            acc *= factor[..., j]
+        out[..., i] = acc
+    return out
 
 
 def best_moves(mv: MoveValues, p: Params) -> tuple[np.ndarray, np.ndarray]:

@@ -38,6 +38,8 @@ class PactSpace:
     mover: np.ndarray  # (M, N) bool
     consent: np.ndarray  # (M, N) bool
     labels: tuple[str, ...]  # (M,) readable, e.g. "form RUS-PRK treaty"
+    effect: np.ndarray  # (M,) index of the move's distinct resulting change
+    effect_move: np.ndarray  # (E,) one move per distinct change (e.g. either member leaving)
 
     @property
     def n_pacts(self) -> int:
@@ -90,6 +92,15 @@ def build_pact_space(codes: tuple[str, ...], level_names: tuple[str, ...]) -> Pa
             mover[i] = True
             rows.append((LEAVE, p, 0, q, mover, none, f"{codes[i]} leaves {keys[p]}"))
     kind, pact, value, other, mover, consent, labels = zip(*rows, strict=True)
+    # Moves with the same result (either member leaving a bilateral) are valued once.
+    keys_seen: dict[tuple[int, int, int, int], int] = {}
+    effect, effect_move = [], []
+    for m, row in enumerate(rows):
+        key = (int(row[0] == -1), row[1], row[2], row[3])
+        if key not in keys_seen:
+            keys_seen[key] = len(effect_move)
+            effect_move.append(m)
+        effect.append(keys_seen[key])
     return PactSpace(
         codes=tuple(codes),
         keys=keys,
@@ -102,6 +113,8 @@ def build_pact_space(codes: tuple[str, ...], level_names: tuple[str, ...]) -> Pa
         mover=np.array(mover),
         consent=np.array(consent),
         labels=tuple(labels),
+        effect=np.array(effect),
+        effect_move=np.array(effect_move),
     )
 
 

@@ -108,6 +108,11 @@ class Params:
         return np.where(self.space.membership, self.mean_hostility[:, None], 0.0)
 
     @cached_property
+    def per_pact_rows(self) -> np.ndarray:
+        """``(P, 3N)``: co_capability | co_hostility | member_hostility, summed in one pass."""
+        return np.concatenate([self.co_capability, self.co_hostility, self.member_hostility], 1)
+
+    @cached_property
     def asymmetry(self) -> np.ndarray:
         """``(N, N)``: [i, j] how much stronger j is than i, (c_j - c_i) / (c_j + c_i), >= 0."""
         c = self.capability

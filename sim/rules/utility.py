@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.rules.arrays import small_max, small_sum, weighted_rows
+from sim.rules.arrays import small_sum, weighted_rows
 from sim.rules.params import Params
 
 
@@ -91,34 +91,57 @@ def pair_strength(levels: np.ndarray, membership: np.ndarray, by_level: np.ndarr
     ``by_level[levels]`` gives each pact's strength (commitment or entanglement); the result
     ``[..., i, j]`` is the maximum over pacts containing both i and j, 0 on the diagonal.
     """
-    strength = by_level[levels]  # (..., P)
+    return pair_strengths(levels, membership, by_level)[0]
+
+
+def pair_strengths(
+    levels: np.ndarray, membership: np.ndarray, *by_level: np.ndarray
+) -> list[np.ndarray]:
+    """:func:`pair_strength` for several strength tables at once (one gather of levels)."""
     n = membership.shape[1]
-    pi, pj, shared = _pair_pacts(membership)
-    padded = np.concatenate([strength, np.zeros((*strength.shape[:-1], 1))], axis=-1)
-    best = small_max(padded[..., shared], axis=-1)  # (..., n_pairs)
-    out = np.zeros((*strength.shape[:-1], n, n))
-    out[..., pi, pj] = best
-    out[..., pj, pi] = best
+    table = _pair_table(membership)  # (K, N*N) pact indices, P = "no pact"
+    padded = np.concatenate([levels, np.zeros((*levels.shape[:-1], 1), levels.dtype)], axis=-1)
+    shared = [padded[..., row] for row in table]  # K arrays (..., N*N): levels of shared pacts
+    shape = (*levels.shape[:-1], n, n)
+    out = []
+    top = None
+    for b in by_level:
+        if np.all(np.diff(b) >= 0):  # strength grows with level: take the highest level
+            if top is None:
+                top = shared[0].copy()
+                for lv in shared[1:]:
+                    np.maximum(top, lv, out=top)
+            out.append(np.take(b, top).reshape(shape))
+        else:
+            acc = np.take(b, shared[0])
+            for lv in shared[1:]:
+                np.maximum(acc, np.take(b, lv), out=acc)
+            out.append(acc.reshape(shape))
     return out
 
 
-_PAIR_CACHE: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_PAIR_CACHE: dict[bytes, np.ndarray] = {}
 
 
-def _pair_pacts(membership: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each pair i < j: the pacts holding both, padded with index P (a zero column)."""
+def _pair_table(membership: np.ndarray) -> np.ndarray:
+    """``(K, N*N)``: for each ordered pair (i, j), the pacts holding both, padded with P.
+
+    The diagonal and pairs without a shared pact point only at P, which the caller pads
+    with level 0 (strength 0).
+    """
     key = membership.tobytes() + bytes(membership.shape)
     if key not in _PAIR_CACHE:
         n_p, n = membership.shape
-        pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
-        lists = [np.flatnonzero(membership[:, i] & membership[:, j]) for i, j in pairs]
+        lists = [
+            np.flatnonzero(membership[:, i] & membership[:, j]) if i != j else np.array([], int)
+            for i in range(n)
+            for j in range(n)
+        ]
         width = max(1, *(len(x) for x in lists))
-        shared = np.full((len(pairs), width), n_p)
+        table = np.full((n * n, width), n_p)
         for row, idx in enumerate(lists):
-            shared[row, : len(idx)] = idx
-        pi = np.array([i for i, _ in pairs])
-        pj = np.array([j for _, j in pairs])
-        _PAIR_CACHE[key] = (pi, pj, shared)
+            table[row, : len(idx)] = idx
+        _PAIR_CACHE[key] = np.ascontiguousarray(table.T)
     return _PAIR_CACHE[key]
 
 
@@ -145,7 +168,8 @@ def support(commit: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
 def support_share(sup: np.ndarray) -> np.ndarray:
     """``[..., k, j]``: share of k's external support from j (0 where k has none)."""
     total = small_sum(sup, axis=-1)[..., None]
-    return sup / np.where(total > 0, total, np.inf)  # 0 where the client has no support
+    inverse = 1.0 / np.where(total > 0, total, np.inf)  # 0 where the client has no support
+    return sup * inverse
 
 
 def visibility(p: Params) -> np.ndarray:
@@ -188,25 +212,28 @@ def term_arrays(
     levels: np.ndarray, attrs: Attributes, p: Params
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The four unweighted terms, each ``[..., N]``: security, us_ties, influence, economy."""
-    commit = pair_strength(levels, p.space.membership, p.commitment)  # (..., N, N)
-    entangle = pair_strength(levels, p.space.membership, p.entanglement)
+    commit, entangle = pair_strengths(  # (..., N, N) each
+        levels, p.space.membership, p.commitment, p.entanglement
+    )
     gv = goods_value(attrs, p)  # (..., N, N)
 
     # Deterrence sums over pacts: a visible bloc pools its members' capability.
     weight = alignment_weight(levels, p)  # (..., P)
-    deterrence = _over_pacts(weight, p.co_capability)
+    n = p.n_states
+    per_pact = _over_pacts(weight, p.per_pact_rows)  # deterrence | us_ties | cb, (..., 3N)
+    deterrence = per_pact[..., :n]
     supply = small_sum(commit * (p.affinity * gv), axis=-1)
     exposure = small_sum(entangle * attrs.conflict_risk[..., None, :], axis=-1)
     security = attrs.threat * saturate(deterrence) + saturate(supply)
     security -= p.entrapment_aversion * exposure
 
-    us_ties = -attrs.us_stake * p.reactivity * _over_pacts(weight, p.co_hostility)
+    us_ties = -attrs.us_stake * p.reactivity * per_pact[..., n : 2 * n]
 
     share = support_share(support(commit, attrs, p))  # [k, j]
     leverage = small_sum(share * p.stakes.T, axis=-2)  # sum_k stakes[i, k] * share[k, i]
     dependence = small_sum(share * share * p.asymmetry, axis=-1)  # reliance on strong patrons
     # Counter-balancing aimed at each state: provoked by the pacts it belongs to.
-    cb_member = p.reactivity * _over_pacts(weight, p.member_hostility)
+    cb_member = p.reactivity * per_pact[..., 2 * n :]
     influence = leverage - p.presence * cb_member - p.autonomy * dependence
 
     economy = attrs.trade_need * small_sum(commit * p.affinity_trade, axis=-1)
