@@ -124,7 +124,8 @@ def default_workers() -> int:
 def auto_chunk_size(n_runs: int, workers: int, engine: str = "mesa") -> int:
     """Big enough to amortise task overhead, small enough to spread work and lose little
     (a chunk is a few seconds of work at most; lockstep runs a chunk's seeds together)."""
-    cap = 100 if engine == "lockstep" else 25
+    # lockstep: ~1.5 ms per run at 1,000+ runs together, ~5 ms at 100 (measured)
+    cap = 2000 if engine == "lockstep" else 25
     return max(1, min(cap, math.ceil(n_runs / (8 * max(1, workers)))))
 
 

@@ -45,10 +45,21 @@ class MoveValues:
 
 def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValues:
     """Apply every move to ``levels[..., P]`` and value the results for every state."""
-    configs = apply_moves(levels, p.space)
-    distinct = configs[..., p.space.effect_move, :]  # each distinct result once
-    u = utility(distinct, attrs.expand(), p)[..., p.space.effect, :]
-    return MoveValues(configs=configs, utility=u, valid=valid_moves(levels, p.space))
+    sp = p.space
+    configs = apply_moves(levels, sp)
+    valid = valid_moves(levels, sp)
+    # Value each distinct result once, and only those valid somewhere in the batch; moves
+    # invalid everywhere get the status quo's utility (they are masked wherever used).
+    valid_somewhere = valid.reshape(-1, sp.n_moves).any(axis=0)
+    needed = np.zeros(len(sp.effect_move), dtype=bool)
+    needed[sp.effect[valid_somewhere]] = True
+    needed[sp.effect[0]] = True  # the status quo
+    idx = np.flatnonzero(needed)
+    u_needed = utility(configs[..., sp.effect_move[idx], :], attrs.expand(), p)
+    slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u_needed
+    slot[idx] = np.arange(len(idx))
+    u = u_needed[..., slot[sp.effect], :]
+    return MoveValues(configs=configs, utility=u, valid=valid)
 
 
 def update_rows(

@@ -239,7 +239,7 @@ def compile_params(s: Scenario) -> Params:
 def initial_levels(s: Scenario, space: PactSpace) -> np.ndarray:
     """Levels at round 0 from ``initial_pacts``: ``(P,)`` int."""
     level_of = {name: i for i, name in enumerate(s.level_names)}
-    out = np.zeros(space.n_pacts, dtype=np.int64)
+    out = np.zeros(space.n_pacts, dtype=np.int8)  # levels are small; int8 keeps gathers fast
     for key, level in s.initial_pacts.items():
         out[space.index(key.split("-"))] = level_of[level]
     return out

@@ -168,8 +168,8 @@ def support(commit: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
 def support_share(sup: np.ndarray) -> np.ndarray:
     """``[..., k, j]``: share of k's external support from j (0 where k has none)."""
     total = small_sum(sup, axis=-1)[..., None]
-    inverse = 1.0 / np.where(total > 0, total, np.inf)  # 0 where the client has no support
-    return sup * inverse
+    # Support is >= 0, so a zero total means every entry is 0: dividing by 1 gives 0.
+    return sup / np.where(total > 0, total, 1.0)
 
 
 def visibility(p: Params) -> np.ndarray:
