@@ -111,6 +111,8 @@ def design_record(exp: Experiment) -> dict[str, Any]:
     if exp.design.problem is not None:
         design["problem"] = exp.design.problem
         design["calc_second_order"] = design["second_order"]
+    if design.get("kind") == "morris":
+        design["num_levels"] = design.get("num_levels") or 4
     return design
 
 

@@ -71,12 +71,25 @@ def sobol_points(
     return DesignPoints(_as_points(problem["names"], sample), problem)
 
 
+def morris_points(
+    ranges: Mapping[str, tuple[float, float]], trajectories: int, num_levels: int, seed: int
+) -> DesignPoints:
+    """Morris (1991) trajectories from SALib: ``trajectories * (D + 1)`` points, in the order
+    ``SALib.analyze.morris.analyze(problem, X, Y, num_levels=...)`` expects."""
+    from SALib.sample import morris
+
+    problem = salib_problem(ranges)
+    sample = morris.sample(dict(problem), trajectories, num_levels=num_levels, seed=seed)
+    return DesignPoints(_as_points(problem["names"], sample), problem)
+
+
 def build_design(
     kind: str,
     parameters: Mapping[str, Any],
     root_seed: int,
     samples: int | None = None,
     second_order: bool = False,
+    num_levels: int = 4,
 ) -> DesignPoints:
     """Points for a validated design: grid values lists, or ``(low, high)`` ranges for lhs/sobol."""
     if kind == "grid":
@@ -87,4 +100,6 @@ def build_design(
         return DesignPoints(lhs_points(parameters, samples, root_seed))
     if kind == "sobol":
         return sobol_points(parameters, samples, second_order, root_seed)
+    if kind == "morris":
+        return morris_points(parameters, samples, num_levels, root_seed)
     raise ValueError(f"unknown design kind {kind!r}")

@@ -20,7 +20,7 @@ from sim.config import ConfigError, build_scenario, read_toml
 from sim.designs import DesignPoints, build_design
 from sim.seeds import replicate_seeds
 
-KINDS = ("grid", "lhs", "sobol")
+KINDS = ("grid", "lhs", "sobol", "morris")
 
 
 class _Frozen(BaseModel):
@@ -48,17 +48,26 @@ class GridDesign(_Frozen):
 
 
 class SampledDesign(_Frozen):
-    """``kind = "lhs"`` or ``"sobol"``: ``samples`` points (Sobol: base sample N) in ranges."""
+    """``kind = "lhs"``, ``"sobol"`` or ``"morris"``: sampled points in ranges.
 
-    kind: Literal["lhs", "sobol"]
+    lhs: ``samples`` points; sobol: base sample N (a power of 2); morris: N trajectories
+    of D + 1 points on a ``num_levels`` grid (Morris 1991, via SALib).
+    """
+
+    kind: Literal["lhs", "sobol", "morris"]
     samples: Annotated[int, Field(ge=1)]
     parameters: dict[str, Range] = Field(min_length=1)
     second_order: bool = False
+    num_levels: Annotated[int, Field(ge=2)] | None = None
 
     @model_validator(mode="after")
     def _sobol_rules(self) -> SampledDesign:
-        if self.kind == "lhs" and self.second_order:
+        if self.kind != "sobol" and self.second_order:
             raise ValueError("second_order only with kind = 'sobol'")
+        if self.kind != "morris" and self.num_levels is not None:
+            raise ValueError("num_levels only with kind = 'morris'")
+        if self.kind == "morris" and (self.num_levels or 4) % 2:
+            raise ValueError("num_levels an even number for a Morris design")
         if self.kind == "sobol" and self.samples & (self.samples - 1):
             raise ValueError(f"samples a power of 2 for a Sobol design (got {self.samples})")
         if self.kind == "sobol" and self.second_order and len(self.parameters) < 2:
@@ -226,6 +235,7 @@ def load_experiment(path: str | Path) -> Experiment:
         spec.root_seed,
         samples=getattr(design, "samples", None),
         second_order=getattr(design, "second_order", False),
+        num_levels=getattr(design, "num_levels", None) or 4,
     )
     _check_points(str(file), scenario_raw, source, points.points)
     rounds = spec.rounds or build_scenario(scenario_raw, source).rounds
