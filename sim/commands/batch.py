@@ -112,6 +112,10 @@ def run_experiment(
         print(f"error: {err}", file=sys.stderr)
         return 2
     out = out if out is not None else Path("results") / experiment.stem
+    blocked = next((q for q in (out, *out.parents) if q.exists() and not q.is_dir()), None)
+    if blocked is not None:
+        print(f"error: --out {out}: {blocked} is a file, expected a directory", file=sys.stderr)
+        return 2
     try:
         result = run_batch(
             exp,
@@ -134,6 +138,9 @@ def run_experiment(
     except KeyboardInterrupt:
         print(f"interrupted: finished runs are in {out}; rerun to resume", file=sys.stderr)
         return 130
+    except PermissionError as err:
+        print(f"error: --out {out}: cannot write ({err.strerror}: {err.filename})", file=sys.stderr)
+        return 2
     print(format_summary(result))
     return 1 if result.runs_failed else 0
 
