@@ -124,3 +124,16 @@ def test_main_job_sets_aside_results_of_an_older_default(
     (old,) = (tmp_path / "results").glob("default.old-*")
     assert len(runs_table(old)) == 8 and len(runs_table(out)) == 4
     assert "moved to" in capsys.readouterr().out
+
+
+def test_out_that_is_a_file_exits_2_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a directory")
+    exp = Path(__file__).resolve().parents[1] / "configs" / "experiments" / "default.toml"
+    code = batch_command.run_experiment(exp, blocker / "sub", progress=False)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "is a file, expected a directory" in err and "Traceback" not in err
+    assert blocker.read_text() == "not a directory"
