@@ -133,30 +133,49 @@ def auto_chunk_size(n_runs: int, workers: int, engine: str = "mesa") -> int:
 
 def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per point: runs, failures, P(trilateral) among ok runs with a 95% Wilson interval;
-    and the failed runs (run_id, point_id, seed, error)."""
+    and the failed runs (run_id, point_id, seed, error). Reads part by part, keeping only
+    per-point counts and the failed runs, so memory does not grow with the batch."""
     cols = ["run_id", "point_id", "seed", "status", "error", "trilateral_formed"]
-    runs = store.read_columns(cols)
     points = pd.DataFrame(exp.design.points or [{}])
     points.index.name = "point_id"
-    if runs.empty:
-        return points.assign(ok=0, failed=0, trilateral=0, runs=0), runs
-    ok = runs["status"] == "ok"
-    formed = runs.get("trilateral_formed", pd.Series(False, index=runs.index))
-    grouped = pd.DataFrame(
-        {
-            "point_id": runs["point_id"],
-            "ok": ok,
-            "failed": ~ok,
-            "trilateral": (formed.fillna(False).astype(bool) & ok),
-        }
-    ).groupby("point_id")
-    table = points.join(grouped.sum().astype(int), how="left").fillna(0)
+    counts: pd.DataFrame | None = None
+    failed_parts = []
+    for runs in store.iter_columns(cols):
+        ok = runs["status"] == "ok"
+        formed = runs.get("trilateral_formed", pd.Series(False, index=runs.index))
+        part = (
+            pd.DataFrame(
+                {
+                    "point_id": runs["point_id"],
+                    "ok": ok,
+                    "failed": ~ok,
+                    "trilateral": (formed.fillna(False).astype(bool) & ok),
+                }
+            )
+            .groupby("point_id")
+            .sum()
+            .astype(int)
+        )
+        counts = part if counts is None else counts.add(part, fill_value=0).astype(int)
+        if (~ok).any():
+            keep = [c for c in ("run_id", "point_id", "seed", "error") if c in runs]
+            failed_parts.append(runs.loc[~ok, keep])
+    if counts is None:
+        empty = pd.DataFrame(columns=["run_id", "point_id", "seed", "error"])
+        return points.assign(ok=0, failed=0, trilateral=0, runs=0), empty
+    table = points.join(counts, how="left").fillna(0)
+    for col in ("ok", "failed", "trilateral"):
+        table[col] = table[col].astype(int)
     table["runs"] = table["ok"] + table["failed"]
     lo, hi = wilson_interval(table["trilateral"].to_numpy(), table["ok"].to_numpy())
     table["p_trilateral"] = table["trilateral"] / table["ok"].where(table["ok"] > 0)
     table["ci_low"], table["ci_high"] = lo, hi
-    failures = runs.loc[~ok, [c for c in ("run_id", "point_id", "seed", "error") if c in runs]]
-    return table, failures.reset_index(drop=True)
+    failures = (
+        pd.concat(failed_parts).sort_values("run_id").reset_index(drop=True)
+        if failed_parts
+        else pd.DataFrame(columns=["run_id", "point_id", "seed", "error"])
+    )
+    return table, failures
 
 
 def check_out_dir(out: str | Path, exp_hash: str) -> None:

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +196,15 @@ class BatchStore:
             if not schema.equals(target, check_metadata=False):
                 _write_atomic(conform(pq.read_table(part), target), part)
         self.schema = target
+
+    def iter_columns(self, columns: list[str]) -> Iterator[pd.DataFrame]:
+        """Some columns of `runs` (those present), one part at a time (flat memory)."""
+        parts = self.parts(RUNS)
+        if not parts:
+            return
+        present = [c for c in columns if c in pq.read_schema(parts[0]).names]
+        for part in parts:
+            yield pq.read_table(part, columns=present, use_threads=False).to_pandas()
 
     def read_columns(self, columns: list[str]) -> pd.DataFrame:
         """Some columns of `runs` (those present), sorted by run_id if read.
