@@ -208,6 +208,27 @@ def _over_pacts(weight: np.ndarray, per_member: np.ndarray) -> np.ndarray:
     return weighted_rows(weight, per_member)
 
 
+def _leverage(share: np.ndarray, p: Params) -> np.ndarray:
+    """``[..., i]``: sum_k stakes[i, k] * share[k, i], over the nonzero stakes only.
+
+    Skipping zero stakes leaves every sum unchanged (adding 0.0 is exact) and is faster.
+    """
+    out = np.zeros(share.shape[:-1])
+    for i, k in zip(*np.nonzero(p.stakes), strict=True):
+        out[..., i] += p.stakes[i, k] * share[..., k, i]
+    return out
+
+
+def _dependence(share: np.ndarray, p: Params) -> np.ndarray:
+    """``[..., i]``: sum_j share[i, j]^2 * asymmetry[i, j], for states that value autonomy
+    (the term is multiplied by autonomy, so other states' rows are never used)."""
+    out = np.zeros(share.shape[:-1])
+    for i in np.flatnonzero(p.autonomy):
+        row = share[..., i, :]
+        out[..., i] = small_sum(row * row * p.asymmetry[i], axis=-1)
+    return out
+
+
 def term_arrays(
     levels: np.ndarray, attrs: Attributes, p: Params
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -230,8 +251,8 @@ def term_arrays(
     us_ties = -attrs.us_stake * p.reactivity * per_pact[..., n : 2 * n]
 
     share = support_share(support(commit, attrs, p))  # [k, j]
-    leverage = small_sum(share * p.stakes.T, axis=-2)  # sum_k stakes[i, k] * share[k, i]
-    dependence = small_sum(share * share * p.asymmetry, axis=-1)  # reliance on strong patrons
+    leverage = _leverage(share, p)  # sum_k stakes[i, k] * share[k, i]
+    dependence = _dependence(share, p)  # sum_j share[i, j]^2 * asymmetry[i, j]
     # Counter-balancing aimed at each state: provoked by the pacts it belongs to.
     cb_member = p.reactivity * per_pact[..., 2 * n :]
     influence = leverage - p.presence * cb_member - p.autonomy * dependence
