@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.config import ConfigError, build_scenario, read_toml
 from sim.designs import DesignPoints, build_design
+from sim.errors import describe, first_error
 from sim.seeds import replicate_seeds
 
 KINDS = ("grid", "lhs", "sobol", "morris")
@@ -139,24 +140,8 @@ class Experiment:
 
 
 def _pydantic_error(exc: ValidationError, file: str, prefix: str = "") -> ConfigError:
-    err = exc.errors()[0]
-    field = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
-    kind, got = err["type"], err.get("input")
-    expected = {
-        "extra_forbidden": "unknown field (not part of an experiment file; check the spelling)",
-        "missing": "a value (required field is missing)",
-        "float_type": "expected a number",
-        "int_type": "expected an integer",
-        "string_type": "expected a string",
-        "dict_type": "expected a table",
-        "list_type": "expected an array",
-        "bool_type": "expected true or false",
-        "model_type": "expected a table",
-        "too_short": "expected at least one entry",
-    }.get(kind, f"expected {err['msg'].removeprefix('Value error, ')}")
-    if kind in ("missing", "extra_forbidden", "too_short") or isinstance(got, dict):
-        got = None
-    return ConfigError(file, field, expected, got)
+    unknown = "unknown field (not part of an experiment file; check the spelling)"
+    return ConfigError(file, *describe(first_error(exc), unknown, prefix))
 
 
 def parse_spec(raw: dict[str, Any], file: str) -> ExperimentSpec:

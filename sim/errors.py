@@ -1,0 +1,68 @@
+"""Configuration errors: one readable line naming the file, the dotted field and what was
+expected. Shared by scenario files (:mod:`sim.config`) and experiment files
+(:mod:`sim.experiment`), so both speak the same way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+
+class ConfigError(Exception):
+    """A scenario or experiment file (or an override) is not valid."""
+
+    def __init__(self, file: str, field: str, expected: str, got: Any = None):
+        self.file, self.field, self.expected, self.got = str(file), field, expected, got
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"field '{self.field}'" if self.field else "file"
+        got = "" if self.got is None else f", got {self.got!r}"
+        return f"{self.file}: {where}: {self.expected}{got}"
+
+
+_BOUNDS = {
+    "greater_than": "a number > {gt}",
+    "greater_than_equal": "a number >= {ge}",
+    "less_than": "a number < {lt}",
+    "less_than_equal": "a number <= {le}",
+    "string_pattern_mismatch": "a string matching {pattern}",
+    "too_short": "at least {min_length} item(s)",
+    "too_long": "at most {max_length} item(s)",
+}
+_TYPES = {
+    "missing": "a value (required field is missing)",
+    "finite_number": "expected a finite number",
+    "float_type": "expected a number",
+    "int_type": "expected an integer",
+    "string_type": "expected a string",
+    "dict_type": "expected a table",
+    "model_type": "expected a table",
+    "list_type": "expected an array",
+    "bool_type": "expected true or false",
+}
+
+
+def first_error(exc: ValidationError) -> dict[str, Any]:
+    """The error to report: a misspelt key is both unknown and leaves a required field
+    missing, so prefer the unknown key, which is what the user typed."""
+    errors = exc.errors()
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
+def describe(err: dict[str, Any], unknown: str, prefix: str = "") -> tuple[str, str, Any]:
+    """``(dotted field, expected, got)`` for one pydantic error; ``unknown`` is the text for
+    an unknown key (it names what kind of file the key is not part of)."""
+    field = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
+    kind, got = err["type"], err.get("input")
+    ctx = err.get("ctx", {}) or {}
+    if kind in _BOUNDS:
+        expected = "expected " + _BOUNDS[kind].format(**ctx)
+    elif kind == "extra_forbidden":
+        expected = unknown
+    else:
+        expected = _TYPES.get(kind, f"expected: {err['msg'].removeprefix('Value error, ')}")
+    if kind in ("missing", "extra_forbidden") or isinstance(got, dict):
+        got = None
+    return field, expected, got

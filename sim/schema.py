@@ -1,0 +1,262 @@
+"""The scenario schema: typed, frozen pydantic models of a scenario file, with the checks
+that tie its parts together (a pact or target naming an unknown state, a driver effect on
+an unknown attribute, ...).
+
+A scenario names its states, the relations between them, the pacts active at round 0,
+the drivers (exogenous series), the United States' reaction and the negotiation
+parameters. Nothing downstream hard-codes a state, a pact or a driver: all come from here.
+Loading files and ``--set`` overrides is :mod:`sim.config`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TERMS = ("security", "us_ties", "regional_influence", "economy")
+"""Utility terms, in the order used by every array with a term axis."""
+
+ATTRIBUTES = ("threat", "conflict_risk", "us_stake", "trade_need")
+"""State attributes a driver may shift (besides ``needs.<good>``)."""
+
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
+
+
+class Weights(_Frozen):
+    """Weights over utility terms (dimensionless, >= 0)."""
+
+    security: NonNeg
+    us_ties: NonNeg
+    regional_influence: NonNeg
+    economy: NonNeg = 0.0
+
+    def as_tuple(self) -> tuple[float, ...]:
+        return tuple(getattr(self, t) for t in TERMS)
+
+
+class StateConfig(_Frozen):
+    """A negotiating state. Unit-interval indices are judgement unless a source says otherwise."""
+
+    name: str
+    capability: Unit  # COW CINC share of world capability
+    hostility: Unit  # hostility toward the United States
+    conflict_risk: Unit  # chance-like index of dragging partners into a war
+    us_stake: Unit  # how much the state has to lose in its ties to the US
+    trade_need: Unit = 0.0  # importance of external trade to the state
+    threat: Unit | None = None  # base threat; None = derived from hostility and capabilities
+    presence: NonNeg = 0.0  # exposure of its regional influence to US-allied counter-balancing
+    entrapment_aversion: Unit = 1.0  # how much being drawn into a partner's war costs
+    autonomy: NonNeg = 0.0  # cost of depending on a single stronger patron (Morrow 1991)
+    recognition: Annotated[float, Field(gt=0.0)] = 1.0  # relative chance of being proposer
+    offers: dict[str, Unit] = {}  # goods the state can supply partners
+    needs: dict[str, Unit] = {}  # how much it values each good from a partner
+    trade_share: dict[str, Unit] = {}  # share of its trade with each partner
+    stakes: dict[str, NonNeg] = {}  # value of leverage over each partner
+    weights: Weights
+
+
+class Level(_Frozen):
+    """A pact level: partnership, treaty with mutual defence, ..."""
+
+    name: Annotated[str, Field(pattern=_NAME.pattern)]
+    commitment: Unit  # share of a partner's support a member can count on (1 - abandonment risk)
+    entanglement: Unit  # share of a partner's conflict risk a member is exposed to
+
+
+class Relation(_Frozen):
+    """Pairwise affinity (+) or rivalry (-) scaling what a pact with that partner is worth."""
+
+    affinity: Signed
+    source: str = "judgement"
+
+
+class Driver(_Frozen):
+    """An exogenous series in [low, high]: mean-reverting with noise and one regime switch.
+
+    x[t+1] = clip(x[t] + theta * (mu[t] - x[t]) + sigma * z[t], low, high), where mu[t] is
+    ``mean`` until the switch (hazard ``switch_hazard`` per round from round
+    ``switch_from``) and ``mean_after`` afterwards. ``effects`` shift state attributes:
+    ``"RUS.needs.munitions" = 0.9`` adds 0.9 * x[t] to Russia's need for munitions.
+    """
+
+    initial: float
+    mean: float
+    mean_after: float | None = None
+    theta: Unit = 0.0
+    sigma: NonNeg = 0.0
+    switch_hazard: Unit = 0.0
+    switch_from: Annotated[int, Field(ge=0)] = 0
+    low: float = 0.0
+    high: float = 1.0
+    effects: dict[str, float] = {}
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Driver:
+        if self.low >= self.high:
+            raise ValueError("low must be < high")
+        for v in (self.initial, self.mean, self.mean_after):
+            if v is not None and not self.low <= v <= self.high:
+                raise ValueError(f"initial/mean/mean_after must lie in [{self.low}, {self.high}]")
+        return self
+
+
+class Shock(_Frozen):
+    """A jump added to a driver: at a scheduled round, or each round with a probability."""
+
+    driver: str
+    add: float
+    round: Annotated[int, Field(ge=0)] | None = None
+    probability: Unit | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> Shock:
+        if (self.round is None) == (self.probability is None):
+            raise ValueError("give exactly one of 'round' (scheduled) or 'probability' (random)")
+        return self
+
+
+class UnitedStates(_Frozen):
+    """The outside power: does not negotiate, reacts to visible anti-US alignment."""
+
+    capability: Unit  # COW CINC
+    allies_capability: Unit  # COW CINC of its regional allies
+    reactivity: NonNeg  # counter-balancing per unit of visible alignment
+    bloc_visibility: NonNeg  # extra visibility of each member beyond two in one pact
+
+
+class Negotiation(_Frozen):
+    """Bargaining protocol parameters (utility units unless stated)."""
+
+    temperature: Annotated[float, Field(gt=0.0)]  # logit (quantal response) noise
+    formation_cost: NonNeg  # paid by each member when a pact forms or is upgraded
+    exit_threshold: NonNeg  # a member leaves when staying is worth less than -threshold
+    eagerness: NonNeg = 0.0  # recognition weight added per unit of best available gain
+
+
+class Scenario(_Frozen):
+    """A complete, validated scenario."""
+
+    name: str
+    description: str = ""
+    start: Annotated[str, Field(pattern=_MONTH.pattern)]
+    rounds: Annotated[int, Field(ge=1, le=1200)]
+    checkpoints: list[Annotated[int, Field(ge=0)]] = []
+    goods: list[Annotated[str, Field(pattern=_NAME.pattern)]]
+    levels: list[Level] = Field(min_length=1)
+    target: list[str] = Field(min_length=2)
+    target_level: Annotated[str, Field(pattern=_NAME.pattern)] | None = None
+    states: dict[str, StateConfig] = Field(min_length=2)
+    relations: dict[str, Relation] = {}
+    initial_pacts: dict[str, str] = {}
+    drivers: dict[str, Driver] = {}
+    shocks: list[Shock] = []
+    us: UnitedStates
+    negotiation: Negotiation
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        _check_cross_references(self)
+        return self
+
+    # -- derived views -------------------------------------------------------------------
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(self.states)
+
+    @property
+    def level_names(self) -> tuple[str, ...]:
+        return ("none", *(lv.name for lv in self.levels))
+
+    def pair_key(self, members: Sequence[str]) -> str:
+        """Canonical pact key: members in scenario order joined by '-'."""
+        order = {c: i for i, c in enumerate(self.codes)}
+        return "-".join(sorted(members, key=order.__getitem__))
+
+
+class _CrossRefError(ValueError):
+    def __init__(self, field: str, expected: str, got: Any = None):
+        self.field, self.expected, self.got = field, expected, got
+        super().__init__(f"{field}: {expected}")
+
+
+def _split_pair(key: str) -> list[str]:
+    return key.split("-")
+
+
+def _check_cross_references(s: Scenario) -> None:
+    codes = set(s.states)
+    for code in s.states:
+        if not _CODE.match(code):
+            raise _CrossRefError(f"states.{code}", "a state code of 2-16 capitals, e.g. 'PRK'")
+    goods = set(s.goods)
+    for code, st in s.states.items():
+        for table in ("offers", "needs"):
+            for g in getattr(st, table):
+                if g not in goods:
+                    raise _CrossRefError(f"states.{code}.{table}.{g}", f"a good in {s.goods}")
+        for table in ("trade_share", "stakes"):
+            for other in getattr(st, table):
+                if other not in codes or other == code:
+                    raise _CrossRefError(
+                        f"states.{code}.{table}.{other}", "another state of the scenario"
+                    )
+        if sum(st.trade_share.values()) > 1.0 + 1e-9:
+            raise _CrossRefError(f"states.{code}.trade_share", "shares summing to at most 1")
+    seen: set[frozenset[str]] = set()
+    for key in s.relations:
+        members = _split_pair(key)
+        if len(members) != 2 or not set(members) <= codes or members[0] == members[1]:
+            raise _CrossRefError(f"relations.{key}", "a key 'A-B' naming two different states")
+        if frozenset(members) in seen:
+            raise _CrossRefError(f"relations.{key}", "each pair once")
+        seen.add(frozenset(members))
+    names = {lv.name for lv in s.levels}
+    if len(names) != len(s.levels):
+        raise _CrossRefError("levels", "distinct level names")
+    for key, level in s.initial_pacts.items():
+        members = _split_pair(key)
+        if len(members) < 2 or not set(members) <= codes or len(set(members)) != len(members):
+            raise _CrossRefError(
+                f"initial_pacts.{key}", "a key 'A-B[-C...]' naming two or more distinct states"
+            )
+        if level not in names:
+            raise _CrossRefError(f"initial_pacts.{key}", f"a level in {sorted(names)}", level)
+    if not set(s.target) <= codes or len(set(s.target)) != len(s.target):
+        raise _CrossRefError("target", f"distinct states among {sorted(codes)}", s.target)
+    if s.target_level is not None and s.target_level not in names:
+        raise _CrossRefError("target_level", f"a level in {sorted(names)}", s.target_level)
+    for c in s.checkpoints:
+        if c >= s.rounds:
+            raise _CrossRefError("checkpoints", f"rounds below the horizon ({s.rounds})", c)
+    for dname, d in s.drivers.items():
+        if not _NAME.match(dname):
+            raise _CrossRefError(f"drivers.{dname}", "a lower-case name like 'rus_war'")
+        for eff in d.effects:
+            parts = eff.split(".")
+            ok = parts[0] in codes and (
+                (len(parts) == 2 and parts[1] in ATTRIBUTES)
+                or (len(parts) == 3 and parts[1] == "needs" and parts[2] in goods)
+            )
+            if not ok:
+                raise _CrossRefError(
+                    f"drivers.{dname}.effects.{eff}",
+                    f"'STATE.ATTRIBUTE' with ATTRIBUTE in {list(ATTRIBUTES)} or 'STATE.needs.GOOD'",
+                )
+    for i, sh in enumerate(s.shocks):
+        if sh.driver not in s.drivers:
+            raise _CrossRefError(f"shocks.{i}.driver", f"a driver in {sorted(s.drivers)}")
