@@ -20,13 +20,20 @@ import sys
 COMMANDS = ("simulate", "batch", "plot", "summary", "sensitivity")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one line (exit 2), like config errors; ``-h`` shows the usage."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} -h)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
         from sim.commands.batch import main_job
 
         return main_job()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="run.py",
         description="Agent-based simulation of China-Russia-North Korea pact formation.",
         epilog="Run 'python run.py' with no arguments for the default experiment and its plots.",

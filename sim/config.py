@@ -65,9 +65,9 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(str(path), "", "an existing file") from None
+        raise ConfigError(str(path), "", "file not found") from None
     except IsADirectoryError:
-        raise ConfigError(str(path), "", "a file, not a directory") from None
+        raise ConfigError(str(path), "", "is a directory, expected a TOML file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "", f"valid TOML ({exc})") from None
     except OSError as exc:

@@ -17,9 +17,10 @@ class ConfigError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = f"field '{self.field}'" if self.field else "file"
         got = "" if self.got is None else f", got {self.got!r}"
-        return f"{self.file}: {where}: {self.expected}{got}"
+        if not self.field:  # about the file itself: not found, not TOML, ...
+            return f"{self.file}: {self.expected}{got}"
+        return f"{self.file}: field '{self.field}': {self.expected}{got}"
 
 
 _BOUNDS = {

@@ -83,7 +83,7 @@ def sobol_setup(batch: Batch) -> tuple[dict, bool]:
     if str(design.get("kind", "")).lower() not in {"sobol", "saltelli"}:
         raise BatchError(
             f"{batch.path} is not a Sobol design (design kind {design.get('kind')!r}); "
-            "run a batch whose experiment has design kind 'sobol'"
+            "run a batch whose experiment has design kind 'sobol' (or 'morris' for screening)"
         )
     problem = design.get("problem")
     if not problem or "names" not in problem:

@@ -370,3 +370,27 @@ def test_rounds_and_set_overrides_apply(capsys):
     assert main([*argv, "--set", 'drivers.rus_war.effects."RUS.threat"=x']) == 2
     err = capsys.readouterr().err
     assert "drivers.rus_war.effects.RUS.threat" in err and len(err.splitlines()) == 1
+
+
+def test_unwritable_outputs_exit_2_before_running(tmp_path, capsys):
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file")
+    for flag, name in (("--plot", "x.png"), ("--series", "x.csv")):
+        assert main(["simulate", flag, str(blocker / name)]) == 2
+        err = capsys.readouterr().err
+        assert "is a file, expected a folder" in err and "Traceback" not in err
+    folder = tmp_path / "folder.png"
+    folder.mkdir()
+    assert main(["simulate", "--plot", str(folder)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_corrupt_results_part_is_a_clear_error(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "part-0.parquet").write_bytes(b"not parquet at all")
+    (tmp_path / "manifest.json").write_text("{}")
+    for command in ("summary", "plot"):
+        assert main([command, str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error:") and "Traceback" not in err

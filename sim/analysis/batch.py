@@ -199,7 +199,12 @@ def _read_parts(directory: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(directory)
     except Exception:  # e.g. an all-null column typed `null` in one part only
-        parts = [pd.read_parquet(p) for p in sorted(directory.glob("*.parquet"))]
+        parts = []
+        for part in sorted(directory.glob("*.parquet")):
+            try:
+                parts.append(pd.read_parquet(part))
+            except Exception as exc:  # a corrupt or foreign file: say which
+                raise BatchError(f"cannot read {part}: {exc}") from None
         return pd.concat(parts, ignore_index=True)
 
 

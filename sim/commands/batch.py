@@ -138,7 +138,7 @@ def run_experiment(
     except KeyboardInterrupt:
         print(f"interrupted: finished runs are in {out}; rerun to resume", file=sys.stderr)
         return 130
-    except PermissionError as err:
+    except OSError as err:
         print(f"error: --out {out}: cannot write ({err.strerror}: {err.filename})", file=sys.stderr)
         return 2
     print(format_summary(result))

@@ -373,6 +373,9 @@ def run(args: argparse.Namespace) -> int:
     except BatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"error: cannot write figures: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 2
     print(f"{len(paths)} figures written:")
     for p in paths:
         print(f"  {p}")

@@ -9,6 +9,7 @@ including a batch whose design is neither Sobol nor Morris.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``sensitivity`` subcommand."""
     p = subparsers.add_parser(
         "sensitivity",
-        help="Sobol indices of a Sobol design (SALib)",
+        help="Sobol indices of a Sobol design, or Morris screening of a Morris design (SALib)",
         description=(
             "First-order and total Sobol indices (SALib, Saltelli 2010) of P(trilateral) and "
             "the other outcomes, each averaged over a design point's seeds; printed, written "
@@ -73,6 +74,14 @@ def run(args: argparse.Namespace) -> int:
     except BatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    out = Path(args.out) if args.out is not None else batch.path / "plots"
+    try:  # make sure the figure can be written before writing anything
+        out.mkdir(parents=True, exist_ok=True)
+        if not os.access(out, os.W_OK):
+            raise PermissionError(13, "not writable", str(out))
+    except OSError as exc:
+        print(f"error: --out {out}: cannot write ({exc.strerror})", file=sys.stderr)
+        return 2
     csv_path = batch.path / "sensitivity.csv"
     table.to_csv(csv_path, index=False)
     if kind == "morris":
@@ -86,13 +95,12 @@ def run(args: argparse.Namespace) -> int:
         f"{reps:.3g} seeds per point on average (outcomes averaged over seeds)"
     )
     print(format_sobol(table))
-    out = args.out if args.out is not None else batch.path / "plots"
     sub = (
         f"{batch.subtitle()} · outcomes averaged over seeds per point · error bars: 95% "
         f"bootstrap CI ({args.resamples} resamples)\nestimates outside [0, 1] or wide CIs "
         "mean too few base samples N for these outcomes; axes clipped to [-1, 2]"
     )
     fig = plot_sobol_indices(table, sub)
-    fig_path = save_figure(fig, Path(out) / f"sobol_indices.{args.format}")
+    fig_path = save_figure(fig, out / f"sobol_indices.{args.format}")
     print(f"wrote {csv_path} and {fig_path}")
     return 0

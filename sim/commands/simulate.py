@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -75,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
                 f"error: {target}: expected a file ending in {' or '.join(exts)}", file=sys.stderr
             )
             return 2
+        problem = _unwritable(target) if target is not None else None
+        if problem:
+            print(f"error: {target}: {problem}", file=sys.stderr)
+            return 2
     try:
         scenario = load_scenario(args.scenario, args.overrides)
     except ConfigError as exc:
@@ -86,11 +91,17 @@ def run(args: argparse.Namespace) -> int:
     model = run_model(scenario, args.seed, args.rounds)
     (outcome,) = outcomes(model.history(), model.params)
     series = model_series(model) if (args.series or args.plot) else None
-    if args.series is not None:
-        _write_table(series, args.series)
-    if args.plot is not None:
-        _plot(series, scenario_info(scenario), args.plot, args.seed)
+    label = ", ".join(args.overrides)
+    try:
+        if args.series is not None:
+            _write_table(series, args.series)
+        if args.plot is not None:
+            _plot(series, scenario_info(scenario), args.plot, args.seed, label)
+    except OSError as exc:
+        print(f"error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
     report = build_report(model, outcome, args.seed)
+    report["overrides"] = list(args.overrides)
     if args.json:
         print(json.dumps(report, indent=2, allow_nan=False))
     else:
@@ -152,6 +163,7 @@ def format_report(model, report: dict) -> str:
     lines = [
         f"{sc.name}: {sc.description}",
         f"seed {report['seed']}, {report['rounds']} months ({start} .. {end})",
+        *([f"overrides: {', '.join(report['overrides'])}"] if report.get("overrides") else []),
         "",
         "Timeline",
     ]
@@ -178,6 +190,20 @@ def format_report(model, report: dict) -> str:
     return "\n".join(lines)
 
 
+def _unwritable(path: Path) -> str | None:
+    """Why ``path`` cannot be written (checked before the run), or None."""
+    if path.is_dir():
+        return "is a directory, expected a file name"
+    ancestor = path.absolute().parent  # missing folders are created, under a writable one
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{ancestor} is a file, expected a folder"
+    if not os.access(ancestor, os.W_OK):
+        return f"cannot create or write in {ancestor}"
+    return None
+
+
 def _write_table(frame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -188,7 +214,7 @@ def _write_table(frame, path: Path) -> None:
     tmp.replace(path)
 
 
-def _plot(series, info: dict, path: Path, seed: int) -> None:
+def _plot(series, info: dict, path: Path, seed: int, overrides: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -196,7 +222,8 @@ def _plot(series, info: dict, path: Path, seed: int) -> None:
 
     from sim.plots.single import plot_single_run
 
-    fig = plot_single_run(series, info, title=f"{info['name']}, seed {seed}")
+    title = f"{info['name']}, seed {seed}" + (f" ({overrides})" if overrides else "")
+    fig = plot_single_run(series, info, title=title)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130, bbox_inches="tight")
     plt.close(fig)
