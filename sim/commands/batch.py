@@ -134,7 +134,7 @@ def run_experiment(
         return 2
     except ExecuteError as err:
         print(f"error: {err}", file=sys.stderr)
-        return 1
+        return 2 if "needs Dask" in str(err) else 1
     except KeyboardInterrupt:
         print(f"interrupted: finished runs are in {out}; rerun to resume", file=sys.stderr)
         return 130

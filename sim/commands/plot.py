@@ -159,6 +159,10 @@ def _timing_figures(batch, design, out: Path, fmt: str) -> list[Path]:
     )
     note = "Kaplan–Meier; runs without the pact censored at their last month"
     note += "; bands: pointwise 95% CI" if band else ""
+    n_points = runs["point_id"].nunique()
+    shown = runs.loc[groups.notna(), "point_id"].nunique()
+    if design.shape == "sweep" and shown < n_points:
+        note += f" · {shown} of {n_points} design points shown, evenly spread"
     if skipped:
         note += " · active from the start in every run (not shown): " + ", ".join(
             info.pact_label(p) for p in skipped
