@@ -2,7 +2,8 @@
 
 Exit codes: 0 all runs done and ok; 1 the batch finished but some runs failed (recorded in
 the runs table), or a backend/plot error; 2 invalid experiment or scenario (nothing
-written) or DIR holds another experiment; 130 interrupted (rerun the command to resume).
+written), DIR holds another experiment or cannot be written, or --scheduler without Dask;
+130 interrupted (rerun the command to resume).
 """
 
 from __future__ import annotations
