@@ -21,9 +21,7 @@ from sim.rules.params import Params, compile_params, initial_levels
 from sim.rules.utility import (
     attributes,
     counterbalancing,
-    pair_strength,
-    support,
-    support_share,
+    support_shares,
     weighted_terms,
 )
 
@@ -32,6 +30,7 @@ from sim.rules.utility import (
 class LockstepResult:
     """A batch's history, plus per-round arrays when series were requested."""
 
+    params: Params  # the compiled scenario the runs used
     history: History
     series: dict[str, np.ndarray] | None  # name -> (B, R, ...)
 
@@ -63,7 +62,7 @@ def run_lockstep(
         hist_levels[:, t] = levels
         last = t == rounds - 1
         if series or last or t in checkpoints:
-            shares = _shares(levels, attrs, p)
+            shares = support_shares(levels, attrs, p)
             if t in checkpoints:
                 share_ck[t] = shares
         if series or last:
@@ -93,17 +92,12 @@ def run_lockstep(
     per_round = {k: np.stack(v, axis=1) for k, v in keep.items()} if series else None
     if per_round is not None:
         per_round["levels"] = hist_levels
-    return LockstepResult(history=history, series=per_round)
-
-
-def _shares(levels: np.ndarray, attrs, p: Params) -> np.ndarray:
-    commit = pair_strength(levels, p.space.membership, p.commitment)
-    return support_share(support(commit, attrs, p))
+    return LockstepResult(params=p, history=history, series=per_round)
 
 
 def series_frames(result: LockstepResult, scenario: Scenario) -> list:
     """Per-run series DataFrames from a lockstep result with series."""
-    p = compile_params(scenario)
+    p = result.params
     s = result.series
     assert s is not None
     return [

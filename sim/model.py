@@ -33,9 +33,7 @@ from sim.rules.params import compile_params, initial_levels
 from sim.rules.utility import (
     attributes,
     counterbalancing,
-    pair_strength,
-    support,
-    support_share,
+    support_shares,
     weighted_terms,
 )
 
@@ -142,8 +140,7 @@ class DiplomacyModel(mesa.Model):
         weighted = weighted_terms(self.levels, attrs, p)
         for agent in self.states:
             agent.terms = weighted[agent.index]
-        commit = pair_strength(self.levels, p.space.membership, p.commitment)
-        shares = support_share(support(commit, attrs, p))
+        shares = support_shares(self.levels, attrs, p)
         stable = bool(is_stable(mv_end, p))
         preferred: tuple[str, ...] = ("",) * p.n_states
         if self._configs is not None:

@@ -84,7 +84,7 @@ def run_many(
         from sim.lockstep import run_lockstep, series_frames
 
         result = run_lockstep(scenario, [int(s) for s in seeds], rounds, series=series)
-        rows = outcomes(result.history, compile_params(scenario))
+        rows = outcomes(result.history, result.params)
         frames = series_frames(result, scenario) if series else [None] * len(rows)
         return [RunOutput(int(s), r, f) for s, r, f in zip(seeds, rows, frames, strict=True)]
     raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")

@@ -1,1 +1,18 @@
 """Command-line subcommands (each module: register(subparsers), run(args) -> int)."""
+
+import argparse
+
+
+def whole_number(minimum: int):
+    """An argparse type: an integer >= ``minimum``, with a readable error otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {text}")
+        return value
+
+    return parse

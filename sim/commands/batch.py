@@ -14,16 +14,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sim.commands import whole_number
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_EXPERIMENT = ROOT / "configs" / "experiments" / "default.toml"
 DEFAULT_OUT = Path("results") / "default"
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
+_positive = whole_number(1)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -15,25 +15,14 @@ import os
 import sys
 from pathlib import Path
 
+from sim.commands import whole_number
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
 
 
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = _non_negative(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {text}")
-    return value
+_non_negative = whole_number(0)
+_positive = whole_number(1)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

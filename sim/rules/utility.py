@@ -165,6 +165,12 @@ def support(commit: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
     return commit * (goods_value(attrs, p) + trade)
 
 
+def support_shares(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
+    """``[..., k, j]``: share of k's external support from j in configuration ``levels``."""
+    commit = pair_strength(levels, p.space.membership, p.commitment)
+    return support_share(support(commit, attrs, p))
+
+
 def support_share(sup: np.ndarray) -> np.ndarray:
     """``[..., k, j]``: share of k's external support from j (0 where k has none)."""
     total = small_sum(sup, axis=-1)[..., None]
@@ -172,27 +178,9 @@ def support_share(sup: np.ndarray) -> np.ndarray:
     return sup / np.where(total > 0, total, 1.0)
 
 
-def visibility(p: Params) -> np.ndarray:
-    """``(P,)``: how visible each pact is to the US: 1 for two members, more for blocs."""
-    return p.visibility
-
-
-def alignment(levels: np.ndarray, p: Params) -> np.ndarray:
-    """``[..., P, N]``: visible anti-US alignment each pact attributes to each member.
-
-    commitment x visibility x mean hostility of the member's co-members.
-    """
-    return alignment_weight(levels, p)[..., :, None] * p.co_hostility
-
-
 def alignment_weight(levels: np.ndarray, p: Params) -> np.ndarray:
     """``[..., P]``: commitment x visibility of each pact (0 where inactive)."""
     return p.commitment[levels] * p.visibility
-
-
-def co_capability(p: Params) -> np.ndarray:
-    """``(P, N)``: affinity-weighted capability of each member's co-members (vs the US bloc)."""
-    return p.co_capability
 
 
 def counterbalancing(levels: np.ndarray, p: Params) -> np.ndarray:
@@ -201,11 +189,6 @@ def counterbalancing(levels: np.ndarray, p: Params) -> np.ndarray:
     reactivity x sum over pacts of commitment x visibility x mean hostility of its members.
     """
     return p.reactivity * small_sum(alignment_weight(levels, p) * p.mean_hostility, axis=-1)
-
-
-def _over_pacts(weight: np.ndarray, per_member: np.ndarray) -> np.ndarray:
-    """``sum_p weight[..., p] * per_member[p, i]`` (see :mod:`sim.rules.arrays`)."""
-    return weighted_rows(weight, per_member)
 
 
 def _leverage(share: np.ndarray, p: Params) -> np.ndarray:
@@ -241,7 +224,7 @@ def term_arrays(
     # Deterrence sums over pacts: a visible bloc pools its members' capability.
     weight = alignment_weight(levels, p)  # (..., P)
     n = p.n_states
-    per_pact = _over_pacts(weight, p.per_pact_rows)  # deterrence | us_ties | cb, (..., 3N)
+    per_pact = weighted_rows(weight, p.per_pact_rows)  # deterrence | us_ties | cb, (..., 3N)
     deterrence = per_pact[..., :n]
     supply = small_sum(commit * (p.affinity * gv), axis=-1)
     exposure = small_sum(entangle * attrs.conflict_risk[..., None, :], axis=-1)
