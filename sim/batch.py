@@ -101,7 +101,15 @@ def scenario_info(exp: Experiment) -> dict[str, Any] | None:
         from sim.runner import scenario_info as info
     except ImportError:
         return None
-    return info(build_scenario(exp.scenario_raw, str(exp.scenario_path)))
+    out = info(build_scenario(exp.scenario_raw, str(exp.scenario_path)))
+    try:  # units of the design parameters, from the scenario file's comments
+        from sim.config import field_units, unit_of
+
+        units = field_units(Path(exp.scenario_path).read_text())
+        out["units"] = {p: u for p in exp.parameters if (u := unit_of(units, p))}
+    except OSError:
+        pass
+    return out
 
 
 def design_record(exp: Experiment) -> dict[str, Any]:

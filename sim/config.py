@@ -9,6 +9,7 @@ what was expected, so the command line can print one line and exit with code 2.
 from __future__ import annotations
 
 import copy
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -72,6 +73,43 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(str(path), "", f"valid TOML ({exc})") from None
     except OSError as exc:
         raise ConfigError(str(path), "", f"a readable file ({exc.strerror})") from None
+
+
+_UNIT = re.compile(r"\[([^\]]+)\]")
+_KEY_LINE = re.compile(r'^\s*("[^"]+"|[A-Za-z0-9_-]+)\s*=')
+_TABLE_LINE = re.compile(r"^\s*\[([^\[\]]+)\]")
+
+
+def field_units(text: str) -> dict[str, str]:
+    """Units written in a scenario file's comments: ``{dotted path: unit}``.
+
+    Every field's comment carries its unit in brackets (``# meaning [unit] (source)``);
+    a table header's comment gives the unit of keys in it without their own.
+    """
+    units: dict[str, str] = {}
+    table: list[str] = []
+    for line in text.splitlines():
+        code, _, comment = line.partition("#")
+        unit = _UNIT.search(comment)
+        header = _TABLE_LINE.match(code)
+        if header:
+            table = split_path(header.group(1).strip())
+            if unit:
+                units[".".join(table)] = unit.group(1)
+            continue
+        key = _KEY_LINE.match(code)
+        if key and unit:
+            units[".".join([*table, key.group(1).strip('"')])] = unit.group(1)
+    return units
+
+
+def unit_of(units: dict[str, str], path: str) -> str | None:
+    """The unit of a dotted path: its own, else that of the nearest enclosing table/field."""
+    keys = split_path(path)
+    for n in range(len(keys), 0, -1):
+        if ".".join(keys[:n]) in units:
+            return units[".".join(keys[:n])]
+    return None
 
 
 def parse_value(text: str) -> Any:

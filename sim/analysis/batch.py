@@ -78,6 +78,12 @@ class ScenarioInfo:
     start: str
     checkpoints: tuple[int, ...]
     state_names: tuple[tuple[str, str], ...] = ()
+    units: tuple[tuple[str, str], ...] = ()  # design parameter -> unit
+
+    def param_label(self, path: str) -> str:
+        """Axis label of a design parameter: its dotted path and unit, e.g. '... [1/month]'."""
+        unit = dict(self.units).get(path)
+        return f"{path} [{unit}]" if unit else path
 
     def state_label(self, code: str) -> str:
         """'North Korea (PRK)' when the scenario names the state, else the code."""
@@ -142,9 +148,12 @@ class ScenarioInfo:
         start = str(si.get("start") or "2024-01")[:7]
         names = si.get("state_names") or {}
         names = tuple((str(k), str(v)) for k, v in names.items()) if isinstance(names, dict) else ()
+        units = si.get("units") or {}
+        units = tuple((str(k), str(v)) for k, v in units.items()) if isinstance(units, dict) else ()
         return cls(
-            tuple(states), tuple(pacts), target_key, tuple(levels), start, checkpoints, names
-        )
+            tuple(states), tuple(pacts), target_key, tuple(levels), start, checkpoints, names,
+            units,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,9 @@ def _probability_figures(batch, design, out: Path, fmt: str) -> list[Path]:
                     value = "P(active at the end) (%)"
                 else:
                     value = "P(ever formed within horizon) (%)"
-                plot_probability_heatmap(df, *design.varying, title=name, ax=ax, value_label=value)
+                plot_probability_heatmap(
+                    df, *design.varying, title=name, ax=ax, value_label=value, info=batch.info
+                )
         for ax in list(axs.flat)[len(pacts) :]:
             ax.set_visible(False)
         n = probs.groupby("point_id")["n"].first()

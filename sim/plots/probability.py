@@ -75,7 +75,7 @@ def plot_probability_sweep(
                 label=end_label if one else f"{de['label'].iloc[0]}: {end_label}",
             )
     percent_axis(ax)
-    ax.set_xlabel(param)
+    ax.set_xlabel(info.param_label(param))
     ax.set_ylabel("P(pact) (%)" if probs_end is not None else _Y_LABEL)
     ax.grid(alpha=0.3)
     ax.legend(
@@ -104,6 +104,7 @@ def plot_probability_heatmap(
     subtitle: str = "",
     ax: Axes | None = None,
     value_label: str = "P(pact formed within horizon) (%)",
+    info: ScenarioInfo | None = None,
 ) -> Figure:
     """Heat map of P for one pact over a two-parameter grid, each cell annotated with n.
 
@@ -128,8 +129,8 @@ def plot_probability_heatmap(
         ax.text(j, i, text, ha="center", va="center", fontsize=8 if small else 6, color=color)
     ax.set_xticks(range(len(xs)), [f"{v:.3g}" for v in xs])
     ax.set_yticks(range(len(ys)), [f"{v:.3g}" for v in ys])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xlabel(info.param_label(x) if info else x)
+    ax.set_ylabel(info.param_label(y) if info else y)
     cbar = fig.colorbar(im, ax=ax, format=lambda v, _p: f"{v:.0%}")
     cbar.set_label(value_label)
     if not small:
