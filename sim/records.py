@@ -54,6 +54,7 @@ def outcomes(h: History, p: Params) -> list[dict[str, object]]:
             row[f"level_end.{key}"] = int(levels[k, -1, q])
             for c in h.share_checkpoints:
                 row[f"active_r{c}.{key}"] = bool(active[k, c, q])
+            row.update(_level_columns(levels[k, :, q], key, p.level_names, h.share_checkpoints))
         for i, client in enumerate(codes):
             for j, patron in enumerate(codes):
                 if i == j:
@@ -67,6 +68,24 @@ def outcomes(h: History, p: Params) -> list[dict[str, object]]:
         row["final_stable"] = bool(h.stable_end[k])
         out.append(row)
     return out
+
+
+def _level_columns(
+    lv: np.ndarray, key: str, names: tuple[str, ...], checkpoints
+) -> dict[str, object]:
+    """``first_round.<PACT>.<level>`` (first round at >= that level; None if never) and, per
+    checkpoint C, ``level_r<C>``, ``min_level_r<C>``, ``max_level_r<C>`` (over rounds 0..C)."""
+    row: dict[str, object] = {}
+    for i, name in enumerate(names):
+        if i == 0:  # level 0 is "no pact"
+            continue
+        hit = np.flatnonzero(lv >= i)
+        row[f"first_round.{key}.{name}"] = int(hit[0]) if hit.size else None
+    for c in checkpoints:
+        row[f"level_r{c}.{key}"] = int(lv[c])
+        row[f"min_level_r{c}.{key}"] = int(lv[: c + 1].min())
+        row[f"max_level_r{c}.{key}"] = int(lv[: c + 1].max())
+    return row
 
 
 def _share(share: np.ndarray, client: int, patron: int) -> float:

@@ -43,6 +43,10 @@ _PREFIX = (
     ("rounds_active.", "Int64"),
     ("level_end.", "Int64"),
     ("active_r", "boolean"),
+    ("level_r", "Int64"),
+    ("min_level_r", "Int64"),
+    ("max_level_r", "Int64"),
+    ("switch_round.", "Int64"),
     ("support_share_", "float64"),
     ("utility_end.", "float64"),
 )

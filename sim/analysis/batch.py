@@ -38,6 +38,10 @@ _OUTCOME_PREFIXES = (
     "rounds_active.",
     "level_end.",
     "active_r",
+    "level_r",
+    "min_level_r",
+    "max_level_r",
+    "switch_round.",
     "support_share_",
     "utility_end.",
 )
