@@ -7,6 +7,7 @@
     python run.py plot DIR             figures from a batch
     python run.py summary DIR          table of outcome probabilities per design point
     python run.py sensitivity DIR      Sobol indices of a Sobol design
+    python run.py calibrate CAL --out DIR   ABC-SMC calibration to observed events
 
 Parses, calls, prints: the work is done in ``sim``.
 """
@@ -17,7 +18,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("simulate", "batch", "plot", "summary", "sensitivity")
+COMMANDS = ("simulate", "batch", "plot", "summary", "sensitivity", "calibrate")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -16,12 +16,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.config import ConfigError, build_scenario, read_toml
+from sim.calibration.posterior import PosteriorDesign, resolve_posterior
+from sim.config import ConfigError, apply_overrides, build_scenario, read_toml
 from sim.designs import DesignPoints, build_design
 from sim.errors import describe, first_error
 from sim.seeds import replicate_seeds
 
-KINDS = ("grid", "lhs", "sobol", "morris")
+KINDS = ("grid", "lhs", "sobol", "morris", "posterior")
 
 
 class _Frozen(BaseModel):
@@ -84,7 +85,7 @@ class ExperimentSpec(_Frozen):
     replicates: Annotated[int, Field(ge=1)]
     root_seed: Annotated[int, Field(ge=0)]
     engine: str | None = None  # preferred engine; None: the batch default (lockstep)
-    design: GridDesign | SampledDesign
+    design: GridDesign | SampledDesign | PosteriorDesign
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def parse_spec(raw: dict[str, Any], file: str) -> ExperimentSpec:
         kind = design.get("kind")
         if kind not in KINDS:
             raise ConfigError(file, "design.kind", f"expected one of {', '.join(KINDS)}", kind)
-        model = GridDesign if kind == "grid" else SampledDesign
+        model = {"grid": GridDesign, "posterior": PosteriorDesign}.get(kind, SampledDesign)
         try:
             model.model_validate(design)
         except ValidationError as exc:
@@ -209,6 +210,15 @@ def load_experiment(path: str | Path) -> Experiment:
     scenario_raw = read_toml(scenario_path)
     source = str(scenario_path)
     design = spec.design
+    if isinstance(design, PosteriorDesign):  # points drawn from a calibration's posterior
+        design, drawn = resolve_posterior(design, file, spec.root_seed)
+        scenario_raw = apply_overrides(scenario_raw, design.scenario_overrides, source)
+        _check_points(str(file), scenario_raw, source, drawn)
+        spec = spec.model_copy(update={"design": design})
+        rounds = spec.rounds or build_scenario(scenario_raw, source).rounds
+        seeds = replicate_seeds(spec.root_seed, spec.replicates)
+        points = DesignPoints(drawn)
+        return Experiment(file.resolve(), spec, scenario_path, scenario_raw, rounds, points, seeds)
     params: dict[str, Any] = (
         dict(design.parameters)
         if isinstance(design, GridDesign)

@@ -1,0 +1,91 @@
+"""``design.kind = "posterior"``: forecast design points drawn from a calibration's posterior.
+
+An experiment file may say::
+
+    [design]
+    kind = "posterior"
+    posterior = "../../results/calibration"   # a `run.py calibrate` output directory
+    samples = 200                              # parameter sets drawn by weight
+
+The points are ``samples`` parameter sets drawn from ``DIR/posterior.parquet`` by weight
+(systematic resampling, seeded from the experiment's root seed); each runs ``replicates``
+seeds. The calibration's scenario overrides (e.g. checkpoints) are applied to the
+experiment's scenario, so the forecast runs carry the columns of the record's targets, and
+the targets are kept in the design record so the forecast can be conditioned on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from sim.errors import ConfigError
+
+
+class PosteriorDesign(BaseModel):
+    """The design table of an experiment file; ``parameters``, ``digest``, ``record`` and
+    ``scenario_overrides`` are filled in when the file is loaded (not written by hand)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    kind: Literal["posterior"]
+    posterior: str
+    samples: Annotated[int, Field(ge=1)]
+    parameters: list[str] = []
+    digest: str | None = None
+    record: list[dict[str, Any]] = []
+    record_rounds: int | None = None
+    scenario_overrides: dict[str, Any] = {}
+
+
+def systematic_resample(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of ``n`` draws proportional to ``weights`` (Kitagawa 1996), ascending."""
+    cdf = np.cumsum(weights / weights.sum())
+    cdf[-1] = 1.0
+    u = (rng.uniform() + np.arange(n)) / n
+    return np.searchsorted(cdf, u, side="right")
+
+
+def resolve_posterior(
+    design: PosteriorDesign, exp_file: Path, root_seed: int
+) -> tuple[PosteriorDesign, list[dict[str, float]]]:
+    """The design with its resolved fields, and the drawn points; raises ConfigError."""
+    folder = Path(design.posterior)
+    if not folder.is_absolute():
+        folder = exp_file.resolve().parent / folder
+    table, manifest = folder / "posterior.parquet", folder / "manifest.json"
+    if not (table.is_file() and manifest.is_file()):
+        raise ConfigError(
+            str(exp_file), "design.posterior",
+            f"a calibration output directory with posterior.parquet and manifest.json "
+            f"(run.py calibrate; looked in {folder})", design.posterior,
+        )  # fmt: skip
+    try:
+        post = pd.read_parquet(table)
+        info = json.loads(manifest.read_text())
+    except (OSError, ValueError) as exc:
+        what = f"a readable posterior ({exc})"
+        raise ConfigError(str(exp_file), "design.posterior", what) from None
+    params = [p for p in info.get("parameters", []) if p in post]
+    if not params or "weight" not in post or post["weight"].sum() <= 0:
+        raise ConfigError(str(exp_file), "design.posterior", "a posterior with parameters and "
+                          "positive weights", design.posterior)  # fmt: skip
+    idx = systematic_resample(post["weight"].to_numpy(), design.samples,
+                              np.random.default_rng(root_seed))  # fmt: skip
+    points = [{p: float(post[p].iloc[i]) for p in params} for i in idx]
+    cal = info.get("calibration", {})
+    resolved = design.model_copy(
+        update={
+            "parameters": params,
+            "digest": hashlib.sha256(table.read_bytes()).hexdigest(),
+            "record": list(cal.get("targets", [])),
+            "record_rounds": cal.get("rounds"),
+            "scenario_overrides": dict(cal.get("scenario_overrides", {})),
+        }
+    )
+    return resolved, points

@@ -1,0 +1,128 @@
+"""Start and finish a calibration: the manifest, the posterior, the figures, the printout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sim.calibration.output import (
+    MANIFEST,
+    now,
+    parameter_summary,
+    posterior_frame,
+    target_checks,
+    unreachable_message,
+    write_posterior,
+)
+from sim.calibration.smc import SmcResult
+from sim.calibration.spec import Calibration
+
+
+def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    from sim.storage import BatchStore
+
+    BatchStore(out).write_manifest(manifest)
+
+
+def start_manifest(cal: Calibration, out: Path, budget: int) -> dict[str, Any]:
+    """Write DIR/manifest.json before any run (status 'running'); keep the first start."""
+    from sim.batch import git_commit, versions
+
+    path = Path(out) / MANIFEST
+    old = json.loads(path.read_text()) if path.exists() else {}
+    manifest = {
+        "calibration": {"file": str(cal.file), "scenario": str(cal.scenario_path)}
+        | cal.spec.model_dump(mode="json"),
+        "calibration_hash": cal.hash(),
+        "parameters": cal.parameters,
+        "scenario": cal.scenario_raw,
+        "root_seed": cal.spec.root_seed,
+        "budget": budget,
+        "method": "ABC-SMC (population Monte Carlo, adaptive tolerance, pass-fraction weights)",
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "started": old.get("started") or now(),
+        "sessions": [*old.get("sessions", []), {"started": now()}],
+        "status": "running",
+        "finished": None,
+    }
+    _write_manifest(out, manifest)
+    return manifest
+
+
+def _summary_lines(result: SmcResult, params: dict, checks: list[dict]) -> list[str]:
+    final = result.final
+    lines = [
+        f"status: {result.status} after {len(result.generations)} generation(s), final "
+        f"tolerance {final.tolerance:.3g} (1 = every target within its tolerance), "
+        f"ESS {final.ess:.0f}, {result.runs_used:,} runs ({result.ran_now:,} run now)",
+        "posterior (weighted): mean [90% credible interval]",
+    ]
+    for name, s in params.items():
+        lines.append(f"  {name}: {s['mean']:.4g} [{s['q05']:.4g}, {s['q95']:.4g}]")
+    lines.append("targets: share of posterior predictive runs within tolerance")
+    for c in checks:
+        p = c["predictive_within_tolerance"]
+        need = f" (needs >= {c['at_least']:g})" if c["at_least"] else ""
+        lines.append(
+            f"  {c['name']}: {c['statistic']} = {c['observed']} ± {c['tolerance']:g}: {p:.1%}{need}"
+        )
+    return lines
+
+
+def finish(
+    cal: Calibration,
+    out: Path,
+    result: SmcResult,
+    manifest: dict[str, Any],
+    seconds: float,
+    plots: bool = True,
+) -> tuple[int, list[str]]:
+    """Write the posterior (if any), figures and final manifest; (exit code, lines)."""
+    checks = target_checks(cal, result)
+    manifest.update(
+        generations=result.log,
+        runs_used=result.runs_used,
+        targets=checks,
+        tolerance=result.final.tolerance,
+    )
+    manifest["sessions"][-1].update(finished=now(), runs=result.ran_now, seconds=seconds)
+    message = None
+    if result.final.tolerance > 1.0 or result.status == "empty":
+        message = unreachable_message(checks, result.runs_used)
+    if message is None and result.final.weights.sum() == 0:
+        message = (
+            "no parameter set reproduced the targets together at tolerance "
+            f"{result.final.tolerance:.3g}; no posterior written"
+        )
+    if message:
+        manifest.update(status="unreachable", message=message, finished=now())
+        _write_manifest(out, manifest)
+        return 1, [f"error: {message}"]
+    post = posterior_frame(cal, result)
+    write_posterior(out, post)
+    params = parameter_summary(cal, post)
+    manifest.update(status=result.status, posterior=params, finished=now())
+    lines = _summary_lines(result, params, checks)
+    if result.final.tolerance > 1.0:
+        warn = (
+            f"warning: stopped ({result.status}) at tolerance {result.final.tolerance:.3g} > 1: "
+            "the posterior is wider than the targets' tolerances; raise --budget or "
+            "smc.max_generations"
+        )
+        manifest["warning"] = warn
+        lines.insert(0, warn)
+    if plots:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from sim.calibration.plots import calibration_figures
+
+        paths = calibration_figures(cal, out, result, post)
+        manifest["plots"] = [str(p.relative_to(out)) for p in paths]
+        lines.append(f"{len(paths)} figures in {Path(out) / 'plots'}")
+    _write_manifest(out, manifest)
+    lines.append(f"wrote {Path(out) / 'posterior.parquet'} ({len(post)} parameter sets)")
+    lines.append(f"wall time {seconds:.0f} s")
+    return 0, lines

@@ -1,0 +1,179 @@
+"""ABC-SMC over the batch engine: population Monte Carlo with an adaptive tolerance.
+
+Generation 0 draws ``population`` parameter sets from the prior; generation g > 0 draws
+them from a kernel around generation g-1's weighted sets (Beaumont et al. 2009; Toni et
+al. 2009). Every set is run ``replicates`` times (one batch per generation). A set's
+weight is prior / proposal density times its pass fraction at the tolerance ``eps``
+(Del Moral, Doucet & Jasra 2012), and ``eps`` is the smallest value (not above the
+previous one, not below 1) that keeps an effective sample size of ``ess_fraction *
+population``. The search ends when eps reaches 1 (every target within its stated
+tolerance), when the run budget or the generation limit is spent, or when eps stalls.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim.calibration.generation import (
+    gen_dir,
+    generation_experiment,
+    generation_streams,
+    run_generation,
+)
+from sim.calibration.priors import Kernel, PriorSet
+from sim.calibration.spec import Calibration
+from sim.calibration.targets import Scores, choose_tolerance, ess, score
+
+STALL = 0.99  # eps counts as stalled when it falls by less than 1% ...
+STALL_GENERATIONS = 2  # ... in this many generations in a row
+
+
+@dataclass
+class Generation:
+    """One generation: its sets (working space and values), weights and tolerance."""
+
+    index: int
+    z: np.ndarray
+    theta: np.ndarray
+    log_ratio: np.ndarray  # log prior - log proposal density
+    scores: Scores
+    tolerance: float
+    weights: np.ndarray  # normalised (all zero if nothing passed)
+    runs: int
+
+    @property
+    def ess(self) -> float:
+        return ess(self.weights)
+
+    @property
+    def accepted(self) -> float:
+        """Share of sets with at least one run within the tolerance (and probability
+        targets met)."""
+        return float((self.scores.pass_fraction(self.tolerance) > 0).mean())
+
+    def row(self, runs_used: int) -> dict[str, float]:
+        return {
+            "generation": self.index,
+            "tolerance": self.tolerance,
+            "ess": round(self.ess, 1),
+            "accepted_sets": round(self.accepted, 4),
+            "runs": self.runs,
+            "runs_used": runs_used,
+        }
+
+
+@dataclass
+class SmcResult:
+    """The generations, why the search stopped and the runs it used."""
+
+    generations: list[Generation]
+    status: str  # converged | budget | max_generations | stalled | empty
+    runs_used: int
+    ran_now: int
+    log: list[dict] = field(default_factory=list)
+
+    @property
+    def final(self) -> Generation:
+        return self.generations[-1]
+
+
+def _propose(
+    cal: Calibration, priors: PriorSet, prev: Generation | None, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    n = cal.spec.smc.population
+    if prev is None:
+        return priors.sample_z(n, rng), np.zeros(n)
+    kernel = Kernel.around(prev.z, prev.weights, priors)
+    z = kernel.sample(n, rng)
+    return z, priors.logpdf_z(z) - kernel.logpdf(z)
+
+
+def _weights(log_ratio: np.ndarray, scores: Scores, eps: float) -> np.ndarray:
+    base = np.exp(log_ratio - np.max(log_ratio))
+    w = base * scores.pass_fraction(eps)
+    return w / w.sum() if w.sum() > 0 else w
+
+
+def run_generation_step(
+    cal: Calibration,
+    priors: PriorSet,
+    g: int,
+    prev: Generation | None,
+    out: Path,
+    options: dict,
+) -> tuple[Generation, int]:
+    """Propose, run (or resume) and weight generation ``g``; return it and runs run now."""
+    rng, runs_seed = generation_streams(cal.spec.root_seed, g)
+    z, log_ratio = _propose(cal, priors, prev, rng)
+    theta = priors.from_z(z)
+    exp = generation_experiment(cal, g, theta, runs_seed)
+    stats = [t.statistic for t in cal.spec.targets]
+    runs, ran = run_generation(exp, gen_dir(out, g), stats, **options)
+    scores = score(runs, list(cal.spec.targets), cal.spec.rounds, cal.spec.replicates)
+    previous = np.inf if prev is None else prev.tolerance
+    min_ess = cal.spec.smc.ess_fraction * cal.spec.smc.population
+    base = np.exp(log_ratio - np.max(log_ratio))
+    eps = choose_tolerance(scores, base, previous, min_ess)
+    gen = Generation(g, z, theta, log_ratio, scores, eps, _weights(log_ratio, scores, eps),
+                     len(runs))  # fmt: skip
+    return gen, ran
+
+
+def _stalled(gens: list[Generation]) -> bool:
+    if len(gens) <= STALL_GENERATIONS:
+        return False
+    tol = [g.tolerance for g in gens[-STALL_GENERATIONS - 1 :]]
+    return all(b >= STALL * a for a, b in itertools.pairwise(tol))
+
+
+def run_smc(
+    cal: Calibration,
+    out: Path,
+    *,
+    budget: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    report: Callable[[str], None] | None = None,
+) -> SmcResult:
+    """Run (or resume) the calibration's generations into ``out/gen-XX``."""
+    report = report or (lambda line: print(line, file=sys.stderr))
+    smc = cal.spec.smc
+    budget = budget or smc.budget
+    per_gen = smc.population * cal.spec.replicates
+    priors = PriorSet.of(cal.spec.priors)
+    options = {"workers": workers, "scheduler": scheduler, "progress": progress}
+    gens: list[Generation] = []
+    used = ran_now = 0
+    status = "max_generations"
+    log = []
+    for g in range(smc.max_generations):
+        if used + per_gen > budget:
+            status = "budget"
+            break
+        gen, ran = run_generation_step(cal, priors, g, gens[-1] if gens else None, out, options)
+        gens.append(gen)
+        used += gen.runs
+        ran_now += ran
+        log.append(gen.row(used))
+        report(
+            f"generation {g}: tolerance {gen.tolerance:.3g}, accepted sets "
+            f"{gen.accepted:.0%}, ESS {gen.ess:.0f}/{smc.population}, runs used "
+            f"{used:,}/{budget:,}"
+        )
+        if gen.weights.sum() == 0:
+            status = "empty"
+            break
+        if gen.tolerance <= 1.0:
+            status = "converged"
+            break
+        if _stalled(gens):
+            status = "stalled"
+            break
+    return SmcResult(gens, status, used, ran_now, log)
