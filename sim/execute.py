@@ -73,14 +73,18 @@ class ChunkResult:
 
 def make_chunks(
     points: list[dict[str, float]],
-    seeds: list[int],
+    seeds: list[int] | list[list[int]],
     size: int,
     done: set[int] | frozenset[int] = frozenset(),
 ) -> Iterator[Chunk]:
     """Chunks of at most ``size`` runs of one point, in run_id order, skipping ``done``
-    run_ids; generated lazily, so a huge batch is never planned in memory at once."""
-    replicates = len(seeds)
+    run_ids; generated lazily, so a huge batch is never planned in memory at once.
+
+    ``seeds``: one per replicate (the same at every point), or one list per point."""
+    per_point = bool(seeds) and isinstance(seeds[0], list)
+    replicates = len(seeds[0]) if per_point else len(seeds)
     for point_id, overrides in enumerate(points):
+        point_seeds = seeds[point_id] if per_point else seeds
         base = point_id * replicates
         pending = [r for r in range(replicates) if base + r not in done]
         for i in range(0, len(pending), size):
@@ -89,7 +93,7 @@ def make_chunks(
                 point_id=point_id,
                 overrides=dict(overrides),
                 replicates=reps,
-                seeds=tuple(seeds[r] for r in reps),
+                seeds=tuple(point_seeds[r] for r in reps),
                 run_ids=tuple(base + r for r in reps),
             )
 

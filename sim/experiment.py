@@ -216,8 +216,9 @@ def load_experiment(path: str | Path) -> Experiment:
         _check_points(str(file), scenario_raw, source, drawn)
         spec = spec.model_copy(update={"design": design})
         rounds = spec.rounds or build_scenario(scenario_raw, source).rounds
-        seeds = replicate_seeds(spec.root_seed, spec.replicates)
-        points = DesignPoints(drawn)
+        flat = replicate_seeds(spec.root_seed, len(drawn) * spec.replicates)
+        seeds = [flat[i * spec.replicates : (i + 1) * spec.replicates] for i in range(len(drawn))]
+        points = DesignPoints(drawn)  # own seeds per set: repeated sets add information
         return Experiment(file.resolve(), spec, scenario_path, scenario_raw, rounds, points, seeds)
     params: dict[str, Any] = (
         dict(design.parameters)

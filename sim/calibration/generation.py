@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from sim.calibration.spec import Calibration
 from sim.designs import DesignPoints
+from sim.execute import DEFAULT_RUNNER
 from sim.experiment import Experiment, ExperimentSpec
 from sim.seeds import INT63, replicate_seeds
 
@@ -58,8 +59,15 @@ def generation_experiment(
         scenario_raw=cal.scenario_raw,
         rounds=cal.spec.rounds,
         design=DesignPoints(points),
-        seeds=replicate_seeds(runs_seed, cal.spec.replicates),
+        seeds=set_seeds(runs_seed, len(points), cal.spec.replicates),
     )
+
+
+def set_seeds(root: int, sets: int, replicates: int) -> list[list[int]]:
+    """Independent seeds for every run: one list per parameter set (no common random
+    numbers across sets, so their pass fractions are independent likelihood estimates)."""
+    flat = replicate_seeds(root, sets * replicates)
+    return [flat[i * replicates : (i + 1) * replicates] for i in range(sets)]
 
 
 def gen_dir(out: Path, generation: int) -> Path:
@@ -73,6 +81,7 @@ def run_generation(
     workers: int | None,
     scheduler: str | None,
     progress: bool,
+    runner: str = DEFAULT_RUNNER,
 ) -> tuple[pd.DataFrame, int]:
     """Run (or resume) the generation's batch; return (runs table sorted by run_id with the
     id columns and ``columns``, runs simulated in this call)."""
@@ -82,7 +91,13 @@ def run_generation(
     # force: DIR belongs to this calibration (checked by its hash), so a generation left by
     # other code or settings is replaced, never mixed in
     result = run_batch(
-        exp, out, workers=workers, scheduler=scheduler, progress=progress, force=True
+        exp,
+        out,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        force=True,
+        runner=runner,
     )
     if result.runs_done < result.runs_total:
         raise RuntimeError(f"{out}: {result.runs_done}/{result.runs_total} runs written")

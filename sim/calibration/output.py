@@ -1,9 +1,10 @@
 """What a calibration writes: the posterior sample, per-target checks and the manifest.
 
-``DIR/posterior.parquet``: one row per parameter set of the last generation with a
-positive weight: the parameter columns, ``weight`` (sums to 1), ``pass_fraction`` (share of
-its runs within the final tolerance), ``generation``, ``point_id`` (row of that
-generation's batch in ``DIR/gen-XX``). ``DIR/manifest.json``: provenance and results.
+``DIR/posterior.parquet``: one row per parameter set with a positive weight, from the
+generations at the final tolerance (pooled): ``generation`` and ``point_id`` (its design
+point in ``DIR/gen-XX``), the parameter columns, ``weight`` (sums to 1) and
+``pass_fraction`` (share of its runs within the final tolerance).
+``DIR/manifest.json``: provenance and results.
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ def now() -> str:
 
 
 def posterior_frame(cal: Calibration, result: SmcResult) -> pd.DataFrame:
-    """The last generation's sets with positive weight."""
-    gen = result.final
-    frame = pd.DataFrame(gen.theta, columns=cal.parameters)
-    frame.insert(0, "point_id", np.arange(len(frame), dtype=np.int64))
-    frame["weight"] = gen.weights
-    frame["pass_fraction"] = gen.scores.pass_fraction(gen.tolerance)
-    frame["generation"] = gen.index
+    """The posterior sets (generations at the final tolerance) with positive weight."""
+    pool = result.posterior
+    frame = pd.DataFrame(pool.theta, columns=cal.parameters)
+    frame.insert(0, "generation", pool.generation.astype(np.int64))
+    frame.insert(1, "point_id", pool.point_id.astype(np.int64))
+    frame["weight"] = pool.weights
+    frame["pass_fraction"] = pool.scores.pass_fraction(pool.tolerance)
     return frame[frame["weight"] > 0].reset_index(drop=True)
 
 
@@ -69,7 +70,7 @@ def target_checks(cal: Calibration, result: SmcResult) -> list[dict[str, Any]]:
     """Per target: runs within tolerance over all generations, the closest value seen, and
     the posterior predictive share of runs within tolerance (last generation)."""
     rounds = cal.spec.rounds
-    final = result.final
+    final = result.posterior
     out = []
     for t in cal.spec.targets:
         hits = sum(int((g.scores.per_target[t.name] <= 1.0).sum()) for g in result.generations)

@@ -115,7 +115,7 @@ def _short(path: str) -> str:
 
 def plot_predictive(cal: Calibration, result: SmcResult, subtitle: str):
     """Per target: distribution of its statistic over posterior predictive runs."""
-    final, rounds = result.final, cal.spec.rounds
+    final, rounds = result.posterior, cal.spec.rounds
     targets = list(cal.spec.targets)
     ncols = min(3, len(targets))
     nrows = math.ceil(len(targets) / ncols)
@@ -155,10 +155,11 @@ def plot_predictive(cal: Calibration, result: SmcResult, subtitle: str):
 
 def calibration_figures(cal: Calibration, out: Path, result: SmcResult, post: pd.DataFrame):
     """Write the three figures into DIR/plots; return their paths."""
-    final = result.final
+    pool = result.posterior
+    gens = ", ".join(str(g) for g in sorted(set(pool.generation.tolist())))
     sub = (
-        f"calibration '{cal.file.stem}' · {len(post)} parameter sets (ESS {final.ess:.0f}) · "
-        f"generation {final.index}, tolerance {final.tolerance:.3g} · "
+        f"calibration '{cal.file.stem}' · {len(post)} parameter sets (ESS {pool.ess:.0f}) · "
+        f"generation(s) {gens}, tolerance {pool.tolerance:.3g} · "
         f"{result.runs_used:,} runs"
     )
     plots = Path(out) / "plots"

@@ -52,7 +52,7 @@ def start_manifest(cal: Calibration, out: Path, budget: int) -> dict[str, Any]:
 
 
 def _summary_lines(result: SmcResult, params: dict, checks: list[dict]) -> list[str]:
-    final = result.final
+    final = result.posterior
     lines = [
         f"status: {result.status} after {len(result.generations)} generation(s), final "
         f"tolerance {final.tolerance:.3g} (1 = every target within its tolerance), "

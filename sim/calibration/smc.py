@@ -29,9 +29,13 @@ from sim.calibration.generation import (
 from sim.calibration.priors import Kernel, PriorSet
 from sim.calibration.spec import Calibration
 from sim.calibration.targets import Scores, choose_tolerance, ess, score
+from sim.execute import DEFAULT_RUNNER
 
 STALL = 0.99  # eps counts as stalled when it falls by less than 1% ...
 STALL_GENERATIONS = 2  # ... in this many generations in a row
+# Generations at tolerance 1 before stopping (unless the first keeps the full ESS): the
+# second proposes from a population already at the stated tolerances.
+FINAL_GENERATIONS = 2
 
 
 @dataclass
@@ -82,6 +86,47 @@ class SmcResult:
     def final(self) -> Generation:
         return self.generations[-1]
 
+    @property
+    def posterior(self) -> Pool:
+        """The weighted sets of every generation at the final tolerance, pooled: each is an
+        importance sample of the same ABC posterior; pooled with weights proportional to
+        each generation's ESS (more effective samples, steadier quantiles)."""
+        gens = [g for g in self.generations if g.tolerance == self.final.tolerance]
+        gens = [g for g in gens if g.weights.sum() > 0] or [self.final]
+        share = np.array([g.ess for g in gens])
+        share = share / share.sum() if share.sum() > 0 else share
+        s = [g.scores for g in gens]
+        scores = Scores(
+            np.vstack([x.run_distance for x in s]),
+            np.concatenate([x.set_threshold for x in s]),
+            {k: np.vstack([x.per_target[k] for x in s]) for k in s[0].per_target},
+            {k: np.vstack([x.values[k] for x in s]) for k in s[0].values},
+        )
+        return Pool(
+            theta=np.vstack([g.theta for g in gens]),
+            weights=np.concatenate([g.weights * c for g, c in zip(gens, share, strict=True)]),
+            scores=scores,
+            generation=np.concatenate([np.full(len(g.theta), g.index) for g in gens]),
+            point_id=np.concatenate([np.arange(len(g.theta)) for g in gens]),
+            tolerance=self.final.tolerance,
+        )
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The posterior sample: sets (rows) from one or more generations at one tolerance."""
+
+    theta: np.ndarray
+    weights: np.ndarray  # sums to 1 (0 if nothing passed)
+    scores: Scores
+    generation: np.ndarray
+    point_id: np.ndarray
+    tolerance: float
+
+    @property
+    def ess(self) -> float:
+        return ess(self.weights)
+
 
 def _propose(
     cal: Calibration, priors: PriorSet, prev: Generation | None, rng: np.random.Generator
@@ -114,7 +159,12 @@ def run_generation_step(
     theta = priors.from_z(z)
     exp = generation_experiment(cal, g, theta, runs_seed)
     stats = [t.statistic for t in cal.spec.targets]
-    runs, ran = run_generation(exp, gen_dir(out, g), stats, **options)
+    options = dict(options)
+    executor = options.pop("executor", None)  # tests: an in-memory stand-in for the batch
+    if executor is not None:
+        runs, ran = executor(exp), exp.runs_total
+    else:
+        runs, ran = run_generation(exp, gen_dir(out, g), stats, **options)
     scores = score(runs, list(cal.spec.targets), cal.spec.rounds, cal.spec.replicates)
     previous = np.inf if prev is None else prev.tolerance
     min_ess = cal.spec.smc.ess_fraction * cal.spec.smc.population
@@ -141,6 +191,8 @@ def run_smc(
     scheduler: str | None = None,
     progress: bool = True,
     report: Callable[[str], None] | None = None,
+    runner: str = DEFAULT_RUNNER,
+    executor: Callable | None = None,
 ) -> SmcResult:
     """Run (or resume) the calibration's generations into ``out/gen-XX``."""
     report = report or (lambda line: print(line, file=sys.stderr))
@@ -148,7 +200,9 @@ def run_smc(
     budget = budget or smc.budget
     per_gen = smc.population * cal.spec.replicates
     priors = PriorSet.of(cal.spec.priors)
-    options = {"workers": workers, "scheduler": scheduler, "progress": progress}
+    options = {"workers": workers, "scheduler": scheduler, "progress": progress, "runner": runner,
+               "executor": executor}  # fmt: skip
+    min_ess = smc.ess_fraction * smc.population
     gens: list[Generation] = []
     used = ran_now = 0
     status = "max_generations"
@@ -170,10 +224,11 @@ def run_smc(
         if gen.weights.sum() == 0:
             status = "empty"
             break
-        if gen.tolerance <= 1.0:
-            status = "converged"
+        at_one = [x for x in gens if x.tolerance <= 1.0]
+        if at_one and (len(at_one) >= FINAL_GENERATIONS or gen.ess >= min_ess):
+            status = "converged"  # at the stated tolerances, proposals refined once
             break
-        if _stalled(gens):
+        if gen.tolerance > 1.0 and _stalled(gens):
             status = "stalled"
             break
     return SmcResult(gens, status, used, ran_now, log)

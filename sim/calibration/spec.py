@@ -171,10 +171,11 @@ def _check_priors(file: str, spec: CalibrationSpec, raw: dict, source: str) -> N
                 raise ConfigError(file, f"priors.{path}", expected) from None
 
 
-def _check_targets(file: str, cal: Calibration) -> None:
+def _check_targets(file: str, cal: Calibration, runner: str) -> None:
     """One pilot run: every target statistic must be a column of ``runs``."""
-    from sim.runner import run_many
+    from sim.execute import resolve
 
+    run_many = resolve(runner)
     scenario = build_scenario(cal.scenario_raw, str(cal.scenario_path))
     engine = cal.spec.engine or "lockstep"
     (out,) = run_many(scenario, [cal.spec.root_seed], cal.spec.rounds, engine=engine)
@@ -200,7 +201,7 @@ def _check_targets(file: str, cal: Calibration) -> None:
             )
 
 
-def load_calibration(path: str | Path, check_targets: bool = True) -> Calibration:
+def load_calibration(path: str | Path, runner: str = "sim.runner:run_many") -> Calibration:
     """Read and fully validate a calibration file; raises :class:`ConfigError`."""
     from sim.experiment import check_engine
 
@@ -226,6 +227,5 @@ def load_calibration(path: str | Path, check_targets: bool = True) -> Calibratio
         raise ConfigError(str(file), "rounds", "at most the scenario's rounds", spec.rounds)
     _check_priors(str(file), spec, merged, source)
     cal = Calibration(file.resolve(), spec, scenario_path, merged)
-    if check_targets:
-        _check_targets(str(file), cal)
+    _check_targets(str(file), cal, runner)
     return cal

@@ -29,8 +29,8 @@ def target_values(runs: pd.DataFrame, target: Target, rounds: int) -> np.ndarray
     col = runs[target.statistic] if target.statistic in runs else pd.Series(np.nan, runs.index)
     values = pd.to_numeric(col, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
     ok = (runs["status"] == "ok").to_numpy() if "status" in runs else np.ones(len(runs), bool)
-    if target.statistic.startswith(_CENSORED):
-        values = np.where(np.isnan(values) & ok, float(rounds), values)
+    if target.statistic.startswith(_CENSORED):  # after the horizon = never within it
+        values = np.where(np.isnan(values) & ok, float(rounds), np.minimum(values, rounds))
     return np.where(ok, values, np.nan)
 
 
@@ -100,7 +100,7 @@ def choose_tolerance(
 
     The smallest candidate whose weights keep an ESS of ``min_ess`` (at least 1: the
     stated tolerances). Distances of discrete statistics move in steps, so if that is no
-    lower than ``previous``, the next step down is taken as long as it keeps a fifth of
+    lower than ``previous``, the next step down is taken as long as it keeps a tenth of
     ``min_ess`` (the next generation's proposals recover the ESS); failing both, the
     tolerance stays at ``previous`` (the search stalls)."""
     below = [max(float(c), 1.0) for c in scores.candidates() if c < previous]
@@ -113,6 +113,6 @@ def choose_tolerance(
         best = eps
     if best < previous or not below:
         return float(best)
-    if sizes[0] >= max(min_ess / 5, 2.0):
+    if sizes[0] >= max(min_ess / 10, 2.0):
         return below[0]
     return float(previous)

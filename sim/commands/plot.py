@@ -344,6 +344,20 @@ def _series_figures(batch, design, out: Path, fmt: str) -> list[Path]:
     return paths
 
 
+def _forecast_figures(batch, out: Path, fmt: str) -> list[Path]:
+    """A posterior design's forecast (sim.analysis.forecast); nothing for other designs."""
+    from sim.analysis.forecast import forecast, is_posterior
+    from sim.plots import save_figure
+    from sim.plots.forecast import plot_forecast
+
+    if not is_posterior(batch):
+        return []
+    record = (batch.manifest.get("design") or {}).get("record_rounds")
+    end = int(record) - 1 if record else None
+    fig = plot_forecast(forecast(batch), batch.info, batch.subtitle(), end)
+    return [save_figure(fig, out / f"forecast.{fmt}")]
+
+
 def make_plots(batch_dir: str | Path, out_dir: str | Path | None = None, fmt: str = "png"):
     """Write every figure that fits the batch into out_dir (default DIR/plots); return paths.
 
@@ -364,6 +378,7 @@ def make_plots(batch_dir: str | Path, out_dir: str | Path | None = None, fmt: st
 
         raise BatchError(f"every run in {batch.path} failed; nothing to plot")
     paths = _probability_figures(batch, design, out, fmt)
+    paths += _forecast_figures(batch, out, fmt)
     paths += _timing_figures(batch, design, out, fmt)
     if batch.series is not None and len(batch.series):
         paths += _series_figures(batch, design, out, fmt)

@@ -83,15 +83,28 @@ def write_summary(batch_dir: str | Path) -> tuple[pd.DataFrame, list[Path]]:
     return shown, [csv_path, md_path]
 
 
+def _forecast(batch_dir: Path):
+    """(display table, paths) of a posterior design's forecast; None for other designs."""
+    from sim.analysis import load_batch
+    from sim.analysis.forecast import is_posterior, write_forecast
+
+    batch = load_batch(batch_dir, with_series=False)
+    return write_forecast(batch) if is_posterior(batch) else None
+
+
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py summary``."""
     from sim.analysis import BatchError
 
     try:
         shown, paths = write_summary(args.dir)
+        forecast = _forecast(args.dir)
     except BatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if forecast is not None:  # a posterior design: the forecast instead of 100s of points
+        shown, more = forecast
+        paths += more
     with pd.option_context(
         "display.width", 200, "display.max_columns", None, "display.max_rows", 200
     ):

@@ -1,0 +1,136 @@
+"""Forecasts from a posterior design: P(each pact at each level by each month).
+
+Each design point of a ``posterior`` batch is one parameter set drawn from the posterior
+(by weight, so points count equally). For a point, P(pact at >= level by month m) is the
+share of its runs whose ``first_round.<PACT>.<level>`` is <= m (seed uncertainty). The
+forecast is the mean over points (the posterior predictive probability) with the 5% and
+95% quantiles over points (parameter uncertainty, including each point's seed noise).
+
+Conditioned on the record: only runs that reproduce every target of the calibration
+within its tolerance count (each point then estimates P(event | record, parameters), and
+the mean over points is the posterior predictive given the record); points none of whose
+runs reproduce the record are left out and counted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.batch import Batch
+
+
+def is_posterior(batch: Batch) -> bool:
+    return (batch.manifest.get("design") or {}).get("kind") == "posterior"
+
+
+def record_match(runs: pd.DataFrame, design: dict) -> np.ndarray | None:
+    """Per run: reproduces every calibration target (None if the design has no record)."""
+    from sim.calibration.spec import Target
+    from sim.calibration.targets import distance, target_values
+
+    record, rounds = design.get("record") or [], design.get("record_rounds")
+    if not record or not rounds:
+        return None
+    ok = np.ones(len(runs), dtype=bool)
+    for raw in record:
+        t = Target.model_validate(raw)
+        if t.statistic not in runs:
+            return None
+        ok &= distance(target_values(runs, t, rounds), t, rounds) <= 1.0
+    return ok
+
+
+def events(batch: Batch) -> list[tuple[str, str, str]]:
+    """(pact, level name, column) for each pact and level with a first-round column."""
+    out = []
+    for pact in batch.info.pacts:
+        for i, level in enumerate(batch.info.levels, start=1):
+            col = f"first_round.{pact}.{level}"
+            if col not in batch.runs and i == 1:
+                col = f"first_round.{pact}"
+            if col in batch.runs:
+                out.append((pact, level, col))
+    return out
+
+
+def by_round(first: np.ndarray, point: np.ndarray, n_points: int, rounds: int) -> np.ndarray:
+    """(points, rounds): share of each point's runs with ``first <= m``; NaN if no runs."""
+    hits = np.zeros((n_points, rounds + 1))
+    valid = ~np.isnan(first)
+    np.add.at(hits, (point[valid], np.clip(first[valid].astype(int), 0, rounds)), 1)
+    n = np.bincount(point, minlength=n_points).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return hits.cumsum(axis=1)[:, :rounds] / n[:, None]
+
+
+def forecast_table(batch: Batch, conditioned: bool) -> pd.DataFrame:
+    """Long table: pact, level, round, date, mean, q05, q95, points (sets used)."""
+    runs = batch.ok_runs.reset_index(drop=True)
+    if conditioned:
+        match = record_match(runs, batch.manifest.get("design") or {})
+        if match is None:
+            return pd.DataFrame()
+        runs = runs[match].reset_index(drop=True)
+    rounds = int(batch.runs["rounds"].max())
+    codes, uniques = pd.factorize(runs["point_id"])
+    rows = []
+    for pact, level, col in events(batch):
+        first = pd.to_numeric(runs[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        p = by_round(first, codes, len(uniques), rounds)
+        p = p[~np.isnan(p[:, 0])] if len(p) else p
+        if not len(p):
+            continue
+        q05, q95 = np.quantile(p, [0.05, 0.95], axis=0)
+        for m in range(rounds):
+            rows.append(
+                {"pact": pact, "level": level, "round": m, "date": batch.info.date(m),
+                 "mean": p[:, m].mean(), "q05": q05[m], "q95": q95[m], "points": len(p)}
+            )  # fmt: skip
+    out = pd.DataFrame(rows)
+    if len(out):
+        out.insert(0, "conditioned", conditioned)
+    return out
+
+
+def forecast(batch: Batch) -> pd.DataFrame:
+    """Both forecasts (all runs; runs reproducing the record) in one long table."""
+    return pd.concat([forecast_table(batch, False), forecast_table(batch, True)],
+                     ignore_index=True)  # fmt: skip
+
+
+def display_forecast(table: pd.DataFrame, batch: Batch) -> pd.DataFrame:
+    """Rows: pact and level; columns: each December and the last month."""
+    rounds = int(table["round"].max()) + 1
+    months = [m for m in range(rounds) if batch.info.date(m).endswith("-12")]
+    months = sorted({*months, rounds - 1})
+    rows = []
+    for (cond, pact, level), g in table.groupby(["conditioned", "pact", "level"], sort=False):
+        g = g.set_index("round")
+        row = {"runs": "record" if cond else "all", "pact": pact, "level": level,
+               "sets": int(g["points"].iloc[0])}  # fmt: skip
+        for m in months:
+            r = g.loc[m]
+            row[batch.info.date(m)] = f"{r['mean']:.1%} [{r['q05']:.1%}, {r['q95']:.1%}]"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_forecast(batch: Batch) -> tuple[pd.DataFrame, list[Path]]:
+    """DIR/forecast.csv (every month) and DIR/forecast.md (Decembers); the display table."""
+    from sim.commands.summary import markdown
+
+    table = forecast(batch)
+    shown = display_forecast(table, batch)
+    csv_path, md_path = batch.path / "forecast.csv", batch.path / "forecast.md"
+    table.to_csv(csv_path, index=False)
+    head = (
+        f"# Forecast of experiment '{batch.name}'\n\n"
+        "P(pact at >= level by the end of each month): mean over parameter sets drawn from "
+        "the posterior [5%, 95% over sets]. runs = all: every run; runs = record: only runs "
+        "that reproduce the calibration's record (sets: parameter sets with such runs).\n\n"
+    )
+    md_path.write_text(head + markdown(shown))
+    return shown, [csv_path, md_path]
