@@ -1,13 +1,15 @@
 """ABC-SMC over the batch engine: population Monte Carlo with an adaptive tolerance.
 
 Generation 0 draws ``population`` parameter sets from the prior; generation g > 0 draws
-them from a kernel around generation g-1's weighted sets (Beaumont et al. 2009; Toni et
+them from a kernel around the weighted sets of generation g-1 (of all generations at
+its tolerance, pooled) (Beaumont et al. 2009; Toni et
 al. 2009). Every set is run ``replicates`` times (one batch per generation). A set's
 weight is prior / proposal density times its pass fraction at the tolerance ``eps``
 (Del Moral, Doucet & Jasra 2012), and ``eps`` is the smallest value (not above the
 previous one, not below 1) that keeps an effective sample size of ``ess_fraction *
-population``. The search ends when eps reaches 1 (every target within its stated
-tolerance), when the run budget or the generation limit is spent, or when eps stalls.
+population``. The search ends when eps is 1 (every target within its stated
+tolerance) and the generations there, pooled, reach that effective sample size; when the
+run budget or the generation limit is spent; or when eps stalls above 1.
 """
 
 from __future__ import annotations
@@ -33,9 +35,6 @@ from sim.execute import DEFAULT_RUNNER
 
 STALL = 0.99  # eps counts as stalled when it falls by less than 1% ...
 STALL_GENERATIONS = 2  # ... in this many generations in a row
-# Generations at tolerance 1 before stopping (unless the first keeps the full ESS): the
-# second proposes from a population already at the stated tolerances.
-FINAL_GENERATIONS = 2
 
 
 @dataclass
@@ -103,6 +102,7 @@ class SmcResult:
             {k: np.vstack([x.values[k] for x in s]) for k in s[0].values},
         )
         return Pool(
+            z=np.vstack([g.z for g in gens]),
             theta=np.vstack([g.theta for g in gens]),
             weights=np.concatenate([g.weights * c for g, c in zip(gens, share, strict=True)]),
             scores=scores,
@@ -116,6 +116,7 @@ class SmcResult:
 class Pool:
     """The posterior sample: sets (rows) from one or more generations at one tolerance."""
 
+    z: np.ndarray
     theta: np.ndarray
     weights: np.ndarray  # sums to 1 (0 if nothing passed)
     scores: Scores
@@ -129,8 +130,9 @@ class Pool:
 
 
 def _propose(
-    cal: Calibration, priors: PriorSet, prev: Generation | None, rng: np.random.Generator
+    cal: Calibration, priors: PriorSet, prev: Pool | None, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Sets in working space and their log prior / proposal ratios."""
     n = cal.spec.smc.population
     if prev is None:
         return priors.sample_z(n, rng), np.zeros(n)
@@ -149,7 +151,7 @@ def run_generation_step(
     cal: Calibration,
     priors: PriorSet,
     g: int,
-    prev: Generation | None,
+    prev: Pool | None,
     out: Path,
     options: dict,
 ) -> tuple[Generation, int]:
@@ -211,7 +213,8 @@ def run_smc(
         if used + per_gen > budget:
             status = "budget"
             break
-        gen, ran = run_generation_step(cal, priors, g, gens[-1] if gens else None, out, options)
+        prev = SmcResult(gens, "", 0, 0).posterior if gens else None
+        gen, ran = run_generation_step(cal, priors, g, prev, out, options)
         gens.append(gen)
         used += gen.runs
         ran_now += ran
@@ -224,9 +227,8 @@ def run_smc(
         if gen.weights.sum() == 0:
             status = "empty"
             break
-        at_one = [x for x in gens if x.tolerance <= 1.0]
-        if at_one and (len(at_one) >= FINAL_GENERATIONS or gen.ess >= min_ess):
-            status = "converged"  # at the stated tolerances, proposals refined once
+        if gen.tolerance <= 1.0 and SmcResult(gens, "", 0, 0).posterior.ess >= min_ess:
+            status = "converged"  # at the stated tolerances with a full effective sample
             break
         if gen.tolerance > 1.0 and _stalled(gens):
             status = "stalled"

@@ -121,9 +121,12 @@ class Calibration:
         return list(self.spec.priors)
 
     def identity(self) -> dict[str, Any]:
-        """What makes two calibrations the same (not file locations, engine, budget)."""
+        """What makes two calibrations the same: not file locations, the engine (same rows)
+        or the stopping limits (budget, max_generations: raising them and rerunning goes on
+        from the generations already run)."""
         spec = self.spec.model_dump(mode="json", exclude={"engine"})
         spec["smc"].pop("budget")
+        spec["smc"].pop("max_generations")
         spec.pop("scenario")
         return {"spec": spec, "scenario_content": self.scenario_raw}
 
