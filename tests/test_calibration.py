@@ -229,3 +229,17 @@ def test_systematic_resampling_follows_the_weights() -> None:
 
     idx = systematic_resample(np.array([0.5, 0.25, 0.0, 0.25]), 8, np.random.default_rng(0))
     assert np.bincount(idx, minlength=4).tolist() == [4, 2, 0, 2]
+
+
+CALIBRATIONS = sorted((ROOT / "configs" / "calibration").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", CALIBRATIONS, ids=[p.name for p in CALIBRATIONS])
+def test_calibration_files_are_commented_and_valid(path: Path) -> None:
+    from test_config_documented import undocumented
+
+    from sim.calibration.spec import load_calibration
+
+    missing = undocumented(path.read_text(encoding="utf-8"))
+    assert not missing, f"lines without a comment: {missing}"
+    assert load_calibration(path).parameters  # validates, including a pilot run
