@@ -243,3 +243,17 @@ def test_calibration_files_are_commented_and_valid(path: Path) -> None:
     missing = undocumented(path.read_text(encoding="utf-8"))
     assert not missing, f"lines without a comment: {missing}"
     assert load_calibration(path).parameters  # validates, including a pilot run
+
+
+def test_same_posterior_on_a_dask_cluster(calibrated, tmp_path) -> None:
+    distributed = pytest.importorskip("distributed")
+    cal, out, _code, _tmp = calibrated
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        args = ["calibrate", str(cal), "--out", str(tmp_path / "dask"), "--quiet", "--no-plots"]
+        assert main([*args, "--scheduler", cluster.scheduler_address]) == 0
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "posterior.parquet"),
+        pd.read_parquet(tmp_path / "dask" / "posterior.parquet"),
+    )
