@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim.execute import DEFAULT_RUNNER, RunContext, execute, make_chunks, require_dask
 from sim.experiment import Experiment
-from sim.stats import wilson_interval
+from sim.point_summary import COUNTS, add_counts, point_counts, point_summary
 from sim.storage import BatchStore
 
 _PACKAGES = (
@@ -143,44 +143,23 @@ def auto_chunk_size(n_runs: int, workers: int, engine: str = "mesa") -> int:
 
 
 def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per point: runs, failures, P(trilateral) among ok runs with a 95% Wilson interval;
-    and the failed runs (run_id, point_id, seed, error). Reads part by part, keeping only
-    per-point counts and the failed runs, so memory does not grow with the batch."""
+    """Per point: its parameters and the counts and P(trilateral) of
+    :func:`sim.point_summary.point_summary`; and the failed runs (run_id, point_id, seed,
+    error). Reads part by part, keeping only per-point counts and the failed runs, so
+    memory does not grow with the batch."""
     cols = ["run_id", "point_id", "seed", "status", "error", "trilateral_formed"]
     points = pd.DataFrame(exp.design.points or [{}])
     points.index.name = "point_id"
     counts: pd.DataFrame | None = None
     failed_parts = []
     for runs in store.iter_columns(cols):
+        counts = add_counts(counts, point_counts(runs))
         ok = runs["status"] == "ok"
-        formed = runs.get("trilateral_formed", pd.Series(False, index=runs.index))
-        part = (
-            pd.DataFrame(
-                {
-                    "point_id": runs["point_id"],
-                    "ok": ok,
-                    "failed": ~ok,
-                    "trilateral": (formed.fillna(False).astype(bool) & ok),
-                }
-            )
-            .groupby("point_id")
-            .sum()
-            .astype(int)
-        )
-        counts = part if counts is None else counts.add(part, fill_value=0).astype(int)
         if (~ok).any():
             keep = [c for c in ("run_id", "point_id", "seed", "error") if c in runs]
             failed_parts.append(runs.loc[~ok, keep])
-    if counts is None:
-        empty = pd.DataFrame(columns=["run_id", "point_id", "seed", "error"])
-        return points.assign(ok=0, failed=0, trilateral=0, runs=0), empty
-    table = points.join(counts, how="left").fillna(0)
-    for col in ("ok", "failed", "trilateral"):
-        table[col] = table[col].astype(int)
-    table["runs"] = table["ok"] + table["failed"]
-    lo, hi = wilson_interval(table["trilateral"].to_numpy(), table["ok"].to_numpy())
-    table["p_trilateral"] = table["trilateral"] / table["ok"].where(table["ok"] > 0)
-    table["ci_low"], table["ci_high"] = lo, hi
+    empty = pd.DataFrame(columns=list(COUNTS), dtype=int)
+    table = points.join(point_summary(counts if counts is not None else empty, points.index))
     failures = (
         pd.concat(failed_parts).sort_values("run_id").reset_index(drop=True)
         if failed_parts
@@ -337,12 +316,13 @@ def format_summary(result: BatchResult, max_points: int = 40) -> str:
     ]
     for point_id, row in table.head(max_points).iterrows():
         values = ", ".join(f"{p}={row[p]:.4g}" for p in params) or "base scenario"
-        if row["ok"] > 0:
-            p = f"{row['p_trilateral']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+        if row["n"] > 0:
+            lo, hi = row["p_trilateral_lo"], row["p_trilateral_hi"]
+            p = f"{row['p_trilateral']:.3f} [{lo:.3f}, {hi:.3f}]"
         else:
             p = "n/a"
         fail = f", {int(row['failed'])} failed" if row["failed"] else ""
-        lines.append(f"  point {point_id:>3}  {values}:  {p}  (n={int(row['ok'])}{fail})")
+        lines.append(f"  point {point_id:>3}  {values}:  {p}  (n={int(row['n'])}{fail})")
     if len(table) > max_points:
         lines.append(f"  ... {len(table) - max_points} more points (read {result.out / 'runs'})")
     if len(result.failures):

@@ -23,38 +23,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.results_schema import runs_dtype
+
 RUNS, SERIES, MANIFEST = "runs", "series", "manifest.json"
-ID_COLUMNS = ("run_id", "point_id", "replicate", "seed")
-
-# Column dtypes of `runs` (docs/results_schema.md). Outcome columns are nullable because a
-# failed run has none; so every part has the same types whether or not it holds failures.
-_EXACT = {
-    "status": "string",
-    "error": "string",
-    "rounds": "Int64",
-    "trilateral_formed": "boolean",
-    "trilateral_round": "Int64",
-    "final_pacts": "string",
-    "final_stable": "boolean",
-}
-_PREFIX = (
-    ("formed.", "boolean"),
-    ("first_round.", "Int64"),
-    ("rounds_active.", "Int64"),
-    ("level_end.", "Int64"),
-    ("active_r", "boolean"),
-    ("support_share_", "float64"),
-    ("utility_end.", "float64"),
-)
-
-
-def runs_dtype(column: str) -> str | None:
-    """The pandas dtype of a `runs` column, or None for a column the schema does not name."""
-    if column in ID_COLUMNS:
-        return "int64"
-    if column in _EXACT:
-        return _EXACT[column]
-    return next((dtype for prefix, dtype in _PREFIX if column.startswith(prefix)), None)
+# Column dtypes of `runs` come from sim.results_schema (the one description of the tables).
 
 
 def coerce_runs(df: pd.DataFrame, design_columns: list[str]) -> pd.DataFrame:
@@ -81,7 +53,7 @@ def runs_to_arrow(df: pd.DataFrame) -> pa.Table:
 
 
 def _is_string(column: str) -> bool:
-    return _EXACT.get(column) == "string"
+    return runs_dtype(column) == "string"
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

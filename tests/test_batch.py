@@ -144,7 +144,7 @@ def test_failing_run_recorded_others_complete(
         check_dtype=False,
     )
     assert (result.runs_done, result.runs_failed) == (12, 1)
-    assert int(result.summary.loc[0, "failed"]) == 1 and int(result.summary.loc[0, "ok"]) == 3
+    assert int(result.summary.loc[0, "failed"]) == 1 and int(result.summary.loc[0, "n"]) == 3
 
 
 def test_parts_of_failed_runs_get_all_columns(tmp_path: Path) -> None:

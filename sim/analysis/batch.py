@@ -13,34 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.results_schema import is_outcome_or_bookkeeping
+
 
 class BatchError(ValueError):
     """A batch directory that cannot be analysed; the message is meant for the user."""
-
-
-# Columns of `runs` that are outcomes or bookkeeping, never design parameters.
-_FIXED_COLUMNS = {
-    "run_id",
-    "point_id",
-    "replicate",
-    "seed",
-    "status",
-    "error",
-    "rounds",
-    "trilateral_formed",
-    "trilateral_round",
-    "final_pacts",
-    "final_stable",
-}
-_OUTCOME_PREFIXES = (
-    "formed.",
-    "first_round.",
-    "rounds_active.",
-    "level_end.",
-    "active_r",
-    "support_share_",
-    "utility_end.",
-)
 
 
 def add_months(start: str, months: int) -> str:
@@ -271,9 +248,7 @@ def design_parameters(manifest: dict, runs: pd.DataFrame) -> list[str]:
     return [
         c
         for c in runs.columns
-        if c not in _FIXED_COLUMNS
-        and not c.startswith(_OUTCOME_PREFIXES)
-        and pd.api.types.is_numeric_dtype(runs[c])
+        if not is_outcome_or_bookkeeping(c) and pd.api.types.is_numeric_dtype(runs[c])
     ]
 
 
