@@ -61,6 +61,12 @@ def test_cumulative_incidence_five_runs_by_hand():
     assert km.events.tolist() == [0, 0, 1, 0, 2, 0, 0]
     assert km.censored.tolist() == [0, 0, 0, 1, 0, 1, 0]
     assert np.all(km.lo[:6] <= f[:6]) and np.all(f[:6] <= km.hi[:6])
+    # Round 2, Greenwood log-log: Var[log S] = 1 / (5 * 4); se = sqrt(0.05) / |log 0.8|;
+    # S^exp(-+z se) = 0.96918, 0.20381 -> F in [0.03082, 0.79619]
+    assert km.lo[2] == pytest.approx(1 - 0.8 ** np.exp(-1.959964 * np.sqrt(0.05) / np.log(1.25)))
+    assert km.lo[2] == pytest.approx(0.03082, abs=1e-5)
+    assert km.hi[2] == pytest.approx(0.79619, abs=1e-5)
+    assert (km.lo[0], km.hi[0]) == (0.0, 0.0)  # S = 1: no uncertainty yet
 
 
 def test_cumulative_incidence_without_censoring_is_empirical_share():
@@ -102,8 +108,6 @@ def test_logrank_by_hand():
     # r=1: n1=2 n2=2 d=1 d1=1: E=0.5, V=0.25; r=2: n1=1 n2=2 d=1 d1=0: E=1/3, V=2/9;
     # r=3: n1=1 n2=1 d=1 d1=1: E=0.5, V=0.25. O=2, E=4/3, V=13/18 -> chi2 = (2/3)^2 / (13/18).
     res = logrank_test([1, 3], [True, True], [2, 3], [True, False])
-    assert res.observed_1 == 2
-    assert res.expected_1 == pytest.approx(4 / 3)
     assert res.statistic == pytest.approx((2 / 3) ** 2 / (13 / 18))
     assert 0.4 < res.p_value < 0.45
 
@@ -117,3 +121,5 @@ def test_logrank_same_and_different_samples():
     assert logrank_test(a, obs, b, obs).p_value > 0.01
     assert logrank_test(a, obs, c, obs).p_value < 1e-6
     assert np.isnan(logrank_test([3], [False], [4], [False]).p_value)
+    # every run at risk has its event in the same round: zero variance, no test
+    assert np.isnan(logrank_test([0, 0], [True, True], [0], [True]).p_value)
