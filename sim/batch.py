@@ -21,9 +21,11 @@ from typing import Any
 
 import pandas as pd
 
+from sim.designs import MORRIS_LEVELS
 from sim.execute import DEFAULT_RUNNER, RunContext, execute, make_chunks, require_dask
 from sim.experiment import Experiment
 from sim.point_summary import COUNTS, add_counts, point_counts, point_summary
+from sim.runner import DEFAULT_ENGINE
 from sim.storage import BatchStore
 
 _PACKAGES = (
@@ -39,9 +41,6 @@ _PACKAGES = (
     "dask",
     "distributed",
 )
-
-
-DEFAULT_ENGINE = "lockstep"  # same rows as "mesa" for the same seed (tests/test_engines.py)
 
 
 class BatchRefused(Exception):
@@ -94,13 +93,11 @@ def git_commit() -> str | None:
     return head + ("+dirty" if dirty else "")
 
 
-def scenario_info(exp: Experiment) -> dict[str, Any] | None:
-    """``sim.runner.scenario_info`` of the base scenario (None if the runner is missing)."""
-    try:
-        from sim.config import build_scenario
-        from sim.runner import scenario_info as info
-    except ImportError:
-        return None
+def scenario_info(exp: Experiment) -> dict[str, Any]:
+    """``sim.runner.scenario_info`` of the base scenario, with the design parameters' units."""
+    from sim.config import build_scenario
+    from sim.runner import scenario_info as info
+
     out = info(build_scenario(exp.scenario_raw, str(exp.scenario_path)))
     try:  # units of the design parameters, from the scenario file's comments
         from sim.config import field_units, unit_of
@@ -120,7 +117,7 @@ def design_record(exp: Experiment) -> dict[str, Any]:
         design["problem"] = exp.design.problem
         design["calc_second_order"] = design["second_order"]
     if design.get("kind") == "morris":
-        design["num_levels"] = design.get("num_levels") or 4
+        design["num_levels"] = design.get("num_levels") or MORRIS_LEVELS
     return design
 
 
@@ -131,7 +128,7 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def auto_chunk_size(n_runs: int, workers: int, engine: str = "mesa") -> int:
+def auto_chunk_size(n_runs: int, workers: int, engine: str = DEFAULT_ENGINE) -> int:
     """Big enough to amortise task overhead, small enough to spread work and lose little
     (a chunk is a few seconds of work at most; lockstep runs a chunk's seeds together)."""
     spread = math.ceil(n_runs / (8 * max(1, workers)))

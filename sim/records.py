@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.calendar import round_date
 from sim.config import TERMS
 from sim.rules.pacts import config_label
 from sim.rules.params import Params
@@ -114,10 +115,3 @@ def series_frame(
     cols["proposal"] = [p.space.labels[int(m)] for m in move]
     cols["accepted"] = accepted.astype(bool)
     return pd.DataFrame(cols)
-
-
-def round_date(start: str, t: int) -> str:
-    """Calendar month of round ``t`` given the start month ``YYYY-MM``."""
-    year, month = (int(x) for x in start.split("-"))
-    m = month - 1 + t
-    return f"{year + m // 12:04d}-{m % 12 + 1:02d}"

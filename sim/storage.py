@@ -12,7 +12,6 @@ skips.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.files import write_atomic
 from sim.results_schema import runs_dtype
 
 RUNS, SERIES, MANIFEST = "runs", "series", "manifest.json"
@@ -68,11 +68,7 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    pq.write_table(table, tmp)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
 class BatchStore:
@@ -94,9 +90,8 @@ class BatchStore:
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Write ``manifest.json`` atomically (temporary file, then rename)."""
         self.out.mkdir(parents=True, exist_ok=True)
-        tmp = self.out / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
-        tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-        os.replace(tmp, self.manifest_path)
+        text = json.dumps(manifest, indent=2, default=str) + "\n"
+        write_atomic(self.manifest_path, lambda tmp: tmp.write_text(text))
 
     # -- parts ---------------------------------------------------------------------------
     def parts(self, kind: str = RUNS) -> list[Path]:

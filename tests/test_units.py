@@ -44,6 +44,8 @@ def test_axis_label_names_the_unit():
                 "states": ["A", "B"],
                 "pacts": ["A-B"],
                 "target": "A-B",
+                "levels": ["none", "pact"],
+                "start": "2024-01",
                 "units": {"us.reactivity": "utility"},
             }
         }
