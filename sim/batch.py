@@ -95,17 +95,11 @@ def git_commit() -> str | None:
 
 def scenario_info(exp: Experiment) -> dict[str, Any]:
     """``sim.runner.scenario_info`` of the base scenario, with the design parameters' units."""
-    from sim.config import build_scenario
+    from sim.config import build_scenario, unit_of
     from sim.runner import scenario_info as info
 
     out = info(build_scenario(exp.scenario_raw, str(exp.scenario_path)))
-    try:  # units of the design parameters, from the scenario file's comments
-        from sim.config import field_units, unit_of
-
-        units = field_units(Path(exp.scenario_path).read_text())
-        out["units"] = {p: u for p in exp.parameters if (u := unit_of(units, p))}
-    except OSError:
-        pass
+    out["units"] = {p: u for p in exp.parameters if (u := unit_of(p))}  # from the schema
     return out
 
 
