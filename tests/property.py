@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from conftest import DEFAULT_SCENARIO, FOUR_STATES, ROOT  # noqa: F401 (ROOT: for the model tests)
 from hypothesis import strategies as st
 
 from sim.config import TERMS, Scenario, build_scenario
 from sim.rules.params import Params
-
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
-FOUR_STATES = ROOT / "tests" / "fixtures" / "four_states.toml"
 
 
 def default_raw() -> dict[str, Any]:

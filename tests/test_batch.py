@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from batch_fakes import FAIL_ROOT_SEED, FAIL_SEED
+from conftest import DEFAULT_SCENARIO
 
 from sim.batch import BatchRefused, run_batch
 from sim.commands.batch import run_experiment
@@ -17,8 +18,7 @@ from sim.experiment import Experiment, load_experiment
 from sim.runner import run_many
 from sim.storage import BatchStore
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
+SCENARIO = DEFAULT_SCENARIO
 
 SMALL = f"""
 scenario = "{SCENARIO}"

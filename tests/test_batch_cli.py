@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DEFAULT_EXPERIMENT, DEFAULT_SCENARIO, ROOT, RUN_PY
 
 from sim.batch import run_batch
 from sim.commands import batch as batch_command
 from sim.experiment import load_experiment
 
-ROOT = Path(__file__).resolve().parents[1]
-RUN_PY = ROOT / "run.py"
-SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
+SCENARIO = DEFAULT_SCENARIO
 
 EXPERIMENT = f"""
 scenario = "{SCENARIO}"
@@ -131,7 +130,7 @@ def test_out_that_is_a_file_exits_2_without_traceback(
 ) -> None:
     blocker = tmp_path / "taken"
     blocker.write_text("not a directory")
-    exp = Path(__file__).resolve().parents[1] / "configs" / "experiments" / "default.toml"
+    exp = DEFAULT_EXPERIMENT
     code = batch_command.run_experiment(exp, blocker / "sub", progress=False)
     err = capsys.readouterr().err
     assert code == 2

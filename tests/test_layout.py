@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from conftest import ROOT
 
-SIM = Path(__file__).resolve().parents[1] / "sim"
+SIM = ROOT / "sim"
 
 
 def test_library_code_never_switches_the_matplotlib_backend():

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import DEFAULT_SCENARIO, EXPERIMENTS
 
 from sim.batch import run_batch
 from sim.config import ConfigError
 from sim.experiment import load_experiment
 from sim.sensitivity import morris_indices
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
+SCENARIO = DEFAULT_SCENARIO
 
 MORRIS = f"""
 scenario = "{SCENARIO}"
@@ -31,7 +29,7 @@ num_levels = 4
 
 
 def test_shipped_morris_example_loads():
-    exp = load_experiment(ROOT / "configs" / "experiments" / "morris_example.toml")
+    exp = load_experiment(EXPERIMENTS / "morris_example.toml")
     d = len(exp.parameters)
     assert exp.n_points == exp.spec.design.samples * (d + 1)
 

@@ -3,21 +3,16 @@ from it, storage takes its dtypes from it, and every column the model writes is 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from conftest import DEFAULT_SCENARIO, FOUR_STATES
 
 from sim.config import load_scenario
 from sim.point_summary import point_counts, point_summary
 from sim.results_schema import DOC, Column, describe, render_doc, runs_dtype
 from sim.runner import run_many
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = [
-    ROOT / "configs" / "scenarios" / "korea_2024.toml",
-    ROOT / "tests" / "fixtures" / "four_states.toml",
-]
+SCENARIOS = [DEFAULT_SCENARIO, FOUR_STATES]
 
 
 def test_doc_is_generated_from_the_schema():
