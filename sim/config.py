@@ -28,6 +28,7 @@ from sim.schema import (
     Scenario,
     Shock,
     StateConfig,
+    Talks,
     UnitedStates,
     Weights,
     _CrossRefError,
@@ -235,6 +236,7 @@ _MODEL_OF: dict[tuple[type[BaseModel], str], tuple[type[BaseModel], int]] = {
     (Scenario, "negotiation"): (Negotiation, 0),
     (Scenario, "levels"): (Level, 1),
     (Scenario, "shocks"): (Shock, 1),
+    (Scenario, "initial_talks"): (Talks, 1),
     (StateConfig, "weights"): (Weights, 0),
 }
 

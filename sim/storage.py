@@ -42,7 +42,13 @@ _PREFIX = (
     ("first_round.", "Int64"),
     ("rounds_active.", "Int64"),
     ("level_end.", "Int64"),
+    ("talks_opened.", "Int64"),
+    ("talks_failed.", "Int64"),
     ("active_r", "boolean"),
+    ("level_r", "Int64"),
+    ("min_level_r", "Int64"),
+    ("max_level_r", "Int64"),
+    ("switch_round.", "Int64"),
     ("support_share_", "float64"),
     ("utility_end.", "float64"),
 )

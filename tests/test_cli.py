@@ -94,7 +94,7 @@ def _documented_series_columns(p) -> set[str]:
     batch_only = {"run_id", "point_id", "replicate", "seed"}
     pairs = [(c, q) for c in p.codes for q in p.codes if c != q]
     expand = {
-        "<NAME>": list(p.drivers),
+        "<NAME>": list(p.drivers.names),
         "<PACT>": list(p.space.keys),
         "<STATE>": list(p.codes),
         "<TERM>": list(TERMS),
