@@ -105,12 +105,38 @@ RUNS = (
         "first round the pact was active (null if never; 0 if active at start)",
         "round",
     ),
+    Column(
+        "first_round.<PACT>.<level>",
+        "Int64",
+        "first round the pact was at that level or higher (null if never; 0 if at start)",
+        "round",
+    ),
     Column("rounds_active.<PACT>", "Int64", "rounds the pact was active", "round"),
     Column("level_end.<PACT>", "Int64", "level after the last round (0 = none)", "level"),
+    Column(
+        "talks_opened.<PACT>",
+        "Int64",
+        "talks towards forming or upgrading the pact opened during the run",
+        "talks",
+    ),
+    Column("talks_failed.<PACT>", "Int64", "talks that ended in a walk-out", "talks"),
     Column(
         "active_r<C>.<PACT>",
         "boolean",
         "pact active after round C, for each checkpoint C of the scenario (default 18)",
+    ),
+    Column("level_r<C>.<PACT>", "Int64", "level after checkpoint round C", "level"),
+    Column(
+        "min_level_r<C>.<PACT>", "Int64", "lowest level from the start through round C", "level"
+    ),
+    Column(
+        "max_level_r<C>.<PACT>", "Int64", "highest level from the start through round C", "level"
+    ),
+    Column(
+        "switch_round.<driver>",
+        "Int64",
+        "first round the driver switched regime (e.g. a ceasefire); null if never",
+        "round",
     ),
     Column(
         "support_share_end.<CLIENT>.<PATRON>",
@@ -148,6 +174,12 @@ SERIES = (
     Column("driver.<NAME>", "float64", "value of each driver this round", "driver's"),
     Column("level.<PACT>", "int64", "level of each possible pact after the round", "level"),
     Column(
+        "talks.<PACT>",
+        "int64",
+        "level that open talks on the pact aim at after the round (0 = no talks)",
+        "level",
+    ),
+    Column(
         "utility.<STATE>.<TERM>",
         "float64",
         "weighted utility term (`security`, `us_ties`, `regional_influence`, `economy`)",
@@ -167,9 +199,16 @@ SERIES = (
     Column(
         "proposal",
         "string",
-        "e.g. `form RUS-PRK treaty`, `invite CHN to RUS-PRK`, `CHN leaves CHN-PRK`, `none`",
+        "the proposer's choice, e.g. `form RUS-PRK treaty` (opens talks), `lower CHN-PRK`, "
+        "`CHN leaves CHN-PRK`, `none`",
     ),
-    Column("accepted", "bool", "whether the proposal took effect"),
+    Column("accepted", "bool", "talks opened (form or upgrade), or the move done (lower, leave)"),
+    Column("signed", "string", "pacts signed this round at the end of their talks, `;`-separated"),
+    Column(
+        "talks_failed",
+        "string",
+        "pacts whose talks failed this round (a member walked out), `;`-separated",
+    ),
     Column(
         "preferred.<STATE>",
         "string",

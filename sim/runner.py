@@ -42,25 +42,10 @@ def model_series(model: DiplomacyModel) -> pd.DataFrame:
     With ``detail`` (the default for single runs) it adds ``preferred.<STATE>``: the
     configuration each state would most prefer that round, found by enumeration.
     """
-    recs = model.records
-    import numpy as np
-
-    frame = series_frame(
-        model.params,
-        model.config.start,
-        np.stack([r.drivers for r in recs]),
-        np.stack([r.levels for r in recs]),
-        np.stack([r.weighted for r in recs]),
-        np.stack([r.shares for r in recs]),
-        np.array([r.counterbalancing for r in recs]),
-        np.array([r.stable for r in recs]),
-        np.array([r.proposer for r in recs]),
-        np.array([r.move for r in recs]),
-        np.array([r.accepted for r in recs]),
-    )
-    if recs and recs[0].preferred[0]:
+    frame = series_frame(model.params, model.config.start, model.series())
+    if model.preferred:
         for i, code in enumerate(model.params.codes):
-            frame[f"preferred.{code}"] = [r.preferred[i] for r in recs]
+            frame[f"preferred.{code}"] = [r[i] for r in model.preferred]
     return frame
 
 
@@ -104,7 +89,7 @@ def scenario_info(scenario: Scenario) -> dict[str, object]:
         "start": scenario.start,
         "rounds": scenario.rounds,
         "checkpoints": list(scenario.checkpoints),
-        "drivers": list(p.drivers),
+        "drivers": list(p.drivers.names),
         "terms": list(TERMS),
     }
 

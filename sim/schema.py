@@ -88,6 +88,28 @@ class Level(_Frozen):
     name: Annotated[str, Field(pattern=_NAME.pattern)]
     commitment: Index  # share of a partner's support a member can count on (1 - abandonment risk)
     entanglement: Index  # share of a partner's conflict risk a member is exposed to
+    talks_min: Annotated[int, Field(ge=1, le=120), unit("months")] = (
+        1  # shortest talks to reach it [months]
+    )
+    talks_max: Annotated[int, Field(ge=1, le=120), unit("months")] = (
+        1  # longest talks to reach it [months]
+    )
+
+    @model_validator(mode="after")
+    def _talks_range(self) -> Level:
+        if self.talks_min > self.talks_max:
+            raise ValueError("talks_min <= talks_max")
+        return self
+
+
+class Talks(_Frozen):
+    """Talks already under way at round 0 (opened before the start)."""
+
+    level: Annotated[str, Field(pattern=_NAME.pattern)]  # level the talks aim at
+    opened: Annotated[
+        int, Field(le=0), unit("round")
+    ]  # round the talks opened (0 or negative) [round]
+    source: str = "judgement"
 
 
 class Relation(_Frozen):
@@ -176,6 +198,7 @@ class Scenario(_Frozen):
     states: dict[str, StateConfig] = Field(min_length=2)
     relations: dict[str, Relation] = {}
     initial_pacts: dict[str, str] = {}
+    initial_talks: dict[str, Talks] = {}
     drivers: dict[str, Driver] = {}
     shocks: list[Shock] = []
     us: UnitedStates
@@ -249,6 +272,20 @@ def _check_cross_references(s: Scenario) -> None:
             )
         if level not in names:
             raise _CrossRefError(f"initial_pacts.{key}", f"a level in {sorted(names)}", level)
+    for key, talk in s.initial_talks.items():
+        members = _split_pair(key)
+        if len(members) < 2 or not set(members) <= codes or len(set(members)) != len(members):
+            raise _CrossRefError(
+                f"initial_talks.{key}", "a key 'A-B[-C...]' naming two or more distinct states"
+            )
+        if talk.level not in names:
+            raise _CrossRefError(f"initial_talks.{key}.level", f"a level in {sorted(names)}")
+        current = s.initial_pacts.get(key)
+        order = [lv.name for lv in s.levels]
+        if current is not None and order.index(current) >= order.index(talk.level):
+            raise _CrossRefError(
+                f"initial_talks.{key}.level", f"a level above the pact's initial {current!r}"
+            )
     if not set(s.target) <= codes or len(set(s.target)) != len(s.target):
         raise _CrossRefError("target", f"distinct states among {sorted(codes)}", s.target)
     if s.target_level is not None and s.target_level not in names:

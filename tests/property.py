@@ -47,14 +47,14 @@ def level_vectors(p: Params) -> st.SearchStrategy[np.ndarray]:
 
 def driver_values(p: Params, spread: float = 2.0) -> st.SearchStrategy[np.ndarray]:
     """Driver values, by default also beyond each driver's [low, high] (attributes clip)."""
-    lows = p.drv_low - spread
-    highs = p.drv_high + spread
+    lows = p.drivers.low - spread
+    highs = p.drivers.high + spread
     return st.tuples(
         *(
             st.floats(min_value=float(lo), max_value=float(hi), allow_nan=False)
             for lo, hi in zip(lows, highs, strict=True)
         )
-    ).map(lambda xs: np.array(xs, dtype=float).reshape(len(p.drivers)))
+    ).map(lambda xs: np.array(xs, dtype=float).reshape(len(p.drivers.names)))
 
 
 # -- scenarios -----------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def _documented_series_columns(p) -> set[str]:
     batch_only = set(ID_COLUMNS)
     pairs = [(c, q) for c in p.codes for q in p.codes if c != q]
     expand = {
-        "<NAME>": list(p.drivers),
+        "<NAME>": list(p.drivers.names),
         "<PACT>": list(p.space.keys),
         "<STATE>": list(p.codes),
         "<TERM>": list(TERMS),

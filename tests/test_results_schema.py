@@ -43,7 +43,10 @@ def test_storage_dtypes_by_hand():
     # a design parameter and a misspelt outcome are not described
     assert runs_dtype("states.CHN.weights.us_ties") is None
     assert runs_dtype("formed.chn-rus") is None
-    assert runs_dtype("first_round.CHN-RUS.treaty") is None
+    assert runs_dtype("first_round.CHN-RUS.treaty") == "Int64"  # the per-level family
+    assert runs_dtype("first_round.CHN-RUS.Treaty") is None
+    assert runs_dtype("switch_round.rus_war") == "Int64"
+    assert runs_dtype("min_level_r23.CHN-PRK") == "Int64"
 
 
 def test_a_family_is_one_line_and_does_not_capture_its_neighbours():
