@@ -69,6 +69,11 @@ class DiplomacyModel(mesa.Model):
         self.last: RoundOutcome | None = None
         self._configs = all_configurations(p) if detail else None
         self.running = True
+        for q, (lv, opened) in sorted(talks.items()):
+            due = round_date(scenario.start, int(self.state.talk_due[0, q]))
+            since = round_date(scenario.start, opened)
+            text = f"talks under way on {p.space.keys[q]} {p.level_names[lv]} since {since}"
+            self._event(0, "talks", f"{text} (due {due})")
 
     # -- state views -----------------------------------------------------------------------
     @property
