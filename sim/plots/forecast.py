@@ -53,3 +53,16 @@ def plot_forecast(
     figure_titles(fig, "Forecast: probability each pact has reached each level by each month",
                   f"{subtitle}\n{note}")  # fmt: skip
     return fig
+
+
+def forecast_figures(batch, out, fmt: str) -> list:
+    """A posterior design's forecast figure (sim.analysis.forecast); none for other designs."""
+    from sim.analysis.forecast import forecast, is_posterior
+    from sim.plots._common import save_figure
+
+    if not is_posterior(batch):
+        return []
+    record = (batch.manifest.get("design") or {}).get("record_rounds")
+    end = int(record) - 1 if record else None
+    fig = plot_forecast(forecast(batch), batch.info, batch.subtitle(), end)
+    return [save_figure(fig, out / f"forecast.{fmt}")]
