@@ -42,7 +42,9 @@ def generation_experiment(
 ) -> Experiment:
     """The batch of one generation: ``theta`` (sets x parameters) x ``replicates`` seeds."""
     names = cal.parameters
-    points = [{n: float(v) for n, v in zip(names, row, strict=True)} for row in theta]
+    whole = {n for n, p in cal.spec.priors.items() if p.integer}
+    points = [{n: int(v) if n in whole else float(v) for n, v in zip(names, row, strict=True)}
+              for row in theta]  # fmt: skip
     design = PointsDesign(parameters={n: [p[n] for p in points] for n in names})
     spec = ExperimentSpec.model_construct(
         scenario=str(cal.scenario_path),

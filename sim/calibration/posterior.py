@@ -77,8 +77,10 @@ def resolve_posterior(
                           "positive weights", design.posterior)  # fmt: skip
     idx = systematic_resample(post["weight"].to_numpy(), design.samples,
                               np.random.default_rng(root_seed))  # fmt: skip
-    points = [{p: float(post[p].iloc[i]) for p in params} for i in idx]
     cal = info.get("calibration", {})
+    whole = {n for n, p in (cal.get("priors") or {}).items() if p.get("integer")}
+    points = [{p: int(post[p].iloc[i]) if p in whole else float(post[p].iloc[i])
+               for p in params} for i in idx]  # fmt: skip
     resolved = design.model_copy(
         update={
             "parameters": params,

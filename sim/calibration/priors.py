@@ -41,8 +41,10 @@ class PriorSet:
         return np.column_stack(cols) if cols else theta
 
     def from_z(self, z: np.ndarray) -> np.ndarray:
+        """Parameter values of working-space rows (integer priors rounded)."""
         cols = [np.exp(z[:, j]) if p.dist == "loguniform" else z[:, j] for j, p in
                 enumerate(self.priors)]  # fmt: skip
+        cols = [np.rint(c) if p.integer else c for c, p in zip(cols, self.priors, strict=True)]
         return np.column_stack(cols)
 
     def sample_z(self, n: int, rng: np.random.Generator) -> np.ndarray:

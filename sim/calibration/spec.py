@@ -29,13 +29,16 @@ class _Frozen(BaseModel):
 
 class Prior(_Frozen):
     """``uniform {low, high}``, ``loguniform {low, high}`` (low > 0) or
-    ``normal {mean, sd, low, high}`` (truncated to [low, high])."""
+    ``normal {mean, sd, low, high}`` (truncated to [low, high]); ``integer = true`` rounds
+    the drawn values (the inference runs on the continuous value, the model gets the
+    rounded one: use low = 5.5, high = 12.5 for equal weights on 6..12)."""
 
     dist: Literal["uniform", "loguniform", "normal"]
     low: float
     high: float
     mean: float | None = None
     sd: Annotated[float, Field(gt=0)] | None = None
+    integer: bool = False  # values rounded to the nearest whole number (e.g. talk months)
 
     @model_validator(mode="after")
     def _valid(self) -> Prior:
@@ -167,6 +170,7 @@ def _check_priors(file: str, spec: CalibrationSpec, raw: dict, source: str) -> N
         if "." not in path:
             raise ConfigError(file, f"priors.{path}", "expected a dotted scenario path", path)
         for value in (prior.low, prior.high):
+            value = round(value) if prior.integer else value
             try:
                 build_scenario(raw, source, {path: value})
             except ConfigError as err:
