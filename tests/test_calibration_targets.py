@@ -78,3 +78,11 @@ def test_kernel_density_integrates_to_one_within_the_bounds():
     assert trapezoid(np.exp(k.logpdf(z)), z[:, 0]) == pytest.approx(1.0, abs=1e-3)
     draws = k.sample(2000, np.random.default_rng(1))
     assert ((draws >= 0) & (draws <= 1)).all()
+
+
+def test_integer_prior_rounds_the_value_given_to_the_model():
+    ps = PriorSet(("m",), (Prior(dist="uniform", low=5.5, high=12.5, integer=True),))
+    assert ps.from_z(np.array([[5.6], [6.49], [6.51], [12.4]]))[:, 0].tolist() == [6, 6, 7, 12]
+    draws = ps.from_z(ps.sample_z(7000, np.random.default_rng(2)))[:, 0]
+    counts = np.bincount(draws.astype(int))[6:13]
+    assert counts.min() > 850 and counts.max() < 1150  # 1000 each, equal weights on 6..12
