@@ -33,6 +33,10 @@ def _prior_density(prior, x: np.ndarray) -> np.ndarray:
 
 
 def _bins(prior, n: int = 25) -> np.ndarray:
+    if prior.integer:  # one bin per whole value the prior can give
+        first = math.ceil(prior.low - 0.5 + 1e-9)
+        last = math.floor(prior.high + 0.5 - 1e-9)
+        return np.arange(first - 0.5, last + 1.0, 1.0)
     if prior.dist == "loguniform":
         return np.geomspace(prior.low, prior.high, n + 1)
     return np.linspace(prior.low, prior.high, n + 1)
