@@ -7,7 +7,7 @@ as batches with the batch engine's storage, posterior weights and quantiles. The
 parameters are drawn from the prior, so a correct posterior covers them in 90% of the
 repetitions: 20 repetitions x 2 parameters = 40 intervals; Binomial(40, 0.9) has mean 36,
 and we require at least 32 (P(fewer than 32 | correct 90% coverage) = 0.015; the seeds
-are fixed, so the test is deterministic). Measured: 34 of 40 (85%); the intervals come
+are fixed, so the test is deterministic). Measured: 35 of 40 (87.5%); the intervals come
 from weighted quantiles of ~30-60 effective samples, slightly narrower than the exact
 ones (see test_posterior_matches_the_exact_beta_posterior).
 """
