@@ -114,9 +114,6 @@ def finish(
         manifest["warning"] = warn
         lines.insert(0, warn)
     if plots:
-        import matplotlib
-
-        matplotlib.use("Agg")
         from sim.calibration.plots import calibration_figures
 
         paths = calibration_figures(cal, out, result, post)

@@ -107,6 +107,10 @@ def run(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except ExecuteError as exc:
         return _fail(str(exc))
+    if not args.no_plots:
+        import matplotlib
+
+        matplotlib.use("Agg")  # headless figures
     code, lines = finish(cal, args.out, result, manifest, time.monotonic() - started,
                          plots=not args.no_plots)  # fmt: skip
     stream = sys.stdout if code == 0 else sys.stderr
