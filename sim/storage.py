@@ -11,6 +11,7 @@ skips.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -95,12 +96,53 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _write_atomic(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    pq.write_table(table, tmp)
+class WriteError(OSError):
+    """A result file could not be written (disk full, permissions); names the file."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _replace_durably(tmp: Path, path: Path) -> None:
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def _write_atomic(table: pa.Table, path: Path) -> None:
+    """Write ``path`` whole or not at all: temporary file, fsync, rename, fsync the folder.
+    On failure the temporary file is removed (freeing the space) and the error names
+    ``path``."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        pq.write_table(table, tmp)
+        _replace_durably(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _write_error(path, exc) from None
+
+
+def _write_error(path: Path, exc: OSError) -> WriteError:
+    lines = str(exc).strip().splitlines()
+    reason = exc.strerror or (lines[-1] if lines else "I/O error")
+    if exc.errno == errno.ENOSPC or "No space left" in str(exc):
+        reason = "No space left on device"
+    return WriteError(exc.errno or errno.EIO, f"cannot write {path}: {reason}", str(path))
 
 
 class BatchStore:
@@ -115,16 +157,21 @@ class BatchStore:
 
     # -- manifest ------------------------------------------------------------------------
     def read_manifest(self) -> dict[str, Any] | None:
-        if not self.manifest_path.exists():
-            return None
-        return json.loads(self.manifest_path.read_text())
+        """The manifest, checked (raises ``sim.integrity.ManifestError``), or None."""
+        from sim.integrity import read_manifest
+
+        return read_manifest(self.manifest_path)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        """Write ``manifest.json`` atomically (temporary file, then rename)."""
+        """Write ``manifest.json`` atomically and durably (see :func:`_write_atomic`)."""
         self.out.mkdir(parents=True, exist_ok=True)
         tmp = self.out / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
-        tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-        os.replace(tmp, self.manifest_path)
+        try:
+            tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+            _replace_durably(tmp, self.manifest_path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise _write_error(self.manifest_path, exc) from None
 
     # -- parts ---------------------------------------------------------------------------
     def parts(self, kind: str = RUNS) -> list[Path]:
@@ -142,6 +189,14 @@ class BatchStore:
 
     def prepare(self) -> None:
         """Remove leftovers of a killed batch and make every runs part share one schema."""
+        self.prepare_folders()
+        self.harmonize()
+
+    def prepare_folders(self) -> None:
+        """Create the folders; remove temporary files and series parts without a runs part
+        (leftovers of a kill between the two renames of a chunk)."""
+        for tmp in self.out.glob(f".{MANIFEST}.*.tmp"):
+            tmp.unlink(missing_ok=True)
         for folder in (self.runs_dir, self.series_dir):
             folder.mkdir(parents=True, exist_ok=True)
             for tmp in folder.glob(".*.tmp"):
@@ -150,7 +205,6 @@ class BatchStore:
         for part in self.parts(SERIES):
             if part.name not in done:
                 part.unlink()
-        self.harmonize()
 
     def done_run_ids(self) -> set[int]:
         """run_ids already written (each written exactly once)."""
