@@ -104,8 +104,12 @@ class Scan:
         return sum(len(ids) for ids in self.run_ids.values())
 
 
-def scan(store: BatchStore, design: Design | None) -> Scan:
-    """Check every runs part, then every series part, of ``store``."""
+def scan(store: BatchStore, design: Design | None, paired: bool = True) -> Scan:
+    """Check every runs part, then every series part, of ``store``.
+
+    ``paired``: a series part belongs to the runs part of the same name (as ``batch``
+    writes them); otherwise its runs need only be somewhere in ``runs``.
+    """
     out = Scan()
     owner: dict[int, str] = {}  # run_id -> name of the (earlier) part holding it
     for part in store.parts(RUNS):
@@ -123,16 +127,18 @@ def scan(store: BatchStore, design: Design | None) -> Scan:
         owner.update(dict.fromkeys(ids.tolist(), part.name))
         out.run_ids[part] = ids
     by_name = {p.name: ids for p, ids in out.run_ids.items()}
+    every = np.fromiter(owner, dtype=np.int64, count=len(owner))
     for part in store.parts(SERIES):
-        if part.name not in by_name:
+        if paired and part.name not in by_name:
             continue  # no runs part: a leftover of a kill (prepare() deletes it)
         try:
-            _check_series_part(part, by_name[part.name])
+            _check_series_part(part, by_name[part.name] if paired else every)
         except _Bad as bad:
             out.problems[part] = str(bad)
             runs_part = store.runs_dir / part.name
-            out.problems.setdefault(runs_part, f"its series part is unusable ({bad})")
-            out.run_ids.pop(runs_part, None)
+            if paired:
+                out.problems.setdefault(runs_part, f"its series part is unusable ({bad})")
+                out.run_ids.pop(runs_part, None)
     return out
 
 
@@ -201,7 +207,7 @@ def _check_series_part(part: Path, run_ids: np.ndarray) -> None:
         raise _Bad("not a series part (no run_id/round columns)")
     ids = _read(part, ["run_id"]).column("run_id").to_numpy(zero_copy_only=False)
     if not np.isin(ids, run_ids).all():
-        raise _Bad("holds runs that its runs part does not")
+        raise _Bad("holds runs that are not in the runs table")
 
 
 def quarantine(store: BatchStore, problems: dict[Path, str], warn: Any) -> None:
@@ -233,3 +239,36 @@ def _fsync_dirs(*dirs: Path) -> None:
 
 def manifest_path(out: Path) -> Path:
     return Path(out) / MANIFEST
+
+
+class ResultsError(ValueError):
+    """A results directory that must not be summarised as is (one-line message)."""
+
+
+def check_results(out: str | Path) -> list[str]:
+    """Check a batch directory before reading it; return one-line warnings (an incomplete
+    batch) or raise :class:`ResultsError` (unreadable manifest, corrupt, foreign or duplicate
+    parts: a summary of them would be wrong)."""
+    store = BatchStore(out)
+    if not store.out.is_dir():
+        return []  # the reader reports a missing directory
+    try:
+        manifest = read_manifest(store.manifest_path) or {}
+    except ManifestError as err:
+        raise ResultsError(str(err)) from None
+    found = scan(store, Design.from_manifest(manifest), paired=False)
+    if found.problems:
+        part, why = next(iter(found.problems.items()))
+        more = f" (and {len(found.problems) - 1} more part(s))" if len(found.problems) > 1 else ""
+        raise ResultsError(
+            f"{part}: {why}{more}; rerun the batch command on {store.out} to set such parts "
+            "aside (DIR/quarantine/) and rerun their runs"
+        )
+    total = manifest.get("runs_total")
+    done = found.runs_found
+    if isinstance(total, int) and 0 < done < total:
+        return [
+            f"warning: {store.out}: batch incomplete, {done:,}/{total:,} runs done "
+            "(rerun the batch command to finish it); figures and tables cover those only"
+        ]
+    return []
