@@ -127,12 +127,11 @@ def scan(store: BatchStore, design: Design | None, paired: bool = True) -> Scan:
         owner.update(dict.fromkeys(ids.tolist(), part.name))
         out.run_ids[part] = ids
     by_name = {p.name: ids for p, ids in out.run_ids.items()}
-    every = np.fromiter(owner, dtype=np.int64, count=len(owner))
     for part in store.parts(SERIES):
         if paired and part.name not in by_name:
             continue  # no runs part: a leftover of a kill (prepare() deletes it)
         try:
-            _check_series_part(part, by_name[part.name] if paired else every)
+            _check_series_part(part, by_name[part.name] if paired else None)
         except _Bad as bad:
             out.problems[part] = str(bad)
             runs_part = store.runs_dir / part.name
@@ -201,12 +200,14 @@ def _check_ids(cols: dict[str, np.ndarray], design: Design) -> None:
         raise _Bad("seeds differ from this experiment's seeds (another experiment's part?)")
 
 
-def _check_series_part(part: Path, run_ids: np.ndarray) -> None:
+def _check_series_part(part: Path, run_ids: np.ndarray | None) -> None:
+    """Readable, shaped like a series part and (``run_ids`` given) about those runs only;
+    readers match series rows to runs by run_id, so a leftover part does no harm there."""
     schema = _schema(part)
     if "run_id" not in schema.names or "round" not in schema.names:
         raise _Bad("not a series part (no run_id/round columns)")
     ids = _read(part, ["run_id"]).column("run_id").to_numpy(zero_copy_only=False)
-    if not np.isin(ids, run_ids).all():
+    if run_ids is not None and not np.isin(ids, run_ids).all():
         raise _Bad("holds runs that are not in the runs table")
 
 
