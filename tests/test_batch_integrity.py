@@ -195,7 +195,7 @@ def test_resume_refuses_another_model_version_and_keeps_each_sessions_commit(
     assert batch(exp, out) == 0  # same model version: resumes
     data = manifest(out)
     assert data["git_commit"] == "first-commit"  # the batch's start, not overwritten
-    assert [s["git_commit"] for s in data["sessions"]][0] == "first-commit"
+    assert data["sessions"][0]["git_commit"] == "first-commit"
     assert data["sessions"][1]["git_commit"] == sim.batch.git_commit()
     assert data["sessions"][1]["model_version"] == sim.batch.MODEL_VERSION
 
@@ -219,7 +219,7 @@ def test_full_disk_names_the_file_and_leaves_the_manifest_true(
     real = pq.write_table
     calls = {"n": 0}
 
-    def filling(table, where, *args, **kwargs):  # noqa: ANN001, ANN202
+    def filling(table, where, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] > 5:  # series+runs of two chunks, a series part, then the disk is full
             Path(where).write_bytes(b"PAR1 partial")  # a partial temporary file
