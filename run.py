@@ -14,6 +14,7 @@ Parses, calls, prints: the work is done in ``sim``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
@@ -110,5 +111,18 @@ def _silence(stream) -> None:
         pass
 
 
+def _exit(code: int) -> None:
+    """Exit; after an interrupt, at once: the batch has stopped its workers and saved its
+    manifest, and a second Ctrl-C during interpreter shutdown would end it by the signal."""
+    if code != 130:
+        sys.exit(code)
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())
