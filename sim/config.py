@@ -77,6 +77,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise ConfigError(str(path), "", "valid TOML (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ConfigError(str(path), "", f"valid TOML ({str(exc).split(';')[0]})") from None
     except OSError as exc:
         raise ConfigError(str(path), "", f"a readable file ({exc.strerror})") from None
 
