@@ -221,10 +221,11 @@ def _check_out_dir(store: BatchStore, exp_hash: str, force: bool) -> dict[str, A
         store.clear()
         return None
     if same:
+        theirs = old.get("model_version") or "unrecorded"
         raise BatchRefused(
-            f"{store.out} holds results of model version {old.get('model_version')}, this is "
-            f"model version {MODEL_VERSION}; resuming would mix them: use another --out, or "
-            "--force to delete them and start over"
+            f"{store.out} holds results of model version {theirs}, this is model version "
+            f"{MODEL_VERSION}; resuming would mix them: use another --out, or --force to "
+            "delete them and start over"
         )
     what = "results of a different experiment"
     if old is None:
