@@ -103,9 +103,11 @@ def scenario_info(exp: Experiment) -> dict[str, Any] | None:
         return None
     out = info(build_scenario(exp.scenario_raw, str(exp.scenario_path)))
     try:  # units of the design parameters, from the scenario file's comments
-        from sim.config import field_units, unit_of
+        from sim.config import field_units, scenario_chain, unit_of
 
-        units = field_units(Path(exp.scenario_path).read_text())
+        units: dict[str, str] = {}  # a file's own comments win over its bases'
+        for file in scenario_chain(exp.scenario_path):
+            units |= field_units(Path(file).read_text())
         out["units"] = {p: u for p in exp.parameters if (u := unit_of(units, p))}
     except OSError:
         pass

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sim.dates import resolve_dates
 from sim.errors import ConfigError, describe, first_error
 from sim.schema import (
     ATTRIBUTES,
@@ -48,6 +49,8 @@ __all__ = [
     "Weights",
     "apply_overrides",
     "build_scenario",
+    "deep_merge",
+    "load_raw",
     "load_scenario",
     "parse_set_args",
     "parse_value",
@@ -73,6 +76,55 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(str(path), "", f"valid TOML ({exc})") from None
     except OSError as exc:
         raise ConfigError(str(path), "", f"a readable file ({exc.strerror})") from None
+
+
+# -- composition: `base = "other.toml"` ---------------------------------------------------
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``: tables merge key by key (recursively); arrays and
+    scalars replace (so ``shocks = []`` drops the base's shocks, and a ``[[shocks]]`` list
+    replaces them all). Neither input is modified."""
+    out = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def scenario_chain(path: str | Path) -> list[Path]:
+    """The files a scenario is made of, the deepest base first, the file itself last."""
+    chain: list[Path] = []
+    current = Path(path).resolve()
+    while True:
+        if current in chain:
+            names = " -> ".join(p.name for p in [*reversed(chain), current])
+            raise ConfigError(str(path), "base", f"no cycle of bases ({names})")
+        chain.insert(0, current)
+        base = read_toml(current).get("base")
+        if base is None:
+            return chain
+        if not isinstance(base, str) or not base.strip():
+            raise ConfigError(str(current), "base", "expected a scenario file name", base)
+        nxt = (current.parent / base).resolve()
+        if not nxt.is_file():
+            raise ConfigError(
+                str(current), "base", "expected an existing scenario file (relative to it)", base
+            )
+        current = nxt
+
+
+def load_raw(path: str | Path) -> dict[str, Any]:
+    """A scenario file merged onto its bases (``base = "file.toml"``, relative to the file,
+    chains allowed); the result has no ``base`` key and is what gets validated and stored."""
+    merged: dict[str, Any] = {}
+    for file in scenario_chain(path):
+        raw = read_toml(file)
+        raw.pop("base", None)
+        merged = deep_merge(merged, raw)
+    return merged
 
 
 _UNIT = re.compile(r"\[([^\]]+)\]")
@@ -244,6 +296,7 @@ def build_scenario(
 ) -> Scenario:
     """Validate a raw TOML mapping (after overrides) into a :class:`Scenario`."""
     data = apply_overrides(raw, overrides or {}, source)
+    resolve_dates(data, source, lambda field: _origin(source, field, overrides))
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -252,7 +305,7 @@ def build_scenario(
 
 def load_scenario(path: str | Path, set_args: Sequence[str] = ()) -> Scenario:
     """Load, override (``--set PATH=VALUE`` strings) and validate a scenario file."""
-    raw = read_toml(path)
+    raw = load_raw(path)
     return build_scenario(raw, str(path), parse_set_args(set_args, source=str(path)))
 
 
@@ -272,6 +325,7 @@ def _as_config_error(
 def _origin(source: str, field: str, overrides: Mapping[str, Any] | None) -> str:
     """Name the override when the bad value came from ``--set``."""
     for path in overrides or {}:
-        if ".".join(split_path(path)) == field:
+        dotted = ".".join(split_path(path))
+        if dotted == field or field.startswith(dotted + "."):
             return f"{source} (--set {path})"
     return source

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.config import ConfigError, build_scenario, read_toml
+from sim.config import ConfigError, build_scenario, load_raw, read_toml
 from sim.designs import DesignPoints, build_design
 from sim.errors import describe, first_error
 from sim.seeds import replicate_seeds
@@ -206,7 +206,7 @@ def load_experiment(path: str | Path) -> Experiment:
     scenario_path = scenario_path.resolve()
     if not scenario_path.is_file():
         raise ConfigError(str(file), "scenario", "expected an existing file", spec.scenario)
-    scenario_raw = read_toml(scenario_path)
+    scenario_raw = load_raw(scenario_path)  # merged onto its bases: what is run and stored
     source = str(scenario_path)
     design = spec.design
     params: dict[str, Any] = (
