@@ -116,7 +116,9 @@ def scenario_info(exp: Experiment) -> dict[str, Any] | None:
 
 def design_record(exp: Experiment) -> dict[str, Any]:
     """The manifest's ``design``: kind, parameters, points and (Sobol) the SALib problem."""
-    design = exp.spec.design.model_dump(mode="json")
+    from sim.experiment import design_dump
+
+    design = design_dump(exp.spec.design)
     design["points"] = exp.design.points
     if exp.design.problem is not None:
         design["problem"] = exp.design.problem
@@ -251,6 +253,7 @@ def run_batch(
         "experiment": exp.resolved(series) | {"name": exp.file.stem},
         "experiment_hash": exp_hash,
         "scenario": exp.scenario_raw,
+        **({"scenarios": exp.variants} if exp.variants else {}),
         "scenario_info": scenario_info(exp),
         "root_seed": exp.spec.root_seed,
         "seeds": exp.seeds,
@@ -283,6 +286,7 @@ def run_batch(
         series=series,
         engine=engine,
         runner=runner,
+        variants=exp.variants,
     )
     bar = tqdm(
         total=exp.runs_total, initial=len(done), unit="run", file=sys.stderr,

@@ -36,6 +36,7 @@ from sim.schema import (
 
 __all__ = [
     "ATTRIBUTES",
+    "SCENARIO_FACTOR",
     "TERMS",
     "ConfigError",
     "Driver",
@@ -56,6 +57,7 @@ __all__ = [
     "parse_value",
     "read_toml",
     "split_path",
+    "split_point",
 ]
 
 
@@ -289,6 +291,20 @@ _MODEL_OF: dict[tuple[type[BaseModel], str], tuple[type[BaseModel], int]] = {
     (Scenario, "shocks"): (Shock, 1),
     (StateConfig, "weights"): (Weights, 0),
 }
+
+
+SCENARIO_FACTOR = "scenario"  # design column naming a scenario of a `scenarios` design
+
+
+def split_point(
+    raw: Mapping[str, Any], variants: Mapping[str, Any] | None, point: Mapping[str, Any]
+) -> tuple[Mapping[str, Any], dict[str, Any]]:
+    """The scenario mapping and overrides of a design point: its named scenario (``scenario``
+    key, one of ``variants``) in place of ``raw``, and the other keys as overrides."""
+    if not variants or SCENARIO_FACTOR not in point:
+        return raw, dict(point)
+    rest = {k: v for k, v in point.items() if k != SCENARIO_FACTOR}
+    return variants[point[SCENARIO_FACTOR]], rest
 
 
 def build_scenario(

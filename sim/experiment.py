@@ -16,12 +16,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.config import ConfigError, build_scenario, load_raw, read_toml
+from sim.config import (
+    SCENARIO_FACTOR,
+    ConfigError,
+    build_scenario,
+    load_raw,
+    read_toml,
+    split_point,
+)
 from sim.designs import DesignPoints, build_design
 from sim.errors import describe, first_error
 from sim.seeds import replicate_seeds
 
-KINDS = ("grid", "lhs", "sobol", "morris")
+KINDS = ("grid", "scenarios", "lhs", "sobol", "morris")
 
 
 class _Frozen(BaseModel):
@@ -41,11 +48,48 @@ class Range(_Frozen):
         return self
 
 
-class GridDesign(_Frozen):
-    """``kind = "grid"``: every combination of the listed values."""
+Value = int | float | str | bool  # a design value: number, month, level name, switch, ...
 
-    kind: Literal["grid"]
-    parameters: dict[str, Annotated[list[float], Field(min_length=1)]] = Field(min_length=1)
+
+class GridDesign(_Frozen):
+    """``kind = "grid"``: every combination of the listed values (of any one type per
+    parameter: numbers, strings such as a level name or a month, booleans), crossed with
+    the named scenarios if ``scenarios`` is given.
+
+    ``kind = "scenarios"``: the ``scenarios`` (files, relative to the experiment file) side
+    by side, crossed with ``parameters`` if any. The design column ``scenario`` holds each
+    file's name without ``.toml``.
+    """
+
+    kind: Literal["grid", "scenarios"]
+    parameters: dict[str, Annotated[list[Value], Field(min_length=1)]] = {}
+    scenarios: Annotated[list[str], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _factors(self) -> GridDesign:
+        if self.kind == "scenarios" and not self.scenarios:
+            raise ValueError("a list of scenario files in 'scenarios' for kind = 'scenarios'")
+        if self.kind == "grid" and not self.parameters:
+            raise ValueError("at least 1 parameter in 'parameters' for kind = 'grid'")
+        for name, values in self.parameters.items():
+            kinds = {_value_kind(v) for v in values}
+            if len(kinds) > 1:
+                raise ValueError(f"values of one type for {name!r} (got {sorted(kinds)})")
+        return self
+
+
+def design_dump(design: BaseModel) -> dict[str, Any]:
+    """The design as JSON; ``scenarios`` only when given (so older hashes stay valid)."""
+    out = design.model_dump(mode="json")
+    if out.get("scenarios", 0) is None:
+        del out["scenarios"]
+    return out
+
+
+def _value_kind(v: Value) -> str:
+    if isinstance(v, bool):
+        return "boolean"
+    return "number" if isinstance(v, int | float) else "string"
 
 
 class SampledDesign(_Frozen):
@@ -98,11 +142,13 @@ class Experiment:
     rounds: int
     design: DesignPoints
     seeds: list[int]
+    variants: dict[str, dict[str, Any]] | None = None  # scenario name -> merged mapping
 
     @property
     def parameters(self) -> list[str]:
-        """Design parameter paths (the design columns of ``runs``), in file order."""
-        return list(self.spec.design.parameters)
+        """Design columns of ``runs``, in file order (``scenario`` first, if a factor)."""
+        factor = [SCENARIO_FACTOR] if self.variants else []
+        return factor + list(self.spec.design.parameters)
 
     @property
     def n_points(self) -> int:
@@ -122,7 +168,7 @@ class Experiment:
             "root_seed": self.spec.root_seed,
             "engine": self.spec.engine,
             "series": series,
-            "design": self.spec.design.model_dump(mode="json"),
+            "design": design_dump(self.spec.design),
         }
 
     def identity(self, series: bool = False) -> dict[str, Any]:
@@ -131,6 +177,8 @@ class Experiment:
         out = self.resolved(series)
         del out["file"], out["scenario"], out["engine"]
         out["scenario_content"] = self.scenario_raw
+        if self.variants:
+            out["scenarios_content"] = self.variants
         return out
 
     def hash(self, series: bool = False) -> str:
@@ -151,7 +199,7 @@ def parse_spec(raw: dict[str, Any], file: str) -> ExperimentSpec:
         kind = design.get("kind")
         if kind not in KINDS:
             raise ConfigError(file, "design.kind", f"expected one of {', '.join(KINDS)}", kind)
-        model = GridDesign if kind == "grid" else SampledDesign
+        model = GridDesign if kind in ("grid", "scenarios") else SampledDesign
         try:
             model.model_validate(design)
         except ValidationError as exc:
@@ -162,17 +210,24 @@ def parse_spec(raw: dict[str, Any], file: str) -> ExperimentSpec:
         raise _pydantic_error(exc, file) from None
 
 
-def _check_points(exp_file: str, scenario_raw: dict, source: str, points: list[dict]) -> None:
+def _check_points(
+    exp_file: str,
+    scenario_raw: dict,
+    source: str,
+    points: list[dict],
+    variants: dict[str, dict] | None = None,
+) -> None:
     """Build the scenario at every design point; name the point and parameter on failure."""
     for name in points[0] if points else ():
-        if "." not in name:
+        if "." not in name and not (variants and name == SCENARIO_FACTOR):
             raise ConfigError(
                 exp_file, f"design.parameters.{name}", "expected a dotted scenario path", name
             )
     build_scenario(scenario_raw, source)  # the scenario itself: its own error names its file
     for i, point in enumerate(points):
+        raw, overrides = split_point(scenario_raw, variants, point)
         try:
-            build_scenario(scenario_raw, source, point)
+            build_scenario(raw, source, overrides)
         except ConfigError as err:
             if err.field in point:
                 expected = f"{err.expected} (design point {i}, scenario {source})"
@@ -214,15 +269,17 @@ def load_experiment(path: str | Path) -> Experiment:
         if isinstance(design, GridDesign)
         else {name: (r.low, r.high) for name, r in design.parameters.items()}
     )
+    variants = _load_variants(file, getattr(design, "scenarios", None))
     points = build_design(
-        design.kind,
+        "grid" if design.kind == "scenarios" else design.kind,
         params,
         spec.root_seed,
         samples=getattr(design, "samples", None),
         second_order=getattr(design, "second_order", False),
         num_levels=getattr(design, "num_levels", None) or 4,
+        scenarios=list(variants or ()),
     )
-    _check_points(str(file), scenario_raw, source, points.points)
+    _check_points(str(file), scenario_raw, source, points.points, variants)
     rounds = spec.rounds or build_scenario(scenario_raw, source).rounds
     return Experiment(
         file=file.resolve(),
@@ -232,4 +289,25 @@ def load_experiment(path: str | Path) -> Experiment:
         rounds=rounds,
         design=points,
         seeds=replicate_seeds(spec.root_seed, spec.replicates),
+        variants=variants,
     )
+
+
+def _load_variants(file: Path, scenarios: list[str] | None) -> dict[str, dict] | None:
+    """The named scenarios of a design, merged onto their bases, by file name (no .toml)."""
+    if not scenarios:
+        return None
+    out: dict[str, dict] = {}
+    for i, entry in enumerate(scenarios):
+        path = Path(entry) if Path(entry).is_absolute() else file.resolve().parent / entry
+        if not path.is_file():
+            raise ConfigError(
+                str(file), f"design.scenarios.{i}", "expected an existing scenario file", entry
+            )
+        if path.stem in out:
+            raise ConfigError(
+                str(file), f"design.scenarios.{i}", "expected distinct file names", entry
+            )
+        out[path.stem] = load_raw(path)
+        build_scenario(out[path.stem], str(path))  # its own error names its file
+    return out
