@@ -332,6 +332,11 @@ def run_batch(
     )
 
 
+def _fmt(value: Any) -> str:
+    """A design value for a line of text: numbers to 4 significant digits, others as is."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def format_summary(result: BatchResult, max_points: int = 40) -> str:
     """Readable end-of-batch summary: P(trilateral) per point with its 95% Wilson interval."""
     table = result.summary
@@ -342,7 +347,7 @@ def format_summary(result: BatchResult, max_points: int = 40) -> str:
         "P(trilateral) per design point, 95% Wilson interval:",
     ]
     for point_id, row in table.head(max_points).iterrows():
-        values = ", ".join(f"{p}={row[p]:.4g}" for p in params) or "base scenario"
+        values = ", ".join(f"{p}={_fmt(row[p])}" for p in params) or "base scenario"
         if row["ok"] > 0:
             p = f"{row['p_trilateral']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
         else:

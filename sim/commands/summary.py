@@ -32,7 +32,7 @@ def display_table(table: pd.DataFrame, params: list[str], pacts: list[str]) -> p
     """The summary as text columns for printing and Markdown (percentages, dates)."""
     out = pd.DataFrame({"point": table["point_id"]})
     for p in params:
-        out[p] = table[p].map(lambda v: f"{v:.4g}")
+        out[p] = table[p].map(lambda v: f"{v:.4g}" if isinstance(v, float) else str(v))
     out["n"] = table["n"]
     out["failed"] = table["failed"]
     out["P(trilateral) [95% CI]"] = [
