@@ -32,6 +32,7 @@ class Group:
     label: str
     runs: pd.DataFrame
     info: ScenarioInfo
+    initial: frozenset[str] = frozenset()  # pacts the scenario starts with
 
     @property
     def horizon(self) -> int:
@@ -45,13 +46,16 @@ class Group:
 def groups_from_batches(batches: list[Batch]) -> list[Group]:
     """One group per batch, or per design point of a batch with several ('scenario' names
     them when present); labels get the batch name when several batches are compared."""
+    from sim.analysis.ties import initial_pacts
+
     out: list[Group] = []
     names = [b.name for b in batches]
     for batch in batches:
         ok = batch.ok_runs
+        started = initial_pacts(batch.manifest, batch.info)
         name = batch.name if names.count(batch.name) == 1 else str(batch.path)
         if ok["point_id"].nunique() <= 1:
-            out.append(Group(name, ok.reset_index(drop=True), batch.info))
+            out.append(Group(name, ok.reset_index(drop=True), batch.info, started))
             continue
         params = _design_columns(batch)
         points = ok.groupby("point_id")[params].first() if params else ok.groupby("point_id").size()
@@ -64,7 +68,8 @@ def groups_from_batches(batches: list[Batch]) -> list[Group]:
         )
         for pid, label in labels.items():
             runs = ok[ok["point_id"] == pid].reset_index(drop=True)
-            out.append(Group(label if len(batches) == 1 else f"{name}: {label}", runs, batch.info))
+            label = label if len(batches) == 1 else f"{name}: {label}"
+            out.append(Group(label, runs, batch.info, started))
     return _unique_labels(out)
 
 
@@ -75,7 +80,7 @@ def _unique_labels(groups: list[Group]) -> list[Group]:
     for g in groups:
         seen[g.label] = seen.get(g.label, 0) + 1
         label = g.label if seen[g.label] == 1 else f"{g.label} ({seen[g.label]})"
-        out.append(Group(label, g.runs, g.info))
+        out.append(Group(label, g.runs, g.info, g.initial))
     return out
 
 
@@ -139,7 +144,10 @@ def formed_by(runs: pd.DataFrame, info: ScenarioInfo, pact: str, horizon: int) -
 
 
 def active_at_start(groups: list[Group], pact: str) -> bool:
-    """Active at round 0 in every run of every group (then 'ever formed' says nothing)."""
+    """Started with by some group's scenario, or active at round 0 in every run of every
+    group: then 'ever formed' says nothing."""
+    if any(pact in g.initial for g in groups):
+        return True
     firsts = [first_rounds(g.runs, g.info, pact) for g in groups]
     return all(len(f) and np.all(f == 0) for f in firsts)
 

@@ -50,3 +50,13 @@ def ties_table(runs: pd.DataFrame, info: ScenarioInfo) -> pd.DataFrame:
     out = pd.concat(rows, ignore_index=True)
     out["p"] = out["k"] / out["n"]
     return out[["point_id", "pair", "k", "n", "p"]]
+
+
+def initial_pacts(manifest: dict, info: ScenarioInfo) -> frozenset[str]:
+    """Pacts active at round 0 by the scenario (any of a design's named scenarios, or a
+    design parameter ``initial_pacts.<pact>``): their 'ever formed' says nothing."""
+    raws = [manifest.get("scenario") or {}, *(manifest.get("scenarios") or {}).values()]
+    keys = {k for raw in raws for k in (raw.get("initial_pacts") or {})}
+    params = (manifest.get("design") or {}).get("parameters") or {}
+    keys |= {p.split(".", 1)[1] for p in params if p.startswith("initial_pacts.")}
+    return frozenset(info.key(k.split("-")) for k in keys)

@@ -365,6 +365,10 @@ def make_plots(batch_dir: str | Path, out_dir: str | Path | None = None, fmt: st
         raise BatchError(f"every run in {batch.path} failed; nothing to plot")
     paths = _probability_figures(batch, design, out, fmt)
     paths += _timing_figures(batch, design, out, fmt)
+    if design.kind == "lhs":  # each outcome against each parameter (sim.plots.discover)
+        from sim.commands.discover import sampled_figures
+
+        paths += sampled_figures(batch, design, out, fmt)
     if batch.series is not None and len(batch.series):
         paths += _series_figures(batch, design, out, fmt)
     return paths
