@@ -254,7 +254,10 @@ def support_envelopes(series: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_table(batch: Batch, design: Design) -> pd.DataFrame:
-    """Per design point: n, failures, P(trilateral) [95% CI], median formation round, P(others).
+    """Per design point: n, failures, P(trilateral) [95% CI], median formation round (and
+    ``median_n``, the runs it is over), P(others) ever formed (``p.``) and active at the end
+    (``p_end.``), P(tied at the end) per pair of states (``tied.``), and ``scenario_value``
+    (the point at the scenario's own values).
 
     The median round is over runs where the trilateral pact formed (nan if none did).
     """
@@ -273,6 +276,9 @@ def summary_table(batch: Batch, design: Design) -> pd.DataFrame:
     ok = batch.ok_runs
     med = pd.to_numeric(ok["trilateral_round"], errors="coerce").groupby(ok["point_id"]).median()
     table["median_round"] = med.reindex(table.index)
+    count = pd.to_numeric(ok["trilateral_round"], errors="coerce").notna()
+    table["median_n"] = count.groupby(ok["point_id"]).sum().reindex(table.index).fillna(0)
+    table["median_n"] = table["median_n"].astype(int)  # runs behind the median
     table["median_date"] = table["median_round"].map(
         lambda r: info.date(int(np.floor(r))) if pd.notna(r) else ""
     )
@@ -280,13 +286,33 @@ def summary_table(batch: Batch, design: Design) -> pd.DataFrame:
         sub = probs[probs["pact"] == pact].set_index("point_id")
         if len(sub):
             table[f"p.{pact}"] = sub["p"].reindex(table.index)
+    ends = pact_probabilities(batch, design, measure="end")
+    for pact in info.other_pacts:
+        sub = ends[ends["pact"] == pact].set_index("point_id")
+        if len(sub):
+            table[f"p_end.{pact}"] = sub["p"].reindex(table.index)
+    table = _with_ties(table, batch)
     all_points = batch.runs["point_id"].unique()
     table = table.reindex(sorted(all_points))  # points whose runs all failed stay visible
     if params:  # from every run, so a point whose runs all failed still shows its values
         table[params] = batch.runs.groupby("point_id")[params].first().reindex(table.index)
     table["failed"] = batch.runs.groupby("point_id")["status"].apply(lambda s: (s != "ok").sum())
     table["n"] = table["n"].fillna(0).astype(int)
+    from sim.analysis.checks import scenario_points
+
+    table["scenario_value"] = scenario_points(batch.manifest, table, params)
     return table.reset_index()
+
+
+def _with_ties(table: pd.DataFrame, batch: Batch) -> pd.DataFrame:
+    """Add ``tied.A-B``: P(some pact holding both A and B is active at the end)."""
+    from sim.analysis.ties import ties_table
+
+    ties = ties_table(batch.runs, batch.info)
+    for pair, t in ties.groupby("pair", sort=False):
+        key = pair.replace("–", "-")
+        table[f"tied.{key}"] = t.set_index("point_id")["p"].reindex(table.index)
+    return table
 
 
 @dataclass(frozen=True)
