@@ -109,3 +109,26 @@ def test_summary_display_states_counts_and_still_active():
     assert shown["P(CHN-PRK still active)"].tolist() == ["40.0%", "90.0%"]
     assert shown["tied CHN-PRK"].tolist() == ["100.0%", "90.0%"]
     assert shown["point"].tolist() == ["0", "1 *"]
+
+
+def test_pact_probabilities_carry_started_and_tied():
+    from pathlib import Path
+
+    from sim.analysis import pact_probabilities
+    from sim.analysis.batch import Batch, Design
+
+    r = runs().assign(
+        run_id=range(4),
+        rounds=12,
+        trilateral_formed=[False, True, False, False],
+        **{f"formed.{p}": [True] * 4 for p in ("CHN-RUS", "CHN-PRK", "RUS-PRK")},
+    )
+    manifest = {"scenario": {"initial_pacts": {"CHN-PRK": "treaty"}}}
+    batch = Batch(Path("x"), manifest, r, None, INFO)
+    design = Design("grid", (), (), "single", 2)
+    end = pact_probabilities(batch, design, measure="end").set_index(["point_id", "pact"])
+    assert end.loc[(0, "CHN-PRK"), "p"] == 0.5  # bilateral in run 0 only
+    assert end.loc[(0, "CHN-PRK"), "tied_p"] == 1.0  # run 1: tied through the trilateral
+    assert end.loc[(1, "RUS-PRK"), "tied_k"] == 1
+    assert bool(end.loc[(0, "CHN-PRK"), "started"]) and not end.loc[(0, "RUS-PRK"), "started"]
+    assert "tied_p" not in end.columns or pd.isna(end.loc[(0, "CHN-RUS-PRK"), "tied_p"])

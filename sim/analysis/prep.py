@@ -66,8 +66,10 @@ def pact_probabilities(batch: Batch, design: Design, measure: str = "formed") ->
     """P(pact) per design point and pact with a Wilson (1927) 95% interval.
 
     measure: "formed" = the pact was ever active; "end" = active after the last round
-    (level_end > 0; pacts lacking that column are left out).
-    Columns: point_id, <varying params>, pact, label, k, n, p, lo, hi, failed.
+    (level_end > 0; pacts lacking that column are left out), with, for a bilateral pact,
+    its two states tied at the end by any pact (tied_k, tied_p, tied_lo, tied_hi).
+    Columns: point_id, <varying params>, pact, label, k, n, p, lo, hi, started (the
+    scenario starts with the pact), failed.
     n counts the point's successful runs; failed runs are counted apart.
     """
     runs, info = batch.runs, batch.info
@@ -75,6 +77,9 @@ def pact_probabilities(batch: Batch, design: Design, measure: str = "formed") ->
     ok = runs["status"] == "ok"
     points = runs.groupby("point_id")[params].first() if params else None
     failed = (~ok).groupby(runs["point_id"]).sum()
+    from sim.analysis.ties import initial_pacts
+
+    started = initial_pacts(batch.manifest, info)
     rows = []
     for pact in plotted_pacts(info, runs):
         if measure == "end":
@@ -91,6 +96,9 @@ def pact_probabilities(batch: Batch, design: Design, measure: str = "formed") ->
         df["k"], df["n"] = k.to_numpy(), n.to_numpy()
         df["p"] = df["k"] / df["n"]
         df["lo"], df["hi"] = lo, hi
+        df["started"] = pact in started
+        if measure == "end" and pact.count("-") == 1:
+            df = _with_tied(df, runs[ok], info, pact)
         rows.append(df)
     if not rows:
         return pd.DataFrame(columns=["point_id", "pact", "label", "k", "n", "p", "lo", "hi"])
@@ -99,6 +107,17 @@ def pact_probabilities(batch: Batch, design: Design, measure: str = "formed") ->
     if points is not None:
         out = out.merge(points.reset_index(), on="point_id", how="left")
     return out
+
+
+def _with_tied(df: pd.DataFrame, ok: pd.DataFrame, info: ScenarioInfo, pact: str):
+    """Add P(the pact's two states are tied at the end by any pact) per point."""
+    from sim.analysis.ties import tied_at_end
+
+    pair = tuple(pact.split("-"))
+    hit = pd.Series(tied_at_end(ok, info, pair), index=ok.index).groupby(ok["point_id"])
+    k = hit.sum().astype(int).reindex(df["point_id"]).to_numpy()
+    lo, hi = wilson_interval(k, df["n"].to_numpy())
+    return df.assign(tied_k=k, tied_p=k / df["n"].to_numpy(), tied_lo=lo, tied_hi=hi)
 
 
 def formation_times(runs: pd.DataFrame, info: ScenarioInfo, pact: str):
