@@ -2,6 +2,8 @@
 
 With one directory its design points (e.g. the named scenarios of a ``kind = "scenarios"``
 design) are compared; with several, each directory (or each of its points) is a group.
+An experiment file in place of a directory is run (or resumed) first, so
+``run.py compare configs/experiments/library.toml`` is the whole library comparison.
 Writes FIGDIR/compare.csv and compare.md (table) and three figures; prints the table.
 """
 
@@ -27,7 +29,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "the end). One DIR: its design points; several: each DIR (or its points)."
         ),
     )
-    p.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="batch results directories")
+    p.add_argument(
+        "dirs",
+        type=Path,
+        nargs="+",
+        metavar="DIR",
+        help="batch results directories; an experiment file (.toml) is first run (or resumed) "
+        "into results/<its name>",
+    )
     p.add_argument("--out", type=Path, help="figure/table folder (default: FIRST_DIR/compare)")
     p.add_argument("--reference", help="label of the reference group (default: the first)")
     p.add_argument("--format", default="png", choices=["png", "svg", "pdf"], help="figure format")
@@ -94,6 +103,17 @@ def run(args: argparse.Namespace) -> int:
     from sim.plots import save_figure
     from sim.plots.compare import plot_differences, plot_end_forest, plot_formation_curves
 
+    dirs = []
+    for d in args.dirs:  # an experiment file: run (or resume) it first
+        if d.suffix == ".toml" and d.is_file():
+            from sim.commands.batch import run_experiment
+
+            code = run_experiment(d, Path("results") / d.stem)
+            if code != 0:
+                return code
+            d = Path("results") / d.stem
+        dirs.append(d)
+    args.dirs = dirs
     try:
         groups, table, curves = build(args.dirs, args.reference)
     except BatchError as exc:

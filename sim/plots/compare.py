@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from sim.analysis.batch import ScenarioInfo
 from sim.plots._common import figure_titles, month_axis, percent_axis, tidy_grid
@@ -83,8 +84,8 @@ def plot_differences(
             )
         ax.axhline(0, color="0.3", lw=0.8)
         ax.set_title(label, fontsize=10)
-        ax.set_ylabel(f"difference from {ref}")
-        percent_axis(ax, limits=False)
+        ax.set_ylabel(f"difference from {ref} (percentage points)")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
         month_axis(ax, info, horizon)
         ax.grid(alpha=0.3)
     axs.flat[0].legend(fontsize=7, loc="best")
