@@ -6,6 +6,7 @@ k, n, p, lo, hi).
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -84,6 +85,9 @@ def plot_probability_sweep(
             _end_lines(ax, de, param, c, label, 1.4)
     percent_axis(ax)
     ax.set_xlabel(info.param_label(param))
+    if not pd.api.types.is_numeric_dtype(probs[param]):  # names (scenarios, levels)
+        ax.tick_params(axis="x", labelrotation=30)
+        plt.setp(ax.get_xticklabels(), ha="right", fontsize=8)
     ax.set_ylabel("P(pact) (%)" if probs_end is not None else _Y_LABEL)
     ax.grid(alpha=0.3)
     ax.legend(
