@@ -130,3 +130,21 @@ def test_missing_scenario_file_in_design(tmp_path):
 def test_shipped_library_experiment_loads():
     exp = load_experiment(ROOT / "configs" / "experiments" / "library.toml")
     assert exp.parameters == ["scenario"] and exp.n_points == 8
+
+
+def test_manifest_stores_the_merged_scenario_and_hash_uses_it(tmp_path):
+    import json
+
+    child = tmp_path / "child.toml"
+    child.write_text(f'base = "{SCENARIOS / "korea_2024.toml"}"\nname = "child"\n')
+    text = HEAD.replace(str(SCENARIOS / "korea_2024.toml"), str(child))
+    text += '[design]\nkind = "grid"\n[design.parameters]\n"us.reactivity" = [0.1]\n'
+    path = tmp_path / "exp.toml"
+    path.write_text(text)
+    exp = load_experiment(path)
+    run_batch(exp, tmp_path / "out", workers=1, progress=False)
+    stored = json.loads((tmp_path / "out" / "manifest.json").read_text())["scenario"]
+    assert "base" not in stored and stored["name"] == "child"
+    assert stored["states"]["CHN"]["weights"]["us_ties"] == 0.45  # from the base
+    child.write_text(child.read_text() + "[us]\nreactivity = 0.2\n")
+    assert load_experiment(path).hash() != exp.hash()  # a change in the child changes it
