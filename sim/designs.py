@@ -74,6 +74,29 @@ def lhs_points(ranges: Mapping[str, tuple[float, float]], samples: int, seed: in
     return _as_points(names, qmc.scale(unit, lows, highs))
 
 
+def lhs_mixed_points(specs: Mapping[str, Any], samples: int, seed: int) -> list[Point]:
+    """A Latin hypercube over real ranges ``(low, high)``, integer ranges ``{"low", "high",
+    "integer": True}`` (whole numbers low..high, equally likely) and choices ``{"values":
+    [...]}`` (equally likely): the unit cube of :func:`lhs_points`, each column mapped."""
+    from scipy.stats import qmc
+
+    names = list(specs)
+    unit = qmc.LatinHypercube(d=len(names), rng=np.random.default_rng(seed)).random(samples)
+    columns = [_map_unit(specs[name], unit[:, j]) for j, name in enumerate(names)]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _map_unit(spec: Any, u: np.ndarray) -> list[Any]:
+    if isinstance(spec, dict) and "values" in spec:
+        values = list(spec["values"])
+        return [values[min(int(x * len(values)), len(values) - 1)] for x in u]
+    if isinstance(spec, dict):
+        lo, hi = int(np.ceil(spec["low"])), int(np.floor(spec["high"]))
+        return [min(lo + int(x * (hi - lo + 1)), hi) for x in u]
+    lo, hi = spec
+    return [float(v) for v in lo + u * (hi - lo)]
+
+
 def sobol_points(
     ranges: Mapping[str, tuple[float, float]], samples: int, second_order: bool, seed: int
 ) -> DesignPoints:
@@ -112,6 +135,8 @@ def build_design(
         return DesignPoints(grid_points(parameters, scenarios))
     if samples is None:
         raise ValueError(f"a {kind} design needs samples")
+    if kind == "lhs" and any(isinstance(v, dict) for v in parameters.values()):
+        return DesignPoints(lhs_mixed_points(parameters, samples, root_seed))
     if kind == "lhs":
         return DesignPoints(lhs_points(parameters, samples, root_seed))
     if kind == "sobol":

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 from sim.config import (
     SCENARIO_FACTOR,
@@ -36,10 +44,12 @@ class _Frozen(BaseModel):
 
 
 class Range(_Frozen):
-    """Bounds of a sampled parameter (lhs, sobol)."""
+    """Bounds of a sampled parameter (lhs, sobol, morris); ``integer = true`` (lhs only)
+    samples whole numbers low..high, each with equal probability."""
 
     low: float
     high: float
+    integer: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
@@ -49,6 +59,19 @@ class Range(_Frozen):
 
 
 Value = int | float | str | bool  # a design value: number, month, level name, switch, ...
+
+
+class Choice(_Frozen):
+    """A categorical sampled parameter (lhs only): each value with equal probability."""
+
+    values: Annotated[list[Value], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _one_type(self) -> Choice:
+        kinds = {_value_kind(v) for v in self.values}
+        if len(kinds) > 1:
+            raise ValueError(f"values of one type (got {sorted(kinds)})")
+        return self
 
 
 class GridDesign(_Frozen):
@@ -83,6 +106,9 @@ def design_dump(design: BaseModel) -> dict[str, Any]:
     out = design.model_dump(mode="json")
     if out.get("scenarios", 0) is None:
         del out["scenarios"]
+    for spec in (out.get("parameters") or {}).values():  # `integer` only when set
+        if isinstance(spec, dict) and spec.get("integer") is False:
+            del spec["integer"]
     return out
 
 
@@ -90,6 +116,19 @@ def _value_kind(v: Value) -> str:
     if isinstance(v, bool):
         return "boolean"
     return "number" if isinstance(v, int | float) else "string"
+
+
+def _spec_kind(value: Any) -> str:
+    has_values = isinstance(value, dict | Choice) and (
+        isinstance(value, Choice) or "values" in value
+    )
+    return "choice" if has_values else "range"
+
+
+# A range `{ low, high }`, or a choice `{ values = [...] }` (tags keep errors on the right one)
+SampledSpec = Annotated[
+    Annotated[Range, Tag("range")] | Annotated[Choice, Tag("choice")], Discriminator(_spec_kind)
+]
 
 
 class SampledDesign(_Frozen):
@@ -101,7 +140,7 @@ class SampledDesign(_Frozen):
 
     kind: Literal["lhs", "sobol", "morris"]
     samples: Annotated[int, Field(ge=1)]
-    parameters: dict[str, Range] = Field(min_length=1)
+    parameters: dict[str, SampledSpec] = Field(min_length=1)
     second_order: bool = False
     num_levels: Annotated[int, Field(ge=2)] | None = None
 
@@ -117,6 +156,9 @@ class SampledDesign(_Frozen):
             raise ValueError(f"samples a power of 2 for a Sobol design (got {self.samples})")
         if self.kind == "sobol" and self.second_order and len(self.parameters) < 2:
             raise ValueError("at least 2 parameters for second-order Sobol indices")
+        typed = [n for n, r in self.parameters.items() if isinstance(r, Choice) or r.integer]
+        if typed and self.kind != "lhs":
+            raise ValueError(f"categories and integers only in an lhs design ({typed[0]!r})")
         return self
 
 
@@ -189,7 +231,12 @@ class Experiment:
 
 def _pydantic_error(exc: ValidationError, file: str, prefix: str = "") -> ConfigError:
     unknown = "unknown field (not part of an experiment file; check the spelling)"
-    return ConfigError(file, *describe(first_error(exc), unknown, prefix))
+    err = first_error(exc)
+    if "parameters" in err["loc"]:  # drop the union tag of a sampled parameter's spec
+        i = err["loc"].index("parameters") + 2
+        if err["loc"][i : i + 1] in (("range",), ("choice",)):
+            err = {**err, "loc": err["loc"][:i] + err["loc"][i + 1 :]}
+    return ConfigError(file, *describe(err, unknown, prefix))
 
 
 def parse_spec(raw: dict[str, Any], file: str) -> ExperimentSpec:
@@ -267,7 +314,7 @@ def load_experiment(path: str | Path) -> Experiment:
     params: dict[str, Any] = (
         dict(design.parameters)
         if isinstance(design, GridDesign)
-        else {name: (r.low, r.high) for name, r in design.parameters.items()}
+        else {name: _sampled(r) for name, r in design.parameters.items()}
     )
     variants = _load_variants(file, getattr(design, "scenarios", None))
     points = build_design(
@@ -291,6 +338,15 @@ def load_experiment(path: str | Path) -> Experiment:
         seeds=replicate_seeds(spec.root_seed, spec.replicates),
         variants=variants,
     )
+
+
+def _sampled(spec: Range | Choice) -> tuple[float, float] | dict[str, Any]:
+    """``(low, high)`` for a real range; a dict for an integer range or a choice."""
+    if isinstance(spec, Choice):
+        return {"values": list(spec.values)}
+    if spec.integer:
+        return {"low": spec.low, "high": spec.high, "integer": True}
+    return (spec.low, spec.high)
 
 
 def _load_variants(file: Path, scenarios: list[str] | None) -> dict[str, dict] | None:

@@ -148,3 +148,46 @@ def test_manifest_stores_the_merged_scenario_and_hash_uses_it(tmp_path):
     assert stored["states"]["CHN"]["weights"]["us_ties"] == 0.45  # from the base
     child.write_text(child.read_text() + "[us]\nreactivity = 0.2\n")
     assert load_experiment(path).hash() != exp.hash()  # a change in the child changes it
+
+
+LHS_TYPED = """
+[design]
+kind = "lhs"
+samples = 4
+[design.parameters]
+"drivers.rus_war.switch_from" = { low = 12, high = 15, integer = true }
+"initial_pacts.CHN-RUS" = { values = ["partnership", "treaty"] }
+"us.reactivity" = { low = 0.0, high = 0.6 }
+"""
+
+
+def test_lhs_over_integers_and_categories_is_stratified(tmp_path):
+    exp = load_experiment(write(tmp_path, LHS_TYPED))
+    rounds = [p["drivers.rus_war.switch_from"] for p in exp.design.points]
+    levels = [p["initial_pacts.CHN-RUS"] for p in exp.design.points]
+    assert sorted(rounds) == [12, 13, 14, 15]  # 4 strata of 12..15: each value once
+    assert all(isinstance(r, int) for r in rounds)
+    assert sorted(levels) == ["partnership", "partnership", "treaty", "treaty"]
+    assert all(0.0 <= p["us.reactivity"] <= 0.6 for p in exp.design.points)
+    run_batch(exp, tmp_path / "out", workers=1, progress=False)
+    runs = pd.read_parquet(tmp_path / "out" / "runs")
+    assert runs["drivers.rus_war.switch_from"].dtype == "int64"
+
+
+def test_plain_lhs_keeps_its_points_and_record(tmp_path):
+    from sim.designs import lhs_points
+    from sim.experiment import design_dump
+
+    text = '[design]\nkind = "lhs"\nsamples = 5\n[design.parameters]\n'
+    text += '"us.reactivity" = { low = 0.0, high = 0.6 }\n'
+    exp = load_experiment(write(tmp_path, text))
+    assert exp.design.points == lhs_points({"us.reactivity": (0.0, 0.6)}, 5, 3)
+    assert design_dump(exp.spec.design)["parameters"] == {
+        "us.reactivity": {"low": 0.0, "high": 0.6}
+    }
+
+
+def test_categories_only_in_lhs(tmp_path):
+    text = LHS_TYPED.replace('"lhs"', '"morris"')
+    with pytest.raises(ConfigError, match="categories and integers only in an lhs design"):
+        load_experiment(write(tmp_path, text))
