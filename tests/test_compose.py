@@ -121,3 +121,14 @@ def test_date_in_override_names_the_override():
 def test_malformed_month_is_an_error():
     with pytest.raises(ConfigError, match="a round or a month 'YYYY-MM'"):
         build_scenario(load_raw(BASE), "s.toml", {"drivers.rus_war.switch_from": "2025-13"})
+
+
+def test_round_registry_can_allow_months_before_the_start(monkeypatch):
+    from sim import dates
+
+    monkeypatch.setitem(dates.ROUND_FIELDS, ("talks", "*", "opened"), True)
+    data = {"start": "2024-01", "talks": {"a": {"opened": "2023-10"}}, "checkpoints": [3]}
+    assert dates.resolve_dates(data, "s.toml")["talks"]["a"]["opened"] == -3
+    data = {"start": "2024-01", "checkpoints": ["2023-10"]}
+    with pytest.raises(ConfigError, match="not before the start"):
+        dates.resolve_dates(data, "s.toml")
