@@ -112,3 +112,19 @@ def test_compare_of_two_directories_and_bad_reference(library_dir, tmp_path, cap
 def test_compare_missing_directory_exits_2(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "none")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_pairing_needs_the_same_seeds_each_once():
+    import pandas as pd
+
+    from sim.analysis.batch import ScenarioInfo
+    from sim.analysis.compare import Group, paired_with
+
+    info = ScenarioInfo(("A", "B"), ("A-B",), "A-B", ("p",), "2024-01", ())
+
+    def group(seeds):
+        return Group("g", pd.DataFrame({"seed": seeds}), info)
+
+    assert paired_with(group([3, 1, 2]), group([1, 2, 3]))
+    assert not paired_with(group([1, 2, 4]), group([1, 2, 3]))
+    assert not paired_with(group([1, 1, 2]), group([1, 2, 2]))
