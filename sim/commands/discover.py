@@ -129,34 +129,3 @@ def _figures(prim, scores, label, n, name, out: Path, stem: str, fmt: str) -> li
         save_figure(plot_box(prim.limits, stats, sub), out / f"{stem}_prim_box.{fmt}"),
         save_figure(plot_feature_scores(scores, sub), out / f"{stem}_feature_scores.{fmt}"),
     ]  # fmt: skip
-
-
-def sampled_figures(batch, design, out: Path, fmt: str) -> list[Path]:
-    """For a sampled (LHS) design: per pact, P(pact) of each design point against each
-    numeric parameter with a smoother ('still active at the end' for pacts active at the
-    start in every run, where 'ever formed' is always 100%)."""
-    from sim.analysis import active_from_start, pact_probabilities
-    from sim.analysis.ties import initial_pacts
-    from sim.plots import save_figure
-    from sim.plots.discover import plot_outcome_scatter
-
-    params = [p for p in design.varying if pd.api.types.is_numeric_dtype(batch.runs[p])]
-    if not params:
-        return []
-    formed = pact_probabilities(batch, design)
-    end = pact_probabilities(batch, design, measure="end")
-    started = initial_pacts(batch.manifest, batch.info)
-    paths = []
-    for pact in dict.fromkeys(formed["pact"]):
-        at_start = pact in started or active_from_start(batch.runs, batch.info, pact)
-        still = at_start and pact in set(end["pact"])
-        df = end if still else formed
-        df = df[df["pact"] == pact]
-        what = "still active at the end" if still else "formed"
-        name = f"{batch.info.pact_label(pact)} {what}"
-        points = df.rename(columns={"p": name})
-        n = int(df["n"].median()) if len(df) else 0
-        sub = f"{batch.subtitle()} · median n = {n} runs per point"
-        fig = plot_outcome_scatter(points, params, name, sub)
-        paths.append(save_figure(fig, out / f"outcome_vs_parameters_{pact}.{fmt}"))
-    return paths

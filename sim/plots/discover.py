@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.plots._common import figure_titles, percent_axis
+from sim.plots._common import figure_titles, percent_axis, save_figure
 
 
 def plot_peeling(trajectory: pd.DataFrame, chosen: int, base_rate: float, subtitle: str = ""):
@@ -112,3 +113,32 @@ def plot_outcome_scatter(
     figure_titles(fig, f"P({outcome}) against each parameter (dots: design points; "
                   "line: kernel smoother)", subtitle)  # fmt: skip
     return fig
+
+
+def sampled_figures(batch, design, out: Path, fmt: str) -> list[Path]:
+    """For a sampled (LHS) design: per pact, P(pact) of each design point against each
+    numeric parameter with a smoother ('still active at the end' for pacts active at the
+    start in every run, where 'ever formed' is always 100%)."""
+    from sim.analysis import active_from_start, pact_probabilities
+    from sim.analysis.ties import initial_pacts
+
+    params = [p for p in design.varying if pd.api.types.is_numeric_dtype(batch.runs[p])]
+    if not params:
+        return []
+    formed = pact_probabilities(batch, design)
+    end = pact_probabilities(batch, design, measure="end")
+    started = initial_pacts(batch.manifest, batch.info)
+    paths = []
+    for pact in dict.fromkeys(formed["pact"]):
+        at_start = pact in started or active_from_start(batch.runs, batch.info, pact)
+        still = at_start and pact in set(end["pact"])
+        df = end if still else formed
+        df = df[df["pact"] == pact]
+        what = "still active at the end" if still else "formed"
+        name = f"{batch.info.pact_label(pact)} {what}"
+        points = df.rename(columns={"p": name})
+        n = int(df["n"].median()) if len(df) else 0
+        sub = f"{batch.subtitle()} · median n = {n} runs per point"
+        fig = plot_outcome_scatter(points, params, name, sub)
+        paths.append(save_figure(fig, out / f"outcome_vs_parameters_{pact}.{fmt}"))
+    return paths
