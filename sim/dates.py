@@ -21,6 +21,7 @@ ROUND_FIELDS: dict[tuple[str, ...], bool] = {
     ("drivers", "*", "switch_from"): False,
     ("shocks", "*", "round"): False,
     ("checkpoints", "*"): False,
+    ("initial_talks", "*", "opened"): True,  # talks opened before the start: <= 0
 }
 
 

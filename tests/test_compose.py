@@ -132,3 +132,12 @@ def test_round_registry_can_allow_months_before_the_start(monkeypatch):
     data = {"start": "2024-01", "checkpoints": ["2023-10"]}
     with pytest.raises(ConfigError, match="not before the start"):
         dates.resolve_dates(data, "s.toml")
+
+
+def test_talks_opened_before_the_start_as_a_month():
+    raw = load_raw(BASE)
+    scen = build_scenario(raw, "s.toml", {"initial_talks.RUS-PRK.opened": "2023-09"})
+    assert scen.initial_talks["RUS-PRK"].opened == -4  # 2023-09 is 4 months before 2024-01
+    with pytest.raises(ConfigError) as err:  # after the start: the field's own rule (<= 0)
+        build_scenario(raw, "s.toml", {"initial_talks.RUS-PRK.opened": "2024-03"})
+    assert err.value.field == "initial_talks.RUS-PRK.opened"

@@ -59,4 +59,9 @@ def initial_pacts(manifest: dict, info: ScenarioInfo) -> frozenset[str]:
     keys = {k for raw in raws for k in (raw.get("initial_pacts") or {})}
     params = (manifest.get("design") or {}).get("parameters") or {}
     keys |= {p.split(".", 1)[1] for p in params if p.startswith("initial_pacts.")}
-    return frozenset(info.key(k.split("-")) for k in keys)
+    order = {s: i for i, s in enumerate(info.states)}
+
+    def key(text: str) -> str:  # members in the scenario's state order, as pact keys are
+        return "-".join(sorted(text.split("-"), key=lambda s: order.get(s, len(order))))
+
+    return frozenset(key(k) for k in keys)
