@@ -42,6 +42,9 @@ def test_prim_recovers_the_planted_box():
     assert set(lim.index) == {"a", "b"}  # only the two planted parameters restricted
     assert lim.loc["a", "high"] == pytest.approx(0.3, abs=0.03)
     assert lim.loc["b", "low"] == pytest.approx(0.6, abs=0.03)
+    # without a < 0.3 the box is b > 0.6 alone, where the outcome needs a < 0.3: P = 0.3
+    assert lim.loc["a", "density_without"] == pytest.approx(0.3, abs=0.05)
+    assert lim.loc["b", "density_without"] == pytest.approx(0.4, abs=0.05)  # P(b > 0.6)
 
 
 def test_feature_scores_rank_the_planted_parameters_first():

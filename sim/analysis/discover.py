@@ -116,8 +116,8 @@ def run_prim(c: Cases, min_coverage: float = 0.5, box: int | None = None,
     chosen = box if box is not None else choose_box(traj, min_coverage)
     if not 0 <= chosen < len(traj):
         raise BatchError(f"--box {chosen}: expected 0..{len(traj) - 1}")
-    return PrimResult(traj, chosen, box_limits(found.box_lims[chosen], found.box_lims[0]),
-                      float(c.y.mean()))  # fmt: skip
+    limits = box_limits(found.box_lims[chosen], found.box_lims[0])
+    return PrimResult(traj, chosen, with_drop_effect(limits, c), float(c.y.mean()))
 
 
 def choose_box(trajectory: pd.DataFrame, min_coverage: float) -> int:
@@ -146,6 +146,34 @@ def box_limits(lims: pd.DataFrame, full: pd.DataFrame) -> pd.DataFrame:
                          "values": ""})  # fmt: skip
     cols = ["parameter", "low", "high", "full_low", "full_high", "values"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _inside(x: pd.DataFrame, limits: pd.DataFrame, skip: str | None = None) -> np.ndarray:
+    """Runs inside the box given by ``limits`` (one restriction left out if ``skip``)."""
+    mask = np.ones(len(x), dtype=bool)
+    for r in limits.itertuples(index=False):
+        if r.parameter == skip:
+            continue
+        col = x[r.parameter]
+        if r.values:
+            mask &= col.astype(str).isin(r.values.split(", ")).to_numpy()
+        else:
+            v = col.to_numpy(dtype=float)
+            mask &= (v >= r.low) & (v <= r.high)
+    return mask
+
+
+def with_drop_effect(limits: pd.DataFrame, c: Cases) -> pd.DataFrame:
+    """Add, per restriction, the box's density and coverage without it: a restriction
+    whose removal leaves the density unchanged is not what makes the outcome likely."""
+    out = limits.copy()
+    dens, cov = [], []
+    for name in out["parameter"]:
+        inside = _inside(c.x, limits, skip=name)
+        dens.append(float(c.y[inside].mean()) if inside.any() else np.nan)
+        cov.append(float(c.y[inside].sum() / c.y.sum()))
+    out["density_without"], out["coverage_without"] = dens, cov
+    return out
 
 
 def feature_scores(c: Cases, seed: int = 1) -> pd.DataFrame:

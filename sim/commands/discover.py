@@ -97,10 +97,12 @@ def report(prim, scores: pd.DataFrame, label: str, n: int) -> str:
     lines.append(f"Chosen box {prim.chosen}: coverage {row['coverage']:.1%}, density "
                  f"{row['density']:.1%}, mass {row['mass']:.1%} of runs; limits:")  # fmt: skip
     for r in prim.limits.itertuples(index=False):
+        without = f"without it: density {r.density_without:.1%}, coverage {r.coverage_without:.1%}"
         if r.values:
-            lines.append(f"  {r.parameter} in {{{r.values}}}")
+            lines.append(f"  {r.parameter} in {{{r.values}}}   ({without})")
         else:
-            lines.append(f"  {limit_text(r)}   (sampled {r.full_low:.4g} .. {r.full_high:.4g})")
+            lines.append(f"  {limit_text(r)}   (sampled {r.full_low:.4g} .. {r.full_high:.4g}; "
+                         f"{without})")  # fmt: skip
     if prim.limits.empty:
         lines.append("  (no restriction: the whole sampled space)")
     lines.append("Feature scores (extra trees, sum to 1):")
