@@ -114,6 +114,7 @@ def plot_end_forest(table: pd.DataFrame, subtitle: str = "") -> Figure:
         lo, hi = float(d["lo"].min()), float(d["hi"].max())
         pad = max(0.02, 0.1 * (hi - lo))  # zoomed on the data, so differences show
         ax.set_xlim(max(-0.01, lo - pad), min(1.01, hi + pad))
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if hi - lo < 0.1 else 0))
         ax.grid(alpha=0.3, axis="x")
     figure_titles(fig, "Outcomes at the end of the horizon, by scenario", subtitle)
     return fig
