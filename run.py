@@ -7,6 +7,8 @@
     python run.py plot DIR             figures from a batch
     python run.py summary DIR          table of outcome probabilities per design point
     python run.py sensitivity DIR      Sobol indices of a Sobol design
+    python run.py compare DIR [DIR..]  scenarios or batches side by side
+    python run.py discover DIR --outcome COL   scenario discovery (PRIM, feature scores)
 
 Parses, calls, prints: the work is done in ``sim``.
 """
@@ -18,7 +20,7 @@ import contextlib
 import importlib
 import sys
 
-COMMANDS = ("simulate", "batch", "plot", "summary", "sensitivity")
+COMMANDS = ("simulate", "batch", "plot", "summary", "sensitivity", "compare", "discover")
 
 
 class _Parser(argparse.ArgumentParser):

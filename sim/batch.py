@@ -111,7 +111,9 @@ def scenario_info(exp: Experiment) -> dict[str, Any]:
 
 def design_record(exp: Experiment) -> dict[str, Any]:
     """The manifest's ``design``: kind, parameters, points and (Sobol) the SALib problem."""
-    design = exp.spec.design.model_dump(mode="json")
+    from sim.experiment import design_dump
+
+    design = design_dump(exp.spec.design)
     design["points"] = exp.design.points
     if exp.design.problem is not None:
         design["problem"] = exp.design.problem
@@ -235,6 +237,7 @@ def _manifest(
         "experiment_hash": exp_hash,
         "model_version": MODEL_VERSION,
         "scenario": exp.scenario_raw,
+        **({"scenarios": exp.variants} if exp.variants else {}),
         "scenario_info": scenario_info(exp),
         "root_seed": exp.spec.root_seed,
         "seeds": exp.seeds,
@@ -310,6 +313,7 @@ def run_batch(
             series=series,
             engine=engine,
             runner=runner,
+            variants=exp.variants,
         )
         chunks = make_chunks(exp.design.points, exp.seeds, size, done)
         return _run(store, exp, manifest, ctx, chunks, len(done), run, progress)
@@ -384,6 +388,11 @@ def _close_session(
     return summary, failures
 
 
+def _fmt(value: Any) -> str:
+    """A design value for a line of text: numbers to 4 significant digits, others as is."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def format_summary(result: BatchResult, max_points: int = 40) -> str:
     """Readable end-of-batch summary: P(trilateral) per point with its 95% Wilson interval."""
     table = result.summary
@@ -394,7 +403,7 @@ def format_summary(result: BatchResult, max_points: int = 40) -> str:
         "P(trilateral) per design point, 95% Wilson interval:",
     ]
     for point_id, row in table.head(max_points).iterrows():
-        values = ", ".join(f"{p}={row[p]:.4g}" for p in params) or "base scenario"
+        values = ", ".join(f"{p}={_fmt(row[p])}" for p in params) or "base scenario"
         if row["n"] > 0:
             lo, hi = row["p_trilateral_lo"], row["p_trilateral_hi"]
             p = f"{row['p_trilateral']:.3f} [{lo:.3f}, {hi:.3f}]"

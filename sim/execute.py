@@ -44,6 +44,7 @@ class RunContext:
     series: bool = False
     engine: str = DEFAULT_ENGINE
     runner: str = DEFAULT_RUNNER
+    variants: dict[str, dict[str, Any]] | None = None  # named scenarios of the design
 
 
 @dataclass(frozen=True)
@@ -111,11 +112,12 @@ def resolve(path: str) -> Callable[..., Any]:
 def _scenario(ctx: RunContext, chunk: Chunk) -> Any:
     key = (ctx.key, chunk.point_id)
     if key not in _SCENARIOS:
-        from sim.config import build_scenario
+        from sim.config import build_scenario, split_point
 
         if len(_SCENARIOS) > 64:
             _SCENARIOS.clear()
-        _SCENARIOS[key] = build_scenario(ctx.scenario_raw, ctx.scenario_source, chunk.overrides)
+        raw, overrides = split_point(ctx.scenario_raw, ctx.variants, chunk.overrides)
+        _SCENARIOS[key] = build_scenario(raw, ctx.scenario_source, overrides)
     return _SCENARIOS[key]
 
 

@@ -29,11 +29,20 @@ RUNS, SERIES, MANIFEST = "runs", "series", "manifest.json"
 # Column dtypes of `runs` come from sim.results_schema (the one description of the tables).
 
 
+def design_dtype(values: pd.Series) -> str:
+    """A design column keeps its type: float64, int64, boolean, or string (names, months)."""
+    if pd.api.types.is_bool_dtype(values):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(values):
+        return "int64"
+    return "float64" if pd.api.types.is_numeric_dtype(values) else "string"
+
+
 def coerce_runs(df: pd.DataFrame, design_columns: list[str]) -> pd.DataFrame:
-    """Give `runs` columns their schema dtypes (design columns float64)."""
+    """Give `runs` columns their schema dtypes (design columns keep their own type)."""
     out = df.copy()
     for col in out.columns:
-        dtype = "float64" if col in design_columns else runs_dtype(col)
+        dtype = design_dtype(out[col]) if col in design_columns else runs_dtype(col)
         if dtype == "string":
             out[col] = out[col].astype("object").where(out[col].notna(), None)
         elif dtype is not None:
