@@ -16,7 +16,8 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import ConfigError, describe, first_error
+from sim.dates import resolve_dates
+from sim.errors import MAX_MAGNITUDE, ConfigError, check_magnitudes, describe, first_error
 from sim.schema import (
     ATTRIBUTES,
     TERMS,
@@ -34,6 +35,7 @@ from sim.schema import (
 
 __all__ = [
     "ATTRIBUTES",
+    "SCENARIO_FACTOR",
     "TERMS",
     "ConfigError",
     "Driver",
@@ -47,11 +49,14 @@ __all__ = [
     "Weights",
     "apply_overrides",
     "build_scenario",
+    "deep_merge",
+    "load_raw",
     "load_scenario",
     "parse_set_args",
     "parse_value",
     "read_toml",
     "split_path",
+    "split_point",
     "unit_of",
 ]
 
@@ -71,8 +76,65 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(str(path), "", "is a directory, expected a TOML file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "", f"valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:  # binary, UTF-16, ...: TOML is UTF-8 text
+        raise ConfigError(
+            str(path), "", f"a UTF-8 text file (TOML), got a non-UTF-8 byte at offset {exc.start}"
+        ) from None
+    except RecursionError:
+        raise ConfigError(str(path), "", "valid TOML (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ConfigError(str(path), "", f"valid TOML ({str(exc).split(';')[0]})") from None
     except OSError as exc:
         raise ConfigError(str(path), "", f"a readable file ({exc.strerror})") from None
+
+
+# -- composition: `base = "other.toml"` ---------------------------------------------------
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``: tables merge key by key (recursively); arrays and
+    scalars replace (so ``shocks = []`` drops the base's shocks, and a ``[[shocks]]`` list
+    replaces them all). Neither input is modified."""
+    out = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def scenario_chain(path: str | Path) -> list[Path]:
+    """The files a scenario is made of, the deepest base first, the file itself last."""
+    chain: list[Path] = []
+    current = Path(path).resolve()
+    while True:
+        if current in chain:
+            names = " -> ".join(p.name for p in [*reversed(chain), current])
+            raise ConfigError(str(path), "base", f"no cycle of bases ({names})")
+        chain.insert(0, current)
+        base = read_toml(current).get("base")
+        if base is None:
+            return chain
+        if not isinstance(base, str) or not base.strip():
+            raise ConfigError(str(current), "base", "expected a scenario file name", base)
+        nxt = (current.parent / base).resolve()
+        if not nxt.is_file():
+            raise ConfigError(
+                str(current), "base", "expected an existing scenario file (relative to it)", base
+            )
+        current = nxt
+
+
+def load_raw(path: str | Path) -> dict[str, Any]:
+    """A scenario file merged onto its bases (``base = "file.toml"``, relative to the file,
+    chains allowed); the result has no ``base`` key and is what gets validated and stored."""
+    merged: dict[str, Any] = {}
+    for file in scenario_chain(path):
+        raw = read_toml(file)
+        raw.pop("base", None)
+        merged = deep_merge(merged, raw)
+    return merged
 
 
 def unit_of(path: str) -> str | None:
@@ -121,7 +183,15 @@ def parse_set_args(set_args: Sequence[str], source: str = "--set") -> dict[str, 
         path, sep, text = item.partition("=")
         if not sep or not path.strip():
             raise ConfigError(source, item, "PATH=VALUE, e.g. states.CHN.weights.us_ties=0")
-        out[path.strip()] = parse_value(text.strip())
+        try:
+            out[path.strip()] = parse_value(text.strip())
+        except (ValueError, RecursionError):  # 5,000 digits, 5,000 nested brackets, ...
+            raise ConfigError(
+                f"{source} (--set {path.strip()})",
+                path.strip(),
+                "a value of reasonable size (a number of at most 4300 digits, arrays nested "
+                "at most a few hundred deep)",
+            ) from None
     return out
 
 
@@ -232,11 +302,31 @@ def _submodel(annotation: Any) -> tuple[type[BaseModel], int] | None:
     return None
 
 
+SCENARIO_FACTOR = "scenario"  # design column naming a scenario of a `scenarios` design
+
+
+def split_point(
+    raw: Mapping[str, Any], variants: Mapping[str, Any] | None, point: Mapping[str, Any]
+) -> tuple[Mapping[str, Any], dict[str, Any]]:
+    """The scenario mapping and overrides of a design point: its named scenario (``scenario``
+    key, one of ``variants``) in place of ``raw``, and the other keys as overrides."""
+    if not variants or SCENARIO_FACTOR not in point:
+        return raw, dict(point)
+    rest = {k: v for k, v in point.items() if k != SCENARIO_FACTOR}
+    return variants[point[SCENARIO_FACTOR]], rest
+
+
 def build_scenario(
     raw: Mapping[str, Any], source: str, overrides: Mapping[str, Any] | None = None
 ) -> Scenario:
     """Validate a raw TOML mapping (after overrides) into a :class:`Scenario`."""
     data = apply_overrides(raw, overrides or {}, source)
+    resolve_dates(data, source, lambda field: _origin(source, field, overrides))
+    huge = check_magnitudes(data)
+    if huge is not None:
+        field, value = huge
+        expected = f"expected a number of magnitude at most {MAX_MAGNITUDE:g}"
+        raise ConfigError(_origin(source, field, overrides), field, expected, value)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -245,7 +335,7 @@ def build_scenario(
 
 def load_scenario(path: str | Path, set_args: Sequence[str] = ()) -> Scenario:
     """Load, override (``--set PATH=VALUE`` strings) and validate a scenario file."""
-    raw = read_toml(path)
+    raw = load_raw(path)
     return build_scenario(raw, str(path), parse_set_args(set_args, source=str(path)))
 
 
@@ -265,6 +355,7 @@ def _as_config_error(
 def _origin(source: str, field: str, overrides: Mapping[str, Any] | None) -> str:
     """Name the override when the bad value came from ``--set``."""
     for path in overrides or {}:
-        if ".".join(split_path(path)) == field:
+        dotted = ".".join(split_path(path))
+        if dotted == field or field.startswith(dotted + "."):
             return f"{source} (--set {path})"
     return source

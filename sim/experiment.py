@@ -14,15 +14,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 from sim.calibration.posterior import PosteriorDesign, resolve_posterior
-from sim.config import ConfigError, apply_overrides, build_scenario, read_toml
-from sim.designs import DesignPoints, build_design
+from sim.config import (
+    SCENARIO_FACTOR,
+    ConfigError,
+    apply_overrides,
+    build_scenario,
+    load_raw,
+    read_toml,
+    split_path,
+    split_point,
+)
+from sim.designs import DesignPoints, build_design, design_size
 from sim.errors import describe, first_error
 from sim.seeds import replicate_seeds
 
-KINDS = ("grid", "lhs", "sobol", "morris", "posterior")
+KINDS = ("grid", "scenarios", "lhs", "sobol", "morris", "posterior")
 
 
 class _Frozen(BaseModel):
@@ -30,10 +47,12 @@ class _Frozen(BaseModel):
 
 
 class Range(_Frozen):
-    """Bounds of a sampled parameter (lhs, sobol)."""
+    """Bounds of a sampled parameter (lhs, sobol, morris); ``integer = true`` (lhs only)
+    samples whole numbers low..high, each with equal probability."""
 
     low: float
     high: float
+    integer: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
@@ -42,11 +61,78 @@ class Range(_Frozen):
         return self
 
 
-class GridDesign(_Frozen):
-    """``kind = "grid"``: every combination of the listed values."""
+Value = int | float | str | bool  # a design value: number, month, level name, switch, ...
 
-    kind: Literal["grid"]
-    parameters: dict[str, Annotated[list[float], Field(min_length=1)]] = Field(min_length=1)
+
+class Choice(_Frozen):
+    """A categorical sampled parameter (lhs only): each value with equal probability."""
+
+    values: Annotated[list[Value], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _one_type(self) -> Choice:
+        kinds = {_value_kind(v) for v in self.values}
+        if len(kinds) > 1:
+            raise ValueError(f"values of one type (got {sorted(kinds)})")
+        return self
+
+
+class GridDesign(_Frozen):
+    """``kind = "grid"``: every combination of the listed values (of any one type per
+    parameter: numbers, strings such as a level name or a month, booleans), crossed with
+    the named scenarios if ``scenarios`` is given.
+
+    ``kind = "scenarios"``: the ``scenarios`` (files, relative to the experiment file) side
+    by side, crossed with ``parameters`` if any. The design column ``scenario`` holds each
+    file's name without ``.toml``.
+    """
+
+    kind: Literal["grid", "scenarios"]
+    parameters: dict[str, Annotated[list[Value], Field(min_length=1)]] = {}
+    scenarios: Annotated[list[str], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _factors(self) -> GridDesign:
+        if self.kind == "scenarios" and not self.scenarios:
+            raise ValueError("a list of scenario files in 'scenarios' for kind = 'scenarios'")
+        if self.kind == "grid" and not self.parameters:
+            raise ValueError("at least 1 parameter in 'parameters' for kind = 'grid'")
+        for name, values in self.parameters.items():
+            kinds = {_value_kind(v) for v in values}
+            if len(kinds) > 1:
+                raise ValueError(f"values of one type for {name!r} (got {sorted(kinds)})")
+        return self
+
+
+def design_dump(design: BaseModel) -> dict[str, Any]:
+    """The design as JSON; ``scenarios`` only when given (so older hashes stay valid)."""
+    out = design.model_dump(mode="json")
+    if out.get("scenarios", 0) is None:
+        del out["scenarios"]
+    params = out.get("parameters")  # a list of names for a posterior design
+    for spec in params.values() if isinstance(params, dict) else ():  # `integer` only when set
+        if isinstance(spec, dict) and spec.get("integer") is False:
+            del spec["integer"]
+    return out
+
+
+def _value_kind(v: Value) -> str:
+    if isinstance(v, bool):
+        return "boolean"
+    return "number" if isinstance(v, int | float) else "string"
+
+
+def _spec_kind(value: Any) -> str:
+    has_values = isinstance(value, dict | Choice) and (
+        isinstance(value, Choice) or "values" in value
+    )
+    return "choice" if has_values else "range"
+
+
+# A range `{ low, high }`, or a choice `{ values = [...] }` (tags keep errors on the right one)
+SampledSpec = Annotated[
+    Annotated[Range, Tag("range")] | Annotated[Choice, Tag("choice")], Discriminator(_spec_kind)
+]
 
 
 class SampledDesign(_Frozen):
@@ -58,7 +144,7 @@ class SampledDesign(_Frozen):
 
     kind: Literal["lhs", "sobol", "morris"]
     samples: Annotated[int, Field(ge=1)]
-    parameters: dict[str, Range] = Field(min_length=1)
+    parameters: dict[str, SampledSpec] = Field(min_length=1)
     second_order: bool = False
     num_levels: Annotated[int, Field(ge=2)] | None = None
 
@@ -74,6 +160,9 @@ class SampledDesign(_Frozen):
             raise ValueError(f"samples a power of 2 for a Sobol design (got {self.samples})")
         if self.kind == "sobol" and self.second_order and len(self.parameters) < 2:
             raise ValueError("at least 2 parameters for second-order Sobol indices")
+        typed = [n for n, r in self.parameters.items() if isinstance(r, Choice) or r.integer]
+        if typed and self.kind != "lhs":
+            raise ValueError(f"categories and integers only in an lhs design ({typed[0]!r})")
         return self
 
 
@@ -99,11 +188,13 @@ class Experiment:
     rounds: int
     design: DesignPoints
     seeds: list[int]
+    variants: dict[str, dict[str, Any]] | None = None  # scenario name -> merged mapping
 
     @property
     def parameters(self) -> list[str]:
-        """Design parameter paths (the design columns of ``runs``), in file order."""
-        return list(self.spec.design.parameters)
+        """Design columns of ``runs``, in file order (``scenario`` first, if a factor)."""
+        factor = [SCENARIO_FACTOR] if self.variants else []
+        return factor + list(self.spec.design.parameters)
 
     @property
     def n_points(self) -> int:
@@ -123,7 +214,7 @@ class Experiment:
             "root_seed": self.spec.root_seed,
             "engine": self.spec.engine,
             "series": series,
-            "design": self.spec.design.model_dump(mode="json"),
+            "design": design_dump(self.spec.design),
         }
 
     def identity(self, series: bool = False) -> dict[str, Any]:
@@ -132,6 +223,8 @@ class Experiment:
         out = self.resolved(series)
         del out["file"], out["scenario"], out["engine"]
         out["scenario_content"] = self.scenario_raw
+        if self.variants:
+            out["scenarios_content"] = self.variants
         return out
 
     def hash(self, series: bool = False) -> str:
@@ -142,17 +235,102 @@ class Experiment:
 
 def _pydantic_error(exc: ValidationError, file: str, prefix: str = "") -> ConfigError:
     unknown = "unknown field (not part of an experiment file; check the spelling)"
-    return ConfigError(file, *describe(first_error(exc), unknown, prefix))
+    err = first_error(exc)
+    if "parameters" in err["loc"]:  # drop the union tag of a sampled parameter's spec
+        i = err["loc"].index("parameters") + 2
+        if err["loc"][i : i + 1] in (("range",), ("choice",)):
+            err = {**err, "loc": err["loc"][:i] + err["loc"][i + 1 :]}
+    return ConfigError(file, *describe(err, unknown, prefix))
+
+
+MAX_POINTS = 100_000  # design points: each is checked, stored in the manifest, planned
+MAX_REPLICATES = 1_000_000  # seeds per point: all derived up front and stored
+MAX_RUNS = 100_000_000  # points x replicates (a million runs take ~15 min on 2 cores)
+
+
+def normalise_parameters(raw: dict[str, Any], file: str) -> dict[str, Any]:
+    """``raw`` with design parameter paths in one spelling (segments stripped, quotes only
+    where needed), so ``"a.b"``, ``"a.b "`` and ``'a."b"'`` are one field; two spellings of
+    one field are an error (they would make two design columns for one setting)."""
+    design = raw.get("design")
+    params = design.get("parameters") if isinstance(design, dict) else None
+    if not isinstance(params, dict):
+        return raw
+    out: dict[str, Any] = {}
+    spelt: dict[str, str] = {}  # canonical path -> the name as written
+    for name, value in params.items():
+        canonical = _canonical(name, file)
+        if canonical in out:
+            raise ConfigError(
+                file,
+                f"design.parameters.{name}",
+                f"expected each parameter once (it is the same field as {spelt[canonical]!r})",
+            )
+        out[canonical], spelt[canonical] = value, name
+    return {**raw, "design": {**design, "parameters": out}}
+
+
+def _canonical(name: str, file: str) -> str:
+    try:
+        keys = [k.strip() for k in split_path(name, file)]
+    except ConfigError:
+        raise ConfigError(
+            file, f"design.parameters.{name}", "expected a dotted scenario path", name
+        ) from None
+    return ".".join(f'"{k}"' if "." in k or not k else k for k in keys)
+
+
+def check_size(spec: ExperimentSpec, file: str) -> None:
+    """Refuse designs too big to plan, before building them (numbers and limits named)."""
+    design = spec.design
+    grid = isinstance(design, GridDesign)
+    points = design_size(
+        design.kind,
+        len(design.parameters),
+        samples=None if grid else design.samples,
+        second_order=getattr(design, "second_order", False),
+        grid_lengths=[len(v) for v in design.parameters.values()] if grid else (),
+    )
+    field = "design.parameters" if grid else "design.samples"
+    if points is not None and points > MAX_POINTS:
+        expected = f"expected a design of at most {MAX_POINTS:,} points; this one has {points:,}"
+        raise ConfigError(file, field, expected)
+    if spec.replicates > MAX_REPLICATES:
+        expected = f"expected at most {MAX_REPLICATES:,} replicates"
+        raise ConfigError(file, "replicates", expected, spec.replicates)
+    runs = (points or 0) * spec.replicates
+    if runs > MAX_RUNS:
+        expected = (
+            f"expected at most {MAX_RUNS:,} runs (design points x replicates); "
+            f"this is {points:,} x {spec.replicates:,} = {runs:,}"
+        )
+        raise ConfigError(file, "replicates", expected)
+
+
+def check_grid_values(spec: ExperimentSpec, file: str) -> None:
+    """Each grid parameter lists distinct values (a repeat would run a point twice)."""
+    if not isinstance(spec.design, GridDesign):
+        return
+    for name, values in spec.design.parameters.items():
+        seen: set[float] = set()
+        for v in values:
+            if v in seen:
+                raise ConfigError(
+                    file, f"design.parameters.{name}", f"expected distinct values, got {v!r} twice"
+                )
+            seen.add(v)
 
 
 def parse_spec(raw: dict[str, Any], file: str) -> ExperimentSpec:
     """Validate the raw TOML mapping of an experiment file."""
+    raw = normalise_parameters(raw, file)
     design = raw.get("design")
     if isinstance(design, dict):
         kind = design.get("kind")
         if kind not in KINDS:
             raise ConfigError(file, "design.kind", f"expected one of {', '.join(KINDS)}", kind)
-        model = {"grid": GridDesign, "posterior": PosteriorDesign}.get(kind, SampledDesign)
+        model = GridDesign if kind in ("grid", "scenarios") else SampledDesign
+        model = PosteriorDesign if kind == "posterior" else model
         try:
             model.model_validate(design)
         except ValidationError as exc:
@@ -163,17 +341,24 @@ def parse_spec(raw: dict[str, Any], file: str) -> ExperimentSpec:
         raise _pydantic_error(exc, file) from None
 
 
-def _check_points(exp_file: str, scenario_raw: dict, source: str, points: list[dict]) -> None:
+def _check_points(
+    exp_file: str,
+    scenario_raw: dict,
+    source: str,
+    points: list[dict],
+    variants: dict[str, dict] | None = None,
+) -> None:
     """Build the scenario at every design point; name the point and parameter on failure."""
     for name in points[0] if points else ():
-        if "." not in name:
+        if "." not in name and not (variants and name == SCENARIO_FACTOR):
             raise ConfigError(
                 exp_file, f"design.parameters.{name}", "expected a dotted scenario path", name
             )
     build_scenario(scenario_raw, source)  # the scenario itself: its own error names its file
     for i, point in enumerate(points):
+        raw, overrides = split_point(scenario_raw, variants, point)
         try:
-            build_scenario(scenario_raw, source, point)
+            build_scenario(raw, source, overrides)
         except ConfigError as err:
             if err.field in point:
                 expected = f"{err.expected} (design point {i}, scenario {source})"
@@ -198,6 +383,8 @@ def load_experiment(path: str | Path) -> Experiment:
     file = Path(path)
     raw = read_toml(file)
     spec = parse_spec(raw, str(file))
+    check_size(spec, str(file))
+    check_grid_values(spec, str(file))
     check_engine(str(file), spec.engine)
     scenario_path = Path(spec.scenario)
     if not scenario_path.is_absolute():
@@ -205,7 +392,7 @@ def load_experiment(path: str | Path) -> Experiment:
     scenario_path = scenario_path.resolve()
     if not scenario_path.is_file():
         raise ConfigError(str(file), "scenario", "expected an existing file", spec.scenario)
-    scenario_raw = read_toml(scenario_path)
+    scenario_raw = load_raw(scenario_path)  # merged onto its bases: what is run and stored
     source = str(scenario_path)
     design = spec.design
     if isinstance(design, PosteriorDesign):  # points drawn from a calibration's posterior
@@ -221,17 +408,19 @@ def load_experiment(path: str | Path) -> Experiment:
     params: dict[str, Any] = (
         dict(design.parameters)
         if isinstance(design, GridDesign)
-        else {name: (r.low, r.high) for name, r in design.parameters.items()}
+        else {name: _sampled(r) for name, r in design.parameters.items()}
     )
+    variants = _load_variants(file, getattr(design, "scenarios", None))
     points = build_design(
-        design.kind,
+        "grid" if design.kind == "scenarios" else design.kind,
         params,
         spec.root_seed,
         samples=getattr(design, "samples", None),
         second_order=getattr(design, "second_order", False),
         num_levels=getattr(design, "num_levels", None),
+        scenarios=list(variants or ()),
     )
-    _check_points(str(file), scenario_raw, source, points.points)
+    _check_points(str(file), scenario_raw, source, points.points, variants)
     rounds = spec.rounds or build_scenario(scenario_raw, source).rounds
     return Experiment(
         file=file.resolve(),
@@ -241,4 +430,34 @@ def load_experiment(path: str | Path) -> Experiment:
         rounds=rounds,
         design=points,
         seeds=replicate_seeds(spec.root_seed, spec.replicates),
+        variants=variants,
     )
+
+
+def _sampled(spec: Range | Choice) -> tuple[float, float] | dict[str, Any]:
+    """``(low, high)`` for a real range; a dict for an integer range or a choice."""
+    if isinstance(spec, Choice):
+        return {"values": list(spec.values)}
+    if spec.integer:
+        return {"low": spec.low, "high": spec.high, "integer": True}
+    return (spec.low, spec.high)
+
+
+def _load_variants(file: Path, scenarios: list[str] | None) -> dict[str, dict] | None:
+    """The named scenarios of a design, merged onto their bases, by file name (no .toml)."""
+    if not scenarios:
+        return None
+    out: dict[str, dict] = {}
+    for i, entry in enumerate(scenarios):
+        path = Path(entry) if Path(entry).is_absolute() else file.resolve().parent / entry
+        if not path.is_file():
+            raise ConfigError(
+                str(file), f"design.scenarios.{i}", "expected an existing scenario file", entry
+            )
+        if path.stem in out:
+            raise ConfigError(
+                str(file), f"design.scenarios.{i}", "expected distinct file names", entry
+            )
+        out[path.stem] = load_raw(path)
+        build_scenario(out[path.stem], str(path))  # its own error names its file
+    return out

@@ -83,8 +83,15 @@ RUNS = (
     Column(
         "<dotted.path>",
         "float64",
-        "one column per design parameter, e.g. `states.CHN.weights.us_ties`",
+        "one column per design parameter, e.g. `states.CHN.weights.us_ties`; it keeps the "
+        "values' type: int64, string (a level name, a month) or boolean for such values",
         "the parameter's",
+        design=True,
+    ),
+    Column(
+        "scenario",
+        "string",
+        "with a design over named scenarios: the scenario file's name (without `.toml`)",
         design=True,
     ),
     Column("status", "string", "`ok` or `failed`"),
@@ -241,10 +248,35 @@ SUMMARY = (
     ),
     Column("median_date", "string", "`run.py summary`: its calendar month", "YYYY-MM"),
     Column(
+        "median_n",
+        "int64",
+        "`run.py summary`: runs the median is over (those where the target pact formed)",
+        "runs",
+    ),
+    Column(
         "p.<PACT>",
         "float64",
         "`run.py summary`: share of successful runs in which each other pact formed",
         "share",
+    ),
+    Column(
+        "p_end.<PACT>",
+        "float64",
+        "`run.py summary`: share of successful runs in which each other pact is active at "
+        "the end (shown as 'still active' for pacts the scenario starts with)",
+        "share",
+    ),
+    Column(
+        "tied.<PACT>",
+        "float64",
+        "`run.py summary`: per pair of states (`A-B`), share of successful runs in which "
+        "some pact holding both is active at the end",
+        "share",
+    ),
+    Column(
+        "scenario_value",
+        "boolean",
+        "`run.py summary`: the point whose varying parameters equal the scenario's own values",
     ),
 )
 

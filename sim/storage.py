@@ -22,18 +22,27 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.files import write_atomic
+from sim.files import WriteError, write_atomic  # noqa: F401 (WriteError: re-exported)
 from sim.results_schema import runs_dtype
 
 RUNS, SERIES, MANIFEST = "runs", "series", "manifest.json"
 # Column dtypes of `runs` come from sim.results_schema (the one description of the tables).
 
 
+def design_dtype(values: pd.Series) -> str:
+    """A design column keeps its type: float64, int64, boolean, or string (names, months)."""
+    if pd.api.types.is_bool_dtype(values):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(values):
+        return "int64"
+    return "float64" if pd.api.types.is_numeric_dtype(values) else "string"
+
+
 def coerce_runs(df: pd.DataFrame, design_columns: list[str]) -> pd.DataFrame:
-    """Give `runs` columns their schema dtypes (design columns float64)."""
+    """Give `runs` columns their schema dtypes (design columns keep their own type)."""
     out = df.copy()
     for col in out.columns:
-        dtype = "float64" if col in design_columns else runs_dtype(col)
+        dtype = design_dtype(out[col]) if col in design_columns else runs_dtype(col)
         if dtype == "string":
             out[col] = out[col].astype("object").where(out[col].notna(), None)
         elif dtype is not None:
@@ -83,12 +92,13 @@ class BatchStore:
 
     # -- manifest ------------------------------------------------------------------------
     def read_manifest(self) -> dict[str, Any] | None:
-        if not self.manifest_path.exists():
-            return None
-        return json.loads(self.manifest_path.read_text())
+        """The manifest, checked (raises ``sim.integrity.ManifestError``), or None."""
+        from sim.integrity import read_manifest
+
+        return read_manifest(self.manifest_path)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        """Write ``manifest.json`` atomically (temporary file, then rename)."""
+        """Write ``manifest.json`` atomically and durably (see :func:`_write_atomic`)."""
         self.out.mkdir(parents=True, exist_ok=True)
         text = json.dumps(manifest, indent=2, default=str) + "\n"
         write_atomic(self.manifest_path, lambda tmp: tmp.write_text(text))
@@ -109,6 +119,14 @@ class BatchStore:
 
     def prepare(self) -> None:
         """Remove leftovers of a killed batch and make every runs part share one schema."""
+        self.prepare_folders()
+        self.harmonize()
+
+    def prepare_folders(self) -> None:
+        """Create the folders; remove temporary files and series parts without a runs part
+        (leftovers of a kill between the two renames of a chunk)."""
+        for tmp in self.out.glob(f".{MANIFEST}.*.tmp"):
+            tmp.unlink(missing_ok=True)
         for folder in (self.runs_dir, self.series_dir):
             folder.mkdir(parents=True, exist_ok=True)
             for tmp in folder.glob(".*.tmp"):
@@ -117,7 +135,6 @@ class BatchStore:
         for part in self.parts(SERIES):
             if part.name not in done:
                 part.unlink()
-        self.harmonize()
 
     def done_run_ids(self) -> set[int]:
         """run_ids already written (each written exactly once)."""

@@ -198,7 +198,7 @@ def _names(raw: Any) -> list[str]:
 def design_parameters(manifest: dict, runs: pd.DataFrame) -> list[str]:
     """Design parameter columns of `runs`, from the manifest or else by elimination."""
     design = manifest.get("design") or {}
-    names = _names(design.get("parameters"))
+    names = (["scenario"] if design.get("scenarios") else []) + _names(design.get("parameters"))
     names += [n for n in _names((design.get("problem") or {}).get("names")) if n not in names]
     found = [n for n in names if n in runs.columns]
     if found:

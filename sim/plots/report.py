@@ -49,6 +49,10 @@ def batch_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Pat
     """Write every figure that fits the batch into ``out`` as ``*.fmt``; return the paths."""
     paths = probability_figures(batch, design, out, fmt)
     paths += timing_figures(batch, design, out, fmt)
+    if design.kind == "lhs":  # each outcome against each parameter
+        from sim.plots.discover import sampled_figures
+
+        paths += sampled_figures(batch, design, out, fmt)
     if batch.series is not None and len(batch.series):
         paths += series_figures(batch, design, out, fmt)
     return paths
