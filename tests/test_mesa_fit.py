@@ -73,9 +73,9 @@ def test_overrides_from_an_object_equal_overrides_from_the_file():
 def test_bad_names_and_values_raise_config_errors():
     with pytest.raises(ConfigError, match=r"korea_2099.*one of \['korea_2024'"):
         resolve_scenario("korea_2099")
-    with pytest.raises(ConfigError, match="field 'chn_usties'.*headline parameter"):
+    with pytest.raises(ConfigError, match=r"field 'chn_usties'.*headline parameter"):
         resolve_scenario("korea_2024", {"chn_usties": 0.1})
-    with pytest.raises(ConfigError, match="negotiation.temperature"):
+    with pytest.raises(ConfigError, match=r"negotiation\.temperature"):
         resolve_scenario("korea_2024", {"temperature": 0.0})  # must be > 0
 
 
@@ -198,7 +198,8 @@ def test_configs_are_found_outside_a_checkout(tmp_path):
     site = tmp_path / "site"
     code = (
         f"import sys; sys.path.insert(0, {str(site)!r}); import sim.scenarios as s;"
-        "print(s.scenario_path('korea_2024')); s.resolve_scenario('korea_2024', {'chn_us_ties': 0.2})"
+        "print(s.scenario_path('korea_2024'));"
+        "s.resolve_scenario('korea_2024', {'chn_us_ties': 0.2})"
     )
     out = subprocess.run(
         [sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
