@@ -5,7 +5,7 @@ Reporters read the model's public state only (``levels``, ``drivers``, ``params`
 every month (not at construction), so row ``t`` of the model table is the state after
 round ``t``, as in the ``series`` table (docs/results_schema.md).
 
-Model reporters: ``round``, ``date``, ``level.<PACT>``, ``target_active``,
+Model reporters: ``round``, ``date``, ``level.<PACT>``, ``config``, ``target_active``,
 ``trilateral_formed`` (ever so far), ``counterbalancing``, ``driver.<NAME>``.
 Agent reporters (NaN / None for the United States, which does not negotiate):
 ``code``, ``utility.<term>``, ``utility`` (total), ``support_share.<PATRON>`` (share of
@@ -21,6 +21,7 @@ import mesa
 
 from sim.config import TERMS
 from sim.records import round_date
+from sim.rules.pacts import config_label
 
 if TYPE_CHECKING:
     from sim.model import DiplomacyModel
@@ -41,6 +42,12 @@ def _level(q: int, model: DiplomacyModel) -> int:
 
 def _driver(d: int, model: DiplomacyModel) -> float:
     return float(model.drivers[d])
+
+
+def _config(model: DiplomacyModel) -> str:
+    """Readable active pacts, e.g. 'CHN-PRK treaty + RUS-PRK treaty' ('' when none)."""
+    p = model.params
+    return config_label(model.levels, p.space, p.level_names)
 
 
 def _counterbalancing(model: DiplomacyModel) -> float:
@@ -89,6 +96,7 @@ def model_reporters(model: DiplomacyModel) -> dict[str, Any]:
     out: dict[str, Any] = {"round": _round, "date": _date}
     for q, key in enumerate(p.space.keys):
         out[f"level.{key}"] = partial(_level, q)
+    out["config"] = _config
     out["target_active"] = target_active
     out["trilateral_formed"] = trilateral_formed
     out["counterbalancing"] = _counterbalancing

@@ -124,11 +124,26 @@ def model_arguments(
 
     ``seed`` and ``rng`` are synonyms (Mesa passes either); both given must agree.
     ``overrides`` (dotted paths) and keyword headline parameters are applied together.
+    Front ends may name the scenario ``scenario_name=``: Mesa 3.5's SolaraViz replaces a
+    ``scenario`` argument with its own (empty) scenario object on reset, which means the
+    default scenario here, with that object's ``rng`` as the seed.
     """
+    merged = {**(overrides or {}), **keywords}
+    if _is_mesa_scenario(scenario):  # Mesa >= 3.5's SolaraViz passes one on reset
+        rng = rng if rng is not None else getattr(scenario, "rng", None)
+        scenario = DEFAULT_SCENARIO
+    if "scenario_name" in merged:
+        scenario = merged.pop("scenario_name")
     if seed is not None and rng is not None and seed != rng:
         raise ValueError(f"seed={seed!r} and rng={rng!r} disagree; give one of them")
-    merged = {**(overrides or {}), **keywords}
     return resolve_scenario(scenario, merged), seed if seed is not None else rng
+
+
+def _is_mesa_scenario(obj: object) -> bool:
+    """A ``mesa.experimental.scenarios.Scenario`` (Mesa >= 3.5), not one of ours."""
+    return any(
+        c.__name__ == "Scenario" and c.__module__.startswith("mesa.") for c in type(obj).__mro__
+    )
 
 
 __all__ = [
