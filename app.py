@@ -87,7 +87,8 @@ def Status(model: DiplomacyModel):
         month = f"not started (first month {model.config.start})"
     else:
         month = info.date(model.round - 1)
-    pacts = [f"{k} {info.level_name(int(v))}" for k, v in zip(p.space.keys, model.levels, strict=True) if v > 0]  # fmt: skip
+    levels = zip(p.space.keys, model.levels, strict=True)
+    pacts = [f"{k} {info.level_name(int(v))}" for k, v in levels if v > 0]
     target = info.pact_label(info.target)
     formed = "**active**" if model.levels[p.target] >= p.target_level else "not active"
     weights = ", ".join(
@@ -159,11 +160,11 @@ def opened() -> tuple[api.Results | None, str]:
 
 
 def _point_labels(results: api.Results) -> list[str]:
-    rows = results.points.itertuples(index=False)
-    return [ALL_POINTS] + [
-        f"{r[0]}: " + ", ".join(f"{p.split('.')[-1]}={v:g}" for p, v in zip(results.parameters, r[1:], strict=True))
-        for r in rows
-    ]  # fmt: skip
+    labels = [ALL_POINTS]
+    for point_id, *values in results.points.itertuples(index=False):
+        pairs = zip(results.parameters, values, strict=True)
+        labels.append(f"{point_id}: " + ", ".join(f"{p.split('.')[-1]}={v:g}" for p, v in pairs))
+    return labels
 
 
 def selected() -> api.Results | None:

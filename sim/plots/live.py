@@ -59,8 +59,9 @@ def plot_pact_network(
         style, width, color = _style(level)
         (x0, y0), (x1, y1) = pos[members[0]], pos[members[1]]
         ax.plot([x0, x1], [y0, y1], linestyle=style, linewidth=width, color=color, zorder=3)
+        box = {"fc": "white", "ec": "none", "alpha": 0.8}
         ax.text((x0 + x1) / 2, (y0 + y1) / 2, info.level_name(level), fontsize=8, zorder=5,
-                ha="center", va="center", bbox={"fc": "white", "ec": "none", "alpha": 0.8})  # fmt: skip
+                ha="center", va="center", bbox=box)  # fmt: skip
     for code, (x, y) in pos.items():
         ax.scatter([x], [y], s=1600, color="white", edgecolor="black", zorder=4)
         ax.text(x, y, code, ha="center", va="center", fontsize=11, fontweight="bold", zorder=5)
