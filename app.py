@@ -193,7 +193,7 @@ def ResultsPicker(model=None):
         solara.Markdown(f"{len(results.runs):,} runs · {len(labels) - 1} design points")
 
 
-def _results_figure(draw, width: float = 6.0, height: float = 4.4):
+def _results_figure(draw, width: float = 5.6, height: float = 4.1):
     results = selected()
     if results is None:
         return solara.Markdown("_open a results directory_")
@@ -217,7 +217,7 @@ def ResultsTiming(model=None):
 
 @solara.component
 def ResultsConfigurations(model=None):
-    return _results_figure(lambda r, ax: api.plot_configurations(r, ax=ax), 7.0)
+    return _results_figure(lambda r, ax: api.plot_configurations(r, ax=ax))
 
 
 COMPONENTS = [
