@@ -22,6 +22,12 @@ def code_blocks(text: str) -> list[str]:
     return re.findall(r"^```python\n(.*?)^```", text, flags=re.S | re.M)
 
 
+def test_readme_python_example_runs(capsys):
+    (block,) = code_blocks((ROOT / "README.md").read_text())
+    exec(compile(block, "README.md", "exec"), {"__name__": "__notebook__"})
+    assert "2030-12" in capsys.readouterr().out
+
+
 def test_the_page_has_an_example_for_each_task():
     joined = "\n".join(code_blocks(PAGE.read_text()))
     for call in ("sim.load(", "sim.simulate(", "mesa.batch_run(", "sim.run_batch(",

@@ -97,7 +97,8 @@ def plot_utility_terms(
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.set_xticks(x, states)
     ax.set_ylabel("Weighted utility (model units)")
-    ax.legend(fontsize=8, ncols=3, loc="upper left")
+    ax.legend(fontsize=8, ncols=5, loc="upper center", bbox_to_anchor=(0.5, -0.08),
+              frameon=False, handlelength=1.2, columnspacing=0.8)  # fmt: skip
     ax.grid(axis="y", alpha=0.3)
     if title:
         ax.set_title(title, fontsize=11)
