@@ -217,7 +217,8 @@ def ResultsTiming(model=None):
 
 @solara.component
 def ResultsConfigurations(model=None):
-    return _results_figure(lambda r, ax: api.plot_configurations(r, ax=ax))
+    draw = lambda r, ax: api.plot_configurations(r, ax=ax, top=5, legend="below")  # noqa: E731
+    return _results_figure(draw, 5.6, 5.0)
 
 
 COMPONENTS = [

@@ -203,6 +203,12 @@ def _design(results: Results):
     return detect_design(results.batch)
 
 
+def _subtitle(results: Results, ax) -> str:
+    """The batch's subtitle on a figure of our own; just the run count in a given Axes."""
+    batch = results.batch
+    return batch.subtitle() if ax is None else f"n = {len(batch.ok_runs):,} runs"
+
+
 def _end_label(results: Results) -> str:
     horizon = int(results.batch.ok_runs["rounds"].max())
     return f"active at the end ({results.batch.info.date(horizon - 1)})"
@@ -222,7 +228,7 @@ def plot_probability(results: Results, ax=None, pact: str | None = None):
     batch, design = results.batch, _design(results)
     probs = pact_probabilities(batch, design)
     ends = pact_probabilities(batch, design, measure="end")
-    end_label, sub = _end_label(results), batch.subtitle()
+    end_label, sub = _end_label(results), _subtitle(results, ax)
     if design.shape == "single":
         return plot_probability_single(probs, batch.info, sub, ax, ends, end_label)
     if design.shape not in {"sweep", "grid2"}:
@@ -247,7 +253,7 @@ def plot_time_to_formation(results: Results, pact: str | None = None, ax=None):
     groups = formation_groups(batch, _design(results))
     ttf = time_to_formation(batch, pact, groups)
     label = batch.info.pact_label(pact)
-    return draw(ttf, batch.info, label, "design point", batch.subtitle(), ax)
+    return draw(ttf, batch.info, label, "design point", _subtitle(results, ax), ax)
 
 
 def _series(results: Results) -> pd.DataFrame:
@@ -256,13 +262,21 @@ def _series(results: Results) -> pd.DataFrame:
     return results.series
 
 
-def plot_configurations(results: Results, ax=None):
-    """Share of runs in each pact configuration, month by month (needs series)."""
+def plot_configurations(results: Results, ax=None, top: int = 9, legend: str = "right"):
+    """Share of runs in each pact configuration, month by month (needs series): the
+    ``top`` most common, the rest pooled; ``legend``: "right", "below" or "none"."""
     from sim.analysis import config_shares
     from sim.plots import plot_config_shares
 
     info = results.batch.info
-    return plot_config_shares(config_shares(_series(results), info), info, "", ax)
+    shares = config_shares(_series(results), info, top=top)
+    fig = plot_config_shares(shares, info, "", ax, legend=legend == "right")
+    if legend == "below":
+        axes = ax or fig.axes[0]
+        handles, labels = axes.get_legend_handles_labels()
+        axes.legend(handles[::-1], labels[::-1], fontsize=7, ncols=1, frameon=False,
+                    loc="upper center", bbox_to_anchor=(0.5, -0.12))  # fmt: skip
+    return fig
 
 
 def plot_utility(results: Results, state: str, ax=None):
