@@ -89,6 +89,12 @@ def Status(model: DiplomacyModel):
         month = info.date(model.round - 1)
     levels = zip(p.space.keys, model.levels, strict=True)
     pacts = [f"{k} {info.level_name(int(v))}" for k, v in levels if v > 0]
+    due = model.state.talk_due[0]
+    talks = [
+        f"{k} {info.level_name(int(lv))} (due {info.date(int(due[q]))})"
+        for q, (k, lv) in enumerate(zip(p.space.keys, model.talk_level, strict=True))
+        if lv > 0
+    ]
     target = info.pact_label(info.target)
     formed = "**active**" if model.levels[p.target] >= p.target_level else "not active"
     weights = ", ".join(
@@ -98,6 +104,7 @@ def Status(model: DiplomacyModel):
         f"### Month: {month}\n\n"
         f"Round {model.round} of {model.rounds} · scenario `{model.config.name}`\n\n"
         f"**Pacts:** {'; '.join(pacts) or 'none'}\n\n"
+        f"**Talks under way:** {'; '.join(talks) or 'none'}\n\n"
         f"**Target pact** {target}: {formed}\n\n"
         f"Temperature {model.config.negotiation.temperature:g} · {weights}"
     )

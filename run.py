@@ -41,10 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     modules = {}
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"sim.commands.{name}")
-        except ModuleNotFoundError:
-            continue
+        module = importlib.import_module(f"sim.commands.{name}")
         module.register(sub)
         modules[name] = module
     args = parser.parse_args(argv)

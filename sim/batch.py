@@ -21,9 +21,11 @@ from typing import Any
 
 import pandas as pd
 
+from sim.designs import MORRIS_LEVELS
 from sim.execute import DEFAULT_RUNNER, RunContext, execute, make_chunks, require_dask
 from sim.experiment import Experiment
-from sim.stats import wilson_interval
+from sim.point_summary import COUNTS, add_counts, point_counts, point_summary
+from sim.runner import DEFAULT_ENGINE
 from sim.storage import BatchStore
 
 _PACKAGES = (
@@ -39,9 +41,6 @@ _PACKAGES = (
     "dask",
     "distributed",
 )
-
-
-DEFAULT_ENGINE = "lockstep"  # same rows as "mesa" for the same seed (tests/test_engines.py)
 
 
 class BatchRefused(Exception):
@@ -94,21 +93,13 @@ def git_commit() -> str | None:
     return head + ("+dirty" if dirty else "")
 
 
-def scenario_info(exp: Experiment) -> dict[str, Any] | None:
-    """``sim.runner.scenario_info`` of the base scenario (None if the runner is missing)."""
-    try:
-        from sim.config import build_scenario
-        from sim.runner import scenario_info as info
-    except ImportError:
-        return None
-    out = info(build_scenario(exp.scenario_raw, str(exp.scenario_path)))
-    try:  # units of the design parameters, from the scenario file's comments
-        from sim.config import field_units, unit_of
+def scenario_info(exp: Experiment) -> dict[str, Any]:
+    """``sim.runner.scenario_info`` of the base scenario, with the design parameters' units."""
+    from sim.config import build_scenario, unit_of
+    from sim.runner import scenario_info as info
 
-        units = field_units(Path(exp.scenario_path).read_text())
-        out["units"] = {p: u for p in exp.parameters if (u := unit_of(units, p))}
-    except OSError:
-        pass
+    out = info(build_scenario(exp.scenario_raw, str(exp.scenario_path)))
+    out["units"] = {p: u for p in exp.parameters if (u := unit_of(p))}  # from the schema
     return out
 
 
@@ -120,7 +111,7 @@ def design_record(exp: Experiment) -> dict[str, Any]:
         design["problem"] = exp.design.problem
         design["calc_second_order"] = design["second_order"]
     if design.get("kind") == "morris":
-        design["num_levels"] = design.get("num_levels") or 4
+        design["num_levels"] = design.get("num_levels") or MORRIS_LEVELS
     return design
 
 
@@ -131,7 +122,7 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def auto_chunk_size(n_runs: int, workers: int, engine: str = "mesa") -> int:
+def auto_chunk_size(n_runs: int, workers: int, engine: str = DEFAULT_ENGINE) -> int:
     """Big enough to amortise task overhead, small enough to spread work and lose little
     (a chunk is a few seconds of work at most; lockstep runs a chunk's seeds together)."""
     spread = math.ceil(n_runs / (8 * max(1, workers)))
@@ -143,44 +134,23 @@ def auto_chunk_size(n_runs: int, workers: int, engine: str = "mesa") -> int:
 
 
 def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per point: runs, failures, P(trilateral) among ok runs with a 95% Wilson interval;
-    and the failed runs (run_id, point_id, seed, error). Reads part by part, keeping only
-    per-point counts and the failed runs, so memory does not grow with the batch."""
+    """Per point: its parameters and the counts and P(trilateral) of
+    :func:`sim.point_summary.point_summary`; and the failed runs (run_id, point_id, seed,
+    error). Reads part by part, keeping only per-point counts and the failed runs, so
+    memory does not grow with the batch."""
     cols = ["run_id", "point_id", "seed", "status", "error", "trilateral_formed"]
     points = pd.DataFrame(exp.design.points or [{}])
     points.index.name = "point_id"
     counts: pd.DataFrame | None = None
     failed_parts = []
     for runs in store.iter_columns(cols):
+        counts = add_counts(counts, point_counts(runs))
         ok = runs["status"] == "ok"
-        formed = runs.get("trilateral_formed", pd.Series(False, index=runs.index))
-        part = (
-            pd.DataFrame(
-                {
-                    "point_id": runs["point_id"],
-                    "ok": ok,
-                    "failed": ~ok,
-                    "trilateral": (formed.fillna(False).astype(bool) & ok),
-                }
-            )
-            .groupby("point_id")
-            .sum()
-            .astype(int)
-        )
-        counts = part if counts is None else counts.add(part, fill_value=0).astype(int)
         if (~ok).any():
             keep = [c for c in ("run_id", "point_id", "seed", "error") if c in runs]
             failed_parts.append(runs.loc[~ok, keep])
-    if counts is None:
-        empty = pd.DataFrame(columns=["run_id", "point_id", "seed", "error"])
-        return points.assign(ok=0, failed=0, trilateral=0, runs=0), empty
-    table = points.join(counts, how="left").fillna(0)
-    for col in ("ok", "failed", "trilateral"):
-        table[col] = table[col].astype(int)
-    table["runs"] = table["ok"] + table["failed"]
-    lo, hi = wilson_interval(table["trilateral"].to_numpy(), table["ok"].to_numpy())
-    table["p_trilateral"] = table["trilateral"] / table["ok"].where(table["ok"] > 0)
-    table["ci_low"], table["ci_high"] = lo, hi
+    empty = pd.DataFrame(columns=list(COUNTS), dtype=int)
+    table = points.join(point_summary(counts if counts is not None else empty, points.index))
     failures = (
         pd.concat(failed_parts).sort_values("run_id").reset_index(drop=True)
         if failed_parts
@@ -337,12 +307,13 @@ def format_summary(result: BatchResult, max_points: int = 40) -> str:
     ]
     for point_id, row in table.head(max_points).iterrows():
         values = ", ".join(f"{p}={row[p]:.4g}" for p in params) or "base scenario"
-        if row["ok"] > 0:
-            p = f"{row['p_trilateral']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+        if row["n"] > 0:
+            lo, hi = row["p_trilateral_lo"], row["p_trilateral_hi"]
+            p = f"{row['p_trilateral']:.3f} [{lo:.3f}, {hi:.3f}]"
         else:
             p = "n/a"
         fail = f", {int(row['failed'])} failed" if row["failed"] else ""
-        lines.append(f"  point {point_id:>3}  {values}:  {p}  (n={int(row['ok'])}{fail})")
+        lines.append(f"  point {point_id:>3}  {values}:  {p}  (n={int(row['n'])}{fail})")
     if len(table) > max_points:
         lines.append(f"  ... {len(table) - max_points} more points (read {result.out / 'runs'})")
     if len(result.failures):

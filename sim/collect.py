@@ -1,7 +1,7 @@
 """The model's Mesa ``DataCollector``: what ``model.datacollector`` records each month.
 
 Reporters read the model's public state only (``levels``, ``drivers``, ``params``,
-``us.counterbalancing``, ``records``, each state's ``terms``). The model collects after
+``us.counterbalancing``, ``initial``, ``rows``, each state's ``terms``). The model collects after
 every month (not at construction), so row ``t`` of the model table is the state after
 round ``t``, as in the ``series`` table (docs/results_schema.md).
 
@@ -61,9 +61,11 @@ def target_active(model: DiplomacyModel) -> bool:
 
 
 def trilateral_formed(model: DiplomacyModel) -> bool:
-    """Whether the tracked pact has been active in any round so far."""
+    """Whether the tracked pact has been active so far (before round 0 counts)."""
     p = model.params
-    return any(r.levels[p.target] >= p.target_level for r in model.records)
+    if model.initial[p.target] >= p.target_level:
+        return True
+    return any(r["levels"][p.target] >= p.target_level for r in model.rows)
 
 
 def _code(agent: mesa.Agent) -> str:
@@ -83,10 +85,10 @@ def _utility(agent: mesa.Agent) -> float:
 def _share(patron: int, agent: mesa.Agent) -> float:
     """Share of this state's support from ``patron`` (NaN: the US, itself, or no support)."""
     index = getattr(agent, "index", None)
-    records = agent.model.records
-    if index is None or index == patron or not records:
+    rows = agent.model.rows
+    if index is None or index == patron or not rows:
         return float("nan")
-    shares = records[-1].shares[index]
+    shares = rows[-1]["shares"][index]
     return float(shares[patron]) if shares.sum() > 0 else float("nan")
 
 
@@ -100,7 +102,7 @@ def model_reporters(model: DiplomacyModel) -> dict[str, Any]:
     out["target_active"] = target_active
     out["trilateral_formed"] = trilateral_formed
     out["counterbalancing"] = _counterbalancing
-    for d, name in enumerate(p.drivers):
+    for d, name in enumerate(p.drivers.names):
         out[f"driver.{name}"] = partial(_driver, d)
     return out
 

@@ -9,11 +9,10 @@ what was expected, so the command line can print one line and exit with code 2.
 from __future__ import annotations
 
 import copy
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -53,6 +52,7 @@ __all__ = [
     "parse_value",
     "read_toml",
     "split_path",
+    "unit_of",
 ]
 
 
@@ -75,41 +75,35 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(str(path), "", f"a readable file ({exc.strerror})") from None
 
 
-_UNIT = re.compile(r"\[([^\]]+)\]")
-_KEY_LINE = re.compile(r'^\s*("[^"]+"|[A-Za-z0-9_-]+)\s*=')
-_TABLE_LINE = re.compile(r"^\s*\[([^\[\]]+)\]")
-
-
-def field_units(text: str) -> dict[str, str]:
-    """Units written in a scenario file's comments: ``{dotted path: unit}``.
-
-    Every field's comment carries its unit in brackets (``# meaning [unit] (source)``);
-    a table header's comment gives the unit of keys in it without their own.
-    """
-    units: dict[str, str] = {}
-    table: list[str] = []
-    for line in text.splitlines():
-        code, _, comment = line.partition("#")
-        unit = _UNIT.search(comment)
-        header = _TABLE_LINE.match(code)
-        if header:
-            table = split_path(header.group(1).strip())
-            if unit:
-                units[".".join(table)] = unit.group(1)
-            continue
-        key = _KEY_LINE.match(code)
-        if key and unit:
-            units[".".join([*table, key.group(1).strip('"')])] = unit.group(1)
-    return units
-
-
-def unit_of(units: dict[str, str], path: str) -> str | None:
-    """The unit of a dotted path: its own, else that of the nearest enclosing table/field."""
+def unit_of(path: str) -> str | None:
+    """The unit of a scenario field given by its dotted path, from the schema's metadata
+    (``unit(...)`` in :mod:`sim.schema`); keys inside a table of values (``needs.<good>``,
+    ``effects.<key>``) take the table's unit. None for a path without one."""
     keys = split_path(path)
-    for n in range(len(keys), 0, -1):
-        if ".".join(keys[:n]) in units:
-            return units[".".join(keys[:n])]
+    model: type[BaseModel] = Scenario
+    i = 0
+    while i < len(keys):
+        field = model.model_fields.get(keys[i])
+        if field is None:
+            return None
+        sub = _submodel(field.annotation)
+        if sub is None:
+            return _unit(field.json_schema_extra) or _annotation_unit(field.annotation)
+        model, step = sub
+        i += 1 + step
     return None
+
+
+def _unit(extra: Any) -> str | None:
+    return str(extra["unit"]) if isinstance(extra, dict) and "unit" in extra else None
+
+
+def _annotation_unit(annotation: Any) -> str | None:
+    """The first unit found in ``Annotated`` metadata inside a type (dict values, Optional)."""
+    for meta in getattr(annotation, "__metadata__", ()):
+        if found := _unit(getattr(meta, "json_schema_extra", None)):
+            return found
+    return next(filter(None, map(_annotation_unit, get_args(annotation))), None)
 
 
 def parse_value(text: str) -> Any:
@@ -217,9 +211,7 @@ def _model_at(keys: Sequence[str]) -> type[BaseModel] | None:
     i = 0
     while i < len(keys):
         field = model.model_fields.get(keys[i])
-        if field is None:
-            return None
-        sub = _MODEL_OF.get((model, keys[i]))
+        sub = _submodel(field.annotation) if field is not None else None
         if sub is None:
             return None
         model, step = sub
@@ -227,16 +219,17 @@ def _model_at(keys: Sequence[str]) -> type[BaseModel] | None:
     return model
 
 
-_MODEL_OF: dict[tuple[type[BaseModel], str], tuple[type[BaseModel], int]] = {
-    (Scenario, "states"): (StateConfig, 1),
-    (Scenario, "drivers"): (Driver, 1),
-    (Scenario, "relations"): (Relation, 1),
-    (Scenario, "us"): (UnitedStates, 0),
-    (Scenario, "negotiation"): (Negotiation, 0),
-    (Scenario, "levels"): (Level, 1),
-    (Scenario, "shocks"): (Shock, 1),
-    (StateConfig, "weights"): (Weights, 0),
-}
+def _submodel(annotation: Any) -> tuple[type[BaseModel], int] | None:
+    """The model a field holds, and how many keys (list index, dict key) lead into it:
+    ``us: UnitedStates`` -> (UnitedStates, 0); ``states: dict[str, StateConfig]`` or
+    ``levels: list[Level]`` -> (model, 1); None for any other field."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, 0
+    origin, args = get_origin(annotation), get_args(annotation)
+    inner = args[-1] if origin in (dict, list) and args else None
+    if isinstance(inner, type) and issubclass(inner, BaseModel):
+        return inner, 1
+    return None
 
 
 def build_scenario(

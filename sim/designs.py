@@ -71,6 +71,10 @@ def sobol_points(
     return DesignPoints(_as_points(problem["names"], sample), problem)
 
 
+MORRIS_LEVELS = 4
+"""Grid levels of a Morris design unless the experiment sets ``num_levels``."""
+
+
 def morris_points(
     ranges: Mapping[str, tuple[float, float]], trajectories: int, num_levels: int, seed: int
 ) -> DesignPoints:
@@ -89,7 +93,7 @@ def build_design(
     root_seed: int,
     samples: int | None = None,
     second_order: bool = False,
-    num_levels: int = 4,
+    num_levels: int | None = None,
 ) -> DesignPoints:
     """Points for a validated design: grid values lists, or ``(low, high)`` ranges for lhs/sobol."""
     if kind == "grid":
@@ -101,5 +105,5 @@ def build_design(
     if kind == "sobol":
         return sobol_points(parameters, samples, second_order, root_seed)
     if kind == "morris":
-        return morris_points(parameters, samples, num_levels, root_seed)
+        return morris_points(parameters, samples, num_levels or MORRIS_LEVELS, root_seed)
     raise ValueError(f"unknown design kind {kind!r}")

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from sim.runner import DEFAULT_ENGINE
 from sim.storage import coerce_runs, runs_to_arrow
 
 DEFAULT_RUNNER = "sim.runner:run_many"
@@ -42,7 +43,7 @@ class RunContext:
     rounds: int
     design_columns: tuple[str, ...]
     series: bool = False
-    engine: str = "mesa"
+    engine: str = DEFAULT_ENGINE
     runner: str = DEFAULT_RUNNER
 
 

@@ -12,7 +12,6 @@ skips.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -23,38 +22,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.files import write_atomic
+from sim.results_schema import runs_dtype
+
 RUNS, SERIES, MANIFEST = "runs", "series", "manifest.json"
-ID_COLUMNS = ("run_id", "point_id", "replicate", "seed")
-
-# Column dtypes of `runs` (docs/results_schema.md). Outcome columns are nullable because a
-# failed run has none; so every part has the same types whether or not it holds failures.
-_EXACT = {
-    "status": "string",
-    "error": "string",
-    "rounds": "Int64",
-    "trilateral_formed": "boolean",
-    "trilateral_round": "Int64",
-    "final_pacts": "string",
-    "final_stable": "boolean",
-}
-_PREFIX = (
-    ("formed.", "boolean"),
-    ("first_round.", "Int64"),
-    ("rounds_active.", "Int64"),
-    ("level_end.", "Int64"),
-    ("active_r", "boolean"),
-    ("support_share_", "float64"),
-    ("utility_end.", "float64"),
-)
-
-
-def runs_dtype(column: str) -> str | None:
-    """The pandas dtype of a `runs` column, or None for a column the schema does not name."""
-    if column in ID_COLUMNS:
-        return "int64"
-    if column in _EXACT:
-        return _EXACT[column]
-    return next((dtype for prefix, dtype in _PREFIX if column.startswith(prefix)), None)
+# Column dtypes of `runs` come from sim.results_schema (the one description of the tables).
 
 
 def coerce_runs(df: pd.DataFrame, design_columns: list[str]) -> pd.DataFrame:
@@ -81,7 +53,7 @@ def runs_to_arrow(df: pd.DataFrame) -> pa.Table:
 
 
 def _is_string(column: str) -> bool:
-    return _EXACT.get(column) == "string"
+    return runs_dtype(column) == "string"
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -96,11 +68,7 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    pq.write_table(table, tmp)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
 class BatchStore:
@@ -122,9 +90,8 @@ class BatchStore:
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Write ``manifest.json`` atomically (temporary file, then rename)."""
         self.out.mkdir(parents=True, exist_ok=True)
-        tmp = self.out / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
-        tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-        os.replace(tmp, self.manifest_path)
+        text = json.dumps(manifest, indent=2, default=str) + "\n"
+        write_atomic(self.manifest_path, lambda tmp: tmp.write_text(text))
 
     # -- parts ---------------------------------------------------------------------------
     def parts(self, kind: str = RUNS) -> list[Path]:

@@ -70,17 +70,20 @@ def test_step_advances_the_month_and_reset_applies_a_slider():
     rc.find(v.Btn, children=["Step"]).widget.click()
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert "Month: 2024-02" in markdown_text(rc)
+    before = markdown_text(rc)
 
     slider = rc.find(v.Slider, label="CHN weight: us_ties").widget
     slider.v_model = 0.0
     rc.find(v.Btn, children=["Reset"]).widget.click()
     assert model.value.config.states["CHN"].weights.us_ties == 0.0
     assert model.value.round == 0
-    for _ in range(6):
+    for _ in range(7):
         rc.find(v.Btn, children=["Step"]).widget.click()
     text = markdown_text(rc)
-    assert "Month: 2024-06" in text and "CHN us_ties 0.00" in text
-    assert "CHN-RUS-PRK partnership" in text  # seed 3 forms the trilateral in 2024-06
+    assert "Month: 2024-07" in text and "CHN us_ties 0.00" in text
+    # seed 3: RUS-PRK signs in 2024-07; with China's us_ties at 0 China opens trilateral talks
+    assert "RUS-PRK treaty; " not in before and "RUS-PRK treaty" in text
+    assert "Talks under way:</strong> CHN-RUS-PRK partnership (due 2024-10)" in text
 
 
 def test_run_components_draw_figures_after_the_first_month():

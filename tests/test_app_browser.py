@@ -2,8 +2,9 @@
 chromium-driver, via Selenium; nothing is downloaded).
 
 Rule: in a real browser, moving the CHN us_ties slider to 0 and pressing Reset rebuilds the
-model with it (the page says so), six presses of Step show month 2024-06 and a changed
-pact state (seed 3 with CHN's us_ties at 0 forms the trilateral partnership in 2024-06),
+model with it (the page says so), seven presses of Step show month 2024-07 and a changed
+pact state (seed 3: RUS-PRK signs its treaty in 2024-07 and, with China's us_ties at 0,
+China opens trilateral talks),
 and the results page opens a results directory and draws its plots. Screenshots go to
 the test's temp dir (and to $APP_SCREENSHOT_DIR when set, for the README).
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +37,7 @@ FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-dev-shm-usage",
     "--window-size=1440,1250",
 ]
 
@@ -70,6 +73,20 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.3)
     raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture(autouse=True)
+def deadline():
+    """Fail (not hang) if the browser or the server stops answering: 180 s per test."""
+
+    def expire(signum, frame):
+        raise TimeoutError("browser test exceeded 180 s (server or chromium not answering)")
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(180)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
 
 
 @pytest.fixture(scope="module")
@@ -170,14 +187,14 @@ def test_slider_reset_and_steps_in_a_real_browser(server, browser, tmp_path):
     button(browser, "Reset").click()
     wait_text(browser, "CHN us_ties 0.00")
 
-    for month in range(1, 7):
+    for month in range(1, 8):
         button(browser, "Step").click()
         wait_text(browser, f"Month: 2024-{month:02d}")
     text = page_text(browser)
     after = browser.find_element(By.XPATH, "//*[starts-with(normalize-space(), 'Pacts:')]").text
-    assert after != before and "CHN-RUS-PRK partnership" in after
-    assert "Target pact CHN–RUS–PRK (trilateral): active" in text
-    assert "RUS-PRK treaty formed" in text  # the event log
+    assert after != before and "RUS-PRK treaty" in after
+    assert "Talks under way: CHN-RUS-PRK partnership (due 2024-10)" in text  # us_ties 0
+    assert "CHN proposes to form CHN-RUS-PRK partnership: talks open" in text  # event log
     save(browser, tmp_path / "app_run.png")
     assert (tmp_path / "app_run.png").stat().st_size > 20_000
 

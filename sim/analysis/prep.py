@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.batch import Batch, Design, ScenarioInfo, short_name
+from sim.point_summary import point_counts, point_summary
 from sim.stats import kaplan_meier, quantile_envelope, wilson_interval
 
 OTHER = "other configurations"
@@ -254,38 +255,28 @@ def support_envelopes(series: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_table(batch: Batch, design: Design) -> pd.DataFrame:
-    """Per design point: n, failures, P(trilateral) [95% CI], median formation round, P(others).
+    """Per design point: the counts and P(trilateral) [95% CI] of
+    :func:`sim.point_summary.point_summary`, the median formation round, P(other pacts).
 
     The median round is over runs where the trilateral pact formed (nan if none did).
+    Points whose runs all failed stay visible, with their parameter values.
     """
-    info = batch.info
-    probs = pact_probabilities(batch, design)
+    info, runs, ok = batch.info, batch.runs, batch.ok_runs
     params = list(design.varying)
-    tri = probs[probs["pact"] == info.target].set_index("point_id")
-    table = pd.DataFrame(index=tri.index)
-    for p in params:
-        table[p] = tri[p]
-    table["n"] = tri["n"]
-    table["failed"] = tri["failed"]
-    table["p_trilateral"] = tri["p"]
-    table["p_trilateral_lo"] = tri["lo"]
-    table["p_trilateral_hi"] = tri["hi"]
-    ok = batch.ok_runs
+    points = sorted(runs["point_id"].unique())
+    table = point_summary(point_counts(runs), pd.Index(points, name="point_id"))
+    if params:
+        table = runs.groupby("point_id")[params].first().reindex(table.index).join(table)
     med = pd.to_numeric(ok["trilateral_round"], errors="coerce").groupby(ok["point_id"]).median()
     table["median_round"] = med.reindex(table.index)
     table["median_date"] = table["median_round"].map(
         lambda r: info.date(int(np.floor(r))) if pd.notna(r) else ""
     )
+    probs = pact_probabilities(batch, design)
     for pact in info.other_pacts:
         sub = probs[probs["pact"] == pact].set_index("point_id")
         if len(sub):
             table[f"p.{pact}"] = sub["p"].reindex(table.index)
-    all_points = batch.runs["point_id"].unique()
-    table = table.reindex(sorted(all_points))  # points whose runs all failed stay visible
-    if params:  # from every run, so a point whose runs all failed still shows its values
-        table[params] = batch.runs.groupby("point_id")[params].first().reindex(table.index)
-    table["failed"] = batch.runs.groupby("point_id")["status"].apply(lambda s: (s != "ok").sum())
-    table["n"] = table["n"].fillna(0).astype(int)
     return table.reset_index()
 
 
