@@ -14,6 +14,7 @@ Parses, calls, prints: the work is done in ``sim``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
@@ -45,12 +46,80 @@ def main(argv: list[str] | None = None) -> int:
         module.register(sub)
         modules[name] = module
     args = parser.parse_args(argv)
+    stdout, sys.stdout = sys.stdout, _GuardedStream(sys.stdout)
     try:
-        return modules[args.command].run(args)
+        code = modules[args.command].run(args)
+        sys.stdout.flush()  # a full or closed stdout shows here, not as a traceback at exit
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `run.py ... | head`: the reader has what it wanted
+        _silence(stdout)
+        return 141  # 128 + SIGPIPE, as a shell reports a command killed by it
+    except StdoutError as exc:  # e.g. > /dev/full
+        _silence(stdout)
+        print(f"error: cannot write to standard output: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        sys.stdout = stdout
+
+
+class StdoutError(Exception):
+    """Standard output cannot be written (disk full, I/O error)."""
+
+
+class _GuardedStream:
+    """stdout whose write errors are told apart from those of other files."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError(exc.strerror or str(exc)) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError(exc.strerror or str(exc)) from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _silence(stream) -> None:
+    """Point the stream's descriptor at /dev/null so Python's final flush at exit does not
+    fail again (and drop what is buffered)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _exit(code: int) -> None:
+    """Exit; after an interrupt, at once: the batch has stopped its workers and saved its
+    manifest, and a second Ctrl-C during interpreter shutdown would end it by the signal."""
+    if code != 130:
+        sys.exit(code)
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

@@ -7,12 +7,14 @@ from three columns read back from disk, so it is the same after a resume.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import platform
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -22,11 +24,15 @@ from typing import Any
 import pandas as pd
 
 from sim.designs import MORRIS_LEVELS
-from sim.execute import DEFAULT_RUNNER, RunContext, execute, make_chunks, require_dask
+from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, execute, make_chunks, require_dask
 from sim.experiment import Experiment
+from sim.integrity import Design as IntegrityDesign
+from sim.integrity import ManifestError, quarantine, scan
+from sim.lock import DirLock, DirLocked
 from sim.point_summary import COUNTS, add_counts, point_counts, point_summary
 from sim.runner import DEFAULT_ENGINE
 from sim.storage import BatchStore
+from sim.version import MODEL_VERSION
 
 _PACKAGES = (
     "trilateral-sim",
@@ -161,28 +167,103 @@ def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.Data
 
 def check_out_dir(out: str | Path, exp_hash: str) -> None:
     """Raise :class:`BatchRefused` if ``out`` holds results of another experiment."""
-    _check_out_dir(BatchStore(out), exp_hash, force=False)
+    try:
+        _check_out_dir(BatchStore(out), exp_hash, force=False)
+    except ManifestError as err:
+        raise BatchRefused(str(err)) from None
 
 
 def _check_out_dir(store: BatchStore, exp_hash: str, force: bool) -> dict[str, Any] | None:
-    """The previous manifest if DIR holds this experiment; refuse (or clear) another one."""
-    old = store.read_manifest()
+    """The previous manifest if DIR holds this experiment by this model version; refuse
+    (or with ``force`` clear) anything else."""
+    try:
+        old = store.read_manifest()
+    except ManifestError as err:
+        if not force:
+            raise BatchRefused(f"{err}; use --force to delete the results and start over") from None
+        old = {}
     if old is None and not store.has_results():
         return None
-    if old is not None and old.get("experiment_hash") == exp_hash:
+    same = old is not None and old.get("experiment_hash") == exp_hash
+    if same and old.get("model_version") == MODEL_VERSION:
         return old
     if force:
         store.clear()
         return None
+    if same:
+        theirs = old.get("model_version") or "unrecorded"
+        raise BatchRefused(
+            f"{store.out} holds results of model version {theirs}, this is model version "
+            f"{MODEL_VERSION}; resuming would mix them: use another --out, or --force to "
+            "delete them and start over"
+        )
     what = "results of a different experiment"
     if old is None:
         what = "results without a manifest.json"
-    elif old.get("experiment", {}).get("file"):
+    elif (old.get("experiment") or {}).get("file"):
         what = f"results of a different experiment ({old['experiment']['file']})"
     raise BatchRefused(
         f"{store.out} holds {what}; use another --out, or --force to delete them "
         "(runs/, series/, manifest.json) and start over"
     )
+
+
+def _warn(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _resume_state(store: BatchStore, exp: Experiment) -> set[int]:
+    """Clean leftovers, set aside foreign/corrupt/duplicate parts; the run_ids done."""
+    store.prepare_folders()
+    design = IntegrityDesign(exp.spec.replicates, exp.runs_total, tuple(exp.seeds))
+    found = scan(store, design)
+    if found.problems:
+        quarantine(store, found.problems, _warn)
+        found = scan(store, design)
+    store.harmonize()
+    return {int(i) for ids in found.run_ids.values() for i in ids}
+
+
+def _manifest(
+    exp: Experiment, old: dict[str, Any] | None, done: set[int], series: bool, run: dict
+) -> dict[str, Any]:
+    """The manifest of this session (earlier sessions kept, each with its code version)."""
+    exp_hash = exp.hash(series)
+    commit = git_commit()
+    return {
+        "experiment": exp.resolved(series) | {"name": exp.file.stem},
+        "experiment_hash": exp_hash,
+        "model_version": MODEL_VERSION,
+        "scenario": exp.scenario_raw,
+        "scenario_info": scenario_info(exp),
+        "root_seed": exp.spec.root_seed,
+        "seeds": exp.seeds,
+        "design": design_record(exp),
+        "engine": run["engine"],
+        "versions": versions(),
+        "git_commit": (old or {}).get("git_commit", commit) if done else commit,
+        "started": (old or {}).get("started") or _now(),
+        "finished": None,
+        "sessions": [
+            *(old or {}).get("sessions", []),
+            {
+                "started": _now(),
+                "resumed": bool(done),
+                "engine": run["engine"],
+                "git_commit": commit,
+                "model_version": MODEL_VERSION,
+                "pid": os.getpid(),
+            },
+        ],
+        "execution": {
+            "workers": None if run["scheduler"] else run["workers"],
+            "scheduler": run["scheduler"],
+            "chunk_size": run["chunk_size"],
+        },
+        "runs_total": exp.runs_total,
+        "runs_done": len(done),
+        "runs_failed": (old or {}).get("runs_failed", 0) if done else 0,
+    }
 
 
 def run_batch(
@@ -201,59 +282,57 @@ def run_batch(
     """Run (or resume) an experiment into ``out``; see docs/results_schema.md.
 
     ``engine``: this call's engine, else the experiment file's, else :data:`DEFAULT_ENGINE`.
+    Holds ``out/.lock`` throughout (a second batch on ``out`` raises :class:`BatchRefused`).
     """
     engine = engine or exp.spec.engine or DEFAULT_ENGINE
-    from tqdm import tqdm
-
     if scheduler:
         require_dask()  # before anything is written
-    store = BatchStore(out)
-    exp_hash = exp.hash(series)
-    old = _check_out_dir(store, exp_hash, force)
-    store.prepare()
-    done = store.done_run_ids()
-    workers = workers or default_workers()
-    size = chunk_size or auto_chunk_size(exp.runs_total - len(done), workers, engine)
-    chunks = make_chunks(exp.design.points, exp.seeds, size, done)
-    manifest: dict[str, Any] = {
-        "experiment": exp.resolved(series) | {"name": exp.file.stem},
-        "experiment_hash": exp_hash,
-        "scenario": exp.scenario_raw,
-        "scenario_info": scenario_info(exp),
-        "root_seed": exp.spec.root_seed,
-        "seeds": exp.seeds,
-        "design": design_record(exp),
-        "engine": engine,
-        "versions": versions(),
-        "git_commit": git_commit(),
-        "started": (old or {}).get("started") or _now(),
-        "finished": None,
-        "sessions": [
-            *(old or {}).get("sessions", []),
-            {"started": _now(), "resumed": bool(done), "engine": engine},
-        ],
-        "execution": {
-            "workers": None if scheduler else workers,
-            "scheduler": scheduler,
-            "chunk_size": size,
-        },
-        "runs_total": exp.runs_total,
-        "runs_done": len(done),
-        "runs_failed": (old or {}).get("runs_failed", 0) if done else 0,
-    }
-    store.write_manifest(manifest)
-    ctx = RunContext(
-        key=exp_hash,
-        scenario_raw=exp.scenario_raw,
-        scenario_source=str(exp.scenario_path),
-        rounds=exp.rounds,
-        design_columns=tuple(exp.parameters),
-        series=series,
-        engine=engine,
-        runner=runner,
-    )
+    lock = DirLock(out)
+    try:
+        lock.acquire()
+    except DirLocked as err:
+        raise BatchRefused(str(err)) from None
+    try:
+        store = BatchStore(out)
+        old = _check_out_dir(store, exp.hash(series), force)
+        done = _resume_state(store, exp)
+        workers = workers or default_workers()
+        size = chunk_size or auto_chunk_size(exp.runs_total - len(done), workers, engine)
+        run = {"engine": engine, "scheduler": scheduler, "workers": workers, "chunk_size": size}
+        manifest = _manifest(exp, old, done, series, run)
+        store.write_manifest(manifest)
+        ctx = RunContext(
+            key=manifest["experiment_hash"],
+            scenario_raw=exp.scenario_raw,
+            scenario_source=str(exp.scenario_path),
+            rounds=exp.rounds,
+            design_columns=tuple(exp.parameters),
+            series=series,
+            engine=engine,
+            runner=runner,
+        )
+        chunks = make_chunks(exp.design.points, exp.seeds, size, done)
+        return _run(store, exp, manifest, ctx, chunks, len(done), run, progress)
+    finally:
+        lock.release()
+
+
+def _run(
+    store: BatchStore,
+    exp: Experiment,
+    manifest: dict[str, Any],
+    ctx: RunContext,
+    chunks: Iterable[Chunk],
+    n_done: int,
+    run: dict[str, Any],
+    progress: bool,
+) -> BatchResult:
+    """Run the chunks, writing each at once; the manifest is rewritten from what is on disk
+    at the end, however the session ends (done, Ctrl-C, a full disk)."""
+    from tqdm import tqdm
+
     bar = tqdm(
-        total=exp.runs_total, initial=len(done), unit="run", file=sys.stderr,
+        total=exp.runs_total, initial=n_done, unit="run", file=sys.stderr,
         disable=not progress, dynamic_ncols=True, smoothing=0.05,
         mininterval=0.5 if sys.stderr.isatty() else 30,  # logs get a line every 30 s
     )  # fmt: skip
@@ -261,7 +340,7 @@ def run_batch(
     last_save = time.monotonic()
     complete = False
     try:
-        for result in execute(ctx, chunks, workers=workers, scheduler=scheduler):
+        for result in execute(ctx, chunks, workers=run["workers"], scheduler=run["scheduler"]):
             store.write_chunk(result.runs, result.series)
             ran_now += result.runs.num_rows
             failed_now += result.failed
@@ -269,23 +348,15 @@ def run_batch(
             if failed_now:
                 bar.set_postfix(failed=failed_now, refresh=False)
             if time.monotonic() - last_save > 30:  # counts for anyone watching the manifest
-                manifest["runs_done"] = len(done) + ran_now
+                manifest["runs_done"] = n_done + ran_now
                 store.write_manifest(manifest)
                 last_save = time.monotonic()
         complete = True
     finally:
         bar.close()
-        store.harmonize()
-        summary, failures = summarize(store, exp)
-        manifest["runs_done"] = int(summary["runs"].sum())
-        manifest["runs_failed"] = int(summary["failed"].sum())
-        manifest["sessions"][-1]["finished"] = _now()
-        manifest["sessions"][-1]["runs"] = ran_now
-        if complete:
-            manifest["finished"] = _now()
-        store.write_manifest(manifest)
+        summary, failures = _close_session(store, exp, manifest, ran_now, complete)
     return BatchResult(
-        out=Path(out),
+        out=store.out,
         parameters=exp.parameters,
         runs_total=exp.runs_total,
         runs_done=manifest["runs_done"],
@@ -294,6 +365,23 @@ def run_batch(
         summary=summary,
         failures=failures,
     )
+
+
+def _close_session(
+    store: BatchStore, exp: Experiment, manifest: dict, ran_now: int, complete: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts from the parts on disk into the manifest (written durably)."""
+    with contextlib.suppress(OSError):  # e.g. disk full: parts keep their own schemas
+        store.harmonize()
+    summary, failures = summarize(store, exp)
+    manifest["runs_done"] = int(summary["runs"].sum())
+    manifest["runs_failed"] = int(summary["failed"].sum())
+    manifest["sessions"][-1]["finished"] = _now()
+    manifest["sessions"][-1]["runs"] = ran_now
+    if complete:
+        manifest["finished"] = _now()
+    store.write_manifest(manifest)
+    return summary, failures
 
 
 def format_summary(result: BatchResult, max_points: int = 40) -> str:

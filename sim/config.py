@@ -16,7 +16,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import ConfigError, describe, first_error
+from sim.errors import MAX_MAGNITUDE, ConfigError, check_magnitudes, describe, first_error
 from sim.schema import (
     ATTRIBUTES,
     TERMS,
@@ -71,6 +71,14 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(str(path), "", "is a directory, expected a TOML file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "", f"valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:  # binary, UTF-16, ...: TOML is UTF-8 text
+        raise ConfigError(
+            str(path), "", f"a UTF-8 text file (TOML), got a non-UTF-8 byte at offset {exc.start}"
+        ) from None
+    except RecursionError:
+        raise ConfigError(str(path), "", "valid TOML (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ConfigError(str(path), "", f"valid TOML ({str(exc).split(';')[0]})") from None
     except OSError as exc:
         raise ConfigError(str(path), "", f"a readable file ({exc.strerror})") from None
 
@@ -121,7 +129,15 @@ def parse_set_args(set_args: Sequence[str], source: str = "--set") -> dict[str, 
         path, sep, text = item.partition("=")
         if not sep or not path.strip():
             raise ConfigError(source, item, "PATH=VALUE, e.g. states.CHN.weights.us_ties=0")
-        out[path.strip()] = parse_value(text.strip())
+        try:
+            out[path.strip()] = parse_value(text.strip())
+        except (ValueError, RecursionError):  # 5,000 digits, 5,000 nested brackets, ...
+            raise ConfigError(
+                f"{source} (--set {path.strip()})",
+                path.strip(),
+                "a value of reasonable size (a number of at most 4300 digits, arrays nested "
+                "at most a few hundred deep)",
+            ) from None
     return out
 
 
@@ -237,6 +253,11 @@ def build_scenario(
 ) -> Scenario:
     """Validate a raw TOML mapping (after overrides) into a :class:`Scenario`."""
     data = apply_overrides(raw, overrides or {}, source)
+    huge = check_magnitudes(data)
+    if huge is not None:
+        field, value = huge
+        expected = f"expected a number of magnitude at most {MAX_MAGNITUDE:g}"
+        raise ConfigError(_origin(source, field, overrides), field, expected, value)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,3 +108,24 @@ def build_design(
     if kind == "morris":
         return morris_points(parameters, samples, num_levels or MORRIS_LEVELS, root_seed)
     raise ValueError(f"unknown design kind {kind!r}")
+
+
+def design_size(
+    kind: str,
+    n_parameters: int,
+    samples: int | None = None,
+    second_order: bool = False,
+    grid_lengths: Sequence[int] = (),
+) -> int | None:
+    """Number of points a design will have, computed without building it (None: unknown
+    kind), so an oversized design can be refused before any memory is spent on it."""
+    if kind == "grid":
+        return math.prod(grid_lengths)
+    if samples is None:
+        return None
+    per_sample = {
+        "lhs": 1,
+        "sobol": (2 * n_parameters + 2) if second_order else (n_parameters + 2),
+        "morris": n_parameters + 1,
+    }.get(kind)
+    return None if per_sample is None else samples * per_sample

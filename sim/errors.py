@@ -67,3 +67,28 @@ def describe(err: dict[str, Any], unknown: str, prefix: str = "") -> tuple[str, 
     if kind in ("missing", "extra_forbidden") or isinstance(got, dict):
         got = None
     return field, expected, got
+
+
+MAX_MAGNITUDE = 1e6  # no scenario quantity comes near this (shares, weights, months)
+
+
+def check_magnitudes(data: Any, path: str = "") -> tuple[str, Any] | None:
+    """The first number in a (nested) TOML mapping whose magnitude exceeds
+    :data:`MAX_MAGNITUDE`, as ``(dotted field, value)``, or None. Guards fields without
+    an upper bound in the schema against absurd values (1e308 overflows the utilities)."""
+    if isinstance(data, bool):
+        return None
+    if isinstance(data, int | float):
+        return (path, data) if abs(data) > MAX_MAGNITUDE else None
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        found = check_magnitudes(value, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None

@@ -12,17 +12,16 @@ with its traceback.
 from __future__ import annotations
 
 import importlib
-import multiprocessing
-import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
+from sim.pool import run_pool
 from sim.runner import DEFAULT_ENGINE
 from sim.storage import coerce_runs, runs_to_arrow
 
@@ -142,9 +141,20 @@ def run_chunk(ctx: RunContext, chunk: Chunk) -> ChunkResult:
                 results.append((_call(ctx, _scenario(ctx, chunk), [seed])[0], None))
             except Exception:
                 results.append((None, traceback.format_exc()))
+    return _chunk_result(ctx, chunk, results)
+
+
+def failed_chunk(ctx: RunContext, chunk: Chunk, reason: str) -> ChunkResult:
+    """Every run of ``chunk`` recorded as failed with ``reason`` (its worker kept dying)."""
+    return _chunk_result(ctx, chunk, [(None, reason)] * len(chunk.seeds))
+
+
+def _chunk_result(
+    ctx: RunContext, chunk: Chunk, results: list[tuple[Any, str | None]]
+) -> ChunkResult:
     rows, series = [], []
     for run_id, rep, seed, (out, error) in zip(
-        chunk.run_ids, chunk.replicates, seeds, results, strict=True
+        chunk.run_ids, chunk.replicates, chunk.seeds, results, strict=True
     ):
         ids = {"run_id": run_id, "point_id": chunk.point_id, "replicate": rep, "seed": seed}
         design = {col: chunk.overrides[col] for col in ctx.design_columns}
@@ -164,41 +174,16 @@ def run_chunk(ctx: RunContext, chunk: Chunk) -> ChunkResult:
 # -- backends --------------------------------------------------------------------------
 
 
-def _mp_context(runner: str) -> Any:
-    """forkserver (safe with threads, unlike fork) where available, preloading the model so
-    each worker forks with it imported; spawn elsewhere."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.execute", runner.partition(":")[0]])
-    return ctx
-
-
 def _local(ctx: RunContext, chunks: Iterable[Chunk], workers: int) -> Iterator[ChunkResult]:
-    """Worker processes; at most ``2 * workers`` chunks in flight, so results never pile up."""
-    todo = iter(chunks)
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=_mp_context(ctx.runner), initializer=_ignore_sigint
+    """Worker processes (sim.pool): a dying worker costs only its chunk's retry."""
+    preload = ["sim.execute", ctx.runner.partition(":")[0]]
+    yield from run_pool(
+        partial(run_chunk, ctx),
+        chunks,
+        workers,
+        preload,
+        give_up=partial(failed_chunk, ctx),
     )
-    pending: set[Future[ChunkResult]] = set()
-    try:
-        while True:
-            while len(pending) < 2 * workers and (chunk := next(todo, None)) is not None:
-                pending.add(pool.submit(run_chunk, ctx, chunk))
-            if not pending:
-                break
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
-    except BaseException:  # Ctrl-C, a broken pool, the consumer stopping: drop queued work
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the batch and keeps what is written."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def require_dask() -> None:
@@ -207,6 +192,15 @@ def require_dask() -> None:
         import distributed  # noqa: F401
     except ImportError:
         raise ExecuteError("--scheduler needs Dask distributed: pip install '.[cluster]'") from None
+
+
+_dask_chunks: dict[str, Chunk] = {}  # task key -> chunk, to record a lost chunk
+
+
+def _submit(client: Any, shared: Any, chunk: Chunk) -> Any:
+    future = client.submit(run_chunk, shared, chunk, pure=False)
+    _dask_chunks[future.key] = chunk
+    return future
 
 
 def _dask(ctx: RunContext, chunks: Iterable[Chunk], address: str) -> Iterator[ChunkResult]:
@@ -224,17 +218,30 @@ def _dask(ctx: RunContext, chunks: Iterable[Chunk], address: str) -> Iterator[Ch
         todo = iter(chunks)
         running = as_completed(loop=client.loop)
         for chunk in todo:
-            running.add(client.submit(run_chunk, shared, chunk, pure=False))
+            running.add(_submit(client, shared, chunk))
             if running.count() >= slots:
                 break
         for future in running:
-            result = future.result()
-            future.release()
-            yield result
+            yield _dask_result(future, ctx)
             if (chunk := next(todo, None)) is not None:
-                running.add(client.submit(run_chunk, shared, chunk, pure=False))
+                running.add(_submit(client, shared, chunk))
     finally:
-        client.close()
+        client.close(timeout=10)
+
+
+def _dask_result(future: Any, ctx: RunContext) -> ChunkResult:
+    """A finished task's result; a chunk whose workers kept dying (Dask retries it on
+    other workers first) is recorded as failed with the reason."""
+    from distributed import KilledWorker
+
+    try:
+        return future.result()
+    except KilledWorker as exc:
+        chunk = _dask_chunks.pop(future.key)
+        return failed_chunk(ctx, chunk, f"Dask workers died while running this chunk ({exc})")
+    finally:
+        _dask_chunks.pop(future.key, None)
+        future.release()
 
 
 def execute(

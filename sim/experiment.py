@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.config import ConfigError, build_scenario, read_toml
-from sim.designs import DesignPoints, build_design
+from sim.config import ConfigError, build_scenario, read_toml, split_path
+from sim.designs import DesignPoints, build_design, design_size
 from sim.errors import describe, first_error
 from sim.seeds import replicate_seeds
 
@@ -144,8 +144,87 @@ def _pydantic_error(exc: ValidationError, file: str, prefix: str = "") -> Config
     return ConfigError(file, *describe(first_error(exc), unknown, prefix))
 
 
+MAX_POINTS = 100_000  # design points: each is checked, stored in the manifest, planned
+MAX_REPLICATES = 1_000_000  # seeds per point: all derived up front and stored
+MAX_RUNS = 100_000_000  # points x replicates (a million runs take ~15 min on 2 cores)
+
+
+def normalise_parameters(raw: dict[str, Any], file: str) -> dict[str, Any]:
+    """``raw`` with design parameter paths in one spelling (segments stripped, quotes only
+    where needed), so ``"a.b"``, ``"a.b "`` and ``'a."b"'`` are one field; two spellings of
+    one field are an error (they would make two design columns for one setting)."""
+    design = raw.get("design")
+    params = design.get("parameters") if isinstance(design, dict) else None
+    if not isinstance(params, dict):
+        return raw
+    out: dict[str, Any] = {}
+    spelt: dict[str, str] = {}  # canonical path -> the name as written
+    for name, value in params.items():
+        canonical = _canonical(name, file)
+        if canonical in out:
+            raise ConfigError(
+                file,
+                f"design.parameters.{name}",
+                f"expected each parameter once (it is the same field as {spelt[canonical]!r})",
+            )
+        out[canonical], spelt[canonical] = value, name
+    return {**raw, "design": {**design, "parameters": out}}
+
+
+def _canonical(name: str, file: str) -> str:
+    try:
+        keys = [k.strip() for k in split_path(name, file)]
+    except ConfigError:
+        raise ConfigError(
+            file, f"design.parameters.{name}", "expected a dotted scenario path", name
+        ) from None
+    return ".".join(f'"{k}"' if "." in k or not k else k for k in keys)
+
+
+def check_size(spec: ExperimentSpec, file: str) -> None:
+    """Refuse designs too big to plan, before building them (numbers and limits named)."""
+    design = spec.design
+    grid = isinstance(design, GridDesign)
+    points = design_size(
+        design.kind,
+        len(design.parameters),
+        samples=None if grid else design.samples,
+        second_order=getattr(design, "second_order", False),
+        grid_lengths=[len(v) for v in design.parameters.values()] if grid else (),
+    )
+    field = "design.parameters" if grid else "design.samples"
+    if points is not None and points > MAX_POINTS:
+        expected = f"expected a design of at most {MAX_POINTS:,} points; this one has {points:,}"
+        raise ConfigError(file, field, expected)
+    if spec.replicates > MAX_REPLICATES:
+        expected = f"expected at most {MAX_REPLICATES:,} replicates"
+        raise ConfigError(file, "replicates", expected, spec.replicates)
+    runs = (points or 0) * spec.replicates
+    if runs > MAX_RUNS:
+        expected = (
+            f"expected at most {MAX_RUNS:,} runs (design points x replicates); "
+            f"this is {points:,} x {spec.replicates:,} = {runs:,}"
+        )
+        raise ConfigError(file, "replicates", expected)
+
+
+def check_grid_values(spec: ExperimentSpec, file: str) -> None:
+    """Each grid parameter lists distinct values (a repeat would run a point twice)."""
+    if not isinstance(spec.design, GridDesign):
+        return
+    for name, values in spec.design.parameters.items():
+        seen: set[float] = set()
+        for v in values:
+            if v in seen:
+                raise ConfigError(
+                    file, f"design.parameters.{name}", f"expected distinct values, got {v!r} twice"
+                )
+            seen.add(v)
+
+
 def parse_spec(raw: dict[str, Any], file: str) -> ExperimentSpec:
     """Validate the raw TOML mapping of an experiment file."""
+    raw = normalise_parameters(raw, file)
     design = raw.get("design")
     if isinstance(design, dict):
         kind = design.get("kind")
@@ -197,6 +276,8 @@ def load_experiment(path: str | Path) -> Experiment:
     file = Path(path)
     raw = read_toml(file)
     spec = parse_spec(raw, str(file))
+    check_size(spec, str(file))
+    check_grid_values(spec, str(file))
     check_engine(str(file), spec.engine)
     scenario_path = Path(spec.scenario)
     if not scenario_path.is_absolute():

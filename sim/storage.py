@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.files import write_atomic
+from sim.files import WriteError, write_atomic  # noqa: F401 (WriteError: re-exported)
 from sim.results_schema import runs_dtype
 
 RUNS, SERIES, MANIFEST = "runs", "series", "manifest.json"
@@ -83,12 +83,13 @@ class BatchStore:
 
     # -- manifest ------------------------------------------------------------------------
     def read_manifest(self) -> dict[str, Any] | None:
-        if not self.manifest_path.exists():
-            return None
-        return json.loads(self.manifest_path.read_text())
+        """The manifest, checked (raises ``sim.integrity.ManifestError``), or None."""
+        from sim.integrity import read_manifest
+
+        return read_manifest(self.manifest_path)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        """Write ``manifest.json`` atomically (temporary file, then rename)."""
+        """Write ``manifest.json`` atomically and durably (see :func:`_write_atomic`)."""
         self.out.mkdir(parents=True, exist_ok=True)
         text = json.dumps(manifest, indent=2, default=str) + "\n"
         write_atomic(self.manifest_path, lambda tmp: tmp.write_text(text))
@@ -109,6 +110,14 @@ class BatchStore:
 
     def prepare(self) -> None:
         """Remove leftovers of a killed batch and make every runs part share one schema."""
+        self.prepare_folders()
+        self.harmonize()
+
+    def prepare_folders(self) -> None:
+        """Create the folders; remove temporary files and series parts without a runs part
+        (leftovers of a kill between the two renames of a chunk)."""
+        for tmp in self.out.glob(f".{MANIFEST}.*.tmp"):
+            tmp.unlink(missing_ok=True)
         for folder in (self.runs_dir, self.series_dir):
             folder.mkdir(parents=True, exist_ok=True)
             for tmp in folder.glob(".*.tmp"):
@@ -117,7 +126,6 @@ class BatchStore:
         for part in self.parts(SERIES):
             if part.name not in done:
                 part.unlink()
-        self.harmonize()
 
     def done_run_ids(self) -> set[int]:
         """run_ids already written (each written exactly once)."""

@@ -114,19 +114,25 @@ def run_experiment(
     if blocked is not None:
         print(f"error: --out {out}: {blocked} is a file, expected a directory", file=sys.stderr)
         return 2
+    from sim.interrupt import EXIT_INTERRUPTED, stop_on_signals
+    from sim.pool import kill_all
+    from sim.storage import WriteError
+
+    hard_stop = f"interrupted again: stopped at once; finished runs are in {out}; rerun to resume"
     try:
-        result = run_batch(
-            exp,
-            out,
-            workers=workers,
-            scheduler=scheduler,
-            series=series,
-            force=force,
-            chunk_size=chunk_size,
-            runner=runner or DEFAULT_RUNNER,
-            progress=progress,
-            engine=engine,
-        )
+        with stop_on_signals(kill_all, hard_stop):
+            result = run_batch(
+                exp,
+                out,
+                workers=workers,
+                scheduler=scheduler,
+                series=series,
+                force=force,
+                chunk_size=chunk_size,
+                runner=runner or DEFAULT_RUNNER,
+                progress=progress,
+                engine=engine,
+            )
     except BatchRefused as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -135,7 +141,10 @@ def run_experiment(
         return 2 if "needs Dask" in str(err) else 1
     except KeyboardInterrupt:
         print(f"interrupted: finished runs are in {out}; rerun to resume", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except WriteError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except OSError as err:
         print(f"error: --out {out}: cannot write ({err.strerror}: {err.filename})", file=sys.stderr)
         return 2

@@ -56,10 +56,13 @@ def make_plots(batch_dir: str | Path, out_dir: str | Path | None = None, fmt: st
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py plot``."""
     from sim.analysis import BatchError
+    from sim.integrity import ResultsError, check_results
 
     try:
+        for line in check_results(args.dir):
+            print(line, file=sys.stderr)
         paths = make_plots(args.dir, args.out, args.format)
-    except BatchError as exc:
+    except (BatchError, ResultsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -69,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
         if problem:
             print(f"error: {target}: {problem}", file=sys.stderr)
             return 2
+    limit = max_rounds()
+    if args.rounds is not None and args.rounds > limit:
+        print(f"error: --rounds: expected a number <= {limit}, got {args.rounds}", file=sys.stderr)
+        return 2
     try:
         scenario = load_scenario(args.scenario, args.overrides)
     except ConfigError as exc:
@@ -99,6 +103,14 @@ def run(args: argparse.Namespace) -> int:
             if path is not None:
                 print(f"wrote {path}")
     return 0
+
+
+def max_rounds() -> int:
+    """The most months a run may have: the scenario schema's bound on ``rounds``."""
+    from sim.schema import Scenario
+
+    bounds = [getattr(m, "le", None) for m in Scenario.model_fields["rounds"].metadata]
+    return int(next((b for b in bounds if b is not None), 1200))
 
 
 def build_report(model, outcome: dict, seed: int) -> dict:

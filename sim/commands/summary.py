@@ -86,10 +86,13 @@ def write_summary(batch_dir: str | Path) -> tuple[pd.DataFrame, list[Path]]:
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py summary``."""
     from sim.analysis import BatchError
+    from sim.integrity import ResultsError, check_results
 
     try:
+        for line in check_results(args.dir):
+            print(line, file=sys.stderr)
         shown, paths = write_summary(args.dir)
-    except BatchError as exc:
+    except (BatchError, ResultsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     with pd.option_context(

@@ -1,0 +1,275 @@
+"""Check a batch directory before trusting it: manifest shape, every part's schema, unique
+run ids, run ids within the design, series parts that match their runs part.
+
+Used by ``batch`` on resume (problem parts are moved to ``DIR/quarantine/`` and their runs
+rerun) and by ``summary``/``plot`` (which refuse a directory with problems and warn when the
+batch is incomplete). Every problem is one line naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.storage import MANIFEST, RUNS, SERIES, BatchStore
+
+QUARANTINE = "quarantine"
+_ID_TYPES = {"run_id", "point_id", "replicate", "seed"}
+
+# Manifest keys that every reader relies on, with the JSON type they must have if present.
+_MANIFEST_TYPES: dict[str, tuple[type, ...]] = {
+    "experiment": (dict,),
+    "experiment_hash": (str,),
+    "scenario_info": (dict, type(None)),
+    "design": (dict,),
+    "seeds": (list,),
+    "sessions": (list,),
+    "runs_total": (int,),
+    "runs_done": (int,),
+    "runs_failed": (int,),
+    "model_version": (str, type(None)),
+}
+_JSON_TYPE = {dict: "an object", str: "a string", list: "an array", int: "an integer"}
+
+
+class ManifestError(ValueError):
+    """``manifest.json`` is not readable or not shaped like a manifest (one-line message)."""
+
+
+def read_manifest(path: Path) -> dict[str, Any] | None:
+    """The manifest at ``path`` (None if absent), checked; raises :class:`ManifestError`."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise ManifestError(f"{path}: not a valid manifest (not JSON: {reason})") from None
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read ({exc.strerror})") from None
+    check_manifest(data, path)
+    return data
+
+
+def check_manifest(data: Any, path: Path) -> None:
+    """Raise :class:`ManifestError` unless ``data`` is a JSON object with the expected types."""
+    if not isinstance(data, dict):
+        raise ManifestError(f"{path}: not a valid manifest (expected a JSON object)")
+    for key, types in _MANIFEST_TYPES.items():
+        value = data.get(key)
+        if key in data and (not isinstance(value, types) or isinstance(value, bool)):
+            want = " or ".join(_JSON_TYPE.get(t, "null") for t in types)
+            raise ManifestError(f"{path}: not a valid manifest (field '{key}': expected {want})")
+    for i, session in enumerate(data.get("sessions") or []):
+        if not isinstance(session, dict):
+            raise ManifestError(f"{path}: not a valid manifest (field 'sessions.{i}')")
+
+
+@dataclass(frozen=True)
+class Design:
+    """What run ids a batch may hold: ``run_id = point_id * replicates + replicate``."""
+
+    replicates: int
+    runs_total: int
+    seeds: tuple[int, ...] = ()
+
+    @classmethod
+    def from_manifest(cls, manifest: dict[str, Any]) -> Design | None:
+        exp = manifest.get("experiment") or {}
+        replicates, total = exp.get("replicates"), manifest.get("runs_total")
+        if not (isinstance(replicates, int) and isinstance(total, int) and replicates > 0):
+            return None
+        seeds = manifest.get("seeds") or []
+        ok = len(seeds) == replicates and all(isinstance(s, int) for s in seeds)
+        return cls(replicates, total, tuple(seeds) if ok else ())
+
+
+@dataclass
+class Scan:
+    """Result of :func:`scan`: problems per part, and the run ids of the good runs parts."""
+
+    problems: dict[Path, str] = field(default_factory=dict)
+    run_ids: dict[Path, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def runs_found(self) -> int:
+        return sum(len(ids) for ids in self.run_ids.values())
+
+
+def scan(store: BatchStore, design: Design | None, paired: bool = True) -> Scan:
+    """Check every runs part, then every series part, of ``store``.
+
+    ``paired``: a series part belongs to the runs part of the same name (as ``batch``
+    writes them); otherwise its runs need only be somewhere in ``runs``.
+    """
+    out = Scan()
+    owner: dict[int, str] = {}  # run_id -> name of the (earlier) part holding it
+    for part in store.parts(RUNS):
+        try:
+            ids = _runs_part_ids(part, design)
+        except _Bad as bad:
+            out.problems[part] = str(bad)
+            continue
+        clash = [owner[i] for i in ids.tolist() if i in owner]
+        if clash:
+            out.problems[part] = (
+                f"duplicate runs: {len(clash)} of its run ids are also in {clash[0]}"
+            )
+            continue
+        owner.update(dict.fromkeys(ids.tolist(), part.name))
+        out.run_ids[part] = ids
+    by_name = {p.name: ids for p, ids in out.run_ids.items()}
+    for part in store.parts(SERIES):
+        if paired and part.name not in by_name:
+            continue  # no runs part: a leftover of a kill (prepare() deletes it)
+        try:
+            _check_series_part(part, by_name[part.name] if paired else None)
+        except _Bad as bad:
+            out.problems[part] = str(bad)
+            runs_part = store.runs_dir / part.name
+            if paired:
+                out.problems.setdefault(runs_part, f"its series part is unusable ({bad})")
+                out.run_ids.pop(runs_part, None)
+    return out
+
+
+class _Bad(Exception):
+    """A part that cannot be used (message: why, one line)."""
+
+
+def _schema(part: Path) -> pa.Schema:
+    try:
+        return pq.read_schema(part)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _Bad(f"not a readable Parquet file ({_first_line(exc)})") from None
+
+
+def _read(part: Path, columns: list[str]) -> pa.Table:
+    try:
+        return pq.read_table(part, columns=columns, use_threads=False)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _Bad(f"corrupt ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:160]
+
+
+def _runs_part_ids(part: Path, design: Design | None) -> np.ndarray:
+    schema = _schema(part)
+    if "round" in schema.names:
+        raise _Bad("a series part, not a runs part")
+    missing = [c for c in (*sorted(_ID_TYPES), "status") if c not in schema.names]
+    if missing:
+        raise _Bad(f"not a runs part (no column {missing[0]!r})")
+    for name in _ID_TYPES:
+        if not pa.types.is_integer(schema.field(name).type):
+            raise _Bad(f"not a runs part (column {name!r} is {schema.field(name).type})")
+    table = _read(part, [*sorted(_ID_TYPES), "status"])
+    cols = {c: table.column(c).to_numpy(zero_copy_only=False) for c in _ID_TYPES}
+    ids = cols["run_id"]
+    if len(ids) == 0:
+        raise _Bad("no rows")
+    if len(np.unique(ids)) != len(ids):
+        raise _Bad("duplicate run ids within the part")
+    if design is not None:
+        _check_ids(cols, design)
+    return ids
+
+
+def _check_ids(cols: dict[str, np.ndarray], design: Design) -> None:
+    ids = cols["run_id"]
+    outside = (ids < 0) | (ids >= design.runs_total)
+    if outside.any():
+        raise _Bad(
+            f"run id {int(ids[outside][0])} outside this experiment's 0..{design.runs_total - 1}"
+        )
+    point, rep = np.divmod(ids, design.replicates)
+    if (cols["point_id"] != point).any() or (cols["replicate"] != rep).any():
+        raise _Bad("point_id/replicate do not match run_id (another experiment's part?)")
+    if design.seeds and (cols["seed"] != np.asarray(design.seeds, dtype=np.int64)[rep]).any():
+        raise _Bad("seeds differ from this experiment's seeds (another experiment's part?)")
+
+
+def _check_series_part(part: Path, run_ids: np.ndarray | None) -> None:
+    """Readable, shaped like a series part and (``run_ids`` given) about those runs only;
+    readers match series rows to runs by run_id, so a leftover part does no harm there."""
+    schema = _schema(part)
+    if "run_id" not in schema.names or "round" not in schema.names:
+        raise _Bad("not a series part (no run_id/round columns)")
+    ids = _read(part, ["run_id"]).column("run_id").to_numpy(zero_copy_only=False)
+    if run_ids is not None and not np.isin(ids, run_ids).all():
+        raise _Bad("holds runs that are not in the runs table")
+
+
+def quarantine(store: BatchStore, problems: dict[Path, str], warn: Any) -> None:
+    """Move problem parts (and their partner part) to ``DIR/quarantine/``; warn one line each."""
+    target = store.out / QUARANTINE
+    target.mkdir(exist_ok=True)
+    for part, why in problems.items():
+        if not part.exists():
+            continue
+        kind = part.parent.name
+        dest = target / f"{kind}-{part.name}"
+        shutil.move(str(part), dest)
+        partner = store.out / (SERIES if kind == RUNS else RUNS) / part.name
+        if kind == RUNS and partner.exists() and partner not in problems:
+            shutil.move(str(partner), target / f"{SERIES}-{part.name}")
+        warn(f"warning: {part}: {why}; moved to {target}/ (its runs will be rerun)")
+    _fsync_dirs(store.runs_dir, store.series_dir, target)
+
+
+def _fsync_dirs(*dirs: Path) -> None:
+    for d in dirs:
+        if d.is_dir():
+            fd = os.open(d, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def manifest_path(out: Path) -> Path:
+    return Path(out) / MANIFEST
+
+
+class ResultsError(ValueError):
+    """A results directory that must not be summarised as is (one-line message)."""
+
+
+def check_results(out: str | Path) -> list[str]:
+    """Check a batch directory before reading it; return one-line warnings (an incomplete
+    batch) or raise :class:`ResultsError` (unreadable manifest, corrupt, foreign or duplicate
+    parts: a summary of them would be wrong)."""
+    store = BatchStore(out)
+    if not store.out.is_dir():
+        return []  # the reader reports a missing directory
+    try:
+        manifest = read_manifest(store.manifest_path) or {}
+    except ManifestError as err:
+        raise ResultsError(str(err)) from None
+    found = scan(store, Design.from_manifest(manifest), paired=False)
+    if found.problems:
+        part, why = next(iter(found.problems.items()))
+        more = f" (and {len(found.problems) - 1} more part(s))" if len(found.problems) > 1 else ""
+        raise ResultsError(
+            f"{part}: {why}{more}; rerun the batch command on {store.out} to set such parts "
+            "aside (DIR/quarantine/) and rerun their runs"
+        )
+    total = manifest.get("runs_total")
+    done = found.runs_found
+    if isinstance(total, int) and 0 < done < total:
+        return [
+            f"warning: {store.out}: batch incomplete, {done:,}/{total:,} runs done "
+            "(rerun the batch command to finish it); figures and tables cover those only"
+        ]
+    return []

@@ -1,0 +1,195 @@
+"""Local worker processes that survive a dying worker and never outlive the batch.
+
+- A worker that dies (``kill -9``, out of memory) breaks a ``ProcessPoolExecutor``: every
+  chunk in flight fails with ``BrokenProcessPool``. :func:`run_pool` rebuilds the pool and
+  reruns those chunks one at a time (alone in the pool, so a chunk that kills its worker
+  again is known to be the cause); a chunk whose worker dies :data:`MAX_DEATHS` times
+  alone is given up and handed to ``give_up`` (the batch records its runs as failed).
+- Workers ignore Ctrl-C (the parent decides) and watch the batch process: when it is gone
+  (SIGKILL included) they exit within about a second, so no worker, forkserver or
+  resource tracker is left behind. On Linux they also ask the kernel for SIGKILL when their
+  parent (the forkserver) dies.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+MAX_DEATHS = 2  # a chunk is given up after its worker died this many times with it alone
+WATCH_SECONDS = 0.5
+
+_LIVE: set[ProcessPoolExecutor] = set()  # pools of this process (killed on a hard exit)
+
+
+# -- in the worker ---------------------------------------------------------------------
+
+
+def worker_init(parent_pid: int) -> None:
+    """Ignore Ctrl-C; exit when the batch process (``parent_pid``) is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+    watcher = threading.Thread(target=_watch, args=(parent_pid,), daemon=True)
+    watcher.start()
+
+
+def _watch(pid: int) -> None:
+    while alive(pid):
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().rpartition(b")")[2].split()[:1]
+        return state not in ([b"Z"], [b"X"])
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this process when its parent (forkserver or batch) dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+# -- in the parent ---------------------------------------------------------------------
+
+
+def _context(preload: list[str]) -> Any:
+    """forkserver (safe with threads, unlike fork) where available, preloading the model so
+    each worker forks with it imported; spawn elsewhere."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(preload)
+    return ctx
+
+
+def _new_pool(workers: int, preload: list[str]) -> ProcessPoolExecutor:
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_context(preload),
+        initializer=worker_init,
+        initargs=(os.getpid(),),
+    )
+    _LIVE.add(pool)
+    return pool
+
+
+def kill_pool(pool: ProcessPoolExecutor) -> list[int | None]:
+    """SIGKILL the pool's workers, drop its queued work; the workers' exit codes."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    codes = [p.exitcode for p in processes]
+    for proc in processes:
+        if proc.exitcode is None:
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.join(2)
+    _LIVE.discard(pool)
+    return codes
+
+
+def kill_all() -> None:
+    """SIGKILL every worker of this process's pools (a second Ctrl-C: exit at once)."""
+    for pool in list(_LIVE):
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            if proc.exitcode is None:
+                proc.kill()
+
+
+def _death_reason(codes: list[int | None]) -> str:
+    died = [c for c in codes if c is not None and c != 0]
+    how = ", ".join(
+        f"killed by {signal.Signals(-c).name}" if c < 0 and -c in signal.valid_signals()
+        else f"exit code {c}"
+        for c in died
+    )  # fmt: skip
+    return f"worker process died ({how or 'killed or out of memory'})"
+
+
+def run_pool(
+    job: Callable[[Any], Any],
+    items: Iterable[Any],
+    workers: int,
+    preload: list[str],
+    give_up: Callable[[Any, str], Any],
+) -> Iterator[Any]:
+    """``job(item)`` for each item in worker processes; yield results as they complete.
+
+    At most ``2 * workers`` items in flight, so results never pile up. An item whose worker
+    dies is retried alone; after :data:`MAX_DEATHS` deaths, ``give_up(item, reason)`` is
+    yielded instead. Any exit from the generator (Ctrl-C, an error, the consumer stopping)
+    kills the workers and drops queued work.
+    """
+    todo = iter(items)
+    suspects: deque[tuple[Any, int]] = deque()  # (item, deaths while alone)
+    pending: dict[Future[Any], tuple[Any, int]] = {}
+    pool = _new_pool(workers, preload)
+    alone = False
+    try:
+        while True:
+            if suspects and not pending:
+                item, deaths = suspects.popleft()
+                pending[pool.submit(job, item)] = (item, deaths)
+                alone = True
+            elif not suspects:
+                alone = False
+                while len(pending) < 2 * workers and (item := next(todo, None)) is not None:
+                    pending[pool.submit(job, item)] = (item, 0)
+            if not pending:
+                break
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            lost = []
+            for future in done:
+                item, deaths = pending.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    lost.append((item, deaths))
+                    continue
+                yield result
+            if lost:
+                lost += list(pending.values())
+                pending.clear()
+                reason = _death_reason(kill_pool(pool))
+                pool = _new_pool(workers, preload)
+                for item, deaths in lost:
+                    deaths += alone
+                    if deaths >= MAX_DEATHS:
+                        yield give_up(item, f"{reason}, {deaths} times while running this chunk")
+                    else:
+                        suspects.append((item, deaths))
+    except BaseException:
+        kill_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+    _LIVE.discard(pool)

@@ -1,0 +1,9 @@
+"""Version of the model's behaviour, recorded in each batch manifest.
+
+Bump ``MODEL_VERSION`` whenever a change makes the same seed give different rows (rules,
+random-number layout, outcome definitions). A batch refuses to resume results written by
+another model version (``--force`` deletes them and starts over), so a results directory
+never mixes versions.
+"""
+
+MODEL_VERSION = "1"
