@@ -9,12 +9,16 @@ shocks). The maths is in :mod:`sim.rules`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import mesa
 import numpy as np
 
 from agents import OutsidePower, StateAgent
+from sim.collect import make_datacollector
 from sim.config import Scenario
 from sim.records import History, RoundSeries, round_date
 from sim.rules.decisions import all_configurations, preferred_configurations
@@ -23,6 +27,7 @@ from sim.rules.drivers import fired_shocks
 from sim.rules.pacts import LEAVE, LOWER, RAISE, config_label
 from sim.rules.params import compile_params, initial_levels, initial_talks
 from sim.rules.round import RoundOutcome, RunState, initial_state, observe, play_round
+from sim.scenarios import model_arguments
 
 
 @dataclass(frozen=True)
@@ -36,16 +41,28 @@ class Event:
 
 
 class DiplomacyModel(mesa.Model):
-    """One run of the scenario with a seed (``rng``); ``step()`` plays one month.
+    """One run of the scenario with a seed (``seed`` or ``rng``); ``step()`` plays one month.
 
-    ``detail`` also records each state's most preferred configuration every round (by
-    enumerating all configurations); batches switch it off for speed.
+    ``scenario``: a shipped scenario's name, a TOML path or a :class:`Scenario`;
+    ``overrides`` (dotted paths) and keyword headline parameters (e.g. ``chn_us_ties=0.2``,
+    ``temperature=0.05``; see :mod:`sim.scenarios`) change it. ``detail`` also records each
+    state's most preferred configuration every round (by enumerating all configurations);
+    batches switch it off for speed. ``datacollector`` collects after every month.
     """
 
     def __init__(
-        self, scenario: Scenario, rng: int = 0, rounds: int | None = None, detail: bool = True
+        self,
+        scenario: Scenario | str | Path = "korea_2024",
+        rng: int | None = None,
+        rounds: int | None = None,
+        detail: bool = True,
+        *,
+        seed: int | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        **kwargs: Any,  # headline parameters; Mesa's SolaraViz needs this name
     ):
-        super().__init__(rng=rng)
+        scenario, seed = model_arguments(scenario, seed, rng, overrides, kwargs)
+        super().__init__(rng=seed)
         self.config = scenario  # not "scenario": Mesa 3.5 reserves that name
         self.params = p = compile_params(scenario)
         self.rounds = scenario.rounds if rounds is None else rounds
@@ -69,6 +86,7 @@ class DiplomacyModel(mesa.Model):
         self.last: RoundOutcome | None = None
         self._configs = all_configurations(p) if detail else None
         self.running = True
+        self.datacollector = make_datacollector(self)
         for q, (lv, opened) in sorted(talks.items()):
             due = round_date(scenario.start, int(self.state.talk_due[0, q]))
             since = round_date(scenario.start, opened)
@@ -134,6 +152,7 @@ class DiplomacyModel(mesa.Model):
                 )
             )
         self.round += 1
+        self.datacollector.collect(self)
         if self.round >= self.rounds:
             self.running = False
 

@@ -32,6 +32,17 @@ def _end_lines(ax: Axes, de: pd.DataFrame, param: str, c, label: str, lw: float)
                 label=f"{pair} tied at the end (any pact)")  # fmt: skip
 
 
+def _uneven_grid_scale(ax: Axes, values: pd.Series) -> None:
+    """A symmetric-log x axis for a grid whose steps differ tenfold or more (e.g. fine near
+    0, coarse beyond), so the fine part is not squeezed; linear otherwise."""
+    steps = np.diff(np.unique(values.to_numpy(dtype=float)))
+    if len(steps) >= 2 and steps.max() >= 10 * steps.min() > 0:
+        lin = float(steps.min()) * 4
+        ax.set_xscale("symlog", linthresh=lin, linscale=1.0)
+        lo, hi = float(values.min()), float(values.max())
+        ax.set_xlim(lo - 0.2 * lin, hi * 1.15 if hi > 0 else hi + 0.2 * lin)
+
+
 def plot_probability_sweep(
     probs: pd.DataFrame,
     param: str,
@@ -85,7 +96,9 @@ def plot_probability_sweep(
             _end_lines(ax, de, param, c, label, 1.4)
     percent_axis(ax)
     ax.set_xlabel(info.param_label(param))
-    if not pd.api.types.is_numeric_dtype(probs[param]):  # names (scenarios, levels)
+    if pd.api.types.is_numeric_dtype(probs[param]):
+        _uneven_grid_scale(ax, probs[param])
+    else:  # names (scenarios, levels)
         ax.tick_params(axis="x", labelrotation=30)
         plt.setp(ax.get_xticklabels(), ha="right", fontsize=8)
     ax.set_ylabel("P(pact) (%)" if probs_end is not None else _Y_LABEL)
