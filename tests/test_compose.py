@@ -96,10 +96,12 @@ def test_dates_resolve_against_start(tmp_path):
 
 
 def test_moving_start_keeps_events_on_their_dates(tmp_path):
-    scen = load_scenario(dated(tmp_path), ["start=2023-07"])
-    assert scen.drivers["rus_war"].switch_from == 18  # 2023-07 + 18 = 2025-01
-    assert scen.shocks[0].round == 21
-    assert scen.checkpoints == [24]
+    # (not before 2023-09: the base's talks under way opened then, and must not be later)
+    scen = load_scenario(dated(tmp_path), ["start=2023-09"])
+    assert scen.drivers["rus_war"].switch_from == 16  # 2023-09 + 16 = 2025-01
+    assert scen.shocks[0].round == 19
+    assert scen.checkpoints == [22]
+    assert scen.initial_talks["RUS-PRK"].opened == 0
 
 
 def test_date_before_start_is_one_line_error(tmp_path):

@@ -71,7 +71,7 @@ def test_overrides_from_an_object_equal_overrides_from_the_file():
 
 
 def test_bad_names_and_values_raise_config_errors():
-    with pytest.raises(ConfigError, match=r"korea_2099.*one of \['korea_2024'"):
+    with pytest.raises(ConfigError, match=r"korea_2099.*one of \[.*'korea_2024'"):
         resolve_scenario("korea_2099")
     with pytest.raises(ConfigError, match=r"field 'chn_usties'.*headline parameter"):
         resolve_scenario("korea_2024", {"chn_usties": 0.1})
