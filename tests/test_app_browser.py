@@ -126,8 +126,30 @@ def browser(tmp_path):
         driver.quit()
 
 
+def fresh(action, tries: int = 50):
+    """``action()``, again if the page re-rendered the element under it (Solara redraws
+    whole components: an element found a moment ago can be gone)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _ in range(tries - 1):
+        try:
+            return action()
+        except StaleElementReferenceException:
+            time.sleep(0.1)
+    return action()
+
+
 def page_text(driver) -> str:
-    return driver.find_element(By.TAG_NAME, "body").text
+    return fresh(lambda: driver.find_element(By.TAG_NAME, "body").text)
+
+
+def pacts_line(driver) -> str:
+    xpath = "//*[starts-with(normalize-space(), 'Pacts:')]"
+    return fresh(lambda: driver.find_element(By.XPATH, xpath).text)
+
+
+def click(driver, label: str) -> None:
+    fresh(lambda: button(driver, label).click())
 
 
 def wait_text(driver, text: str, timeout: float = 20) -> None:
@@ -173,7 +195,7 @@ def test_slider_reset_and_steps_in_a_real_browser(server, browser, tmp_path):
     browser.get(server)
     wait_text(browser, "Month: not started (first month 2024-01)", timeout=40)
     assert "CHN us_ties 0.45" in page_text(browser)
-    before = browser.find_element(By.XPATH, "//*[starts-with(normalize-space(), 'Pacts:')]").text
+    before = pacts_line(browser)
 
     box = browser.find_element(
         By.XPATH, "//label[normalize-space()='CHN weight: us_ties']"
@@ -184,14 +206,14 @@ def test_slider_reset_and_steps_in_a_real_browser(server, browser, tmp_path):
     ActionChains(browser).move_to_element_with_offset(track, left_edge, 0).click().perform()
     thumb = box.find_element(By.XPATH, ".//*[@role='slider']")
     assert float(thumb.get_attribute("aria-valuenow")) == 0.0
-    button(browser, "Reset").click()
+    click(browser, "Reset")
     wait_text(browser, "CHN us_ties 0.00")
 
     for month in range(1, 8):
-        button(browser, "Step").click()
+        click(browser, "Step")
         wait_text(browser, f"Month: 2024-{month:02d}")
     text = page_text(browser)
-    after = browser.find_element(By.XPATH, "//*[starts-with(normalize-space(), 'Pacts:')]").text
+    after = pacts_line(browser)
     assert after != before and "RUS-PRK treaty" in after
     assert "Talks under way: CHN-RUS-PRK partnership (due 2024-10)" in text  # us_ties 0
     assert "CHN proposes to form CHN-RUS-PRK partnership: talks open" in text  # event log
