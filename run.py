@@ -7,6 +7,8 @@
     python run.py plot DIR             figures from a batch
     python run.py summary DIR          table of outcome probabilities per design point
     python run.py sensitivity DIR      Sobol indices of a Sobol design
+    python run.py compare DIR [DIR..]  scenarios or batches side by side
+    python run.py discover DIR --outcome COL   scenario discovery (PRIM, feature scores)
 
 Parses, calls, prints: the work is done in ``sim``.
 """
@@ -18,7 +20,7 @@ import contextlib
 import importlib
 import sys
 
-COMMANDS = ("simulate", "batch", "plot", "summary", "sensitivity")
+COMMANDS = ("simulate", "batch", "plot", "summary", "sensitivity", "compare", "discover")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,10 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     modules = {}
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"sim.commands.{name}")
-        except ModuleNotFoundError:
-            continue
+        module = importlib.import_module(f"sim.commands.{name}")
         module.register(sub)
         modules[name] = module
     args = parser.parse_args(argv)

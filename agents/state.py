@@ -1,4 +1,4 @@
-"""The negotiating state: a thin Mesa agent holding its attributes and intentions."""
+"""The negotiating state: a thin Mesa agent holding its utility and its options."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import mesa
 import numpy as np
 
 from sim.config import StateConfig
-from sim.rules.decisions import accept_probability
+from sim.rules.decisions import MoveValues, consent_probability, move_values
 
 
 class StateAgent(mesa.Agent):
-    """A state (e.g. China) that proposes pacts, consents to them, and leaves them.
+    """A state (e.g. China) that proposes pacts, agrees to talks, and leaves pacts.
 
     The decision maths lives in :mod:`sim.rules`; the agent holds what it knows this
-    round (its attributes, its utility by term, its best move) and makes its own calls.
+    round (its utility by term, every move's value) and answers for its own row of the
+    same rules the round uses: what it would propose, whether it would agree to a move,
+    whether it would stay in talks.
     """
 
     def __init__(self, model: mesa.Model, code: str, index: int, config: StateConfig):
@@ -22,18 +24,28 @@ class StateAgent(mesa.Agent):
         self.index = index
         self.config = config
         self.terms = np.zeros(4)  # weighted utility terms of the current configuration
-        self.best_move = 0  # the move it would propose this round (0 = none)
-        self.best_value = 0.0  # its net value of that move
+        self._values: MoveValues | None = None
 
     @property
     def utility(self) -> float:
         """Total utility of the current configuration."""
         return float(self.terms.sum())
 
-    def intend(self, best_move: int, best_value: float) -> None:
-        """Record the move this state would propose if recognised."""
-        self.best_move, self.best_value = int(best_move), float(best_value)
+    def update(self, terms: np.ndarray, values: MoveValues) -> None:
+        """Take this round's utility terms and the valuation of every move."""
+        self.terms = terms
+        self._values = values
 
-    def consent(self, gain: float, cost: float, temperature: float, u: float) -> bool:
-        """Accept a proposal worth ``gain`` to this state, with logit noise (draw ``u``)."""
-        return bool(u < accept_probability(np.float64(gain), cost, temperature))
+    def proposal_values(self) -> np.ndarray:
+        """``(M,)``: its expected net value of proposing each move now (-inf: not its
+        move), as the round's proposer choice uses it."""
+        p = self.model.params
+        return move_values(self._values, p, self.model.state.talk_level)[0, :, self.index]
+
+    def best_proposal(self) -> str:
+        """Label of the move it values most (``"none"`` if nothing beats the status quo)."""
+        return self.model.params.space.labels[int(np.argmax(self.proposal_values()))]
+
+    def agree_probability(self, move: int) -> float:
+        """Probability that it agrees to ``move`` (to open talks, or to stay in them)."""
+        return float(consent_probability(self._values, self.model.params)[0, move, self.index])

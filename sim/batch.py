@@ -10,27 +10,44 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import platform
+import subprocess
 import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.designs import MORRIS_LEVELS
 from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, execute, make_chunks, require_dask
 from sim.experiment import Experiment
 from sim.integrity import Design as IntegrityDesign
 from sim.integrity import ManifestError, quarantine, scan
 from sim.lock import DirLock, DirLocked
-from sim.provenance import design_record, git_commit, now, scenario_info, versions
-from sim.stats import wilson_interval
+from sim.point_summary import COUNTS, add_counts, point_counts, point_summary
+from sim.runner import DEFAULT_ENGINE
 from sim.storage import BatchStore
 from sim.version import MODEL_VERSION
 
-DEFAULT_ENGINE = "lockstep"  # same rows as "mesa" for the same seed (tests/test_engines.py)
+_PACKAGES = (
+    "trilateral-sim",
+    "mesa",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pydantic",
+    "SALib",
+    "scipy",
+    "tqdm",
+    "dask",
+    "distributed",
+)
 
 
 class BatchRefused(Exception):
@@ -51,6 +68,62 @@ class BatchResult:
     failures: pd.DataFrame
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def versions() -> dict[str, str | None]:
+    """Python and installed package versions (None if not installed)."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def git_commit() -> str | None:
+    """HEAD of the repository holding this package ('+dirty' if modified), when available."""
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
+def scenario_info(exp: Experiment) -> dict[str, Any]:
+    """``sim.runner.scenario_info`` of the base scenario, with the design parameters' units."""
+    from sim.config import build_scenario, unit_of
+    from sim.runner import scenario_info as info
+
+    out = info(build_scenario(exp.scenario_raw, str(exp.scenario_path)))
+    out["units"] = {p: u for p in exp.parameters if (u := unit_of(p))}  # from the schema
+    return out
+
+
+def design_record(exp: Experiment) -> dict[str, Any]:
+    """The manifest's ``design``: kind, parameters, points and (Sobol) the SALib problem."""
+    from sim.experiment import design_dump
+
+    design = design_dump(exp.spec.design)
+    design["points"] = exp.design.points
+    if exp.design.problem is not None:
+        design["problem"] = exp.design.problem
+        design["calc_second_order"] = design["second_order"]
+    if design.get("kind") == "morris":
+        design["num_levels"] = design.get("num_levels") or MORRIS_LEVELS
+    return design
+
+
 def default_workers() -> int:
     """Cores this process may use (affinity-aware where the OS tells)."""
     if hasattr(os, "sched_getaffinity"):
@@ -58,7 +131,7 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def auto_chunk_size(n_runs: int, workers: int, engine: str = "mesa") -> int:
+def auto_chunk_size(n_runs: int, workers: int, engine: str = DEFAULT_ENGINE) -> int:
     """Big enough to amortise task overhead, small enough to spread work and lose little
     (a chunk is a few seconds of work at most; lockstep runs a chunk's seeds together)."""
     spread = math.ceil(n_runs / (8 * max(1, workers)))
@@ -70,44 +143,23 @@ def auto_chunk_size(n_runs: int, workers: int, engine: str = "mesa") -> int:
 
 
 def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per point: runs, failures, P(trilateral) among ok runs with a 95% Wilson interval;
-    and the failed runs (run_id, point_id, seed, error). Reads part by part, keeping only
-    per-point counts and the failed runs, so memory does not grow with the batch."""
+    """Per point: its parameters and the counts and P(trilateral) of
+    :func:`sim.point_summary.point_summary`; and the failed runs (run_id, point_id, seed,
+    error). Reads part by part, keeping only per-point counts and the failed runs, so
+    memory does not grow with the batch."""
     cols = ["run_id", "point_id", "seed", "status", "error", "trilateral_formed"]
     points = pd.DataFrame(exp.design.points or [{}])
     points.index.name = "point_id"
     counts: pd.DataFrame | None = None
     failed_parts = []
     for runs in store.iter_columns(cols):
+        counts = add_counts(counts, point_counts(runs))
         ok = runs["status"] == "ok"
-        formed = runs.get("trilateral_formed", pd.Series(False, index=runs.index))
-        part = (
-            pd.DataFrame(
-                {
-                    "point_id": runs["point_id"],
-                    "ok": ok,
-                    "failed": ~ok,
-                    "trilateral": (formed.fillna(False).astype(bool) & ok),
-                }
-            )
-            .groupby("point_id")
-            .sum()
-            .astype(int)
-        )
-        counts = part if counts is None else counts.add(part, fill_value=0).astype(int)
         if (~ok).any():
             keep = [c for c in ("run_id", "point_id", "seed", "error") if c in runs]
             failed_parts.append(runs.loc[~ok, keep])
-    if counts is None:
-        empty = pd.DataFrame(columns=["run_id", "point_id", "seed", "error"])
-        return points.assign(ok=0, failed=0, trilateral=0, runs=0), empty
-    table = points.join(counts, how="left").fillna(0)
-    for col in ("ok", "failed", "trilateral"):
-        table[col] = table[col].astype(int)
-    table["runs"] = table["ok"] + table["failed"]
-    lo, hi = wilson_interval(table["trilateral"].to_numpy(), table["ok"].to_numpy())
-    table["p_trilateral"] = table["trilateral"] / table["ok"].where(table["ok"] > 0)
-    table["ci_low"], table["ci_high"] = lo, hi
+    empty = pd.DataFrame(columns=list(COUNTS), dtype=int)
+    table = points.join(point_summary(counts if counts is not None else empty, points.index))
     failures = (
         pd.concat(failed_parts).sort_values("run_id").reset_index(drop=True)
         if failed_parts
@@ -187,6 +239,7 @@ def _manifest(
         "experiment_hash": exp_hash,
         "model_version": MODEL_VERSION,
         "scenario": exp.scenario_raw,
+        **({"scenarios": exp.variants} if exp.variants else {}),
         "scenario_info": scenario_info(exp),
         "root_seed": exp.spec.root_seed,
         "seeds": exp.seeds,
@@ -194,12 +247,12 @@ def _manifest(
         "engine": run["engine"],
         "versions": versions(),
         "git_commit": (old or {}).get("git_commit", commit) if done else commit,
-        "started": (old or {}).get("started") or now(),
+        "started": (old or {}).get("started") or _now(),
         "finished": None,
         "sessions": [
             *(old or {}).get("sessions", []),
             {
-                "started": now(),
+                "started": _now(),
                 "resumed": bool(done),
                 "engine": run["engine"],
                 "git_commit": commit,
@@ -262,6 +315,7 @@ def run_batch(
             series=series,
             engine=engine,
             runner=runner,
+            variants=exp.variants,
         )
         chunks = make_chunks(exp.design.points, exp.seeds, size, done)
         return _run(store, exp, manifest, ctx, chunks, len(done), run, progress)
@@ -328,12 +382,17 @@ def _close_session(
     summary, failures = summarize(store, exp)
     manifest["runs_done"] = int(summary["runs"].sum())
     manifest["runs_failed"] = int(summary["failed"].sum())
-    manifest["sessions"][-1]["finished"] = now()
+    manifest["sessions"][-1]["finished"] = _now()
     manifest["sessions"][-1]["runs"] = ran_now
     if complete:
-        manifest["finished"] = now()
+        manifest["finished"] = _now()
     store.write_manifest(manifest)
     return summary, failures
+
+
+def _fmt(value: Any) -> str:
+    """A design value for a line of text: numbers to 4 significant digits, others as is."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def format_summary(result: BatchResult, max_points: int = 40) -> str:
@@ -346,13 +405,14 @@ def format_summary(result: BatchResult, max_points: int = 40) -> str:
         "P(trilateral) per design point, 95% Wilson interval:",
     ]
     for point_id, row in table.head(max_points).iterrows():
-        values = ", ".join(f"{p}={row[p]:.4g}" for p in params) or "base scenario"
-        if row["ok"] > 0:
-            p = f"{row['p_trilateral']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+        values = ", ".join(f"{p}={_fmt(row[p])}" for p in params) or "base scenario"
+        if row["n"] > 0:
+            lo, hi = row["p_trilateral_lo"], row["p_trilateral_hi"]
+            p = f"{row['p_trilateral']:.3f} [{lo:.3f}, {hi:.3f}]"
         else:
             p = "n/a"
         fail = f", {int(row['failed'])} failed" if row["failed"] else ""
-        lines.append(f"  point {point_id:>3}  {values}:  {p}  (n={int(row['ok'])}{fail})")
+        lines.append(f"  point {point_id:>3}  {values}:  {p}  (n={int(row['n'])}{fail})")
     if len(table) > max_points:
         lines.append(f"  ... {len(table) - max_points} more points (read {result.out / 'runs'})")
     if len(result.failures):

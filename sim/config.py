@@ -9,14 +9,14 @@ what was expected, so the command line can print one line and exit with code 2.
 from __future__ import annotations
 
 import copy
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from sim.dates import resolve_dates
 from sim.errors import MAX_MAGNITUDE, ConfigError, check_magnitudes, describe, first_error
 from sim.schema import (
     ATTRIBUTES,
@@ -35,6 +35,7 @@ from sim.schema import (
 
 __all__ = [
     "ATTRIBUTES",
+    "SCENARIO_FACTOR",
     "TERMS",
     "ConfigError",
     "Driver",
@@ -48,11 +49,15 @@ __all__ = [
     "Weights",
     "apply_overrides",
     "build_scenario",
+    "deep_merge",
+    "load_raw",
     "load_scenario",
     "parse_set_args",
     "parse_value",
     "read_toml",
     "split_path",
+    "split_point",
+    "unit_of",
 ]
 
 
@@ -83,41 +88,84 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(str(path), "", f"a readable file ({exc.strerror})") from None
 
 
-_UNIT = re.compile(r"\[([^\]]+)\]")
-_KEY_LINE = re.compile(r'^\s*("[^"]+"|[A-Za-z0-9_-]+)\s*=')
-_TABLE_LINE = re.compile(r"^\s*\[([^\[\]]+)\]")
+# -- composition: `base = "other.toml"` ---------------------------------------------------
 
 
-def field_units(text: str) -> dict[str, str]:
-    """Units written in a scenario file's comments: ``{dotted path: unit}``.
-
-    Every field's comment carries its unit in brackets (``# meaning [unit] (source)``);
-    a table header's comment gives the unit of keys in it without their own.
-    """
-    units: dict[str, str] = {}
-    table: list[str] = []
-    for line in text.splitlines():
-        code, _, comment = line.partition("#")
-        unit = _UNIT.search(comment)
-        header = _TABLE_LINE.match(code)
-        if header:
-            table = split_path(header.group(1).strip())
-            if unit:
-                units[".".join(table)] = unit.group(1)
-            continue
-        key = _KEY_LINE.match(code)
-        if key and unit:
-            units[".".join([*table, key.group(1).strip('"')])] = unit.group(1)
-    return units
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``: tables merge key by key (recursively); arrays and
+    scalars replace (so ``shocks = []`` drops the base's shocks, and a ``[[shocks]]`` list
+    replaces them all). Neither input is modified."""
+    out = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
-def unit_of(units: dict[str, str], path: str) -> str | None:
-    """The unit of a dotted path: its own, else that of the nearest enclosing table/field."""
+def scenario_chain(path: str | Path) -> list[Path]:
+    """The files a scenario is made of, the deepest base first, the file itself last."""
+    chain: list[Path] = []
+    current = Path(path).resolve()
+    while True:
+        if current in chain:
+            names = " -> ".join(p.name for p in [*reversed(chain), current])
+            raise ConfigError(str(path), "base", f"no cycle of bases ({names})")
+        chain.insert(0, current)
+        base = read_toml(current).get("base")
+        if base is None:
+            return chain
+        if not isinstance(base, str) or not base.strip():
+            raise ConfigError(str(current), "base", "expected a scenario file name", base)
+        nxt = (current.parent / base).resolve()
+        if not nxt.is_file():
+            raise ConfigError(
+                str(current), "base", "expected an existing scenario file (relative to it)", base
+            )
+        current = nxt
+
+
+def load_raw(path: str | Path) -> dict[str, Any]:
+    """A scenario file merged onto its bases (``base = "file.toml"``, relative to the file,
+    chains allowed); the result has no ``base`` key and is what gets validated and stored."""
+    merged: dict[str, Any] = {}
+    for file in scenario_chain(path):
+        raw = read_toml(file)
+        raw.pop("base", None)
+        merged = deep_merge(merged, raw)
+    return merged
+
+
+def unit_of(path: str) -> str | None:
+    """The unit of a scenario field given by its dotted path, from the schema's metadata
+    (``unit(...)`` in :mod:`sim.schema`); keys inside a table of values (``needs.<good>``,
+    ``effects.<key>``) take the table's unit. None for a path without one."""
     keys = split_path(path)
-    for n in range(len(keys), 0, -1):
-        if ".".join(keys[:n]) in units:
-            return units[".".join(keys[:n])]
+    model: type[BaseModel] = Scenario
+    i = 0
+    while i < len(keys):
+        field = model.model_fields.get(keys[i])
+        if field is None:
+            return None
+        sub = _submodel(field.annotation)
+        if sub is None:
+            return _unit(field.json_schema_extra) or _annotation_unit(field.annotation)
+        model, step = sub
+        i += 1 + step
     return None
+
+
+def _unit(extra: Any) -> str | None:
+    return str(extra["unit"]) if isinstance(extra, dict) and "unit" in extra else None
+
+
+def _annotation_unit(annotation: Any) -> str | None:
+    """The first unit found in ``Annotated`` metadata inside a type (dict values, Optional)."""
+    for meta in getattr(annotation, "__metadata__", ()):
+        if found := _unit(getattr(meta, "json_schema_extra", None)):
+            return found
+    return next(filter(None, map(_annotation_unit, get_args(annotation))), None)
 
 
 def parse_value(text: str) -> Any:
@@ -233,9 +281,7 @@ def _model_at(keys: Sequence[str]) -> type[BaseModel] | None:
     i = 0
     while i < len(keys):
         field = model.model_fields.get(keys[i])
-        if field is None:
-            return None
-        sub = _MODEL_OF.get((model, keys[i]))
+        sub = _submodel(field.annotation) if field is not None else None
         if sub is None:
             return None
         model, step = sub
@@ -243,16 +289,31 @@ def _model_at(keys: Sequence[str]) -> type[BaseModel] | None:
     return model
 
 
-_MODEL_OF: dict[tuple[type[BaseModel], str], tuple[type[BaseModel], int]] = {
-    (Scenario, "states"): (StateConfig, 1),
-    (Scenario, "drivers"): (Driver, 1),
-    (Scenario, "relations"): (Relation, 1),
-    (Scenario, "us"): (UnitedStates, 0),
-    (Scenario, "negotiation"): (Negotiation, 0),
-    (Scenario, "levels"): (Level, 1),
-    (Scenario, "shocks"): (Shock, 1),
-    (StateConfig, "weights"): (Weights, 0),
-}
+def _submodel(annotation: Any) -> tuple[type[BaseModel], int] | None:
+    """The model a field holds, and how many keys (list index, dict key) lead into it:
+    ``us: UnitedStates`` -> (UnitedStates, 0); ``states: dict[str, StateConfig]`` or
+    ``levels: list[Level]`` -> (model, 1); None for any other field."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, 0
+    origin, args = get_origin(annotation), get_args(annotation)
+    inner = args[-1] if origin in (dict, list) and args else None
+    if isinstance(inner, type) and issubclass(inner, BaseModel):
+        return inner, 1
+    return None
+
+
+SCENARIO_FACTOR = "scenario"  # design column naming a scenario of a `scenarios` design
+
+
+def split_point(
+    raw: Mapping[str, Any], variants: Mapping[str, Any] | None, point: Mapping[str, Any]
+) -> tuple[Mapping[str, Any], dict[str, Any]]:
+    """The scenario mapping and overrides of a design point: its named scenario (``scenario``
+    key, one of ``variants``) in place of ``raw``, and the other keys as overrides."""
+    if not variants or SCENARIO_FACTOR not in point:
+        return raw, dict(point)
+    rest = {k: v for k, v in point.items() if k != SCENARIO_FACTOR}
+    return variants[point[SCENARIO_FACTOR]], rest
 
 
 def build_scenario(
@@ -260,6 +321,7 @@ def build_scenario(
 ) -> Scenario:
     """Validate a raw TOML mapping (after overrides) into a :class:`Scenario`."""
     data = apply_overrides(raw, overrides or {}, source)
+    resolve_dates(data, source, lambda field: _origin(source, field, overrides))
     huge = check_magnitudes(data)
     if huge is not None:
         field, value = huge
@@ -273,7 +335,7 @@ def build_scenario(
 
 def load_scenario(path: str | Path, set_args: Sequence[str] = ()) -> Scenario:
     """Load, override (``--set PATH=VALUE`` strings) and validate a scenario file."""
-    raw = read_toml(path)
+    raw = load_raw(path)
     return build_scenario(raw, str(path), parse_set_args(set_args, source=str(path)))
 
 
@@ -293,6 +355,7 @@ def _as_config_error(
 def _origin(source: str, field: str, overrides: Mapping[str, Any] | None) -> str:
     """Name the override when the bad value came from ``--set``."""
     for path in overrides or {}:
-        if ".".join(split_path(path)) == field:
+        dotted = ".".join(split_path(path))
+        if dotted == field or field.startswith(dotted + "."):
             return f"{source} (--set {path})"
     return source

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sim.pool import run_pool
+from sim.runner import DEFAULT_ENGINE
 from sim.storage import coerce_runs, runs_to_arrow
 
 DEFAULT_RUNNER = "sim.runner:run_many"
@@ -41,8 +42,9 @@ class RunContext:
     rounds: int
     design_columns: tuple[str, ...]
     series: bool = False
-    engine: str = "mesa"
+    engine: str = DEFAULT_ENGINE
     runner: str = DEFAULT_RUNNER
+    variants: dict[str, dict[str, Any]] | None = None  # named scenarios of the design
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,12 @@ def resolve(path: str) -> Callable[..., Any]:
 def _scenario(ctx: RunContext, chunk: Chunk) -> Any:
     key = (ctx.key, chunk.point_id)
     if key not in _SCENARIOS:
-        from sim.config import build_scenario
+        from sim.config import build_scenario, split_point
 
         if len(_SCENARIOS) > 64:
             _SCENARIOS.clear()
-        _SCENARIOS[key] = build_scenario(ctx.scenario_raw, ctx.scenario_source, chunk.overrides)
+        raw, overrides = split_point(ctx.scenario_raw, ctx.variants, chunk.overrides)
+        _SCENARIOS[key] = build_scenario(raw, ctx.scenario_source, overrides)
     return _SCENARIOS[key]
 
 
@@ -193,11 +196,14 @@ def require_dask() -> None:
         raise ExecuteError("--scheduler needs Dask distributed: pip install '.[cluster]'") from None
 
 
-_dask_chunks: dict[str, Chunk] = {}  # task key -> chunk, to record a lost chunk
+_dask_chunks: dict[str, Chunk] = {}  # task key -> chunk, to record or resubmit a lost chunk
+DASK_RESUBMITS = 3  # a chunk whose task the cluster cancelled is resubmitted this often
 
 
-def _submit(client: Any, shared: Any, chunk: Chunk) -> Any:
-    future = client.submit(run_chunk, shared, chunk, pure=False)
+def _submit(client: Any, ctx: RunContext, chunk: Chunk) -> Any:
+    # The context goes with every task (a few kB), not scattered: a scattered copy can be
+    # lost with a worker, which cancels every task depending on it.
+    future = client.submit(run_chunk, ctx, chunk, pure=False)
     _dask_chunks[future.key] = chunk
     return future
 
@@ -211,33 +217,46 @@ def _dask(ctx: RunContext, chunks: Iterable[Chunk], address: str) -> Iterator[Ch
         client = Client(address, set_as_default=False, timeout="20s")
     except (OSError, TimeoutError) as exc:
         raise ExecuteError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+    resubmitted: dict[tuple[int, ...], int] = {}
     try:
-        shared = client.scatter(ctx, broadcast=True)
         slots = 2 * max(1, sum(client.nthreads().values()))
         todo = iter(chunks)
         running = as_completed(loop=client.loop)
         for chunk in todo:
-            running.add(_submit(client, shared, chunk))
+            running.add(_submit(client, ctx, chunk))
             if running.count() >= slots:
                 break
         for future in running:
-            yield _dask_result(future, ctx)
+            result, lost = _dask_result(future, ctx)
+            if lost is not None:  # cancelled by the cluster (e.g. a worker lost): again
+                tries = resubmitted.get(lost.run_ids, 0) + 1
+                resubmitted[lost.run_ids] = tries
+                if tries <= DASK_RESUBMITS:
+                    running.add(_submit(client, ctx, lost))
+                    continue
+                result = failed_chunk(ctx, lost, f"the Dask cluster cancelled it {tries} times")
+            yield result
             if (chunk := next(todo, None)) is not None:
-                running.add(_submit(client, shared, chunk))
+                running.add(_submit(client, ctx, chunk))
     finally:
         client.close(timeout=10)
 
 
-def _dask_result(future: Any, ctx: RunContext) -> ChunkResult:
-    """A finished task's result; a chunk whose workers kept dying (Dask retries it on
-    other workers first) is recorded as failed with the reason."""
+def _dask_result(future: Any, ctx: RunContext) -> tuple[ChunkResult | None, Chunk | None]:
+    """A finished task's result, or the chunk to resubmit when the cluster cancelled the
+    task; a chunk whose workers kept dying (Dask retries it on other workers first) is
+    recorded as failed with the reason."""
+    from concurrent.futures import CancelledError
+
     from distributed import KilledWorker
 
     try:
-        return future.result()
+        return future.result(), None
     except KilledWorker as exc:
-        chunk = _dask_chunks.pop(future.key)
-        return failed_chunk(ctx, chunk, f"Dask workers died while running this chunk ({exc})")
+        chunk = _dask_chunks[future.key]
+        return failed_chunk(ctx, chunk, f"Dask workers died while running this chunk ({exc})"), None
+    except CancelledError:
+        return None, _dask_chunks[future.key]
     finally:
         _dask_chunks.pop(future.key, None)
         future.release()

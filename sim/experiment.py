@@ -14,14 +14,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
-from sim.config import ConfigError, build_scenario, read_toml, split_path
+from sim.config import (
+    SCENARIO_FACTOR,
+    ConfigError,
+    build_scenario,
+    load_raw,
+    read_toml,
+    split_path,
+    split_point,
+)
 from sim.designs import DesignPoints, build_design, design_size
 from sim.errors import describe, first_error
 from sim.seeds import replicate_seeds
 
-KINDS = ("grid", "lhs", "sobol", "morris")
+KINDS = ("grid", "scenarios", "lhs", "sobol", "morris")
 
 
 class _Frozen(BaseModel):
@@ -29,10 +45,12 @@ class _Frozen(BaseModel):
 
 
 class Range(_Frozen):
-    """Bounds of a sampled parameter (lhs, sobol)."""
+    """Bounds of a sampled parameter (lhs, sobol, morris); ``integer = true`` (lhs only)
+    samples whole numbers low..high, each with equal probability."""
 
     low: float
     high: float
+    integer: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
@@ -41,11 +59,77 @@ class Range(_Frozen):
         return self
 
 
-class GridDesign(_Frozen):
-    """``kind = "grid"``: every combination of the listed values."""
+Value = int | float | str | bool  # a design value: number, month, level name, switch, ...
 
-    kind: Literal["grid"]
-    parameters: dict[str, Annotated[list[float], Field(min_length=1)]] = Field(min_length=1)
+
+class Choice(_Frozen):
+    """A categorical sampled parameter (lhs only): each value with equal probability."""
+
+    values: Annotated[list[Value], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _one_type(self) -> Choice:
+        kinds = {_value_kind(v) for v in self.values}
+        if len(kinds) > 1:
+            raise ValueError(f"values of one type (got {sorted(kinds)})")
+        return self
+
+
+class GridDesign(_Frozen):
+    """``kind = "grid"``: every combination of the listed values (of any one type per
+    parameter: numbers, strings such as a level name or a month, booleans), crossed with
+    the named scenarios if ``scenarios`` is given.
+
+    ``kind = "scenarios"``: the ``scenarios`` (files, relative to the experiment file) side
+    by side, crossed with ``parameters`` if any. The design column ``scenario`` holds each
+    file's name without ``.toml``.
+    """
+
+    kind: Literal["grid", "scenarios"]
+    parameters: dict[str, Annotated[list[Value], Field(min_length=1)]] = {}
+    scenarios: Annotated[list[str], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _factors(self) -> GridDesign:
+        if self.kind == "scenarios" and not self.scenarios:
+            raise ValueError("a list of scenario files in 'scenarios' for kind = 'scenarios'")
+        if self.kind == "grid" and not self.parameters:
+            raise ValueError("at least 1 parameter in 'parameters' for kind = 'grid'")
+        for name, values in self.parameters.items():
+            kinds = {_value_kind(v) for v in values}
+            if len(kinds) > 1:
+                raise ValueError(f"values of one type for {name!r} (got {sorted(kinds)})")
+        return self
+
+
+def design_dump(design: BaseModel) -> dict[str, Any]:
+    """The design as JSON; ``scenarios`` only when given (so older hashes stay valid)."""
+    out = design.model_dump(mode="json")
+    if out.get("scenarios", 0) is None:
+        del out["scenarios"]
+    for spec in (out.get("parameters") or {}).values():  # `integer` only when set
+        if isinstance(spec, dict) and spec.get("integer") is False:
+            del spec["integer"]
+    return out
+
+
+def _value_kind(v: Value) -> str:
+    if isinstance(v, bool):
+        return "boolean"
+    return "number" if isinstance(v, int | float) else "string"
+
+
+def _spec_kind(value: Any) -> str:
+    has_values = isinstance(value, dict | Choice) and (
+        isinstance(value, Choice) or "values" in value
+    )
+    return "choice" if has_values else "range"
+
+
+# A range `{ low, high }`, or a choice `{ values = [...] }` (tags keep errors on the right one)
+SampledSpec = Annotated[
+    Annotated[Range, Tag("range")] | Annotated[Choice, Tag("choice")], Discriminator(_spec_kind)
+]
 
 
 class SampledDesign(_Frozen):
@@ -57,7 +141,7 @@ class SampledDesign(_Frozen):
 
     kind: Literal["lhs", "sobol", "morris"]
     samples: Annotated[int, Field(ge=1)]
-    parameters: dict[str, Range] = Field(min_length=1)
+    parameters: dict[str, SampledSpec] = Field(min_length=1)
     second_order: bool = False
     num_levels: Annotated[int, Field(ge=2)] | None = None
 
@@ -67,12 +151,15 @@ class SampledDesign(_Frozen):
             raise ValueError("second_order only with kind = 'sobol'")
         if self.kind != "morris" and self.num_levels is not None:
             raise ValueError("num_levels only with kind = 'morris'")
-        if self.kind == "morris" and (self.num_levels or 4) % 2:
+        if self.num_levels is not None and self.num_levels % 2:
             raise ValueError("num_levels an even number for a Morris design")
         if self.kind == "sobol" and self.samples & (self.samples - 1):
             raise ValueError(f"samples a power of 2 for a Sobol design (got {self.samples})")
         if self.kind == "sobol" and self.second_order and len(self.parameters) < 2:
             raise ValueError("at least 2 parameters for second-order Sobol indices")
+        typed = [n for n, r in self.parameters.items() if isinstance(r, Choice) or r.integer]
+        if typed and self.kind != "lhs":
+            raise ValueError(f"categories and integers only in an lhs design ({typed[0]!r})")
         return self
 
 
@@ -98,11 +185,13 @@ class Experiment:
     rounds: int
     design: DesignPoints
     seeds: list[int]
+    variants: dict[str, dict[str, Any]] | None = None  # scenario name -> merged mapping
 
     @property
     def parameters(self) -> list[str]:
-        """Design parameter paths (the design columns of ``runs``), in file order."""
-        return list(self.spec.design.parameters)
+        """Design columns of ``runs``, in file order (``scenario`` first, if a factor)."""
+        factor = [SCENARIO_FACTOR] if self.variants else []
+        return factor + list(self.spec.design.parameters)
 
     @property
     def n_points(self) -> int:
@@ -122,7 +211,7 @@ class Experiment:
             "root_seed": self.spec.root_seed,
             "engine": self.spec.engine,
             "series": series,
-            "design": self.spec.design.model_dump(mode="json"),
+            "design": design_dump(self.spec.design),
         }
 
     def identity(self, series: bool = False) -> dict[str, Any]:
@@ -131,6 +220,8 @@ class Experiment:
         out = self.resolved(series)
         del out["file"], out["scenario"], out["engine"]
         out["scenario_content"] = self.scenario_raw
+        if self.variants:
+            out["scenarios_content"] = self.variants
         return out
 
     def hash(self, series: bool = False) -> str:
@@ -141,7 +232,12 @@ class Experiment:
 
 def _pydantic_error(exc: ValidationError, file: str, prefix: str = "") -> ConfigError:
     unknown = "unknown field (not part of an experiment file; check the spelling)"
-    return ConfigError(file, *describe(first_error(exc), unknown, prefix))
+    err = first_error(exc)
+    if "parameters" in err["loc"]:  # drop the union tag of a sampled parameter's spec
+        i = err["loc"].index("parameters") + 2
+        if err["loc"][i : i + 1] in (("range",), ("choice",)):
+            err = {**err, "loc": err["loc"][:i] + err["loc"][i + 1 :]}
+    return ConfigError(file, *describe(err, unknown, prefix))
 
 
 MAX_POINTS = 100_000  # design points: each is checked, stored in the manifest, planned
@@ -230,7 +326,7 @@ def parse_spec(raw: dict[str, Any], file: str) -> ExperimentSpec:
         kind = design.get("kind")
         if kind not in KINDS:
             raise ConfigError(file, "design.kind", f"expected one of {', '.join(KINDS)}", kind)
-        model = GridDesign if kind == "grid" else SampledDesign
+        model = GridDesign if kind in ("grid", "scenarios") else SampledDesign
         try:
             model.model_validate(design)
         except ValidationError as exc:
@@ -241,17 +337,24 @@ def parse_spec(raw: dict[str, Any], file: str) -> ExperimentSpec:
         raise _pydantic_error(exc, file) from None
 
 
-def _check_points(exp_file: str, scenario_raw: dict, source: str, points: list[dict]) -> None:
+def _check_points(
+    exp_file: str,
+    scenario_raw: dict,
+    source: str,
+    points: list[dict],
+    variants: dict[str, dict] | None = None,
+) -> None:
     """Build the scenario at every design point; name the point and parameter on failure."""
     for name in points[0] if points else ():
-        if "." not in name:
+        if "." not in name and not (variants and name == SCENARIO_FACTOR):
             raise ConfigError(
                 exp_file, f"design.parameters.{name}", "expected a dotted scenario path", name
             )
     build_scenario(scenario_raw, source)  # the scenario itself: its own error names its file
     for i, point in enumerate(points):
+        raw, overrides = split_point(scenario_raw, variants, point)
         try:
-            build_scenario(scenario_raw, source, point)
+            build_scenario(raw, source, overrides)
         except ConfigError as err:
             if err.field in point:
                 expected = f"{err.expected} (design point {i}, scenario {source})"
@@ -265,10 +368,8 @@ def check_engine(file: str, engine: str | None, field: str = "engine") -> None:
     """An engine the runner knows (None: the default); raises :class:`ConfigError`."""
     if engine is None:
         return
-    try:
-        from sim.runner import ENGINES
-    except ImportError:  # no runner to ask: the run function will judge
-        return
+    from sim.runner import ENGINES
+
     if engine not in ENGINES:
         raise ConfigError(file, field, f"expected one of {', '.join(ENGINES)}", engine)
 
@@ -287,23 +388,25 @@ def load_experiment(path: str | Path) -> Experiment:
     scenario_path = scenario_path.resolve()
     if not scenario_path.is_file():
         raise ConfigError(str(file), "scenario", "expected an existing file", spec.scenario)
-    scenario_raw = read_toml(scenario_path)
+    scenario_raw = load_raw(scenario_path)  # merged onto its bases: what is run and stored
     source = str(scenario_path)
     design = spec.design
     params: dict[str, Any] = (
         dict(design.parameters)
         if isinstance(design, GridDesign)
-        else {name: (r.low, r.high) for name, r in design.parameters.items()}
+        else {name: _sampled(r) for name, r in design.parameters.items()}
     )
+    variants = _load_variants(file, getattr(design, "scenarios", None))
     points = build_design(
-        design.kind,
+        "grid" if design.kind == "scenarios" else design.kind,
         params,
         spec.root_seed,
         samples=getattr(design, "samples", None),
         second_order=getattr(design, "second_order", False),
-        num_levels=getattr(design, "num_levels", None) or 4,
+        num_levels=getattr(design, "num_levels", None),
+        scenarios=list(variants or ()),
     )
-    _check_points(str(file), scenario_raw, source, points.points)
+    _check_points(str(file), scenario_raw, source, points.points, variants)
     rounds = spec.rounds or build_scenario(scenario_raw, source).rounds
     return Experiment(
         file=file.resolve(),
@@ -313,4 +416,34 @@ def load_experiment(path: str | Path) -> Experiment:
         rounds=rounds,
         design=points,
         seeds=replicate_seeds(spec.root_seed, spec.replicates),
+        variants=variants,
     )
+
+
+def _sampled(spec: Range | Choice) -> tuple[float, float] | dict[str, Any]:
+    """``(low, high)`` for a real range; a dict for an integer range or a choice."""
+    if isinstance(spec, Choice):
+        return {"values": list(spec.values)}
+    if spec.integer:
+        return {"low": spec.low, "high": spec.high, "integer": True}
+    return (spec.low, spec.high)
+
+
+def _load_variants(file: Path, scenarios: list[str] | None) -> dict[str, dict] | None:
+    """The named scenarios of a design, merged onto their bases, by file name (no .toml)."""
+    if not scenarios:
+        return None
+    out: dict[str, dict] = {}
+    for i, entry in enumerate(scenarios):
+        path = Path(entry) if Path(entry).is_absolute() else file.resolve().parent / entry
+        if not path.is_file():
+            raise ConfigError(
+                str(file), f"design.scenarios.{i}", "expected an existing scenario file", entry
+            )
+        if path.stem in out:
+            raise ConfigError(
+                str(file), f"design.scenarios.{i}", "expected distinct file names", entry
+            )
+        out[path.stem] = load_raw(path)
+        build_scenario(out[path.stem], str(path))  # its own error names its file
+    return out

@@ -18,7 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.storage import RUNS, SERIES, BatchStore, fsync_dir
+from sim.files import fsync_dir
+from sim.storage import RUNS, SERIES, BatchStore
 
 QUARANTINE = "quarantine"
 _ID_TYPES = {"run_id", "point_id", "replicate", "seed"}

@@ -1,41 +1,33 @@
-"""The Mesa model: holds one run's state and orchestrates a round of negotiation.
+"""The Mesa model: holds one run's state and plays it month by month.
 
-Round t (one month): drivers advance and shocks fire; every state values every move;
-a proposer is recognised and proposes its best move; the other members consent or
-refuse (logit); members leave pacts that fell below the exit threshold; the United
-States reacts; the round is recorded. The maths is in :mod:`sim.rules`.
+A round is :func:`sim.rules.round.play_round`, the same function the lockstep engine
+plays for thousands of runs; here it runs on a batch of one. The model keeps the state,
+hands each agent its utility terms and the values of its options, and writes the event
+log (talks opened, refused, failed and signed; pacts lowered or left; ceasefires and
+shocks). The maths is in :mod:`sim.rules`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import mesa
 import numpy as np
 
 from agents import OutsidePower, StateAgent
+from sim.collect import make_datacollector
 from sim.config import Scenario
-from sim.records import History, round_date
-from sim.rules.decisions import (
-    all_configurations,
-    best_moves,
-    evaluate_moves,
-    exits,
-    is_stable,
-    move_costs,
-    preferred_configurations,
-    recognize,
-)
+from sim.records import History, RoundSeries, round_date
+from sim.rules.decisions import all_configurations, preferred_configurations
 from sim.rules.draws import draw
-from sim.rules.drivers import initial_drivers, step_drivers
-from sim.rules.pacts import LEAVE, config_label
-from sim.rules.params import compile_params, initial_levels
-from sim.rules.utility import (
-    attributes,
-    counterbalancing,
-    support_shares,
-    weighted_terms,
-)
+from sim.rules.drivers import fired_shocks
+from sim.rules.pacts import LEAVE, LOWER, RAISE, config_label
+from sim.rules.params import compile_params, initial_levels, initial_talks
+from sim.rules.round import RoundOutcome, RunState, initial_state, observe, play_round
+from sim.scenarios import model_arguments
 
 
 @dataclass(frozen=True)
@@ -44,56 +36,78 @@ class Event:
 
     round: int
     date: str
-    kind: str  # formed | refused | dissolved | switch | shock
+    kind: str  # talks | signed | failed | refused | lowered | left | switch | shock
     text: str
 
 
-@dataclass(frozen=True)
-class RoundRecord:
-    """The state after one round."""
-
-    round: int
-    drivers: np.ndarray  # (D,)
-    levels: np.ndarray  # (P,)
-    weighted: np.ndarray  # (N, T)
-    shares: np.ndarray  # (N, N) support shares [client, patron]
-    counterbalancing: float
-    proposer: int
-    move: int
-    accepted: bool
-    gains: np.ndarray  # (N,) utility change of each state under the proposal
-    refusers: tuple[str, ...]
-    stable: bool
-    preferred: tuple[str, ...]  # each state's most preferred configuration (or "")
-
-
 class DiplomacyModel(mesa.Model):
-    """One run of the scenario with a seed (``rng``); ``step()`` plays one month.
+    """One run of the scenario with a seed (``seed`` or ``rng``); ``step()`` plays one month.
 
-    ``detail`` also records each state's most preferred configuration every round (by
-    enumerating all configurations); batches switch it off for speed.
+    ``scenario``: a shipped scenario's name, a TOML path or a :class:`Scenario`;
+    ``overrides`` (dotted paths) and keyword headline parameters (e.g. ``chn_us_ties=0.2``,
+    ``temperature=0.05``; see :mod:`sim.scenarios`) change it. ``detail`` also records each
+    state's most preferred configuration every round (by enumerating all configurations);
+    batches switch it off for speed. ``datacollector`` collects after every month.
     """
 
     def __init__(
-        self, scenario: Scenario, rng: int = 0, rounds: int | None = None, detail: bool = True
+        self,
+        scenario: Scenario | str | Path = "korea_2024",
+        rng: int | None = None,
+        rounds: int | None = None,
+        detail: bool = True,
+        *,
+        seed: int | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        **kwargs: Any,  # headline parameters; Mesa's SolaraViz needs this name
     ):
-        super().__init__(rng=rng)
+        scenario, seed = model_arguments(scenario, seed, rng, overrides, kwargs)
+        super().__init__(rng=seed)
         self.config = scenario  # not "scenario": Mesa 3.5 reserves that name
         self.params = p = compile_params(scenario)
         self.rounds = scenario.rounds if rounds is None else rounds
         self.round = 0  # our own counter (Mesa's step counter differs across versions)
         self.draws = draw(self.rng, p, self.rounds)
-        self.levels = initial_levels(scenario, p.space)
-        self.drivers, self.switched = initial_drivers(p)
+        self.initial = initial_levels(scenario, p.space)
+        talks = initial_talks(scenario, p.space)
+        self.state: RunState = initial_state(self.initial, talks, p, self.draws.u_start[None])
+        self.talk_opened = np.zeros(p.space.n_pacts, dtype=int)  # round each talk opened
+        for q, (_, opened) in talks.items():
+            self.talk_opened[q] = opened
         self.states = [
             StateAgent(self, code, i, scenario.states[code]) for i, code in enumerate(p.codes)
         ]
         self.us = OutsidePower(self, scenario.us)
-        self.records: list[RoundRecord] = []
+        self.talks_opened = np.zeros(p.space.n_pacts, dtype=np.int64)  # talks opened per pact
+        self.switch_round = np.full(len(p.drivers.names), -1, dtype=np.int64)
+        self.rows: list[dict[str, np.ndarray]] = []  # per-round records (RoundSeries fields)
+        self.preferred: list[tuple[str, ...]] = []  # per round, with ``detail``
         self.events: list[Event] = []
-        # Each state's most preferred configuration is recorded only with ``detail``.
+        self.last: RoundOutcome | None = None
         self._configs = all_configurations(p) if detail else None
         self.running = True
+        self.datacollector = make_datacollector(self)
+        for q, (lv, opened) in sorted(talks.items()):
+            due = round_date(scenario.start, int(self.state.talk_due[0, q]))
+            since = round_date(scenario.start, opened)
+            text = f"talks under way on {p.space.keys[q]} {p.level_names[lv]} since {since}"
+            self._event(0, "talks", f"{text} (due {due})")
+
+    # -- state views -----------------------------------------------------------------------
+    @property
+    def levels(self) -> np.ndarray:
+        """Current pact levels ``(P,)``."""
+        return self.state.levels[0]
+
+    @property
+    def talk_level(self) -> np.ndarray:
+        """Level each pact's open talks aim at ``(P,)`` (0 = no talks)."""
+        return self.state.talk_level[0]
+
+    @property
+    def drivers(self) -> np.ndarray:
+        """Current driver values ``(D,)``."""
+        return self.state.drivers[0]
 
     # -- one round -------------------------------------------------------------------------
     def step(self) -> None:
@@ -101,71 +115,44 @@ class DiplomacyModel(mesa.Model):
         if self.round >= self.rounds:
             self.running = False
             return
-        p, t, d = self.params, self.round, self.draws.at(self.round)
-        before_switched = self.switched
-        self.drivers, self.switched = step_drivers(
-            self.drivers, self.switched, t, p, d.u_switch, d.z, d.u_shock
+        p, t = self.params, self.round
+        before = self.state
+        d = self.draws.at(t)
+        self.state, out = play_round(before, t, _batch1(d), p)
+        self.last = out
+        self.talks_opened += out.opened[0]
+        self.switch_round[out.switched_now[0]] = t
+        obs = observe(self.state, out, p)
+        self.us.react(float(obs.counterbalancing[0]))
+        for agent in self.states:
+            agent.update(obs.weighted[0, agent.index], out.values)
+        self._log(t, before, out, d.u_shock)
+        self.rows.append(
+            {
+                "drivers": self.drivers.copy(),
+                "levels": self.levels.copy(),
+                "talk_level": self.talk_level.copy(),
+                "weighted": obs.weighted[0],
+                "shares": obs.shares[0],
+                "counterbalancing": obs.counterbalancing[0],
+                "stable": obs.stable[0],
+                "proposer": out.proposer[0],
+                "move": out.move[0],
+                "accepted": out.accepted[0],
+                "signed": out.signed[0],
+                "failed": out.failed[0],
+            }
         )
-        self._log_driver_events(t, before_switched, d.u_shock)
-        attrs = attributes(self.drivers, p)
-
-        mv = evaluate_moves(self.levels, attrs, p)
-        best, value = best_moves(mv, p)
-        for agent in self.states:
-            agent.intend(best[agent.index], value[agent.index])
-        proposer = int(recognize(value, p, d.u_recognize))
-        move = self.states[proposer].best_move
-        gains = mv.gains[move]
-        refusers: list[str] = []
-        accepted = False
-        if move > 0:
-            cost = float(move_costs(p)[move])
-            for agent in self.states:
-                if p.space.consent[move, agent.index] and agent.index != proposer:
-                    u = float(d.u_consent[agent.index])
-                    if not agent.consent(gains[agent.index], cost, p.temperature, u):
-                        refusers.append(agent.code)
-            accepted = not refusers
-            self._log_proposal(t, proposer, move, accepted, refusers, gains)
-            if accepted:
-                self.levels = mv.configs[move]
-        # Value the configuration after the proposal once; reuse it when nothing changes.
-        mv_after = evaluate_moves(self.levels, attrs, p) if accepted else mv
-        self.levels, taken = exits(self.levels, attrs, p, mv_after)
-        for m in np.flatnonzero(taken):
-            self._log_exit(t, int(m), mv_after.gains)
-        mv_end = evaluate_moves(self.levels, attrs, p) if taken.any() else mv_after
-
-        self.us.react(float(counterbalancing(self.levels, p)))
-        weighted = weighted_terms(self.levels, attrs, p)
-        for agent in self.states:
-            agent.terms = weighted[agent.index]
-        shares = support_shares(self.levels, attrs, p)
-        stable = bool(is_stable(mv_end, p))
-        preferred: tuple[str, ...] = ("",) * p.n_states
         if self._configs is not None:
-            pick = preferred_configurations(attrs, p, self._configs)
-            preferred = tuple(
-                config_label(self._configs[k], p.space, p.level_names) or "(no pacts)" for k in pick
+            pick = preferred_configurations(out.attrs, p, self._configs)[0]
+            self.preferred.append(
+                tuple(
+                    config_label(self._configs[k], p.space, p.level_names) or "(no pacts)"
+                    for k in pick
+                )
             )
-        self.records.append(
-            RoundRecord(
-                round=t,
-                drivers=self.drivers.copy(),
-                levels=self.levels.copy(),
-                weighted=weighted,
-                shares=shares,
-                counterbalancing=self.us.counterbalancing,
-                proposer=proposer,
-                move=move,
-                accepted=accepted,
-                gains=gains,
-                refusers=tuple(refusers),
-                stable=stable,
-                preferred=preferred,
-            )
-        )
         self.round += 1
+        self.datacollector.collect(self)
         if self.round >= self.rounds:
             self.running = False
 
@@ -176,88 +163,96 @@ class DiplomacyModel(mesa.Model):
         return self
 
     # -- results ---------------------------------------------------------------------------
+    def series(self) -> RoundSeries:
+        """This run's per-round records ``(R, ...)``."""
+        return RoundSeries(**{f: np.stack([r[f] for r in self.rows]) for f in RoundSeries.names()})
+
     def history(self) -> History:
         """This run's history with a leading run axis of 1 (see :mod:`sim.records`)."""
-        recs = self.records
-        checkpoints = [c for c in self.config.checkpoints if c < len(recs)]
+        s = self.series()
+        checkpoints = [c for c in self.config.checkpoints if c < len(self.rows)]
         return History(
-            levels=np.stack([r.levels for r in recs])[None],
-            share_checkpoints={c: recs[c].shares[None] for c in checkpoints},
-            share_end=recs[-1].shares[None],
-            utility_end=recs[-1].weighted.sum(axis=-1)[None],
-            stable_end=np.array([recs[-1].stable]),
+            initial=self.initial,
+            levels=s.levels[None],
+            talks_opened=self.talks_opened[None].copy(),
+            talks_failed=s.failed.sum(axis=0)[None],
+            switch_round=self.switch_round[None].copy(),
+            share_checkpoints={c: s.shares[c][None] for c in checkpoints},
+            share_end=s.shares[-1][None],
+            utility_end=s.weighted[-1].sum(axis=-1)[None],
+            stable_end=np.array([s.stable[-1]]),
         )
 
     # -- event log -------------------------------------------------------------------------
     def _event(self, t: int, kind: str, text: str) -> None:
         self.events.append(Event(t, round_date(self.config.start, t), kind, text))
 
-    def _log_proposal(
-        self,
-        t: int,
-        proposer: int,
-        move: int,
-        accepted: bool,
-        refusers: list[str],
-        gains: np.ndarray,
-    ) -> None:
-        p = self.params
-        who = p.codes[proposer]
-        others = [p.codes[i] for i in np.flatnonzero(p.space.consent[move]) if i != proposer]
-        if accepted:
-            what = self._describe(move)
-            tail = f"accepted by {', '.join(others)}" if others else "no consent needed"
-            kind = "dissolved" if p.space.kind[move] == LEAVE else "formed"
-            self._event(t, kind, f"{what}: proposed by {who}, {tail}")
-            return
-        idx = {c: i for i, c in enumerate(p.codes)}
-        refused = ", ".join(f"{c} (dU {gains[idx[c]]:+.3f})" for c in refusers)
-        yes = [c for c in others if c not in refusers]
-        tail = f"; accepted by {', '.join(yes)}" if yes else ""
-        what = p.space.labels[move]
-        q = p.space.pact[move]
-        if p.space.kind[move] == 0 and self.levels[q] > 0:
-            what = f"upgrade {p.space.keys[q]} to {p.level_names[p.space.value[move]]}"
-        self._event(t, "refused", f"{who} proposes {what}: refused by {refused}{tail}")
-
-    def _describe(self, move: int) -> str:
-        """Readable result of an accepted move, e.g. 'RUS-PRK treaty formed'."""
-        p = self.params
-        sp, q = p.space, p.space.pact[move]
-        before = self.levels[q]
-        if sp.kind[move] == 0:
-            level = p.level_names[sp.value[move]]
-            if before == 0:
-                return f"{sp.keys[q]} {level} formed"
-            return f"{sp.keys[q]} upgraded to {level}"
-        if sp.kind[move] == LEAVE:
-            leaver = p.codes[int(sp.mover[move].argmax())]
-            rest = f"; {sp.keys[sp.other[move]]} continues" if sp.other[move] >= 0 else ""
-            return f"{leaver} leaves {sp.keys[q]}{rest}"
-        new_key = sp.keys[sp.other[move]]
-        return f"{sp.keys[q]} enlarged to {new_key} ({p.level_names[before]})"
-
-    def _log_exit(self, t: int, move: int, gains: np.ndarray) -> None:
-        p = self.params
-        sp = p.space
-        leaver = int(sp.mover[move].argmax())
-        gain = float(gains[move, leaver])
-        rest = f"; {sp.keys[sp.other[move]]} continues" if sp.other[move] >= 0 else ""
-        self._event(
-            t,
-            "dissolved",
-            f"{p.codes[leaver]} leaves {sp.keys[sp.pact[move]]} (gain from leaving {gain:+.3f})"
-            f"{rest}",
-        )
-
-    def _log_driver_events(self, t: int, before: np.ndarray, u_shock: np.ndarray) -> None:
-        p = self.params
-        for k in np.flatnonzero(self.switched & ~before):
-            self._event(
-                t, "switch", f"{p.drivers[k]} switches regime (mean -> {p.drv_mean_after[k]:g})"
+    def _log(self, t: int, before: RunState, out: RoundOutcome, u_shock: np.ndarray) -> None:
+        p, sp = self.params, self.params.space
+        for k in np.flatnonzero(out.switched_now[0]):
+            mean = p.drivers.mean_after[k]
+            self._event(t, "switch", f"{p.drivers.names[k]} switches regime (mean -> {mean:g})")
+        for s in fired_shocks(t, p, u_shock):
+            name = p.drivers.names[p.shocks.driver[s]]
+            self._event(t, "shock", f"{name} shock {p.shocks.add[s]:+g}")
+        for q in np.flatnonzero(out.walked[0].any(axis=-1)):
+            lv = p.level_names[before.talk_level[0, q]]
+            m = sp.raise_move[q, before.talk_level[0, q]]
+            who = ", ".join(
+                f"{p.codes[i]} (dU {out.values.gains[0, m, i]:+.3f})"
+                for i in np.flatnonzero(out.walked[0, q])
             )
-        for s in np.flatnonzero(p.shock_round == t):
-            self._event(t, "shock", f"{p.drivers[p.shock_driver[s]]} shock {p.shock_add[s]:+g}")
-        for col, s in enumerate(np.flatnonzero(p.shock_round < 0)):
-            if u_shock[col] < p.shock_prob[s]:
-                self._event(t, "shock", f"{p.drivers[p.shock_driver[s]]} shock {p.shock_add[s]:+g}")
+            months = t - self.talk_opened[q]
+            self._event(
+                t,
+                "failed",
+                f"talks on {sp.keys[q]} {lv} fail after {months} months: {who} walked out",
+            )
+        for q in np.flatnonzero(out.signed[0]):
+            lv = p.level_names[self.levels[q]]
+            opened = round_date(self.config.start, int(self.talk_opened[q]))
+            what = "upgraded to" if before.levels[0, q] > 0 else "signed:"
+            months = t - self.talk_opened[q]
+            text = f"{sp.keys[q]} {what} {lv} after {months} months of talks (opened {opened})"
+            self._event(t, "signed", text)
+        move = int(out.move[0])
+        if move == 0:
+            return
+        who = p.codes[int(out.proposer[0])]
+        q, kind = sp.pact[move], sp.kind[move]
+        gain = out.gains[0]
+        if kind == RAISE:
+            lv = p.level_names[sp.value[move]]
+            verb = "upgrade" if self.levels[q] > 0 else "form"
+            what = f"{who} proposes to {verb} {sp.keys[q]} {lv}"
+            if out.accepted[0]:
+                self.talk_opened[q] = t
+                due = round_date(self.config.start, int(self.state.talk_due[0, q]))
+                others = [p.codes[i] for i in np.flatnonzero(sp.consent[move]) if p.codes[i] != who]
+                self._event(t, "talks", f"{what}: talks open with {', '.join(others)} (due {due})")
+            else:
+                refused = ", ".join(
+                    f"{p.codes[i]} (dU {gain[i]:+.3f})" for i in np.flatnonzero(out.refused[0])
+                )
+                self._event(t, "refused", f"{what}: refused by {refused}")
+        elif kind == LOWER:
+            lv = p.level_names[self.levels[q]]
+            self._event(
+                t,
+                "lowered",
+                f"{who} lowers {sp.keys[q]} to {lv} (gain {gain[out.proposer[0]]:+.3f})",
+            )
+        elif kind == LEAVE:
+            rest = f"; {sp.keys[sp.other[move]]} continues" if sp.other[move] >= 0 else ""
+            self._event(
+                t, "left", f"{who} leaves {sp.keys[q]} (gain {gain[out.proposer[0]]:+.3f}){rest}"
+            )
+
+
+def _batch1(d):
+    """A round's draws with a batch axis of one."""
+    from dataclasses import fields
+
+    from sim.rules.draws import Draws
+
+    return Draws(**{f.name: np.asarray(getattr(d, f.name))[None] for f in fields(Draws)})

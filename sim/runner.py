@@ -17,6 +17,7 @@ from sim.records import outcomes, series_frame
 from sim.rules.params import compile_params
 
 ENGINES = ("mesa", "lockstep")
+DEFAULT_ENGINE = "lockstep"  # same rows as "mesa" for the same seed (tests/test_engines.py)
 
 
 @dataclass(frozen=True)
@@ -41,25 +42,10 @@ def model_series(model: DiplomacyModel) -> pd.DataFrame:
     With ``detail`` (the default for single runs) it adds ``preferred.<STATE>``: the
     configuration each state would most prefer that round, found by enumeration.
     """
-    recs = model.records
-    import numpy as np
-
-    frame = series_frame(
-        model.params,
-        model.config.start,
-        np.stack([r.drivers for r in recs]),
-        np.stack([r.levels for r in recs]),
-        np.stack([r.weighted for r in recs]),
-        np.stack([r.shares for r in recs]),
-        np.array([r.counterbalancing for r in recs]),
-        np.array([r.stable for r in recs]),
-        np.array([r.proposer for r in recs]),
-        np.array([r.move for r in recs]),
-        np.array([r.accepted for r in recs]),
-    )
-    if recs and recs[0].preferred[0]:
+    frame = series_frame(model.params, model.config.start, model.series())
+    if model.preferred:
         for i, code in enumerate(model.params.codes):
-            frame[f"preferred.{code}"] = [r.preferred[i] for r in recs]
+            frame[f"preferred.{code}"] = [r[i] for r in model.preferred]
     return frame
 
 
@@ -69,7 +55,7 @@ def run_many(
     rounds: int | None = None,
     *,
     series: bool = False,
-    engine: str = "mesa",
+    engine: str = DEFAULT_ENGINE,
 ) -> list[RunOutput]:
     """Run one scenario for each seed; results in the order of ``seeds``."""
     rounds = scenario.rounds if rounds is None else rounds
@@ -103,12 +89,13 @@ def scenario_info(scenario: Scenario) -> dict[str, object]:
         "start": scenario.start,
         "rounds": scenario.rounds,
         "checkpoints": list(scenario.checkpoints),
-        "drivers": list(p.drivers),
+        "drivers": list(p.drivers.names),
         "terms": list(TERMS),
     }
 
 
 __all__ = [
+    "DEFAULT_ENGINE",
     "ENGINES",
     "Event",
     "RunOutput",

@@ -31,18 +31,31 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+def unit(name: str) -> Any:
+    """Field metadata naming a field's unit (read by :func:`sim.config.unit_of`)."""
+    return Field(json_schema_extra={"unit": name})
+
+
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
+# The same with their units (the scenario file's comments give them in brackets).
+Index = Annotated[Unit, unit("0-1")]
+Cinc = Annotated[Unit, unit("CINC")]
+Utility = Annotated[NonNeg, unit("utility")]
+Weight = Annotated[NonNeg, unit("dimensionless")]
+PerMonth = Annotated[Unit, unit("1/month")]
+Scale = Annotated[float, unit("driver scale")]
+Round = Annotated[int, Field(ge=0), unit("round")]
 
 
 class Weights(_Frozen):
     """Weights over utility terms (dimensionless, >= 0)."""
 
-    security: NonNeg
-    us_ties: NonNeg
-    regional_influence: NonNeg
-    economy: NonNeg = 0.0
+    security: Weight
+    us_ties: Weight
+    regional_influence: Weight
+    economy: Weight = 0.0
 
     def as_tuple(self) -> tuple[float, ...]:
         return tuple(getattr(self, t) for t in TERMS)
@@ -52,20 +65,20 @@ class StateConfig(_Frozen):
     """A negotiating state. Unit-interval indices are judgement unless a source says otherwise."""
 
     name: str
-    capability: Unit  # COW CINC share of world capability
-    hostility: Unit  # hostility toward the United States
-    conflict_risk: Unit  # chance-like index of dragging partners into a war
-    us_stake: Unit  # how much the state has to lose in its ties to the US
-    trade_need: Unit = 0.0  # importance of external trade to the state
-    threat: Unit | None = None  # base threat; None = derived from hostility and capabilities
-    presence: NonNeg = 0.0  # exposure of its regional influence to US-allied counter-balancing
-    entrapment_aversion: Unit = 1.0  # how much being drawn into a partner's war costs
-    autonomy: NonNeg = 0.0  # cost of depending on a single stronger patron (Morrow 1991)
-    recognition: Annotated[float, Field(gt=0.0)] = 1.0  # relative chance of being proposer
-    offers: dict[str, Unit] = {}  # goods the state can supply partners
-    needs: dict[str, Unit] = {}  # how much it values each good from a partner
-    trade_share: dict[str, Unit] = {}  # share of its trade with each partner
-    stakes: dict[str, NonNeg] = {}  # value of leverage over each partner
+    capability: Cinc  # COW CINC share of world capability
+    hostility: Index  # hostility toward the United States
+    conflict_risk: Index  # chance-like index of dragging partners into a war
+    us_stake: Index  # how much the state has to lose in its ties to the US
+    trade_need: Index = 0.0  # importance of external trade to the state
+    threat: Index | None = None  # base threat; None = derived from hostility and capabilities
+    presence: Annotated[NonNeg, unit("0-1")] = 0.0  # exposure of its influence to US counter-moves
+    entrapment_aversion: Index = 1.0  # how much being drawn into a partner's war costs
+    autonomy: Utility = 0.0  # cost of depending on a single stronger patron (Morrow 1991)
+    recognition: Annotated[float, Field(gt=0.0), unit("weight")] = 1.0  # relative chance to propose
+    offers: dict[str, Index] = {}  # goods the state can supply partners
+    needs: dict[str, Index] = {}  # how much it values each good from a partner
+    trade_share: dict[str, Index] = {}  # share of its trade with each partner
+    stakes: dict[str, Utility] = {}  # value of leverage over each partner
     weights: Weights
 
 
@@ -73,14 +86,36 @@ class Level(_Frozen):
     """A pact level: partnership, treaty with mutual defence, ..."""
 
     name: Annotated[str, Field(pattern=_NAME.pattern)]
-    commitment: Unit  # share of a partner's support a member can count on (1 - abandonment risk)
-    entanglement: Unit  # share of a partner's conflict risk a member is exposed to
+    commitment: Index  # share of a partner's support a member can count on (1 - abandonment risk)
+    entanglement: Index  # share of a partner's conflict risk a member is exposed to
+    talks_min: Annotated[int, Field(ge=1, le=120), unit("months")] = (
+        1  # shortest talks to reach it [months]
+    )
+    talks_max: Annotated[int, Field(ge=1, le=120), unit("months")] = (
+        1  # longest talks to reach it [months]
+    )
+
+    @model_validator(mode="after")
+    def _talks_range(self) -> Level:
+        if self.talks_min > self.talks_max:
+            raise ValueError("talks_min <= talks_max")
+        return self
+
+
+class Talks(_Frozen):
+    """Talks already under way at round 0 (opened before the start)."""
+
+    level: Annotated[str, Field(pattern=_NAME.pattern)]  # level the talks aim at
+    opened: Annotated[
+        int, Field(le=0), unit("round")
+    ]  # round the talks opened (0 or negative) [round]
+    source: str = "judgement"
 
 
 class Relation(_Frozen):
     """Pairwise affinity (+) or rivalry (-) scaling what a pact with that partner is worth."""
 
-    affinity: Signed
+    affinity: Annotated[Signed, unit("-1..1")]
     source: str = "judgement"
 
 
@@ -93,16 +128,16 @@ class Driver(_Frozen):
     ``"RUS.needs.munitions" = 0.9`` adds 0.9 * x[t] to Russia's need for munitions.
     """
 
-    initial: float
-    mean: float
-    mean_after: float | None = None
-    theta: Unit = 0.0
-    sigma: NonNeg = 0.0
-    switch_hazard: Unit = 0.0
-    switch_from: Annotated[int, Field(ge=0)] = 0
-    low: float = 0.0
-    high: float = 1.0
-    effects: dict[str, float] = {}
+    initial: Scale
+    mean: Scale
+    mean_after: Scale | None = None
+    theta: PerMonth = 0.0
+    sigma: Annotated[NonNeg, unit("driver scale")] = 0.0
+    switch_hazard: PerMonth = 0.0
+    switch_from: Round = 0
+    low: Scale = 0.0
+    high: Scale = 1.0
+    effects: dict[str, Annotated[float, unit("attribute per unit of driver")]] = {}
 
     @model_validator(mode="after")
     def _bounds(self) -> Driver:
@@ -118,9 +153,9 @@ class Shock(_Frozen):
     """A jump added to a driver: at a scheduled round, or each round with a probability."""
 
     driver: str
-    add: float
-    round: Annotated[int, Field(ge=0)] | None = None
-    probability: Unit | None = None
+    add: Scale
+    round: Round | None = None
+    probability: PerMonth | None = None
     note: str = ""
 
     @model_validator(mode="after")
@@ -133,19 +168,19 @@ class Shock(_Frozen):
 class UnitedStates(_Frozen):
     """The outside power: does not negotiate, reacts to visible anti-US alignment."""
 
-    capability: Unit  # COW CINC
-    allies_capability: Unit  # COW CINC of its regional allies
-    reactivity: NonNeg  # counter-balancing per unit of visible alignment
-    bloc_visibility: NonNeg  # extra visibility of each member beyond two in one pact
+    capability: Cinc  # COW CINC
+    allies_capability: Cinc  # COW CINC of its regional allies
+    reactivity: Utility  # counter-balancing per unit of visible alignment
+    bloc_visibility: Weight  # extra visibility of each member beyond two in one pact
 
 
 class Negotiation(_Frozen):
     """Bargaining protocol parameters (utility units unless stated)."""
 
-    temperature: Annotated[float, Field(gt=0.0)]  # logit (quantal response) noise
-    formation_cost: NonNeg  # paid by each member when a pact forms or is upgraded
-    exit_threshold: NonNeg  # a member leaves when staying is worth less than -threshold
-    eagerness: NonNeg = 0.0  # recognition weight added per unit of best available gain
+    temperature: Annotated[float, Field(gt=0.0), unit("utility")]  # logit (quantal) noise
+    formation_cost: Utility  # paid by each member when a pact forms or is upgraded
+    exit_threshold: Utility  # a member leaves when staying is worth less than -threshold
+    eagerness: Annotated[NonNeg, unit("1/utility")] = 0.0  # recognition per unit of best gain
 
 
 class Scenario(_Frozen):
@@ -163,6 +198,7 @@ class Scenario(_Frozen):
     states: dict[str, StateConfig] = Field(min_length=2)
     relations: dict[str, Relation] = {}
     initial_pacts: dict[str, str] = {}
+    initial_talks: dict[str, Talks] = {}
     drivers: dict[str, Driver] = {}
     shocks: list[Shock] = []
     us: UnitedStates
@@ -236,6 +272,20 @@ def _check_cross_references(s: Scenario) -> None:
             )
         if level not in names:
             raise _CrossRefError(f"initial_pacts.{key}", f"a level in {sorted(names)}", level)
+    for key, talk in s.initial_talks.items():
+        members = _split_pair(key)
+        if len(members) < 2 or not set(members) <= codes or len(set(members)) != len(members):
+            raise _CrossRefError(
+                f"initial_talks.{key}", "a key 'A-B[-C...]' naming two or more distinct states"
+            )
+        if talk.level not in names:
+            raise _CrossRefError(f"initial_talks.{key}.level", f"a level in {sorted(names)}")
+        current = s.initial_pacts.get(key)
+        order = [lv.name for lv in s.levels]
+        if current is not None and order.index(current) >= order.index(talk.level):
+            raise _CrossRefError(
+                f"initial_talks.{key}.level", f"a level above the pact's initial {current!r}"
+            )
     if not set(s.target) <= codes or len(set(s.target)) != len(s.target):
         raise _CrossRefError("target", f"distinct states among {sorted(codes)}", s.target)
     if s.target_level is not None and s.target_level not in names:

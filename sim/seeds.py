@@ -17,8 +17,3 @@ def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
     """Seeds for replicates ``0..replicates-1``: non-negative int64 values (fit a Parquet int64)."""
     children = np.random.SeedSequence(root_seed).spawn(replicates)
     return [int(child.generate_state(1, dtype=np.uint64)[0]) & INT63 for child in children]
-
-
-def run_id(point_id: int, replicate: int, replicates: int) -> int:
-    """Batch-unique run id: ``point_id * replicates + replicate`` (docs/results_schema.md)."""
-    return point_id * replicates + replicate

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.analysis.batch import Batch, BatchError, ScenarioInfo
 from sim.analysis.prep import outcome_column, plotted_pacts
+from sim.designs import MORRIS_LEVELS
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def morris_indices(
             x.to_numpy(dtype=float),
             means[o.column].to_numpy(dtype=float),
             num_resamples=num_resamples,
-            num_levels=int(design.get("num_levels", 4)),
+            num_levels=int(design.get("num_levels") or MORRIS_LEVELS),
             seed=seed,
         )
         for i, name in enumerate(names):

@@ -3,9 +3,10 @@
 - Wilson score interval for a binomial proportion (Wilson 1927).
 - Kaplan–Meier estimate of the cumulative probability of an event by each round with
   right-censoring (Kaplan & Meier 1958), Greenwood variance with a log-log interval
-  (Kalbfleisch & Prentice 2002, sec. 1.3).
+  (Kalbfleisch & Prentice 2002, sec. 1.3), computed by SciPy.
 - Quantile envelopes of per-round samples (as Covasim's multi-run bands).
-- Log-rank test comparing two time-to-event samples (Mantel 1966; Peto & Peto 1972).
+- Log-rank test comparing two time-to-event samples (Mantel 1966; Peto & Peto 1972),
+  computed by SciPy.
 
 Time convention: rounds are integers 0, 1, 2, ...; an event "at round t" happened during
 round t (the state after round t shows it). A censored run with time c was observed
@@ -14,6 +15,7 @@ without the event through round c (its last round), so it is at risk at rounds 0
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,35 +87,28 @@ def kaplan_meier(times, observed, horizon: int, z: float = Z95) -> KMResult:
     times: event round for observed runs, last observed round for censored runs.
     observed: True if the event happened at `times`, False if censored there.
     Ties: events at round t count before censorings at t (standard convention).
+    The estimate and its Greenwood log-log interval are SciPy's (``scipy.stats.ecdf``).
     """
     t, o = _check_times(times, observed)
     rounds = np.arange(horizon)
-    events = np.array([np.sum(o & (t == r)) for r in rounds], dtype=int)
-    censored = np.array([np.sum(~o & (t == r)) for r in rounds], dtype=int)
-    at_risk = np.array([np.sum(t >= r) for r in rounds], dtype=int)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        hazard = np.where(at_risk > 0, events / np.maximum(at_risk, 1), 0.0)
-        surv = np.cumprod(1.0 - hazard)
-        # Greenwood: Var[log S] = sum d / (n (n - d)).
-        term = np.where(
-            (at_risk > events) & (at_risk > 0),
-            events / (at_risk * (at_risk - events).astype(float)),
-            0.0,
-        )
-        gw = np.cumsum(term)
-        log_s = np.log(surv)
-        # log-log interval on S: S^exp(+-z * se / log S)
-        se = np.sqrt(gw) / np.abs(log_s)
-        s_lo = surv ** np.exp(z * se)
-        s_hi = surv ** np.exp(-z * se)
-    s_lo = np.where((surv >= 1.0) | (surv <= 0.0), surv, s_lo)
-    s_hi = np.where((surv >= 1.0) | (surv <= 0.0), surv, s_hi)
-    cum = 1.0 - surv
-    lo = 1.0 - s_hi
-    hi = 1.0 - s_lo
+    size = max(horizon, int(t.max()) + 1 if t.size else 0)
+    events = np.bincount(t[o], minlength=size)[:horizon]
+    censored = np.bincount(t[~o], minlength=size)[:horizon]
+    ended_before = np.concatenate([[0], np.cumsum(np.bincount(t, minlength=size))])
+    at_risk = t.size - ended_before[:horizon]
+    if not t.size:
+        nan = np.full(horizon, np.nan)
+        return KMResult(nan, nan.copy(), nan.copy(), at_risk, events, censored)
+    sf = _sps.ecdf(_sps.CensoredData(uncensored=t[o], right=t[~o])).sf
+    level = 2.0 * _sps.norm.cdf(z) - 1.0
+    with warnings.catch_warnings():  # undefined where S is 0 or 1: handled below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = sf.confidence_interval(level, method="log-log")
+        surv, s_lo, s_hi = (f.evaluate(rounds) for f in (sf, band.low, band.high))
+    edge = (surv >= 1.0) | (surv <= 0.0)
+    cum, lo, hi = 1.0 - surv, 1.0 - np.where(edge, surv, s_hi), 1.0 - np.where(edge, surv, s_lo)
     # Undefined after the last observed round unless everybody had the event.
-    last_seen = int(t.max()) if t.size else -1
-    undefined = (rounds > last_seen) & (surv > 0.0)
+    undefined = (rounds > int(t.max())) & (surv > 0.0)
     for arr in (cum, lo, hi):
         arr[undefined] = np.nan
     return KMResult(cum, lo, hi, at_risk, events, censored)
@@ -158,36 +153,26 @@ def quantile_envelope(
 
 @dataclass(frozen=True)
 class LogRankResult:
-    """Log-rank test: chi-square statistic (1 df), p-value, observed/expected in sample 1."""
+    """Log-rank test: chi-square statistic (1 df) and its p-value."""
 
     statistic: float
     p_value: float
-    observed_1: float
-    expected_1: float
 
 
 def logrank_test(times_1, observed_1, times_2, observed_2) -> LogRankResult:
     """Two-sample log-rank test (Mantel 1966) of equal event-time distributions.
 
-    At each round with events, compares sample 1's events with their expectation
-    under a common hazard, with the hypergeometric variance. Returns p = nan when no
-    event was observed in either sample.
+    SciPy's ``scipy.stats.logrank`` (two-sided; hypergeometric variance); the statistic is
+    the square of its z score. Returns p = nan when no event was observed in either sample.
     """
     t1, o1 = _check_times(times_1, observed_1)
     t2, o2 = _check_times(times_2, observed_2)
-    event_rounds = np.unique(np.concatenate([t1[o1], t2[o2]]))
-    obs = exp = var = 0.0
-    for r in event_rounds:
-        n1 = float(np.sum(t1 >= r))
-        n2 = float(np.sum(t2 >= r))
-        d1 = float(np.sum(o1 & (t1 == r)))
-        d = d1 + float(np.sum(o2 & (t2 == r)))
-        n = n1 + n2
-        obs += d1
-        exp += d * n1 / n
-        if n > 1:
-            var += d * (n1 / n) * (n2 / n) * (n - d) / (n - 1)
-    if var <= 0:
-        return LogRankResult(float("nan"), float("nan"), obs, exp)
-    chi2 = (obs - exp) ** 2 / var
-    return LogRankResult(float(chi2), float(_sps.chi2.sf(chi2, df=1)), obs, exp)
+    if not (o1.any() or o2.any()):
+        return LogRankResult(float("nan"), float("nan"))
+    with warnings.catch_warnings():  # zero variance (every one at risk had the event): nan
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = _sps.logrank(
+            _sps.CensoredData(uncensored=t1[o1], right=t1[~o1]),
+            _sps.CensoredData(uncensored=t2[o2], right=t2[~o2]),
+        )
+    return LogRankResult(float(res.statistic) ** 2, float(res.pvalue))

@@ -11,9 +11,7 @@ skips.
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -24,45 +22,27 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.files import WriteError, write_atomic  # noqa: F401 (WriteError: re-exported)
+from sim.results_schema import runs_dtype
+
 RUNS, SERIES, MANIFEST = "runs", "series", "manifest.json"
-ID_COLUMNS = ("run_id", "point_id", "replicate", "seed")
-
-# Column dtypes of `runs` (docs/results_schema.md). Outcome columns are nullable because a
-# failed run has none; so every part has the same types whether or not it holds failures.
-_EXACT = {
-    "status": "string",
-    "error": "string",
-    "rounds": "Int64",
-    "trilateral_formed": "boolean",
-    "trilateral_round": "Int64",
-    "final_pacts": "string",
-    "final_stable": "boolean",
-}
-_PREFIX = (
-    ("formed.", "boolean"),
-    ("first_round.", "Int64"),
-    ("rounds_active.", "Int64"),
-    ("level_end.", "Int64"),
-    ("active_r", "boolean"),
-    ("support_share_", "float64"),
-    ("utility_end.", "float64"),
-)
+# Column dtypes of `runs` come from sim.results_schema (the one description of the tables).
 
 
-def runs_dtype(column: str) -> str | None:
-    """The pandas dtype of a `runs` column, or None for a column the schema does not name."""
-    if column in ID_COLUMNS:
+def design_dtype(values: pd.Series) -> str:
+    """A design column keeps its type: float64, int64, boolean, or string (names, months)."""
+    if pd.api.types.is_bool_dtype(values):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(values):
         return "int64"
-    if column in _EXACT:
-        return _EXACT[column]
-    return next((dtype for prefix, dtype in _PREFIX if column.startswith(prefix)), None)
+    return "float64" if pd.api.types.is_numeric_dtype(values) else "string"
 
 
 def coerce_runs(df: pd.DataFrame, design_columns: list[str]) -> pd.DataFrame:
-    """Give `runs` columns their schema dtypes (design columns float64)."""
+    """Give `runs` columns their schema dtypes (design columns keep their own type)."""
     out = df.copy()
     for col in out.columns:
-        dtype = "float64" if col in design_columns else runs_dtype(col)
+        dtype = design_dtype(out[col]) if col in design_columns else runs_dtype(col)
         if dtype == "string":
             out[col] = out[col].astype("object").where(out[col].notna(), None)
         elif dtype is not None:
@@ -82,7 +62,7 @@ def runs_to_arrow(df: pd.DataFrame) -> pa.Table:
 
 
 def _is_string(column: str) -> bool:
-    return _EXACT.get(column) == "string"
+    return runs_dtype(column) == "string"
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -96,53 +76,8 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-class WriteError(OSError):
-    """A result file could not be written (disk full, permissions); names the file."""
-
-    def __str__(self) -> str:
-        return str(self.strerror)
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _replace_durably(tmp: Path, path: Path) -> None:
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
 def _write_atomic(table: pa.Table, path: Path) -> None:
-    """Write ``path`` whole or not at all: temporary file, fsync, rename, fsync the folder.
-    On failure the temporary file is removed (freeing the space) and the error names
-    ``path``."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        pq.write_table(table, tmp)
-        _replace_durably(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise _write_error(path, exc) from None
-
-
-def _write_error(path: Path, exc: OSError) -> WriteError:
-    lines = str(exc).strip().splitlines()
-    reason = exc.strerror or (lines[-1] if lines else "I/O error")
-    if exc.errno == errno.ENOSPC or "No space left" in str(exc):
-        reason = "No space left on device"
-    return WriteError(exc.errno or errno.EIO, f"cannot write {path}: {reason}", str(path))
+    write_atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
 class BatchStore:
@@ -165,13 +100,8 @@ class BatchStore:
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Write ``manifest.json`` atomically and durably (see :func:`_write_atomic`)."""
         self.out.mkdir(parents=True, exist_ok=True)
-        tmp = self.out / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
-        try:
-            tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-            _replace_durably(tmp, self.manifest_path)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise _write_error(self.manifest_path, exc) from None
+        text = json.dumps(manifest, indent=2, default=str) + "\n"
+        write_atomic(self.manifest_path, lambda tmp: tmp.write_text(text))
 
     # -- parts ---------------------------------------------------------------------------
     def parts(self, kind: str = RUNS) -> list[Path]:

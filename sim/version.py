@@ -6,4 +6,4 @@ another model version (``--force`` deletes them and starts over), so a results d
 never mixes versions.
 """
 
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"  # 2: talks, one logit noise for every choice, coexisting pacts (issue 8)

@@ -113,7 +113,7 @@ def compile_raw(raw: dict[str, Any]) -> tuple[Scenario, Params, Attributes]:
     """Validate, compile, and take the attributes with no drivers."""
     s = build_scenario(raw, "<handmade>")
     p = compile_params(s)
-    return s, p, attributes(np.zeros(len(p.drivers)), p)
+    return s, p, attributes(np.zeros(len(p.drivers.names)), p)
 
 
 def levels_of(p: Params, **pacts: int) -> np.ndarray:

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from conftest import DEFAULT_SCENARIO, FOUR_STATES, ROOT  # noqa: F401 (ROOT: for the model tests)
 from hypothesis import strategies as st
 
 from sim.config import TERMS, Scenario, build_scenario
 from sim.rules.params import Params
-
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
-FOUR_STATES = ROOT / "tests" / "fixtures" / "four_states.toml"
 
 
 def default_raw() -> dict[str, Any]:
@@ -51,14 +47,14 @@ def level_vectors(p: Params) -> st.SearchStrategy[np.ndarray]:
 
 def driver_values(p: Params, spread: float = 2.0) -> st.SearchStrategy[np.ndarray]:
     """Driver values, by default also beyond each driver's [low, high] (attributes clip)."""
-    lows = p.drv_low - spread
-    highs = p.drv_high + spread
+    lows = p.drivers.low - spread
+    highs = p.drivers.high + spread
     return st.tuples(
         *(
             st.floats(min_value=float(lo), max_value=float(hi), allow_nan=False)
             for lo, hi in zip(lows, highs, strict=True)
         )
-    ).map(lambda xs: np.array(xs, dtype=float).reshape(len(p.drivers)))
+    ).map(lambda xs: np.array(xs, dtype=float).reshape(len(p.drivers.names)))
 
 
 # -- scenarios -----------------------------------------------------------------------------

@@ -29,8 +29,8 @@ def scenario_info(start: str = "2024-01", checkpoints=(18,)) -> dict:
     return {
         "states": STATES,
         "pacts": PACTS,
-        "target": ["CHN", "RUS", "PRK"],
-        "levels": LEVELS,
+        "target": "CHN-RUS-PRK",
+        "levels": ["none", *LEVELS],
         "start": start,
         "checkpoints": list(checkpoints),
         "drivers": ["war_intensity"],

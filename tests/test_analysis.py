@@ -69,32 +69,20 @@ def test_add_months_and_dates():
     assert INFO.date(83) == "2030-12"
 
 
-def test_scenario_info_formats():
+def test_scenario_info_as_the_runner_writes_it():
     assert INFO.target == "CHN-RUS-PRK"
     assert INFO.other_pacts == ("CHN-RUS", "CHN-PRK", "RUS-PRK")
+    assert INFO.levels == ("partnership", "treaty")  # "none" (level 0) is implied
     assert INFO.level_name(2) == "treaty" and INFO.level_name(0) == "none"
-    # levels with "none" first, states as dicts, target given as a key, pacts as member lists
-    info = ScenarioInfo.from_manifest(
-        {
-            "scenario_info": {
-                "states": [{"code": "A"}, {"code": "B"}, {"code": "C"}],
-                "pacts": [["B", "A"], ["A", "B", "C"]],
-                "target": "A-B-C",
-                "levels": ["none", "partnership", "treaty"],
-                "start": "2030-06",
-            }
-        }
-    )
-    assert info.pacts == ("A-B", "A-B-C")
-    assert info.levels == ("partnership", "treaty")
+    info = ScenarioInfo.from_manifest({"scenario_info": scenario_info(start="2030-06")})
     assert info.date(7) == "2031-01"
 
 
-def test_scenario_info_falls_back_to_runs_columns():
-    runs = tiny_runs([1, None])
-    info = ScenarioInfo.from_manifest({}, runs)
-    assert set(info.pacts) == set(PACTS) and info.target == "CHN-RUS-PRK"
-    assert info.start == "2024-01"
+def test_scenario_info_missing_is_a_batch_error(tmp_path):
+    with pytest.raises(BatchError, match="scenario_info"):
+        ScenarioInfo.from_manifest({})
+    with pytest.raises(BatchError, match="scenario_info"):
+        ScenarioInfo.from_manifest({"scenario_info": {"states": ["A", "B"]}})
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from batch_fakes import FAIL_ROOT_SEED, FAIL_SEED
+from conftest import DEFAULT_SCENARIO
 
 from sim.batch import BatchRefused, run_batch
 from sim.commands.batch import run_experiment
@@ -17,8 +18,7 @@ from sim.experiment import Experiment, load_experiment
 from sim.runner import run_many
 from sim.storage import BatchStore
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
+SCENARIO = DEFAULT_SCENARIO
 
 SMALL = f"""
 scenario = "{SCENARIO}"
@@ -144,7 +144,7 @@ def test_failing_run_recorded_others_complete(
         check_dtype=False,
     )
     assert (result.runs_done, result.runs_failed) == (12, 1)
-    assert int(result.summary.loc[0, "failed"]) == 1 and int(result.summary.loc[0, "ok"]) == 3
+    assert int(result.summary.loc[0, "failed"]) == 1 and int(result.summary.loc[0, "n"]) == 3
 
 
 def test_parts_of_failed_runs_get_all_columns(tmp_path: Path) -> None:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from property import DEFAULT_SCENARIO, ROOT
+from conftest import DEFAULT_SCENARIO, ROOT, RUN_PY
 from runcli import main
 
-from sim.config import TERMS, load_scenario
+from sim.config import TERMS
+from sim.results_schema import ID_COLUMNS, SERIES
 from sim.rules.params import compile_params
 from sim.runner import model_series, run_many, run_model
 
@@ -21,8 +22,8 @@ DATE = re.compile(r"^\s*(\d{4}-(?:0[1-9]|1[0-2]))\s")
 
 
 @pytest.fixture(scope="module")
-def default():
-    return load_scenario(DEFAULT_SCENARIO)
+def default(default_scenario):
+    return default_scenario
 
 
 # -- output --------------------------------------------------------------------------------
@@ -83,18 +84,12 @@ def test_simulate_json(capsys, default):
 
 
 def _documented_series_columns(p) -> set[str]:
-    """Series columns from docs/results_schema.md, placeholders expanded for ``p``."""
-    doc = (ROOT / "docs" / "results_schema.md").read_text()
-    section = doc.split("## `series`", 1)[1].split("\n## ", 1)[0]
-    names: list[str] = []
-    for line in section.splitlines():
-        if line.startswith("| `"):
-            first_cell = line.split("|")[1]
-            names += re.findall(r"`([^`]+)`", first_cell)
-    batch_only = {"run_id", "point_id", "replicate", "seed"}
+    """Series columns of the results schema (and its doc), placeholders expanded for ``p``."""
+    names = [c.name for c in SERIES]
+    batch_only = set(ID_COLUMNS)
     pairs = [(c, q) for c in p.codes for q in p.codes if c != q]
     expand = {
-        "<NAME>": list(p.drivers),
+        "<NAME>": list(p.drivers.names),
         "<PACT>": list(p.space.keys),
         "<STATE>": list(p.codes),
         "<TERM>": list(TERMS),
@@ -326,7 +321,7 @@ def test_bad_input_in_a_real_process(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(set_key(DEFAULT_TEXT, "states.CHN", "capability", "nan"))
     series = tmp_path / "x.parquet"
-    cmd = [sys.executable, str(ROOT / "run.py"), "simulate", "--scenario", str(bad)]
+    cmd = [sys.executable, str(RUN_PY), "simulate", "--scenario", str(bad)]
     res = subprocess.run([*cmd, "--series", str(series)], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 2
     assert res.stdout == ""

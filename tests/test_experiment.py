@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import DEFAULT_SCENARIO, EXPERIMENTS
 
 from sim.commands.batch import run_experiment
 from sim.config import ConfigError
@@ -13,9 +14,7 @@ from sim.designs import lhs_points, salib_problem
 from sim.experiment import load_experiment
 from sim.seeds import replicate_seeds
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
-EXPERIMENTS = ROOT / "configs" / "experiments"
+SCENARIO = DEFAULT_SCENARIO
 
 GRID = f"""
 scenario = "{SCENARIO}"

@@ -48,7 +48,7 @@ def test_utilities_finite_for_any_levels_and_drivers(scenario, data):
     assert np.all(np.isfinite(utility(levels, attrs, p)))
     mv = evaluate_moves(levels, attrs, p)
     assert np.all(np.isfinite(mv.utility))
-    commit = pair_strength(levels, p.space.membership, p.commitment)
+    commit = pair_strength(levels, p.pair_table, p.commitment)
     _check_shares(support_share(support(commit, attrs, p)))
 
 
@@ -63,22 +63,25 @@ def test_runs_keep_valid_configurations_drivers_and_shares(scenario, seed):
     top = len(p.level_names) - 1
     # round counting
     assert model.round == ROUNDS
-    assert len(model.records) == ROUNDS
-    assert [r.round for r in model.records] == list(range(ROUNDS))
+    assert len(model.rows) == ROUNDS
     assert not model.running
     model.step()  # a step past the horizon does nothing
-    assert model.round == ROUNDS and len(model.records) == ROUNDS
+    assert model.round == ROUNDS and len(model.rows) == ROUNDS
     n = p.n_states
     assert p.space.n_pacts == 2**n - n - 1  # every subset of two or more states
     assert np.all(p.space.membership.sum(axis=1) >= 2)
-    for r in model.records:
-        assert r.levels.shape == (p.space.n_pacts,)
-        assert r.levels.dtype.kind == "i"
-        assert np.all((r.levels >= 0) & (r.levels <= top))
-        assert np.all((r.drivers >= p.drv_low) & (r.drivers <= p.drv_high))
-        assert np.all(np.isfinite(r.weighted))
-        assert 0 <= r.move < p.space.n_moves and 0 <= r.proposer < n
-        _check_shares(r.shares)
+    s = model.series()
+    assert s.levels.shape == (ROUNDS, p.space.n_pacts)
+    assert s.levels.dtype.kind == "i"
+    assert np.all((s.levels >= 0) & (s.levels <= top))
+    assert np.all((s.talk_level >= 0) & (s.talk_level <= top))
+    # open talks always aim above the pact's current level (or the pact was left meanwhile)
+    assert np.all((s.talk_level == 0) | (s.talk_level > s.levels) | (s.levels == 0))
+    assert np.all((s.drivers >= p.drivers.low) & (s.drivers <= p.drivers.high))
+    assert np.all(np.isfinite(s.weighted))
+    assert np.all((s.move >= 0) & (s.move < p.space.n_moves)) and np.all(s.proposer < n)
+    for shares in s.shares:
+        _check_shares(shares)
     hist = model.history()
     assert hist.levels.shape == (1, ROUNDS, p.space.n_pacts)
 
@@ -91,9 +94,9 @@ _DEFAULT_P = compile_params(_DEFAULT)
 @given(seed=seeds, rounds=st.integers(min_value=1, max_value=30))
 def test_default_scenario_round_counting_and_driver_bounds(seed, rounds):
     model = DiplomacyModel(_DEFAULT, rng=seed, rounds=rounds).run()
-    assert model.round == rounds and len(model.records) == rounds
-    x = np.stack([r.drivers for r in model.records])
-    assert np.all(x >= _DEFAULT_P.drv_low) and np.all(x <= _DEFAULT_P.drv_high)
+    assert model.round == rounds and len(model.rows) == rounds
+    x = model.series().drivers
+    assert np.all(x >= _DEFAULT_P.drivers.low) and np.all(x <= _DEFAULT_P.drivers.high)
 
 
 @FAST

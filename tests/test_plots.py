@@ -12,7 +12,6 @@ import pytest
 from synthetic import make_batch, make_runs_series
 
 from sim.analysis import (
-    ScenarioInfo,
     config_shares,
     detect_design,
     formation_groups,
@@ -211,10 +210,3 @@ def test_register_adds_subcommands():
     args = parser.parse_args(["plot", "DIR", "--format", "svg"])
     assert args.format == "svg" and args.out is None
     assert parser.parse_args(["sensitivity", "DIR"]).resamples == 200
-
-
-def test_scenario_info_from_scenario_info_dict():
-    info = ScenarioInfo.from_manifest(
-        {"scenario_info": {"states": ["A", "B"], "pacts": ["A-B"], "target": ["B", "A"]}}
-    )
-    assert info.target == "A-B"

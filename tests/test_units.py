@@ -1,40 +1,83 @@
-"""Units of design parameters come from the scenario file's comments and reach the plots."""
+"""Units of design parameters live in the scenario schema's field metadata and reach the plots."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import get_args
+
+import pytest
+from pydantic import BaseModel
 
 from sim.analysis.batch import ScenarioInfo
-from sim.config import field_units, unit_of
-
-ROOT = Path(__file__).resolve().parents[1]
-
-TEXT = """
-rounds = 84                # horizon [months]
-[negotiation]
-temperature = 0.02         # logit noise [utility] (judgement)
-[states.CHN.weights]       # weights over terms [dimensionless] (judgement)
-security = 0.3
-[drivers.rus_war]
-switch_hazard = 0.035      # ceasefire hazard [1/month] (judgement)
-effects = { "RUS.threat" = 0.3 }   # shifts [0-1] per unit of the driver
-"""
+from sim.config import _model_at, unit_of
+from sim.schema import (
+    Driver,
+    Level,
+    Negotiation,
+    Relation,
+    Shock,
+    StateConfig,
+    UnitedStates,
+    Weights,
+)
 
 
-def test_units_from_comments_with_table_fallback():
-    units = field_units(TEXT)
-    assert unit_of(units, "rounds") == "months"
-    assert unit_of(units, "negotiation.temperature") == "utility"
-    assert unit_of(units, "states.CHN.weights.security") == "dimensionless"  # from the header
-    assert unit_of(units, "drivers.rus_war.switch_hazard") == "1/month"
-    assert unit_of(units, 'drivers.rus_war.effects."RUS.threat"') == "0-1"
-    assert unit_of(units, "negotiation.eagerness") is None
+@pytest.mark.parametrize(
+    ("path", "unit"),
+    [
+        ("negotiation.temperature", "utility"),
+        ("negotiation.eagerness", "1/utility"),
+        ("states.CHN.weights.security", "dimensionless"),  # a nested table
+        ("states.CHN.capability", "CINC"),
+        ("states.CHN.threat", "0-1"),  # optional field
+        ("states.PRK.needs.munitions", "0-1"),  # a key of a table of values
+        ("drivers.rus_war.switch_hazard", "1/month"),
+        ('drivers.rus_war.effects."RUS.threat"', "attribute per unit of driver"),
+        ("levels.1.commitment", "0-1"),  # an element of a list of tables
+        ("shocks.0.round", "round"),
+        ("us.reactivity", "utility"),
+        ("relations.CHN-RUS.affinity", "-1..1"),
+    ],
+)
+def test_unit_of_a_path_from_the_schema(path, unit):
+    assert unit_of(path) == unit
 
 
-def test_default_scenario_parameters_have_units():
-    units = field_units((ROOT / "configs" / "scenarios" / "korea_2024.toml").read_text())
-    assert unit_of(units, "states.CHN.weights.us_ties") == "dimensionless"
-    assert unit_of(units, "us.reactivity") == "utility"
+def test_paths_without_a_unit():
+    assert unit_of("states.CHN.name") is None  # text
+    assert unit_of("states.CHN.nonsense") is None
+    assert unit_of("nowhere.at.all") is None
+
+
+NUMBERS = (float, int)
+
+
+def _is_number(annotation) -> bool:
+    return annotation in NUMBERS or any(_is_number(a) for a in get_args(annotation))
+
+
+@pytest.mark.parametrize(
+    "model",
+    [Weights, StateConfig, Level, Relation, Driver, Shock, UnitedStates, Negotiation],
+    ids=lambda m: m.__name__,
+)
+def test_every_numeric_field_has_a_unit(model: type[BaseModel]):
+    prefix = {
+        StateConfig: "states.X",
+        Weights: "states.X.weights",
+        Level: "levels.0",
+        Relation: "relations.A-B",
+        Driver: "drivers.d",
+        Shock: "shocks.0",
+        UnitedStates: "us",
+        Negotiation: "negotiation",
+    }[model]
+    assert _model_at(prefix.split(".")) is model  # the structure map follows the schema
+    missing = [
+        name
+        for name, field in model.model_fields.items()
+        if _is_number(field.annotation) and unit_of(f"{prefix}.{name}") is None
+    ]
+    assert missing == []
 
 
 def test_axis_label_names_the_unit():
@@ -44,6 +87,8 @@ def test_axis_label_names_the_unit():
                 "states": ["A", "B"],
                 "pacts": ["A-B"],
                 "target": "A-B",
+                "levels": ["none", "pact"],
+                "start": "2024-01",
                 "units": {"us.reactivity": "utility"},
             }
         }

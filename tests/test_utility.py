@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from handmade import compile_raw, levels_of, three_raw, two_raw
 
+from sim.rules.params import pair_table
 from sim.rules.utility import (
     attributes,
     counterbalancing,
@@ -57,7 +58,7 @@ def test_pair_strength_takes_strongest_shared_pact():
     )
     by_level = np.array([0.0, 0.5, 1.0])
     levels = np.array([2, 0, 0, 1])  # {0,1} treaty and the trilateral partnership
-    got = pair_strength(levels, membership, by_level)
+    got = pair_strength(levels, pair_table(membership), by_level)
     expected = np.array(
         [
             [0.0, 1.0, 0.5],  # 0-1: max(treaty 1.0, trilateral 0.5); 0-2: trilateral only
@@ -67,7 +68,9 @@ def test_pair_strength_takes_strongest_shared_pact():
     )
     np.testing.assert_array_equal(got, expected)
     # batch axis: an empty configuration gives zeros
-    both = pair_strength(np.stack([levels, np.zeros(4, dtype=int)]), membership, by_level)
+    both = pair_strength(
+        np.stack([levels, np.zeros(4, dtype=int)]), pair_table(membership), by_level
+    )
     np.testing.assert_array_equal(both[0], expected)
     np.testing.assert_array_equal(both[1], np.zeros((3, 3)))
 
@@ -133,7 +136,7 @@ def test_second_patron_dilutes_leverage_and_dependence(hand3):
     lv = levels_of(p, PA_CL=2, PB_CL=1)
     # Support to CL: from PA = commitment 1 x (needs 1.0 x offers_PA 0.8 + trade_share 0.5
     # x trade_need 1.0) = 1.3; from PB = 0.5 x (1.0 x 0.6 + 0.25 x 1.0) = 0.425.
-    commit = pair_strength(lv, p.space.membership, p.commitment)
+    commit = pair_strength(lv, p.pair_table, p.commitment)
     sup = support(commit, attrs, p)
     assert sup[CL, PA] == pytest.approx(1.3, **APPROX)
     assert sup[CL, PB] == pytest.approx(0.425, **APPROX)
@@ -149,10 +152,12 @@ def test_second_patron_dilutes_leverage_and_dependence(hand3):
     assert counterbalancing(lv, p) == pytest.approx(0.625, **APPROX)
     # Counter-balancing aimed at a state comes from the pacts it belongs to:
     # PA (PA-CL only): 0.5 x 0.75 = 0.375; CL (both pacts): 0.625.
-    # PA's leverage falls from 1.0 to 1.0 x 52/69; influence = 52/69 - 0.2 x 0.375
+    # PA's leverage (treaty: commitment 1) falls from 1.0 to 1.0 x 52/69;
+    # influence = 52/69 - 0.2 x 0.375
     assert t[PA, INF] == pytest.approx(52 / 69 - 0.2 * 0.375, **APPROX)
-    # PB: leverage = stakes 0.5 x 17/69; presence 0
-    assert t[PB, INF] == pytest.approx(0.5 * 17 / 69, **APPROX)
+    # PB: leverage = stakes 0.5 x commitment of the PB-CL partnership 0.5 x 17/69;
+    # presence 0 (a hold counted at the firmness of the tie)
+    assert t[PB, INF] == pytest.approx(0.5 * 0.5 * 17 / 69, **APPROX)
     # CL's dependence: (52/69)^2 x 0.6 + (17/69)^2 x asym(PB) (0.1 - 0.05)/(0.1 + 0.05)
     dep = (52 / 69) ** 2 * 0.6 + (17 / 69) ** 2 * (1 / 3)
     assert t[CL, INF] == pytest.approx(-0.5 * 0.625 - 0.5 * dep, **APPROX)

@@ -13,54 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.calendar import round_date as add_months  # re-exported by sim.analysis
+from sim.results_schema import is_outcome_or_bookkeeping
+
 
 class BatchError(ValueError):
     """A batch directory that cannot be analysed; the message is meant for the user."""
-
-
-# Columns of `runs` that are outcomes or bookkeeping, never design parameters.
-_FIXED_COLUMNS = {
-    "run_id",
-    "point_id",
-    "replicate",
-    "seed",
-    "status",
-    "error",
-    "rounds",
-    "trilateral_formed",
-    "trilateral_round",
-    "final_pacts",
-    "final_stable",
-}
-_OUTCOME_PREFIXES = (
-    "formed.",
-    "first_round.",
-    "rounds_active.",
-    "level_end.",
-    "active_r",
-    "support_share_",
-    "utility_end.",
-)
-
-
-def add_months(start: str, months: int) -> str:
-    """'YYYY-MM' plus a number of months, as 'YYYY-MM' (round r -> date of round r)."""
-    year, month = (int(x) for x in start.split("-")[:2])
-    total = year * 12 + (month - 1) + int(months)
-    return f"{total // 12:04d}-{total % 12 + 1:02d}"
-
-
-def _codes(items: Any) -> list[str]:
-    """State codes from a list of strings or of dicts ({"code"|"id"|"name": ...})."""
-    if isinstance(items, dict):
-        return [str(k) for k in items]
-    out = []
-    for item in items or []:
-        if isinstance(item, dict):
-            out.append(str(item.get("code") or item.get("id") or item.get("name")))
-        else:
-            out.append(str(item))
-    return out
 
 
 @dataclass(frozen=True)
@@ -90,13 +48,6 @@ class ScenarioInfo:
         name = dict(self.state_names).get(code)
         return f"{name} ({code})" if name and name != code else code
 
-    def key(self, members: Any) -> str:
-        """Pact key from a key string or a list of members, in the scenario's state order."""
-        if isinstance(members, str):
-            return members
-        order = {s: i for i, s in enumerate(self.states)}
-        return "-".join(sorted(map(str, members), key=lambda s: order.get(s, len(order))))
-
     def date(self, round_: int) -> str:
         """Calendar month 'YYYY-MM' of a round (round 0 = start month)."""
         return add_months(self.start, round_)
@@ -118,42 +69,26 @@ class ScenarioInfo:
         return tuple(p for p in self.pacts if p != self.target)
 
     @classmethod
-    def from_manifest(cls, manifest: dict, runs: pd.DataFrame | None = None) -> ScenarioInfo:
-        """Build from manifest["scenario_info"], filling gaps from the runs columns."""
-        si = manifest.get("scenario_info") or {}
-        cols = list(runs.columns) if runs is not None else []
-        pacts_from_cols = [c.split(".", 1)[1] for c in cols if c.startswith("formed.")]
-        states = _codes(si.get("states"))
-        if not states:
-            states = list(dict.fromkeys(s for p in pacts_from_cols for s in p.split("-")))
-        tmp = cls(tuple(states), (), "", (), "2024-01", ())
-        raw_pacts = si.get("pacts")
-        if isinstance(raw_pacts, dict):
-            raw_pacts = list(raw_pacts)
-        pacts = [
-            tmp.key(p.get("members", p.get("key")) if isinstance(p, dict) else p)
-            for p in raw_pacts or []
-        ] or pacts_from_cols
-        target = si.get("target")
-        if isinstance(target, dict):
-            target = target.get("members") or target.get("key")
-        target_key = tmp.key(target) if target else max(pacts, key=lambda p: p.count("-"))
-        raw_levels = si.get("levels") or ["partnership", "treaty"]
-        if isinstance(raw_levels, dict):
-            raw_levels = [k for k, v in sorted(raw_levels.items(), key=lambda kv: kv[1]) if v]
-        levels = [str(x.get("name")) if isinstance(x, dict) else str(x) for x in raw_levels]
-        if levels and levels[0].lower() in {"none", "no pact", "no_pact"}:
-            levels = levels[1:]
-        checkpoints = tuple(int(c) for c in si.get("checkpoints") or ())
-        start = str(si.get("start") or "2024-01")[:7]
-        names = si.get("state_names") or {}
-        names = tuple((str(k), str(v)) for k, v in names.items()) if isinstance(names, dict) else ()
-        units = si.get("units") or {}
-        units = tuple((str(k), str(v)) for k, v in units.items()) if isinstance(units, dict) else ()
+    def from_manifest(cls, manifest: dict) -> ScenarioInfo:
+        """From manifest["scenario_info"] as :func:`sim.runner.scenario_info` writes it
+        (levels with "none" first), plus the design parameters' ``units``."""
+        si = manifest.get("scenario_info")
+        need = ("states", "pacts", "target", "levels", "start")
+        if not isinstance(si, dict) or any(k not in si for k in need):
+            raise BatchError(
+                f"manifest.json lacks scenario_info with {', '.join(need)} "
+                "(write batches with run.py batch)"
+            )
         return cls(
-            tuple(states), tuple(pacts), target_key, tuple(levels), start, checkpoints, names,
-            units,
-        )  # fmt: skip
+            states=tuple(si["states"]),
+            pacts=tuple(si["pacts"]),
+            target=str(si["target"]),
+            levels=tuple(si["levels"][1:]),
+            start=str(si["start"]),
+            checkpoints=tuple(int(c) for c in si.get("checkpoints", ())),
+            state_names=tuple((si.get("state_names") or {}).items()),
+            units=tuple((si.get("units") or {}).items()),
+        )
 
 
 @dataclass(frozen=True)
@@ -243,7 +178,7 @@ def load_batch(path: str | Path, with_series: bool = True) -> Batch:
         ok_ids = runs.loc[runs["status"] == "ok", "run_id"]
         series = series[series["run_id"].isin(ok_ids)]  # failed runs carry no outcomes
         series = series.sort_values(["run_id", "round"]).reset_index(drop=True)
-    info = ScenarioInfo.from_manifest(manifest, runs)
+    info = ScenarioInfo.from_manifest(manifest)
     return Batch(path, manifest, runs, series, info)
 
 
@@ -263,7 +198,7 @@ def _names(raw: Any) -> list[str]:
 def design_parameters(manifest: dict, runs: pd.DataFrame) -> list[str]:
     """Design parameter columns of `runs`, from the manifest or else by elimination."""
     design = manifest.get("design") or {}
-    names = _names(design.get("parameters"))
+    names = (["scenario"] if design.get("scenarios") else []) + _names(design.get("parameters"))
     names += [n for n in _names((design.get("problem") or {}).get("names")) if n not in names]
     found = [n for n in names if n in runs.columns]
     if found:
@@ -271,9 +206,7 @@ def design_parameters(manifest: dict, runs: pd.DataFrame) -> list[str]:
     return [
         c
         for c in runs.columns
-        if c not in _FIXED_COLUMNS
-        and not c.startswith(_OUTCOME_PREFIXES)
-        and pd.api.types.is_numeric_dtype(runs[c])
+        if not is_outcome_or_bookkeeping(c) and pd.api.types.is_numeric_dtype(runs[c])
     ]
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.batch import Batch, Design, ScenarioInfo, short_name
+from sim.point_summary import point_counts, point_summary
 from sim.stats import kaplan_meier, quantile_envelope, wilson_interval
 
 OTHER = "other configurations"
@@ -66,8 +67,10 @@ def pact_probabilities(batch: Batch, design: Design, measure: str = "formed") ->
     """P(pact) per design point and pact with a Wilson (1927) 95% interval.
 
     measure: "formed" = the pact was ever active; "end" = active after the last round
-    (level_end > 0; pacts lacking that column are left out).
-    Columns: point_id, <varying params>, pact, label, k, n, p, lo, hi, failed.
+    (level_end > 0; pacts lacking that column are left out), with, for a bilateral pact,
+    its two states tied at the end by any pact (tied_k, tied_p, tied_lo, tied_hi).
+    Columns: point_id, <varying params>, pact, label, k, n, p, lo, hi, started (the
+    scenario starts with the pact), failed.
     n counts the point's successful runs; failed runs are counted apart.
     """
     runs, info = batch.runs, batch.info
@@ -75,6 +78,9 @@ def pact_probabilities(batch: Batch, design: Design, measure: str = "formed") ->
     ok = runs["status"] == "ok"
     points = runs.groupby("point_id")[params].first() if params else None
     failed = (~ok).groupby(runs["point_id"]).sum()
+    from sim.analysis.ties import initial_pacts
+
+    started = initial_pacts(batch.manifest, info)
     rows = []
     for pact in plotted_pacts(info, runs):
         if measure == "end":
@@ -91,6 +97,9 @@ def pact_probabilities(batch: Batch, design: Design, measure: str = "formed") ->
         df["k"], df["n"] = k.to_numpy(), n.to_numpy()
         df["p"] = df["k"] / df["n"]
         df["lo"], df["hi"] = lo, hi
+        df["started"] = pact in started
+        if measure == "end" and pact.count("-") == 1:
+            df = _with_tied(df, runs[ok], info, pact)
         rows.append(df)
     if not rows:
         return pd.DataFrame(columns=["point_id", "pact", "label", "k", "n", "p", "lo", "hi"])
@@ -99,6 +108,17 @@ def pact_probabilities(batch: Batch, design: Design, measure: str = "formed") ->
     if points is not None:
         out = out.merge(points.reset_index(), on="point_id", how="left")
     return out
+
+
+def _with_tied(df: pd.DataFrame, ok: pd.DataFrame, info: ScenarioInfo, pact: str):
+    """Add P(the pact's two states are tied at the end by any pact) per point."""
+    from sim.analysis.ties import tied_at_end
+
+    pair = tuple(pact.split("-"))
+    hit = pd.Series(tied_at_end(ok, info, pair), index=ok.index).groupby(ok["point_id"])
+    k = hit.sum().astype(int).reindex(df["point_id"]).to_numpy()
+    lo, hi = wilson_interval(k, df["n"].to_numpy())
+    return df.assign(tied_k=k, tied_p=k / df["n"].to_numpy(), tied_lo=lo, tied_hi=hi)
 
 
 def formation_times(runs: pd.DataFrame, info: ScenarioInfo, pact: str):
@@ -254,39 +274,55 @@ def support_envelopes(series: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_table(batch: Batch, design: Design) -> pd.DataFrame:
-    """Per design point: n, failures, P(trilateral) [95% CI], median formation round, P(others).
+    """Per design point: the counts and P(trilateral) [95% CI] of
+    :func:`sim.point_summary.point_summary`, the median formation round (and ``median_n``,
+    the runs it is over), P(other pacts) ever formed (``p.``) and active at the end
+    (``p_end.``), P(tied at the end) per pair of states (``tied.``), and ``scenario_value``
+    (the point at the scenario's own values).
 
     The median round is over runs where the trilateral pact formed (nan if none did).
+    Points whose runs all failed stay visible, with their parameter values.
     """
-    info = batch.info
-    probs = pact_probabilities(batch, design)
+    info, runs, ok = batch.info, batch.runs, batch.ok_runs
     params = list(design.varying)
-    tri = probs[probs["pact"] == info.target].set_index("point_id")
-    table = pd.DataFrame(index=tri.index)
-    for p in params:
-        table[p] = tri[p]
-    table["n"] = tri["n"]
-    table["failed"] = tri["failed"]
-    table["p_trilateral"] = tri["p"]
-    table["p_trilateral_lo"] = tri["lo"]
-    table["p_trilateral_hi"] = tri["hi"]
-    ok = batch.ok_runs
+    points = sorted(runs["point_id"].unique())
+    table = point_summary(point_counts(runs), pd.Index(points, name="point_id"))
+    if params:
+        table = runs.groupby("point_id")[params].first().reindex(table.index).join(table)
     med = pd.to_numeric(ok["trilateral_round"], errors="coerce").groupby(ok["point_id"]).median()
     table["median_round"] = med.reindex(table.index)
+    count = pd.to_numeric(ok["trilateral_round"], errors="coerce").notna()
+    table["median_n"] = count.groupby(ok["point_id"]).sum().reindex(table.index).fillna(0)
+    table["median_n"] = table["median_n"].astype(int)  # runs behind the median
     table["median_date"] = table["median_round"].map(
         lambda r: info.date(int(np.floor(r))) if pd.notna(r) else ""
     )
+    probs = pact_probabilities(batch, design)
     for pact in info.other_pacts:
         sub = probs[probs["pact"] == pact].set_index("point_id")
         if len(sub):
             table[f"p.{pact}"] = sub["p"].reindex(table.index)
-    all_points = batch.runs["point_id"].unique()
-    table = table.reindex(sorted(all_points))  # points whose runs all failed stay visible
-    if params:  # from every run, so a point whose runs all failed still shows its values
-        table[params] = batch.runs.groupby("point_id")[params].first().reindex(table.index)
-    table["failed"] = batch.runs.groupby("point_id")["status"].apply(lambda s: (s != "ok").sum())
-    table["n"] = table["n"].fillna(0).astype(int)
+    ends = pact_probabilities(batch, design, measure="end")
+    for pact in info.other_pacts:
+        sub = ends[ends["pact"] == pact].set_index("point_id")
+        if len(sub):
+            table[f"p_end.{pact}"] = sub["p"].reindex(table.index)
+    table = _with_ties(table, batch)
+    from sim.analysis.checks import scenario_points
+
+    table["scenario_value"] = scenario_points(batch.manifest, table, params)
     return table.reset_index()
+
+
+def _with_ties(table: pd.DataFrame, batch: Batch) -> pd.DataFrame:
+    """Add ``tied.A-B``: P(some pact holding both A and B is active at the end)."""
+    from sim.analysis.ties import ties_table
+
+    ties = ties_table(batch.runs, batch.info)
+    for pair, t in ties.groupby("pair", sort=False):
+        key = pair.replace("–", "-")
+        table[f"tied.{key}"] = t.set_index("point_id")["p"].reindex(table.index)
+    return table
 
 
 @dataclass(frozen=True)

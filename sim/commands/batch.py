@@ -9,7 +9,6 @@ written), DIR holds another experiment or cannot be written, or --scheduler with
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,9 +179,6 @@ def main_job() -> int:
     _set_aside_stale(DEFAULT_EXPERIMENT, DEFAULT_OUT)
     code = run_experiment(DEFAULT_EXPERIMENT, DEFAULT_OUT, series=True)
     if code not in (0, 1):
-        return code
-    if importlib.util.find_spec("sim.commands.plot") is None:
-        print(f"plots: not available yet (no sim.commands.plot); results are in {DEFAULT_OUT}/")
         return code
     from sim.commands.plot import make_plots
 

@@ -95,6 +95,11 @@ def run(args: argparse.Namespace) -> int:
         f"{reps:.3g} seeds per point on average (outcomes averaged over seeds)"
     )
     print(format_sobol(table))
+    from sim.analysis.checks import incomplete, sobol_uncertain
+
+    for line in [incomplete(batch.manifest), *sobol_uncertain(table)]:
+        if line:
+            print(line)
     sub = (
         f"{batch.subtitle()} · outcomes averaged over seeds per point · error bars: 95% "
         f"bootstrap CI ({args.resamples} resamples)\nestimates outside [0, 1] or wide CIs "

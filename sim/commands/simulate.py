@@ -156,7 +156,7 @@ def build_report(model, outcome: dict, seed: int) -> dict:
 
 def format_report(model, report: dict) -> str:
     """Human-readable timeline and summary."""
-    from sim.records import round_date
+    from sim.calendar import round_date
 
     sc = model.config
     start = sc.start
@@ -206,25 +206,22 @@ def _unwritable(path: Path) -> str | None:
 
 
 def _write_table(frame, path: Path) -> None:
+    from sim.files import write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     if path.suffix.lower() == ".csv":
-        frame.to_csv(tmp, index=False)
+        write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
     else:
-        frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
+        write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def _plot(series, info: dict, path: Path, seed: int, overrides: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
+    from sim.plots import save_figure
     from sim.plots.single import plot_single_run
 
     title = f"{info['name']}, seed {seed}" + (f" ({overrides})" if overrides else "")
-    fig = plot_single_run(series, info, title=title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=130, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(plot_single_run(series, info, title=title), path)

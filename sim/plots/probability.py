@@ -6,6 +6,7 @@ k, n, p, lo, hi).
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -17,6 +18,29 @@ from sim.analysis.prep import param_keys, point_labels
 from sim.plots._common import BAND_ALPHA, new_axes, pact_colors, percent_axis, set_titles
 
 _Y_LABEL = "P(pact formed within horizon) (%)"
+
+
+def _end_lines(ax: Axes, de: pd.DataFrame, param: str, c, label: str, lw: float) -> None:
+    """P(active at the end), dashed with its band; for a bilateral pact also P(its two
+    states tied at the end by any pact), dotted (a pact replaced by a larger one is not
+    a broken tie)."""
+    ax.fill_between(de[param], de["lo"], de["hi"], color=c, alpha=BAND_ALPHA / 2, lw=0)
+    ax.plot(de[param], de["p"], "--s", color=c, lw=lw, ms=5, mfc="white", label=label)
+    if "tied_p" in de and de["tied_p"].notna().any():
+        pair = de["pact"].iloc[0].replace("-", "–")
+        ax.plot(de[param], de["tied_p"], ":^", color=c, lw=1.4, ms=5, mfc="white",
+                label=f"{pair} tied at the end (any pact)")  # fmt: skip
+
+
+def _uneven_grid_scale(ax: Axes, values: pd.Series) -> None:
+    """A symmetric-log x axis for a grid whose steps differ tenfold or more (e.g. fine near
+    0, coarse beyond), so the fine part is not squeezed; linear otherwise."""
+    steps = np.diff(np.unique(values.to_numpy(dtype=float)))
+    if len(steps) >= 2 and steps.max() >= 10 * steps.min() > 0:
+        lin = float(steps.min()) * 4
+        ax.set_xscale("symlog", linthresh=lin, linscale=1.0)
+        lo, hi = float(values.min()), float(values.max())
+        ax.set_xlim(lo - 0.2 * lin, hi * 1.15 if hi > 0 else hi + 0.2 * lin)
 
 
 def plot_probability_sweep(
@@ -43,6 +67,12 @@ def plot_probability_sweep(
         df = probs[probs["pact"] == pact].sort_values(param)
         c = colors.get(pact, "0.3")
         lw = 2.6 if pact == info.target else 1.8
+        de = None
+        if probs_end is not None and (probs_end["pact"] == pact).any():
+            de = probs_end[probs_end["pact"] == pact].sort_values(param)
+        if de is not None and "started" in df and df["started"].all():
+            _end_lines(ax, de, param, c, f"still {end_label}" if one else pact, lw)
+            continue  # a pact the scenario starts with: 'ever formed' is always 100%
         ax.fill_between(
             df[param],
             df["lo"],
@@ -61,21 +91,16 @@ def plot_probability_sweep(
             ms=5,
             label="ever formed" if one else df["label"].iloc[0],
         )
-        if probs_end is not None and (probs_end["pact"] == pact).any():
-            de = probs_end[probs_end["pact"] == pact].sort_values(param)
-            ax.fill_between(de[param], de["lo"], de["hi"], color=c, alpha=BAND_ALPHA / 2, lw=0)
-            ax.plot(
-                de[param],
-                de["p"],
-                "--s",
-                color=c,
-                lw=1.4,
-                ms=5,
-                mfc="white",
-                label=end_label if one else f"{de['label'].iloc[0]}: {end_label}",
-            )
+        if de is not None:
+            label = end_label if one else f"{de['label'].iloc[0]}: {end_label}"
+            _end_lines(ax, de, param, c, label, 1.4)
     percent_axis(ax)
     ax.set_xlabel(info.param_label(param))
+    if pd.api.types.is_numeric_dtype(probs[param]):
+        _uneven_grid_scale(ax, probs[param])
+    else:  # names (scenarios, levels)
+        ax.tick_params(axis="x", labelrotation=30)
+        plt.setp(ax.get_xticklabels(), ha="right", fontsize=8)
     ax.set_ylabel("P(pact) (%)" if probs_end is not None else _Y_LABEL)
     ax.grid(alpha=0.3)
     ax.legend(

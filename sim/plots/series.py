@@ -16,9 +16,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.analysis.batch import ScenarioInfo
+from sim.analysis.prep import OTHER
 from sim.plots._common import figure_titles, month_axis, new_axes, percent_axis, set_titles
-
-OTHER = "other configurations"
 
 
 def config_colors(labels: Sequence[str]) -> dict[str, object]:

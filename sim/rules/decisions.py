@@ -1,17 +1,14 @@
-"""Negotiation decisions: proposals, recognition, logit consent, exits and stability.
+"""Negotiation decisions: valuing moves, logit choices, recognition and stability.
 
-Protocol per round (Baron & Ferejohn 1989 style recognition; quantal response after
-McKelvey & Palfrey 1995):
-
-1. every state finds the move it values most among those it may propose (form or
-   upgrade a pact it belongs to, invite an outsider into one, leave one), net of the
-   formation cost; a state proposes only if that value is positive;
-2. a proposer is recognised with probability proportional to its recognition weight,
-   raised by its eagerness (best available gain);
-3. every other member of the resulting pact accepts with probability
-   ``1 / (1 + exp(-(dU - formation_cost) / temperature))``; unanimity is required;
-4. afterwards each member whose gain from leaving a pact exceeds the exit threshold
-   leaves it (in a fixed order).
+Every decision that changes a pact is a quantal response (McKelvey & Palfrey 1995) with
+one temperature T: a state takes an option worth ``v`` (net of its cost) against the
+status quo with probability ``1 / (1 + exp(-v / T))``. This holds for agreeing to open
+talks, staying in talks each month (:mod:`sim.rules.talks`), and, for the recognised
+proposer, choosing among its moves (multinomial logit over its options, status quo
+included, each valued at P(the others agree) x (own gain - cost); Baron & Ferejohn 1989
+recognition). Leaving a pact or lowering its level is the proposer's own choice, so it is
+as noisy as forming one: no configuration is absorbing, and as T grows every choice tends
+to a coin flip, i.e. to what random moves would give.
 
 All functions take leading batch axes and pre-drawn uniforms.
 """
@@ -24,7 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.rules.pacts import INVITE, LEAVE, RAISE, apply_moves, valid_moves
+from sim.rules.pacts import LEAVE, LOWER, RAISE, apply_moves, valid_moves
 from sim.rules.params import Params
 from sim.rules.utility import Attributes, utility
 
@@ -66,6 +63,8 @@ def update_rows(
     mv: MoveValues, rows: np.ndarray, levels: np.ndarray, attrs: Attributes, p: Params
 ) -> MoveValues:
     """Re-value only ``rows`` of a batch (whose configuration changed) and merge."""
+    if rows.size == 0:
+        return mv
     sub = evaluate_moves(levels[rows], attrs.take(rows), p)
     configs, utility_, valid = mv.configs.copy(), mv.utility.copy(), mv.valid.copy()
     configs[rows], utility_[rows], valid[rows] = sub.configs, sub.utility, sub.valid
@@ -73,21 +72,39 @@ def update_rows(
 
 
 def move_costs(p: Params) -> np.ndarray:
-    """``(M,)``: cost a proposer or acceptor pays for each move (formation cost if it forms)."""
+    """``(M,)``: what a move costs each state that takes it: the formation cost for a raise
+    (paid by every member), the exit threshold for lowering or leaving (the audience and
+    reputation costs of breaking a commitment; Leeds & Savun 2007)."""
     kind = p.space.kind
-    return np.where((kind == RAISE) | (kind == INVITE), p.formation_cost, 0.0)
+    neg = p.negotiation
+    return np.where(
+        kind == RAISE, neg.formation_cost, np.where(kind >= LOWER, neg.exit_threshold, 0.0)
+    )
+
+
+def accept_probability(
+    gain: np.ndarray, cost: np.ndarray | float, temperature: float
+) -> np.ndarray:
+    """Logit (quantal response) probability of taking a change worth ``gain`` at ``cost``."""
+    x = np.clip((gain - cost) / temperature, -700.0, 700.0)
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def consent_probability(mv: MoveValues, p: Params) -> np.ndarray:
+    """``(..., M, N)``: each state's probability of agreeing to each move."""
+    return accept_probability(mv.gains, move_costs(p)[:, None], p.temperature)
 
 
 def acceptance(mv: MoveValues, p: Params) -> np.ndarray:
-    """``(..., M, N)``: probability that each move is accepted if state i proposes it.
+    """``(..., M, N)``: probability that the others agree if state i proposes a move.
 
-    The product over the other members who must consent of their logit acceptance.
+    The product over the other members who must consent of their logit agreement (in
+    index order, so one run and a batch round identically).
     """
-    prob = accept_probability(mv.gains, move_costs(p)[:, None], p.temperature)  # (..., M, N)
-    factor = np.where(p.space.consent, prob, 1.0)  # 1 for states not asked
+    factor = np.where(p.space.consent, consent_probability(mv, p), 1.0)  # 1: not asked
     n = p.n_states
     out = np.empty_like(factor)
-    for i in range(n):  # product over the others, in index order
+    for i in range(n):
         others = [j for j in range(n) if j != i]
         acc = factor[..., others[0]].copy()
         for j in others[1:]:
@@ -96,115 +113,67 @@ def acceptance(mv: MoveValues, p: Params) -> np.ndarray:
     return out
 
 
-def best_moves(mv: MoveValues, p: Params) -> tuple[np.ndarray, np.ndarray]:
-    """Each state's most valued proposable move and its expected net value: ``(..., N)``.
+def proposable(mv: MoveValues, p: Params, talk_level: np.ndarray) -> np.ndarray:
+    """``(..., M, N)``: moves state i may propose now: valid, i may move it, and for a
+    raise, no talks already open on that pact."""
+    sp = p.space
+    busy = np.take(talk_level, sp.pact, axis=-1) > 0  # (..., M)
+    free = (sp.kind != RAISE) | ~busy
+    return (mv.valid & free)[..., :, None] & sp.mover
 
-    A proposer anticipates consent (Baron & Ferejohn 1989): it values a move at
-    P(the others accept) x (own gain - cost). Leaving needs no consent and must beat the
-    exit threshold. Move 0 (status quo, value 0) when nothing is worth proposing.
+
+def move_values(mv: MoveValues, p: Params, talk_level: np.ndarray) -> np.ndarray:
+    """``(..., M, N)``: each state's expected net value of proposing each move.
+
+    A proposer anticipates consent (Baron & Ferejohn 1989): P(others agree) x (own gain -
+    cost). Lowering and leaving need no consent. Moves a state may not propose are -inf;
+    the status quo is worth 0.
     """
-    cost = move_costs(p) + np.where(p.space.kind == LEAVE, p.exit_threshold, 0.0)
-    net = (mv.gains - cost[:, None]) * acceptance(mv, p)  # (..., M, N)
-    allowed = mv.valid[..., :, None] & p.space.mover  # (..., M, N)
-    net = np.where(allowed, net, -np.inf)
+    net = (mv.gains - move_costs(p)[:, None]) * acceptance(mv, p)
+    net = np.where(proposable(mv, p, talk_level), net, -np.inf)
     net[..., 0, :] = 0.0
-    best = net.argmax(axis=-2)
-    value = np.take_along_axis(net, best[..., None, :], axis=-2)[..., 0, :]
-    best = np.where(value > 0, best, 0)
-    return best, np.maximum(value, 0.0)
+    return net
 
 
 def recognize(best_value: np.ndarray, p: Params, u: np.ndarray) -> np.ndarray:
     """Proposer index ``(...)`` drawn with weights recognition x (1 + eagerness x gain)."""
-    w = p.recognition * (1.0 + p.eagerness * best_value)
+    w = p.recognition * (1.0 + p.negotiation.eagerness * best_value)
     cum = np.cumsum(w, axis=-1)
     pick = (u[..., None] * cum[..., -1:] >= cum).sum(axis=-1)
     return np.minimum(pick, p.n_states - 1)
 
 
-def accept_probability(
-    gain: np.ndarray, cost: np.ndarray | float, temperature: float
-) -> np.ndarray:
-    """Logit (quantal response) probability of accepting a change worth ``gain``."""
-    x = np.clip((gain - cost) / temperature, -700.0, 700.0)
-    return 1.0 / (1.0 + np.exp(-x))
+def choice_probabilities(values: np.ndarray, temperature: float) -> np.ndarray:
+    """Multinomial logit over options ``values[..., M]`` (-inf = not available)."""
+    top = values.max(axis=-1, keepdims=True)
+    w = np.exp(np.clip((values - top) / temperature, -700.0, 0.0))
+    w = np.where(np.isfinite(values), w, 0.0)
+    return w / w.sum(axis=-1, keepdims=True)
 
 
-@dataclass(frozen=True)
-class Proposal:
-    """Outcome of one round's proposal for each configuration in the batch."""
-
-    proposer: np.ndarray  # (...) int
-    move: np.ndarray  # (...) int, 0 = none
-    accepted: np.ndarray  # (...) bool (False for none)
-    accepts: np.ndarray  # (..., N) bool: who had to consent and accepted
-    refuses: np.ndarray  # (..., N) bool: who had to consent and refused
-    gain: np.ndarray  # (..., N) each state's utility change under the proposed move
-
-
-def propose(mv: MoveValues, p: Params, u_recognize: np.ndarray, u_consent: np.ndarray) -> Proposal:
-    """Recognise a proposer, take its best move, and put it to the members' consent."""
-    best, value = best_moves(mv, p)
-    proposer = recognize(value, p, u_recognize)
-    move = np.take_along_axis(best, proposer[..., None], axis=-1)[..., 0]
-    gain = np.take_along_axis(mv.gains, move[..., None, None], axis=-2)[..., 0, :]
-    must = p.space.consent[move] & (np.arange(p.n_states) != proposer[..., None])
-    prob = accept_probability(gain, move_costs(p)[move][..., None], p.temperature)
-    yes = u_consent < prob
-    accepted = (move > 0) & np.all(yes | ~must, axis=-1)
-    return Proposal(
-        proposer=proposer,
-        move=move,
-        accepted=accepted,
-        accepts=must & yes,
-        refuses=must & ~yes,
-        gain=gain,
-    )
-
-
-def exits(
-    levels: np.ndarray, attrs: Attributes, p: Params, mv: MoveValues | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Members leave pacts whose value fell below the exit threshold.
-
-    Each leave move (in pact order) applies where it is still valid and the leaver's gain
-    from leaving exceeds ``exit_threshold``. Gains are valued on the configuration at the
-    start of this step (pass ``mv`` if already evaluated for ``levels``). Returns the new
-    levels and a ``(..., M)`` mask of exits taken.
-    """
-    if mv is None:
-        mv = evaluate_moves(levels, attrs, p)
-    leaves = np.flatnonzero(p.space.kind == LEAVE)
-    leaver = p.space.mover[leaves].argmax(axis=1)
-    gain = mv.gains[..., leaves, leaver]  # (..., n_leave)
-    want = mv.valid[..., leaves] & (gain > p.exit_threshold)
-    taken = np.zeros(mv.valid.shape, dtype=bool)
-    out = levels
-    for col, m in enumerate(leaves):
-        still = out[..., p.space.pact[m]] > 0
-        do = want[..., col] & still
-        if not do.any():
-            continue
-        moved = apply_moves(out, p.space, np.where(do, m, 0))
-        out = moved
-        taken[..., m] = do
-    return out, taken
+def choose(values: np.ndarray, temperature: float, u: np.ndarray) -> np.ndarray:
+    """The option drawn from :func:`choice_probabilities` by inverse CDF with ``u[...]``."""
+    cum = np.cumsum(choice_probabilities(values, temperature), axis=-1)
+    pick = (u[..., None] * cum[..., -1:] >= cum).sum(axis=-1)
+    last = values.shape[-1] - 1 - np.argmax(np.isfinite(values)[..., ::-1], axis=-1)
+    return np.minimum(pick, last)  # never an unavailable option through rounding
 
 
 def is_stable(mv: MoveValues, p: Params) -> np.ndarray:
-    """No member gains by leaving and no coalition gains by forming or upgrading.
-
-    Uses the same thresholds as behaviour: leaving must gain more than the exit threshold;
-    a formation must give every required member more than the formation cost.
-    """
+    """No member gains by lowering or leaving, and no coalition gains by forming or
+    upgrading (the same thresholds as behaviour: more than the exit threshold, more than
+    the formation cost for every member whose consent a raise needs)."""
     kind = p.space.kind
-    leaves = np.flatnonzero(kind == LEAVE)
-    leaver = p.space.mover[leaves].argmax(axis=1)
-    leave_ok = ~(mv.valid[..., leaves] & (mv.gains[..., leaves, leaver] > p.exit_threshold))
-    forms = np.flatnonzero((kind == RAISE) | (kind == INVITE))
-    need = p.space.consent[forms]  # (F, N)
-    all_gain = np.all((mv.gains[..., forms, :] > p.formation_cost) | ~need, axis=-1)
-    form_ok = ~(mv.valid[..., forms] & all_gain)
+    neg = p.negotiation
+    unilateral = np.flatnonzero((kind == LEAVE) | (kind == LOWER))
+    movers = p.space.mover[unilateral]  # (U, N)
+    gains = mv.gains[..., unilateral, :]
+    wants = (gains > neg.exit_threshold) & movers
+    leave_ok = ~(mv.valid[..., unilateral] & wants.any(axis=-1))
+    raises = np.flatnonzero(kind == RAISE)
+    need = p.space.consent[raises]  # (F, N)
+    all_gain = np.all((mv.gains[..., raises, :] > neg.formation_cost) | ~need, axis=-1)
+    form_ok = ~(mv.valid[..., raises] & all_gain)
     return leave_ok.all(axis=-1) & form_ok.all(axis=-1)
 
 

@@ -2,12 +2,14 @@
 
 Drawing a fixed block per round (whatever happens in the run) makes the Mesa model and
 the lockstep engine consume identical numbers for the same seed, so both give the same
-run for the same seed, and the layout is documented in one place.
+run for the same seed, and runs at different parameter values with the same seed share
+their random numbers (common random numbers). The layout is documented in one place:
+docs/model.md, section 3.5.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -16,40 +18,56 @@ from sim.rules.params import Params
 
 @dataclass(frozen=True)
 class Draws:
-    """Pre-drawn randomness with shape ``(*batch, rounds, ...)``."""
+    """Pre-drawn randomness with shape ``(*batch, rounds, ...)`` (``u_start``: no rounds)."""
 
     u_switch: np.ndarray  # (..., R, D) regime switches of drivers
     u_shock: np.ndarray  # (..., R, S_random) random shocks
     u_recognize: np.ndarray  # (..., R) proposer recognition
-    u_consent: np.ndarray  # (..., R, N) consent of each state
+    u_choice: np.ndarray  # (..., R) the proposer's choice among its moves
+    u_duration: np.ndarray  # (..., R) length of talks opened this round
+    u_consent: np.ndarray  # (..., R, N) each state's agreement to open talks
+    u_talks: np.ndarray  # (..., R, P, N) each member's stay-or-walk-out in each pact's talks
     z: np.ndarray  # (..., R, D) driver noise
+    u_start: np.ndarray  # (..., P) length of talks under way at round 0
 
     def at(self, t: int) -> Draws:
-        """The draws of round ``t`` (drops the round axis)."""
+        """The draws of round ``t`` (drops the round axis; ``u_start`` unchanged)."""
         return Draws(
             self.u_switch[..., t, :],
             self.u_shock[..., t, :],
             self.u_recognize[..., t],
+            self.u_choice[..., t],
+            self.u_duration[..., t],
             self.u_consent[..., t, :],
+            self.u_talks[..., t, :, :],
             self.z[..., t, :],
+            self.u_start,
         )
 
 
 def draw(rng: np.random.Generator, p: Params, rounds: int) -> Draws:
-    """Draw one run's randomness: uniforms ``(rounds, D + S + 1 + N)`` then normals."""
-    d, s, n = len(p.drivers), p.n_random_shocks, p.n_states
-    u = rng.random((rounds, d + s + 1 + n))
+    """One run's randomness: uniforms ``(rounds, D + S + 3 + N + P*N)``, normals
+    ``(rounds, D)``, then ``P`` uniforms for talks under way at the start."""
+    d, s, n = len(p.drivers.names), len(p.shocks.random), p.n_states
+    n_p = p.space.n_pacts
+    u = rng.random((rounds, d + s + 3 + n + n_p * n))
     z = rng.standard_normal((rounds, d))
+    u_start = rng.random(n_p)
+    c = d + s
     return Draws(
         u_switch=u[:, :d],
-        u_shock=u[:, d : d + s],
-        u_recognize=u[:, d + s],
-        u_consent=u[:, d + s + 1 :],
+        u_shock=u[:, d:c],
+        u_recognize=u[:, c],
+        u_choice=u[:, c + 1],
+        u_duration=u[:, c + 2],
+        u_consent=u[:, c + 3 : c + 3 + n],
+        u_talks=u[:, c + 3 + n :].reshape(rounds, n_p, n),
         z=z,
+        u_start=u_start,
     )
 
 
 def draw_many(seeds: list[int], p: Params, rounds: int) -> Draws:
     """Stack the draws of several runs (one generator per seed): ``(B, rounds, ...)``."""
     runs = [draw(np.random.default_rng(seed), p, rounds) for seed in seeds]
-    return Draws(*(np.stack([getattr(r, f) for r in runs]) for f in Draws.__dataclass_fields__))
+    return Draws(*(np.stack([getattr(r, f.name) for r in runs]) for f in fields(Draws)))

@@ -15,8 +15,9 @@ from sim.rules.params import Params
 
 def initial_drivers(p: Params, batch: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
     """Driver values and regime flags before round 0: ``(*batch, D)`` each."""
-    x = np.broadcast_to(p.drv_initial, (*batch, len(p.drivers))).copy()
-    switched = np.zeros((*batch, len(p.drivers)), dtype=bool)
+    d = p.drivers
+    x = np.broadcast_to(d.initial, (*batch, len(d.names))).copy()
+    switched = np.zeros((*batch, len(d.names)), dtype=bool)
     return x, switched
 
 
@@ -35,14 +36,20 @@ def step_drivers(
     drive noise, ``u_shock[..., S_random]`` uniforms decide random shocks.
     Returns new values and regime flags.
     """
-    eligible = t >= p.drv_from
-    switched = switched | (eligible & (u_switch < p.drv_hazard))
-    mu = np.where(switched, p.drv_mean_after, p.drv_mean)
-    x = x + p.drv_theta * (mu - x) + p.drv_sigma * z
-    for s in np.flatnonzero(p.shock_round == t):
-        x[..., p.shock_driver[s]] += p.shock_add[s]
-    rand = np.flatnonzero(p.shock_round < 0)
-    for col, s in enumerate(rand):
-        fired = u_shock[..., col] < p.shock_prob[s]
-        x[..., p.shock_driver[s]] += np.where(fired, p.shock_add[s], 0.0)
-    return np.clip(x, p.drv_low, p.drv_high), switched
+    d, sh = p.drivers, p.shocks
+    switched = switched | ((t >= d.switch_from) & (u_switch < d.hazard))
+    mu = np.where(switched, d.mean_after, d.mean)
+    x = x + d.theta * (mu - x) + d.sigma * z
+    for s in np.flatnonzero(sh.round == t):
+        x[..., sh.driver[s]] += sh.add[s]
+    for col, s in enumerate(sh.random):
+        fired = u_shock[..., col] < sh.prob[s]
+        x[..., sh.driver[s]] += np.where(fired, sh.add[s], 0.0)
+    return np.clip(x, d.low, d.high), switched
+
+
+def fired_shocks(t: int, p: Params, u_shock: np.ndarray) -> np.ndarray:
+    """Indices of the shocks (scheduled or random) that fire in round ``t`` of one run."""
+    sh = p.shocks
+    random = [s for col, s in enumerate(sh.random) if u_shock[col] < sh.prob[s]]
+    return np.array(sorted([*np.flatnonzero(sh.round == t), *random]), dtype=int)

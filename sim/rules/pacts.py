@@ -3,6 +3,22 @@
 A configuration is an integer array of levels, one per possible pact (every subset of two
 or more states): 0 = no pact, 1.. = the scenario's levels. Arrays carry leading batch axes
 (``levels[..., P]``) so the same functions serve one run or many runs in lockstep.
+
+Pacts coexist: a trilateral sits beside the bilateral pacts of its members (the 1961
+Sino-North Korean treaty was not replaced when Russia signed with Pyongyang), so joining
+or leaving one pact never silently dissolves another.
+
+Moves (move 0 is the status quo):
+
+* ``RAISE`` p to level l: form p (from none) or upgrade it. Proposable by any member of p;
+  it needs every member's consent and opens talks that end in signature months later
+  (:mod:`sim.rules.talks`). Forming a pact that enlarges an active one (a third state
+  joining a bilateral) is a ``RAISE`` of the larger pact, beside the bilateral.
+* ``LOWER`` p by one level (e.g. treaty -> partnership, dropping the defence clause):
+  unilateral, by any member, at once.
+* ``LEAVE`` p (member i): unilateral, at once. If two or more members remain, the pact
+  continues among them (the remaining members' pact takes the higher of its own level
+  and p's), as a treaty outlives one party's withdrawal.
 """
 
 from __future__ import annotations
@@ -12,19 +28,18 @@ from itertools import combinations
 
 import numpy as np
 
-RAISE, INVITE, LEAVE = 0, 1, 2
-KIND_NAMES = ("form", "invite", "leave")
+RAISE, LOWER, LEAVE = 0, 1, 2
 
 
 @dataclass(frozen=True)
 class PactSpace:
     """All possible pacts over ``codes`` and every move that changes one of them.
 
-    Move 0 is the status quo. For move m: ``kind[m]``; ``pact[m]`` is the pact it sets to
-    ``value[m]`` (the new level for a raise, 0 for invite/leave); ``other[m]`` (or -1) is
-    a second pact that receives the old level (the enlarged pact of an invite, the
-    remaining members of a left pact of three or more); ``mover[m, i]`` says whether
-    state i may propose it; ``consent[m, i]`` whether i must accept it.
+    For move m: ``kind[m]`` (-1 for the status quo); ``pact[m]`` is the pact it sets to
+    ``value[m]`` (the new level for a raise, level - 1 for a lower, 0 for a leave);
+    ``other[m]`` (or -1) is a second pact that receives the old level (the remaining
+    members of a left pact of three or more); ``mover[m, i]`` whether state i may propose
+    it; ``consent[m, i]`` whether i must agree to it (the proposer included).
     """
 
     codes: tuple[str, ...]
@@ -33,11 +48,12 @@ class PactSpace:
     sizes: np.ndarray  # (P,) int
     kind: np.ndarray  # (M,) int, -1 for the status quo
     pact: np.ndarray  # (M,) int
-    value: np.ndarray  # (M,) int
+    value: np.ndarray  # (M,) int (-1 for a lower: one level down)
     other: np.ndarray  # (M,) int
     mover: np.ndarray  # (M, N) bool
     consent: np.ndarray  # (M, N) bool
     labels: tuple[str, ...]  # (M,) readable, e.g. "form RUS-PRK treaty"
+    raise_move: np.ndarray  # (P, L + 1) index of the move raising p to level l (0 if none)
     effect: np.ndarray  # (M,) index of the move's distinct resulting change
     effect_move: np.ndarray  # (E,) one move per distinct change (e.g. either member leaving)
 
@@ -59,7 +75,7 @@ class PactSpace:
 
 
 def build_pact_space(codes: tuple[str, ...], level_names: tuple[str, ...]) -> PactSpace:
-    """Enumerate pacts (bilaterals first, then larger) and all raise/invite/leave moves."""
+    """Enumerate pacts (bilaterals first, then larger) and all raise/lower/leave moves."""
     n = len(codes)
     subsets = [c for size in range(2, n + 1) for c in combinations(range(n), size)]
     membership = np.zeros((len(subsets), n), dtype=bool)
@@ -69,21 +85,19 @@ def build_pact_space(codes: tuple[str, ...], level_names: tuple[str, ...]) -> Pa
     index = {frozenset(s): p for p, s in enumerate(subsets)}
     n_levels = len(level_names) - 1
 
-    rows: list[tuple[int, int, int, int, np.ndarray, np.ndarray, str]] = []
     none = np.zeros(n, dtype=bool)
-    rows.append((-1, 0, 0, -1, none, none, "none"))
+    rows: list[tuple[int, int, int, int, np.ndarray, np.ndarray, str]] = [
+        (-1, 0, 0, -1, none, none, "none")
+    ]
+    raise_move = np.zeros((len(subsets), n_levels + 1), dtype=np.intp)
     for p in range(len(subsets)):
         members = membership[p]
         for lv in range(1, n_levels + 1):
+            raise_move[p, lv] = len(rows)
             rows.append((RAISE, p, lv, -1, members, members, f"form {keys[p]} {level_names[lv]}"))
-    for p, s in enumerate(subsets):
-        for k in range(n):
-            if k in s:
-                continue
-            q = index[frozenset((*s, k))]
-            rows.append(
-                (INVITE, p, 0, q, membership[p], membership[q], f"invite {codes[k]} to {keys[p]}")
-            )
+    for p in range(len(subsets)):
+        if n_levels >= 2:
+            rows.append((LOWER, p, -1, -1, membership[p], none, f"lower {keys[p]}"))
     for p, s in enumerate(subsets):
         for i in s:
             rest = frozenset(s) - {i}
@@ -113,18 +127,22 @@ def build_pact_space(codes: tuple[str, ...], level_names: tuple[str, ...]) -> Pa
         mover=np.array(mover),
         consent=np.array(consent),
         labels=tuple(labels),
+        raise_move=raise_move,
         effect=np.array(effect),
         effect_move=np.array(effect_move),
     )
 
 
 def valid_moves(levels: np.ndarray, space: PactSpace) -> np.ndarray:
-    """Which moves can apply to each configuration: ``levels[..., P] -> bool[..., M]``."""
+    """Which moves can apply to each configuration: ``levels[..., P] -> bool[..., M]``.
+
+    A raise needs a level below its target, a lower a level of 2 or more (lowering a
+    partnership is leaving it), a leave an active pact.
+    """
     cur = levels[..., space.pact]  # (..., M)
-    ok = np.where(space.kind == RAISE, cur < space.value, cur > 0)
-    # An invitation creates the enlarged pact; it is no move if that pact already exists.
-    enlarged = levels[..., np.where(space.other >= 0, space.other, 0)]
-    ok &= (space.kind != INVITE) | (enlarged == 0)
+    ok = np.where(
+        space.kind == RAISE, cur < space.value, np.where(space.kind == LOWER, cur >= 2, cur > 0)
+    )
     ok[..., 0] = True
     return ok
 
@@ -139,21 +157,18 @@ def apply_moves(
     Invalid moves are the caller's concern (see :func:`valid_moves`).
     """
     if moves is None:
-        idx = np.arange(space.n_moves)
-        out = np.repeat(levels[..., None, :], space.n_moves, axis=-2)
-        old = levels[..., space.pact]  # (..., M)
-        has_other = space.other >= 0
-        out[..., idx[1:], space.pact[1:]] = space.value[1:]
-        m_o = idx[has_other]
-        out[..., m_o, space.other[m_o]] = np.maximum(levels[..., space.other[m_o]], old[..., m_o])
-        return out
+        moves = np.broadcast_to(np.arange(space.n_moves), (*levels.shape[:-1], space.n_moves))
+        return apply_moves(levels[..., None, :], space, moves)
     moves = np.asarray(moves)
+    levels = np.broadcast_to(levels, (*moves.shape, levels.shape[-1]))
     out = levels.copy()
     p = space.pact[moves]
     q = space.other[moves]
     old = np.take_along_axis(levels, p[..., None], axis=-1)[..., 0]
     act = moves > 0
-    new_p = np.where(act, space.value[moves], old)
+    value = space.value[moves]
+    new_p = np.where(space.kind[moves] == LOWER, old - 1, value).astype(levels.dtype)
+    new_p = np.where(act, new_p, old)
     np.put_along_axis(out, p[..., None], new_p[..., None], axis=-1)
     has_q = act & (q >= 0)
     q_safe = np.where(q >= 0, q, 0)

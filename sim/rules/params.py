@@ -1,13 +1,15 @@
 """Compile a validated :class:`~sim.config.Scenario` into numpy arrays for the rules.
 
 The rules never see the config objects: they take a :class:`Params` of arrays indexed by
-state (N), good (G), driver (D), level (L + 1, index 0 = no pact) and pact (P).
+state (N), good (G), driver (D), level (L + 1, index 0 = no pact) and pact (P), with the
+drivers, shocks and negotiation protocol in small records of their own. Everything
+derived once per scenario (visibility, co-member sums, the pair table) is computed here,
+so the rules hold no caches.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -16,12 +18,56 @@ from sim.rules.pacts import PactSpace, build_pact_space
 
 
 @dataclass(frozen=True)
+class DriverParams:
+    """Exogenous series (D,): x[t+1] = clip(x + theta (mu - x) + sigma z, low, high)."""
+
+    names: tuple[str, ...]
+    initial: np.ndarray
+    mean: np.ndarray
+    mean_after: np.ndarray  # mean after the one-way regime switch
+    theta: np.ndarray
+    sigma: np.ndarray
+    hazard: np.ndarray  # switch probability per round from ``switch_from``
+    switch_from: np.ndarray  # int
+    low: np.ndarray
+    high: np.ndarray
+    effect_attr: dict[str, np.ndarray]  # attribute -> (D, N) loading
+    effect_needs: np.ndarray  # (D, N, G) loading on needs
+
+
+@dataclass(frozen=True)
+class ShockParams:
+    """Jumps added to drivers (S,): scheduled (``round`` >= 0) or random (``prob`` > 0)."""
+
+    driver: np.ndarray  # int
+    add: np.ndarray
+    round: np.ndarray  # int, -1 for random shocks
+    prob: np.ndarray  # 0 for scheduled shocks
+
+    @property
+    def random(self) -> np.ndarray:
+        """Indices of the random shocks, in scenario order."""
+        return np.flatnonzero(self.round < 0)
+
+
+@dataclass(frozen=True)
+class NegotiationParams:
+    """The bargaining protocol: logit noise, costs, eagerness and talk durations."""
+
+    temperature: float
+    formation_cost: float
+    exit_threshold: float
+    eagerness: float
+    talks_min: np.ndarray  # (L + 1,) int months of talks to reach each level
+    talks_max: np.ndarray  # (L + 1,) int
+
+
+@dataclass(frozen=True)
 class Params:
     """Every number the rules use, as arrays."""
 
     codes: tuple[str, ...]
     goods: tuple[str, ...]
-    drivers: tuple[str, ...]
     level_names: tuple[str, ...]
     space: PactSpace
     target: int  # pact index of the target coalition
@@ -47,90 +93,102 @@ class Params:
     us_capability: float
     reactivity: float
     bloc_visibility: float
-    # drivers (D,)
-    drv_initial: np.ndarray
-    drv_mean: np.ndarray
-    drv_mean_after: np.ndarray
-    drv_theta: np.ndarray
-    drv_sigma: np.ndarray
-    drv_hazard: np.ndarray
-    drv_from: np.ndarray
-    drv_low: np.ndarray
-    drv_high: np.ndarray
-    effect_attr: dict[str, np.ndarray]  # attribute -> (D, N) loading
-    effect_needs: np.ndarray  # (D, N, G) loading on needs
-    # shocks
-    shock_driver: np.ndarray  # (S,)
-    shock_add: np.ndarray  # (S,)
-    shock_round: np.ndarray  # (S,) -1 for random shocks
-    shock_prob: np.ndarray  # (S,) 0 for scheduled shocks
-    # negotiation
-    temperature: float
-    formation_cost: float
-    exit_threshold: float
-    eagerness: float
-
-    # -- constants derived once per scenario (cached; used every round) -----------------
-    @cached_property
-    def affinity_trade(self) -> np.ndarray:
-        """``(N, N)``: affinity x trade share, the economy term's per-partner weight."""
-        return self.affinity * self.trade_share
-
-    @cached_property
-    def visibility(self) -> np.ndarray:
-        """``(P,)``: 1 for a bilateral pact, plus ``bloc_visibility`` per extra member."""
-        return 1.0 + self.bloc_visibility * (self.space.sizes - 2)
-
-    @cached_property
-    def co_capability(self) -> np.ndarray:
-        """``(P, N)``: affinity-weighted capability of a member's co-members (vs the US bloc)."""
-        m = self.space.membership
-        rel_cap = self.capability / self.us_capability
-        per = (m[:, None, :] * self.affinity[None, :, :] * rel_cap[None, None, :]).sum(axis=-1)
-        return np.where(m, per, 0.0)
-
-    @cached_property
-    def co_hostility(self) -> np.ndarray:
-        """``(P, N)``: mean hostility toward the US of a member's co-members (0 if not a member)."""
-        m = self.space.membership
-        k = self.space.sizes[:, None] - 1
-        others = (m @ self.hostility)[:, None] - self.hostility[None, :]
-        return np.where(m, others / k, 0.0)
-
-    @cached_property
-    def mean_hostility(self) -> np.ndarray:
-        """``(P,)``: mean hostility toward the US of each pact's members."""
-        return (self.space.membership @ self.hostility) / self.space.sizes
-
-    @cached_property
-    def member_hostility(self) -> np.ndarray:
-        """``(P, N)``: each pact's mean hostility, for its members only (0 elsewhere)."""
-        return np.where(self.space.membership, self.mean_hostility[:, None], 0.0)
-
-    @cached_property
-    def per_pact_rows(self) -> np.ndarray:
-        """``(P, 3N)``: co_capability | co_hostility | member_hostility, summed in one pass."""
-        return np.concatenate([self.co_capability, self.co_hostility, self.member_hostility], 1)
-
-    @cached_property
-    def asymmetry(self) -> np.ndarray:
-        """``(N, N)``: [i, j] how much stronger j is than i, (c_j - c_i) / (c_j + c_i), >= 0."""
-        c = self.capability
-        return np.clip((c[None, :] - c[:, None]) / (c[None, :] + c[:, None]), 0.0, None)
+    drivers: DriverParams
+    shocks: ShockParams
+    negotiation: NegotiationParams
+    # -- derived once per scenario ---------------------------------------------------------
+    affinity_trade: np.ndarray  # (N, N) affinity x trade share (economy term)
+    visibility: np.ndarray  # (P,) 1 for a bilateral, + bloc_visibility per extra member
+    mean_hostility: np.ndarray  # (P,) mean hostility toward the US of each pact's members
+    per_pact_rows: np.ndarray  # (P, 3N) co_capability | co_hostility | member_hostility
+    asymmetry: np.ndarray  # (N, N) [i, j] how much stronger j is than i, >= 0
+    pair_table: np.ndarray  # (K, N*N) pacts holding each ordered pair, padded with P
 
     @property
     def n_states(self) -> int:
         return len(self.codes)
 
     @property
-    def n_random_shocks(self) -> int:
-        return int((self.shock_round < 0).sum())
+    def temperature(self) -> float:
+        return self.negotiation.temperature
+
+
+def pair_table(membership: np.ndarray) -> np.ndarray:
+    """``(K, N*N)``: for each ordered pair (i, j), the pacts holding both, padded with P.
+
+    The diagonal and pairs without a shared pact point only at P, which the utility pads
+    with level 0 (strength 0).
+    """
+    n_p, n = membership.shape
+    lists = [
+        np.flatnonzero(membership[:, i] & membership[:, j]) if i != j else np.array([], int)
+        for i in range(n)
+        for j in range(n)
+    ]
+    width = max(1, *(len(x) for x in lists))
+    table = np.full((n * n, width), n_p)
+    for row, idx in enumerate(lists):
+        table[row, : len(idx)] = idx
+    return np.ascontiguousarray(table.T)
+
+
+def _derived(space: PactSpace, cap, hostility, affinity, us_cap, bloc_visibility) -> dict:
+    """Per-pact constants the utility reads every round (see docs/model.md 3.3)."""
+    m = space.membership
+    visibility = 1.0 + bloc_visibility * (space.sizes - 2)
+    rel_cap = cap / us_cap
+    per = (m[:, None, :] * affinity[None, :, :] * rel_cap[None, None, :]).sum(axis=-1)
+    co_capability = np.where(m, per, 0.0)  # affinity-weighted co-members' capability
+    k = space.sizes[:, None] - 1
+    co_hostility = np.where(m, ((m @ hostility)[:, None] - hostility[None, :]) / k, 0.0)
+    mean_hostility = (m @ hostility) / space.sizes
+    member_hostility = np.where(m, mean_hostility[:, None], 0.0)
+    asymmetry = np.clip((cap[None, :] - cap[:, None]) / (cap[None, :] + cap[:, None]), 0.0, None)
+    return {
+        "visibility": visibility,
+        "mean_hostility": mean_hostility,
+        "per_pact_rows": np.concatenate([co_capability, co_hostility, member_hostility], 1),
+        "asymmetry": asymmetry,
+        "pair_table": pair_table(m),
+    }
+
+
+def _driver_params(s: Scenario, idx: dict, gidx: dict, n: int) -> DriverParams:
+    d_list = [s.drivers[d] for d in s.drivers]
+    nd, ng = len(d_list), len(s.goods)
+    effect_attr = {a: np.zeros((nd, n)) for a in ATTRIBUTES}
+    effect_needs = np.zeros((nd, n, ng))
+    for k, d in enumerate(d_list):
+        for path, coef in d.effects.items():
+            parts = path.split(".")
+            if parts[1] == "needs":
+                effect_needs[k, idx[parts[0]], gidx[parts[2]]] += coef
+            else:
+                effect_attr[parts[1]][k, idx[parts[0]]] += coef
+
+    def arr(values, dtype=float):
+        return np.array(list(values), dtype=dtype)
+
+    return DriverParams(
+        names=tuple(s.drivers),
+        initial=arr(d.initial for d in d_list),
+        mean=arr(d.mean for d in d_list),
+        mean_after=arr(d.mean if d.mean_after is None else d.mean_after for d in d_list),
+        theta=arr(d.theta for d in d_list),
+        sigma=arr(d.sigma for d in d_list),
+        hazard=arr(d.switch_hazard for d in d_list),
+        switch_from=arr((d.switch_from for d in d_list), int),
+        low=arr(d.low for d in d_list),
+        high=arr(d.high for d in d_list),
+        effect_attr=effect_attr,
+        effect_needs=effect_needs,
+    )
 
 
 def compile_params(s: Scenario) -> Params:
     """Turn a scenario into arrays (pure; no randomness)."""
     codes = s.codes
-    n, goods, drivers = len(codes), tuple(s.goods), tuple(s.drivers)
+    n, goods = len(codes), tuple(s.goods)
     idx = {c: i for i, c in enumerate(codes)}
     gidx = {g: i for i, g in enumerate(goods)}
     states = [s.states[c] for c in codes]
@@ -149,10 +207,8 @@ def compile_params(s: Scenario) -> Params:
         "us_stake": np.array([st.us_stake for st in states]),
         "trade_need": np.array([st.trade_need for st in states]),
     }
-    offers = np.zeros((n, len(goods)))
-    needs = np.zeros((n, len(goods)))
-    trade = np.zeros((n, n))
-    stakes = np.zeros((n, n))
+    offers, needs = np.zeros((n, len(goods))), np.zeros((n, len(goods)))
+    trade, stakes = np.zeros((n, n)), np.zeros((n, n))
     for i, st in enumerate(states):
         for g, v in st.offers.items():
             offers[i, gidx[g]] = v
@@ -169,29 +225,11 @@ def compile_params(s: Scenario) -> Params:
 
     space = build_pact_space(codes, s.level_names)
     level_of = {name: i for i, name in enumerate(s.level_names)}
-    commitment = np.array([0.0, *(lv.commitment for lv in s.levels)])
-    entanglement = np.array([0.0, *(lv.entanglement for lv in s.levels)])
-
-    d_list = [s.drivers[d] for d in drivers]
-    nd = len(d_list)
-    effect_attr = {a: np.zeros((nd, n)) for a in ATTRIBUTES}
-    effect_needs = np.zeros((nd, n, len(goods)))
-    for k, d in enumerate(d_list):
-        for path, coef in d.effects.items():
-            parts = path.split(".")
-            if parts[1] == "needs":
-                effect_needs[k, idx[parts[0]], gidx[parts[2]]] += coef
-            else:
-                effect_attr[parts[1]][k, idx[parts[0]]] += coef
-    dpos = {d: k for k, d in enumerate(drivers)}
-
-    def arr(values, dtype=float):
-        return np.array(list(values), dtype=dtype)
-
+    dpos = {d: k for k, d in enumerate(s.drivers)}
+    neg = s.negotiation
     return Params(
         codes=codes,
         goods=goods,
-        drivers=drivers,
         level_names=s.level_names,
         space=space,
         target=space.index(tuple(s.target)),
@@ -199,45 +237,43 @@ def compile_params(s: Scenario) -> Params:
         capability=cap,
         hostility=hostility,
         base=base,
-        presence=arr(st.presence for st in states),
-        autonomy=arr(st.autonomy for st in states),
-        entrapment_aversion=arr(st.entrapment_aversion for st in states),
-        recognition=arr(st.recognition for st in states),
+        presence=np.array([st.presence for st in states]),
+        autonomy=np.array([st.autonomy for st in states]),
+        entrapment_aversion=np.array([st.entrapment_aversion for st in states]),
+        recognition=np.array([st.recognition for st in states]),
         offers=offers,
         needs=needs,
         trade_share=trade,
         stakes=stakes,
         affinity=affinity,
         weights=np.array([st.weights.as_tuple() for st in states]),
-        commitment=commitment,
-        entanglement=entanglement,
+        commitment=np.array([0.0, *(lv.commitment for lv in s.levels)]),
+        entanglement=np.array([0.0, *(lv.entanglement for lv in s.levels)]),
         us_capability=us_bloc,
         reactivity=s.us.reactivity,
         bloc_visibility=s.us.bloc_visibility,
-        drv_initial=arr(d.initial for d in d_list),
-        drv_mean=arr(d.mean for d in d_list),
-        drv_mean_after=arr(d.mean if d.mean_after is None else d.mean_after for d in d_list),
-        drv_theta=arr(d.theta for d in d_list),
-        drv_sigma=arr(d.sigma for d in d_list),
-        drv_hazard=arr(d.switch_hazard for d in d_list),
-        drv_from=arr((d.switch_from for d in d_list), int),
-        drv_low=arr(d.low for d in d_list),
-        drv_high=arr(d.high for d in d_list),
-        effect_attr=effect_attr,
-        effect_needs=effect_needs,
-        shock_driver=arr((dpos[sh.driver] for sh in s.shocks), int),
-        shock_add=arr(sh.add for sh in s.shocks),
-        shock_round=arr((-1 if sh.round is None else sh.round for sh in s.shocks), int),
-        shock_prob=arr(0.0 if sh.probability is None else sh.probability for sh in s.shocks),
-        temperature=s.negotiation.temperature,
-        formation_cost=s.negotiation.formation_cost,
-        exit_threshold=s.negotiation.exit_threshold,
-        eagerness=s.negotiation.eagerness,
+        drivers=_driver_params(s, idx, gidx, n),
+        shocks=ShockParams(
+            driver=np.array([dpos[sh.driver] for sh in s.shocks], dtype=int),
+            add=np.array([sh.add for sh in s.shocks], dtype=float),
+            round=np.array([-1 if sh.round is None else sh.round for sh in s.shocks], dtype=int),
+            prob=np.array([sh.probability or 0.0 for sh in s.shocks], dtype=float),
+        ),
+        negotiation=NegotiationParams(
+            temperature=neg.temperature,
+            formation_cost=neg.formation_cost,
+            exit_threshold=neg.exit_threshold,
+            eagerness=neg.eagerness,
+            talks_min=np.array([0, *(lv.talks_min for lv in s.levels)]),
+            talks_max=np.array([0, *(lv.talks_max for lv in s.levels)]),
+        ),
+        affinity_trade=affinity * trade,
+        **_derived(space, cap, hostility, affinity, us_bloc, s.us.bloc_visibility),
     )
 
 
 def initial_levels(s: Scenario, space: PactSpace) -> np.ndarray:
-    """Levels at round 0 from ``initial_pacts``: ``(P,)`` int."""
+    """Levels at round 0 from ``initial_pacts``: ``(P,)`` int8."""
     level_of = {name: i for i, name in enumerate(s.level_names)}
     out = np.zeros(space.n_pacts, dtype=np.int8)  # levels are small; int8 keeps gathers fast
     for key, level in s.initial_pacts.items():
@@ -245,4 +281,23 @@ def initial_levels(s: Scenario, space: PactSpace) -> np.ndarray:
     return out
 
 
-__all__ = ["TERMS", "Params", "compile_params", "initial_levels"]
+def initial_talks(s: Scenario, space: PactSpace) -> dict[int, tuple[int, int]]:
+    """Talks under way at round 0: pact index -> (level, round opened)."""
+    level_of = {name: i for i, name in enumerate(s.level_names)}
+    return {
+        space.index(key.split("-")): (level_of[talk.level], talk.opened)
+        for key, talk in s.initial_talks.items()
+    }
+
+
+__all__ = [
+    "TERMS",
+    "DriverParams",
+    "NegotiationParams",
+    "Params",
+    "ShockParams",
+    "compile_params",
+    "initial_levels",
+    "initial_talks",
+    "pair_table",
+]

@@ -69,11 +69,12 @@ def attributes(drivers: np.ndarray, p: Params) -> Attributes:
     """State attributes given driver values ``drivers[..., D]``, clipped to [0, 1]."""
 
     def shifted(name: str) -> np.ndarray:
-        shift = weighted_rows(drivers, p.effect_attr[name])
+        shift = weighted_rows(drivers, p.drivers.effect_attr[name])
         return np.clip(p.base[name] + shift, 0.0, 1.0)
 
-    n_d = p.effect_needs.shape[0]
-    needs = p.needs + weighted_rows(drivers, p.effect_needs.reshape(n_d, p.needs.size)).reshape(
+    effect_needs = p.drivers.effect_needs
+    n_d = effect_needs.shape[0]
+    needs = p.needs + weighted_rows(drivers, effect_needs.reshape(n_d, p.needs.size)).reshape(
         (*drivers.shape[:-1], *p.needs.shape)
     )
     return Attributes(
@@ -85,23 +86,21 @@ def attributes(drivers: np.ndarray, p: Params) -> Attributes:
     )
 
 
-def pair_strength(levels: np.ndarray, membership: np.ndarray, by_level: np.ndarray) -> np.ndarray:
+def pair_strength(levels: np.ndarray, table: np.ndarray, by_level: np.ndarray) -> np.ndarray:
     """Strongest tie between each pair of states over the pacts they share.
 
     ``by_level[levels]`` gives each pact's strength (commitment or entanglement); the result
     ``[..., i, j]`` is the maximum over pacts containing both i and j, 0 on the diagonal.
+    ``table`` is :func:`sim.rules.params.pair_table` of the pact space (``Params.pair_table``).
     """
-    return pair_strengths(levels, membership, by_level)[0]
+    return pair_strengths(levels, table, by_level)[0]
 
 
-def pair_strengths(
-    levels: np.ndarray, membership: np.ndarray, *by_level: np.ndarray
-) -> list[np.ndarray]:
+def pair_strengths(levels: np.ndarray, table: np.ndarray, *by_level: np.ndarray) -> list:
     """:func:`pair_strength` for several strength tables at once (one gather of levels)."""
-    n = membership.shape[1]
-    table = _pair_table(membership)  # (K, N*N) pact indices, P = "no pact"
+    n = round(table.shape[1] ** 0.5)
     padded = np.concatenate([levels, np.zeros((*levels.shape[:-1], 1), levels.dtype)], axis=-1)
-    shared = [padded[..., row] for row in table]  # K arrays (..., N*N): levels of shared pacts
+    shared = [padded[..., row] for row in table]  # K arrays (..., N*N)
     shape = (*levels.shape[:-1], n, n)
     out = []
     top = None
@@ -118,31 +117,6 @@ def pair_strengths(
                 np.maximum(acc, np.take(b, lv), out=acc)
             out.append(acc.reshape(shape))
     return out
-
-
-_PAIR_CACHE: dict[bytes, np.ndarray] = {}
-
-
-def _pair_table(membership: np.ndarray) -> np.ndarray:
-    """``(K, N*N)``: for each ordered pair (i, j), the pacts holding both, padded with P.
-
-    The diagonal and pairs without a shared pact point only at P, which the caller pads
-    with level 0 (strength 0).
-    """
-    key = membership.tobytes() + bytes(membership.shape)
-    if key not in _PAIR_CACHE:
-        n_p, n = membership.shape
-        lists = [
-            np.flatnonzero(membership[:, i] & membership[:, j]) if i != j else np.array([], int)
-            for i in range(n)
-            for j in range(n)
-        ]
-        width = max(1, *(len(x) for x in lists))
-        table = np.full((n * n, width), n_p)
-        for row, idx in enumerate(lists):
-            table[row, : len(idx)] = idx
-        _PAIR_CACHE[key] = np.ascontiguousarray(table.T)
-    return _PAIR_CACHE[key]
 
 
 def saturate(x: np.ndarray) -> np.ndarray:
@@ -167,7 +141,7 @@ def support(commit: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
 
 def support_shares(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
     """``[..., k, j]``: share of k's external support from j in configuration ``levels``."""
-    commit = pair_strength(levels, p.space.membership, p.commitment)
+    commit = pair_strength(levels, p.pair_table, p.commitment)
     return support_share(support(commit, attrs, p))
 
 
@@ -191,14 +165,17 @@ def counterbalancing(levels: np.ndarray, p: Params) -> np.ndarray:
     return p.reactivity * small_sum(alignment_weight(levels, p) * p.mean_hostility, axis=-1)
 
 
-def _leverage(share: np.ndarray, p: Params) -> np.ndarray:
-    """``[..., i]``: sum_k stakes[i, k] * share[k, i], over the nonzero stakes only.
+def _leverage(share: np.ndarray, commit: np.ndarray, p: Params) -> np.ndarray:
+    """``[..., i]``: sum_k stakes[i, k] * commit[i, k] * share[k, i], over the nonzero
+    stakes only: a patron's hold over a client is its share of the client's external
+    support, counted at the firmness of their tie (a sole patron still gains hold by
+    turning a partnership into a treaty).
 
     Skipping zero stakes leaves every sum unchanged (adding 0.0 is exact) and is faster.
     """
     out = np.zeros(share.shape[:-1])
     for i, k in zip(*np.nonzero(p.stakes), strict=True):
-        out[..., i] += p.stakes[i, k] * share[..., k, i]
+        out[..., i] += p.stakes[i, k] * commit[..., i, k] * share[..., k, i]
     return out
 
 
@@ -216,9 +193,9 @@ def term_arrays(
     levels: np.ndarray, attrs: Attributes, p: Params
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The four unweighted terms, each ``[..., N]``: security, us_ties, influence, economy."""
-    commit, entangle = pair_strengths(  # (..., N, N) each
-        levels, p.space.membership, p.commitment, p.entanglement
-    )
+    commit, entangle = pair_strengths(
+        levels, p.pair_table, p.commitment, p.entanglement
+    )  # (..., N, N)
     gv = goods_value(attrs, p)  # (..., N, N)
 
     # Deterrence sums over pacts: a visible bloc pools its members' capability.
@@ -234,7 +211,7 @@ def term_arrays(
     us_ties = -attrs.us_stake * p.reactivity * per_pact[..., n : 2 * n]
 
     share = support_share(support(commit, attrs, p))  # [k, j]
-    leverage = _leverage(share, p)  # sum_k stakes[i, k] * share[k, i]
+    leverage = _leverage(share, commit, p)  # sum_k stakes[i, k] C[i, k] share[k, i]
     dependence = _dependence(share, p)  # sum_j share[i, j]^2 * asymmetry[i, j]
     # Counter-balancing aimed at each state: provoked by the pacts it belongs to.
     cb_member = p.reactivity * per_pact[..., 2 * n :]

@@ -1,0 +1,328 @@
+"""The figures of a batch, laid out: which figures fit its design and how panels are arranged.
+
+:func:`batch_figures` writes every figure that fits a loaded batch (``run.py plot`` only
+parses its arguments, loads the batch and calls it). Each ``*_figures`` function writes
+one family of figures and returns the paths written; data come from sim.analysis, the
+panels from the drawing functions of sim.plots. No backend is chosen here (the command
+line and the tests choose Agg).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib import colormaps
+
+from sim.analysis import (
+    active_from_start,
+    config_shares,
+    formation_groups,
+    pact_probabilities,
+    plotted_pacts,
+    support_envelopes,
+    time_to_formation,
+    utility_envelopes,
+)
+from sim.analysis.batch import Batch, Design
+from sim.analysis.prep import group_order
+from sim.plots._common import envelope_handles, figure_titles, save_figure, tidy_grid
+from sim.plots.probability import (
+    plot_probability_heatmap,
+    plot_probability_ranked,
+    plot_probability_single,
+    plot_probability_sweep,
+)
+from sim.plots.series import (
+    config_colors,
+    plot_config_shares,
+    plot_support_envelopes,
+    plot_utility_envelopes,
+)
+from sim.plots.timing import plot_time_to_formation
+
+BANDS = "lines: median over runs; bands: 50% and 90% of runs"
+
+
+def batch_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Path]:
+    """Write every figure that fits the batch into ``out`` as ``*.fmt``; return the paths."""
+    paths = probability_figures(batch, design, out, fmt)
+    paths += timing_figures(batch, design, out, fmt)
+    if design.kind == "lhs":  # each outcome against each parameter
+        from sim.plots.discover import sampled_figures
+
+        paths += sampled_figures(batch, design, out, fmt)
+    if batch.series is not None and len(batch.series):
+        paths += series_figures(batch, design, out, fmt)
+    return paths
+
+
+def _panels(n: int, width: float, height: float, ncols: int = 2, **kw):
+    """A figure with ``n`` panels in rows of ``ncols`` (unused panels hidden)."""
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axs = plt.subplots(
+        nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False,
+        layout="constrained", **kw,
+    )  # fmt: skip
+    for ax in list(axs.flat)[n:]:
+        ax.set_visible(False)
+    return fig, axs
+
+
+# -- P(each pact) ------------------------------------------------------------------------
+
+
+def probability_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Path]:
+    """P(each pact) per design point: bars, lines over a sweep, heat maps, or ranked dots."""
+    probs = pact_probabilities(batch, design)
+    probs_end = pact_probabilities(batch, design, measure="end")
+    horizon = int(batch.ok_runs["rounds"].max())
+    end_label = f"active at the end ({batch.info.date(horizon - 1)})"
+    sub = batch.subtitle()
+    if design.shape == "single":
+        fig = plot_probability_single(
+            probs, batch.info, sub, probs_end=probs_end, end_label=end_label
+        )
+    elif design.shape in {"sweep", "grid2"}:
+        fig = _probability_panels(batch, design, probs, probs_end, end_label)
+    else:
+        fig = plot_probability_ranked(probs, list(design.varying), batch.info, sub)
+    return [save_figure(fig, out / f"pact_probability.{fmt}")]
+
+
+def _probability_panels(batch, design, probs, probs_end, end_label: str):
+    """One panel per pact: P against the swept parameter, or a heat map over a 2-D grid."""
+    pacts = list(dict.fromkeys(probs["pact"]))
+    sweep = design.shape == "sweep"
+    fig, axs = _panels(len(pacts), *((6, 4.2) if sweep else (6.5, 5)), sharey=sweep)
+    for ax, pact in zip(axs.flat, pacts, strict=False):
+        df = probs[probs["pact"] == pact]
+        de = probs_end[probs_end["pact"] == pact]
+        if sweep:
+            plot_probability_sweep(
+                df, design.varying[0], batch.info, ax=ax, title=df["label"].iloc[0],
+                probs_end=de, end_label=end_label,
+            )  # fmt: skip
+        else:
+            _probability_heatmap(ax, df, de, design, batch.info, end_label)
+    n = probs.groupby("point_id")["n"].first()
+    per = f"n = {n.min()}" if n.min() == n.max() else f"n = {n.min()}–{n.max()}"
+    per += " runs per point"
+    if sweep:
+        title = f"Probability of each pact forming vs {design.varying[0]}"
+        note = f"{per}; solid: pact ever formed; dashed: {end_label}; bands: 95% Wilson"
+    else:
+        title = "Probability of each pact over the design grid"
+        note = "cells: P, [95% Wilson interval], n runs"
+    figure_titles(fig, title, f"{batch.subtitle()} · {note}")
+    return fig
+
+
+def _probability_heatmap(ax, df, de, design, info, end_label: str) -> None:
+    """P(pact ever formed) over the grid; P(active at the end) when the former is flat."""
+    name = f"P({df['label'].iloc[0]} forms)"
+    value = "P(ever formed within horizon) (%)"
+    if df["p"].nunique() == 1 and len(de):  # a flat map says nothing: show the end
+        p0 = df["p"].iloc[0]
+        name = f"P({df['label'].iloc[0]} {end_label})\n(ever formed: {p0:.0%} in every cell)"
+        df, value = de, "P(active at the end) (%)"
+    plot_probability_heatmap(df, *design.varying, title=name, ax=ax, value_label=value, info=info)
+
+
+# -- time to formation -------------------------------------------------------------------
+
+
+def timing_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Path]:
+    """Kaplan–Meier time to formation of each pact not active from the start."""
+    runs, info = batch.runs, batch.info
+    pacts = [p for p in plotted_pacts(info, runs) if not active_from_start(runs, info, p)]
+    skipped = [p for p in plotted_pacts(info, runs) if p not in pacts]
+    if not pacts:
+        return []
+    groups = formation_groups(batch, design)
+    legend = design.varying[0] if design.shape == "sweep" else "design point"
+    if design.shape == "grid2" and groups.astype(str).str.contains("pooled over").any():
+        legend = ""  # the labels name the parameter
+    if groups.nunique() == 1:
+        legend = ""
+    fig, axs = _panels(len(pacts), 7, 4.6)
+    band = groups.nunique() <= 2
+    for ax, pact in zip(axs.flat, pacts, strict=False):
+        ttf = time_to_formation(batch, pact, groups)
+        plot_time_to_formation(
+            ttf, info, info.pact_label(pact), legend, ax=ax, band=band, legend=False
+        )
+        ax.set_title(info.pact_label(pact), fontsize=11)
+    handles, labels = axs[0, 0].get_legend_handles_labels()
+    fig.legend(
+        handles, labels, title=legend or None, fontsize=9, title_fontsize=9,
+        loc="outside lower center", ncols=min(len(labels), 6), frameon=False,
+    )  # fmt: skip
+    note = "Kaplan–Meier; runs without the pact censored at their last month"
+    note += "; bands: pointwise 95% CI" if band else ""
+    n_points = runs["point_id"].nunique()
+    shown = runs.loc[groups.notna(), "point_id"].nunique()
+    if design.shape == "sweep" and shown < n_points:
+        note += f" · {shown} of {n_points} design points shown, evenly spread"
+    if skipped:
+        note += " · active from the start in every run (not shown): " + ", ".join(
+            info.pact_label(p) for p in skipped
+        )
+    figure_titles(
+        fig,
+        "Time to formation: probability each pact has formed by each month",
+        f"{batch.subtitle()}\n{note}",
+    )
+    return [save_figure(fig, out / f"time_to_formation.{fmt}")]
+
+
+# -- per-round series ----------------------------------------------------------------------
+
+
+def series_groups(batch: Batch, design: Design) -> list[tuple[str, pd.DataFrame]]:
+    """(label, series rows) per group: each design point of a short sweep/grid, or all."""
+    series = batch.series
+    groups = formation_groups(batch, design, max_groups=4)
+    by_run = pd.Series(groups.to_numpy(), index=batch.runs["run_id"].to_numpy())
+    labels = series["run_id"].map(by_run)
+    out = []
+    for label in group_order(groups):
+        rows = series[labels == label]
+        if len(rows):
+            out.append((str(label), rows))
+    return out or [("all runs", series)]
+
+
+def series_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Path]:
+    """Configuration shares, utility and support-share envelopes over time, per group."""
+    series = batch.series
+    groups = series_groups(batch, design)
+    param = design.varying[0] if design.shape == "sweep" else ""
+    pooled = len(groups) == 1 and design.n_points > 1
+    labels = [
+        "" if len(groups) == 1 else (f"{param} = {label}" if param else label)
+        for label, _ in groups
+    ]  # one group: the subtitle says whether design points are pooled
+    n = int(series["run_id"].nunique())
+    what = "groups" if any("pooled over" in g for g, _ in groups) else "design points"
+    shown = "" if len(groups) == 1 else f" · {len(groups)} {what} shown"
+    sub = batch.subtitle(runs=n) + shown + (" · all design points pooled" if pooled else "")
+    named = [(lab, rows) for lab, (_, rows) in zip(labels, groups, strict=True)]
+    makers = [
+        ("configurations", config_figure, sub),
+        ("utility", utility_figure, f"{sub}\n{BANDS}"),
+        ("support_share", support_figure, f"{sub}\n{BANDS}"),
+    ]
+    paths = []
+    for name, make, subtitle in makers:
+        fig = make(batch, named, subtitle)
+        if fig is not None:
+            paths.append(save_figure(fig, out / f"{name}.{fmt}"))
+    return paths
+
+
+def config_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: str):
+    """Stacked shares of runs in each configuration, one panel per group (None: no data)."""
+    info, series = batch.info, batch.series
+    if "config" not in series:
+        return None
+    top = config_shares(series, info, top=9).columns.tolist()  # same legend in every panel
+    colors = config_colors(top)
+    k = len(groups)
+    fig, axs = plt.subplots(
+        -(-k // 2) if k > 1 else 1, 1 if k == 1 else 2,
+        figsize=(11 if k == 1 else 14, 2.2 + 3.6 * (-(-k // 2))),
+        squeeze=False, sharex=True, layout="constrained",
+    )  # fmt: skip
+    for ax, (label, rows) in zip(axs.flat, groups, strict=False):
+        title = f"{label} (n={rows['run_id'].nunique()})" if k > 1 else ""
+        plot_config_shares(
+            config_shares(rows, info, columns=top), info, ax=ax, colors=colors, legend=False,
+            title=title,
+        )  # fmt: skip
+    for ax in list(axs.flat)[k:]:
+        ax.set_visible(False)
+    tidy_grid(axs)
+    for ax in axs[:, 1:].flat:
+        ax.set_ylabel("")
+    handles, labels = axs[0, 0].get_legend_handles_labels()
+    fig.legend(
+        handles[::-1], labels[::-1], title="Configuration (first = upper band)", fontsize=9,
+        title_fontsize=9, loc="outside lower center", ncols=2, frameon=False,
+    )  # fmt: skip
+    figure_titles(fig, "Pact configurations over time: share of runs in each", sub)
+    return fig
+
+
+def utility_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: str):
+    """Envelopes of each state's utility (columns) per group (rows); None without data."""
+    info = batch.info
+    env_all = utility_envelopes(batch.series, info)
+    if not len(env_all):
+        return None
+    n_states = env_all["state"].nunique()
+    fig, axs = plt.subplots(
+        len(groups), n_states, figsize=(4.3 * n_states, 0.8 + 3.2 * len(groups)),
+        squeeze=False, sharex=True, sharey="col", layout="constrained",
+    )  # fmt: skip
+    for i, (label, rows) in enumerate(groups):
+        plot_utility_envelopes(
+            utility_envelopes(rows, info), info, axes=list(axs[i]), row_label=label,
+            legend=False,
+        )  # fmt: skip
+    for ax in axs[:, 1:].flat:
+        ax.set_ylabel("")
+    tidy_grid(axs)
+    fig.legend(
+        handles=envelope_handles({}), fontsize=9, ncols=3, frameon=False,
+        loc="outside lower center",
+    )  # fmt: skip
+    figure_titles(fig, "Utility of each state over time (weighted sum of terms)", sub)
+    return fig
+
+
+def support_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: str):
+    """Envelopes of where each client's support comes from, per group; None without data."""
+    info = batch.info
+    env_all = support_envelopes(batch.series)
+    if not len(env_all):
+        return None
+    clients = [c for c in info.states if c in set(env_all["client"])]
+    fig, axs = plt.subplots(
+        len(groups), len(clients), figsize=(5 * len(clients), 0.8 + 3.2 * len(groups)),
+        squeeze=False, sharex=True, sharey=True, layout="constrained",
+    )  # fmt: skip
+    for i, (label, rows) in enumerate(groups):
+        env = support_envelopes(rows)
+        for j, client in enumerate(clients):
+            ax = axs[i, j]
+            plot_support_envelopes(env[env["client"] == client], info, ax=ax, legend=False)
+            ax.set_title(f"{info.state_label(client)}: its support comes from", fontsize=10)
+            if j > 0:
+                ax.set_ylabel("")
+            elif label:
+                ax.set_ylabel(f"{label}\nShare of external support (%)")
+    tidy_grid(axs)
+    cmap = colormaps["tab10"]
+    patrons = [s for s in info.states if s in set(env_all["patron"])]
+    colors = {f"from {info.state_label(p)}": cmap(info.states.index(p)) for p in patrons}
+    fig.legend(
+        handles=envelope_handles(colors), fontsize=9, frameon=False, ncols=len(colors) + 3,
+        loc="outside lower center",
+    )  # fmt: skip
+    figure_titles(fig, "Where each state's external support comes from", sub)
+    return fig
+
+
+__all__ = [
+    "batch_figures",
+    "config_figure",
+    "probability_figures",
+    "series_figures",
+    "series_groups",
+    "support_figure",
+    "timing_figures",
+    "utility_figure",
+]

@@ -1,0 +1,159 @@
+"""Find and build scenarios by name, path or object, with overrides (for the Python API).
+
+The shipped configuration files (``configs/``) are package data of :mod:`sim`
+(``sim/configs`` links to them in a checkout and is copied into a wheel), found with
+:mod:`importlib.resources`, so a non-editable install finds them too.
+
+Overrides are dotted scenario paths (as ``run.py simulate --set``) or *headline
+parameters*, short keyword names for the parameters people vary most:
+
+============================  ==========================================
+keyword                       scenario path
+============================  ==========================================
+``<state>_<term>``            ``states.<STATE>.weights.<term>``, e.g.
+                              ``chn_us_ties`` -> ``states.CHN.weights.us_ties``
+                              (term: security, us_ties, regional_influence, economy)
+``temperature``               ``negotiation.temperature``
+``ceasefire_hazard``          ``drivers.rus_war.switch_hazard``
+``us_reactivity``             ``us.reactivity``
+============================  ==========================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from sim.config import TERMS, ConfigError, Scenario, build_scenario, read_toml
+
+DEFAULT_SCENARIO = "korea_2024"
+
+# Headline parameters that are not per-state weights: keyword -> dotted scenario path.
+HEADLINE_PATHS: dict[str, str] = {
+    "temperature": "negotiation.temperature",
+    "ceasefire_hazard": "drivers.rus_war.switch_hazard",
+    "us_reactivity": "us.reactivity",
+}
+
+
+def config_dir() -> Traversable:
+    """The shipped ``configs`` folder (``scenarios/``, ``experiments/``) as a resource."""
+    return resources.files("sim") / "configs"
+
+
+def scenario_names() -> list[str]:
+    """Names of the shipped scenarios (file stems under ``configs/scenarios``), sorted."""
+    folder = config_dir() / "scenarios"
+    return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def scenario_path(name: str) -> Path:
+    """Path of a shipped scenario file by name; :class:`ConfigError` for an unknown name."""
+    path = Path(str(config_dir() / "scenarios" / f"{name}.toml"))
+    if not path.is_file():
+        raise ConfigError(
+            f"scenario {name!r}", "", f"expected a scenario file or one of {scenario_names()}"
+        )
+    return path
+
+
+def headline_path(key: str, states: list[str]) -> str | None:
+    """The dotted path a headline keyword stands for (None if it is not one)."""
+    if key in HEADLINE_PATHS:
+        return HEADLINE_PATHS[key]
+    code, _, term = key.partition("_")
+    if code.upper() in states and term in TERMS:
+        return f"states.{code.upper()}.weights.{term}"
+    return None
+
+
+def to_paths(overrides: Mapping[str, Any], states: list[str], source: str) -> dict[str, Any]:
+    """Turn headline keywords into dotted paths; dotted paths pass through unchanged."""
+    out: dict[str, Any] = {}
+    for key, value in overrides.items():
+        path = key if "." in key else headline_path(key, states)
+        if path is None:
+            raise ConfigError(
+                source,
+                key,
+                "a dotted scenario path or a headline parameter "
+                f"(<state>_<term>, {', '.join(HEADLINE_PATHS)})",
+            )
+        out[path] = value
+    return out
+
+
+def _raw(scenario: Scenario | str | Path) -> tuple[dict[str, Any], str]:
+    """Raw scenario mapping and its source name, from an object, a path or a name."""
+    if isinstance(scenario, Scenario):
+        return scenario.model_dump(), f"scenario {scenario.name!r}"
+    text = str(scenario)
+    path = Path(text)
+    if not (path.suffix == ".toml" or path.exists()):
+        path = scenario_path(text)
+    return read_toml(path), str(path)
+
+
+def resolve_scenario(
+    scenario: Scenario | str | Path = DEFAULT_SCENARIO,
+    overrides: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """A validated :class:`Scenario` from a name, a TOML path or an object, with overrides.
+
+    ``overrides`` maps dotted paths or headline keywords to values; bad values raise
+    :class:`ConfigError` naming the source and field.
+    """
+    if isinstance(scenario, Scenario) and not overrides:
+        return scenario
+    raw, source = _raw(scenario)
+    states = list((raw.get("states") or {}).keys())
+    return build_scenario(raw, source, to_paths(overrides or {}, states, source))
+
+
+def model_arguments(
+    scenario: Scenario | str | Path,
+    seed: int | None,
+    rng: int | None,
+    overrides: Mapping[str, Any] | None,
+    keywords: Mapping[str, Any],
+) -> tuple[Scenario, int | None]:
+    """Normalise :class:`~sim.model.DiplomacyModel`'s arguments: (scenario, seed).
+
+    ``seed`` and ``rng`` are synonyms (Mesa passes either); both given must agree.
+    ``overrides`` (dotted paths) and keyword headline parameters are applied together.
+    Front ends may name the scenario ``scenario_name=``: Mesa 3.5's SolaraViz replaces a
+    ``scenario`` argument with its own (empty) scenario object on reset, which means the
+    default scenario here, with that object's ``rng`` as the seed.
+    """
+    merged = {**(overrides or {}), **keywords}
+    if _is_mesa_scenario(scenario):  # Mesa >= 3.5's SolaraViz passes one on reset
+        rng = rng if rng is not None else getattr(scenario, "rng", None)
+        scenario = DEFAULT_SCENARIO
+    if "scenario_name" in merged:
+        scenario = merged.pop("scenario_name")
+    if seed is not None and rng is not None and seed != rng:
+        raise ValueError(f"seed={seed!r} and rng={rng!r} disagree; give one of them")
+    return resolve_scenario(scenario, merged), seed if seed is not None else rng
+
+
+def _is_mesa_scenario(obj: object) -> bool:
+    """A ``mesa.experimental.scenarios.Scenario`` (Mesa >= 3.5), not one of ours."""
+    return any(
+        c.__name__ == "Scenario" and c.__module__.startswith("mesa.") for c in type(obj).__mro__
+    )
+
+
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "HEADLINE_PATHS",
+    "config_dir",
+    "headline_path",
+    "model_arguments",
+    "resolve_scenario",
+    "scenario_names",
+    "scenario_path",
+    "to_paths",
+]
