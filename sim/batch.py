@@ -21,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.designs import MORRIS_LEVELS
@@ -217,7 +218,8 @@ def _warn(line: str) -> None:
 def _resume_state(store: BatchStore, exp: Experiment) -> set[int]:
     """Clean leftovers, set aside foreign/corrupt/duplicate parts; the run_ids done."""
     store.prepare_folders()
-    design = IntegrityDesign(exp.spec.replicates, exp.runs_total, tuple(exp.seeds))
+    seeds = np.asarray(exp.seeds, dtype=np.int64)
+    design = IntegrityDesign(exp.spec.replicates, exp.runs_total, seeds)
     found = scan(store, design)
     if found.problems:
         quarantine(store, found.problems, _warn)

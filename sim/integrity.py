@@ -9,7 +9,6 @@ batch is incomplete). Every problem is one line naming the file.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.storage import MANIFEST, RUNS, SERIES, BatchStore
+from sim.files import fsync_dir
+from sim.storage import RUNS, SERIES, BatchStore
 
 QUARANTINE = "quarantine"
 _ID_TYPES = {"run_id", "point_id", "replicate", "seed"}
@@ -79,7 +79,7 @@ class Design:
 
     replicates: int
     runs_total: int
-    seeds: tuple[int, ...] = ()
+    seeds: np.ndarray | None = None  # seeds (int64) per replicate, or (points, replicates)
 
     @classmethod
     def from_manifest(cls, manifest: dict[str, Any]) -> Design | None:
@@ -94,8 +94,8 @@ class Design:
             and all(isinstance(s, int) for s in row) for row in seeds
         )  # fmt: skip
         if per_point and seeds and len(seeds) * replicates == total:
-            return cls(replicates, total, tuple(tuple(row) for row in seeds))
-        return cls(replicates, total, tuple(seeds) if ok else ())
+            return cls(replicates, total, np.asarray(seeds, dtype=np.int64))
+        return cls(replicates, total, np.asarray(seeds, dtype=np.int64) if ok else None)
 
 
 @dataclass
@@ -202,8 +202,8 @@ def _check_ids(cols: dict[str, np.ndarray], design: Design) -> None:
     point, rep = np.divmod(ids, design.replicates)
     if (cols["point_id"] != point).any() or (cols["replicate"] != rep).any():
         raise _Bad("point_id/replicate do not match run_id (another experiment's part?)")
-    seeds = np.asarray(design.seeds, dtype=np.int64)  # per replicate, or per point (2-D)
-    expected = seeds[point, rep] if seeds.ndim == 2 else seeds[rep] if len(seeds) else None
+    seeds = design.seeds  # per replicate, or per point (2-D)
+    expected = None if seeds is None else seeds[point, rep] if seeds.ndim == 2 else seeds[rep]
     if expected is not None and (cols["seed"] != expected).any():
         raise _Bad("seeds differ from this experiment's seeds (another experiment's part?)")
 
@@ -227,27 +227,23 @@ def quarantine(store: BatchStore, problems: dict[Path, str], warn: Any) -> None:
         if not part.exists():
             continue
         kind = part.parent.name
-        dest = target / f"{kind}-{part.name}"
+        dest = _free_name(target / f"{kind}-{part.name}")
         shutil.move(str(part), dest)
         partner = store.out / (SERIES if kind == RUNS else RUNS) / part.name
         if kind == RUNS and partner.exists() and partner not in problems:
-            shutil.move(str(partner), target / f"{SERIES}-{part.name}")
+            shutil.move(str(partner), _free_name(target / f"{SERIES}-{part.name}"))
         warn(f"warning: {part}: {why}; moved to {target}/ (its runs will be rerun)")
-    _fsync_dirs(store.runs_dir, store.series_dir, target)
+    for folder in (store.runs_dir, store.series_dir, target):
+        fsync_dir(folder)
 
 
-def _fsync_dirs(*dirs: Path) -> None:
-    for d in dirs:
-        if d.is_dir():
-            fd = os.open(d, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-
-
-def manifest_path(out: Path) -> Path:
-    return Path(out) / MANIFEST
+def _free_name(path: Path) -> Path:
+    """``path``, or ``path`` with a number added if a file of that name was set aside before."""
+    n = 1
+    while path.exists():
+        path = path.with_name(f"{path.stem.split('~')[0]}~{n}{path.suffix}")
+        n += 1
+    return path
 
 
 class ResultsError(ValueError):

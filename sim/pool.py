@@ -136,6 +136,23 @@ def _death_reason(codes: list[int | None]) -> str:
     return f"worker process died ({how or 'killed or out of memory'})"
 
 
+def _submit(
+    pool: ProcessPoolExecutor,
+    job: Callable[[Any], Any],
+    entry: tuple[Any, int],
+    pending: dict[Future[Any], tuple[Any, int]],
+    suspects: deque[tuple[Any, int]],
+) -> bool:
+    """Submit ``entry`` (item, deaths); if the pool is already broken (a worker died while
+    idle), keep the item for a rerun alone instead. Whether it was submitted."""
+    try:
+        pending[pool.submit(job, entry[0])] = entry
+    except BrokenProcessPool:
+        suspects.appendleft(entry)
+        return False
+    return True
+
+
 def run_pool(
     job: Callable[[Any], Any],
     items: Iterable[Any],
@@ -158,13 +175,16 @@ def run_pool(
     try:
         while True:
             if suspects and not pending:
-                item, deaths = suspects.popleft()
-                pending[pool.submit(job, item)] = (item, deaths)
-                alone = True
+                alone = _submit(pool, job, suspects.popleft(), pending, suspects)
             elif not suspects:
                 alone = False
                 while len(pending) < 2 * workers and (item := next(todo, None)) is not None:
-                    pending[pool.submit(job, item)] = (item, 0)
+                    if not _submit(pool, job, (item, 0), pending, suspects):
+                        break
+            if not pending and suspects and getattr(pool, "_broken", False):
+                kill_pool(pool)  # a worker died while idle: nothing was lost but the pool
+                pool = _new_pool(workers, preload)
+                continue
             if not pending:
                 break
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
