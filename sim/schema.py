@@ -235,11 +235,17 @@ def _split_pair(key: str) -> list[str]:
 
 
 def _check_cross_references(s: Scenario) -> None:
-    codes = set(s.states)
+    """Every name a scenario uses refers to something it defines (raises _CrossRefError)."""
+    _check_states(s)
+    _check_pacts(s)
+    _check_drivers(s)
+
+
+def _check_states(s: Scenario) -> None:
+    codes, goods = set(s.states), set(s.goods)
     for code in s.states:
         if not _CODE.match(code):
             raise _CrossRefError(f"states.{code}", "a state code of 2-16 capitals, e.g. 'PRK'")
-    goods = set(s.goods)
     for code, st in s.states.items():
         for table in ("offers", "needs"):
             for g in getattr(st, table):
@@ -261,27 +267,31 @@ def _check_cross_references(s: Scenario) -> None:
         if frozenset(members) in seen:
             raise _CrossRefError(f"relations.{key}", "each pair once")
         seen.add(frozenset(members))
+
+
+def _check_pact_key(table: str, key: str, codes: set[str]) -> None:
+    members = _split_pair(key)
+    if len(members) < 2 or not set(members) <= codes or len(set(members)) != len(members):
+        raise _CrossRefError(
+            f"{table}.{key}", "a key 'A-B[-C...]' naming two or more distinct states"
+        )
+
+
+def _check_pacts(s: Scenario) -> None:
+    codes = set(s.states)
     names = {lv.name for lv in s.levels}
     if len(names) != len(s.levels):
         raise _CrossRefError("levels", "distinct level names")
     for key, level in s.initial_pacts.items():
-        members = _split_pair(key)
-        if len(members) < 2 or not set(members) <= codes or len(set(members)) != len(members):
-            raise _CrossRefError(
-                f"initial_pacts.{key}", "a key 'A-B[-C...]' naming two or more distinct states"
-            )
+        _check_pact_key("initial_pacts", key, codes)
         if level not in names:
             raise _CrossRefError(f"initial_pacts.{key}", f"a level in {sorted(names)}", level)
+    order = [lv.name for lv in s.levels]
     for key, talk in s.initial_talks.items():
-        members = _split_pair(key)
-        if len(members) < 2 or not set(members) <= codes or len(set(members)) != len(members):
-            raise _CrossRefError(
-                f"initial_talks.{key}", "a key 'A-B[-C...]' naming two or more distinct states"
-            )
+        _check_pact_key("initial_talks", key, codes)
         if talk.level not in names:
             raise _CrossRefError(f"initial_talks.{key}.level", f"a level in {sorted(names)}")
         current = s.initial_pacts.get(key)
-        order = [lv.name for lv in s.levels]
         if current is not None and order.index(current) >= order.index(talk.level):
             raise _CrossRefError(
                 f"initial_talks.{key}.level", f"a level above the pact's initial {current!r}"
@@ -293,6 +303,10 @@ def _check_cross_references(s: Scenario) -> None:
     for c in s.checkpoints:
         if c >= s.rounds:
             raise _CrossRefError("checkpoints", f"rounds below the horizon ({s.rounds})", c)
+
+
+def _check_drivers(s: Scenario) -> None:
+    codes, goods = set(s.states), set(s.goods)
     for dname, d in s.drivers.items():
         if not _NAME.match(dname):
             raise _CrossRefError(f"drivers.{dname}", "a lower-case name like 'rus_war'")

@@ -93,7 +93,11 @@ def run_experiment(
     runner: str | None = None,
     engine: str | None = None,
 ) -> int:
-    """Load, run and summarize one experiment; print errors as one line; return exit code."""
+    """Load, run and summarize one experiment; print errors as one line; return exit code.
+
+    Long on purpose: it is the one place that maps every failure of a batch (bad file,
+    refused directory, lock, backend, disk, interruption) to its one-line message and exit
+    code, which reads best as one sequence of ``except`` clauses."""
     from sim.batch import BatchRefused, format_summary, run_batch
     from sim.config import ConfigError
     from sim.execute import DEFAULT_RUNNER, ExecuteError

@@ -58,6 +58,10 @@ def plot_probability_sweep(
     probs_end (optional, same layout): P(active after the last round), drawn dashed, so
     a pact that forms but lapses is visible. One pact per axes reads best (small
     multiples, as `run.py plot` does); several pacts share the axes otherwise.
+
+    Long on purpose: it lays out one figure step by step (data, bands, labels, legend);
+    split into helpers the layout would be scattered over functions that each draw a
+    fragment of the same axes. The data it draws is prepared and tested in sim/analysis.
     """
     fig, ax, own = new_axes(ax)
     colors = pact_colors(info)
@@ -176,6 +180,10 @@ def plot_probability_single(
     """One design point: a row per pact with P(ever formed), its 95% Wilson interval and k/n.
 
     probs_end (optional): P(active after the last round) as a hollow square under it.
+
+    Long on purpose: it lays out one figure step by step (data, bands, labels, legend);
+    split into helpers the layout would be scattered over functions that each draw a
+    fragment of the same axes. The data it draws is prepared and tested in sim/analysis.
     """
     probs = probs.iloc[::-1].reset_index(drop=True)  # target pact on top
     fig, ax, own = new_axes(ax, figsize=(10, 1.2 + 0.9 * len(probs)))
@@ -247,6 +255,10 @@ def plot_probability_ranked(
 
     Up to `max_labelled` points get one labelled row each; a larger design is drawn as a
     caterpillar (rank on the y axis, no labels).
+
+    Long on purpose: it lays out one figure step by step (data, bands, labels, legend);
+    split into helpers the layout would be scattered over functions that each draw a
+    fragment of the same axes. The data it draws is prepared and tested in sim/analysis.
     """
     tri = probs[probs["pact"] == info.target].sort_values(["p", "point_id"])
     order = tri["point_id"].to_list()

@@ -19,6 +19,10 @@ def plot_sobol_indices(
     """One panel per outcome: horizontal bars of first-order and total indices per parameter.
 
     table: sim.sensitivity.sobol_indices output (outcome, parameter, S1, S1_conf, ST, ST_conf).
+
+    Long on purpose: it lays out one figure step by step (data, bands, labels, legend);
+    split into helpers the layout would be scattered over functions that each draw a
+    fragment of the same axes. The data it draws is prepared and tested in sim/analysis.
     """
     constant = [o for o, df in table.groupby("outcome", sort=False) if df["ST"].isna().all()]
     if constant and len(constant) < table["outcome"].nunique():  # nothing to show for those

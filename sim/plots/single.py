@@ -32,6 +32,10 @@ def plot_single_run(
     series_one: one run's series (columns round, level.<PACT>, utility.<STATE>.<TERM>).
     info: ScenarioInfo or the manifest's scenario_info dict.
     ax: optional axes, the timeline first then one per state.
+
+    Long on purpose: it lays out one figure step by step (data, bands, labels, legend);
+    split into helpers the layout would be scattered over functions that each draw a
+    fragment of the same axes. The data it draws is prepared and tested in sim/analysis.
     """
     if isinstance(info, dict):
         info = ScenarioInfo.from_manifest({"scenario_info": info})
