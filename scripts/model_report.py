@@ -51,7 +51,7 @@ def mean(x: pd.Series) -> str:
 
 
 FACTS = {
-    "F1 P(trilateral ever)": lambda d: d.trilateral_formed.astype(float),
+    "F1 P(trilateral ever)": lambda d: d.target_formed.astype(float),
     "F2 P(RUS-PRK within 12 rounds)": lambda d: (
         d["first_round.RUS-PRK"].notna() & (d["first_round.RUS-PRK"] < 12)
     ).astype(float),
@@ -165,7 +165,7 @@ def main() -> int:
         d = runs([f"negotiation.temperature={t}"], n)
         top = d.final_pacts.replace("", "(none)").value_counts(normalize=True)
         print(
-            f"| {t:g} | {prop(d.trilateral_formed)} | {prop(d['level_end.CHN-RUS-PRK'] > 0)} |"
+            f"| {t:g} | {prop(d.target_formed)} | {prop(d['level_end.CHN-RUS-PRK'] > 0)} |"
             f" {prop(d['level_end.CHN-PRK'] > 0)} | {top.index[0]} ({top.iloc[0]:.2f}) |"
         )
     print("\n## Causal channels (paired: same seeds with and without the cause)\n")

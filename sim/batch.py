@@ -147,7 +147,7 @@ def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.Data
     :func:`sim.point_summary.point_summary`; and the failed runs (run_id, point_id, seed,
     error). Reads part by part, keeping only per-point counts and the failed runs, so
     memory does not grow with the batch."""
-    cols = ["run_id", "point_id", "seed", "status", "error", "trilateral_formed"]
+    cols = ["run_id", "point_id", "seed", "status", "error", "target_formed"]
     points = pd.DataFrame(exp.design.points or [{}])
     points.index.name = "point_id"
     counts: pd.DataFrame | None = None
@@ -407,8 +407,8 @@ def format_summary(result: BatchResult, max_points: int = 40) -> str:
     for point_id, row in table.head(max_points).iterrows():
         values = ", ".join(f"{p}={_fmt(row[p])}" for p in params) or "base scenario"
         if row["n"] > 0:
-            lo, hi = row["p_trilateral_lo"], row["p_trilateral_hi"]
-            p = f"{row['p_trilateral']:.3f} [{lo:.3f}, {hi:.3f}]"
+            lo, hi = row["p_target_lo"], row["p_target_hi"]
+            p = f"{row['p_target']:.3f} [{lo:.3f}, {hi:.3f}]"
         else:
             p = "n/a"
         fail = f", {int(row['failed'])} failed" if row["failed"] else ""

@@ -6,7 +6,7 @@ every month (not at construction), so row ``t`` of the model table is the state 
 round ``t``, as in the ``series`` table (docs/results_schema.md).
 
 Model reporters: ``round``, ``date``, ``level.<PACT>``, ``config``, ``target_active``,
-``trilateral_formed`` (ever so far), ``counterbalancing``, ``driver.<NAME>``.
+``target_formed`` (ever so far), ``counterbalancing``, ``driver.<NAME>``.
 Agent reporters (NaN / None for the United States, which does not negotiate):
 ``code``, ``utility.<term>``, ``utility`` (total), ``support_share.<PATRON>`` (share of
 this state's external support coming from PATRON).
@@ -60,7 +60,7 @@ def target_active(model: DiplomacyModel) -> bool:
     return bool(model.levels[p.target] >= p.target_level)
 
 
-def trilateral_formed(model: DiplomacyModel) -> bool:
+def target_formed(model: DiplomacyModel) -> bool:
     """Whether the tracked pact has been active so far (before round 0 counts)."""
     p = model.params
     if model.initial[p.target] >= p.target_level:
@@ -100,7 +100,7 @@ def model_reporters(model: DiplomacyModel) -> dict[str, Any]:
         out[f"level.{key}"] = partial(_level, q)
     out["config"] = _config
     out["target_active"] = target_active
-    out["trilateral_formed"] = trilateral_formed
+    out["target_formed"] = target_formed
     out["counterbalancing"] = _counterbalancing
     for d, name in enumerate(p.drivers.names):
         out[f"driver.{name}"] = partial(_driver, d)

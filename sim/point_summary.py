@@ -18,7 +18,7 @@ COUNTS = ("runs", "failed", "n", "k")
 def point_counts(runs: pd.DataFrame) -> pd.DataFrame:
     """Per point_id: runs, failed, n (successful runs) and k (those where the target formed)."""
     ok = runs["status"] == "ok"
-    formed = runs.get("trilateral_formed", pd.Series(False, index=runs.index))
+    formed = runs.get("target_formed", pd.Series(False, index=runs.index))
     hit = formed.astype("boolean").fillna(False).astype(bool) & ok
     frame = pd.DataFrame({"runs": 1, "failed": ~ok, "n": ok, "k": hit}, index=runs.index)
     return frame.groupby(runs["point_id"]).sum().astype(int)
@@ -30,7 +30,7 @@ def add_counts(total: pd.DataFrame | None, part: pd.DataFrame) -> pd.DataFrame:
 
 
 def point_summary(counts: pd.DataFrame, index: pd.Index | None = None) -> pd.DataFrame:
-    """Counts plus p_trilateral = k / n with its 95% Wilson interval, one row per point.
+    """Counts plus p_target = k / n with its 95% Wilson interval, one row per point.
 
     ``index``: the points to show (those without runs get zero counts and NaN shares).
     """
@@ -38,6 +38,6 @@ def point_summary(counts: pd.DataFrame, index: pd.Index | None = None) -> pd.Dat
     table = table.reindex(columns=list(COUNTS)).fillna(0).astype(int)
     table.index.name = "point_id"
     lo, hi = wilson_interval(table["k"].to_numpy(), table["n"].to_numpy())
-    table["p_trilateral"] = table["k"] / table["n"].where(table["n"] > 0)
-    table["p_trilateral_lo"], table["p_trilateral_hi"] = lo, hi
+    table["p_target"] = table["k"] / table["n"].where(table["n"] > 0)
+    table["p_target_lo"], table["p_target_hi"] = lo, hi
     return table

@@ -94,8 +94,8 @@ def outcomes(h: History, p: Params) -> list[dict[str, object]]:
     for k in range(b):
         row: dict[str, object] = {
             "rounds": r,
-            "trilateral_formed": bool(target_first[k] >= 0),
-            "trilateral_round": opt(target_first[k]),
+            "target_formed": bool(target_first[k] >= 0),
+            "target_round": opt(target_first[k]),
         }
         for q, key in enumerate(keys):
             row[f"formed.{key}"] = bool(first[k, q] >= 0)

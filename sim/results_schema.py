@@ -98,13 +98,11 @@ RUNS = (
     Column("error", "string", "traceback of a failed run, null otherwise"),
     Column("rounds", "Int64", "rounds simulated", "round"),
     Column(
-        "trilateral_formed",
+        "target_formed",
         "boolean",
         "the target pact (all target members, at least the target level) ever active",
     ),
-    Column(
-        "trilateral_round", "Int64", "first round it was active; null (censored) if never", "round"
-    ),
+    Column("target_round", "Int64", "first round it was active; null (censored) if never", "round"),
     Column("formed.<PACT>", "boolean", "pact ever active"),
     Column(
         "first_round.<PACT>",
@@ -237,9 +235,9 @@ SUMMARY = (
     Column("failed", "int64", "failed runs (no outcomes)", "runs"),
     Column("n", "int64", "successful runs", "runs"),
     Column("k", "int64", "successful runs in which the target pact formed", "runs"),
-    Column("p_trilateral", "float64", "k / n (NaN if n = 0)", "share"),
-    Column("p_trilateral_lo", "float64", "lower end of its 95% Wilson interval", "share"),
-    Column("p_trilateral_hi", "float64", "upper end of its 95% Wilson interval", "share"),
+    Column("p_target", "float64", "k / n (NaN if n = 0)", "share"),
+    Column("p_target_lo", "float64", "lower end of its 95% Wilson interval", "share"),
+    Column("p_target_hi", "float64", "upper end of its 95% Wilson interval", "share"),
     Column(
         "median_round",
         "float64",

@@ -141,8 +141,8 @@ def make_runs_series(
                 row[f"rounds_active.{pact}"] = int(active[:, j].sum())
                 row[f"level_end.{pact}"] = int(lev[-1, j])
                 row[f"active_r18.{pact}"] = bool(active[min(18, rounds - 1), j])
-            row["trilateral_formed"] = row["formed.CHN-RUS-PRK"]
-            row["trilateral_round"] = row["first_round.CHN-RUS-PRK"]
+            row["target_formed"] = row["formed.CHN-RUS-PRK"]
+            row["target_round"] = row["first_round.CHN-RUS-PRK"]
             share = np.clip(0.9 - 0.3 * (lev[:, 2] > 0) + rng.normal(0, 0.02, rounds), 0, 1)
             util = {
                 s: {
@@ -185,7 +185,7 @@ def make_runs_series(
             ser["stable"] = True
             series.append(ser)
     runs_df = pd.DataFrame(runs)
-    for c in [c for c in runs_df if c.startswith("first_round.")] + ["trilateral_round"]:
+    for c in [c for c in runs_df if c.startswith("first_round.")] + ["target_round"]:
         runs_df[c] = runs_df[c].astype("Int64")
     if failed:
         idx = rng.choice(len(runs_df), failed, replace=False)

@@ -38,13 +38,13 @@ def tiny_runs(first_tri: list, point_ids: list | None = None, rounds: int = 7) -
             "seed": range(n),
             "status": "ok",
             "rounds": rounds,
-            "trilateral_round": pd.array(first_tri, dtype="Int64"),
+            "target_round": pd.array(first_tri, dtype="Int64"),
         }
     )
-    df["trilateral_formed"] = df["trilateral_round"].notna().to_numpy(dtype=bool)
+    df["target_formed"] = df["target_round"].notna().to_numpy(dtype=bool)
     for p in PACTS:
         df[f"first_round.{p}"] = (
-            df["trilateral_round"]
+            df["target_round"]
             if p == "CHN-RUS-PRK"
             else pd.array([0] * n if p == "CHN-PRK" else [None] * n, dtype="Int64")
         )
@@ -183,7 +183,7 @@ def test_summary_table_by_hand(tmp_path):
     batch = batch_of(tmp_path, runs)
     table = summary_table(batch, detect_design(batch)).set_index("point_id")
     assert table.loc[0, "n"] == 4 and table.loc[0, "failed"] == 0
-    assert table.loc[0, "p_trilateral"] == 0.75
+    assert table.loc[0, "p_target"] == 0.75
     assert table.loc[0, "median_round"] == 5 and table.loc[0, "median_date"] == "2024-06"
     assert table.loc[0, "p.CHN-PRK"] == 1.0 and table.loc[0, "p.RUS-PRK"] == 0.0
     assert table.loc[1, "n"] == 0 and table.loc[1, "failed"] == 4

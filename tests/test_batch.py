@@ -69,7 +69,7 @@ def test_runs_table_shape_and_bookkeeping(
     us_ties = reference.groupby("point_id")["states.CHN.weights.us_ties"].first()
     assert list(us_ties) == [0.0, 0.2, 0.45]
     assert (reference["rounds"] == 12).all()
-    assert reference["trilateral_round"].dtype == "Int64"
+    assert reference["target_round"].dtype == "Int64"
     manifest = json.loads((reference_dir / "manifest.json").read_text())
     assert manifest["runs_done"] == 12 and manifest["runs_failed"] == 0
     assert manifest["design"]["points"] == [{"states.CHN.weights.us_ties": v} for v in us_ties]
@@ -134,7 +134,7 @@ def test_failing_run_recorded_others_complete(
     failed = runs[runs["status"] == "failed"]
     assert list(failed["run_id"]) == [1] and int(failed["seed"].iloc[0]) == FAIL_SEED
     assert "ValueError: injected failure" in failed["error"].iloc[0]
-    assert failed["trilateral_formed"].isna().all()
+    assert failed["target_formed"].isna().all()
     ok = runs["status"] == "ok"
     assert ok.sum() == 11 and runs.loc[ok, "error"].isna().all()
     outcome = [c for c in reference.columns if c not in ("status", "error")]
@@ -159,7 +159,7 @@ def test_parts_of_failed_runs_get_all_columns(tmp_path: Path) -> None:
     schemas = {pq.read_schema(p).remove_metadata() for p in store.parts()}
     assert len(schemas) == 1
     runs = runs_table(tmp_path / "f")
-    assert "trilateral_formed" in runs and list(runs["status"]) == ["failed"] * 4 + ["ok"] * 8
+    assert "target_formed" in runs and list(runs["status"]) == ["failed"] * 4 + ["ok"] * 8
 
 
 def test_resume_runs_only_missing_runs(tmp_path: Path, reference: pd.DataFrame) -> None:

@@ -36,7 +36,7 @@ def runs(sets: tuple[str, ...] = ()) -> pd.DataFrame:
 
 
 def f1(d):  # a trilateral pact forms
-    return d["trilateral_formed"].astype(float)
+    return d["target_formed"].astype(float)
 
 
 def f2(d):  # a Russia-North Korea pact forms within the first 12 rounds

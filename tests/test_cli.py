@@ -53,10 +53,10 @@ def test_simulate_json(capsys, default):
     report = json.loads(capsys.readouterr().out)
     assert report["seed"] == 3
     assert report["rounds"] == 84
-    assert isinstance(report["trilateral_formed"], bool)
-    tri = report["trilateral_round"]
+    assert isinstance(report["target_formed"], bool)
+    tri = report["target_round"]
     assert tri is None or (isinstance(tri, int) and 0 <= tri < 84)
-    assert report["trilateral_formed"] == (tri is not None)
+    assert report["target_formed"] == (tri is not None)
     p = compile_params(default)
     assert len(report["pacts"]) == p.space.n_pacts
     for pact in report["pacts"]:
@@ -73,8 +73,8 @@ def test_simulate_json(capsys, default):
     # agrees with the runner's outcome for the same seed
     (run,) = run_many(default, [3])
     o = run.outcome
-    assert report["trilateral_formed"] == o["trilateral_formed"]
-    assert report["trilateral_round"] == o["trilateral_round"]
+    assert report["target_formed"] == o["target_formed"]
+    assert report["target_round"] == o["target_round"]
     for pact in report["pacts"]:
         key = "-".join(pact["members"])
         assert pact["first_round"] == o[f"first_round.{key}"]
@@ -358,7 +358,7 @@ def test_rounds_and_set_overrides_apply(capsys):
     assert report["rounds"] == 5 and report["trilateral"] == "RUS-PRK"
     assert all(0 <= x["rounds_active"] <= 5 for x in report["pacts"])
     rus_prk = next(x for x in report["pacts"] if x["members"] == ["RUS", "PRK"])
-    assert report["trilateral_round"] == rus_prk["first_round"]
+    assert report["target_round"] == rus_prk["first_round"]
     # a quoted path segment holding a dot
     assert main([*argv, "--set", 'drivers.rus_war.effects."RUS.threat"=0.0']) == 0
     assert json.loads(capsys.readouterr().out)["rounds"] == 5

@@ -95,14 +95,14 @@ def test_lower_china_us_ties_weight_makes_trilateral_likelier():
     # Sweep (n = 400): weight 0 -> P = 0.772; 0.01 -> 0.555; 0.02 -> 0.272; 0.05 -> 0.020;
     # 0.45 -> 0.000. n = 100 per end: pooled p ~ 0.4, se ~ 0.069, expected z ~ 11.
     low, high = _pair((), "states.CHN.weights.us_ties", 0.0, 0.05, n=100)
-    assert_decreases(z_proportions(high.trilateral_formed, low.trilateral_formed), "P(trilateral)")
+    assert_decreases(z_proportions(high.target_formed, low.target_formed), "P(trilateral)")
 
 
 def test_us_reactivity_deters_trilateral():
     # At CHN us_ties weight 0.01 (n = 400): reactivity 0 -> 1.000; 0.15 -> 1.000;
     # 0.3 -> 0.555; 0.6 -> 0.000. n = 100 per end: expected z ~ 14.
     low, high = _pair((MID_US_TIES,), "us.reactivity", 0.0, 0.6, n=100)
-    assert_decreases(z_proportions(high.trilateral_formed, low.trilateral_formed), "P(trilateral)")
+    assert_decreases(z_proportions(high.target_formed, low.target_formed), "P(trilateral)")
 
 
 def test_bloc_visibility_deters_trilateral():
@@ -110,7 +110,7 @@ def test_bloc_visibility_deters_trilateral():
     # 2 -> 0.672; 4 -> 0.555; 8 -> 0.075 (visibility also raises a bloc's deterrence, so
     # the curve first rises). n = 100 per end (1 vs 8): expected z ~ 8.6.
     low, high = _pair((MID_US_TIES,), "us.bloc_visibility", 1.0, 8.0, n=100)
-    assert_decreases(z_proportions(high.trilateral_formed, low.trilateral_formed), "P(trilateral)")
+    assert_decreases(z_proportions(high.target_formed, low.target_formed), "P(trilateral)")
 
 
 def test_china_russia_rivalry_blocks_trilateral_even_when_china_discounts_us_ties():
@@ -119,8 +119,8 @@ def test_china_russia_rivalry_blocks_trilateral_even_when_china_discounts_us_tie
     # n = 100 per end: expected z ~ 11.
     base = ("states.CHN.weights.us_ties=0",)
     low, high = _pair(base, "relations.CHN-RUS.affinity", -0.4, 0.8, n=100)
-    assert_increases(z_proportions(high.trilateral_formed, low.trilateral_formed), "P(trilateral)")
-    assert low.trilateral_formed.mean() <= 0.05, "a rivalry should all but rule out the trilateral"
+    assert_increases(z_proportions(high.target_formed, low.target_formed), "P(trilateral)")
+    assert low.target_formed.mean() <= 0.05, "a rivalry should all but rule out the trilateral"
 
 
 def test_us_china_tension_makes_trilateral_likelier():
@@ -129,7 +129,7 @@ def test_us_china_tension_makes_trilateral_likelier():
     # 0.01 (n = 400): 0.2 -> 0.025; 0.6 -> 0.555; 1.0 -> 0.978. n = 100 per end: pooled
     # p ~ 0.5, se ~ 0.071, expected z ~ 13.
     low, high = _pair((MID_US_TIES,), "drivers.us_china_tension.mean", 0.2, 1.0, n=100)
-    assert_increases(z_proportions(high.trilateral_formed, low.trilateral_formed), "P(trilateral)")
+    assert_increases(z_proportions(high.target_formed, low.target_formed), "P(trilateral)")
 
 
 # -- Russia-North Korea ------------------------------------------------------------------

@@ -53,9 +53,7 @@ def test_scipy_logrank_agrees_with_the_hand_written_test():
     groups = [
         Group(
             name,
-            pd.DataFrame(
-                {"trilateral_round": pd.array(first, dtype="Int64"), "rounds": 10, "seed": 1}
-            ),
+            pd.DataFrame({"target_round": pd.array(first, dtype="Int64"), "rounds": 10, "seed": 1}),
             info,
         )
         for name, first in (("a", first_a), ("b", first_b))

@@ -25,7 +25,7 @@ def synthetic_batch(n: int = 2000) -> Batch:
     x = pd.DataFrame(rng.random((n, 5)), columns=PARAMS)
     runs = x.assign(
         run_id=np.arange(n), point_id=np.arange(n), seed=np.arange(n), status="ok", rounds=12,
-        trilateral_formed=(x["a"] < 0.3) & (x["b"] > 0.6), score=x["a"] * 10,
+        target_formed=(x["a"] < 0.3) & (x["b"] > 0.6), score=x["a"] * 10,
     )  # fmt: skip
     manifest = {"design": {"kind": "lhs", "parameters": {p: {} for p in PARAMS}}}
     info = ScenarioInfo(("A", "B"), ("A-B",), "A-B", ("p",), "2024-01", ())
@@ -33,7 +33,7 @@ def synthetic_batch(n: int = 2000) -> Batch:
 
 
 def test_prim_recovers_the_planted_box():
-    c = cases(synthetic_batch(), "trilateral_formed")
+    c = cases(synthetic_batch(), "target_formed")
     assert c.y.mean() == pytest.approx(0.3 * 0.4, abs=0.02)  # share of the planted box
     res = run_prim(c, min_coverage=0.9)
     row = res.trajectory.iloc[res.chosen]
@@ -48,7 +48,7 @@ def test_prim_recovers_the_planted_box():
 
 
 def test_feature_scores_rank_the_planted_parameters_first():
-    scores = feature_scores(cases(synthetic_batch(), "trilateral_formed"))
+    scores = feature_scores(cases(synthetic_batch(), "target_formed"))
     assert set(scores["parameter"][:2]) == {"a", "b"}
     assert scores["importance"].sum() == pytest.approx(1.0)
 

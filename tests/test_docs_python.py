@@ -50,4 +50,4 @@ def test_python_md_examples_run(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "results" / "api_demo" / "overview.png").stat().st_size > 10_000
     assert plt.get_fignums() == []
     out = capsys.readouterr().out
-    assert "2030-12" in out and "p_trilateral" in out
+    assert "2030-12" in out and "p_target" in out

@@ -86,7 +86,7 @@ def _proportions_agree(a: pd.Series, b: pd.Series) -> tuple[bool, str]:
 @pytest.mark.parametrize("point", list(POINTS))
 def test_probabilities_agree(samples, point):
     mesa, lock = samples[point]
-    cols = ["trilateral_formed"] + [c for c in mesa.columns if c.startswith("formed.")]
+    cols = ["target_formed"] + [c for c in mesa.columns if c.startswith("formed.")]
     for col in cols:
         ok, msg = _proportions_agree(mesa[col], lock[col])
         assert ok, f"{point} {col}: {msg}"
@@ -94,7 +94,7 @@ def test_probabilities_agree(samples, point):
 
 def test_design_points_span_rare_to_likely(samples):
     """The comparison is informative: the trilateral is rare, even and likely."""
-    p = {name: lock["trilateral_formed"].mean() for name, (_, lock) in samples.items()}
+    p = {name: lock["target_formed"].mean() for name, (_, lock) in samples.items()}
     assert p["default"] < 0.1
     assert 0.2 < p["chn_us_ties_0.01"] < 0.8
     assert p["chn_us_ties_0_us_reactivity_0.2"] > 0.8
@@ -107,7 +107,7 @@ TIMES = [(pt, "RUS-PRK") for pt in POINTS] + [(pt, "trilateral") for pt in list(
 @pytest.mark.parametrize(("point", "pact"), TIMES)
 def test_time_to_formation_agrees(samples, point, pact):
     mesa, lock = samples[point]
-    col = "trilateral_round" if pact == "trilateral" else f"first_round.{pact}"
+    col = "target_round" if pact == "trilateral" else f"first_round.{pact}"
     horizon = int(mesa["rounds"].iloc[0])
 
     def times(df):

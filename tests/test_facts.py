@@ -45,7 +45,7 @@ def _bounds(k: int, n: int) -> tuple[float, float]:
 
 def test_f1_trilateral_rare(runs):
     """F1: a trilateral pact forms in at most 10% of runs."""
-    k = int(runs["trilateral_formed"].sum())
+    k = int(runs["target_formed"].sum())
     _, hi = _bounds(k, len(runs))
     assert hi <= 0.10, f"P(trilateral) = {k}/{len(runs)}, upper 99.9% bound {hi:.3f}"
 
@@ -96,7 +96,7 @@ def test_report_measured_facts(runs, capsys):
     """Print the measured probabilities (pytest -s shows them; the README quotes them)."""
     first = runs["first_round.RUS-PRK"]
     facts = {
-        "F1 P(trilateral ever)": runs["trilateral_formed"].mean(),
+        "F1 P(trilateral ever)": runs["target_formed"].mean(),
         "F2 P(RUS-PRK by round 12)": (first.notna() & (first < 12)).mean(),
         "F3 P(CHN-PRK at end)": (runs["level_end.CHN-PRK"] > 0).mean(),
         "F4 P(RUS-PRK at 18)": runs["active_r18.RUS-PRK"].mean(),

@@ -35,7 +35,7 @@ def test_library_scenario_loads_differs_and_runs(path):
     assert scen.states.keys() == base.states.keys()
     outs = run_many(scen, [1, 2, 3], 12)
     assert [o.seed for o in outs] == [1, 2, 3]
-    assert all("trilateral_formed" in o.outcome for o in outs)
+    assert all("target_formed" in o.outcome for o in outs)
 
 
 def test_library_dates_resolved_hand_computed():

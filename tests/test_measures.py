@@ -92,9 +92,9 @@ def test_summary_display_states_counts_and_still_active():
             "x": [0.1, 0.2],
             "n": [10, 10],
             "failed": [0, 0],
-            "p_trilateral": [0.3, 0.0],
-            "p_trilateral_lo": [0.1, 0.0],
-            "p_trilateral_hi": [0.6, 0.3],
+            "p_target": [0.3, 0.0],
+            "p_target_lo": [0.1, 0.0],
+            "p_target_hi": [0.6, 0.3],
             "median_round": [4.0, float("nan")],
             "median_date": ["2024-05", ""],
             "median_n": [3, 0],
@@ -120,7 +120,7 @@ def test_pact_probabilities_carry_started_and_tied():
     r = runs().assign(
         run_id=range(4),
         rounds=12,
-        trilateral_formed=[False, True, False, False],
+        target_formed=[False, True, False, False],
         **{f"formed.{p}": [True] * 4 for p in ("CHN-RUS", "CHN-PRK", "RUS-PRK")},
     )
     manifest = {"scenario": {"initial_pacts": {"CHN-PRK": "treaty"}}}

@@ -121,7 +121,7 @@ def test_datacollector_rows_are_the_series_rows():
     target = model.params.space.keys[model.params.target]
     active = series[f"level.{target}"] >= model.params.target_level
     assert table["target_active"].tolist() == active.tolist()
-    assert table["trilateral_formed"].tolist() == active.cummax().tolist()
+    assert table["target_formed"].tolist() == active.cummax().tolist()
 
 
 def test_agent_reporters_are_utility_terms_and_support_shares():
@@ -165,8 +165,8 @@ def test_mesa_batch_run_reproduces_the_batch_engine():
         for out in run_many(scenario, seeds, rounds, engine="lockstep"):
             row = got[(got["rng"] == out.seed) & (got["chn_us_ties"] == value)].iloc[0]
             assert row["round"] == rounds - 1
-            assert row["trilateral_formed"] == out.outcome["trilateral_formed"]
-            formed += bool(row["trilateral_formed"])
+            assert row["target_formed"] == out.outcome["target_formed"]
+            formed += bool(row["target_formed"])
             for key in scenario.initial_pacts | {"CHN-RUS-PRK": 0, "RUS-PRK": 0}:
                 assert row[f"level.{key}"] == out.outcome[f"level_end.{key}"], key
     assert 0 < formed < len(got)  # both outcomes occur, so the comparison can fail

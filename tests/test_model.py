@@ -122,7 +122,7 @@ def test_four_state_fixture_enumerates_eleven_pacts(four):
             for patron in p.codes:
                 if client != patron:
                     assert f"support_share_end.{client}.{patron}" in o
-        assert o["trilateral_formed"] == (o["level_end.CHN-RUS-PRK"] > 0 or o["formed.CHN-RUS-PRK"])
+        assert o["target_formed"] == (o["level_end.CHN-RUS-PRK"] > 0 or o["formed.CHN-RUS-PRK"])
 
 
 def test_four_state_target_is_configurable():
@@ -131,9 +131,9 @@ def test_four_state_target_is_configurable():
     assert p.space.keys[p.target] == "CHN-KOR"
     runs = run_many(scenario, [0, 1, 2, 3], rounds=12, engine="lockstep")
     for r in runs:
-        assert r.outcome["trilateral_formed"] == r.outcome["formed.CHN-KOR"]
-        assert r.outcome["trilateral_round"] == r.outcome["first_round.CHN-KOR"]
-    assert any(r.outcome["trilateral_formed"] for r in runs)
+        assert r.outcome["target_formed"] == r.outcome["formed.CHN-KOR"]
+        assert r.outcome["target_round"] == r.outcome["first_round.CHN-KOR"]
+    assert any(r.outcome["target_formed"] for r in runs)
 
 
 def test_four_state_simulate_json(capsys):

@@ -33,7 +33,7 @@ def test_every_column_the_model_writes_is_described(path):
 
 def test_storage_dtypes_by_hand():
     assert runs_dtype("run_id") == "int64"
-    assert runs_dtype("trilateral_round") == "Int64"
+    assert runs_dtype("target_round") == "Int64"
     assert runs_dtype("formed.CHN-RUS-PRK") == "boolean"
     assert runs_dtype("first_round.CHN-PRK") == "Int64"
     assert runs_dtype("active_r18.RUS-PRK") == "boolean"
@@ -64,16 +64,16 @@ def test_point_summary_by_hand_and_described():
         {
             "point_id": [0, 0, 0, 0, 1],
             "status": ["ok", "ok", "ok", "failed", "failed"],
-            "trilateral_formed": pd.array([True, False, True, None, None], dtype="boolean"),
+            "target_formed": pd.array([True, False, True, None, None], dtype="boolean"),
         }
     )
     table = point_summary(point_counts(runs), pd.Index([0, 1, 2]))
     assert table.loc[0, ["runs", "failed", "n", "k"]].tolist() == [4, 1, 3, 2]
-    assert table.loc[0, "p_trilateral"] == pytest.approx(2 / 3)
+    assert table.loc[0, "p_target"] == pytest.approx(2 / 3)
     # Wilson 95% for 2/3: centre (2/3 + z^2/6)/(1 + z^2/3), computed by hand to 1e-6
-    assert table.loc[0, "p_trilateral_lo"] == pytest.approx(0.207659, abs=1e-6)
-    assert table.loc[0, "p_trilateral_hi"] == pytest.approx(0.938509, abs=1e-6)
+    assert table.loc[0, "p_target_lo"] == pytest.approx(0.207659, abs=1e-6)
+    assert table.loc[0, "p_target_hi"] == pytest.approx(0.938509, abs=1e-6)
     assert table.loc[1, ["runs", "failed", "n", "k"]].tolist() == [1, 1, 0, 0]
-    assert table.loc[2, "runs"] == 0 and pd.isna(table.loc[2, "p_trilateral"])
+    assert table.loc[2, "runs"] == 0 and pd.isna(table.loc[2, "p_target"])
     for col in table.reset_index().columns:
         assert describe("summary", col) is not None, col

@@ -20,12 +20,12 @@ OTHER = "other configurations"
 
 def outcome_column(info: ScenarioInfo, pact: str) -> str:
     """Boolean runs column saying whether `pact` ever formed."""
-    return "trilateral_formed" if pact == info.target else f"formed.{pact}"
+    return "target_formed" if pact == info.target else f"formed.{pact}"
 
 
 def round_column(info: ScenarioInfo, pact: str) -> str:
     """Runs column with the first round `pact` was active (null if never)."""
-    return "trilateral_round" if pact == info.target else f"first_round.{pact}"
+    return "target_round" if pact == info.target else f"first_round.{pact}"
 
 
 def plotted_pacts(info: ScenarioInfo, runs: pd.DataFrame) -> list[str]:
@@ -289,9 +289,9 @@ def summary_table(batch: Batch, design: Design) -> pd.DataFrame:
     table = point_summary(point_counts(runs), pd.Index(points, name="point_id"))
     if params:
         table = runs.groupby("point_id")[params].first().reindex(table.index).join(table)
-    med = pd.to_numeric(ok["trilateral_round"], errors="coerce").groupby(ok["point_id"]).median()
+    med = pd.to_numeric(ok["target_round"], errors="coerce").groupby(ok["point_id"]).median()
     table["median_round"] = med.reindex(table.index)
-    count = pd.to_numeric(ok["trilateral_round"], errors="coerce").notna()
+    count = pd.to_numeric(ok["target_round"], errors="coerce").notna()
     table["median_n"] = count.groupby(ok["point_id"]).sum().reindex(table.index).fillna(0)
     table["median_n"] = table["median_n"].astype(int)  # runs behind the median
     table["median_date"] = table["median_round"].map(

@@ -198,7 +198,7 @@ def _check_targets(file: str, cal: Calibration, runner: str) -> None:
                 target.statistic,
             )
         if target.observed == NEVER and not target.statistic.startswith(
-            ("first_round.", "switch_round.", "trilateral_round")
+            ("first_round.", "switch_round.", "target_round")
         ):
             raise ConfigError(
                 file,

@@ -38,9 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("dir", type=Path, help="batch results directory (lhs, sobol, morris, grid)")
-    p.add_argument(
-        "--outcome", default="trilateral_formed", help="runs column (default: %(default)s)"
-    )
+    p.add_argument("--outcome", default="target_formed", help="runs column (default: %(default)s)")
     p.add_argument("--threshold", type=float, help="numeric outcome: cases are >= this value")
     p.add_argument("--below", action="store_true", help="cases are <= threshold (or False)")
     p.add_argument(

@@ -141,8 +141,8 @@ def build_report(model, outcome: dict, seed: int) -> dict:
         "seed": seed,
         "rounds": model.round,
         "trilateral": p.space.keys[p.target],
-        "trilateral_formed": outcome["trilateral_formed"],
-        "trilateral_round": outcome["trilateral_round"],
+        "target_formed": outcome["target_formed"],
+        "target_round": outcome["target_round"],
         "pacts": pacts,
         "final_pacts": final,
         "final_stable": outcome["final_stable"],
@@ -171,9 +171,9 @@ def format_report(model, report: dict) -> str:
     lines += [f"  {e['date']}  {e['text']}" for e in report["events"]] or ["  (nothing happened)"]
     lines += ["", "Summary"]
     tri = report["trilateral"]
-    if report["trilateral_formed"]:
-        when = round_date(start, report["trilateral_round"])
-        lines.append(f"  trilateral {tri}: FORMED in {when} (round {report['trilateral_round']})")
+    if report["target_formed"]:
+        when = round_date(start, report["target_round"])
+        lines.append(f"  trilateral {tri}: FORMED in {when} (round {report['target_round']})")
     else:
         lines.append(f"  trilateral {tri}: never formed")
     lines.append("  pacts (first month active, months active, level at end):")

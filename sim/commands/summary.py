@@ -46,7 +46,7 @@ def display_table(
     out["P(trilateral) [95% CI]"] = [
         f"{p:.1%} [{lo:.1%}, {hi:.1%}]" if pd.notna(p) else "–"
         for p, lo, hi in zip(
-            table["p_trilateral"], table["p_trilateral_lo"], table["p_trilateral_hi"], strict=True
+            table["p_target"], table["p_target_lo"], table["p_target_hi"], strict=True
         )
     ]
     counts = table["median_n"] if "median_n" in table else pd.Series(pd.NA, index=table.index)
