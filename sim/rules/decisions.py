@@ -23,7 +23,7 @@ import numpy as np
 
 from sim.rules.pacts import LEAVE, LOWER, RAISE, apply_moves, valid_moves
 from sim.rules.params import Params
-from sim.rules.utility import Attributes, utility
+from sim.rules.utility import Attributes, utility, utility_given
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,13 @@ class MoveValues:
 def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValues:
     """Apply every move to ``levels[..., P]`` and value the results for every state."""
     sp = p.space
-    configs = apply_moves(levels, sp)
-    valid = valid_moves(levels, sp)
+    table = p.configs
+    if table is None:
+        configs = apply_moves(levels, sp)
+        valid = valid_moves(levels, sp)
+    else:
+        result = table.result[table.index(levels)]  # (..., M) configuration after each move
+        valid = table.valid[table.index(levels)]
     # Value each distinct result once, and only those valid somewhere in the batch; moves
     # invalid everywhere get the status quo's utility (they are masked wherever used).
     valid_somewhere = valid.reshape(-1, sp.n_moves).any(axis=0)
@@ -52,7 +57,12 @@ def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValu
     needed[sp.effect[valid_somewhere]] = True
     needed[sp.effect[0]] = True  # the status quo
     idx = np.flatnonzero(needed)
-    u_needed = utility(configs[..., sp.effect_move[idx], :], attrs.expand(), p)
+    if table is None:
+        u_needed = utility(configs[..., sp.effect_move[idx], :], attrs.expand(), p)
+    else:
+        ct = table.terms.take(result[..., sp.effect_move[idx]])
+        u_needed = utility_given(ct, attrs.expand(), p)
+        configs = table.levels[result]
     slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u_needed
     slot[idx] = np.arange(len(idx))
     u = u_needed[..., slot[sp.effect], :]

@@ -189,35 +189,72 @@ def _dependence(share: np.ndarray, p: Params) -> np.ndarray:
     return out
 
 
-def term_arrays(
-    levels: np.ndarray, attrs: Attributes, p: Params
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The four unweighted terms, each ``[..., N]``: security, us_ties, influence, economy."""
+@dataclass(frozen=True)
+class ConfigTerms:
+    """What the utility reads from a configuration alone (no attributes), ``(..., N)`` or
+    ``(..., N, N)``; a table of them over every configuration lets the hot loop gather
+    instead of recomputing (:mod:`sim.rules.configs`)."""
+
+    commit: np.ndarray  # (..., N, N) commitment of each pair's strongest shared pact
+    entangle: np.ndarray  # (..., N, N) entanglement of it
+    deterrence: np.ndarray  # (..., N) saturate(pooled co-members' capability)
+    us_ties: np.ndarray  # (..., N) visible alignment with US adversaries
+    cb_member: np.ndarray  # (..., N) counter-balancing aimed at each state
+    economy: np.ndarray  # (..., N) affinity-weighted trade secured, before trade need
+
+    def take(self, idx: np.ndarray) -> ConfigTerms:
+        """Rows ``idx`` (any shape) of a table over configurations (first axis)."""
+        return ConfigTerms(*(np.take(getattr(self, f), idx, axis=0) for f in _CT_FIELDS))
+
+
+_CT_FIELDS = ("commit", "entangle", "deterrence", "us_ties", "cb_member", "economy")
+
+
+def config_terms(levels: np.ndarray, p: Params) -> ConfigTerms:
+    """The configuration's part of the utility, for ``levels[..., P]``."""
     commit, entangle = pair_strengths(
         levels, p.pair_table, p.commitment, p.entanglement
     )  # (..., N, N)
-    gv = goods_value(attrs, p)  # (..., N, N)
-
     # Deterrence sums over pacts: a visible bloc pools its members' capability.
     weight = alignment_weight(levels, p)  # (..., P)
     n = p.n_states
     per_pact = weighted_rows(weight, p.per_pact_rows)  # deterrence | us_ties | cb, (..., 3N)
-    deterrence = per_pact[..., :n]
+    return ConfigTerms(
+        commit=commit,
+        entangle=entangle,
+        deterrence=saturate(per_pact[..., :n]),
+        us_ties=per_pact[..., n : 2 * n],
+        cb_member=p.reactivity * per_pact[..., 2 * n :],
+        economy=small_sum(commit * p.affinity_trade, axis=-1),
+    )
+
+
+def term_arrays(
+    levels: np.ndarray, attrs: Attributes, p: Params
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The four unweighted terms, each ``[..., N]``: security, us_ties, influence, economy."""
+    return terms_given(config_terms(levels, p), attrs, p)
+
+
+def terms_given(
+    ct: ConfigTerms, attrs: Attributes, p: Params
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`term_arrays` from the configuration's terms ``ct`` and the attributes."""
+    commit = ct.commit
+    gv = goods_value(attrs, p)  # (..., N, N)
     supply = small_sum(commit * (p.affinity * gv), axis=-1)
-    exposure = small_sum(entangle * attrs.conflict_risk[..., None, :], axis=-1)
-    security = attrs.threat * saturate(deterrence) + saturate(supply)
+    exposure = small_sum(ct.entangle * attrs.conflict_risk[..., None, :], axis=-1)
+    security = attrs.threat * ct.deterrence + saturate(supply)
     security -= p.entrapment_aversion * exposure
 
-    us_ties = -attrs.us_stake * p.reactivity * per_pact[..., n : 2 * n]
+    us_ties = -attrs.us_stake * p.reactivity * ct.us_ties
 
     share = support_share(support(commit, attrs, p))  # [k, j]
     leverage = _leverage(share, commit, p)  # sum_k stakes[i, k] C[i, k] share[k, i]
     dependence = _dependence(share, p)  # sum_j share[i, j]^2 * asymmetry[i, j]
-    # Counter-balancing aimed at each state: provoked by the pacts it belongs to.
-    cb_member = p.reactivity * per_pact[..., 2 * n :]
-    influence = leverage - p.presence * cb_member - p.autonomy * dependence
+    influence = leverage - p.presence * ct.cb_member - p.autonomy * dependence
 
-    economy = attrs.trade_need * small_sum(commit * p.affinity_trade, axis=-1)
+    economy = attrs.trade_need * ct.economy
     return security, us_ties, influence, economy
 
 
@@ -233,7 +270,12 @@ def weighted_terms(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarr
 
 def utility(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
     """Total utility ``[..., N]``: the weighted sum of terms (summed in term order)."""
-    parts = term_arrays(levels, attrs, p)
+    return utility_given(config_terms(levels, p), attrs, p)
+
+
+def utility_given(ct: ConfigTerms, attrs: Attributes, p: Params) -> np.ndarray:
+    """:func:`utility` from the configuration's terms ``ct`` (e.g. gathered from a table)."""
+    parts = terms_given(ct, attrs, p)
     total = parts[0] * p.weights[:, 0]
     for t in range(1, len(parts)):
         total += parts[t] * p.weights[:, t]
