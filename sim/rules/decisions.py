@@ -109,17 +109,21 @@ def acceptance(mv: MoveValues, p: Params) -> np.ndarray:
     """``(..., M, N)``: probability that the others agree if state i proposes a move.
 
     The product over the other members who must consent of their logit agreement (in
-    index order, so one run and a batch round identically).
+    index order, so one run and a batch round identically). Moves that need nobody's
+    consent (lowering, leaving, the status quo) are accepted with probability 1.
     """
-    factor = np.where(p.space.consent, consent_probability(mv, p), 1.0)  # 1: not asked
+    asked = np.flatnonzero(p.space.consent.any(axis=-1))  # the raises
+    gains = mv.gains[..., asked, :]
+    agree = accept_probability(gains, move_costs(p)[asked, None], p.temperature)
+    factor = np.where(p.space.consent[asked], agree, 1.0)  # 1: not asked
     n = p.n_states
-    out = np.empty_like(factor)
+    out = np.ones(mv.gains.shape)
     for i in range(n):
         others = [j for j in range(n) if j != i]
         acc = factor[..., others[0]].copy()
         for j in others[1:]:
             acc *= factor[..., j]
-        out[..., i] = acc
+        out[..., asked, i] = acc
     return out
 
 

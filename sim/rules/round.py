@@ -21,10 +21,11 @@ import numpy as np
 
 from sim.rules.decisions import (
     MoveValues,
+    accept_probability,
     choose,
-    consent_probability,
     evaluate_moves,
     is_stable,
+    move_costs,
     move_values,
     recognize,
     update_rows,
@@ -115,7 +116,7 @@ def play_round(state: RunState, t: int, d: Draws, p: Params) -> tuple[RunState, 
     gains = mv.gains[rows, move]  # (B, N)
     is_raise = p.space.kind[move] == RAISE
     must = p.space.consent[move] & (np.arange(p.n_states) != proposer[:, None])
-    yes = d.u_consent < consent_probability(mv, p)[rows, move]
+    yes = d.u_consent < accept_probability(gains, move_costs(p)[move, None], p.temperature)
     refused = is_raise[:, None] & must & ~yes
     accepted = (move > 0) & ~refused.any(axis=-1)
 
