@@ -48,8 +48,9 @@ def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValu
         configs = apply_moves(levels, sp)
         valid = valid_moves(levels, sp)
     else:
-        result = table.result[table.index(levels)]  # (..., M) configuration after each move
-        valid = table.valid[table.index(levels)]
+        here = table.index(levels)
+        result = table.result[here]  # (..., M) configuration after each move
+        valid = table.valid[here]
     # Value each distinct result once, and only those valid somewhere in the batch; moves
     # invalid everywhere get the status quo's utility (they are masked wherever used).
     valid_somewhere = valid.reshape(-1, sp.n_moves).any(axis=0)
@@ -60,8 +61,10 @@ def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValu
     if table is None:
         u_needed = utility(configs[..., sp.effect_move[idx], :], attrs.expand(), p)
     else:
-        ct = table.terms.take(result[..., sp.effect_move[idx]])
-        u_needed = utility_given(ct, attrs.expand(), p)
+        # Effects first, runs next: every product with a run's attributes then runs over
+        # long contiguous rows (numpy's inner loops), instead of rows of N states.
+        ct = table.terms.take(np.moveaxis(result[..., sp.effect_move[idx]], -1, 0))
+        u_needed = np.moveaxis(utility_given(ct, attrs, p), 0, -2)  # (..., E, N)
         configs = table.levels[result]
     slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u_needed
     slot[idx] = np.arange(len(idx))

@@ -129,14 +129,17 @@ def goods_value(attrs: Attributes, p: Params) -> np.ndarray:
     return small_sum(attrs.needs[..., :, None, :] * p.offers, axis=-1)
 
 
-def support(commit: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
+def support(
+    commit: np.ndarray, attrs: Attributes, p: Params, gv: np.ndarray | None = None
+) -> np.ndarray:
     """``[..., k, j]``: external support client k receives from partner j.
 
-    Goods j offers that k needs, plus trade (k's trade share with j times its need for
-    trade), counted at the commitment of their strongest shared pact.
+    Goods j offers that k needs (``gv``: :func:`goods_value`, if already computed), plus
+    trade (k's trade share with j times its need for trade), counted at the commitment of
+    their strongest shared pact.
     """
     trade = p.trade_share * attrs.trade_need[..., :, None]
-    return commit * (goods_value(attrs, p) + trade)
+    return commit * ((goods_value(attrs, p) if gv is None else gv) + trade)
 
 
 def support_shares(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
@@ -147,9 +150,13 @@ def support_shares(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarr
 
 def support_share(sup: np.ndarray) -> np.ndarray:
     """``[..., k, j]``: share of k's external support from j (0 where k has none)."""
-    total = small_sum(sup, axis=-1)[..., None]
+    total = small_sum(sup, axis=-1)
     # Support is >= 0, so a zero total means every entry is 0: dividing by 1 gives 0.
-    return sup / np.where(total > 0, total, 1.0)
+    denominator = np.where(total > 0, total, 1.0)
+    out = np.empty(np.broadcast_shapes(sup.shape, (*denominator.shape, 1)))
+    for j in range(sup.shape[-1]):  # column by column: long rows for numpy's inner loop
+        np.divide(sup[..., j], denominator, out=out[..., j])
+    return out
 
 
 def alignment_weight(levels: np.ndarray, p: Params) -> np.ndarray:
@@ -243,16 +250,18 @@ def terms_given(
     commit = ct.commit
     gv = goods_value(attrs, p)  # (..., N, N)
     supply = small_sum(commit * (p.affinity * gv), axis=-1)
-    exposure = small_sum(ct.entangle * attrs.conflict_risk[..., None, :], axis=-1)
+    risk = per_run(attrs.conflict_risk[..., None, :], gv)  # [i, j] = conflict risk of j
+    exposure = small_sum(ct.entangle * risk, axis=-1)
     security = attrs.threat * ct.deterrence + saturate(supply)
-    security -= p.entrapment_aversion * exposure
+    security -= per_run(p.entrapment_aversion, attrs.threat) * exposure
 
     us_ties = -attrs.us_stake * p.reactivity * ct.us_ties
 
-    share = support_share(support(commit, attrs, p))  # [k, j]
+    share = support_share(support(commit, attrs, p, gv))  # [k, j]
     leverage = _leverage(share, commit, p)  # sum_k stakes[i, k] C[i, k] share[k, i]
     dependence = _dependence(share, p)  # sum_j share[i, j]^2 * asymmetry[i, j]
-    influence = leverage - p.presence * ct.cb_member - p.autonomy * dependence
+    presence, autonomy = (per_run(v, attrs.threat) for v in (p.presence, p.autonomy))
+    influence = leverage - presence * ct.cb_member - autonomy * dependence
 
     economy = attrs.trade_need * ct.economy
     return security, us_ties, influence, economy
@@ -276,7 +285,20 @@ def utility(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
 def utility_given(ct: ConfigTerms, attrs: Attributes, p: Params) -> np.ndarray:
     """:func:`utility` from the configuration's terms ``ct`` (e.g. gathered from a table)."""
     parts = terms_given(ct, attrs, p)
-    total = parts[0] * p.weights[:, 0]
+    weights = per_run(p.weights.T, attrs.threat[..., None, :])  # (..., T, N)
+    total = parts[0] * weights[..., 0, :]
     for t in range(1, len(parts)):
-        total += parts[t] * p.weights[:, t]
+        total += parts[t] * weights[..., t, :]
     return total
+
+
+def per_run(constant: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``constant`` repeated to the shape of a per-run array ``like`` (a contiguous copy).
+
+    Multiplying a batch by a short per-state constant makes numpy loop over rows of N
+    items; a per-run copy lines up with the batch's trailing axes, so the same products
+    (same values) run over long contiguous rows.
+    """
+    return np.ascontiguousarray(
+        np.broadcast_to(constant, np.broadcast_shapes(constant.shape, like.shape))
+    )
