@@ -21,6 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
+from sim.rules.arrays import small_max
 from sim.rules.pacts import LEAVE, LOWER, RAISE, apply_moves, valid_moves
 from sim.rules.params import Params
 from sim.rules.utility import Attributes, utility, utility_given
@@ -162,7 +163,7 @@ def recognize(best_value: np.ndarray, p: Params, u: np.ndarray) -> np.ndarray:
 
 def choice_probabilities(values: np.ndarray, temperature: float) -> np.ndarray:
     """Multinomial logit over options ``values[..., M]`` (-inf = not available)."""
-    top = values.max(axis=-1, keepdims=True)
+    top = small_max(values, axis=-1)[..., None]
     w = np.exp(np.clip((values - top) / temperature, -700.0, 0.0))
     w = np.where(np.isfinite(values), w, 0.0)
     return w / w.sum(axis=-1, keepdims=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.rules.arrays import small_max
 from sim.rules.decisions import (
     MoveValues,
     accept_probability,
@@ -109,7 +110,7 @@ def play_round(state: RunState, t: int, d: Draws, p: Params) -> tuple[RunState, 
     mv = update_rows(mv, np.flatnonzero(signed.any(axis=-1)), levels, attrs, p)
 
     values = move_values(mv, p, talk_level)  # (B, M, N)
-    proposer = recognize(values.max(axis=-2), p, d.u_recognize)
+    proposer = recognize(small_max(values, axis=-2), p, d.u_recognize)
     rows = np.arange(len(proposer))
     own = values[rows, :, proposer]  # (B, M)
     move = choose(own, p.temperature, d.u_choice)
