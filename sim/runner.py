@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.config import TERMS, Scenario
 from sim.model import DiplomacyModel, Event
-from sim.records import outcomes, series_frame
+from sim.records import optional_columns, outcome_columns, outcomes, series_frame
 from sim.rules.params import compile_params
 
 ENGINES = ("mesa", "lockstep")
@@ -76,6 +76,24 @@ def run_many(
     raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
 
 
+def run_table(
+    scenario: Scenario, seeds: list[int], rounds: int | None = None, engine: str = DEFAULT_ENGINE
+) -> pd.DataFrame:
+    """Outcome columns of one run per seed, as a table (no series): the rows of
+    :func:`run_many`, built column by column with the lockstep engine (optional round
+    numbers as nullable ``Int64``)."""
+    rounds = scenario.rounds if rounds is None else rounds
+    if engine != "lockstep":
+        return pd.DataFrame([r.outcome for r in run_many(scenario, seeds, rounds, engine=engine)])
+    from sim.lockstep import run_lockstep
+
+    result = run_lockstep(scenario, [int(s) for s in seeds], rounds)
+    cols = outcome_columns(result.history, result.params)
+    for name in optional_columns(result.params):
+        cols[name] = pd.arrays.IntegerArray(cols[name], mask=cols[name] < 0)
+    return pd.DataFrame(cols)
+
+
 def scenario_info(scenario: Scenario) -> dict[str, object]:
     """What plots and summaries need to label a batch's results."""
     p = compile_params(scenario)
@@ -102,5 +120,6 @@ __all__ = [
     "model_series",
     "run_many",
     "run_model",
+    "run_table",
     "scenario_info",
 ]
