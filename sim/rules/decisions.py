@@ -31,7 +31,7 @@ from sim.rules.utility import Attributes, utility, utility_given
 class MoveValues:
     """Every move's resulting configuration and utilities, for a batch of configurations."""
 
-    configs: np.ndarray  # (..., M, P)
+    configs: np.ndarray | None  # (..., M, P); None where read from the configuration table
     utility: np.ndarray  # (..., M, N)
     valid: np.ndarray  # (..., M)
 
@@ -66,7 +66,7 @@ def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValu
         # long contiguous rows (numpy's inner loops), instead of rows of N states.
         ct = table.terms.take(np.moveaxis(result[..., sp.effect_move[idx]], -1, 0))
         u_needed = np.moveaxis(utility_given(ct, attrs, p), 0, -2)  # (..., E, N)
-        configs = table.levels[result]
+        configs = None  # table.levels[result] if ever needed
     slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u_needed
     slot[idx] = np.arange(len(idx))
     u = u_needed[..., slot[sp.effect], :]
@@ -80,8 +80,12 @@ def update_rows(
     if rows.size == 0:
         return mv
     sub = evaluate_moves(levels[rows], attrs.take(rows), p)
-    configs, utility_, valid = mv.configs.copy(), mv.utility.copy(), mv.valid.copy()
-    configs[rows], utility_[rows], valid[rows] = sub.configs, sub.utility, sub.valid
+    utility_, valid = mv.utility.copy(), mv.valid.copy()
+    utility_[rows], valid[rows] = sub.utility, sub.valid
+    configs = None
+    if mv.configs is not None and sub.configs is not None:
+        configs = mv.configs.copy()
+        configs[rows] = sub.configs
     return MoveValues(configs=configs, utility=utility_, valid=valid)
 
 
@@ -147,7 +151,8 @@ def move_values(mv: MoveValues, p: Params, talk_level: np.ndarray) -> np.ndarray
     cost). Lowering and leaving need no consent. Moves a state may not propose are -inf;
     the status quo is worth 0.
     """
-    net = (mv.gains - move_costs(p)[:, None]) * acceptance(mv, p)
+    costs = np.broadcast_to(move_costs(p)[:, None], mv.gains.shape[-2:]).copy()  # (M, N)
+    net = (mv.gains - costs) * acceptance(mv, p)
     net = np.where(proposable(mv, p, talk_level), net, -np.inf)
     net[..., 0, :] = 0.0
     return net
