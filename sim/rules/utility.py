@@ -188,11 +188,12 @@ def _leverage(share: np.ndarray, commit: np.ndarray, p: Params) -> np.ndarray:
 
 def _dependence(share: np.ndarray, p: Params) -> np.ndarray:
     """``[..., i]``: sum_j share[i, j]^2 * asymmetry[i, j], for states that value autonomy
-    (the term is multiplied by autonomy, so other states' rows are never used)."""
+    (the term is multiplied by autonomy, so other states' rows are never used), over the
+    stronger partners only (asymmetry > 0; adding the zero terms would change nothing)."""
     out = np.zeros(share.shape[:-1])
     for i in np.flatnonzero(p.autonomy):
-        row = share[..., i, :]
-        out[..., i] = small_sum(row * row * p.asymmetry[i], axis=-1)
+        for j in np.flatnonzero(p.asymmetry[i]):
+            out[..., i] += share[..., i, j] * share[..., i, j] * p.asymmetry[i, j]
     return out
 
 
