@@ -68,7 +68,12 @@ def main() -> int:
         start = time.perf_counter()
         results = mesa.batch_run(
             model_cls,
-            parameters={"scenario": scenarios, "rng": exp.seeds, "rounds": exp.rounds},
+            parameters={
+                "scenario": scenarios,
+                "rng": exp.seeds,
+                "rounds": exp.rounds,
+                "detail": False,  # as a batch plays it: no per-round enumeration
+            },
             iterations=1,
             max_steps=exp.rounds,
             number_processes=1,

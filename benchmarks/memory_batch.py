@@ -28,6 +28,11 @@ def _mib(kib: int) -> float:
     return kib / 1024  # Linux reports ru_maxrss in KiB
 
 
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", type=int, help="number of runs (10 design points x N/10 seeds)")
@@ -43,12 +48,14 @@ def main() -> int:
         path = write_experiment(Path(tmp), points, replicates, args.rounds, args.engine)
         exp = load_experiment(path)
         before = _mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        cpu_before = _cpu(resource.RUSAGE_SELF)
         start = time.perf_counter()
         result = run_batch(
             exp, args.out or Path(tmp) / "out", workers=args.workers, series=args.series,
             progress=sys.stderr.isatty(),
         )  # fmt: skip
         seconds = time.perf_counter() - start
+        parent_cpu = _cpu(resource.RUSAGE_SELF) - cpu_before
     try:  # reap the forkserver so its workers' usage shows in RUSAGE_CHILDREN
         from multiprocessing import forkserver
 
@@ -65,6 +72,10 @@ def main() -> int:
     )
     print(f"parent peak RSS:   {parent:8.1f} MiB (after imports, before the batch: {before:.1f})")
     print(f"children peak RSS: {children:8.1f} MiB (largest worker)")
+    print(
+        f"CPU: parent {parent_cpu:.1f} s (writing parts, summarising, unpickling), "
+        f"workers and forkserver {_cpu(resource.RUSAGE_CHILDREN):.1f} s"
+    )
     return 0
 
 

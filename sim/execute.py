@@ -135,6 +135,8 @@ def _call(ctx: RunContext, scenario: Any, seeds: list[int]) -> list[Any]:
 
 def run_chunk(ctx: RunContext, chunk: Chunk) -> ChunkResult:
     """Run a chunk; never raises for a failing run (recorded as ``status = "failed"``)."""
+    if (fast := _table_chunk(ctx, chunk)) is not None:
+        return fast
     seeds = list(chunk.seeds)
     results: list[tuple[Any, str | None]]
     try:
@@ -175,6 +177,27 @@ def _chunk_result(
     frames = pd.concat(series, ignore_index=True) if series else None
     table = None if frames is None else pa.Table.from_pandas(frames, preserve_index=False)
     return ChunkResult(chunk, runs, table)
+
+
+def _table_chunk(ctx: RunContext, chunk: Chunk) -> ChunkResult | None:
+    """The default run function without series, column by column (no per-run Python
+    rows): the same table as the per-run path. None if anything fails (the per-run path
+    then reruns the chunk and records each failure)."""
+    if ctx.runner != DEFAULT_RUNNER or ctx.series:
+        return None
+    from sim.runner import run_table
+
+    try:
+        frame = run_table(_scenario(ctx, chunk), list(chunk.seeds), ctx.rounds, ctx.engine)
+    except Exception:
+        return None
+    n = len(chunk.seeds)
+    head = {"run_id": chunk.run_ids, "point_id": [chunk.point_id] * n}
+    head |= {"replicate": chunk.replicates, "seed": chunk.seeds}
+    head |= {col: [chunk.overrides[col]] * n for col in ctx.design_columns}
+    head |= {"status": ["ok"] * n, "error": [None] * n}
+    frame = pd.concat([pd.DataFrame(head), frame], axis=1)
+    return ChunkResult(chunk, runs_to_arrow(coerce_runs(frame, list(ctx.design_columns))))
 
 
 # -- backends --------------------------------------------------------------------------

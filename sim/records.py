@@ -71,8 +71,10 @@ def _first_round(mask: np.ndarray) -> np.ndarray:
     return np.where(mask.any(axis=1), np.maximum(mask.argmax(axis=1) - 1, 0), -1)
 
 
-def outcomes(h: History, p: Params) -> list[dict[str, object]]:
-    """Outcome columns for every run in the history (see the schema doc).
+def outcome_columns(h: History, p: Params) -> dict[str, np.ndarray]:
+    """Outcome columns for every run in the history, as arrays over runs (see the schema
+    doc), in schema order. Optional round numbers are int64 with -1 for "never";
+    shares are NaN where the client has no external support at all.
 
     Pacts active before round 0 count as formed in round 0 (``formed`` is true and
     ``first_round`` is 0 even if the pact is left in round 0).
@@ -84,57 +86,80 @@ def outcomes(h: History, p: Params) -> list[dict[str, object]]:
     by_level = {lv: _first_round(with_start >= lv) for lv in range(1, len(p.level_names))}
     months = (levels > 0).sum(axis=1)
     target_first = by_level[p.target_level][:, p.target]
-    keys, codes = p.space.keys, p.codes
     checkpoints = sorted(h.share_checkpoints)
-
-    def opt(v: int) -> int | None:
-        return None if v < 0 else int(v)
-
-    out: list[dict[str, object]] = []
-    for k in range(b):
-        row: dict[str, object] = {
-            "rounds": r,
-            "target_formed": bool(target_first[k] >= 0),
-            "target_round": opt(target_first[k]),
-        }
-        for q, key in enumerate(keys):
-            row[f"formed.{key}"] = bool(first[k, q] >= 0)
-            row[f"first_round.{key}"] = opt(first[k, q])
-            for lv in range(1, len(p.level_names)):
-                row[f"first_round.{key}.{p.level_names[lv]}"] = opt(by_level[lv][k, q])
-            row[f"rounds_active.{key}"] = int(months[k, q])
-            row[f"level_end.{key}"] = int(levels[k, -1, q])
-            row[f"talks_opened.{key}"] = int(h.talks_opened[k, q])
-            row[f"talks_failed.{key}"] = int(h.talks_failed[k, q])
-            for c in checkpoints:
-                span = levels[k, : c + 1, q]
-                row[f"active_r{c}.{key}"] = bool(levels[k, c, q] > 0)
-                row[f"level_r{c}.{key}"] = int(levels[k, c, q])
-                row[f"min_level_r{c}.{key}"] = int(min(span.min(), h.initial[q]))
-                row[f"max_level_r{c}.{key}"] = int(max(span.max(), h.initial[q]))
-        for i, client in enumerate(codes):
-            for j, patron in enumerate(codes):
-                if i == j:
-                    continue
-                row[f"support_share_end.{client}.{patron}"] = _share(h.share_end[k], i, j)
-                for c in checkpoints:
-                    sh = h.share_checkpoints[c]
-                    row[f"support_share_r{c}.{client}.{patron}"] = _share(sh[k], i, j)
-        for i, code in enumerate(codes):
-            row[f"utility_end.{code}"] = float(h.utility_end[k, i])
-        for d, name in enumerate(p.drivers.names):
-            row[f"switch_round.{name}"] = opt(h.switch_round[k, d])
-        row["final_pacts"] = config_label(levels[k, -1], p.space, p.level_names)
-        row["final_stable"] = bool(h.stable_end[k])
-        out.append(row)
-    return out
+    cols: dict[str, np.ndarray] = {
+        "rounds": np.full(b, r, dtype=np.int64),
+        "target_formed": target_first >= 0,
+        "target_round": target_first,
+    }
+    for q, key in enumerate(p.space.keys):
+        cols[f"formed.{key}"] = first[:, q] >= 0
+        cols[f"first_round.{key}"] = first[:, q]
+        for lv in range(1, len(p.level_names)):
+            cols[f"first_round.{key}.{p.level_names[lv]}"] = by_level[lv][:, q]
+        cols[f"rounds_active.{key}"] = months[:, q].astype(np.int64)
+        cols[f"level_end.{key}"] = levels[:, -1, q].astype(np.int64)
+        cols[f"talks_opened.{key}"] = h.talks_opened[:, q].astype(np.int64)
+        cols[f"talks_failed.{key}"] = h.talks_failed[:, q].astype(np.int64)
+        for c in checkpoints:
+            span = levels[:, : c + 1, q]
+            cols[f"active_r{c}.{key}"] = levels[:, c, q] > 0
+            cols[f"level_r{c}.{key}"] = levels[:, c, q].astype(np.int64)
+            cols[f"min_level_r{c}.{key}"] = np.minimum(span.min(axis=1), h.initial[q]).astype(
+                np.int64
+            )
+            cols[f"max_level_r{c}.{key}"] = np.maximum(span.max(axis=1), h.initial[q]).astype(
+                np.int64
+            )
+    shares = {"end": _shares(h.share_end)}
+    shares.update({f"r{c}": _shares(h.share_checkpoints[c]) for c in checkpoints})
+    for i, client in enumerate(p.codes):
+        for j, patron in enumerate(p.codes):
+            if i != j:
+                for when, sh in shares.items():
+                    cols[f"support_share_{when}.{client}.{patron}"] = sh[:, i, j]
+    for i, code in enumerate(p.codes):
+        cols[f"utility_end.{code}"] = h.utility_end[:, i].astype(np.float64)
+    for d, name in enumerate(p.drivers.names):
+        cols[f"switch_round.{name}"] = h.switch_round[:, d].astype(np.int64)
+    cols["final_pacts"] = _labels(levels[:, -1], p)
+    cols["final_stable"] = np.asarray(h.stable_end, dtype=bool)
+    return cols
 
 
-def _share(share: np.ndarray, client: int, patron: int) -> float:
-    """Share of client's support from patron; NaN if the client has no support at all."""
-    if share[client].sum() <= 0:
-        return float("nan")
-    return float(share[client, patron])
+def optional_columns(p: Params) -> set[str]:
+    """Outcome columns holding a round number or nothing (-1 in :func:`outcome_columns`)."""
+    names = {"target_round", *(f"switch_round.{d}" for d in p.drivers.names)}
+    for key in p.space.keys:
+        names.add(f"first_round.{key}")
+        names.update(f"first_round.{key}.{lv}" for lv in p.level_names[1:])
+    return names
+
+
+def outcomes(h: History, p: Params) -> list[dict[str, object]]:
+    """Outcome rows (one dict of Python values per run) from :func:`outcome_columns`:
+    ``None`` for a round that never came."""
+    cols = outcome_columns(h, p)
+    optional = optional_columns(p)
+    lists = [
+        [None if v < 0 else v for v in a.tolist()] if name in optional else a.tolist()
+        for name, a in cols.items()
+    ]
+    names = list(cols)
+    return [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)]
+
+
+def _shares(share: np.ndarray) -> np.ndarray:
+    """Support shares ``(B, N, N)`` with NaN rows for clients without any support."""
+    none = ~(share.sum(axis=-1) > 0)  # shares are >= 0: a row sums to <= 0 iff all zero
+    return np.where(none[..., None], np.nan, share).astype(np.float64)
+
+
+def _labels(levels: np.ndarray, p: Params) -> np.ndarray:
+    """Readable label of each configuration ``levels[B, P]`` (each distinct one built once)."""
+    distinct, inverse = np.unique(levels, axis=0, return_inverse=True)
+    names = np.array([config_label(lv, p.space, p.level_names) for lv in distinct], dtype=object)
+    return names[inverse.reshape(-1)]
 
 
 def series_frame(p: Params, start: str, s: RoundSeries) -> pd.DataFrame:

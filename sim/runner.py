@@ -8,13 +8,16 @@ same run for the same seed (see tests/test_engines.py and tests/test_model.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from sim.config import TERMS, Scenario
-from sim.model import DiplomacyModel, Event
-from sim.records import outcomes, series_frame
+from sim.records import optional_columns, outcome_columns, outcomes, series_frame
 from sim.rules.params import compile_params
+
+if TYPE_CHECKING:
+    from sim.model import DiplomacyModel, Event
 
 ENGINES = ("mesa", "lockstep")
 DEFAULT_ENGINE = "lockstep"  # same rows as "mesa" for the same seed (tests/test_engines.py)
@@ -33,6 +36,8 @@ def run_model(
     scenario: Scenario, seed: int, rounds: int | None = None, detail: bool = True
 ) -> DiplomacyModel:
     """Play one run with the Mesa model and return it (records, events, agents)."""
+    from sim.model import DiplomacyModel  # Mesa is imported only where a model runs
+
     return DiplomacyModel(scenario, rng=seed, rounds=rounds, detail=detail).run()
 
 
@@ -76,6 +81,34 @@ def run_many(
     raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
 
 
+def run_table(
+    scenario: Scenario, seeds: list[int], rounds: int | None = None, engine: str = DEFAULT_ENGINE
+) -> pd.DataFrame:
+    """Outcome columns of one run per seed, as a table (no series): the rows of
+    :func:`run_many`, built column by column with the lockstep engine (optional round
+    numbers as nullable ``Int64``)."""
+    rounds = scenario.rounds if rounds is None else rounds
+    if engine != "lockstep":
+        return pd.DataFrame([r.outcome for r in run_many(scenario, seeds, rounds, engine=engine)])
+    from sim.lockstep import run_lockstep
+
+    result = run_lockstep(scenario, [int(s) for s in seeds], rounds)
+    cols = outcome_columns(result.history, result.params)
+    for name in optional_columns(result.params):
+        cols[name] = pd.arrays.IntegerArray(cols[name], mask=cols[name] < 0)
+    return pd.DataFrame(cols)
+
+
+def __getattr__(name: str) -> Any:
+    """``Event`` from :mod:`sim.model`, imported on first use: lockstep-only processes (batch
+    workers) never import Mesa, which takes longer to import than a chunk takes to run."""
+    if name == "Event":
+        from sim.model import Event
+
+        return Event
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def scenario_info(scenario: Scenario) -> dict[str, object]:
     """What plots and summaries need to label a batch's results."""
     p = compile_params(scenario)
@@ -102,5 +135,6 @@ __all__ = [
     "model_series",
     "run_many",
     "run_model",
+    "run_table",
     "scenario_info",
 ]

@@ -21,16 +21,17 @@ from functools import cached_property
 
 import numpy as np
 
+from sim.rules.arrays import small_max
 from sim.rules.pacts import LEAVE, LOWER, RAISE, apply_moves, valid_moves
 from sim.rules.params import Params
-from sim.rules.utility import Attributes, utility
+from sim.rules.utility import Attributes, utility, utility_given
 
 
 @dataclass(frozen=True)
 class MoveValues:
     """Every move's resulting configuration and utilities, for a batch of configurations."""
 
-    configs: np.ndarray  # (..., M, P)
+    configs: np.ndarray | None  # (..., M, P); None where read from the configuration table
     utility: np.ndarray  # (..., M, N)
     valid: np.ndarray  # (..., M)
 
@@ -43,8 +44,14 @@ class MoveValues:
 def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValues:
     """Apply every move to ``levels[..., P]`` and value the results for every state."""
     sp = p.space
-    configs = apply_moves(levels, sp)
-    valid = valid_moves(levels, sp)
+    table = p.configs
+    if table is None:
+        configs = apply_moves(levels, sp)
+        valid = valid_moves(levels, sp)
+    else:
+        here = table.index(levels)
+        result = table.result[here]  # (..., M) configuration after each move
+        valid = table.valid[here]
     # Value each distinct result once, and only those valid somewhere in the batch; moves
     # invalid everywhere get the status quo's utility (they are masked wherever used).
     valid_somewhere = valid.reshape(-1, sp.n_moves).any(axis=0)
@@ -52,7 +59,14 @@ def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValu
     needed[sp.effect[valid_somewhere]] = True
     needed[sp.effect[0]] = True  # the status quo
     idx = np.flatnonzero(needed)
-    u_needed = utility(configs[..., sp.effect_move[idx], :], attrs.expand(), p)
+    if table is None:
+        u_needed = utility(configs[..., sp.effect_move[idx], :], attrs.expand(), p)
+    else:
+        # Effects first, runs next: every product with a run's attributes then runs over
+        # long contiguous rows (numpy's inner loops), instead of rows of N states.
+        ct = table.terms.take(np.moveaxis(result[..., sp.effect_move[idx]], -1, 0))
+        u_needed = np.moveaxis(utility_given(ct, attrs, p), 0, -2)  # (..., E, N)
+        configs = None  # table.levels[result] if ever needed
     slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u_needed
     slot[idx] = np.arange(len(idx))
     u = u_needed[..., slot[sp.effect], :]
@@ -66,8 +80,12 @@ def update_rows(
     if rows.size == 0:
         return mv
     sub = evaluate_moves(levels[rows], attrs.take(rows), p)
-    configs, utility_, valid = mv.configs.copy(), mv.utility.copy(), mv.valid.copy()
-    configs[rows], utility_[rows], valid[rows] = sub.configs, sub.utility, sub.valid
+    utility_, valid = mv.utility.copy(), mv.valid.copy()
+    utility_[rows], valid[rows] = sub.utility, sub.valid
+    configs = None
+    if mv.configs is not None and sub.configs is not None:
+        configs = mv.configs.copy()
+        configs[rows] = sub.configs
     return MoveValues(configs=configs, utility=utility_, valid=valid)
 
 
@@ -99,17 +117,21 @@ def acceptance(mv: MoveValues, p: Params) -> np.ndarray:
     """``(..., M, N)``: probability that the others agree if state i proposes a move.
 
     The product over the other members who must consent of their logit agreement (in
-    index order, so one run and a batch round identically).
+    index order, so one run and a batch round identically). Moves that need nobody's
+    consent (lowering, leaving, the status quo) are accepted with probability 1.
     """
-    factor = np.where(p.space.consent, consent_probability(mv, p), 1.0)  # 1: not asked
+    asked = np.flatnonzero(p.space.consent.any(axis=-1))  # the raises
+    gains = mv.gains[..., asked, :]
+    agree = accept_probability(gains, move_costs(p)[asked, None], p.temperature)
+    factor = np.where(p.space.consent[asked], agree, 1.0)  # 1: not asked
     n = p.n_states
-    out = np.empty_like(factor)
+    out = np.ones(mv.gains.shape)
     for i in range(n):
         others = [j for j in range(n) if j != i]
         acc = factor[..., others[0]].copy()
         for j in others[1:]:
             acc *= factor[..., j]
-        out[..., i] = acc
+        out[..., asked, i] = acc
     return out
 
 
@@ -129,7 +151,8 @@ def move_values(mv: MoveValues, p: Params, talk_level: np.ndarray) -> np.ndarray
     cost). Lowering and leaving need no consent. Moves a state may not propose are -inf;
     the status quo is worth 0.
     """
-    net = (mv.gains - move_costs(p)[:, None]) * acceptance(mv, p)
+    costs = np.broadcast_to(move_costs(p)[:, None], mv.gains.shape[-2:]).copy()  # (M, N)
+    net = (mv.gains - costs) * acceptance(mv, p)
     net = np.where(proposable(mv, p, talk_level), net, -np.inf)
     net[..., 0, :] = 0.0
     return net
@@ -145,7 +168,7 @@ def recognize(best_value: np.ndarray, p: Params, u: np.ndarray) -> np.ndarray:
 
 def choice_probabilities(values: np.ndarray, temperature: float) -> np.ndarray:
     """Multinomial logit over options ``values[..., M]`` (-inf = not available)."""
-    top = values.max(axis=-1, keepdims=True)
+    top = small_max(values, axis=-1)[..., None]
     w = np.exp(np.clip((values - top) / temperature, -700.0, 0.0))
     w = np.where(np.isfinite(values), w, 0.0)
     return w / w.sum(axis=-1, keepdims=True)

@@ -9,7 +9,7 @@ docs/model.md, section 3.5.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,29 +45,53 @@ class Draws:
         )
 
 
-def draw(rng: np.random.Generator, p: Params, rounds: int) -> Draws:
-    """One run's randomness: uniforms ``(rounds, D + S + 3 + N + P*N)``, normals
-    ``(rounds, D)``, then ``P`` uniforms for talks under way at the start."""
-    d, s, n = len(p.drivers.names), len(p.shocks.random), p.n_states
-    n_p = p.space.n_pacts
-    u = rng.random((rounds, d + s + 3 + n + n_p * n))
-    z = rng.standard_normal((rounds, d))
-    u_start = rng.random(n_p)
+def _widths(p: Params) -> tuple[int, int, int, int]:
+    """Drivers, random shocks, states and pacts: the widths of a round's block."""
+    return len(p.drivers.names), len(p.shocks.random), p.n_states, p.space.n_pacts
+
+
+def _split(u: np.ndarray, z: np.ndarray, u_start: np.ndarray, p: Params) -> Draws:
+    """Name the columns of the uniforms ``u[..., R, D + S + 3 + N + P*N]``."""
+    d, s, n, n_p = _widths(p)
     c = d + s
     return Draws(
-        u_switch=u[:, :d],
-        u_shock=u[:, d:c],
-        u_recognize=u[:, c],
-        u_choice=u[:, c + 1],
-        u_duration=u[:, c + 2],
-        u_consent=u[:, c + 3 : c + 3 + n],
-        u_talks=u[:, c + 3 + n :].reshape(rounds, n_p, n),
+        u_switch=u[..., :d],
+        u_shock=u[..., d:c],
+        u_recognize=u[..., c],
+        u_choice=u[..., c + 1],
+        u_duration=u[..., c + 2],
+        u_consent=u[..., c + 3 : c + 3 + n],
+        u_talks=u[..., c + 3 + n :].reshape((*u.shape[:-1], n_p, n)),
         z=z,
         u_start=u_start,
     )
 
 
+def draw(rng: np.random.Generator, p: Params, rounds: int) -> Draws:
+    """One run's randomness: uniforms ``(rounds, D + S + 3 + N + P*N)``, normals
+    ``(rounds, D)``, then ``P`` uniforms for talks under way at the start."""
+    d, s, n, n_p = _widths(p)
+    u = rng.random((rounds, d + s + 3 + n + n_p * n))
+    z = rng.standard_normal((rounds, d))
+    return _split(u, z, rng.random(n_p), p)
+
+
 def draw_many(seeds: list[int], p: Params, rounds: int) -> Draws:
-    """Stack the draws of several runs (one generator per seed): ``(B, rounds, ...)``."""
-    runs = [draw(np.random.default_rng(seed), p, rounds) for seed in seeds]
-    return Draws(*(np.stack([getattr(r, f.name) for r in runs]) for f in fields(Draws)))
+    """The draws of several runs (one generator per seed, as :func:`draw`), ``(B, rounds,
+    ...)``: each generator fills its run's rows of preallocated arrays, which are then
+    laid out round-major, so a round's draws (:meth:`Draws.at`) are contiguous."""
+    d, s, n, n_p = _widths(p)
+    b = len(seeds)
+    u = np.empty((b, rounds, d + s + 3 + n + n_p * n))
+    z = np.empty((b, rounds, d))
+    u_start = np.empty((b, n_p))
+    for k, seed in enumerate(seeds):
+        rng = np.random.default_rng(seed)
+        rng.random(out=u[k])
+        rng.standard_normal(out=z[k])
+        rng.random(out=u_start[k])
+
+    def round_major(x: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(x.swapaxes(0, 1)).swapaxes(0, 1)
+
+    return _split(round_major(u), round_major(z), u_start, p)

@@ -9,11 +9,12 @@ so the rules hold no caches.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from sim.config import ATTRIBUTES, TERMS, Scenario
+from sim.rules.configs import ConfigTable, build_config_table
 from sim.rules.pacts import PactSpace, build_pact_space
 
 
@@ -103,6 +104,7 @@ class Params:
     per_pact_rows: np.ndarray  # (P, 3N) co_capability | co_hostility | member_hostility
     asymmetry: np.ndarray  # (N, N) [i, j] how much stronger j is than i, >= 0
     pair_table: np.ndarray  # (K, N*N) pacts holding each ordered pair, padded with P
+    configs: ConfigTable | None = None  # per-configuration tables (sim.rules.configs)
 
     @property
     def n_states(self) -> int:
@@ -227,7 +229,7 @@ def compile_params(s: Scenario) -> Params:
     level_of = {name: i for i, name in enumerate(s.level_names)}
     dpos = {d: k for k, d in enumerate(s.drivers)}
     neg = s.negotiation
-    return Params(
+    p = Params(
         codes=codes,
         goods=goods,
         level_names=s.level_names,
@@ -270,6 +272,7 @@ def compile_params(s: Scenario) -> Params:
         affinity_trade=affinity * trade,
         **_derived(space, cap, hostility, affinity, us_bloc, s.us.bloc_visibility),
     )
+    return replace(p, configs=build_config_table(p))
 
 
 def initial_levels(s: Scenario, space: PactSpace) -> np.ndarray:

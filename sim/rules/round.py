@@ -19,12 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.rules.arrays import small_max
 from sim.rules.decisions import (
     MoveValues,
+    accept_probability,
     choose,
-    consent_probability,
     evaluate_moves,
     is_stable,
+    move_costs,
     move_values,
     recognize,
     update_rows,
@@ -108,14 +110,14 @@ def play_round(state: RunState, t: int, d: Draws, p: Params) -> tuple[RunState, 
     mv = update_rows(mv, np.flatnonzero(signed.any(axis=-1)), levels, attrs, p)
 
     values = move_values(mv, p, talk_level)  # (B, M, N)
-    proposer = recognize(values.max(axis=-2), p, d.u_recognize)
+    proposer = recognize(small_max(values, axis=-2), p, d.u_recognize)
     rows = np.arange(len(proposer))
     own = values[rows, :, proposer]  # (B, M)
     move = choose(own, p.temperature, d.u_choice)
     gains = mv.gains[rows, move]  # (B, N)
     is_raise = p.space.kind[move] == RAISE
     must = p.space.consent[move] & (np.arange(p.n_states) != proposer[:, None])
-    yes = d.u_consent < consent_probability(mv, p)[rows, move]
+    yes = d.u_consent < accept_probability(gains, move_costs(p)[move, None], p.temperature)
     refused = is_raise[:, None] & must & ~yes
     accepted = (move > 0) & ~refused.any(axis=-1)
 

@@ -129,14 +129,17 @@ def goods_value(attrs: Attributes, p: Params) -> np.ndarray:
     return small_sum(attrs.needs[..., :, None, :] * p.offers, axis=-1)
 
 
-def support(commit: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
+def support(
+    commit: np.ndarray, attrs: Attributes, p: Params, gv: np.ndarray | None = None
+) -> np.ndarray:
     """``[..., k, j]``: external support client k receives from partner j.
 
-    Goods j offers that k needs, plus trade (k's trade share with j times its need for
-    trade), counted at the commitment of their strongest shared pact.
+    Goods j offers that k needs (``gv``: :func:`goods_value`, if already computed), plus
+    trade (k's trade share with j times its need for trade), counted at the commitment of
+    their strongest shared pact.
     """
     trade = p.trade_share * attrs.trade_need[..., :, None]
-    return commit * (goods_value(attrs, p) + trade)
+    return commit * ((goods_value(attrs, p) if gv is None else gv) + trade)
 
 
 def support_shares(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
@@ -147,9 +150,13 @@ def support_shares(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarr
 
 def support_share(sup: np.ndarray) -> np.ndarray:
     """``[..., k, j]``: share of k's external support from j (0 where k has none)."""
-    total = small_sum(sup, axis=-1)[..., None]
+    total = small_sum(sup, axis=-1)
     # Support is >= 0, so a zero total means every entry is 0: dividing by 1 gives 0.
-    return sup / np.where(total > 0, total, 1.0)
+    denominator = np.where(total > 0, total, 1.0)
+    out = np.empty(np.broadcast_shapes(sup.shape, (*denominator.shape, 1)))
+    for j in range(sup.shape[-1]):  # column by column: long rows for numpy's inner loop
+        np.divide(sup[..., j], denominator, out=out[..., j])
+    return out
 
 
 def alignment_weight(levels: np.ndarray, p: Params) -> np.ndarray:
@@ -181,43 +188,83 @@ def _leverage(share: np.ndarray, commit: np.ndarray, p: Params) -> np.ndarray:
 
 def _dependence(share: np.ndarray, p: Params) -> np.ndarray:
     """``[..., i]``: sum_j share[i, j]^2 * asymmetry[i, j], for states that value autonomy
-    (the term is multiplied by autonomy, so other states' rows are never used)."""
+    (the term is multiplied by autonomy, so other states' rows are never used), over the
+    stronger partners only (asymmetry > 0; adding the zero terms would change nothing)."""
     out = np.zeros(share.shape[:-1])
     for i in np.flatnonzero(p.autonomy):
-        row = share[..., i, :]
-        out[..., i] = small_sum(row * row * p.asymmetry[i], axis=-1)
+        for j in np.flatnonzero(p.asymmetry[i]):
+            out[..., i] += share[..., i, j] * share[..., i, j] * p.asymmetry[i, j]
     return out
+
+
+@dataclass(frozen=True)
+class ConfigTerms:
+    """What the utility reads from a configuration alone (no attributes), ``(..., N)`` or
+    ``(..., N, N)``; a table of them over every configuration lets the hot loop gather
+    instead of recomputing (:mod:`sim.rules.configs`)."""
+
+    commit: np.ndarray  # (..., N, N) commitment of each pair's strongest shared pact
+    entangle: np.ndarray  # (..., N, N) entanglement of it
+    deterrence: np.ndarray  # (..., N) saturate(pooled co-members' capability)
+    us_ties: np.ndarray  # (..., N) visible alignment with US adversaries
+    cb_member: np.ndarray  # (..., N) counter-balancing aimed at each state
+    economy: np.ndarray  # (..., N) affinity-weighted trade secured, before trade need
+
+    def take(self, idx: np.ndarray) -> ConfigTerms:
+        """Rows ``idx`` (any shape) of a table over configurations (first axis)."""
+        return ConfigTerms(*(np.take(getattr(self, f), idx, axis=0) for f in _CT_FIELDS))
+
+
+_CT_FIELDS = ("commit", "entangle", "deterrence", "us_ties", "cb_member", "economy")
+
+
+def config_terms(levels: np.ndarray, p: Params) -> ConfigTerms:
+    """The configuration's part of the utility, for ``levels[..., P]``."""
+    commit, entangle = pair_strengths(
+        levels, p.pair_table, p.commitment, p.entanglement
+    )  # (..., N, N)
+    # Deterrence sums over pacts: a visible bloc pools its members' capability.
+    weight = alignment_weight(levels, p)  # (..., P)
+    n = p.n_states
+    per_pact = weighted_rows(weight, p.per_pact_rows)  # deterrence | us_ties | cb, (..., 3N)
+    return ConfigTerms(
+        commit=commit,
+        entangle=entangle,
+        deterrence=saturate(per_pact[..., :n]),
+        us_ties=per_pact[..., n : 2 * n],
+        cb_member=p.reactivity * per_pact[..., 2 * n :],
+        economy=small_sum(commit * p.affinity_trade, axis=-1),
+    )
 
 
 def term_arrays(
     levels: np.ndarray, attrs: Attributes, p: Params
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The four unweighted terms, each ``[..., N]``: security, us_ties, influence, economy."""
-    commit, entangle = pair_strengths(
-        levels, p.pair_table, p.commitment, p.entanglement
-    )  # (..., N, N)
+    return terms_given(config_terms(levels, p), attrs, p)
+
+
+def terms_given(
+    ct: ConfigTerms, attrs: Attributes, p: Params
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`term_arrays` from the configuration's terms ``ct`` and the attributes."""
+    commit = ct.commit
     gv = goods_value(attrs, p)  # (..., N, N)
-
-    # Deterrence sums over pacts: a visible bloc pools its members' capability.
-    weight = alignment_weight(levels, p)  # (..., P)
-    n = p.n_states
-    per_pact = weighted_rows(weight, p.per_pact_rows)  # deterrence | us_ties | cb, (..., 3N)
-    deterrence = per_pact[..., :n]
     supply = small_sum(commit * (p.affinity * gv), axis=-1)
-    exposure = small_sum(entangle * attrs.conflict_risk[..., None, :], axis=-1)
-    security = attrs.threat * saturate(deterrence) + saturate(supply)
-    security -= p.entrapment_aversion * exposure
+    risk = per_run(attrs.conflict_risk[..., None, :], gv)  # [i, j] = conflict risk of j
+    exposure = small_sum(ct.entangle * risk, axis=-1)
+    security = attrs.threat * ct.deterrence + saturate(supply)
+    security -= per_run(p.entrapment_aversion, attrs.threat) * exposure
 
-    us_ties = -attrs.us_stake * p.reactivity * per_pact[..., n : 2 * n]
+    us_ties = -attrs.us_stake * p.reactivity * ct.us_ties
 
-    share = support_share(support(commit, attrs, p))  # [k, j]
+    share = support_share(support(commit, attrs, p, gv))  # [k, j]
     leverage = _leverage(share, commit, p)  # sum_k stakes[i, k] C[i, k] share[k, i]
     dependence = _dependence(share, p)  # sum_j share[i, j]^2 * asymmetry[i, j]
-    # Counter-balancing aimed at each state: provoked by the pacts it belongs to.
-    cb_member = p.reactivity * per_pact[..., 2 * n :]
-    influence = leverage - p.presence * cb_member - p.autonomy * dependence
+    presence, autonomy = (per_run(v, attrs.threat) for v in (p.presence, p.autonomy))
+    influence = leverage - presence * ct.cb_member - autonomy * dependence
 
-    economy = attrs.trade_need * small_sum(commit * p.affinity_trade, axis=-1)
+    economy = attrs.trade_need * ct.economy
     return security, us_ties, influence, economy
 
 
@@ -233,8 +280,26 @@ def weighted_terms(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarr
 
 def utility(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
     """Total utility ``[..., N]``: the weighted sum of terms (summed in term order)."""
-    parts = term_arrays(levels, attrs, p)
-    total = parts[0] * p.weights[:, 0]
+    return utility_given(config_terms(levels, p), attrs, p)
+
+
+def utility_given(ct: ConfigTerms, attrs: Attributes, p: Params) -> np.ndarray:
+    """:func:`utility` from the configuration's terms ``ct`` (e.g. gathered from a table)."""
+    parts = terms_given(ct, attrs, p)
+    weights = per_run(p.weights.T, attrs.threat[..., None, :])  # (..., T, N)
+    total = parts[0] * weights[..., 0, :]
     for t in range(1, len(parts)):
-        total += parts[t] * p.weights[:, t]
+        total += parts[t] * weights[..., t, :]
     return total
+
+
+def per_run(constant: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``constant`` repeated to the shape of a per-run array ``like`` (a contiguous copy).
+
+    Multiplying a batch by a short per-state constant makes numpy loop over rows of N
+    items; a per-run copy lines up with the batch's trailing axes, so the same products
+    (same values) run over long contiguous rows.
+    """
+    return np.ascontiguousarray(
+        np.broadcast_to(constant, np.broadcast_shapes(constant.shape, like.shape))
+    )
