@@ -188,7 +188,11 @@ def _driver_params(s: Scenario, idx: dict, gidx: dict, n: int) -> DriverParams:
 
 
 def compile_params(s: Scenario) -> Params:
-    """Turn a scenario into arrays (pure; no randomness)."""
+    """Turn a scenario into arrays (pure; no randomness).
+
+    Long on purpose: it fills every field of :class:`Params` once, in field order, so a
+    reader can check each array against the scenario field it comes from; the drivers and
+    the per-pact constants have helpers of their own."""
     codes = s.codes
     n, goods = len(codes), tuple(s.goods)
     idx = {c: i for i, c in enumerate(codes)}
