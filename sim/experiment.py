@@ -378,6 +378,18 @@ def check_engine(file: str, engine: str | None, field: str = "engine") -> None:
         raise ConfigError(file, field, f"expected one of {', '.join(ENGINES)}", engine)
 
 
+def scenario_file(file: Path, name: str) -> Path:
+    """The scenario a file (experiment, calibration) names, relative to that file; a
+    missing one is a :class:`ConfigError` naming the file's ``scenario`` field."""
+    path = Path(name)
+    if not path.is_absolute():
+        path = file.resolve().parent / path
+    path = path.resolve()
+    if not path.is_file():
+        raise ConfigError(str(file), "scenario", "expected an existing file", name)
+    return path
+
+
 def load_experiment(path: str | Path) -> Experiment:
     """Read and fully validate an experiment file; raises :class:`ConfigError`."""
     file = Path(path)
@@ -386,12 +398,7 @@ def load_experiment(path: str | Path) -> Experiment:
     check_size(spec, str(file))
     check_grid_values(spec, str(file))
     check_engine(str(file), spec.engine)
-    scenario_path = Path(spec.scenario)
-    if not scenario_path.is_absolute():
-        scenario_path = file.resolve().parent / scenario_path
-    scenario_path = scenario_path.resolve()
-    if not scenario_path.is_file():
-        raise ConfigError(str(file), "scenario", "expected an existing file", spec.scenario)
+    scenario_path = scenario_file(file, spec.scenario)
     scenario_raw = load_raw(scenario_path)  # merged onto its bases: what is run and stored
     source = str(scenario_path)
     design = spec.design

@@ -10,7 +10,7 @@ shocks). The maths is in :mod:`sim.rules`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from sim.collect import make_datacollector
 from sim.config import Scenario
 from sim.records import History, RoundSeries, round_date
 from sim.rules.decisions import all_configurations, preferred_configurations
-from sim.rules.draws import draw
+from sim.rules.draws import Draws, draw
 from sim.rules.drivers import fired_shocks
 from sim.rules.pacts import LEAVE, LOWER, RAISE, config_label
 from sim.rules.params import compile_params, initial_levels, initial_talks
@@ -249,10 +249,6 @@ class DiplomacyModel(mesa.Model):
             )
 
 
-def _batch1(d):
+def _batch1(d: Draws) -> Draws:
     """A round's draws with a batch axis of one."""
-    from dataclasses import fields
-
-    from sim.rules.draws import Draws
-
     return Draws(**{f.name: np.asarray(getattr(d, f.name))[None] for f in fields(Draws)})

@@ -210,20 +210,16 @@ def _check_targets(file: str, cal: Calibration, runner: str) -> None:
 
 def load_calibration(path: str | Path, runner: str = "sim.runner:run_many") -> Calibration:
     """Read and fully validate a calibration file; raises :class:`ConfigError`."""
-    from sim.experiment import check_engine
+    from sim.config import load_raw
+    from sim.experiment import check_engine, scenario_file
 
     file = Path(path)
     raw = read_toml(file)
     spec = parse_spec(raw, str(file))
     check_engine(str(file), spec.engine)
-    scenario_path = Path(spec.scenario)
-    if not scenario_path.is_absolute():
-        scenario_path = file.resolve().parent / scenario_path
-    scenario_path = scenario_path.resolve()
-    if not scenario_path.is_file():
-        raise ConfigError(str(file), "scenario", "expected an existing file", spec.scenario)
+    scenario_path = scenario_file(file, spec.scenario)
     source = str(scenario_path)
-    base = read_toml(scenario_path)
+    base = load_raw(scenario_path)  # merged onto its bases, as batches do
     try:
         merged = apply_overrides(base, spec.scenario_overrides, source)
         build_scenario(merged, source)
