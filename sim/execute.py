@@ -12,6 +12,8 @@ with its traceback.
 from __future__ import annotations
 
 import importlib
+import itertools
+import math
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,11 +23,12 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from sim.pool import run_pool
+from sim.pool import run_pool, start_server
 from sim.runner import DEFAULT_ENGINE
 from sim.storage import coerce_runs, runs_to_arrow
 
 DEFAULT_RUNNER = "sim.runner:run_many"
+FIRST_INLINE_RUNS = 1000  # lockstep runs the parent plays while the forkserver starts (~0.4 s)
 
 
 class ExecuteError(RuntimeError):
@@ -77,19 +80,34 @@ def make_chunks(
     seeds: list[int] | list[list[int]],
     size: int,
     done: set[int] | frozenset[int] = frozenset(),
+    *,
+    guided: int = 0,
+    min_size: int = 1,
 ) -> Iterator[Chunk]:
     """Chunks of at most ``size`` runs of one point, in run_id order, skipping ``done``
     run_ids; generated lazily, so a huge batch is never planned in memory at once.
 
-    ``seeds``: one per replicate (the same at every point), or one list per point."""
+    ``seeds``: one per replicate (the same at every point), or one list per point.
+    ``guided`` (a number of workers, 0 = off): guided self-scheduling (Polychronopoulos &
+    Kuck 1987): each chunk holds the runs still to plan / (2 x workers), within
+    ``min_size..size``, so chunks shrink towards the end and the workers finish together
+    instead of one running a last big chunk alone."""
     per_point = bool(seeds) and isinstance(seeds[0], list)
     replicates = len(seeds[0]) if per_point else len(seeds)
+    total = sum(len(s) for s in seeds) if per_point else len(points) * replicates
+    remaining = max(0, total - len(done))
     for point_id, overrides in enumerate(points):
         point_seeds = seeds[point_id] if per_point else seeds
         base = point_id * replicates
         pending = [r for r in range(replicates) if base + r not in done]
-        for i in range(0, len(pending), size):
-            reps = tuple(pending[i : i + size])
+        i = 0
+        while i < len(pending):
+            n = size
+            if guided:
+                n = min(size, max(min_size, math.ceil(remaining / (2 * guided))))
+            reps = tuple(pending[i : i + n])
+            i += len(reps)
+            remaining -= len(reps)
             yield Chunk(
                 point_id=point_id,
                 overrides=dict(overrides),
@@ -97,6 +115,19 @@ def make_chunks(
                 seeds=tuple(point_seeds[r] for r in reps),
                 run_ids=tuple(base + r for r in reps),
             )
+
+
+def split_chunk(chunk: Chunk, n: int) -> tuple[Chunk, Chunk | None]:
+    """The first ``n`` runs of ``chunk`` and the rest (None if nothing is left)."""
+    if len(chunk.seeds) <= n:
+        return chunk, None
+
+    def part(s: slice) -> Chunk:
+        return Chunk(
+            chunk.point_id, chunk.overrides, chunk.replicates[s], chunk.seeds[s], chunk.run_ids[s]
+        )
+
+    return part(slice(0, n)), part(slice(n, None))
 
 
 # -- in the worker ---------------------------------------------------------------------
@@ -204,8 +235,21 @@ def _table_chunk(ctx: RunContext, chunk: Chunk) -> ChunkResult | None:
 
 
 def _local(ctx: RunContext, chunks: Iterable[Chunk], workers: int) -> Iterator[ChunkResult]:
-    """Worker processes (sim.pool): a dying worker costs only its chunk's retry."""
+    """Worker processes (sim.pool): a dying worker costs only its chunk's retry.
+
+    While a cold forkserver imports the model (~0.4 s, both cores otherwise idle but
+    one), this process runs the first runs itself (at most :data:`FIRST_INLINE_RUNS`,
+    about as long as the start) with the default run function (our own code, no injected
+    runner), then hands the rest to the workers.
+    """
     preload = ["sim.execute", ctx.runner.partition(":")[0]]
+    chunks = iter(chunks)
+    if ctx.runner == DEFAULT_RUNNER and start_server(preload):
+        first = next(chunks, None)
+        if first is not None:
+            mine, rest = split_chunk(first, FIRST_INLINE_RUNS)
+            chunks = itertools.chain([rest] if rest else [], chunks)
+            yield run_chunk(ctx, mine)
     yield from run_pool(
         partial(run_chunk, ctx),
         chunks,

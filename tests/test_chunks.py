@@ -1,0 +1,94 @@
+"""Chunk planning: guided self-scheduling, the parent's first chunk while workers start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+from conftest import DEFAULT_SCENARIO
+
+from sim.batch import auto_chunk_size, run_batch
+from sim.execute import FIRST_INLINE_RUNS, Chunk, make_chunks, split_chunk
+from sim.experiment import load_experiment
+from sim.pool import start_server
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sizes(chunks: list[Chunk]) -> list[int]:
+    return [len(c.seeds) for c in chunks]
+
+
+def test_fixed_size_chunks_stop_at_each_point() -> None:
+    chunks = list(make_chunks([{}, {}], list(range(10)), 4))
+    assert sizes(chunks) == [4, 4, 2, 4, 4, 2]
+    assert [c.point_id for c in chunks] == [0, 0, 0, 1, 1, 1]
+
+
+def test_guided_chunks_shrink_towards_the_end() -> None:
+    """20 runs, 2 workers, 2..4 runs a chunk: runs left / (2 x 2), rounded up, clipped.
+
+    left 20 -> 5 -> 4; 16 -> 4; 12 -> 3, but point 0 has 2 left; 10 -> 3; 7 -> 2;
+    5 -> 2; 3 -> 1 -> 2 (the minimum); 1 left."""
+    chunks = list(make_chunks([{}, {}], list(range(10)), 4, guided=2, min_size=2))
+    assert sizes(chunks) == [4, 4, 2, 3, 2, 2, 2, 1]
+    assert [r for c in chunks for r in c.run_ids] == list(range(20))
+
+
+def test_guided_chunks_skip_done_runs_and_count_only_the_rest() -> None:
+    """8 of 20 done: 12 left -> 3 runs first (not 4, as with 20 left)."""
+    done = set(range(0, 20, 5)) | {1, 2, 3, 4}  # 0-4, 5, 10, 15
+    chunks = list(make_chunks([{}, {}], list(range(10)), 4, done, guided=2, min_size=1))
+    ids = [r for c in chunks for r in c.run_ids]
+    assert sorted(ids) == sorted(set(range(20)) - done) and len(ids) == len(set(ids))
+    assert sizes(chunks)[0] == 3
+
+
+def test_split_chunk_boundaries() -> None:
+    (chunk,) = make_chunks([{"x": 1.0}], [11, 12, 13], 3)
+    whole, rest = split_chunk(chunk, 3)
+    assert whole is chunk and rest is None  # exactly its size: nothing to split
+    head, tail = split_chunk(chunk, 2)
+    assert head.seeds == (11, 12) and head.run_ids == (0, 1) and head.replicates == (0, 1)
+    assert tail is not None and tail.seeds == (13,) and tail.run_ids == (2,)
+    assert tail.point_id == 0 and tail.overrides == {"x": 1.0}
+
+
+def test_auto_chunk_size_guided_takes_the_largest_lockstep_chunk() -> None:
+    assert auto_chunk_size(20_000, 2, "lockstep", guided=True) == 2000
+    assert auto_chunk_size(20_000, 2, "lockstep") == 1250  # spread over 8 x 2 chunks
+    assert auto_chunk_size(300, 2, "lockstep", guided=True) == 300
+    assert auto_chunk_size(20_000, 2, "mesa", guided=True) == 25
+
+
+def test_start_server_reports_a_running_server() -> None:
+    preload = ["sim.execute", "sim.runner"]
+    start_server(preload)  # cold or not, it runs afterwards
+    assert start_server(preload) is False
+
+
+def test_fresh_process_with_two_workers_gives_the_one_worker_table(tmp_path: Path) -> None:
+    """In a new process the forkserver starts cold: the parent runs the first
+    FIRST_INLINE_RUNS runs itself, workers the rest in guided chunks; same rows."""
+    replicates = FIRST_INLINE_RUNS + 100  # the first chunk is split
+    path = tmp_path / "e.toml"
+    path.write_text(
+        f'scenario = "{DEFAULT_SCENARIO}"\nrounds = 6\nreplicates = {replicates}\n'
+        'root_seed = 4\n[design]\nkind = "grid"\n[design.parameters]\n'
+        '"states.CHN.weights.us_ties" = [0.0, 0.3]\n'
+    )
+    run_batch(load_experiment(path), tmp_path / "one", workers=1, progress=False)
+    cmd = [sys.executable, "run.py", "batch", str(path), "--out", str(tmp_path / "two")]
+    proc = subprocess.run(
+        [*cmd, "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    parts = len(list((tmp_path / "two" / "runs").glob("*.parquet")))
+    assert parts > 3  # the parent's first chunk, the rest of it, guided chunks
+
+    def table(out: Path) -> pd.DataFrame:
+        return pd.read_parquet(out / "runs").sort_values("run_id").reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(table(tmp_path / "two"), table(tmp_path / "one"))
