@@ -45,13 +45,13 @@ def run_lockstep(
     share_ck: dict[int, np.ndarray] = {}
     kept: list[dict[str, np.ndarray]] = []
     for t in range(rounds):
-        state, out = play_round(state, t, draws.at(t), p)
+        observed = series or t == rounds - 1 or t in checkpoints
+        state, out = play_round(state, t, draws.at(t), p, value_end=observed)
         hist_levels[:, t] = state.levels
         switch_round[out.switched_now] = t
         opened += out.opened
         failed += out.failed
-        last = t == rounds - 1
-        if not (series or last or t in checkpoints):
+        if not observed:
             continue
         obs = observe(state, out, p)
         if t in checkpoints:

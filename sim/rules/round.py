@@ -70,7 +70,7 @@ class RoundOutcome:
     refused: np.ndarray  # (B, N) bool: members who refused to open the proposed talks
     opened: np.ndarray  # (B, P) bool: talks opened this round
     gains: np.ndarray  # (B, N) each state's utility change under the chosen move
-    values: MoveValues  # every move valued on the configuration at the end of the round
+    values: MoveValues | None  # every move valued at the end of the round (if asked)
 
     @property
     def failed(self) -> np.ndarray:
@@ -98,8 +98,16 @@ def initial_state(
     )
 
 
-def play_round(state: RunState, t: int, d: Draws, p: Params) -> tuple[RunState, RoundOutcome]:
-    """Play round ``t`` for every run of the batch with that round's draws ``d``."""
+def play_round(
+    state: RunState, t: int, d: Draws, p: Params, *, value_end: bool = True
+) -> tuple[RunState, RoundOutcome]:
+    """Play round ``t`` for every run of the batch with that round's draws ``d``.
+
+    ``value_end``: re-value the runs whose pacts were lowered or left this round, so
+    ``out.values`` holds every move's value at the end of the round (what :func:`observe`
+    and the agents read). The next round values everything afresh, so a caller that does
+    not observe this round may skip it (``out.values`` is then None); the run is the same.
+    """
     x, switched = step_drivers(state.drivers, state.switched, t, p, d.u_switch, d.z, d.u_shock)
     attrs = attributes(x, p)
     mv = evaluate_moves(state.levels, attrs, p)
@@ -133,7 +141,7 @@ def play_round(state: RunState, t: int, d: Draws, p: Params) -> tuple[RunState, 
     talk_due[rows[opens], q[opens]] = due[opens]
     acts = accepted & ~is_raise  # lowering or leaving: at once
     levels = np.where(acts[:, None], apply_moves(levels, p.space, np.where(acts, move, 0)), levels)
-    mv = update_rows(mv, np.flatnonzero(acts), levels, attrs, p)
+    end_values = update_rows(mv, np.flatnonzero(acts), levels, attrs, p) if value_end else None
 
     new = RunState(levels, talk_level, talk_due, x, switched)
     out = RoundOutcome(
@@ -147,7 +155,7 @@ def play_round(state: RunState, t: int, d: Draws, p: Params) -> tuple[RunState, 
         refused=refused,
         opened=opened,
         gains=gains,
-        values=mv,
+        values=end_values,
     )
     return new, out
 
@@ -163,7 +171,10 @@ class Observation:
 
 
 def observe(state: RunState, out: RoundOutcome, p: Params) -> Observation:
-    """The US reaction and the recorded quantities at the end of a round."""
+    """The US reaction and the recorded quantities at the end of a round (played with
+    ``value_end=True``)."""
+    if out.values is None:
+        raise ValueError("observe() needs the round played with value_end=True")
     return Observation(
         weighted=weighted_terms(state.levels, out.attrs, p),
         shares=support_shares(state.levels, out.attrs, p),

@@ -1,0 +1,44 @@
+"""Storage details: the manifest's text, schema harmonisation across parts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.storage import RUNS, BatchStore, manifest_text
+
+
+def test_manifest_seeds_on_one_line_same_json() -> None:
+    manifest = {"root_seed": 1, "seeds": [5, 2**62, 7], "design": {"points": [{"x": 0.1}]}}
+    text = manifest_text(manifest)
+    assert json.loads(text) == manifest
+    assert '  "seeds": [5, 4611686018427387904, 7],' in text.splitlines()
+    per_point = {"seeds": [[1, 2], [3, 4]]}
+    assert json.loads(manifest_text(per_point)) == per_point
+
+
+def test_manifest_token_in_a_user_string_falls_back_to_plain_json() -> None:
+    manifest = {"scenario": {"name": "\x00seeds\x00"}, "seeds": [1, 2]}
+    text = manifest_text(manifest)
+    assert json.loads(text) == manifest
+    assert text == json.dumps(manifest, indent=2) + "\n"
+
+
+def test_harmonize_widens_parts_written_with_fewer_columns(tmp_path: Path) -> None:
+    """Three identical parts and one holding only failed runs (its outcome column all
+    null): after harmonize every part has the widest schema, with the real type."""
+    store = BatchStore(tmp_path)
+    folder = tmp_path / RUNS
+    folder.mkdir(parents=True)
+    full = pa.table({"run_id": pa.array([0, 1], pa.int64()), "k": pa.array([1.5, 2.5])})
+    for i in range(3):
+        pq.write_table(full, folder / f"part-{i:05d}.parquet")
+    failed = pa.table({"run_id": pa.array([9], pa.int64()), "k": pa.nulls(1)})
+    pq.write_table(failed, folder / "part-00009.parquet")
+    store.harmonize()
+    for part in store.parts(RUNS):
+        assert pq.read_schema(part).field("k").type == pa.float64()
+    assert pq.read_table(folder / "part-00009.parquet")["k"].to_pylist() == [None]
