@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sim.designs import MORRIS_LEVELS
 from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, execute, make_chunks, require_dask
@@ -30,7 +32,7 @@ from sim.experiment import Experiment
 from sim.integrity import Design as IntegrityDesign
 from sim.integrity import ManifestError, quarantine, scan
 from sim.lock import DirLock, DirLocked
-from sim.point_summary import COUNTS, add_counts, point_counts, point_summary
+from sim.point_summary import COUNTS, count_runs, point_summary
 from sim.runner import DEFAULT_ENGINE
 from sim.storage import BatchStore
 from sim.version import MODEL_VERSION
@@ -158,16 +160,21 @@ def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.Data
     cols = ["run_id", "point_id", "seed", "status", "error", "target_formed"]
     points = pd.DataFrame(exp.design.points or [{}])
     points.index.name = "point_id"
-    counts: pd.DataFrame | None = None
+    n_points = len(points)
+    counts = np.zeros((len(COUNTS), n_points), dtype=np.int64)  # runs, failed, n, k
     failed_parts = []
-    for runs in store.iter_columns(cols):
-        counts = add_counts(counts, point_counts(runs))
-        ok = runs["status"] == "ok"
-        if (~ok).any():
-            keep = [c for c in ("run_id", "point_id", "seed", "error") if c in runs]
-            failed_parts.append(runs.loc[~ok, keep])
-    empty = pd.DataFrame(columns=list(COUNTS), dtype=int)
-    table = points.join(point_summary(counts if counts is not None else empty, points.index))
+    for part in store.iter_tables(cols):  # Arrow and numpy: no Python object per run
+        pid = part.column("point_id").to_numpy()
+        ok = pc.fill_null(pc.equal(part.column("status"), "ok"), False).to_numpy()
+        formed = np.zeros(len(pid), dtype=bool)
+        if "target_formed" in part.column_names:
+            formed = pc.fill_null(part.column("target_formed"), False).to_numpy()
+        counts += count_runs(pid, ok, formed, n_points)
+        if not ok.all():
+            keep = [c for c in ("run_id", "point_id", "seed", "error") if c in part.column_names]
+            failed_parts.append(part.filter(pa.array(~ok)).select(keep).to_pandas())
+    frame = pd.DataFrame(dict(zip(COUNTS, counts, strict=True)), index=points.index)
+    table = points.join(point_summary(frame, points.index))
     failures = (
         pd.concat(failed_parts).sort_values("run_id").reset_index(drop=True)
         if failed_parts
@@ -361,6 +368,7 @@ def _run(
     try:
         for result in execute(ctx, chunks, workers=run["workers"], scheduler=run["scheduler"]):
             store.write_chunk(result.runs, result.series)
+            pa.default_memory_pool().release_unused()  # mimalloc keeps freed pages otherwise
             ran_now += result.runs.num_rows
             failed_now += result.failed
             bar.update(result.runs.num_rows)

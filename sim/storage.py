@@ -210,14 +210,15 @@ class BatchStore:
                 _write_atomic(conform(pq.read_table(part), target), part)
         self.schema = target
 
-    def iter_columns(self, columns: list[str]) -> Iterator[pd.DataFrame]:
+    def iter_tables(self, columns: list[str]) -> Iterator[pa.Table]:
         """Some columns of `runs` (those present), one part at a time (flat memory)."""
         parts = self.parts(RUNS)
         if not parts:
             return
         present = [c for c in columns if c in pq.read_schema(parts[0]).names]
         for part in parts:
-            yield pq.read_table(part, columns=present, use_threads=False).to_pandas()
+            yield pq.read_table(part, columns=present, use_threads=False)
+            pa.default_memory_pool().release_unused()  # mimalloc keeps freed pages otherwise
 
     def read_columns(self, columns: list[str]) -> pd.DataFrame:
         """Some columns of `runs` (those present), sorted by run_id if read.

@@ -1,13 +1,15 @@
-"""Storage details: the manifest's text, schema harmonisation across parts."""
+"""Storage details: the manifest text, schema harmonisation, counting runs per point."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.point_summary import count_runs
 from sim.storage import RUNS, BatchStore, manifest_text
 
 
@@ -42,3 +44,17 @@ def test_harmonize_widens_parts_written_with_fewer_columns(tmp_path: Path) -> No
     for part in store.parts(RUNS):
         assert pq.read_schema(part).field("k").type == pa.float64()
     assert pq.read_table(folder / "part-00009.parquet")["k"].to_pylist() == [None]
+
+
+def test_count_runs_by_hand() -> None:
+    """Points 0..2; run 4 is failed, run 5 belongs to no point (left out)."""
+    pid = np.array([0, 0, 1, 2, 2, 7])
+    ok = np.array([True, True, True, True, False, True])
+    formed = np.array([True, False, True, False, True, True])
+    counts = count_runs(pid, ok, formed, 3)
+    assert counts.tolist() == [
+        [2, 1, 2],  # runs
+        [0, 0, 1],  # failed
+        [2, 1, 1],  # n: successful runs
+        [1, 1, 0],  # k: successful runs where the target formed (run 4's is not counted)
+    ]
