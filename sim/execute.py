@@ -28,7 +28,7 @@ from sim.runner import DEFAULT_ENGINE
 from sim.storage import coerce_runs, runs_to_arrow
 
 DEFAULT_RUNNER = "sim.runner:run_many"
-FIRST_INLINE_RUNS = 1000  # lockstep runs the parent plays while the forkserver starts (~0.4 s)
+FIRST_INLINE_RUNS = 1200  # runs the parent plays while the forkserver starts (~0.5 s here)
 
 
 class ExecuteError(RuntimeError):
@@ -237,10 +237,10 @@ def _table_chunk(ctx: RunContext, chunk: Chunk) -> ChunkResult | None:
 def _local(ctx: RunContext, chunks: Iterable[Chunk], workers: int) -> Iterator[ChunkResult]:
     """Worker processes (sim.pool): a dying worker costs only its chunk's retry.
 
-    While a cold forkserver imports the model (~0.4 s, both cores otherwise idle but
-    one), this process runs the first runs itself (at most :data:`FIRST_INLINE_RUNS`,
-    about as long as the start) with the default run function (our own code, no injected
-    runner), then hands the rest to the workers.
+    While a cold forkserver imports and warms up the model (~0.5 s, one core otherwise
+    idle; :mod:`sim.forkserver_setup`), this process runs the first runs itself (at most
+    :data:`FIRST_INLINE_RUNS`, about as long as the start) with the default run function
+    (our own code, no injected runner), then hands the rest to the workers.
     """
     preload = ["sim.execute", ctx.runner.partition(":")[0]]
     chunks = iter(chunks)

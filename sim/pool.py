@@ -89,11 +89,12 @@ def _context(preload: list[str]) -> Any:
 
     ``__main__`` is preloaded too: the server imports the main script once, instead of
     every worker importing it again when it starts (what spawn and forkserver otherwise
-    do; a script importing the batch machinery cost each worker ~0.5 s)."""
+    do; a script importing the batch machinery cost each worker ~0.5 s). Then
+    :mod:`sim.forkserver_setup` warms the model up and keeps orphaned workers quiet."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([*preload, "__main__"])
+    ctx.set_forkserver_preload([*preload, "__main__", "sim.forkserver_setup"])
     return ctx
 
 

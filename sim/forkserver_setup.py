@@ -1,0 +1,37 @@
+"""Set-up of the forkserver of local batches (its preload; never imported elsewhere).
+
+* **Warm-up.** A few short lockstep runs, once: every worker then forks with numpy's and
+  the model's lazy state built, instead of each paying for it in its first chunks.
+* **Quiet when orphaned.** A worker that is still starting when the batch process
+  exits at once (a second Ctrl-C, ``kill -9``) fails to attach to the pool's semaphores;
+  Python would print that traceback to the user's terminal after the batch's own
+  "interrupted" line. While the batch process lives, errors print as usual.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from types import TracebackType
+
+from sim.pool import alive
+
+_BATCH_PID = os.getppid()  # the forkserver is started by the batch process
+
+
+def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    if alive(_BATCH_PID):
+        sys.__excepthook__(kind, value, tb)
+
+
+def warm() -> None:
+    """Play 200 runs of the default scenario (about 0.1 s)."""
+    from sim.config import load_scenario
+    from sim.runner import run_table
+    from sim.scenarios import scenario_path
+
+    run_table(load_scenario(scenario_path("korea_2024")), list(range(200)), 84, "lockstep")
+
+
+sys.excepthook = _excepthook
+warm()
