@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from types import TracebackType
@@ -34,4 +35,5 @@ def warm() -> None:
 
 
 sys.excepthook = _excepthook
-warm()
+with contextlib.suppress(Exception):  # an optimisation: a cold worker still runs right
+    warm()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -92,3 +93,46 @@ def test_fresh_process_with_two_workers_gives_the_one_worker_table(tmp_path: Pat
         return pd.read_parquet(out / "runs").sort_values("run_id").reset_index(drop=True)
 
     pd.testing.assert_frame_equal(table(tmp_path / "two"), table(tmp_path / "one"))
+
+
+CHILD = """
+import sys, time
+from pathlib import Path
+import sim.forkserver_setup  # records its parent as the batch process
+Path(sys.argv[1]).write_text("imported")
+time.sleep(float(sys.argv[2]))
+raise RuntimeError("a worker failed to start")
+"""
+
+PARENT = """
+import subprocess, sys, time
+from pathlib import Path
+flag, err, wait = Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "wait"
+child = subprocess.Popen(
+    [sys.executable, "-c", sys.argv[4], str(flag), "1.0" if not wait else "0"],
+    stderr=open(err, "w"),
+)
+while not flag.exists():
+    time.sleep(0.02)
+if wait:
+    child.wait()
+"""  # exits at once after the child's import unless told to wait (the child then reports)
+
+
+def _orphan_stderr(tmp_path: Path, wait: bool) -> str:
+    flag, err = tmp_path / f"flag-{wait}", tmp_path / f"err-{wait}"
+    mode = "wait" if wait else "exit"
+    subprocess.run(
+        [sys.executable, "-c", PARENT, str(flag), str(err), mode, CHILD],
+        cwd=ROOT, timeout=60, check=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while "RuntimeError" not in err.read_text() and time.monotonic() < deadline and wait:
+        time.sleep(0.05)
+    time.sleep(0.0 if wait else 2.0)  # the orphan raises 1 s after its parent exited
+    return err.read_text()
+
+
+def test_forkserver_setup_quiet_only_when_the_batch_process_is_gone(tmp_path: Path) -> None:
+    assert "RuntimeError: a worker failed to start" in _orphan_stderr(tmp_path, wait=True)
+    assert _orphan_stderr(tmp_path, wait=False) == ""
