@@ -10,14 +10,10 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import platform
-import subprocess
 import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -26,30 +22,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.designs import MORRIS_LEVELS
 from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, execute, make_chunks, require_dask
 from sim.experiment import Experiment
 from sim.integrity import Design as IntegrityDesign
 from sim.integrity import ManifestError, quarantine, scan
 from sim.lock import DirLock, DirLocked
 from sim.point_summary import COUNTS, count_runs, point_summary
+from sim.provenance import design_record, git_commit, now, scenario_info, versions
 from sim.runner import DEFAULT_ENGINE
 from sim.storage import BatchStore
 from sim.version import MODEL_VERSION
-
-_PACKAGES = (
-    "trilateral-sim",
-    "mesa",
-    "numpy",
-    "pandas",
-    "pyarrow",
-    "pydantic",
-    "SALib",
-    "scipy",
-    "tqdm",
-    "dask",
-    "distributed",
-)
 
 
 class BatchRefused(Exception):
@@ -68,62 +50,6 @@ class BatchResult:
     ran_now: int
     summary: pd.DataFrame
     failures: pd.DataFrame
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def versions() -> dict[str, str | None]:
-    """Python and installed package versions (None if not installed)."""
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def git_commit() -> str | None:
-    """HEAD of the repository holding this package ('+dirty' if modified), when available."""
-    repo = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(repo), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=True,
-        ).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(
-            ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=10, check=True,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return head + ("+dirty" if dirty else "")
-
-
-def scenario_info(exp: Experiment) -> dict[str, Any]:
-    """``sim.runner.scenario_info`` of the base scenario, with the design parameters' units."""
-    from sim.config import build_scenario, unit_of
-    from sim.runner import scenario_info as info
-
-    out = info(build_scenario(exp.scenario_raw, str(exp.scenario_path)))
-    out["units"] = {p: u for p in exp.parameters if (u := unit_of(p))}  # from the schema
-    return out
-
-
-def design_record(exp: Experiment) -> dict[str, Any]:
-    """The manifest's ``design``: kind, parameters, points and (Sobol) the SALib problem."""
-    from sim.experiment import design_dump
-
-    design = design_dump(exp.spec.design)
-    design["points"] = exp.design.points
-    if exp.design.problem is not None:
-        design["problem"] = exp.design.problem
-        design["calc_second_order"] = design["second_order"]
-    if design.get("kind") == "morris":
-        design["num_levels"] = design.get("num_levels") or MORRIS_LEVELS
-    return design
 
 
 def default_workers() -> int:
@@ -262,12 +188,12 @@ def _manifest(
         "engine": run["engine"],
         "versions": versions(),
         "git_commit": (old or {}).get("git_commit", commit) if done else commit,
-        "started": (old or {}).get("started") or _now(),
+        "started": (old or {}).get("started") or now(),
         "finished": None,
         "sessions": [
             *(old or {}).get("sessions", []),
             {
-                "started": _now(),
+                "started": now(),
                 "resumed": bool(done),
                 "engine": run["engine"],
                 "git_commit": commit,
@@ -403,10 +329,10 @@ def _close_session(
     summary, failures = summarize(store, exp)
     manifest["runs_done"] = int(summary["runs"].sum())
     manifest["runs_failed"] = int(summary["failed"].sum())
-    manifest["sessions"][-1]["finished"] = _now()
+    manifest["sessions"][-1]["finished"] = now()
     manifest["sessions"][-1]["runs"] = ran_now
     if complete:
-        manifest["finished"] = _now()
+        manifest["finished"] = now()
     store.write_manifest(manifest)
     return summary, failures
 

@@ -27,7 +27,7 @@ def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
 
 def start_manifest(cal: Calibration, out: Path, budget: int) -> dict[str, Any]:
     """Write DIR/manifest.json before any run (status 'running'); keep the first start."""
-    from sim.batch import git_commit, versions
+    from sim.provenance import git_commit, versions
 
     path = Path(out) / MANIFEST
     old = json.loads(path.read_text()) if path.exists() else {}
