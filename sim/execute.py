@@ -99,7 +99,9 @@ def make_chunks(
     for point_id, overrides in enumerate(points):
         point_seeds = seeds[point_id] if per_point else seeds
         base = point_id * replicates
-        pending = [r for r in range(replicates) if base + r not in done]
+        pending: range | list[int] = range(replicates)  # a range holds no list of ids
+        if _any_done(done, base, replicates):
+            pending = [r for r in pending if base + r not in done]
         i = 0
         while i < len(pending):
             n = size
@@ -115,6 +117,15 @@ def make_chunks(
                 seeds=tuple(point_seeds[r] for r in reps),
                 run_ids=tuple(base + r for r in reps),
             )
+
+
+def _any_done(done: set[int] | frozenset[int], base: int, replicates: int) -> bool:
+    """Whether any run id in ``base .. base + replicates - 1`` is done."""
+    if not done:
+        return False
+    if len(done) < replicates:
+        return any(base <= r < base + replicates for r in done)
+    return any(base + r in done for r in range(replicates))
 
 
 def split_chunk(chunk: Chunk, n: int) -> tuple[Chunk, Chunk | None]:
