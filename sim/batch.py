@@ -205,6 +205,7 @@ def _manifest(
             "workers": None if run["scheduler"] else run["workers"],
             "scheduler": run["scheduler"],
             "chunk_size": run["chunk_size"],
+            "min_chunk_size": run["min_chunk_size"],
         },
         "runs_total": exp.runs_total,
         "runs_done": len(done),
@@ -246,7 +247,9 @@ def run_batch(
         guided = workers if chunk_size is None and not scheduler and workers > 1 else 0
         pending = exp.runs_total - len(done)
         size = chunk_size or auto_chunk_size(pending, workers, engine, guided > 0)
+        smallest = min(size, GUIDED_MIN.get(engine, 1)) if guided else size
         run = {"engine": engine, "scheduler": scheduler, "workers": workers, "chunk_size": size}
+        run["min_chunk_size"] = smallest  # guided: chunks shrink to it towards the end
         manifest = _manifest(exp, old, done, series, run)
         store.write_manifest(manifest)
         ctx = RunContext(
@@ -261,8 +264,7 @@ def run_batch(
             variants=exp.variants,
         )
         chunks = make_chunks(
-            exp.design.points, exp.seeds, size, done, guided=guided,
-            min_size=min(size, GUIDED_MIN.get(engine, 1)),
+            exp.design.points, exp.seeds, size, done, guided_workers=guided, min_size=smallest,
         )  # fmt: skip
         return _run(store, exp, manifest, ctx, chunks, len(done), run, progress)
     finally:

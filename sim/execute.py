@@ -81,14 +81,14 @@ def make_chunks(
     size: int,
     done: set[int] | frozenset[int] = frozenset(),
     *,
-    guided: int = 0,
+    guided_workers: int = 0,
     min_size: int = 1,
 ) -> Iterator[Chunk]:
     """Chunks of at most ``size`` runs of one point, in run_id order, skipping ``done``
     run_ids; generated lazily, so a huge batch is never planned in memory at once.
 
     ``seeds``: one per replicate (the same at every point), or one list per point.
-    ``guided`` (a number of workers, 0 = off): guided self-scheduling (Polychronopoulos &
+    ``guided_workers`` (0 = off): guided self-scheduling (Polychronopoulos &
     Kuck 1987): each chunk holds the runs still to plan / (2 x workers), within
     ``min_size..size``, so chunks shrink towards the end and the workers finish together
     instead of one running a last big chunk alone."""
@@ -96,6 +96,7 @@ def make_chunks(
     replicates = len(seeds[0]) if per_point else len(seeds)
     total = sum(len(s) for s in seeds) if per_point else len(points) * replicates
     remaining = max(0, total - len(done))
+    min_size = max(1, min_size)
     for point_id, overrides in enumerate(points):
         point_seeds = seeds[point_id] if per_point else seeds
         base = point_id * replicates
@@ -105,8 +106,8 @@ def make_chunks(
         i = 0
         while i < len(pending):
             n = size
-            if guided:
-                n = min(size, max(min_size, math.ceil(remaining / (2 * guided))))
+            if guided_workers:
+                n = min(size, max(min_size, math.ceil(remaining / (2 * guided_workers))))
             reps = tuple(pending[i : i + n])
             i += len(reps)
             remaining -= len(reps)
@@ -251,11 +252,15 @@ def _local(ctx: RunContext, chunks: Iterable[Chunk], workers: int) -> Iterator[C
     While a cold forkserver imports and warms up the model (~0.5 s, one core otherwise
     idle; :mod:`sim.forkserver_setup`), this process runs the first runs itself (at most
     :data:`FIRST_INLINE_RUNS`, about as long as the start) with the default run function
-    (our own code, no injected runner), then hands the rest to the workers.
+    (our own code, no injected runner) and the lockstep engine (a Mesa chunk of 25 runs
+    would take longer than the start), then hands the rest to the workers. The trade-off:
+    a run that crashed its process there (out of memory) would stop the batch, to be
+    resumed, instead of costing one retried chunk.
     """
     preload = ["sim.execute", ctx.runner.partition(":")[0]]
     chunks = iter(chunks)
-    if ctx.runner == DEFAULT_RUNNER and start_server(preload):
+    cold = start_server(preload)
+    if cold and ctx.runner == DEFAULT_RUNNER and ctx.engine == "lockstep":
         first = next(chunks, None)
         if first is not None:
             mine, rest = split_chunk(first, FIRST_INLINE_RUNS)

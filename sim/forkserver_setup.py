@@ -1,5 +1,10 @@
-"""Set-up of the forkserver of local batches (its preload; never imported elsewhere).
+"""Set-up of the forkserver of local batches (first in its preload; never imported
+elsewhere).
 
+* **Ctrl-C.** The server ignores SIGINT from its first import on (the standard library
+  does so only after the preload): a Ctrl-C while it starts reaches the whole process
+  group, and would print a KeyboardInterrupt traceback from the server. Its workers
+  ignore SIGINT anyway; the batch process decides (:mod:`sim.interrupt`).
 * **Warm-up.** A few short lockstep runs, once: every worker then forks with numpy's and
   the model's lazy state built, instead of each paying for it in its first chunks.
 * **Quiet when orphaned.** A worker that is still starting when the batch process
@@ -12,15 +17,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 from types import TracebackType
 
-from sim.pool import alive
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 _BATCH_PID = os.getppid()  # the forkserver is started by the batch process
 
 
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    from sim.pool import alive
+
     if alive(_BATCH_PID):
         sys.__excepthook__(kind, value, tb)
 

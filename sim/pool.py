@@ -85,16 +85,17 @@ def _die_with_parent() -> None:
 
 def _context(preload: list[str]) -> Any:
     """forkserver (safe with threads, unlike fork) where available, preloading the model so
-    each worker forks with it imported; spawn elsewhere.
+    each worker forks with it imported, :mod:`sim.forkserver_setup` first (Ctrl-C ignored
+    from the start, warm-up, quiet orphans); spawn elsewhere.
 
-    ``__main__`` is preloaded too: the server imports the main script once, instead of
-    every worker importing it again when it starts (what spawn and forkserver otherwise
-    do; a script importing the batch machinery cost each worker ~0.5 s). Then
-    :mod:`sim.forkserver_setup` warms the model up and keeps orphaned workers quiet."""
+    Workers still import the main script when they start (a ``"__main__"`` preload is
+    ignored by CPython's forkserver before 3.13.2 and 3.14, gh-126631), so a script should
+    import little at module level: ``run.py`` imports nothing heavy, and SciPy, which
+    cost each worker 0.4 s through ``sim.batch``, is imported only where it is used."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([*preload, "__main__", "sim.forkserver_setup"])
+    ctx.set_forkserver_preload(["sim.forkserver_setup", *preload])
     return ctx
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -33,7 +35,7 @@ def test_guided_chunks_shrink_towards_the_end() -> None:
 
     left 20 -> 5 -> 4; 16 -> 4; 12 -> 3, but point 0 has 2 left; 10 -> 3; 7 -> 2;
     5 -> 2; 3 -> 1 -> 2 (the minimum); 1 left."""
-    chunks = list(make_chunks([{}, {}], list(range(10)), 4, guided=2, min_size=2))
+    chunks = list(make_chunks([{}, {}], list(range(10)), 4, guided_workers=2, min_size=2))
     assert sizes(chunks) == [4, 4, 2, 3, 2, 2, 2, 1]
     assert [r for c in chunks for r in c.run_ids] == list(range(20))
 
@@ -41,7 +43,7 @@ def test_guided_chunks_shrink_towards_the_end() -> None:
 def test_guided_chunks_skip_done_runs_and_count_only_the_rest() -> None:
     """8 of 20 done: 12 left -> 3 runs first (not 4, as with 20 left)."""
     done = set(range(0, 20, 5)) | {1, 2, 3, 4}  # 0-4, 5, 10, 15
-    chunks = list(make_chunks([{}, {}], list(range(10)), 4, done, guided=2, min_size=1))
+    chunks = list(make_chunks([{}, {}], list(range(10)), 4, done, guided_workers=2, min_size=1))
     ids = [r for c in chunks for r in c.run_ids]
     assert sorted(ids) == sorted(set(range(20)) - done) and len(ids) == len(set(ids))
     assert sizes(chunks)[0] == 3
@@ -136,3 +138,35 @@ def _orphan_stderr(tmp_path: Path, wait: bool) -> str:
 def test_forkserver_setup_quiet_only_when_the_batch_process_is_gone(tmp_path: Path) -> None:
     assert "RuntimeError: a worker failed to start" in _orphan_stderr(tmp_path, wait=True)
     assert _orphan_stderr(tmp_path, wait=False) == ""
+
+
+CTRL_C_AT_START = """
+import time
+from sim.pool import start_server
+start_server(["sim.execute", "sim.runner"])
+print("started", flush=True)
+try:
+    time.sleep(5)
+except KeyboardInterrupt:
+    print("parent: interrupted", flush=True)
+time.sleep(1.0)  # the forkserver would have printed by now
+"""
+
+
+def test_ctrl_c_while_the_forkserver_starts_prints_no_traceback() -> None:
+    """Ctrl-C reaches the whole process group, forkserver included, while it is still
+    importing and warming up (before it ignores SIGINT)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_AT_START], cwd=ROOT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
+        time.sleep(0.1)  # the server's preload takes ~0.5 s
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "parent: interrupted" in out
+    assert "Traceback" not in err, err
