@@ -296,7 +296,6 @@ def _run(
     try:
         for result in execute(ctx, chunks, workers=run["workers"], scheduler=run["scheduler"]):
             store.write_chunk(result.runs, result.series)
-            pa.default_memory_pool().release_unused()  # mimalloc keeps freed pages otherwise
             ran_now += result.runs.num_rows
             failed_now += result.failed
             bar.update(result.runs.num_rows)

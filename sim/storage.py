@@ -172,6 +172,7 @@ class BatchStore:
             _write_atomic(series, self.series_dir / name)
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         _write_atomic(runs, self.runs_dir / name)
+        pa.default_memory_pool().release_unused()  # mimalloc keeps freed pages otherwise
 
     def harmonize(self) -> None:
         """Rewrite runs parts whose schema differs from the widest one (e.g. parts holding

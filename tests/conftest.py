@@ -1,4 +1,4 @@
-"""Shared test paths and scenario fixtures.
+"""Shared test paths, scenario fixtures and reading a batch's runs table.
 
 Paths are module constants (``from conftest import DEFAULT_SCENARIO``) because
 ``parametrize`` needs them at collection time; loaded scenarios are fixtures, built once
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sim.config import Scenario, load_scenario
@@ -19,6 +20,11 @@ DEFAULT_SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
 EXPERIMENTS = ROOT / "configs" / "experiments"
 DEFAULT_EXPERIMENT = EXPERIMENTS / "default.toml"
 FOUR_STATES = ROOT / "tests" / "fixtures" / "four_states.toml"
+
+
+def runs_table(out: Path) -> pd.DataFrame:
+    """A batch's ``runs`` table from ``out``, in run_id order."""
+    return pd.read_parquet(out / "runs").sort_values("run_id").reset_index(drop=True)
 
 
 @pytest.fixture(scope="session")

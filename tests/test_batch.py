@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from batch_fakes import FAIL_ROOT_SEED, FAIL_SEED
-from conftest import DEFAULT_SCENARIO
+from conftest import DEFAULT_SCENARIO, runs_table
 
 from sim.batch import BatchRefused, run_batch
 from sim.commands.batch import run_experiment
@@ -36,10 +36,6 @@ def experiment(tmp_path: Path, text: str = SMALL, name: str = "small.toml") -> E
     path = tmp_path / name
     path.write_text(text)
     return load_experiment(path)
-
-
-def runs_table(out: Path) -> pd.DataFrame:
-    return pd.read_parquet(out / "runs").sort_values("run_id").reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DEFAULT_EXPERIMENT, DEFAULT_SCENARIO, ROOT, RUN_PY
+from conftest import DEFAULT_EXPERIMENT, DEFAULT_SCENARIO, ROOT, RUN_PY, runs_table
 
 from sim.batch import run_batch
 from sim.commands import batch as batch_command
@@ -31,10 +31,6 @@ kind = "grid"
 """
 
 needs_run_py = pytest.mark.skipif(not RUN_PY.exists(), reason="run.py not written yet")
-
-
-def runs_table(out: Path) -> pd.DataFrame:
-    return pd.read_parquet(out / "runs").sort_values("run_id").reset_index(drop=True)
 
 
 def batch_cmd(exp: Path, out: Path, *extra: str) -> list[str]:

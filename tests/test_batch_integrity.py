@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from conftest import DEFAULT_SCENARIO as SCENARIO
+from conftest import runs_table as runs
 from runcli import main as cli
 
 import sim.batch
@@ -22,8 +24,6 @@ from sim.commands.batch import run_experiment
 from sim.experiment import load_experiment
 from sim.lock import DirLock
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
 EXPERIMENT = f"""
 scenario = "{SCENARIO}"
 rounds = 12
@@ -46,10 +46,6 @@ def write_exp(tmp_path: Path) -> Path:
 def batch(exp: Path, out: Path, *, series: bool = True, force: bool = False) -> int:
     return run_experiment(exp, out, workers=1, chunk_size=2, series=series, progress=False,
                           force=force)  # fmt: skip
-
-
-def runs(out: Path) -> pd.DataFrame:
-    return pd.read_parquet(out / "runs").sort_values("run_id").reset_index(drop=True)
 
 
 def series(out: Path) -> pd.DataFrame:

@@ -15,15 +15,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from batch_fakes import DIE_ONCE_ENV, FAIL_ROOT_SEED, FAIL_SEED
+from conftest import DEFAULT_SCENARIO as SCENARIO
+from conftest import ROOT, RUN_PY
+from conftest import runs_table as runs
 
 from sim.batch import run_batch
 from sim.experiment import load_experiment
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 
-ROOT = Path(__file__).resolve().parents[1]
-RUN_PY = ROOT / "run.py"
-SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
 SLOW = f"""
 scenario = "{SCENARIO}"
 rounds = 84
@@ -109,10 +109,6 @@ def workers_of(pid: int, at_least: int = 4) -> set[int]:
         assert time.monotonic() < deadline, f"the batch has {len(kids)} child processes"
         time.sleep(0.02)
     return kids
-
-
-def runs(out: Path) -> pd.DataFrame:
-    return pd.read_parquet(out / "runs").sort_values("run_id").reset_index(drop=True)
 
 
 def test_second_ctrl_c_exits_at_once_and_leaves_no_process(tmp_path: Path) -> None:

@@ -10,14 +10,12 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from conftest import DEFAULT_SCENARIO
+from conftest import DEFAULT_SCENARIO, ROOT, runs_table
 
 from sim.batch import auto_chunk_size, run_batch
 from sim.execute import FIRST_INLINE_RUNS, Chunk, make_chunks, split_chunk
 from sim.experiment import load_experiment
 from sim.pool import start_server
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def sizes(chunks: list[Chunk]) -> list[int]:
@@ -91,10 +89,7 @@ def test_fresh_process_with_two_workers_gives_the_one_worker_table(tmp_path: Pat
     parts = len(list((tmp_path / "two" / "runs").glob("*.parquet")))
     assert parts > 3  # the parent's first chunk, the rest of it, guided chunks
 
-    def table(out: Path) -> pd.DataFrame:
-        return pd.read_parquet(out / "runs").sort_values("run_id").reset_index(drop=True)
-
-    pd.testing.assert_frame_equal(table(tmp_path / "two"), table(tmp_path / "one"))
+    pd.testing.assert_frame_equal(runs_table(tmp_path / "two"), runs_table(tmp_path / "one"))
 
 
 CHILD = """

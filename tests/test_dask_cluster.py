@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DEFAULT_SCENARIO as SCENARIO
+from conftest import ROOT, RUN_PY
+from conftest import runs_table as runs
 
 from sim.batch import run_batch
 from sim.experiment import load_experiment
 
 distributed = pytest.importorskip("distributed")
 
-ROOT = Path(__file__).resolve().parents[1]
-RUN_PY = ROOT / "run.py"
-SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
 DASK = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
 EXPERIMENT = f"""
 scenario = "{SCENARIO}"
@@ -71,10 +71,6 @@ def cluster() -> Iterator[tuple[str, list[subprocess.Popen]]]:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-
-
-def runs(out: Path) -> pd.DataFrame:
-    return pd.read_parquet(out / "runs").sort_values("run_id").reset_index(drop=True)
 
 
 def test_batch_on_a_real_cluster_survives_a_lost_worker(
