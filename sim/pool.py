@@ -133,6 +133,12 @@ def _new_pool(workers: int, preload: list[str]) -> ProcessPoolExecutor:
 
 def kill_pool(pool: ProcessPoolExecutor) -> list[int | None]:
     """SIGKILL the pool's workers, drop its queued work; the workers' exit codes."""
+    if getattr(pool, "_broken", False):
+        # The executor's manager thread is reaping the dead worker and terminating the
+        # others: an exit code read meanwhile races with its read (the loser gets 255).
+        manager = getattr(pool, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(5)
     processes = list((getattr(pool, "_processes", None) or {}).values())
     codes = [p.exitcode for p in processes]
     for proc in processes:
@@ -155,6 +161,8 @@ def kill_all() -> None:
 
 def _death_reason(codes: list[int | None]) -> str:
     died = [c for c in codes if c is not None and c != 0]
+    if any(c != -signal.SIGTERM for c in died):  # the others were stopped by the executor
+        died = [c for c in died if c != -signal.SIGTERM]
     how = ", ".join(
         f"killed by {signal.Signals(-c).name}" if c < 0 and -c in signal.valid_signals()
         else f"exit code {c}"
