@@ -66,7 +66,7 @@ def main() -> int:
     children = _mib(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     engine = args.engine or "default"
     print(
-        f"runs: {result.runs_done} ({result.runs_failed} failed) in {seconds:.1f} s "
+        f"runs: {result.runs_done} ({result.runs_failed} failed) in {seconds:.2f} s "
         f"= {result.runs_done / seconds:.1f} runs/s, {args.workers} workers, "
         f"{args.rounds} rounds, series={args.series}, engine={engine}"
     )

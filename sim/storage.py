@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -39,15 +40,33 @@ def design_dtype(values: pd.Series) -> str:
 
 
 def coerce_runs(df: pd.DataFrame, design_columns: list[str]) -> pd.DataFrame:
-    """Give `runs` columns their schema dtypes (design columns keep their own type)."""
-    out = df.copy()
-    for col in out.columns:
-        dtype = design_dtype(out[col]) if col in design_columns else runs_dtype(col)
+    """Give `runs` columns their schema dtypes (design columns keep their own type).
+
+    The result may share memory with ``df`` (both callers pass a frame built for it)."""
+    columns = {}
+    for col, current in df.dtypes.items():
+        values = df[col]
+        dtype = design_dtype(values) if col in design_columns else runs_dtype(col)
         if dtype == "string":
-            out[col] = out[col].astype("object").where(out[col].notna(), None)
-        elif dtype is not None:
-            out[col] = out[col].astype(dtype)
-    return out
+            values = values.astype("object").where(values.notna(), None)
+        elif dtype is not None and current != dtype:  # equal: astype would only copy
+            values = _astype(values, dtype)
+        columns[col] = values
+    return pd.DataFrame(columns, index=df.index, copy=False)
+
+
+def _astype(values: pd.Series, dtype: str) -> pd.Series:
+    """``values.astype(dtype)``; numpy int64 and bool to nullable Int64 and boolean built
+    directly (the same array, ~20x faster than pandas' astype on a chunk's short columns)."""
+    nullable = {
+        "Int64": (np.int64, pd.arrays.IntegerArray),
+        "boolean": (np.bool_, pd.arrays.BooleanArray),
+    }
+    if dtype in nullable and values.dtype == nullable[dtype][0]:
+        raw = values.to_numpy()
+        array = nullable[dtype][1](raw, np.zeros(len(raw), dtype=bool))
+        return pd.Series(array, index=values.index, name=values.name)
+    return values.astype(dtype)
 
 
 def runs_to_arrow(df: pd.DataFrame) -> pa.Table:
