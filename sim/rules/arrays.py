@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
-_SMALL = 4096  # arrays up to this many items use numpy's own reduction
+SMALL = 4096  # arrays up to this many items use numpy's own reduction
 
 
 def small_sum(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """Sum over a short ``axis`` in index order."""
     x = np.asarray(x)
-    if x.shape[axis] < 8 and x.size <= _SMALL:
+    if x.shape[axis] < 8 and x.size <= SMALL:
         return x.sum(axis=axis)
     x = np.moveaxis(x, axis, 0)
     acc = np.array(x[0])
@@ -32,7 +32,7 @@ def small_sum(x: np.ndarray, axis: int = -1) -> np.ndarray:
 def small_max(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """Maximum over a short ``axis`` (exact in any order)."""
     x = np.asarray(x)
-    if x.size <= _SMALL:
+    if x.size <= SMALL:
         return x.max(axis=axis)
     x = np.moveaxis(x, axis, 0)
     acc = np.array(x[0])
@@ -46,7 +46,7 @@ def weighted_rows(weight: np.ndarray, rows: np.ndarray) -> np.ndarray:
     k = rows.shape[0]
     if k == 0:  # no drivers: nothing to add
         return np.zeros((*weight.shape[:-1], *rows.shape[1:]))
-    if k < 8 and weight.size * rows[0].size <= _SMALL:
+    if k < 8 and weight.size * rows[0].size <= SMALL:
         return (weight[..., :, None] * rows).sum(axis=-2)
     acc = weight[..., 0, None] * rows[0]
     for j in range(1, k):

@@ -22,7 +22,7 @@ from functools import cached_property
 import numpy as np
 
 from sim.rules.arrays import small_max
-from sim.rules.pacts import LEAVE, LOWER, RAISE, apply_moves, valid_moves
+from sim.rules.pacts import LOWER, RAISE, apply_moves, valid_moves
 from sim.rules.params import Params
 from sim.rules.utility import Attributes, utility, utility_given
 
@@ -92,7 +92,12 @@ def update_rows(
 def move_costs(p: Params) -> np.ndarray:
     """``(M,)``: what a move costs each state that takes it: the formation cost for a raise
     (paid by every member), the exit threshold for lowering or leaving (the audience and
-    reputation costs of breaking a commitment; Leeds & Savun 2007)."""
+    reputation costs of breaking a commitment; Leeds & Savun 2007). Computed once per
+    ``p`` (:attr:`Params.move_cost`); read-only."""
+    return p.move_cost
+
+
+def _move_costs(p: Params) -> np.ndarray:
     kind = p.space.kind
     neg = p.negotiation
     return np.where(
@@ -120,7 +125,7 @@ def acceptance(mv: MoveValues, p: Params) -> np.ndarray:
     index order, so one run and a batch round identically). Moves that need nobody's
     consent (lowering, leaving, the status quo) are accepted with probability 1.
     """
-    asked = np.flatnonzero(p.space.consent.any(axis=-1))  # the raises
+    asked = p.space.raises  # the moves that need consent
     gains = mv.gains[..., asked, :]
     agree = accept_probability(gains, move_costs(p)[asked, None], p.temperature)
     factor = np.where(p.space.consent[asked], agree, 1.0)  # 1: not asked
@@ -186,14 +191,13 @@ def is_stable(mv: MoveValues, p: Params) -> np.ndarray:
     """No member gains by lowering or leaving, and no coalition gains by forming or
     upgrading (the same thresholds as behaviour: more than the exit threshold, more than
     the formation cost for every member whose consent a raise needs)."""
-    kind = p.space.kind
     neg = p.negotiation
-    unilateral = np.flatnonzero((kind == LEAVE) | (kind == LOWER))
+    unilateral = p.space.unilateral
     movers = p.space.mover[unilateral]  # (U, N)
     gains = mv.gains[..., unilateral, :]
     wants = (gains > neg.exit_threshold) & movers
     leave_ok = ~(mv.valid[..., unilateral] & wants.any(axis=-1))
-    raises = np.flatnonzero(kind == RAISE)
+    raises = p.space.raises
     need = p.space.consent[raises]  # (F, N)
     all_gain = np.all((mv.gains[..., raises, :] > neg.formation_cost) | ~need, axis=-1)
     form_ok = ~(mv.valid[..., raises] & all_gain)

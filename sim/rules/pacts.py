@@ -24,6 +24,7 @@ Moves (move 0 is the status quo):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import combinations
 
 import numpy as np
@@ -56,6 +57,16 @@ class PactSpace:
     raise_move: np.ndarray  # (P, L + 1) index of the move raising p to level l (0 if none)
     effect: np.ndarray  # (M,) index of the move's distinct resulting change
     effect_move: np.ndarray  # (E,) one move per distinct change (e.g. either member leaving)
+
+    @cached_property
+    def raises(self) -> np.ndarray:
+        """Indices of the raises (the moves whose members must consent), computed once."""
+        return np.flatnonzero(self.kind == RAISE)
+
+    @cached_property
+    def unilateral(self) -> np.ndarray:
+        """Indices of the lowers and leaves (no consent needed), computed once."""
+        return np.flatnonzero((self.kind == LOWER) | (self.kind == LEAVE))
 
     @property
     def n_pacts(self) -> int:

@@ -10,6 +10,7 @@ so the rules hold no caches.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class ShockParams:
     round: np.ndarray  # int, -1 for random shocks
     prob: np.ndarray  # 0 for scheduled shocks
 
-    @property
+    @cached_property
     def random(self) -> np.ndarray:
         """Indices of the random shocks, in scenario order."""
         return np.flatnonzero(self.round < 0)
@@ -113,6 +114,33 @@ class Params:
     @property
     def temperature(self) -> float:
         return self.negotiation.temperature
+
+    @cached_property
+    def move_cost(self) -> np.ndarray:
+        """``(M,)`` cost of each move (:func:`sim.rules.decisions.move_costs`), once."""
+        from sim.rules.decisions import _move_costs
+
+        cost = _move_costs(self)
+        cost.flags.writeable = False
+        return cost
+
+    @cached_property
+    def stake_pairs(self) -> tuple[tuple[int, int, float], ...]:
+        """``(i, k, stakes[i, k])`` for the nonzero stakes, in index order."""
+        return tuple(
+            (int(i), int(k), self.stakes[i, k])
+            for i, k in zip(*np.nonzero(self.stakes), strict=True)
+        )
+
+    @cached_property
+    def dependence_pairs(self) -> tuple[tuple[int, int, float], ...]:
+        """``(i, j, asymmetry[i, j])`` for states that value autonomy and their stronger
+        partners (asymmetry > 0), in index order."""
+        return tuple(
+            (int(i), int(j), self.asymmetry[i, j])
+            for i in np.flatnonzero(self.autonomy)
+            for j in np.flatnonzero(self.asymmetry[i])
+        )
 
 
 def pair_table(membership: np.ndarray) -> np.ndarray:

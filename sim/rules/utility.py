@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.rules.arrays import small_sum, weighted_rows
+from sim.rules.arrays import SMALL, small_sum, weighted_rows
 from sim.rules.params import Params
 
 
@@ -181,8 +181,8 @@ def _leverage(share: np.ndarray, commit: np.ndarray, p: Params) -> np.ndarray:
     Skipping zero stakes leaves every sum unchanged (adding 0.0 is exact) and is faster.
     """
     out = np.zeros(share.shape[:-1])
-    for i, k in zip(*np.nonzero(p.stakes), strict=True):
-        out[..., i] += p.stakes[i, k] * commit[..., i, k] * share[..., k, i]
+    for i, k, stake in p.stake_pairs:
+        out[..., i] += stake * commit[..., i, k] * share[..., k, i]
     return out
 
 
@@ -191,9 +191,8 @@ def _dependence(share: np.ndarray, p: Params) -> np.ndarray:
     (the term is multiplied by autonomy, so other states' rows are never used), over the
     stronger partners only (asymmetry > 0; adding the zero terms would change nothing)."""
     out = np.zeros(share.shape[:-1])
-    for i in np.flatnonzero(p.autonomy):
-        for j in np.flatnonzero(p.asymmetry[i]):
-            out[..., i] += share[..., i, j] * share[..., i, j] * p.asymmetry[i, j]
+    for i, j, asymmetry in p.dependence_pairs:
+        out[..., i] += share[..., i, j] * share[..., i, j] * asymmetry
     return out
 
 
@@ -298,8 +297,11 @@ def per_run(constant: np.ndarray, like: np.ndarray) -> np.ndarray:
 
     Multiplying a batch by a short per-state constant makes numpy loop over rows of N
     items; a per-run copy lines up with the batch's trailing axes, so the same products
-    (same values) run over long contiguous rows.
+    (same values) run over long contiguous rows. A small batch (one run) gets ``constant``
+    itself: broadcasting gives the same products, without the copy's overhead.
     """
+    if like.size <= SMALL:
+        return constant
     return np.ascontiguousarray(
         np.broadcast_to(constant, np.broadcast_shapes(constant.shape, like.shape))
     )
