@@ -140,7 +140,7 @@ def play_round(
     talk_level[rows[opens], q[opens]] = target[opens]
     talk_due[rows[opens], q[opens]] = due[opens]
     acts = accepted & ~is_raise  # lowering or leaving: at once
-    levels = np.where(acts[:, None], apply_moves(levels, p.space, np.where(acts, move, 0)), levels)
+    levels = np.where(acts[:, None], moved(levels, np.where(acts, move, 0), p), levels)
     end_values = update_rows(mv, np.flatnonzero(acts), levels, attrs, p) if value_end else None
 
     new = RunState(levels, talk_level, talk_due, x, switched)
@@ -158,6 +158,16 @@ def play_round(
         values=end_values,
     )
     return new, out
+
+
+def moved(levels: np.ndarray, move: np.ndarray, p: Params) -> np.ndarray:
+    """``(B, P)``: each run's configuration after its (valid) ``move``; read from the
+    configuration table when the scenario has one (tabulated with the same
+    :func:`sim.rules.pacts.apply_moves`)."""
+    table = p.configs
+    if table is None:
+        return apply_moves(levels, p.space, move)
+    return table.levels[table.result[table.index(levels), move]]
 
 
 @dataclass(frozen=True)
