@@ -125,6 +125,19 @@ class Params:
         return cost
 
     @cached_property
+    def attribute_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Base values ``(A,)`` and driver loadings ``(D, A)`` of every attribute side by
+        side: threat, conflict_risk, us_stake, trade_need (N each), then needs (N x G)."""
+        d = self.drivers
+        names = ("threat", "conflict_risk", "us_stake", "trade_need")
+        base = np.concatenate([*(self.base[a] for a in names), self.needs.ravel()])
+        n_d = len(d.names)
+        if not n_d:
+            return base, np.zeros((0, base.size))
+        loads = [d.effect_attr[a] for a in names] + [d.effect_needs.reshape(n_d, -1)]
+        return base, np.concatenate(loads, axis=1)
+
+    @cached_property
     def stake_pairs(self) -> tuple[tuple[int, int, float], ...]:
         """``(i, k, stakes[i, k])`` for the nonzero stakes, in index order."""
         return tuple(

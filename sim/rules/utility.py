@@ -66,23 +66,19 @@ class Attributes:
 
 
 def attributes(drivers: np.ndarray, p: Params) -> Attributes:
-    """State attributes given driver values ``drivers[..., D]``, clipped to [0, 1]."""
-
-    def shifted(name: str) -> np.ndarray:
-        shift = weighted_rows(drivers, p.drivers.effect_attr[name])
-        return np.clip(p.base[name] + shift, 0.0, 1.0)
-
-    effect_needs = p.drivers.effect_needs
-    n_d = effect_needs.shape[0]
-    needs = p.needs + weighted_rows(drivers, effect_needs.reshape(n_d, p.needs.size)).reshape(
-        (*drivers.shape[:-1], *p.needs.shape)
-    )
+    """State attributes given driver values ``drivers[..., D]``: base + sum over drivers of
+    value x loading, clipped to [0, 1]. Every attribute in one product with the rows of
+    :attr:`Params.attribute_rows` (each entry adds the same terms in the same order as
+    one product per attribute would)."""
+    base, effect = p.attribute_rows
+    flat = np.clip(base + weighted_rows(drivers, effect), 0.0, 1.0)
+    n = p.n_states
     return Attributes(
-        threat=shifted("threat"),
-        conflict_risk=shifted("conflict_risk"),
-        us_stake=shifted("us_stake"),
-        trade_need=shifted("trade_need"),
-        needs=np.clip(needs, 0.0, 1.0),
+        threat=flat[..., :n],
+        conflict_risk=flat[..., n : 2 * n],
+        us_stake=flat[..., 2 * n : 3 * n],
+        trade_need=flat[..., 3 * n : 4 * n],
+        needs=flat[..., 4 * n :].reshape((*drivers.shape[:-1], *p.needs.shape)),
     )
 
 
