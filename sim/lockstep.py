@@ -17,6 +17,7 @@ from sim.records import History, RoundSeries, series_frame
 from sim.rules.draws import draw_many
 from sim.rules.params import Params, compile_params, initial_levels, initial_talks
 from sim.rules.round import initial_state, observe, play_round
+from sim.rules.stack import Unstackable, stack_params
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,36 @@ def run_lockstep(
     scenario: Scenario, seeds: list[int], rounds: int, *, series: bool = False
 ) -> LockstepResult:
     """Advance ``len(seeds)`` runs together for ``rounds`` months."""
-    p = compile_params(scenario)
+    return _advance(compile_params(scenario), scenario, seeds, rounds, series)
+
+
+def run_stacked(scenarios: list[Scenario], seeds: list[list[int]], rounds: int) -> LockstepResult:
+    """Advance the runs of several design points together: ``seeds[k]`` of
+    ``scenarios[k]``, in that order (:mod:`sim.rules.stack`; no series). Each run is the
+    one :func:`run_lockstep` gives for its scenario and seed.
+
+    Raises :class:`~sim.rules.stack.Unstackable` if the points differ in structure
+    (states, pacts, drivers, shocks, the pacts and talks at the start, checkpoints)."""
+    first = scenarios[0]
+    space = None
+    params = []
+    for s in scenarios:
+        p = compile_params(s)
+        space = space or p.space
+        same_start = np.array_equal(initial_levels(s, space), initial_levels(first, space))
+        same_start &= initial_talks(s, space) == initial_talks(first, space)
+        if not same_start or s.checkpoints != first.checkpoints:
+            raise Unstackable("points differ in the pacts, talks or checkpoints of the start")
+        params.append(p)
+    stacked = stack_params(params, [len(x) for x in seeds])
+    return _advance(stacked, first, [seed for x in seeds for seed in x], rounds, False)
+
+
+def _advance(
+    p: Params, scenario: Scenario, seeds: list[int], rounds: int, series: bool
+) -> LockstepResult:
+    """The runs of ``p`` (one scenario's, or stacked points'); ``scenario`` gives the
+    start (pacts, talks) and the checkpoints."""
     b, n_p = len(seeds), p.space.n_pacts
     draws = draw_many(seeds, p, rounds)
     initial = initial_levels(scenario, p.space)

@@ -92,7 +92,28 @@ def run_table(
         return pd.DataFrame([r.outcome for r in run_many(scenario, seeds, rounds, engine=engine)])
     from sim.lockstep import run_lockstep
 
-    result = run_lockstep(scenario, [int(s) for s in seeds], rounds)
+    return _table(run_lockstep(scenario, [int(s) for s in seeds], rounds))
+
+
+def run_table_points(
+    scenarios: list[Scenario], seeds: list[list[int]], rounds: int
+) -> pd.DataFrame:
+    """:func:`run_table` of several design points (``seeds[k]`` of ``scenarios[k]``), rows
+    in that order, with the lockstep engine: the points are advanced together
+    (:func:`sim.lockstep.run_stacked`, the same rows) unless their structure differs,
+    then one after another."""
+    from sim.lockstep import run_stacked
+    from sim.rules.stack import Unstackable
+
+    seeds = [[int(s) for s in x] for x in seeds]
+    try:
+        return _table(run_stacked(scenarios, seeds, rounds))
+    except Unstackable:
+        tables = [run_table(s, x, rounds) for s, x in zip(scenarios, seeds, strict=True)]
+        return pd.concat(tables, ignore_index=True)
+
+
+def _table(result: Any) -> pd.DataFrame:
     cols = outcome_columns(result.history, result.params)
     for name in optional_columns(result.params):
         cols[name] = pd.arrays.IntegerArray(cols[name], mask=cols[name] < 0)
@@ -136,5 +157,6 @@ __all__ = [
     "run_many",
     "run_model",
     "run_table",
+    "run_table_points",
     "scenario_info",
 ]

@@ -42,13 +42,14 @@ def small_max(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def weighted_rows(weight: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``sum_k weight[..., k] * rows[k, ...]``: a product with a short constant matrix."""
-    k = rows.shape[0]
+    """``sum_k weight[..., k] * rows[..., k, :]``: a product with a short matrix ``(K, X)``,
+    or one per run ``(B, K, X)`` (stacked points) for ``weight[B, K]``."""
+    k = rows.shape[-2]
     if k == 0:  # no drivers: nothing to add
-        return np.zeros((*weight.shape[:-1], *rows.shape[1:]))
-    if k < 8 and weight.size * rows[0].size <= SMALL:
+        return np.zeros((*weight.shape[:-1], rows.shape[-1]))
+    if k < 8 and weight.size * rows.shape[-1] <= SMALL:
         return (weight[..., :, None] * rows).sum(axis=-2)
-    acc = weight[..., 0, None] * rows[0]
+    acc = weight[..., 0, None] * rows[..., 0, :]
     for j in range(1, k):
-        acc += weight[..., j, None] * rows[j]
+        acc += weight[..., j, None] * rows[..., j, :]
     return acc

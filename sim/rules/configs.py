@@ -38,6 +38,9 @@ class ConfigTable:
     valid: np.ndarray  # (C, M) bool: moves that apply to c
     result: np.ndarray  # (C, M) index of the configuration after each move (c if invalid)
     terms: ConfigTerms  # (C, ...) the configuration's part of the utility
+    # Stacked points (sim.rules.stack): ``terms`` holds each point's C rows in turn and a
+    # run reads its point's rows at ``offset + index``; ``(B,)``, 0 for one scenario.
+    offset: np.ndarray | int = 0
 
     def index(self, levels: np.ndarray) -> np.ndarray:
         """Configuration index of ``levels[..., P]``."""

@@ -24,6 +24,7 @@ import numpy as np
 from sim.rules.arrays import small_max
 from sim.rules.pacts import LOWER, RAISE, apply_moves, valid_moves
 from sim.rules.params import Params
+from sim.rules.stack import runwise, take_runs
 from sim.rules.utility import Attributes, utility, utility_given
 
 
@@ -64,7 +65,8 @@ def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValu
     else:
         # Effects first, runs next: every product with a run's attributes then runs over
         # long contiguous rows (numpy's inner loops), instead of rows of N states.
-        ct = table.terms.take(np.moveaxis(result[..., sp.effect_move[idx]], -1, 0))
+        configs_after = np.moveaxis(result[..., sp.effect_move[idx]], -1, 0)  # (E, ...)
+        ct = table.terms.take(table.offset + configs_after)
         u_needed = np.moveaxis(utility_given(ct, attrs, p), 0, -2)  # (..., E, N)
         configs = None  # table.levels[result] if ever needed
     slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u_needed
@@ -79,7 +81,7 @@ def update_rows(
     """Re-value only ``rows`` of a batch (whose configuration changed) and merge."""
     if rows.size == 0:
         return mv
-    sub = evaluate_moves(levels[rows], attrs.take(rows), p)
+    sub = evaluate_moves(levels[rows], attrs.take(rows), take_runs(p, rows))
     utility_, valid = mv.utility.copy(), mv.valid.copy()
     utility_[rows], valid[rows] = sub.utility, sub.valid
     configs = None
@@ -100,9 +102,8 @@ def move_costs(p: Params) -> np.ndarray:
 def _move_costs(p: Params) -> np.ndarray:
     kind = p.space.kind
     neg = p.negotiation
-    return np.where(
-        kind == RAISE, neg.formation_cost, np.where(kind >= LOWER, neg.exit_threshold, 0.0)
-    )
+    formation, exit_ = runwise(neg.formation_cost, p, 1), runwise(neg.exit_threshold, p, 1)
+    return np.where(kind == RAISE, formation, np.where(kind >= LOWER, exit_, 0.0))
 
 
 def accept_probability(
@@ -115,7 +116,7 @@ def accept_probability(
 
 def consent_probability(mv: MoveValues, p: Params) -> np.ndarray:
     """``(..., M, N)``: each state's probability of agreeing to each move."""
-    return accept_probability(mv.gains, move_costs(p)[:, None], p.temperature)
+    return accept_probability(mv.gains, move_costs(p)[..., None], runwise(p.temperature, p, 2))
 
 
 def acceptance(mv: MoveValues, p: Params) -> np.ndarray:
@@ -127,7 +128,8 @@ def acceptance(mv: MoveValues, p: Params) -> np.ndarray:
     """
     asked = p.space.raises  # the moves that need consent
     gains = mv.gains[..., asked, :]
-    agree = accept_probability(gains, move_costs(p)[asked, None], p.temperature)
+    cost = move_costs(p)[..., asked, None]
+    agree = accept_probability(gains, cost, runwise(p.temperature, p, 2))
     factor = np.where(p.space.consent[asked], agree, 1.0)  # 1: not asked
     n = p.n_states
     out = np.ones(mv.gains.shape)
@@ -156,8 +158,7 @@ def move_values(mv: MoveValues, p: Params, talk_level: np.ndarray) -> np.ndarray
     cost). Lowering and leaving need no consent. Moves a state may not propose are -inf;
     the status quo is worth 0.
     """
-    costs = np.broadcast_to(move_costs(p)[:, None], mv.gains.shape[-2:]).copy()  # (M, N)
-    net = (mv.gains - costs) * acceptance(mv, p)
+    net = (mv.gains - move_costs(p)[..., None]) * acceptance(mv, p)
     net = np.where(proposable(mv, p, talk_level), net, -np.inf)
     net[..., 0, :] = 0.0
     return net
@@ -165,7 +166,7 @@ def move_values(mv: MoveValues, p: Params, talk_level: np.ndarray) -> np.ndarray
 
 def recognize(best_value: np.ndarray, p: Params, u: np.ndarray) -> np.ndarray:
     """Proposer index ``(...)`` drawn with weights recognition x (1 + eagerness x gain)."""
-    w = p.recognition * (1.0 + p.negotiation.eagerness * best_value)
+    w = p.recognition * (1.0 + runwise(p.negotiation.eagerness, p, 1) * best_value)
     cum = np.cumsum(w, axis=-1)
     pick = (u[..., None] * cum[..., -1:] >= cum).sum(axis=-1)
     return np.minimum(pick, p.n_states - 1)
@@ -195,11 +196,12 @@ def is_stable(mv: MoveValues, p: Params) -> np.ndarray:
     unilateral = p.space.unilateral
     movers = p.space.mover[unilateral]  # (U, N)
     gains = mv.gains[..., unilateral, :]
-    wants = (gains > neg.exit_threshold) & movers
+    wants = (gains > runwise(neg.exit_threshold, p, 2)) & movers
     leave_ok = ~(mv.valid[..., unilateral] & wants.any(axis=-1))
     raises = p.space.raises
     need = p.space.consent[raises]  # (F, N)
-    all_gain = np.all((mv.gains[..., raises, :] > neg.formation_cost) | ~need, axis=-1)
+    formation = runwise(neg.formation_cost, p, 2)
+    all_gain = np.all((mv.gains[..., raises, :] > formation) | ~need, axis=-1)
     form_ok = ~(mv.valid[..., raises] & all_gain)
     return leave_ok.all(axis=-1) & form_ok.all(axis=-1)
 

@@ -40,16 +40,20 @@ def step_drivers(
     switched = switched | ((t >= d.switch_from) & (u_switch < d.hazard))
     mu = np.where(switched, d.mean_after, d.mean)
     x = x + d.theta * (mu - x) + d.sigma * z
-    for s in np.flatnonzero(sh.round == t):
-        x[..., sh.driver[s]] += sh.add[s]
+    if p.stacked:  # (B, S): each run's own schedule; 0 is added where none fires
+        for s in np.flatnonzero((sh.round == t).any(axis=0)):
+            x[..., sh.driver[s]] += np.where(sh.round[:, s] == t, sh.add[:, s], 0.0)
+    else:
+        for s in np.flatnonzero(sh.round == t):
+            x[..., sh.driver[s]] += sh.add[s]
     for col, s in enumerate(sh.random):
-        fired = u_shock[..., col] < sh.prob[s]
-        x[..., sh.driver[s]] += np.where(fired, sh.add[s], 0.0)
+        fired = u_shock[..., col] < sh.prob[..., s]
+        x[..., sh.driver[s]] += np.where(fired, sh.add[..., s], 0.0)
     return np.clip(x, d.low, d.high), switched
 
 
 def fired_shocks(t: int, p: Params, u_shock: np.ndarray) -> np.ndarray:
     """Indices of the shocks (scheduled or random) that fire in round ``t`` of one run."""
-    sh = p.shocks
+    sh = p.shocks  # one run: not stacked
     random = [s for col, s in enumerate(sh.random) if u_shock[col] < sh.prob[s]]
     return np.array(sorted([*np.flatnonzero(sh.round == t), *random]), dtype=int)

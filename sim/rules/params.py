@@ -48,8 +48,10 @@ class ShockParams:
 
     @cached_property
     def random(self) -> np.ndarray:
-        """Indices of the random shocks, in scenario order."""
-        return np.flatnonzero(self.round < 0)
+        """Indices of the random shocks, in scenario order (the same in every run)."""
+        n = len(self.driver)
+        first = self.round.reshape(-1, n)[0] if n else self.round[..., :0].ravel()
+        return np.flatnonzero(first < 0)
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,10 @@ class Params:
     asymmetry: np.ndarray  # (N, N) [i, j] how much stronger j is than i, >= 0
     pair_table: np.ndarray  # (K, N*N) pacts holding each ordered pair, padded with P
     configs: ConfigTable | None = None  # per-configuration tables (sim.rules.configs)
+    # Runs of several design points stacked (sim.rules.stack): every value above carries a
+    # leading run axis (B, ...), scalars are (B,); names, the pact space and tables' keys
+    # are shared. False: one scenario's values for every run of the batch.
+    stacked: bool = False
 
     @property
     def n_states(self) -> int:
@@ -130,29 +136,39 @@ class Params:
         side: threat, conflict_risk, us_stake, trade_need (N each), then needs (N x G)."""
         d = self.drivers
         names = ("threat", "conflict_risk", "us_stake", "trade_need")
-        base = np.concatenate([*(self.base[a] for a in names), self.needs.ravel()])
+        lead = self.needs.shape[:-2]  # (B,) when stacked
+        needs = self.needs.reshape((*lead, -1))
+        base = np.concatenate([*(self.base[a] for a in names), needs], axis=-1)
         n_d = len(d.names)
         if not n_d:
-            return base, np.zeros((0, base.size))
-        loads = [d.effect_attr[a] for a in names] + [d.effect_needs.reshape(n_d, -1)]
-        return base, np.concatenate(loads, axis=1)
+            return base, np.zeros((*lead, 0, base.shape[-1]))
+        loads = [d.effect_attr[a] for a in names]
+        loads.append(d.effect_needs.reshape((*lead, n_d, -1)))
+        return base, np.concatenate(loads, axis=-1)
 
     @cached_property
-    def stake_pairs(self) -> tuple[tuple[int, int, float], ...]:
-        """``(i, k, stakes[i, k])`` for the nonzero stakes, in index order."""
+    def stake_pairs(self) -> tuple[tuple[int, int, float | np.ndarray], ...]:
+        """``(i, k, stakes[i, k])`` for the nonzero stakes, in index order (stacked: the
+        pairs nonzero in any run, each run's value ``(B,)``, 0 adds nothing)."""
+        nonzero = self.stakes != 0
+        if self.stacked:
+            nonzero = nonzero.any(axis=0)
         return tuple(
-            (int(i), int(k), self.stakes[i, k])
-            for i, k in zip(*np.nonzero(self.stakes), strict=True)
+            (int(i), int(k), self.stakes[..., i, k])
+            for i, k in zip(*np.nonzero(nonzero), strict=True)
         )
 
     @cached_property
     def dependence_pairs(self) -> tuple[tuple[int, int, float], ...]:
         """``(i, j, asymmetry[i, j])`` for states that value autonomy and their stronger
-        partners (asymmetry > 0), in index order."""
+        partners (asymmetry > 0), in index order (stacked: as :attr:`stake_pairs`)."""
+        autonomy, asymmetry = self.autonomy != 0, self.asymmetry != 0
+        if self.stacked:
+            autonomy, asymmetry = autonomy.any(axis=0), asymmetry.any(axis=0)
         return tuple(
-            (int(i), int(j), self.asymmetry[i, j])
-            for i in np.flatnonzero(self.autonomy)
-            for j in np.flatnonzero(self.asymmetry[i])
+            (int(i), int(j), self.asymmetry[..., i, j])
+            for i in np.flatnonzero(autonomy)
+            for j in np.flatnonzero(asymmetry[i])
         )
 
 

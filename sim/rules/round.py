@@ -35,6 +35,7 @@ from sim.rules.draws import Draws
 from sim.rules.drivers import initial_drivers, step_drivers
 from sim.rules.pacts import RAISE, apply_moves
 from sim.rules.params import Params
+from sim.rules.stack import runwise
 from sim.rules.talks import progress_talks, start_talks, talk_months
 from sim.rules.utility import (
     Attributes,
@@ -121,11 +122,13 @@ def play_round(
     proposer = recognize(small_max(values, axis=-2), p, d.u_recognize)
     rows = np.arange(len(proposer))
     own = values[rows, :, proposer]  # (B, M)
-    move = choose(own, p.temperature, d.u_choice)
+    temperature = runwise(p.temperature, p, 1)
+    move = choose(own, temperature, d.u_choice)
     gains = mv.gains[rows, move]  # (B, N)
     is_raise = p.space.kind[move] == RAISE
     must = p.space.consent[move] & (np.arange(p.n_states) != proposer[:, None])
-    yes = d.u_consent < accept_probability(gains, move_costs(p)[move, None], p.temperature)
+    cost = move_costs(p)[rows, move] if p.stacked else move_costs(p)[move]
+    yes = d.u_consent < accept_probability(gains, cost[:, None], temperature)
     refused = is_raise[:, None] & must & ~yes
     accepted = (move > 0) & ~refused.any(axis=-1)
 

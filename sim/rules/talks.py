@@ -23,12 +23,18 @@ import numpy as np
 
 from sim.rules.decisions import MoveValues, accept_probability
 from sim.rules.params import Params
+from sim.rules.stack import runwise
 
 
 def talk_months(level: np.ndarray, u: np.ndarray, p: Params) -> np.ndarray:
     """Months of talks towards ``level``: uniform on ``talks_min .. talks_max`` via ``u``."""
-    lo = p.negotiation.talks_min[level]
-    hi = p.negotiation.talks_max[level]
+    lo, hi = p.negotiation.talks_min, p.negotiation.talks_max
+    if p.stacked:  # (B, L + 1): each run's row at its level
+        rows = np.arange(len(lo))
+        level = np.broadcast_to(level, rows.shape)
+        lo, hi = lo[rows, level], hi[rows, level]
+    else:
+        lo, hi = lo[level], hi[level]
     return lo + np.minimum(np.floor(u * (hi - lo + 1)), hi - lo).astype(np.int64)
 
 
@@ -67,7 +73,8 @@ def progress_talks(
     open_ = talk_level > 0  # (..., P)
     moves = sp.raise_move[np.arange(sp.n_pacts), talk_level]  # (..., P): 0 where none
     gain = np.take_along_axis(mv.gains, moves[..., None], axis=-2)  # (..., P, N)
-    stay = u_talks < accept_probability(gain, p.negotiation.formation_cost, p.temperature)
+    cost, temperature = (runwise(v, p, 2) for v in (p.negotiation.formation_cost, p.temperature))
+    stay = u_talks < accept_probability(gain, cost, temperature)
     walked = open_[..., None] & sp.membership & ~stay
     failed = walked.any(axis=-1)
     signed = open_ & ~failed & (talk_due <= t)

@@ -32,6 +32,7 @@ import numpy as np
 
 from sim.rules.arrays import SMALL, small_sum, weighted_rows
 from sim.rules.params import Params
+from sim.rules.stack import runwise
 
 
 @dataclass(frozen=True)
@@ -78,21 +79,26 @@ def attributes(drivers: np.ndarray, p: Params) -> Attributes:
         conflict_risk=flat[..., n : 2 * n],
         us_stake=flat[..., 2 * n : 3 * n],
         trade_need=flat[..., 3 * n : 4 * n],
-        needs=flat[..., 4 * n :].reshape((*drivers.shape[:-1], *p.needs.shape)),
+        needs=flat[..., 4 * n :].reshape((*drivers.shape[:-1], *p.needs.shape[-2:])),
     )
 
 
-def pair_strength(levels: np.ndarray, table: np.ndarray, by_level: np.ndarray) -> np.ndarray:
+def pair_strength(
+    levels: np.ndarray, table: np.ndarray, by_level: np.ndarray, per_run: bool = False
+) -> np.ndarray:
     """Strongest tie between each pair of states over the pacts they share.
 
     ``by_level[levels]`` gives each pact's strength (commitment or entanglement); the result
     ``[..., i, j]`` is the maximum over pacts containing both i and j, 0 on the diagonal.
     ``table`` is :func:`sim.rules.params.pair_table` of the pact space (``Params.pair_table``).
+    ``per_run``: ``by_level`` is ``(B, L + 1)``, one row per run of ``levels[B, P]``.
     """
-    return pair_strengths(levels, table, by_level)[0]
+    return pair_strengths(levels, table, by_level, per_run=per_run)[0]
 
 
-def pair_strengths(levels: np.ndarray, table: np.ndarray, *by_level: np.ndarray) -> list:
+def pair_strengths(
+    levels: np.ndarray, table: np.ndarray, *by_level: np.ndarray, per_run: bool = False
+) -> list:
     """:func:`pair_strength` for several strength tables at once (one gather of levels)."""
     n = round(table.shape[1] ** 0.5)
     padded = np.concatenate([levels, np.zeros((*levels.shape[:-1], 1), levels.dtype)], axis=-1)
@@ -106,13 +112,20 @@ def pair_strengths(levels: np.ndarray, table: np.ndarray, *by_level: np.ndarray)
                 top = shared[0].copy()
                 for lv in shared[1:]:
                     np.maximum(top, lv, out=top)
-            out.append(np.take(b, top).reshape(shape))
+            out.append(_strength(b, top, per_run).reshape(shape))
         else:
-            acc = np.take(b, shared[0])
+            acc = _strength(b, shared[0], per_run)
             for lv in shared[1:]:
-                np.maximum(acc, np.take(b, lv), out=acc)
+                np.maximum(acc, _strength(b, lv, per_run), out=acc)
             out.append(acc.reshape(shape))
     return out
+
+
+def _strength(by_level: np.ndarray, levels: np.ndarray, per_run: bool) -> np.ndarray:
+    """``by_level`` at ``levels``: one table for all, or each run's row ``(B, L + 1)``."""
+    if per_run:
+        return np.take_along_axis(by_level, levels.astype(np.intp), axis=-1)
+    return np.take(by_level, levels)
 
 
 def saturate(x: np.ndarray) -> np.ndarray:
@@ -122,7 +135,7 @@ def saturate(x: np.ndarray) -> np.ndarray:
 
 def goods_value(attrs: Attributes, p: Params) -> np.ndarray:
     """``[..., i, j]``: value to state i of the goods partner j offers (needs . offers)."""
-    return small_sum(attrs.needs[..., :, None, :] * p.offers, axis=-1)
+    return small_sum(attrs.needs[..., :, None, :] * runwise(p.offers, p, 1), axis=-1)
 
 
 def support(
@@ -140,7 +153,7 @@ def support(
 
 def support_shares(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
     """``[..., k, j]``: share of k's external support from j in configuration ``levels``."""
-    commit = pair_strength(levels, p.pair_table, p.commitment)
+    commit = pair_strength(levels, p.pair_table, p.commitment, p.stacked)
     return support_share(support(commit, attrs, p))
 
 
@@ -157,7 +170,7 @@ def support_share(sup: np.ndarray) -> np.ndarray:
 
 def alignment_weight(levels: np.ndarray, p: Params) -> np.ndarray:
     """``[..., P]``: commitment x visibility of each pact (0 where inactive)."""
-    return p.commitment[levels] * p.visibility
+    return _strength(p.commitment, levels, p.stacked) * p.visibility
 
 
 def counterbalancing(levels: np.ndarray, p: Params) -> np.ndarray:
@@ -216,7 +229,7 @@ _CT_FIELDS = ("commit", "entangle", "deterrence", "us_ties", "cb_member", "econo
 def config_terms(levels: np.ndarray, p: Params) -> ConfigTerms:
     """The configuration's part of the utility, for ``levels[..., P]``."""
     commit, entangle = pair_strengths(
-        levels, p.pair_table, p.commitment, p.entanglement
+        levels, p.pair_table, p.commitment, p.entanglement, per_run=p.stacked
     )  # (..., N, N)
     # Deterrence sums over pacts: a visible bloc pools its members' capability.
     weight = alignment_weight(levels, p)  # (..., P)
@@ -227,7 +240,7 @@ def config_terms(levels: np.ndarray, p: Params) -> ConfigTerms:
         entangle=entangle,
         deterrence=saturate(per_pact[..., :n]),
         us_ties=per_pact[..., n : 2 * n],
-        cb_member=p.reactivity * per_pact[..., 2 * n :],
+        cb_member=runwise(p.reactivity, p, 1) * per_pact[..., 2 * n :],
         economy=small_sum(commit * p.affinity_trade, axis=-1),
     )
 
@@ -251,7 +264,7 @@ def terms_given(
     security = attrs.threat * ct.deterrence + saturate(supply)
     security -= per_run(p.entrapment_aversion, attrs.threat) * exposure
 
-    us_ties = -attrs.us_stake * p.reactivity * ct.us_ties
+    us_ties = -attrs.us_stake * runwise(p.reactivity, p, 1) * ct.us_ties
 
     share = support_share(support(commit, attrs, p, gv))  # [k, j]
     leverage = _leverage(share, commit, p)  # sum_k stakes[i, k] C[i, k] share[k, i]
@@ -281,7 +294,7 @@ def utility(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
 def utility_given(ct: ConfigTerms, attrs: Attributes, p: Params) -> np.ndarray:
     """:func:`utility` from the configuration's terms ``ct`` (e.g. gathered from a table)."""
     parts = terms_given(ct, attrs, p)
-    weights = per_run(p.weights.T, attrs.threat[..., None, :])  # (..., T, N)
+    weights = per_run(np.swapaxes(p.weights, -1, -2), attrs.threat[..., None, :])  # (..., T, N)
     total = parts[0] * weights[..., 0, :]
     for t in range(1, len(parts)):
         total += parts[t] * weights[..., t, :]
