@@ -263,8 +263,11 @@ def run_batch(
             runner=runner,
             variants=exp.variants,
         )
+        # lockstep runs of several points advance together (sim.rules.stack)
+        span = engine == "lockstep" and runner == DEFAULT_RUNNER and not series
         chunks = make_chunks(
-            exp.design.points, exp.seeds, size, done, guided_workers=guided, min_size=smallest,
+            exp.design.points, exp.seeds, size, done,
+            guided_workers=guided, min_size=smallest, span_points=span,
         )  # fmt: skip
         return _run(store, exp, manifest, ctx, chunks, len(done), run, progress)
     finally:

@@ -61,12 +61,29 @@ class Chunk:
     run_ids: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class ChunkGroup:
+    """Chunks of several design points run as one task: with the lockstep engine their
+    runs advance together (:func:`sim.runner.run_table_points`), so designs with few
+    replicates per point (Sobol, Morris, calibration) run as fast as those with many."""
+
+    parts: tuple[Chunk, ...]
+
+    @property
+    def run_ids(self) -> tuple[int, ...]:
+        return tuple(r for part in self.parts for r in part.run_ids)
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        return tuple(s for part in self.parts for s in part.seeds)
+
+
 @dataclass
 class ChunkResult:
     """One `runs` row per run of the chunk, and its per-round series (ok runs, if asked),
     as Arrow tables built in the worker: the parent only writes them."""
 
-    chunk: Chunk
+    chunk: Chunk | ChunkGroup
     runs: pa.Table
     series: pa.Table | None = field(default=None)
 
@@ -83,7 +100,8 @@ def make_chunks(
     *,
     guided_workers: int = 0,
     min_size: int = 1,
-) -> Iterator[Chunk]:
+    span_points: bool = False,
+) -> Iterator[Chunk | ChunkGroup]:
     """Chunks of at most ``size`` runs of one point, in run_id order, skipping ``done``
     run_ids; generated lazily, so a huge batch is never planned in memory at once.
 
@@ -91,12 +109,17 @@ def make_chunks(
     ``guided_workers`` (0 = off): guided self-scheduling (Polychronopoulos &
     Kuck 1987): each chunk holds the runs still to plan / (2 x workers), within
     ``min_size..size``, so chunks shrink towards the end and the workers finish together
-    instead of one running a last big chunk alone."""
+    instead of one running a last big chunk alone.
+
+    ``span_points``: a chunk that would end at a point's last run takes runs of the next
+    points too, up to its size (a :class:`ChunkGroup` of one chunk per point)."""
     per_point = bool(seeds) and isinstance(seeds[0], list)
     replicates = len(seeds[0]) if per_point else len(seeds)
     total = sum(len(s) for s in seeds) if per_point else len(points) * replicates
     remaining = max(0, total - len(done))
     min_size = max(1, min_size)
+    group: list[Chunk] = []  # the chunk being filled, one part per point
+    grouped, target = 0, None
     for point_id, overrides in enumerate(points):
         point_seeds = seeds[point_id] if per_point else seeds
         base = point_id * replicates
@@ -105,19 +128,28 @@ def make_chunks(
             pending = [r for r in pending if base + r not in done]
         i = 0
         while i < len(pending):
-            n = size
-            if guided_workers:
-                n = min(size, max(min_size, math.ceil(remaining / (2 * guided_workers))))
-            reps = tuple(pending[i : i + n])
+            if target is None:
+                target = size
+                if guided_workers:
+                    target = min(size, max(min_size, math.ceil(remaining / (2 * guided_workers))))
+            reps = tuple(pending[i : i + target - grouped])
             i += len(reps)
             remaining -= len(reps)
-            yield Chunk(
-                point_id=point_id,
-                overrides=dict(overrides),
-                replicates=reps,
-                seeds=tuple(point_seeds[r] for r in reps),
-                run_ids=tuple(base + r for r in reps),
+            group.append(
+                Chunk(
+                    point_id=point_id,
+                    overrides=dict(overrides),
+                    replicates=reps,
+                    seeds=tuple(point_seeds[r] for r in reps),
+                    run_ids=tuple(base + r for r in reps),
+                )
             )
+            grouped += len(reps)
+            if grouped >= target or not span_points:
+                yield group[0] if len(group) == 1 else ChunkGroup(tuple(group))
+                group, grouped, target = [], 0, None
+    if group:
+        yield group[0] if len(group) == 1 else ChunkGroup(tuple(group))
 
 
 def _any_done(done: set[int] | frozenset[int], base: int, replicates: int) -> bool:
@@ -129,10 +161,28 @@ def _any_done(done: set[int] | frozenset[int], base: int, replicates: int) -> bo
     return any(base + r in done for r in range(replicates))
 
 
-def split_chunk(chunk: Chunk, n: int) -> tuple[Chunk, Chunk | None]:
+def split_chunk(
+    chunk: Chunk | ChunkGroup, n: int
+) -> tuple[Chunk | ChunkGroup, Chunk | ChunkGroup | None]:
     """The first ``n`` runs of ``chunk`` and the rest (None if nothing is left)."""
     if len(chunk.seeds) <= n:
         return chunk, None
+    if isinstance(chunk, ChunkGroup):
+        head: list[Chunk] = []
+        tail: list[Chunk] = []
+        for part in chunk.parts:
+            room = n - sum(len(c.seeds) for c in head)
+            if room <= 0:
+                tail.append(part)
+                continue
+            first, rest = split_chunk(part, room)
+            head.append(first)  # type: ignore[arg-type]
+            tail.extend([rest] if rest else [])  # type: ignore[list-item]
+
+        def joined(parts: list[Chunk]) -> Chunk | ChunkGroup:
+            return parts[0] if len(parts) == 1 else ChunkGroup(tuple(parts))
+
+        return joined(head), joined(tail)
 
     def part(s: slice) -> Chunk:
         return Chunk(
@@ -176,8 +226,12 @@ def _call(ctx: RunContext, scenario: Any, seeds: list[int]) -> list[Any]:
     return list(outputs)
 
 
-def run_chunk(ctx: RunContext, chunk: Chunk) -> ChunkResult:
+def run_chunk(ctx: RunContext, chunk: Chunk | ChunkGroup) -> ChunkResult:
     """Run a chunk; never raises for a failing run (recorded as ``status = "failed"``)."""
+    if isinstance(chunk, ChunkGroup):
+        if (fast := _table_group(ctx, chunk)) is not None:
+            return fast
+        return _joined(chunk, [run_chunk(ctx, part) for part in chunk.parts])
     if (fast := _table_chunk(ctx, chunk)) is not None:
         return fast
     seeds = list(chunk.seeds)
@@ -195,9 +249,19 @@ def run_chunk(ctx: RunContext, chunk: Chunk) -> ChunkResult:
     return _chunk_result(ctx, chunk, results)
 
 
-def failed_chunk(ctx: RunContext, chunk: Chunk, reason: str) -> ChunkResult:
+def failed_chunk(ctx: RunContext, chunk: Chunk | ChunkGroup, reason: str) -> ChunkResult:
     """Every run of ``chunk`` recorded as failed with ``reason`` (its worker kept dying)."""
+    if isinstance(chunk, ChunkGroup):
+        return _joined(chunk, [failed_chunk(ctx, part, reason) for part in chunk.parts])
     return _chunk_result(ctx, chunk, [(None, reason)] * len(chunk.seeds))
+
+
+def _joined(group: ChunkGroup, results: list[ChunkResult]) -> ChunkResult:
+    """One result of a group's parts, their rows in order."""
+    runs = pa.concat_tables([r.runs for r in results], promote_options="permissive")
+    series = [r.series for r in results if r.series is not None]
+    table = pa.concat_tables(series, promote_options="permissive") if series else None
+    return ChunkResult(group, runs, table)
 
 
 def _chunk_result(
@@ -234,19 +298,48 @@ def _table_chunk(ctx: RunContext, chunk: Chunk) -> ChunkResult | None:
         frame = run_table(_scenario(ctx, chunk), list(chunk.seeds), ctx.rounds, ctx.engine)
     except Exception:
         return None
-    n = len(chunk.seeds)
-    head = {"run_id": chunk.run_ids, "point_id": [chunk.point_id] * n}
-    head |= {"replicate": chunk.replicates, "seed": chunk.seeds}
-    head |= {col: [chunk.overrides[col]] * n for col in ctx.design_columns}
+    return ChunkResult(chunk, _runs_table(ctx, [chunk], frame))
+
+
+def _table_group(ctx: RunContext, group: ChunkGroup) -> ChunkResult | None:
+    """:func:`_table_chunk` for the points of a group, advanced together (lockstep)."""
+    if ctx.runner != DEFAULT_RUNNER or ctx.series or ctx.engine != "lockstep":
+        return None
+    from sim.runner import run_table_points
+
+    try:
+        scenarios = [_scenario(ctx, part) for part in group.parts]
+        seeds = [list(part.seeds) for part in group.parts]
+        frame = run_table_points(scenarios, seeds, ctx.rounds)
+    except Exception:
+        return None
+    return ChunkResult(group, _runs_table(ctx, list(group.parts), frame))
+
+
+def _runs_table(ctx: RunContext, parts: list[Chunk], frame: pd.DataFrame) -> pa.Table:
+    """The `runs` table of ``parts`` (in order) from their outcome columns ``frame``."""
+    head: dict[str, list[Any]] = {"run_id": [], "point_id": [], "replicate": [], "seed": []}
+    head |= {col: [] for col in ctx.design_columns}
+    for part in parts:
+        n = len(part.seeds)
+        head["run_id"] += part.run_ids
+        head["point_id"] += [part.point_id] * n
+        head["replicate"] += part.replicates
+        head["seed"] += part.seeds
+        for col in ctx.design_columns:
+            head[col] += [part.overrides[col]] * n
+    n = len(frame)
     head |= {"status": ["ok"] * n, "error": [None] * n}
     frame = pd.concat([pd.DataFrame(head), frame], axis=1)
-    return ChunkResult(chunk, runs_to_arrow(coerce_runs(frame, list(ctx.design_columns))))
+    return runs_to_arrow(coerce_runs(frame, list(ctx.design_columns)))
 
 
 # -- backends --------------------------------------------------------------------------
 
 
-def _local(ctx: RunContext, chunks: Iterable[Chunk], workers: int) -> Iterator[ChunkResult]:
+def _local(
+    ctx: RunContext, chunks: Iterable[Chunk | ChunkGroup], workers: int
+) -> Iterator[ChunkResult]:
     """Worker processes (sim.pool): a dying worker costs only its chunk's retry.
 
     While a cold forkserver imports and warms up the model (~0.5 s, one core otherwise
@@ -283,11 +376,13 @@ def require_dask() -> None:
         raise ExecuteError("--scheduler needs Dask distributed: pip install '.[cluster]'") from None
 
 
-_dask_chunks: dict[str, Chunk] = {}  # task key -> chunk, to record or resubmit a lost chunk
+_dask_chunks: dict[
+    str, Chunk | ChunkGroup
+] = {}  # task key -> chunk, to record or resubmit a lost chunk
 DASK_RESUBMITS = 3  # a chunk whose task the cluster cancelled is resubmitted this often
 
 
-def _submit(client: Any, ctx: RunContext, chunk: Chunk) -> Any:
+def _submit(client: Any, ctx: RunContext, chunk: Chunk | ChunkGroup) -> Any:
     # The context goes with every task (a few kB), not scattered: a scattered copy can be
     # lost with a worker, which cancels every task depending on it.
     future = client.submit(run_chunk, ctx, chunk, pure=False)
@@ -295,7 +390,9 @@ def _submit(client: Any, ctx: RunContext, chunk: Chunk) -> Any:
     return future
 
 
-def _dask(ctx: RunContext, chunks: Iterable[Chunk], address: str) -> Iterator[ChunkResult]:
+def _dask(
+    ctx: RunContext, chunks: Iterable[Chunk | ChunkGroup], address: str
+) -> Iterator[ChunkResult]:
     """Tasks on a Dask distributed cluster; workers need this package installed."""
     require_dask()
     from distributed import Client, as_completed
@@ -351,7 +448,7 @@ def _dask_result(future: Any, ctx: RunContext) -> tuple[ChunkResult | None, Chun
 
 def execute(
     ctx: RunContext,
-    chunks: Iterable[Chunk],
+    chunks: Iterable[Chunk | ChunkGroup],
     workers: int = 1,
     scheduler: str | None = None,
 ) -> Iterator[ChunkResult]:
@@ -368,6 +465,7 @@ def execute(
 __all__ = [
     "DEFAULT_RUNNER",
     "Chunk",
+    "ChunkGroup",
     "ChunkResult",
     "ExecuteError",
     "RunContext",

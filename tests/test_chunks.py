@@ -13,7 +13,15 @@ import pandas as pd
 from conftest import DEFAULT_SCENARIO, ROOT, runs_table
 
 from sim.batch import auto_chunk_size, run_batch
-from sim.execute import FIRST_INLINE_RUNS, Chunk, make_chunks, split_chunk
+from sim.execute import (
+    FIRST_INLINE_RUNS,
+    Chunk,
+    ChunkGroup,
+    RunContext,
+    failed_chunk,
+    make_chunks,
+    split_chunk,
+)
 from sim.experiment import load_experiment
 from sim.pool import start_server
 
@@ -55,6 +63,68 @@ def test_split_chunk_boundaries() -> None:
     assert head.seeds == (11, 12) and head.run_ids == (0, 1) and head.replicates == (0, 1)
     assert tail is not None and tail.seeds == (13,) and tail.run_ids == (2,)
     assert tail.point_id == 0 and tail.overrides == {"x": 1.0}
+
+
+def test_chunks_span_points_when_asked() -> None:
+    """3 points x 3 runs in chunks of 4: [0 0 0 1] [1 1 2 2] [2]; a part per point."""
+    chunks = list(make_chunks([{}, {}, {}], [7, 8, 9], 4, span_points=True))
+    assert sizes(chunks) == [4, 4, 1]
+    first, second, last = chunks
+    assert isinstance(first, ChunkGroup) and isinstance(last, Chunk)
+    assert [(c.point_id, c.replicates) for c in first.parts] == [(0, (0, 1, 2)), (1, (0,))]
+    assert [(c.point_id, c.replicates) for c in second.parts] == [(1, (1, 2)), (2, (0, 1))]
+    assert first.run_ids == (0, 1, 2, 3) and first.seeds == (7, 8, 9, 7)
+    assert [r for c in chunks for r in c.run_ids] == list(range(9))
+
+
+def test_guided_chunks_span_points() -> None:
+    """The guided sizes of 20 runs on 2 workers (4, 4, 3, 3, 2, 2, 2) no longer cut at the
+    point's end: 10 runs of point 0 end inside the third chunk."""
+    chunks = list(
+        make_chunks([{}, {}], list(range(10)), 4, guided_workers=2, min_size=2, span_points=True)
+    )
+    assert sizes(chunks) == [4, 4, 3, 3, 2, 2, 2]
+    third = chunks[2]
+    assert isinstance(third, ChunkGroup)
+    assert [(c.point_id, c.replicates) for c in third.parts] == [(0, (8, 9)), (1, (0,))]
+
+
+def test_split_group_at_and_inside_a_part() -> None:
+    (group,) = make_chunks([{}, {}], [1, 2, 3], 6, span_points=True)
+    head, tail = split_chunk(group, 3)  # at the boundary of the parts
+    assert isinstance(head, Chunk) and head.point_id == 0 and head.run_ids == (0, 1, 2)
+    assert isinstance(tail, Chunk) and tail.point_id == 1 and tail.run_ids == (3, 4, 5)
+    head, tail = split_chunk(group, 4)  # inside point 1
+    assert isinstance(head, ChunkGroup) and head.run_ids == (0, 1, 2, 3)
+    assert isinstance(tail, Chunk) and tail.run_ids == (4, 5) and tail.replicates == (1, 2)
+    assert split_chunk(group, 6) == (group, None)
+
+
+def test_failed_group_records_every_run_of_every_part() -> None:
+    (group,) = make_chunks([{"x": 0.5}, {"x": 1.5}], [1, 2], 4, span_points=True)
+    ctx = RunContext("k", {}, "s.toml", 3, ("x",))
+    runs = failed_chunk(ctx, group, "workers kept dying").runs.to_pandas()
+    assert list(runs["run_id"]) == [0, 1, 2, 3] and list(runs["point_id"]) == [0, 0, 1, 1]
+    assert list(runs["x"]) == [0.5, 0.5, 1.5, 1.5]
+    assert (runs["status"] == "failed").all() and (runs["error"] == "workers kept dying").all()
+
+
+def test_few_replicates_per_point_same_table_stacked_or_not(tmp_path: Path) -> None:
+    """A design with 3 replicates per point: lockstep chunks stack points, the Mesa
+    engine plays every run alone; the tables are identical."""
+    text = (
+        f'scenario = "{DEFAULT_SCENARIO}"\nrounds = 30\nreplicates = 3\nroot_seed = 5\n'
+        '[design]\nkind = "grid"\n[design.parameters]\n'
+        '"states.CHN.weights.us_ties" = [0.0, 0.1, 0.45]\n"negotiation.temperature" = [0.01, 0.1]\n'
+    )
+    path = tmp_path / "few.toml"
+    path.write_text(text)
+    exp = load_experiment(path)
+    run_batch(exp, tmp_path / "lock", workers=1, progress=False, engine="lockstep", chunk_size=8)
+    run_batch(exp, tmp_path / "mesa", workers=1, progress=False, engine="mesa")
+    lock, mesa = runs_table(tmp_path / "lock"), runs_table(tmp_path / "mesa")
+    assert len(lock) == 18 and (lock["status"] == "ok").all()
+    pd.testing.assert_frame_equal(lock, mesa)
 
 
 def test_auto_chunk_size_guided_takes_the_largest_lockstep_chunk() -> None:
