@@ -132,6 +132,8 @@ def test_auto_chunk_size_guided_takes_the_largest_lockstep_chunk() -> None:
     assert auto_chunk_size(20_000, 2, "lockstep") == 1250  # spread over 8 x 2 chunks
     assert auto_chunk_size(300, 2, "lockstep", guided=True) == 300
     assert auto_chunk_size(20_000, 2, "mesa", guided=True) == 25
+    assert auto_chunk_size(2_000, 1, "lockstep") == 2000  # one process: the largest chunk
+    assert auto_chunk_size(2_000, 4, "lockstep") == 1000  # Dask-like: spread, >= 1,000
 
 
 def test_start_server_reports_a_running_server() -> None:
