@@ -54,13 +54,23 @@ def enumerate_levels(n_levels: int, n_pacts: int) -> np.ndarray:
 
 
 def build_config_table(p: Params) -> ConfigTable | None:
-    """The table for ``p``'s pact space, or None if it has more than MAX_CONFIGS entries."""
+    """The table for ``p``'s pact space, or None if it has more than MAX_CONFIGS entries.
+    What depends on the pact space alone is tabulated once per space (``space.tabulated``);
+    the utility's configuration terms depend on the scenario's values."""
     from sim.rules.utility import config_terms
 
     sp: PactSpace = p.space
-    n_levels, n_pacts = len(p.level_names), sp.n_pacts
-    if n_levels**n_pacts > MAX_CONFIGS:
+    if len(p.level_names) ** sp.n_pacts > MAX_CONFIGS:
         return None
+    radix, levels, valid, result = sp.tabulated
+    return ConfigTable(
+        radix=radix, levels=levels, valid=valid, result=result, terms=config_terms(levels, p)
+    )
+
+
+def tabulate(sp: PactSpace) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(radix, levels, valid, result)`` of every configuration of ``sp`` (read-only)."""
+    n_levels, n_pacts = sp.raise_move.shape[1], sp.n_pacts
     levels = enumerate_levels(n_levels, n_pacts)
     radix = n_levels ** np.arange(n_pacts - 1, -1, -1, dtype=np.intp)
     valid = valid_moves(levels, sp)
@@ -70,6 +80,6 @@ def build_config_table(p: Params) -> ConfigTable | None:
     # below level 0 has none and stays put (its value is never used).
     in_range = ((after >= 0) & (after < n_levels)).all(axis=-1)
     result = np.where(in_range, after @ radix, np.arange(len(levels))[:, None])
-    return ConfigTable(
-        radix=radix, levels=levels, valid=valid, result=result, terms=config_terms(levels, p)
-    )
+    for array in (radix, levels, valid, result):
+        array.flags.writeable = False
+    return radix, levels, valid, result

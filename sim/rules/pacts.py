@@ -24,7 +24,7 @@ Moves (move 0 is the status quo):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -59,6 +59,21 @@ class PactSpace:
     effect_move: np.ndarray  # (E,) one move per distinct change (e.g. either member leaving)
 
     @cached_property
+    def pair_table(self) -> np.ndarray:
+        """:func:`pair_table` of the membership (read-only)."""
+        table = pair_table(self.membership)
+        table.flags.writeable = False
+        return table
+
+    @cached_property
+    def tabulated(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every configuration and what the moves do to it, for
+        :func:`sim.rules.configs.build_config_table`: ``(radix, levels, valid, result)``."""
+        from sim.rules.configs import tabulate
+
+        return tabulate(self)
+
+    @cached_property
     def raises(self) -> np.ndarray:
         """Indices of the raises (the moves whose members must consent), computed once."""
         return np.flatnonzero(self.kind == RAISE)
@@ -86,7 +101,16 @@ class PactSpace:
 
 
 def build_pact_space(codes: tuple[str, ...], level_names: tuple[str, ...]) -> PactSpace:
-    """Enumerate pacts (bilaterals first, then larger) and all raise/lower/leave moves."""
+    """Enumerate pacts (bilaterals first, then larger) and all raise/lower/leave moves.
+
+    One object per (states, levels), built once: a batch compiles a scenario per design
+    point, and their spaces (and what is tabulated from them) are the same. Its arrays
+    are read-only."""
+    return _pact_space(tuple(codes), tuple(level_names))
+
+
+@lru_cache(maxsize=16)
+def _pact_space(codes: tuple[str, ...], level_names: tuple[str, ...]) -> PactSpace:
     n = len(codes)
     subsets = [c for size in range(2, n + 1) for c in combinations(range(n), size)]
     membership = np.zeros((len(subsets), n), dtype=bool)
@@ -126,7 +150,7 @@ def build_pact_space(codes: tuple[str, ...], level_names: tuple[str, ...]) -> Pa
             keys_seen[key] = len(effect_move)
             effect_move.append(m)
         effect.append(keys_seen[key])
-    return PactSpace(
+    space = PactSpace(
         codes=tuple(codes),
         keys=keys,
         membership=membership,
@@ -142,6 +166,29 @@ def build_pact_space(codes: tuple[str, ...], level_names: tuple[str, ...]) -> Pa
         effect=np.array(effect),
         effect_move=np.array(effect_move),
     )
+    for value in vars(space).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return space
+
+
+def pair_table(membership: np.ndarray) -> np.ndarray:
+    """``(K, N*N)``: for each ordered pair (i, j), the pacts holding both, padded with P.
+
+    The diagonal and pairs without a shared pact point only at P, which the utility pads
+    with level 0 (strength 0).
+    """
+    n_p, n = membership.shape
+    lists = [
+        np.flatnonzero(membership[:, i] & membership[:, j]) if i != j else np.array([], int)
+        for i in range(n)
+        for j in range(n)
+    ]
+    width = max(1, *(len(x) for x in lists))
+    table = np.full((n * n, width), n_p)
+    for row, idx in enumerate(lists):
+        table[row, : len(idx)] = idx
+    return np.ascontiguousarray(table.T)
 
 
 def valid_moves(levels: np.ndarray, space: PactSpace) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.config import ATTRIBUTES, TERMS, Scenario
 from sim.rules.configs import ConfigTable, build_config_table
-from sim.rules.pacts import PactSpace, build_pact_space
+from sim.rules.pacts import PactSpace, build_pact_space, pair_table
 
 
 @dataclass(frozen=True)
@@ -172,25 +172,6 @@ class Params:
         )
 
 
-def pair_table(membership: np.ndarray) -> np.ndarray:
-    """``(K, N*N)``: for each ordered pair (i, j), the pacts holding both, padded with P.
-
-    The diagonal and pairs without a shared pact point only at P, which the utility pads
-    with level 0 (strength 0).
-    """
-    n_p, n = membership.shape
-    lists = [
-        np.flatnonzero(membership[:, i] & membership[:, j]) if i != j else np.array([], int)
-        for i in range(n)
-        for j in range(n)
-    ]
-    width = max(1, *(len(x) for x in lists))
-    table = np.full((n * n, width), n_p)
-    for row, idx in enumerate(lists):
-        table[row, : len(idx)] = idx
-    return np.ascontiguousarray(table.T)
-
-
 def _derived(space: PactSpace, cap, hostility, affinity, us_cap, bloc_visibility) -> dict:
     """Per-pact constants the utility reads every round (see docs/model.md 3.3)."""
     m = space.membership
@@ -208,7 +189,7 @@ def _derived(space: PactSpace, cap, hostility, affinity, us_cap, bloc_visibility
         "mean_hostility": mean_hostility,
         "per_pact_rows": np.concatenate([co_capability, co_hostility, member_hostility], 1),
         "asymmetry": asymmetry,
-        "pair_table": pair_table(m),
+        "pair_table": space.pair_table,
     }
 
 

@@ -151,4 +151,19 @@ def take_runs(p: Params, rows: np.ndarray) -> Params:
             out[f.name] = record(value, ())
         else:
             out[f.name] = take(value)
-    return dataclasses.replace(p, **out)
+    sub = dataclasses.replace(p, **out)
+    # values derived from p (cached properties) are sliced, not derived again
+    derived = vars(sub)
+    for name, value in vars(p).items():
+        if name in _PER_RUN_CACHED:
+            derived[name] = _PER_RUN_CACHED[name](value, take)
+    return sub
+
+
+# Params' cached properties with per-run values, and how to slice them.
+_PER_RUN_CACHED = {
+    "move_cost": lambda v, take: take(v),
+    "attribute_rows": lambda v, take: tuple(take(x) for x in v),
+    "stake_pairs": lambda v, take: tuple((i, k, take(x)) for i, k, x in v),
+    "dependence_pairs": lambda v, take: tuple((i, j, take(x)) for i, j, x in v),
+}
