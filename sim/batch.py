@@ -252,7 +252,9 @@ def run_batch(
         workers = workers or default_workers()
         guided = workers if chunk_size is None and not scheduler and workers > 1 else 0
         pending = exp.runs_total - len(done)
-        size = chunk_size or auto_chunk_size(pending, workers, engine, guided > 0)
+        # a cluster's workers are not counted here: spread its chunks as over many
+        processes = workers if not scheduler else max(workers, 8)
+        size = chunk_size or auto_chunk_size(pending, processes, engine, guided > 0)
         smallest = min(size, GUIDED_MIN.get(engine, 1)) if guided else size
         run = {"engine": engine, "scheduler": scheduler, "workers": workers, "chunk_size": size}
         run["min_chunk_size"] = smallest  # guided: chunks shrink to it towards the end

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from sim.pool import run_pool, start_server
 from sim.runner import DEFAULT_ENGINE
-from sim.storage import coerce_runs, runs_to_arrow
+from sim.storage import coerce_runs, concat_runs, runs_to_arrow
 
 DEFAULT_RUNNER = "sim.runner:run_many"
 FIRST_INLINE_RUNS = 1200  # runs the parent plays while the forkserver starts (~0.5 s here)
@@ -258,9 +258,9 @@ def failed_chunk(ctx: RunContext, chunk: Chunk | ChunkGroup, reason: str) -> Chu
 
 def _joined(group: ChunkGroup, results: list[ChunkResult]) -> ChunkResult:
     """One result of a group's parts, their rows in order."""
-    runs = pa.concat_tables([r.runs for r in results], promote_options="permissive")
+    runs = concat_runs([r.runs for r in results])
     series = [r.series for r in results if r.series is not None]
-    table = pa.concat_tables(series, promote_options="permissive") if series else None
+    table = concat_runs(series) if series else None
     return ChunkResult(group, runs, table)
 
 

@@ -49,6 +49,8 @@ def run_stacked(scenarios: list[Scenario], seeds: list[list[int]], rounds: int) 
     for s in scenarios:
         p = compile_params(s)
         space = space or p.space
+        if p.space is not space:  # one object per (states, levels): other states or levels
+            raise Unstackable("points differ in their states or levels")
         same_start = np.array_equal(initial_levels(s, space), initial_levels(first, space))
         same_start &= initial_talks(s, space) == initial_talks(first, space)
         if not same_start or s.checkpoints != first.checkpoints:

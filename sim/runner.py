@@ -109,8 +109,11 @@ def run_table_points(
     try:
         return _table(run_stacked(scenarios, seeds, rounds))
     except Unstackable:
+        from sim.storage import merged_columns
+
         tables = [run_table(s, x, rounds) for s, x in zip(scenarios, seeds, strict=True)]
-        return pd.concat(tables, ignore_index=True)
+        order = merged_columns([list(t.columns) for t in tables])
+        return pd.concat(tables, ignore_index=True)[order]
 
 
 def _table(result: Any) -> pd.DataFrame:

@@ -84,6 +84,31 @@ def _is_string(column: str) -> bool:
     return runs_dtype(column) == "string"
 
 
+def merged_columns(orders: list[list[str]]) -> list[str]:
+    """Every column of ``orders`` once: the first list's order, and each other column
+    right after the column that precedes it in the first list holding it (or first).
+
+    Tables of scenarios with other states or drivers have extra columns in the middle;
+    merging keeps them there, so the order does not depend on how runs were grouped
+    into parts (points in run order give the same merge part by part or all at once)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for names in orders:
+        for k, name in enumerate(names):
+            if name in seen:
+                continue
+            before = next((names[j] for j in range(k - 1, -1, -1) if names[j] in seen), None)
+            out.insert(0 if before is None else out.index(before) + 1, name)
+            seen.add(name)
+    return out
+
+
+def concat_runs(tables: list[pa.Table]) -> pa.Table:
+    """Tables of runs one after another, columns in :func:`merged_columns` order."""
+    joined = pa.concat_tables(tables, promote_options="permissive")
+    return joined.select(merged_columns([t.column_names for t in tables]))
+
+
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """``table`` with ``schema``'s columns, order and types (missing columns as nulls)."""
     columns = [
@@ -212,9 +237,11 @@ class BatchStore:
                 distinct.append(schema)
             which.append(i)
         widest = max(distinct, key=lambda s: len(s.names))
+        order = merged_columns([s.names for s in distinct])  # parts in run order
         if all(set(s.names) <= set(widest.names) for s in distinct):
             fields = []
-            for f in widest:  # an all-null column in the widest part: take a real type
+            for f in (widest.field(name) for name in order):
+                # an all-null column in the widest part: take a real type
                 typed = [
                     s.field(f.name)
                     for s in distinct
@@ -223,8 +250,8 @@ class BatchStore:
                 fields.append(typed[0] if pa.types.is_null(f.type) and typed else f)
             target = pa.schema(fields, metadata=widest.metadata)
         else:
-            target = pa.unify_schemas(distinct, promote_options="permissive")
-            target = target.remove_metadata()
+            unified = pa.unify_schemas(distinct, promote_options="permissive")
+            target = pa.schema([unified.field(name) for name in order])
         for part, i in zip(parts, which, strict=True):
             if not distinct[i].equals(target, check_metadata=False):
                 _write_atomic(conform(pq.read_table(part), target), part)

@@ -4,6 +4,7 @@ lockstep batch are, bit for bit, the runs each point gives alone."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.config import load_scenario
@@ -93,3 +94,81 @@ def test_runwise_inserts_axes_after_the_run_axis_only_when_stacked():
     assert runwise(p.offers, p, 1).shape == (2, 1, *a.offers.shape)
     assert runwise(p.offers, p, 0) is p.offers
     assert runwise(a.offers, a, 3) is a.offers  # not stacked: unchanged
+
+
+def test_a_run_does_not_depend_on_the_other_runs_of_its_batch(tmp_path):
+    """Rule: a move invalid in a run is worth the status quo there, whatever the other
+    runs. Open RUS-PRK talks towards a partnership, while a leave from the starting
+    trilateral treaty lifts RUS-PRK to a treaty in some runs: the talks' raise is then
+    invalid in those runs and was valued with the batch's other runs' result (found in
+    review: seed 255 failed its talks twice in a 400-run batch, once alone)."""
+    path = tmp_path / "tri.toml"
+    path.write_text(
+        f'base = "{SCENARIO}"\n'
+        '[initial_pacts]\nCHN-PRK = "treaty"\nCHN-RUS = "partnership"\nCHN-RUS-PRK = "treaty"\n'
+    )
+    overrides = [
+        "initial_talks.RUS-PRK.level=partnership",
+        "states.CHN.weights.us_ties=3",
+        "negotiation.temperature=0.05",
+    ]
+    scenario = load_scenario(path, overrides)
+    seeds = list(range(400))
+    batch = run_table(scenario, seeds, 12)
+    import pandas as pd
+
+    alone = pd.concat([run_table(scenario, [s], 12) for s in seeds], ignore_index=True)
+    pd.testing.assert_frame_equal(batch, alone)
+    assert batch["talks_failed.RUS-PRK"].iloc[255] == 1
+
+
+def test_points_of_other_states_fall_back_whatever_their_order():
+    """A later point with other states (whose starting pacts the first point's pact
+    space cannot name) is refused as unstackable, not a KeyError (found in review)."""
+    import pandas as pd
+
+    from tests.conftest import FOUR_STATES
+
+    korea, four = load_scenario(SCENARIO), load_scenario(FOUR_STATES)
+    for scenarios in ([korea, four], [four, korea]):
+        with pytest.raises(Unstackable):
+            run_stacked(scenarios, [[1], [2]], 5)
+        got = run_table_points(scenarios, [[1], [2]], 5)
+        alone = [run_table(s, [seed], 5) for s, seed in zip(scenarios, [1, 2], strict=True)]
+        assert set(got.columns) == set(alone[0].columns) | set(alone[1].columns)
+        for k, table in enumerate(alone):
+            pd.testing.assert_frame_equal(
+                got.iloc[[k]][list(table.columns)].reset_index(drop=True), table,
+                check_dtype=False,
+            )  # fmt: skip
+
+
+def test_variants_with_extra_columns_same_table_for_any_chunk_size(tmp_path):
+    """A design over scenarios, one with an extra driver (an extra column in the middle
+    of its rows): the runs table, column order included, does not depend on how runs
+    were grouped into chunks (found in review: a group put the column last)."""
+    from sim.batch import run_batch
+    from sim.experiment import load_experiment
+    from tests.conftest import runs_table
+
+    extra = tmp_path / "extra_driver.toml"
+    extra.write_text(
+        f'base = "{SCENARIO}"\nname = "extra_driver"\n[drivers.oil]\ninitial = 0.5\n'
+        "mean = 0.5\ntheta = 0.1\nsigma = 0.1\nmean_after = 0.1\nswitch_hazard = 0.1\n"
+        'switch_from = 3\neffects = { "RUS.trade_need" = 0.2 }\n'
+    )
+    never = SCENARIO.parent / "ceasefire_never.toml"
+    design = tmp_path / "variants.toml"
+    design.write_text(
+        f'scenario = "{SCENARIO}"\nrounds = 30\nreplicates = 5\nroot_seed = 7\n'
+        f'[design]\nkind = "scenarios"\nscenarios = ["{SCENARIO}", "{extra}", "{never}"]\n'
+    )
+    exp = load_experiment(design)
+    tables = []
+    for size in (5, 15, 4):
+        run_batch(exp, tmp_path / f"c{size}", workers=1, progress=False, chunk_size=size)
+        tables.append(runs_table(tmp_path / f"c{size}"))
+    columns = list(tables[0].columns)
+    assert columns.index("switch_round.oil") < columns.index("final_pacts")
+    for table in tables[1:]:
+        pd.testing.assert_frame_equal(table, tables[0])

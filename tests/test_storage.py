@@ -58,3 +58,14 @@ def test_count_runs_by_hand() -> None:
         [2, 1, 1],  # n: successful runs
         [1, 1, 0],  # k: successful runs where the target formed (run 4's is not counted)
     ]
+
+
+def test_merged_columns_keep_extra_columns_after_their_predecessor() -> None:
+    from sim.storage import merged_columns
+
+    assert merged_columns([["a", "b", "e"], ["a", "b", "x", "e"]]) == ["a", "b", "x", "e"]
+    assert merged_columns([["a", "b", "x", "e"], ["a", "b", "e"]]) == ["a", "b", "x", "e"]
+    # a column first in its list goes first; two extras after one column: later one first
+    assert merged_columns([["b", "e"], ["y", "b", "e"]]) == ["y", "b", "e"]
+    assert merged_columns([["a", "e"], ["a", "x", "e"], ["a", "y", "e"]]) == ["a", "y", "x", "e"]
+    assert merged_columns([]) == [] and merged_columns([["a"], ["a"]]) == ["a"]

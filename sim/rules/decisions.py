@@ -54,7 +54,7 @@ def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValu
         result = table.result[here]  # (..., M) configuration after each move
         valid = table.valid[here]
     # Value each distinct result once, and only those valid somewhere in the batch; moves
-    # invalid everywhere get the status quo's utility (they are masked wherever used).
+    # invalid everywhere get the status quo's utility.
     valid_somewhere = valid.reshape(-1, sp.n_moves).any(axis=0)
     needed = np.zeros(len(sp.effect_move), dtype=bool)
     needed[sp.effect[valid_somewhere]] = True
@@ -72,6 +72,10 @@ def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValu
     slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u_needed
     slot[idx] = np.arange(len(idx))
     u = u_needed[..., slot[sp.effect], :]
+    # A move invalid in a run is worth the status quo there, whatever the other runs of
+    # the batch: a run's values never depend on which runs share its batch (the raise of
+    # open talks whose pact a leave has lifted past their level is read unmasked).
+    u = np.where(valid[..., None], u, u[..., :1, :])
     return MoveValues(configs=configs, utility=u, valid=valid)
 
 
