@@ -43,21 +43,61 @@ def run_stacked(scenarios: list[Scenario], seeds: list[list[int]], rounds: int) 
 
     Raises :class:`~sim.rules.stack.Unstackable` if the points differ in structure
     (states, pacts, drivers, shocks, the pacts and talks at the start, checkpoints)."""
-    first = scenarios[0]
-    space = None
-    params = []
-    for s in scenarios:
-        p = compile_params(s)
-        space = space or p.space
-        if p.space is not space:  # one object per (states, levels): other states or levels
-            raise Unstackable("points differ in their states or levels")
-        same_start = np.array_equal(initial_levels(s, space), initial_levels(first, space))
-        same_start &= initial_talks(s, space) == initial_talks(first, space)
-        if not same_start or s.checkpoints != first.checkpoints:
-            raise Unstackable("points differ in the pacts, talks or checkpoints of the start")
-        params.append(p)
-    stacked = stack_params(params, [len(x) for x in seeds])
-    return _advance(stacked, first, [seed for x in seeds for seed in x], rounds, False)
+    params = [compile_params(s) for s in scenarios]
+    for s, p in zip(scenarios[1:], params[1:], strict=True):
+        _same_start(scenarios[0], params[0], s, p)
+    return _advance_points(scenarios, params, seeds, rounds)
+
+
+def run_points(
+    scenarios: list[Scenario], seeds: list[list[int]], rounds: int
+) -> list[LockstepResult]:
+    """:func:`run_stacked` over each stretch of consecutive points that share their
+    structure (a point of other states or drivers starts a new stretch): one result per
+    stretch, in order."""
+    params = [compile_params(s) for s in scenarios]
+    out, start = [], 0
+    for k in range(1, len(scenarios) + 1):
+        if k < len(scenarios) and _stackable(
+            scenarios[start], params[start], scenarios[k], params[k]
+        ):
+            continue
+        stretch = slice(start, k)
+        out.append(_advance_points(scenarios[stretch], params[stretch], seeds[stretch], rounds))
+        start = k
+    return out
+
+
+def _advance_points(
+    scenarios: list[Scenario], params: list[Params], seeds: list[list[int]], rounds: int
+) -> LockstepResult:
+    flat = [seed for x in seeds for seed in x]
+    if len(params) == 1:
+        return _advance(params[0], scenarios[0], flat, rounds, False)
+    return _advance(
+        stack_params(params, [len(x) for x in seeds]), scenarios[0], flat, rounds, False
+    )
+
+
+def _same_start(first: Scenario, p_first: Params, s: Scenario, p: Params) -> None:
+    """Raise :class:`Unstackable` unless ``s`` starts as ``first`` does (same states and
+    levels, pacts and talks at round 0, checkpoints)."""
+    space = p_first.space
+    if p.space is not space:  # one object per (states, levels): other states or levels
+        raise Unstackable("points differ in their states or levels")
+    same = np.array_equal(initial_levels(s, space), initial_levels(first, space))
+    same &= initial_talks(s, space) == initial_talks(first, space)
+    if not same or s.checkpoints != first.checkpoints:
+        raise Unstackable("points differ in the pacts, talks or checkpoints of the start")
+
+
+def _stackable(first: Scenario, p_first: Params, s: Scenario, p: Params) -> bool:
+    try:
+        _same_start(first, p_first, s, p)
+        stack_params([p_first, p], [1, 1])
+    except Unstackable:
+        return False
+    return True
 
 
 def _advance(

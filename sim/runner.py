@@ -99,21 +99,18 @@ def run_table_points(
     scenarios: list[Scenario], seeds: list[list[int]], rounds: int
 ) -> pd.DataFrame:
     """:func:`run_table` of several design points (``seeds[k]`` of ``scenarios[k]``), rows
-    in that order, with the lockstep engine: the points are advanced together
-    (:func:`sim.lockstep.run_stacked`, the same rows) unless their structure differs,
-    then one after another."""
-    from sim.lockstep import run_stacked
-    from sim.rules.stack import Unstackable
+    in that order, with the lockstep engine: consecutive points that share their
+    structure advance together (:func:`sim.lockstep.run_points`, the same rows); a point
+    of other states or drivers starts a new stretch."""
+    from sim.lockstep import run_points
+    from sim.storage import merged_columns
 
     seeds = [[int(s) for s in x] for x in seeds]
-    try:
-        return _table(run_stacked(scenarios, seeds, rounds))
-    except Unstackable:
-        from sim.storage import merged_columns
-
-        tables = [run_table(s, x, rounds) for s, x in zip(scenarios, seeds, strict=True)]
-        order = merged_columns([list(t.columns) for t in tables])
-        return pd.concat(tables, ignore_index=True)[order]
+    tables = [_table(result) for result in run_points(scenarios, seeds, rounds)]
+    if len(tables) == 1:
+        return tables[0]
+    order = merged_columns([list(t.columns) for t in tables])
+    return pd.concat(tables, ignore_index=True)[order]
 
 
 def _table(result: Any) -> pd.DataFrame:

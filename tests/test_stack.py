@@ -172,3 +172,29 @@ def test_variants_with_extra_columns_same_table_for_any_chunk_size(tmp_path):
     assert columns.index("switch_round.oil") < columns.index("final_pacts")
     for table in tables[1:]:
         pd.testing.assert_frame_equal(table, tables[0])
+
+
+def test_points_stack_in_stretches_of_the_same_structure():
+    """Points 0-1 share their structure, point 2 has other states, point 3 shares point
+    0's again: three stretches, each run as alone."""
+    from sim.lockstep import run_points
+    from tests.conftest import FOUR_STATES
+
+    korea = load_scenario(SCENARIO)
+    scenarios = [
+        korea,
+        load_scenario(SCENARIO, ["us.reactivity=0.1"]),
+        load_scenario(FOUR_STATES),
+        korea,
+    ]
+    seeds = [[1, 2], [3], [4], [5, 6]]
+    results = run_points(scenarios, seeds, 20)
+    assert [len(r.history.levels) for r in results] == [3, 1, 2]
+    assert [r.params.stacked for r in results] == [True, False, False]
+    got = run_table_points(scenarios, seeds, 20)
+    for k, (s, x) in enumerate(zip(scenarios, seeds, strict=True)):
+        rows = [sum(len(y) for y in seeds[:k]) + i for i in range(len(x))]
+        alone = run_table(s, x, 20)
+        pd.testing.assert_frame_equal(
+            got.iloc[rows][list(alone.columns)].reset_index(drop=True), alone, check_dtype=False
+        )
