@@ -33,7 +33,10 @@ class MoveValues:
     """Every move's resulting configuration and utilities, for a batch of configurations."""
 
     configs: np.ndarray | None  # (..., M, P); None where read from the configuration table
-    utility: np.ndarray  # (..., M, N)
+    # (..., M, N). A move invalid in a run has a value that depends on the other runs of
+    # the batch (the status quo's, or its result's where it is valid in another run):
+    # every reader masks it with ``valid`` (a run's row never depends on its batch).
+    utility: np.ndarray
     valid: np.ndarray  # (..., M)
 
     @cached_property
@@ -72,10 +75,6 @@ def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValu
     slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u_needed
     slot[idx] = np.arange(len(idx))
     u = u_needed[..., slot[sp.effect], :]
-    # A move invalid in a run is worth the status quo there, whatever the other runs of
-    # the batch: a run's values never depend on which runs share its batch (the raise of
-    # open talks whose pact a leave has lifted past their level is read unmasked).
-    u = np.where(valid[..., None], u, u[..., :1, :])
     return MoveValues(configs=configs, utility=u, valid=valid)
 
 

@@ -73,6 +73,10 @@ def progress_talks(
     open_ = talk_level > 0  # (..., P)
     moves = sp.raise_move[np.arange(sp.n_pacts), talk_level]  # (..., P): 0 where none
     gain = np.take_along_axis(mv.gains, moves[..., None], axis=-2)  # (..., P, N)
+    # Talks whose pact a leave has lifted to their level or past it: their raise is
+    # invalid and worth nothing (the status quo) to every member.
+    valid = np.take_along_axis(mv.valid, moves, axis=-1)  # (..., P)
+    gain = np.where(valid[..., None], gain, 0.0)
     cost, temperature = (runwise(v, p, 2) for v in (p.negotiation.formation_cost, p.temperature))
     stay = u_talks < accept_probability(gain, cost, temperature)
     walked = open_[..., None] & sp.membership & ~stay
