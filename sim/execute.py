@@ -102,7 +102,8 @@ def make_chunks(
     min_size: int = 1,
     span_points: bool = False,
 ) -> Iterator[Chunk | ChunkGroup]:
-    """Chunks of at most ``size`` runs of one point, in run_id order, skipping ``done``
+    """Chunks of at most ``size`` runs (of one point unless ``span_points``), in run_id
+    order, skipping ``done``
     run_ids; generated lazily, so a huge batch is never planned in memory at once.
 
     ``seeds``: one per replicate (the same at every point), or one list per point.
@@ -146,10 +147,15 @@ def make_chunks(
             )
             grouped += len(reps)
             if grouped >= target or not span_points:
-                yield group[0] if len(group) == 1 else ChunkGroup(tuple(group))
+                yield _as_chunk(group)
                 group, grouped, target = [], 0, None
     if group:
-        yield group[0] if len(group) == 1 else ChunkGroup(tuple(group))
+        yield _as_chunk(group)
+
+
+def _as_chunk(parts: list[Chunk]) -> Chunk | ChunkGroup:
+    """One part as itself, several as a :class:`ChunkGroup`."""
+    return parts[0] if len(parts) == 1 else ChunkGroup(tuple(parts))
 
 
 def _any_done(done: set[int] | frozenset[int], base: int, replicates: int) -> bool:
@@ -179,10 +185,7 @@ def split_chunk(
             head.append(first)  # type: ignore[arg-type]
             tail.extend([rest] if rest else [])  # type: ignore[list-item]
 
-        def joined(parts: list[Chunk]) -> Chunk | ChunkGroup:
-            return parts[0] if len(parts) == 1 else ChunkGroup(tuple(parts))
-
-        return joined(head), joined(tail)
+        return _as_chunk(head), _as_chunk(tail)
 
     def part(s: slice) -> Chunk:
         return Chunk(

@@ -17,7 +17,7 @@ from sim.records import History, RoundSeries, series_frame
 from sim.rules.draws import draw_many
 from sim.rules.params import Params, compile_params, initial_levels, initial_talks
 from sim.rules.round import initial_state, observe, play_round
-from sim.rules.stack import Unstackable, stack_params
+from sim.rules.stack import Unstackable, check_shared, stack_params
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def _same_start(first: Scenario, p_first: Params, s: Scenario, p: Params) -> Non
 def _stackable(first: Scenario, p_first: Params, s: Scenario, p: Params) -> bool:
     try:
         _same_start(first, p_first, s, p)
-        stack_params([p_first, p], [1, 1])
+        check_shared([p_first, p])
     except Unstackable:
         return False
     return True

@@ -49,9 +49,8 @@ class ShockParams:
     @cached_property
     def random(self) -> np.ndarray:
         """Indices of the random shocks, in scenario order (the same in every run)."""
-        n = len(self.driver)
-        first = self.round.reshape(-1, n)[0] if n else self.round[..., :0].ravel()
-        return np.flatnonzero(first < 0)
+        first_run = self.round[0] if self.round.ndim == 2 else self.round  # stacked: (B, S)
+        return np.flatnonzero(first_run < 0)
 
 
 @dataclass(frozen=True)

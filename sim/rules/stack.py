@@ -27,6 +27,15 @@ from sim.rules.params import DriverParams, NegotiationParams, Params, ShockParam
 
 # Params fields every stacked point must share (compared, not stacked).
 SHARED = ("codes", "goods", "level_names", "space", "target", "target_level", "pair_table")
+# Every record of Params and its shared fields; the other fields carry per-run values
+# (``configs`` and ``stacked`` are set by stack_params and take_runs themselves).
+_SHARED_FIELDS: dict[type, tuple[str, ...]] = {
+    Params: (*SHARED, "configs", "stacked"),
+    DriverParams: ("names",),
+    ShockParams: ("driver",),
+    NegotiationParams: (),
+}
+_SET_HERE = ("configs", "stacked")  # set by stack_params and take_runs, not compared
 
 
 def runwise(x: Any, p: Params, k: int = 0) -> Any:
@@ -50,30 +59,52 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _all_same(values: list[Any]) -> bool:
+    return all(_same(values[0], v) for v in values[1:])
+
+
 def _stack(values: list[Any], counts: list[int]) -> np.ndarray:
     """``values`` of each point repeated ``counts`` times along a new leading run axis."""
     return np.repeat(np.stack([np.asarray(v) for v in values]), counts, axis=0)
 
 
-def _stack_record(records: list[Any], counts: list[int], shared: tuple[str, ...]) -> Any:
+def check_shared(records: list[Any]) -> None:
+    """Raise :class:`Unstackable` unless same-type records (``Params``, or one of their
+    records) agree in every shared field, nested records included."""
     first = records[0]
-    out = {}
+    shared = _SHARED_FIELDS[type(first)]
+    for f in dataclasses.fields(first):
+        values = [getattr(r, f.name) for r in records]
+        if type(values[0]) in _SHARED_FIELDS:
+            check_shared(values)
+        elif f.name in shared and f.name not in _SET_HERE and not _all_same(values):
+            raise Unstackable(f"points differ in {type(first).__name__}.{f.name}")
+    if isinstance(first, Params):
+        if any(p.configs is None for p in records):
+            raise Unstackable("a point has no configuration table (too many configurations)")
+        if not all(np.array_equal(p.shocks.random, first.shocks.random) for p in records):
+            raise Unstackable("points differ in which shocks are random")
+
+
+def _stack_record(records: list[Any], counts: list[int]) -> dict[str, Any]:
+    """The per-run fields of same-type records stacked (nested records too)."""
+    first = records[0]
+    shared = _SHARED_FIELDS[type(first)]
+    out: dict[str, Any] = {}
     for f in dataclasses.fields(first):
         values = [getattr(r, f.name) for r in records]
         if f.name in shared:
-            if not all(_same(values[0], v) for v in values[1:]):
-                raise Unstackable(f"points differ in {type(first).__name__}.{f.name}")
-            out[f.name] = values[0]
+            continue
+        if type(values[0]) in _SHARED_FIELDS:
+            out[f.name] = dataclasses.replace(values[0], **_stack_record(values, counts))
         elif isinstance(values[0], dict):
             out[f.name] = {key: _stack([v[key] for v in values], counts) for key in values[0]}
         else:
             out[f.name] = _stack(values, counts)
-    return dataclasses.replace(first, **out)
+    return out
 
 
-def _stack_table(tables: list[ConfigTable | None], counts: list[int]) -> ConfigTable:
-    if any(t is None for t in tables):
-        raise Unstackable("a point has no configuration table (too many configurations)")
+def _stack_table(tables: list[ConfigTable], counts: list[int]) -> ConfigTable:
     first = tables[0]
     n_configs = len(first.levels)
     terms = dataclasses.replace(
@@ -93,31 +124,11 @@ def stack_params(params: list[Params], counts: list[int]) -> Params:
     Raises :class:`Unstackable` if the points do not share their structure."""
     if any(p.stacked for p in params):
         raise Unstackable("already stacked")
+    check_shared(params)
     first = params[0]
-    shocks = [p.shocks for p in params]
-    if not all(np.array_equal(s.random, shocks[0].random) for s in shocks[1:]):
-        raise Unstackable("points differ in which shocks are random")
-    tables = [p.configs for p in params]
-    out: dict[str, Any] = {"stacked": True, "configs": _stack_table(tables, counts)}
-    for f in dataclasses.fields(first):
-        if f.name in out:
-            continue
-        values = [getattr(p, f.name) for p in params]
-        if f.name in SHARED:
-            if not all(_same(values[0], v) for v in values[1:]):
-                raise Unstackable(f"points differ in {f.name}")
-            out[f.name] = values[0]
-        elif isinstance(values[0], DriverParams):
-            out[f.name] = _stack_record(values, counts, ("names",))
-        elif isinstance(values[0], ShockParams):
-            out[f.name] = _stack_record(values, counts, ("driver",))
-        elif isinstance(values[0], NegotiationParams):
-            out[f.name] = _stack_record(values, counts, ())
-        elif isinstance(values[0], dict):
-            out[f.name] = {key: _stack([v[key] for v in values], counts) for key in values[0]}
-        else:
-            out[f.name] = _stack(values, counts)
-    return dataclasses.replace(first, **out)
+    fields = _stack_record(params, counts)
+    table = _stack_table([p.configs for p in params], counts)
+    return dataclasses.replace(first, **fields, configs=table, stacked=True)
 
 
 def take_runs(p: Params, rows: np.ndarray) -> Params:
@@ -130,28 +141,16 @@ def take_runs(p: Params, rows: np.ndarray) -> Params:
             return x[rows]
         if isinstance(x, dict):
             return {key: v[rows] for key, v in x.items()}
+        if type(x) in _SHARED_FIELDS:
+            shared = _SHARED_FIELDS[type(x)]
+            fields = [f.name for f in dataclasses.fields(x) if f.name not in shared]
+            changes = {name: take(getattr(x, name)) for name in fields}
+            if isinstance(x, Params):  # each run's rows of the stacked table
+                changes["configs"] = dataclasses.replace(x.configs, offset=x.configs.offset[rows])
+            return dataclasses.replace(x, **changes)
         return x
 
-    def record(r: Any, keep: tuple[str, ...]) -> Any:
-        names = [f.name for f in dataclasses.fields(r) if f.name not in keep]
-        return dataclasses.replace(r, **{name: take(getattr(r, name)) for name in names})
-
-    out: dict[str, Any] = {}
-    for f in dataclasses.fields(p):
-        value = getattr(p, f.name)
-        if f.name in SHARED or f.name == "stacked":
-            continue
-        if f.name == "configs":
-            out[f.name] = dataclasses.replace(value, offset=value.offset[rows])
-        elif isinstance(value, DriverParams):
-            out[f.name] = record(value, ("names",))
-        elif isinstance(value, ShockParams):
-            out[f.name] = record(value, ("driver",))
-        elif isinstance(value, NegotiationParams):
-            out[f.name] = record(value, ())
-        else:
-            out[f.name] = take(value)
-    sub = dataclasses.replace(p, **out)
+    sub = take(p)
     # values derived from p (cached properties) are sliced, not derived again
     derived = vars(sub)
     for name, value in vars(p).items():
