@@ -65,7 +65,7 @@ def target_formed(model: DiplomacyModel) -> bool:
     p = model.params
     if model.initial[p.target] >= p.target_level:
         return True
-    return any(r["levels"][p.target] >= p.target_level for r in model.rows)
+    return any(r["levels"][0, p.target] >= p.target_level for r in model.rows)
 
 
 def _code(agent: mesa.Agent) -> str:
@@ -88,7 +88,7 @@ def _share(patron: int, agent: mesa.Agent) -> float:
     rows = agent.model.rows
     if index is None or index == patron or not rows:
         return float("nan")
-    shares = rows[-1]["shares"][index]
+    shares = rows[-1]["shares"][0, index]
     return float(shares[patron]) if shares.sum() > 0 else float("nan")
 
 

@@ -21,7 +21,8 @@ ROUND_FIELDS: dict[tuple[str, ...], bool] = {
     ("drivers", "*", "switch_from"): False,
     ("shocks", "*", "round"): False,
     ("checkpoints", "*"): False,
-    ("initial_talks", "*", "opened"): True,  # talks opened before the start: <= 0
+    ("initial_talks", "*", "opened"): True,
+    ("changes", "*", "at"): False,  # talks opened before the start: <= 0
 }
 
 

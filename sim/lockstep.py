@@ -13,9 +13,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import Scenario
+from sim.recorder import Recorder
 from sim.records import History, RoundSeries, series_frame
 from sim.rules.draws import draw_many
-from sim.rules.params import Params, compile_params, initial_levels, initial_talks
+from sim.rules.params import (
+    Params,
+    compile_params,
+    initial_actions,
+    initial_levels,
+    initial_talks,
+)
 from sim.rules.round import initial_state, observe, play_round
 from sim.rules.stack import Unstackable, check_shared, stack_params
 
@@ -87,6 +94,7 @@ def _same_start(first: Scenario, p_first: Params, s: Scenario, p: Params) -> Non
         raise Unstackable("points differ in their states or levels")
     same = np.array_equal(initial_levels(s, space), initial_levels(first, space))
     same &= initial_talks(s, space) == initial_talks(first, space)
+    same &= s.initial_actions == first.initial_actions
     if not same or s.checkpoints != first.checkpoints:
         raise Unstackable("points differ in the pacts, talks or checkpoints of the start")
 
@@ -104,60 +112,24 @@ def _advance(
     p: Params, scenario: Scenario, seeds: list[int], rounds: int, series: bool
 ) -> LockstepResult:
     """The runs of ``p`` (one scenario's, or stacked points'); ``scenario`` gives the
-    start (pacts, talks) and the checkpoints."""
-    b, n_p = len(seeds), p.space.n_pacts
+    start (pacts, talks, actions) and the checkpoints."""
     draws = draw_many(seeds, p, rounds)
     initial = initial_levels(scenario, p.space)
-    state = initial_state(initial, initial_talks(scenario, p.space), p, draws.u_start)
-    hist_levels = np.zeros((b, rounds, n_p), dtype=np.int8)
-    opened = np.zeros((b, n_p), dtype=np.int64)
-    failed = np.zeros((b, n_p), dtype=np.int64)
-    switch_round = np.full((b, len(p.drivers.names)), -1, dtype=np.int64)
-    checkpoints = {c for c in scenario.checkpoints if c < rounds}
-    share_ck: dict[int, np.ndarray] = {}
-    kept: list[dict[str, np.ndarray]] = []
-    for t in range(rounds):
-        observed = series or t == rounds - 1 or t in checkpoints
-        state, out = play_round(state, t, draws.at(t), p, value_end=observed)
-        hist_levels[:, t] = state.levels
-        switch_round[out.switched_now] = t
-        opened += out.opened
-        failed += out.failed
-        if not observed:
-            continue
-        obs = observe(state, out, p)
-        if t in checkpoints:
-            share_ck[t] = obs.shares
-        if series:
-            kept.append(
-                {
-                    "drivers": state.drivers,
-                    "levels": state.levels,
-                    "talk_level": state.talk_level,
-                    "weighted": obs.weighted,
-                    "shares": obs.shares,
-                    "counterbalancing": obs.counterbalancing,
-                    "stable": obs.stable,
-                    "proposer": out.proposer,
-                    "move": out.move,
-                    "accepted": out.accepted,
-                    "signed": out.signed,
-                    "failed": out.failed,
-                }
-            )
-    history = History(
-        initial=initial,
-        levels=hist_levels,
-        talks_opened=opened,
-        talks_failed=failed,
-        switch_round=switch_round,
-        share_checkpoints={c: share_ck[c] for c in sorted(share_ck)},
-        share_end=obs.shares,
-        utility_end=obs.weighted.sum(axis=-1),
-        stable_end=obs.stable,
+    state = initial_state(
+        initial,
+        initial_talks(scenario, p.space),
+        p,
+        draws.u_start,
+        initial_actions(scenario, p),
     )
+    checkpoints = {c for c in scenario.checkpoints if c < rounds}
+    rec = Recorder(p, state, initial, rounds, checkpoints, series)
+    for t in range(rounds):
+        observed = rec.observed(t)
+        state, out = play_round(state, t, draws.at(t), p, value_end=observed)
+        rec.add(t, state, out, observe(state, out, p) if observed else None)
     return LockstepResult(
-        params=p, history=history, series=RoundSeries.stack(kept) if series else None
+        params=p, history=rec.history(), series=rec.series() if series else None
     )
 
 

@@ -25,7 +25,8 @@ from sim.rules.decisions import all_configurations, preferred_configurations
 from sim.rules.draws import Draws, draw
 from sim.rules.drivers import fired_shocks
 from sim.rules.pacts import LEAVE, LOWER, RAISE, config_label
-from sim.rules.params import compile_params, initial_levels, initial_talks
+from sim.recorder import Recorder
+from sim.rules.params import compile_params, initial_actions, initial_levels, initial_talks
 from sim.rules.round import RoundOutcome, RunState, initial_state, observe, play_round
 from sim.scenarios import model_arguments
 
@@ -70,7 +71,9 @@ class DiplomacyModel(mesa.Model):
         self.draws = draw(self.rng, p, self.rounds)
         self.initial = initial_levels(scenario, p.space)
         talks = initial_talks(scenario, p.space)
-        self.state: RunState = initial_state(self.initial, talks, p, self.draws.u_start[None])
+        self.state: RunState = initial_state(
+            self.initial, talks, p, self.draws.u_start[None], initial_actions(scenario, p)
+        )
         self.talk_opened = np.zeros(p.space.n_pacts, dtype=int)  # round each talk opened
         for q, (_, opened) in talks.items():
             self.talk_opened[q] = opened
@@ -78,9 +81,8 @@ class DiplomacyModel(mesa.Model):
             StateAgent(self, code, i, scenario.states[code]) for i, code in enumerate(p.codes)
         ]
         self.us = OutsidePower(self, scenario.us)
-        self.talks_opened = np.zeros(p.space.n_pacts, dtype=np.int64)  # talks opened per pact
-        self.switch_round = np.full(len(p.drivers.names), -1, dtype=np.int64)
-        self.rows: list[dict[str, np.ndarray]] = []  # per-round records (RoundSeries fields)
+        checkpoints = {c for c in scenario.checkpoints if c < self.rounds}
+        self.recorder = Recorder(p, self.state, self.initial, self.rounds, checkpoints, True)
         self.preferred: list[tuple[str, ...]] = []  # per round, with ``detail``
         self.events: list[Event] = []
         self.last: RoundOutcome | None = None
@@ -120,31 +122,14 @@ class DiplomacyModel(mesa.Model):
         d = self.draws.at(t)
         self.state, out = play_round(before, t, _batch1(d), p)
         self.last = out
-        self.talks_opened += out.opened[0]
-        self.switch_round[out.switched_now[0]] = t
         obs = observe(self.state, out, p)
+        self.recorder.add(t, self.state, out, obs)
         self.us.react(float(obs.counterbalancing[0]))
         for agent in self.states:
             agent.update(obs.weighted[0, agent.index], out.values)
         self._log(t, before, out, d.u_shock)
-        self.rows.append(
-            {
-                "drivers": self.drivers.copy(),
-                "levels": self.levels.copy(),
-                "talk_level": self.talk_level.copy(),
-                "weighted": obs.weighted[0],
-                "shares": obs.shares[0],
-                "counterbalancing": obs.counterbalancing[0],
-                "stable": obs.stable[0],
-                "proposer": out.proposer[0],
-                "move": out.move[0],
-                "accepted": out.accepted[0],
-                "signed": out.signed[0],
-                "failed": out.failed[0],
-            }
-        )
         if self._configs is not None:
-            pick = preferred_configurations(out.attrs, p, self._configs)[0]
+            pick = preferred_configurations(out.attrs, p, self._configs, out.context)[0]
             self.preferred.append(
                 tuple(
                     config_label(self._configs[k], p.space, p.level_names) or "(no pacts)"
@@ -163,25 +148,18 @@ class DiplomacyModel(mesa.Model):
         return self
 
     # -- results ---------------------------------------------------------------------------
+    @property
+    def rows(self) -> list[dict[str, np.ndarray]]:
+        """Per-round records so far (RoundSeries fields, batch of one)."""
+        return self.recorder.rows
+
     def series(self) -> RoundSeries:
         """This run's per-round records ``(R, ...)``."""
-        return RoundSeries(**{f: np.stack([r[f] for r in self.rows]) for f in RoundSeries.names()})
+        return self.recorder.series().run(0)
 
     def history(self) -> History:
         """This run's history with a leading run axis of 1 (see :mod:`sim.records`)."""
-        s = self.series()
-        checkpoints = [c for c in self.config.checkpoints if c < len(self.rows)]
-        return History(
-            initial=self.initial,
-            levels=s.levels[None],
-            talks_opened=self.talks_opened[None].copy(),
-            talks_failed=s.failed.sum(axis=0)[None],
-            switch_round=self.switch_round[None].copy(),
-            share_checkpoints={c: s.shares[c][None] for c in checkpoints},
-            share_end=s.shares[-1][None],
-            utility_end=s.weighted[-1].sum(axis=-1)[None],
-            stable_end=np.array([s.stable[-1]]),
-        )
+        return self.recorder.history()
 
     # -- event log -------------------------------------------------------------------------
     def _event(self, t: int, kind: str, text: str) -> None:

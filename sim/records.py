@@ -31,6 +31,10 @@ class History:
     share_end: np.ndarray  # (B, N, N)
     utility_end: np.ndarray  # (B, N)
     stable_end: np.ndarray  # (B,) bool
+    action_count: np.ndarray  # (B, N, N, K) actions taken [actor, recipient, kind]
+    action_first: np.ndarray  # (B, N, N, K) first round in force (-1 never; 0 at the start)
+    action_months: np.ndarray  # (B, N, N, K) months in force
+    affinity_end: np.ndarray  # (B, N, N)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,9 @@ class RoundSeries:
     accepted: np.ndarray  # (..., R)
     signed: np.ndarray  # (..., R, P)
     failed: np.ndarray  # (..., R, P)
+    act_on: np.ndarray  # (..., R, N, N, K) actions in force after the round
+    taken: np.ndarray  # (..., R, N, N, K) actions taken in the round
+    affinity: np.ndarray  # (..., R, N, N) after the round
 
     @staticmethod
     def names() -> tuple[str, ...]:

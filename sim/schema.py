@@ -16,6 +16,16 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.schema_dynamics import (
+    DYAD,
+    NOT_CHANGEABLE,
+    TRADE,
+    Action,
+    Change,
+    Feedback,
+    RelationDynamics,
+)
+
 TERMS = ("security", "us_ties", "regional_influence", "economy")
 """Utility terms, in the order used by every array with a term axis."""
 
@@ -181,6 +191,8 @@ class Negotiation(_Frozen):
     formation_cost: Utility  # paid by each member when a pact forms or is upgraded
     exit_threshold: Utility  # a member leaves when staying is worth less than -threshold
     eagerness: Annotated[NonNeg, unit("1/utility")] = 0.0  # recognition per unit of best gain
+    # months a proposer waits before proposing again a raise that was refused (0: never)
+    refusal_memory: Annotated[int, Field(ge=0, le=120), unit("months")] = 0
 
 
 class Scenario(_Frozen):
@@ -203,6 +215,12 @@ class Scenario(_Frozen):
     shocks: list[Shock] = []
     us: UnitedStates
     negotiation: Negotiation
+    # model v3 (sim/schema_dynamics.py): all off by default
+    actions: dict[str, Action] = {}
+    initial_actions: dict[str, Annotated[int, Field(ge=1, le=120)]] = {}  # 'KIND.A>B' = months left
+    relation_dynamics: RelationDynamics = RelationDynamics()
+    feedback: list[Feedback] = []
+    changes: list[Change] = []
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -239,6 +257,7 @@ def _check_cross_references(s: Scenario) -> None:
     _check_states(s)
     _check_pacts(s)
     _check_drivers(s)
+    _check_dynamics(s)
 
 
 def _check_states(s: Scenario) -> None:
@@ -324,3 +343,78 @@ def _check_drivers(s: Scenario) -> None:
     for i, sh in enumerate(s.shocks):
         if sh.driver not in s.drivers:
             raise _CrossRefError(f"shocks.{i}.driver", f"a driver in {sorted(s.drivers)}")
+
+
+def _check_dynamics(s: Scenario) -> None:
+    """Actions, their start, feedback and dated changes name what the scenario defines."""
+    codes, goods = set(s.states), {*s.goods, TRADE, ""}
+    levels = {"none", *(lv.name for lv in s.levels)}
+    for kind, a in s.actions.items():
+        if not _NAME.match(kind):
+            raise _CrossRefError(f"actions.{kind}", "a lower-case name like 'munitions'")
+        if a.good not in goods:
+            raise _CrossRefError(f"actions.{kind}.good", f"a good in {s.goods}, 'trade' or ''")
+        if a.min_level not in levels:
+            raise _CrossRefError(f"actions.{kind}.min_level", f"a level in {sorted(levels)}")
+        for d in a.dyads:
+            m = DYAD.match(d)
+            if m is None or not {m.group(1), m.group(2)} <= codes:
+                raise _CrossRefError(f"actions.{kind}.dyads", "'ACTOR>RECIPIENT' of this scenario")
+    for key in s.initial_actions:
+        kind, _, dyad = key.partition(".")
+        m = DYAD.match(dyad)
+        if kind not in s.actions or m is None or not {m.group(1), m.group(2)} <= codes:
+            raise _CrossRefError(f"initial_actions.{key}", "'KIND.ACTOR>RECIPIENT' of this scenario")
+    for i, f in enumerate(s.feedback):
+        if f.driver not in s.drivers:
+            raise _CrossRefError(f"feedback.{i}.driver", f"a driver in {sorted(s.drivers)}")
+        if not _feedback_source_ok(f.source, s):
+            raise _CrossRefError(
+                f"feedback.{i}.source",
+                "'actions.KIND', 'actions.KIND.ACTOR>RECIPIENT' or 'pacts.A-B' of this scenario",
+            )
+    for i, c in enumerate(s.changes):
+        if not _changeable(s, c.path):
+            raise _CrossRefError(f"changes.{i}.path", "a dotted path to a number of the scenario")
+        if c.at + c.ramp >= s.rounds + 1200:
+            raise _CrossRefError(f"changes.{i}.at", "a month within reach of the horizon")
+
+
+def _feedback_source_ok(source: str, s: Scenario) -> bool:
+    head, _, rest = source.partition(".")
+    if head == "pacts":
+        members = rest.split("-")
+        return len(members) >= 2 and set(members) <= set(s.states)
+    if head != "actions":
+        return False
+    kind, _, dyad = rest.partition(".")
+    if kind not in s.actions:
+        return False
+    if not dyad:
+        return True
+    m = DYAD.match(dyad)
+    return m is not None and {m.group(1), m.group(2)} <= set(s.states)
+
+
+def _changeable(s: Scenario, path: str) -> bool:
+    """Whether ``path`` names a number of the scenario that may change over time."""
+    keys = path.split(".")
+    if not keys or keys[0] in NOT_CHANGEABLE:
+        return False
+    node: Any = s
+    for key in keys:
+        if isinstance(node, BaseModel):
+            if key not in type(node).model_fields:
+                return False
+            node = getattr(node, key)
+        elif isinstance(node, dict):
+            if key not in node:
+                return False
+            node = node[key]
+        elif isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                return False
+            node = node[int(key)]
+        else:
+            return False
+    return isinstance(node, int | float) and not isinstance(node, bool)

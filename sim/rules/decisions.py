@@ -25,7 +25,7 @@ from sim.rules.arrays import small_max
 from sim.rules.pacts import LOWER, RAISE, apply_moves, valid_moves
 from sim.rules.params import Params
 from sim.rules.stack import runwise, take_runs
-from sim.rules.utility import Attributes, utility, utility_given
+from sim.rules.utility import Attributes, Context, utility, utility_given
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,11 @@ class MoveValues:
         return self.utility - self.utility[..., :1, :]
 
 
-def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValues:
-    """Apply every move to ``levels[..., P]`` and value the results for every state."""
+def evaluate_moves(
+    levels: np.ndarray, attrs: Attributes, p: Params, ctx: Context | None = None
+) -> MoveValues:
+    """Apply every move to ``levels[B, P]`` and value the results for every state, in the
+    run's context ``ctx`` (relations, actions in force; the scenario's baseline if None)."""
     sp = p.space
     table = p.configs
     if table is None:
@@ -64,13 +67,14 @@ def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValu
     needed[sp.effect[0]] = True  # the status quo
     idx = np.flatnonzero(needed)
     if table is None:
-        u_needed = utility(configs[..., sp.effect_move[idx], :], attrs.expand(), p)
+        ctx_e = None if ctx is None else ctx.expand()
+        u_needed = utility(configs[..., sp.effect_move[idx], :], attrs.expand(), p, ctx_e)
     else:
         # Effects first, runs next: every product with a run's attributes then runs over
         # long contiguous rows (numpy's inner loops), instead of rows of N states.
         configs_after = np.moveaxis(result[..., sp.effect_move[idx]], -1, 0)  # (E, ...)
         ct = table.terms.take(table.offset + configs_after)
-        u_needed = np.moveaxis(utility_given(ct, attrs, p), 0, -2)  # (..., E, N)
+        u_needed = np.moveaxis(utility_given(ct, attrs, p, ctx), 0, -2)  # (..., E, N)
         configs = None  # table.levels[result] if ever needed
     slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u_needed
     slot[idx] = np.arange(len(idx))
@@ -79,12 +83,18 @@ def evaluate_moves(levels: np.ndarray, attrs: Attributes, p: Params) -> MoveValu
 
 
 def update_rows(
-    mv: MoveValues, rows: np.ndarray, levels: np.ndarray, attrs: Attributes, p: Params
+    mv: MoveValues,
+    rows: np.ndarray,
+    levels: np.ndarray,
+    attrs: Attributes,
+    p: Params,
+    ctx: Context | None = None,
 ) -> MoveValues:
     """Re-value only ``rows`` of a batch (whose configuration changed) and merge."""
     if rows.size == 0:
         return mv
-    sub = evaluate_moves(levels[rows], attrs.take(rows), take_runs(p, rows))
+    sub_ctx = None if ctx is None else ctx.take(rows)
+    sub = evaluate_moves(levels[rows], attrs.take(rows), take_runs(p, rows), sub_ctx)
     utility_, valid = mv.utility.copy(), mv.valid.copy()
     utility_[rows], valid[rows] = sub.utility, sub.valid
     configs = None
@@ -145,16 +155,23 @@ def acceptance(mv: MoveValues, p: Params) -> np.ndarray:
     return out
 
 
-def proposable(mv: MoveValues, p: Params, talk_level: np.ndarray) -> np.ndarray:
-    """``(..., M, N)``: moves state i may propose now: valid, i may move it, and for a
-    raise, no talks already open on that pact."""
+def proposable(
+    mv: MoveValues, p: Params, talk_level: np.ndarray, blocked: np.ndarray | None = None
+) -> np.ndarray:
+    """``(..., M, N)``: moves state i may propose now: valid, i may move it, for a raise no
+    talks already open on that pact, and not ``blocked`` (``(..., M)``: a raise refused or
+    walked out of within the scenario's ``refusal_memory`` months)."""
     sp = p.space
     busy = np.take(talk_level, sp.pact, axis=-1) > 0  # (..., M)
     free = (sp.kind != RAISE) | ~busy
+    if blocked is not None:
+        free = free & ~blocked
     return (mv.valid & free)[..., :, None] & sp.mover
 
 
-def move_values(mv: MoveValues, p: Params, talk_level: np.ndarray) -> np.ndarray:
+def move_values(
+    mv: MoveValues, p: Params, talk_level: np.ndarray, blocked: np.ndarray | None = None
+) -> np.ndarray:
     """``(..., M, N)``: each state's expected net value of proposing each move.
 
     A proposer anticipates consent (Baron & Ferejohn 1989): P(others agree) x (own gain -
@@ -162,7 +179,7 @@ def move_values(mv: MoveValues, p: Params, talk_level: np.ndarray) -> np.ndarray
     the status quo is worth 0.
     """
     net = (mv.gains - move_costs(p)[..., None]) * acceptance(mv, p)
-    net = np.where(proposable(mv, p, talk_level), net, -np.inf)
+    net = np.where(proposable(mv, p, talk_level, blocked), net, -np.inf)
     net[..., 0, :] = 0.0
     return net
 
@@ -218,7 +235,9 @@ def all_configurations(p: Params, limit: int = 4096) -> np.ndarray | None:
     return np.array(list(grid), dtype=np.int64)
 
 
-def preferred_configurations(attrs: Attributes, p: Params, configs: np.ndarray) -> np.ndarray:
+def preferred_configurations(
+    attrs: Attributes, p: Params, configs: np.ndarray, ctx: Context | None = None
+) -> np.ndarray:
     """Index into ``configs`` of each state's most preferred configuration: ``(..., N)``."""
-    u = utility(configs, attrs.expand(), p)  # (..., C, N)
+    u = utility(configs, attrs.expand(), p, None if ctx is None else ctx.expand())  # (..., C, N)
     return u.argmax(axis=-2)

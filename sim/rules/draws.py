@@ -29,6 +29,7 @@ class Draws:
     u_talks: np.ndarray  # (..., R, P, N) each member's stay-or-walk-out in each pact's talks
     z: np.ndarray  # (..., R, D) driver noise
     u_start: np.ndarray  # (..., P) length of talks under way at round 0
+    u_act: np.ndarray  # (..., R, 2, N, N, K) actor's and recipient's choice of each action
 
     def at(self, t: int) -> Draws:
         """The draws of round ``t`` (drops the round axis; ``u_start`` unchanged)."""
@@ -42,6 +43,7 @@ class Draws:
             self.u_talks[..., t, :, :],
             self.z[..., t, :],
             self.u_start,
+            self.u_act[..., t, :, :, :, :],
         )
 
 
@@ -50,7 +52,9 @@ def _widths(p: Params) -> tuple[int, int, int, int]:
     return len(p.drivers.names), len(p.shocks.random), p.n_states, p.space.n_pacts
 
 
-def _split(u: np.ndarray, z: np.ndarray, u_start: np.ndarray, p: Params) -> Draws:
+def _split(
+    u: np.ndarray, z: np.ndarray, u_start: np.ndarray, u_act: np.ndarray, p: Params
+) -> Draws:
     """Name the columns of the uniforms ``u[..., R, D + S + 3 + N + P*N]``."""
     d, s, n, n_p = _widths(p)
     c = d + s
@@ -64,6 +68,7 @@ def _split(u: np.ndarray, z: np.ndarray, u_start: np.ndarray, p: Params) -> Draw
         u_talks=u[..., c + 3 + n :].reshape((*u.shape[:-1], n_p, n)),
         z=z,
         u_start=u_start,
+        u_act=u_act,
     )
 
 
@@ -73,7 +78,14 @@ def draw(rng: np.random.Generator, p: Params, rounds: int) -> Draws:
     d, s, n, n_p = _widths(p)
     u = rng.random((rounds, d + s + 3 + n + n_p * n))
     z = rng.standard_normal((rounds, d))
-    return _split(u, z, rng.random(n_p), p)
+    u_start = rng.random(n_p)
+    return _split(u, z, u_start, rng.random(_act_shape(p, rounds)), p)
+
+
+def _act_shape(p: Params, rounds: int) -> tuple[int, ...]:
+    """Shape of one run's action draws (empty without actions: v2 draws are unchanged)."""
+    n = p.n_states
+    return (rounds, 2, n, n, p.actions.n_kinds)
 
 
 def draw_many(seeds: list[int], p: Params, rounds: int) -> Draws:
@@ -85,13 +97,16 @@ def draw_many(seeds: list[int], p: Params, rounds: int) -> Draws:
     u = np.empty((b, rounds, d + s + 3 + n + n_p * n))
     z = np.empty((b, rounds, d))
     u_start = np.empty((b, n_p))
+    u_act = np.empty((b, *_act_shape(p, rounds)))
     for k, seed in enumerate(seeds):
         rng = np.random.default_rng(seed)
         rng.random(out=u[k])
         rng.standard_normal(out=z[k])
         rng.random(out=u_start[k])
+        if u_act.size:
+            rng.random(out=u_act[k])
 
     def round_major(x: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(x.swapaxes(0, 1)).swapaxes(0, 1)
 
-    return _split(round_major(u), round_major(z), u_start, p)
+    return _split(round_major(u), round_major(z), u_start, round_major(u_act), p)

@@ -29,11 +29,13 @@ def step_drivers(
     u_switch: np.ndarray,
     z: np.ndarray,
     u_shock: np.ndarray,
+    push: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Advance drivers one round.
 
     ``u_switch[..., D]`` uniforms decide regime switches, ``z[..., D]`` standard normals
     drive noise, ``u_shock[..., S_random]`` uniforms decide random shocks.
+    ``push[..., D]``: what feedback from actions and pacts adds (:mod:`sim.rules.feedback`).
     Returns new values and regime flags.
     """
     d, sh = p.drivers, p.shocks
@@ -49,6 +51,8 @@ def step_drivers(
     for col, s in enumerate(sh.random):
         fired = u_shock[..., col] < sh.prob[..., s]
         x[..., sh.driver[s]] += np.where(fired, sh.add[..., s], 0.0)
+    if push is not None:
+        x = x + push
     return np.clip(x, d.low, d.high), switched
 
 

@@ -15,8 +15,11 @@ from functools import cached_property
 import numpy as np
 
 from sim.config import ATTRIBUTES, TERMS, Scenario
+from sim.rules.actions import ActionParams, compile_actions
 from sim.rules.configs import ConfigTable, build_config_table
+from sim.rules.feedback import FeedbackParams, compile_feedback
 from sim.rules.pacts import PactSpace, build_pact_space, pair_table
+from sim.rules.relations import RelationParams
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class NegotiationParams:
     formation_cost: float
     exit_threshold: float
     eagerness: float
+    refusal_memory: int  # months a refused raise is not proposed again (0: no memory)
     talks_min: np.ndarray  # (L + 1,) int months of talks to reach each level
     talks_max: np.ndarray  # (L + 1,) int
 
@@ -99,11 +103,14 @@ class Params:
     drivers: DriverParams
     shocks: ShockParams
     negotiation: NegotiationParams
+    actions: ActionParams  # cooperation below the pact (model v3)
+    relations: RelationParams  # how affinity remembers (model v3)
+    feedback: FeedbackParams  # drivers that respond (model v3)
     # -- derived once per scenario ---------------------------------------------------------
     affinity_trade: np.ndarray  # (N, N) affinity x trade share (economy term)
     visibility: np.ndarray  # (P,) 1 for a bilateral, + bloc_visibility per extra member
     mean_hostility: np.ndarray  # (P,) mean hostility toward the US of each pact's members
-    per_pact_rows: np.ndarray  # (P, 3N) co_capability | co_hostility | member_hostility
+    per_pact_rows: np.ndarray  # (P, 2N) co_hostility | member_hostility
     asymmetry: np.ndarray  # (N, N) [i, j] how much stronger j is than i, >= 0
     pair_table: np.ndarray  # (K, N*N) pacts holding each ordered pair, padded with P
     configs: ConfigTable | None = None  # per-configuration tables (sim.rules.configs)
@@ -171,13 +178,10 @@ class Params:
         )
 
 
-def _derived(space: PactSpace, cap, hostility, affinity, us_cap, bloc_visibility) -> dict:
+def _derived(space: PactSpace, cap, hostility, us_cap, bloc_visibility) -> dict:
     """Per-pact constants the utility reads every round (see docs/model.md 3.3)."""
     m = space.membership
     visibility = 1.0 + bloc_visibility * (space.sizes - 2)
-    rel_cap = cap / us_cap
-    per = (m[:, None, :] * affinity[None, :, :] * rel_cap[None, None, :]).sum(axis=-1)
-    co_capability = np.where(m, per, 0.0)  # affinity-weighted co-members' capability
     k = space.sizes[:, None] - 1
     co_hostility = np.where(m, ((m @ hostility)[:, None] - hostility[None, :]) / k, 0.0)
     mean_hostility = (m @ hostility) / space.sizes
@@ -186,7 +190,7 @@ def _derived(space: PactSpace, cap, hostility, affinity, us_cap, bloc_visibility
     return {
         "visibility": visibility,
         "mean_hostility": mean_hostility,
-        "per_pact_rows": np.concatenate([co_capability, co_hostility, member_hostility], 1),
+        "per_pact_rows": np.concatenate([co_hostility, member_hostility], 1),
         "asymmetry": asymmetry,
         "pair_table": space.pair_table,
     }
@@ -307,11 +311,15 @@ def compile_params(s: Scenario) -> Params:
             formation_cost=neg.formation_cost,
             exit_threshold=neg.exit_threshold,
             eagerness=neg.eagerness,
+            refusal_memory=neg.refusal_memory,
             talks_min=np.array([0, *(lv.talks_min for lv in s.levels)]),
             talks_max=np.array([0, *(lv.talks_max for lv in s.levels)]),
         ),
+        actions=compile_actions(s, codes, offers),
+        relations=RelationParams(**s.relation_dynamics.model_dump()),
+        feedback=compile_feedback(s, space),
         affinity_trade=affinity * trade,
-        **_derived(space, cap, hostility, affinity, us_bloc, s.us.bloc_visibility),
+        **_derived(space, cap, hostility, us_bloc, s.us.bloc_visibility),
     )
     return replace(p, configs=build_config_table(p))
 
@@ -334,6 +342,18 @@ def initial_talks(s: Scenario, space: PactSpace) -> dict[int, tuple[int, int]]:
     }
 
 
+def initial_actions(s: Scenario, p: Params) -> dict[tuple[int, int, int], int]:
+    """Actions in force at round 0: (actor, recipient, kind) -> months left."""
+    idx = {c: i for i, c in enumerate(p.codes)}
+    kinds = {k: i for i, k in enumerate(p.actions.names)}
+    out = {}
+    for key, months in s.initial_actions.items():
+        kind, _, dyad = key.partition(".")
+        actor, recipient = dyad.split(">")
+        out[(idx[actor], idx[recipient], kinds[kind])] = months
+    return out
+
+
 __all__ = [
     "TERMS",
     "DriverParams",
@@ -341,6 +361,7 @@ __all__ = [
     "Params",
     "ShockParams",
     "compile_params",
+    "initial_actions",
     "initial_levels",
     "initial_talks",
     "pair_table",

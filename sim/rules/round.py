@@ -19,7 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.rules.arrays import small_max
+from sim.rules.actions import (
+    action_costs,
+    action_values,
+    candidates,
+    cooperation,
+    decide,
+    open_actions,
+)
+from sim.rules.arrays import small_max, small_sum
 from sim.rules.decisions import (
     MoveValues,
     accept_probability,
@@ -33,15 +41,23 @@ from sim.rules.decisions import (
 )
 from sim.rules.draws import Draws
 from sim.rules.drivers import initial_drivers, step_drivers
+from sim.rules.feedback import feedback_push
 from sim.rules.pacts import RAISE, apply_moves
 from sim.rules.params import Params
+from sim.rules.relations import RelationEvents, update_affinity
 from sim.rules.stack import runwise
 from sim.rules.talks import progress_talks, start_talks, talk_months
 from sim.rules.utility import (
     Attributes,
+    Context,
     attributes,
+    config_terms,
+    context,
     counterbalancing,
+    pair_strength,
+    pair_strengths,
     support_shares,
+    utility_given,
     weighted_terms,
 )
 
@@ -55,6 +71,9 @@ class RunState:
     talk_due: np.ndarray  # (B, P) int16 round the talks are due to be signed
     drivers: np.ndarray  # (B, D) driver values
     switched: np.ndarray  # (B, D) bool regime flags
+    affinity: np.ndarray  # (B, N, N) relations this month (sim.rules.relations)
+    act_left: np.ndarray  # (B, N, N, K) int16 months each action stays in force (0 = not)
+    refused_until: np.ndarray  # (B, M) int16 round until which a refused raise is not proposed
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,8 @@ class RoundOutcome:
     opened: np.ndarray  # (B, P) bool: talks opened this round
     gains: np.ndarray  # (B, N) each state's utility change under the chosen move
     values: MoveValues | None  # every move valued at the end of the round (if asked)
+    taken: np.ndarray  # (B, N, N, K) actions taken this round [actor, recipient, kind]
+    context: Context | None  # relations and actions in force at the end (if values)
 
     @property
     def failed(self) -> np.ndarray:
@@ -80,22 +101,34 @@ class RoundOutcome:
 
 
 def initial_state(
-    levels: np.ndarray, talks: dict[int, tuple[int, int]], p: Params, u_start: np.ndarray
+    levels: np.ndarray,
+    talks: dict[int, tuple[int, int]],
+    p: Params,
+    u_start: np.ndarray,
+    actions: dict[tuple[int, int, int], int] | None = None,
 ) -> RunState:
     """State before round 0 for a batch: ``levels (P,)`` broadcast over ``u_start[B, P]``;
-    ``talks`` maps a pact index to (level, round opened) of talks under way."""
+    ``talks`` maps a pact index to (level, round opened) of talks under way; ``actions``
+    maps (actor, recipient, kind) to the months an action in force at the start has left."""
     b = u_start.shape[:-1]
     keys = sorted(talks)
     talk_level, talk_due = start_talks(
         keys, [talks[q][0] for q in keys], [talks[q][1] for q in keys], p, u_start
     )
     x, switched = initial_drivers(p, b)
+    n = p.n_states
+    act_left = np.zeros((*b, n, n, p.actions.n_kinds), dtype=np.int16)
+    for (i, j, k), months in (actions or {}).items():
+        act_left[..., i, j, k] = months + 1  # one month is spent as round 0 begins
     return RunState(
         levels=np.broadcast_to(levels, (*b, p.space.n_pacts)).astype(np.int8),
         talk_level=talk_level,
         talk_due=talk_due,
         drivers=x,
         switched=switched,
+        affinity=np.broadcast_to(p.affinity, (*b, n, n)).copy(),
+        act_left=act_left,
+        refused_until=np.full((*b, p.space.n_moves), -1, dtype=np.int16),
     )
 
 
@@ -109,16 +142,25 @@ def play_round(
     and the agents read). The next round values everything afresh, so a caller that does
     not observe this round may skip it (``out.values`` is then None); the run is the same.
     """
-    x, switched = step_drivers(state.drivers, state.switched, t, p, d.u_switch, d.z, d.u_shock)
+    push = None
+    if len(p.feedback.driver):  # drivers respond to last month's actions and pacts
+        push = feedback_push(p.feedback, state.act_left, state.levels, len(p.drivers.names))
+    x, switched = step_drivers(
+        state.drivers, state.switched, t, p, d.u_switch, d.z, d.u_shock, push
+    )
     attrs = attributes(x, p)
-    mv = evaluate_moves(state.levels, attrs, p)
+    act_left = np.maximum(state.act_left - 1, 0).astype(np.int16)
+    coop_now = _cooperation(act_left > 0, state.levels, attrs, p)
+    ctx = context(state.affinity, p, coop_now)
+    mv = evaluate_moves(state.levels, attrs, p, ctx)
 
     levels, talk_level, talk_due, signed, walked = progress_talks(
         state.levels, state.talk_level, state.talk_due, t, mv, p, d.u_talks
     )
-    mv = update_rows(mv, np.flatnonzero(signed.any(axis=-1)), levels, attrs, p)
+    mv = update_rows(mv, np.flatnonzero(signed.any(axis=-1)), levels, attrs, p, ctx)
 
-    values = move_values(mv, p, talk_level)  # (B, M, N)
+    blocked = state.refused_until > t  # (B, M) raises refused within the memory
+    values = move_values(mv, p, talk_level, blocked)  # (B, M, N)
     proposer = recognize(small_max(values, axis=-2), p, d.u_recognize)
     rows = np.arange(len(proposer))
     own = values[rows, :, proposer]  # (B, M)
@@ -144,9 +186,23 @@ def play_round(
     talk_due[rows[opens], q[opens]] = due[opens]
     acts = accepted & ~is_raise  # lowering or leaving: at once
     levels = np.where(acts[:, None], moved(levels, np.where(acts, move, 0), p), levels)
-    end_values = update_rows(mv, np.flatnonzero(acts), levels, attrs, p) if value_end else None
 
-    new = RunState(levels, talk_level, talk_due, x, switched)
+    taken, coop_end = take_actions(act_left, levels, attrs, ctx, p, d.u_act)
+    act_left = np.where(taken, p.actions.duration, act_left).astype(np.int16)  # shared (K,)
+    end_ctx = end_values = None
+    if value_end:
+        end_ctx = ctx.with_coop(coop_end)
+        end_values = update_rows(mv, np.flatnonzero(acts), levels, attrs, p, ctx)
+
+    failed_raise = p.space.raise_move[np.arange(p.space.n_pacts), state.talk_level]  # (B, P)
+    refused_until = remember_refusals(
+        state.refused_until, t, p, np.where(refused.any(axis=-1), move, 0),
+        np.where(walked.any(axis=-1), failed_raise, 0),
+    )  # fmt: skip
+    events = relation_events(p, act_left > 0, signed, walked, proposer, move, refused, acts)
+    affinity = update_affinity(state.affinity, p.affinity, events, p.relations)
+
+    new = RunState(levels, talk_level, talk_due, x, switched, affinity, act_left, refused_until)
     out = RoundOutcome(
         attrs=attrs,
         switched_now=switched & ~state.switched,
@@ -159,8 +215,99 @@ def play_round(
         opened=opened,
         gains=gains,
         values=end_values,
+        taken=taken,
+        context=end_ctx,
     )
     return new, out
+
+
+def _cooperation(on: np.ndarray, levels: np.ndarray, attrs: Attributes, p: Params):  # noqa: ANN202
+    """The :class:`~sim.rules.actions.Cooperation` of the actions ``on`` in configuration
+    ``levels`` this round (None when the scenario has no actions)."""
+    a = p.actions
+    if a.n_kinds == 0:
+        return None
+    commit = pair_strength(levels, p.pair_table, p.commitment, p.stacked)
+    value = action_values(a, attrs.needs, attrs.trade_need, p.offers)
+    return cooperation(on, value, action_costs(a, commit), a, p.hostility, attrs.conflict_risk)
+
+
+def take_actions(act_left, levels, attrs, ctx, p, u_act):  # noqa: ANN001, ANN201
+    """Every action open to its actor is taken iff the actor and the recipient each agree
+    (logit on its own utility change, valued at the end-of-round configuration with the
+    actions in force). Returns ``(taken (B, N, N, K), cooperation with the taken ones)``."""
+    a = p.actions
+    on = act_left > 0
+    if a.n_kinds == 0:
+        return np.zeros(on.shape, dtype=bool), None
+    level_ids = np.arange(len(p.level_names))
+    if p.stacked:
+        level_ids = np.broadcast_to(level_ids, p.commitment.shape)
+    commit, top = pair_strengths(
+        levels, p.pair_table, p.commitment, level_ids, per_run=p.stacked
+    )  # top: (B, N, N) level of each pair's strongest pact
+    value = action_values(a, attrs.needs, attrs.trade_need, p.offers)
+    cost = action_costs(a, commit)
+    open_ = open_actions(a, act_left, top)
+    coop_before = cooperation(on, value, cost, a, p.hostility, attrs.conflict_risk)
+    taken = np.zeros(on.shape, dtype=bool)
+    if open_.any():
+        ct = config_terms(levels, p) if p.configs is None else _table_terms(levels, p)
+        u0 = utility_given(ct, attrs, p, ctx.with_coop(coop_before))  # (B, N)
+        where, with_each = candidates(on, open_)
+        coop_c = cooperation(with_each, value, cost, a, p.hostility, attrs.conflict_risk)
+        u = utility_given(ct, attrs, p, ctx.with_coop(coop_c))  # (C, B, N)
+        i, j, k = where.T
+        rows = np.arange(u.shape[1])
+        gain_i = u[np.arange(len(where)), :, i] - u0[:, i].T  # (C, B)
+        gain_j = u[np.arange(len(where)), :, j] - u0[:, j].T
+        draws = np.moveaxis(u_act[:, :, i, j, k], -1, 0)  # (C, B, 2)
+        temperature = runwise(p.temperature, p, 0)
+        yes = decide(gain_i, gain_j, temperature, np.moveaxis(draws, -1, 0))
+        for c in range(len(where)):
+            taken[rows, i[c], j[c], k[c]] = yes[c] & open_[:, i[c], j[c], k[c]]
+    if not taken.any():
+        return taken, coop_before
+    return taken, cooperation(on | taken, value, cost, a, p.hostility, attrs.conflict_risk)
+
+
+def _table_terms(levels: np.ndarray, p: Params):  # noqa: ANN202
+    table = p.configs
+    return table.terms.take(table.offset + table.index(levels))
+
+
+def remember_refusals(refused_until, t, p, refused_move, failed_move):  # noqa: ANN001, ANN201
+    """``(B, M)``: a raise refused (``refused_move``, 0 = none) or whose talks failed
+    (``failed_move (B, P)``, 0 = none) this round is not proposed again for the scenario's
+    ``refusal_memory`` months."""
+    memory = runwise(p.negotiation.refusal_memory, p, 0)
+    out = refused_until.copy()
+    rows = np.arange(len(out))
+    until = (t + memory) * np.ones(len(out), dtype=np.int64)
+    hit = refused_move > 0
+    out[rows[hit], refused_move[hit]] = until[hit]
+    for q in range(failed_move.shape[-1]):
+        hit = failed_move[:, q] > 0
+        out[rows[hit], failed_move[hit, q]] = until[hit]
+    return out
+
+
+def relation_events(p, on, signed, walked, proposer, move, refused, acts):  # noqa: ANN001, ANN201
+    """:class:`~sim.rules.relations.RelationEvents` of this round, ``(B, N, N)`` each."""
+    b, n = len(move), p.n_states
+    m = p.space.membership.astype(float)  # (P, N)
+    pair = m[:, :, None] * m[:, None, :] * (1.0 - np.eye(n))  # (P, N, N) co-members
+    trust = runwise(p.actions.trust, p, 2)
+    cooperation = small_sum(on * trust, axis=-1) if p.actions.n_kinds else np.zeros((b, n, n))
+    signed_pairs = np.einsum("bp,pij->bij", signed.astype(float), pair)
+    walked_pairs = np.einsum("bpi,pij->bij", walked.astype(float), pair)
+    rows = np.arange(b)
+    refused_pairs = np.zeros((b, n, n))
+    refused_pairs[rows, proposer] = refused
+    defected = np.zeros((b, n, n))
+    q = p.space.pact[move]
+    defected[rows, proposer] = np.where(acts[:, None], pair[q, proposer], 0.0)
+    return RelationEvents(cooperation, signed_pairs, refused_pairs, walked_pairs, defected)
 
 
 def moved(levels: np.ndarray, move: np.ndarray, p: Params) -> np.ndarray:
@@ -188,9 +335,10 @@ def observe(state: RunState, out: RoundOutcome, p: Params) -> Observation:
     ``value_end=True``)."""
     if out.values is None:
         raise ValueError("observe() needs the round played with value_end=True")
+    ctx = out.context
     return Observation(
-        weighted=weighted_terms(state.levels, out.attrs, p),
-        shares=support_shares(state.levels, out.attrs, p),
-        counterbalancing=counterbalancing(state.levels, p),
+        weighted=weighted_terms(state.levels, out.attrs, p, ctx),
+        shares=support_shares(state.levels, out.attrs, p, ctx),
+        counterbalancing=counterbalancing(state.levels, p, ctx),
         stable=is_stable(out.values, p),
     )

@@ -22,8 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from sim.rules.actions import ActionParams
 from sim.rules.configs import ConfigTable
+from sim.rules.feedback import FeedbackParams
 from sim.rules.params import DriverParams, NegotiationParams, Params, ShockParams
+from sim.rules.relations import RelationParams
 
 # Params fields every stacked point must share (compared, not stacked).
 SHARED = ("codes", "goods", "level_names", "space", "target", "target_level", "pair_table")
@@ -33,7 +36,10 @@ _SHARED_FIELDS: dict[type, tuple[str, ...]] = {
     Params: (*SHARED, "configs", "stacked"),
     DriverParams: ("names",),
     ShockParams: ("driver",),
-    NegotiationParams: (),
+    NegotiationParams: ("refusal_memory",),
+    ActionParams: ("names", "good", "min_level", "cameo", "goldstein", "duration"),
+    RelationParams: (),
+    FeedbackParams: ("driver", "kind", "actor", "recipient", "pact"),
 }
 _SET_HERE = ("configs", "stacked")  # set by stack_params and take_runs, not compared
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.rules.actions import Cooperation
 from sim.rules.arrays import SMALL, small_sum, weighted_rows
 from sim.rules.params import Params
 from sim.rules.stack import runwise
@@ -151,10 +152,15 @@ def support(
     return commit * ((goods_value(attrs, p) if gv is None else gv) + trade)
 
 
-def support_shares(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
-    """``[..., k, j]``: share of k's external support from j in configuration ``levels``."""
+def support_shares(
+    levels: np.ndarray, attrs: Attributes, p: Params, ctx: Context | None = None
+) -> np.ndarray:
+    """``[..., k, j]``: share of k's external support from j in configuration ``levels``
+    (with the goods the actions in force deliver, if any)."""
     commit = pair_strength(levels, p.pair_table, p.commitment, p.stacked)
-    return support_share(support(commit, attrs, p))
+    sup = support(commit, attrs, p)
+    coop = None if ctx is None else ctx.coop
+    return support_share(sup if coop is None else sup + coop.flow)
 
 
 def support_share(sup: np.ndarray) -> np.ndarray:
@@ -173,12 +179,17 @@ def alignment_weight(levels: np.ndarray, p: Params) -> np.ndarray:
     return _strength(p.commitment, levels, p.stacked) * p.visibility
 
 
-def counterbalancing(levels: np.ndarray, p: Params) -> np.ndarray:
+def counterbalancing(levels: np.ndarray, p: Params, ctx: Context | None = None) -> np.ndarray:
     """``(...)``: US counter-balancing provoked by the configuration.
 
-    reactivity x sum over pacts of commitment x visibility x mean hostility of its members.
+    reactivity x (sum over pacts of commitment x visibility x mean hostility of its
+    members + the same for the visible actions in force, each counted once).
     """
-    return p.reactivity * small_sum(alignment_weight(levels, p) * p.mean_hostility, axis=-1)
+    reactivity = runwise(p.reactivity, p, 0)
+    seen = small_sum(alignment_weight(levels, p) * p.mean_hostility, axis=-1)
+    if ctx is not None and ctx.coop is not None:  # seen_cb counts each action for both
+        seen = seen + 0.5 * small_sum(ctx.coop.seen_cb, axis=-1)
+    return reactivity * seen
 
 
 def _leverage(share: np.ndarray, commit: np.ndarray, p: Params) -> np.ndarray:
@@ -207,23 +218,22 @@ def _dependence(share: np.ndarray, p: Params) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ConfigTerms:
-    """What the utility reads from a configuration alone (no attributes), ``(..., N)`` or
-    ``(..., N, N)``; a table of them over every configuration lets the hot loop gather
-    instead of recomputing (:mod:`sim.rules.configs`)."""
+    """What the utility reads from a configuration alone (no attributes, no relations),
+    ``(..., P)``, ``(..., N)`` or ``(..., N, N)``; a table of them over every configuration
+    lets the hot loop gather instead of recomputing (:mod:`sim.rules.configs`)."""
 
     commit: np.ndarray  # (..., N, N) commitment of each pair's strongest shared pact
     entangle: np.ndarray  # (..., N, N) entanglement of it
-    deterrence: np.ndarray  # (..., N) saturate(pooled co-members' capability)
+    weight: np.ndarray  # (..., P) commitment x visibility of each pact (alignment weight)
     us_ties: np.ndarray  # (..., N) visible alignment with US adversaries
     cb_member: np.ndarray  # (..., N) counter-balancing aimed at each state
-    economy: np.ndarray  # (..., N) affinity-weighted trade secured, before trade need
 
     def take(self, idx: np.ndarray) -> ConfigTerms:
         """Rows ``idx`` (any shape) of a table over configurations (first axis)."""
         return ConfigTerms(*(np.take(getattr(self, f), idx, axis=0) for f in _CT_FIELDS))
 
 
-_CT_FIELDS = ("commit", "entangle", "deterrence", "us_ties", "cb_member", "economy")
+_CT_FIELDS = ("commit", "entangle", "weight", "us_ties", "cb_member")
 
 
 def config_terms(levels: np.ndarray, p: Params) -> ConfigTerms:
@@ -231,69 +241,143 @@ def config_terms(levels: np.ndarray, p: Params) -> ConfigTerms:
     commit, entangle = pair_strengths(
         levels, p.pair_table, p.commitment, p.entanglement, per_run=p.stacked
     )  # (..., N, N)
-    # Deterrence sums over pacts: a visible bloc pools its members' capability.
     weight = alignment_weight(levels, p)  # (..., P)
     n = p.n_states
-    per_pact = weighted_rows(weight, p.per_pact_rows)  # deterrence | us_ties | cb, (..., 3N)
+    per_pact = weighted_rows(weight, p.per_pact_rows)  # us_ties | cb, (..., 2N)
     return ConfigTerms(
         commit=commit,
         entangle=entangle,
-        deterrence=saturate(per_pact[..., :n]),
-        us_ties=per_pact[..., n : 2 * n],
-        cb_member=runwise(p.reactivity, p, 1) * per_pact[..., 2 * n :],
-        economy=small_sum(commit * p.affinity_trade, axis=-1),
+        weight=weight,
+        us_ties=per_pact[..., :n],
+        cb_member=runwise(p.reactivity, p, 1) * per_pact[..., n:],
     )
 
 
+@dataclass(frozen=True)
+class Context:
+    """What the utility reads from the run besides the configuration and attributes: the
+    relations this month and the cooperation actions in force, ``(B, ...)``."""
+
+    affinity: np.ndarray  # (..., N, N) affinity this month (sim.rules.relations)
+    affinity_trade: np.ndarray  # (..., N, N) affinity x trade share (economy)
+    co_capability: np.ndarray  # (..., P, N) affinity-weighted co-members' capability
+    coop: Cooperation | None = None  # actions in force (None: none)
+
+    def with_coop(self, coop: Cooperation | None) -> Context:
+        return Context(self.affinity, self.affinity_trade, self.co_capability, coop)
+
+    def take(self, rows: np.ndarray) -> Context:
+        """The context of some runs of a batch (first axis)."""
+        coop = None if self.coop is None else _map(self.coop, lambda x: x[rows])
+        return Context(self.affinity[rows], self.affinity_trade[rows],
+                       self.co_capability[rows], coop)  # fmt: skip
+
+    def expand(self) -> Context:
+        """Insert a broadcast axis after the run axis (e.g. for candidate moves)."""
+        coop = None if self.coop is None else _map(self.coop, lambda x: x[:, None])
+        return Context(self.affinity[:, None], self.affinity_trade[:, None],
+                       self.co_capability[:, None], coop)  # fmt: skip
+
+
+def _map(c: Cooperation, f) -> Cooperation:  # noqa: ANN001
+    return Cooperation(**{k: f(v) for k, v in vars(c).items()})
+
+
+def context(affinity: np.ndarray, p: Params, coop: Cooperation | None = None) -> Context:
+    """The :class:`Context` of ``affinity (..., N, N)``: deterrence pools co-members'
+    capability weighted by affinity (Walt 1987; Axelrod & Bennett 1993), so it is
+    recomputed from this month's relations."""
+    m = p.space.membership  # (P, N)
+    rel_cap = runwise(p.capability / runwise(p.us_capability, p, 1), p, 1)  # (..., 1, N)
+    per = small_sum(m[:, None, :] * affinity[..., None, :, :] * rel_cap[..., None, :], -1)
+    co_cap = np.where(m, per, 0.0)  # (..., P, N)
+    return Context(affinity, affinity * p.trade_share, co_cap, coop)
+
+
+def baseline_context(p: Params) -> Context:
+    """The context of the scenario's own affinities and no actions (a single state)."""
+    return context(p.affinity, p)
+
+
+def _deterrence(weight: np.ndarray, co_cap: np.ndarray) -> np.ndarray:
+    """``(..., N)``: saturate(sum_p weight[p] x co_capability[p, i]), pacts in index order."""
+    acc = weight[..., 0, None] * co_cap[..., 0, :]
+    for q in range(1, weight.shape[-1]):
+        acc = acc + weight[..., q, None] * co_cap[..., q, :]
+    return saturate(acc)
+
+
 def term_arrays(
-    levels: np.ndarray, attrs: Attributes, p: Params
+    levels: np.ndarray, attrs: Attributes, p: Params, ctx: Context | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The four unweighted terms, each ``[..., N]``: security, us_ties, influence, economy."""
-    return terms_given(config_terms(levels, p), attrs, p)
+    return terms_given(config_terms(levels, p), attrs, p, ctx)
 
 
 def terms_given(
-    ct: ConfigTerms, attrs: Attributes, p: Params
+    ct: ConfigTerms, attrs: Attributes, p: Params, ctx: Context | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`term_arrays` from the configuration's terms ``ct`` and the attributes."""
+    """:func:`term_arrays` from the configuration's terms ``ct``, the attributes and the
+    run's context (relations, actions in force; the scenario's baseline if None)."""
+    ctx = baseline_context(p) if ctx is None else ctx
+    coop = ctx.coop
     commit = ct.commit
     gv = goods_value(attrs, p)  # (..., N, N)
-    supply = small_sum(commit * (p.affinity * gv), axis=-1)
+    supply = small_sum(commit * (ctx.affinity * gv), axis=-1)
+    if coop is not None:  # goods delivered by actions, weighted by affinity
+        supply = supply + small_sum(ctx.affinity * coop.flow, axis=-1)
     risk = per_run(attrs.conflict_risk[..., None, :], gv)  # [i, j] = conflict risk of j
     exposure = small_sum(ct.entangle * risk, axis=-1)
-    security = attrs.threat * ct.deterrence + saturate(supply)
+    if coop is not None:
+        exposure = exposure + coop.exposure
+    security = attrs.threat * _deterrence(ct.weight, ctx.co_capability) + saturate(supply)
     security -= per_run(p.entrapment_aversion, attrs.threat) * exposure
 
-    us_ties = -attrs.us_stake * runwise(p.reactivity, p, 1) * ct.us_ties
+    seen = ct.us_ties if coop is None else ct.us_ties + coop.seen_us
+    us_ties = -attrs.us_stake * runwise(p.reactivity, p, 1) * seen
 
-    share = support_share(support(commit, attrs, p, gv))  # [k, j]
+    sup = support(commit, attrs, p, gv)
+    share = support_share(sup if coop is None else sup + coop.flow)  # [k, j]
     leverage = _leverage(share, commit, p)  # sum_k stakes[i, k] C[i, k] share[k, i]
     dependence = _dependence(share, p)  # sum_j share[i, j]^2 * asymmetry[i, j]
     presence, autonomy = (per_run(v, attrs.threat) for v in (p.presence, p.autonomy))
-    influence = leverage - presence * ct.cb_member - autonomy * dependence
+    cb = ct.cb_member
+    if coop is not None:
+        cb = cb + runwise(p.reactivity, p, 1) * coop.seen_cb
+    influence = leverage - presence * cb - autonomy * dependence
 
-    economy = attrs.trade_need * ct.economy
+    economy = attrs.trade_need * small_sum(commit * ctx.affinity_trade, axis=-1)
+    if coop is not None:
+        economy = economy + coop.economy
     return security, us_ties, influence, economy
 
 
-def terms(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
+def terms(
+    levels: np.ndarray, attrs: Attributes, p: Params, ctx: Context | None = None
+) -> np.ndarray:
     """Unweighted utility terms ``[..., N, T]`` (T = security, us_ties, influence, economy)."""
-    return np.stack(term_arrays(levels, attrs, p), axis=-1)
+    return np.stack(term_arrays(levels, attrs, p, ctx), axis=-1)
 
 
-def weighted_terms(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
+def weighted_terms(
+    levels: np.ndarray, attrs: Attributes, p: Params, ctx: Context | None = None
+) -> np.ndarray:
     """Terms multiplied by each state's weights, ``[..., N, T]``."""
-    return terms(levels, attrs, p) * p.weights
+    return terms(levels, attrs, p, ctx) * runwise(p.weights, p, 0)
 
 
-def utility(levels: np.ndarray, attrs: Attributes, p: Params) -> np.ndarray:
+def utility(
+    levels: np.ndarray, attrs: Attributes, p: Params, ctx: Context | None = None
+) -> np.ndarray:
     """Total utility ``[..., N]``: the weighted sum of terms (summed in term order)."""
-    return utility_given(config_terms(levels, p), attrs, p)
+    return utility_given(config_terms(levels, p), attrs, p, ctx)
 
 
-def utility_given(ct: ConfigTerms, attrs: Attributes, p: Params) -> np.ndarray:
+def utility_given(
+    ct: ConfigTerms, attrs: Attributes, p: Params, ctx: Context | None = None
+) -> np.ndarray:
     """:func:`utility` from the configuration's terms ``ct`` (e.g. gathered from a table)."""
-    parts = terms_given(ct, attrs, p)
+    parts = terms_given(ct, attrs, p, ctx)
     weights = per_run(np.swapaxes(p.weights, -1, -2), attrs.threat[..., None, :])  # (..., T, N)
     total = parts[0] * weights[..., 0, :]
     for t in range(1, len(parts)):

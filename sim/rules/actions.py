@@ -1,0 +1,214 @@
+"""Cooperation below the pact: actions a state takes toward a partner (docs/model.md 3.8).
+
+An action kind k (the scenario's ``[actions.*]``) from actor i to recipient j is in force
+for ``duration`` months after it is taken. While in force it
+
+* delivers ``amount`` x the actor's offer of the kind's good, valued at the recipient's
+  need of it (``value[i, j, k]``): the recipient's external support from the actor and,
+  weighted by their affinity, its security (supply), as a pact's goods do (arms as an
+  alternative to alliances: Yarhi-Milo, Lanoszka & Cooper 2016);
+* costs the actor ``cost`` a month, less ``pact_discount`` x the commitment of the pair's
+  strongest pact, and earns it ``payment`` x the value, paid by the recipient (specific
+  reciprocity, Keohane 1986): both in the economy term;
+* is seen by the outside powers with ``visibility``, costing both parties US ties and
+  drawing counter-balancing as a pact of that weight would;
+* exposes the actor to the recipient's conflict risk by ``entanglement`` (troops);
+* moves the pair's affinity by ``trust`` a month (:mod:`sim.rules.relations`; a costly
+  signal, Fearon 1997).
+
+Each month every action not in force is open to its actor: the actor takes it and the
+recipient accepts it, each with the logit probability of its own utility change, the
+same quantal response as every pact decision. All functions take a leading batch axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.rules.arrays import small_sum
+
+if TYPE_CHECKING:
+    from sim.config import Scenario
+
+
+NO_GOOD, TRADE_GOOD = -1, -2
+
+
+@dataclass(frozen=True)
+class ActionParams:
+    """The repertoire, ``K`` kinds; per-run arrays gain a leading run axis when stacked."""
+
+    names: tuple[str, ...]
+    good: np.ndarray  # (K,) int: good index, NO_GOOD, or TRADE_GOOD
+    allowed: np.ndarray  # (N, N, K) bool [actor, recipient, kind]: dyad allowed, good offered
+    min_level: np.ndarray  # (K,) int lowest level of the pair's strongest pact
+    cameo: tuple[str, ...]  # (K,) CAMEO quad class
+    goldstein: np.ndarray  # (K,) Goldstein (1992) weight
+    duration: np.ndarray  # (K,) int months
+    amount: np.ndarray  # (K,)
+    cost: np.ndarray  # (K,) [utility / month]
+    pact_discount: np.ndarray  # (K,)
+    payment: np.ndarray  # (K,)
+    visibility: np.ndarray  # (K,)
+    entanglement: np.ndarray  # (K,)
+    trust: np.ndarray  # (K,) affinity per month in force
+
+    @property
+    def n_kinds(self) -> int:
+        return len(self.names)
+
+    def key(self, i: int, j: int, k: int, codes: tuple[str, ...]) -> str:
+        """``KIND.ACTOR>RECIPIENT``."""
+        return f"{self.names[k]}.{codes[i]}>{codes[j]}"
+
+
+def compile_actions(s: Scenario, codes: tuple[str, ...], offers: np.ndarray) -> ActionParams:
+    """The scenario's actions as arrays (``offers[N, G]`` decides which actors can give)."""
+    n = len(codes)
+    idx = {c: i for i, c in enumerate(codes)}
+    gidx = {g: i for i, g in enumerate(s.goods)}
+    level_of = {name: i for i, name in enumerate(s.level_names)}
+    kinds = list(s.actions.values())
+    allowed = np.zeros((n, n, len(kinds)), dtype=bool)
+    good = np.full(len(kinds), NO_GOOD, dtype=int)
+    for k, a in enumerate(kinds):
+        if a.good == "trade":
+            good[k] = TRADE_GOOD
+        elif a.good:
+            good[k] = gidx[a.good]
+        if a.dyads:
+            for d in a.dyads:
+                actor, recipient = d.split(">")
+                allowed[idx[actor], idx[recipient], k] = True
+        else:
+            allowed[..., k] = ~np.eye(n, dtype=bool)
+        if good[k] >= 0:  # an actor with nothing of the good to offer cannot give it
+            allowed[..., k] &= (offers[:, good[k]] > 0)[:, None]
+
+    def arr(name: str, dtype: type = float) -> np.ndarray:
+        return np.array([getattr(a, name) for a in kinds], dtype=dtype)
+
+    return ActionParams(
+        names=tuple(s.actions),
+        good=good,
+        allowed=allowed,
+        min_level=np.array([level_of[a.min_level] for a in kinds], dtype=int),
+        cameo=tuple(a.cameo for a in kinds),
+        goldstein=arr("goldstein"),
+        duration=arr("duration", int),
+        amount=arr("amount"),
+        cost=arr("cost"),
+        pact_discount=arr("pact_discount"),
+        payment=arr("payment"),
+        visibility=arr("visibility"),
+        entanglement=arr("entanglement"),
+        trust=arr("trust"),
+    )
+
+
+def structural_dyads(s: Scenario) -> list[tuple[str, int, int]]:
+    """``(kind, actor, recipient)`` allowed by the actions' ``dyads`` alone (whatever the
+    offers): the columns of the runs table, the same at every design point."""
+    codes = s.codes
+    out = []
+    for kind, a in s.actions.items():
+        pairs = [tuple(d.split(">")) for d in a.dyads] or [
+            (x, y) for x in codes for y in codes if x != y
+        ]
+        out.extend((kind, codes.index(x), codes.index(y)) for x, y in pairs)
+    return out
+
+
+@dataclass(frozen=True)
+class Cooperation:
+    """What the actions in force add to the utility terms, ``(..., N)`` or ``(..., N, N)``."""
+
+    flow: np.ndarray  # (..., N, N) [client j, patron i]: support j receives from i
+    economy: np.ndarray  # (..., N) payments received - paid - costs [utility]
+    seen_us: np.ndarray  # (..., N) visibility x the other party's hostility (us_ties)
+    seen_cb: np.ndarray  # (..., N) visibility x the pair's mean hostility (counter-balancing)
+    exposure: np.ndarray  # (..., N) entanglement x the recipient's conflict risk
+
+
+def action_values(a: ActionParams, needs: np.ndarray, trade_need: np.ndarray,
+                  offers: np.ndarray) -> np.ndarray:  # fmt: skip
+    """``(B, N, N, K)`` [actor i, recipient j, kind k]: value delivered by one action,
+    amount x (j's need of the good x i's offer of it), amount x j's trade need for trade,
+    0 for an action without a good. ``needs (B, N, G)``, ``trade_need (B, N)``,
+    ``offers (N, G)`` or ``(B, N, G)`` (stacked)."""
+    g = np.maximum(a.good, 0)
+    recipient_need = needs[..., g]  # (B, N(j), K)
+    offer = offers[..., g]  # (N(i), K) or (B, N(i), K)
+    if offer.ndim == 2:
+        offer = offer[None]
+    per_good = offer[:, :, None, :] * recipient_need[:, None, :, :]  # (B, i, j, K)
+    trade = np.broadcast_to(trade_need[:, None, :, None], per_good.shape)
+    value = np.where(a.good == TRADE_GOOD, trade, np.where(a.good == NO_GOOD, 0.0, per_good))
+    return _per_kind(a.amount, value) * value
+
+
+def _per_kind(x: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """A per-kind value ``(K,)`` or stacked ``(B, K)`` aligned with ``like (B, N, N, K)``."""
+    return x if x.ndim == 1 else x[:, None, None, :]
+
+
+def action_costs(a: ActionParams, commit: np.ndarray) -> np.ndarray:
+    """``(B, N, N, K)``: monthly cost to the actor, discounted by the pair's pact
+    commitment ``commit (B, N, N)``."""
+    like = np.broadcast_to(commit[..., None], (*commit.shape, a.n_kinds))
+    return _per_kind(a.cost, like) * (1.0 - _per_kind(a.pact_discount, like) * like)
+
+
+def cooperation(on: np.ndarray, value: np.ndarray, cost: np.ndarray, a: ActionParams,
+                hostility: np.ndarray, risk: np.ndarray) -> Cooperation:  # fmt: skip
+    """The contributions of the actions ``on (..., N, N, K)`` [actor, recipient, kind].
+
+    ``value``, ``cost``: :func:`action_values`, :func:`action_costs`; ``hostility (N,)``
+    or stacked ``(B, N)``; ``risk (B, N)`` conflict risk this round."""
+    w = on.astype(float)
+    delivered = w * value  # (..., i, j, K)
+    flow = np.swapaxes(small_sum(delivered, axis=-1), -1, -2)  # (..., j, i)
+    paid = small_sum(delivered * _per_kind(a.payment, value), axis=-1)  # (..., i, j)
+    spent = small_sum(small_sum(w * cost, axis=-1), axis=-1)  # (..., i)
+    economy = small_sum(paid, axis=-1) - small_sum(paid, axis=-2) - spent
+    seen = small_sum(w * _per_kind(a.visibility, value), axis=-1)  # (..., i, j)
+    seen = seen + np.swapaxes(seen, -1, -2)  # either direction involves both
+    other = hostility[..., None, :]  # (..., 1, N): the other party's hostility
+    pair = 0.5 * (hostility[..., :, None] + other)  # (..., N, N) the pair's mean
+    seen_us = small_sum(seen * other, axis=-1)
+    seen_cb = small_sum(seen * pair, axis=-1)
+    ent = small_sum(w * _per_kind(a.entanglement, value), axis=-1)  # (..., i, j)
+    exposure = small_sum(ent * risk[..., None, :], axis=-1)
+    return Cooperation(flow=flow, economy=economy, seen_us=seen_us, seen_cb=seen_cb,
+                       exposure=exposure)  # fmt: skip
+
+
+def open_actions(a: ActionParams, act_left: np.ndarray, top_level: np.ndarray) -> np.ndarray:
+    """``(B, N, N, K)``: actions that may be taken now: allowed, not in force, and the
+    pair's strongest pact ``top_level (B, N, N)`` at least the kind's ``min_level``."""
+    level_ok = top_level[..., None] >= _per_kind(a.min_level, act_left)
+    return a.allowed & (act_left <= 0) & level_ok
+
+
+def candidates(on: np.ndarray, open_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The actions open in some run of the batch, ``(C, 3)`` (i, j, k), and ``on`` with each
+    one added: ``(C, B, N, N, K)`` (a run where it is not open keeps ``on``)."""
+    where = np.argwhere(open_.any(axis=0))  # (C, 3)
+    with_each = np.broadcast_to(on, (len(where), *on.shape)).copy()
+    for c, (i, j, k) in enumerate(where):
+        with_each[c, :, i, j, k] |= open_[:, i, j, k]
+    return where, with_each
+
+
+def decide(gain_actor: np.ndarray, gain_recipient: np.ndarray, temperature, u: np.ndarray
+           ) -> np.ndarray:  # fmt: skip
+    """Taken: the actor takes it and the recipient accepts, each iff its uniform (``u[0]``,
+    ``u[1]``) is below the logit probability of its utility change."""
+    from sim.rules.decisions import accept_probability
+
+    return (u[0] < accept_probability(gain_actor, 0.0, temperature)) & (
+        u[1] < accept_probability(gain_recipient, 0.0, temperature)
+    )

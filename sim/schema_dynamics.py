@@ -1,0 +1,125 @@
+"""Scenario schema of model v3's dynamics: cooperation actions below the pact, relations
+that remember, drivers that respond, and dated changes (see docs/model.md 3.8-3.12).
+
+Every field defaults to "off", so a scenario written for model v2 runs exactly as before.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+CAMEO_CLASSES = (
+    "verbal_cooperation",
+    "material_cooperation",
+    "verbal_conflict",
+    "material_conflict",
+)
+"""CAMEO's four 'quad' classes of political events (Gerner et al. 2002; Schrodt 2012)."""
+
+TRADE = "trade"
+"""Pseudo-good of an action that opens trade or gives economic aid (read with trade need)."""
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+DYAD = re.compile(r"^([A-Z][A-Z0-9_]{1,15})>([A-Z][A-Z0-9_]{1,15})$")
+"""A directed pair 'ACTOR>RECIPIENT', e.g. 'PRK>RUS'."""
+_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _unit(name: str):  # noqa: ANN202 - pydantic field metadata
+    return Field(json_schema_extra={"unit": name})
+
+
+Unit01 = Annotated[float, Field(ge=0.0, le=1.0), _unit("0-1")]
+UtilityPerMonth = Annotated[float, Field(ge=0.0), _unit("utility/month")]
+
+
+class Action(_Frozen):
+    """A kind of cooperation below the pact that a state takes toward a partner.
+
+    While in force (``duration`` months from the month taken), an action delivers
+    ``amount`` of the actor's offer of ``good`` to the recipient (its support, and its
+    security through the recipient's need of the good), costs the actor ``cost`` a month,
+    earns it ``payment`` (a share of the good's value to the recipient, paid by the
+    recipient: Keohane 1986's specific reciprocity), is seen by the outside powers with
+    ``visibility`` (relative to a bilateral pact at full commitment), exposes the actor to
+    the recipient's conflict risk by ``entanglement`` and moves the pair's affinity by
+    ``trust`` a month (a costly signal, Fearon 1997). Pacts change what actions cost (the
+    cost falls by ``pact_discount`` x the commitment of the pair's strongest pact: a
+    mutual-assistance clause gives troops a legal basis) and which are possible at all
+    (``min_level``).
+    """
+
+    label: str = ""
+    good: str = ""  # a scenario good, "trade" (economic aid, trade opening) or "" (none)
+    amount: Unit01 = 0.0
+    cost: UtilityPerMonth = 0.0
+    pact_discount: Unit01 = 0.0  # cost x (1 - pact_discount x commitment of the pair's pact)
+    payment: Unit01 = 0.0
+    visibility: Annotated[float, Field(ge=0.0), _unit("dimensionless")] = 0.0
+    entanglement: Unit01 = 0.0
+    duration: Annotated[int, Field(ge=1, le=120), _unit("months")] = 1
+    trust: Annotated[float, Field(ge=-1.0, le=1.0), _unit("affinity/month")] = 0.0
+    min_level: Annotated[str, Field(pattern=_NAME.pattern)] = "none"
+    dyads: list[str] = []  # allowed 'ACTOR>RECIPIENT' pairs; empty: every ordered pair
+    cameo: str = "material_cooperation"
+    cameo_code: Annotated[str, Field(pattern=r"^\d{2,4}$")] = "06"
+    goldstein: Annotated[float, Field(ge=-10.0, le=10.0), _unit("Goldstein scale")] = 0.0
+
+    @model_validator(mode="after")
+    def _classes(self) -> Action:
+        if self.cameo not in CAMEO_CLASSES:
+            raise ValueError(f"cameo must be one of {list(CAMEO_CLASSES)}")
+        for d in self.dyads:
+            m = DYAD.match(d)
+            if m is None or m.group(1) == m.group(2):
+                raise ValueError("dyads are 'ACTOR>RECIPIENT' with two different state codes")
+        return self
+
+
+class RelationDynamics(_Frozen):
+    """How affinity remembers (docs/model.md 3.9): each month it drifts back toward the
+    scenario's affinity by ``drift`` of the gap and moves with what happened between the
+    two states. All rates are in affinity units [-1..1]."""
+
+    drift: Annotated[float, Field(ge=0.0, le=1.0), _unit("1/month")] = 0.0
+    refusal: Annotated[float, Field(ge=0.0, le=1.0), _unit("affinity")] = 0.0
+    walkout: Annotated[float, Field(ge=0.0, le=1.0), _unit("affinity")] = 0.0
+    defection: Annotated[float, Field(ge=0.0, le=1.0), _unit("affinity")] = 0.0
+    signing: Annotated[float, Field(ge=0.0, le=1.0), _unit("affinity")] = 0.0
+
+
+class Feedback(_Frozen):
+    """A driver that responds to the model: each month ``coef`` x the source is added to
+    the driver (before clipping). ``source`` is ``actions.KIND`` (actions of that kind in
+    force, any pair), ``actions.KIND.ACTOR>RECIPIENT`` (one pair) or ``pacts.A-B[-C]``
+    (the pact's level)."""
+
+    driver: str
+    source: str
+    coef: Annotated[float, _unit("driver scale per unit of source per month")]
+    note: str = ""
+
+
+class Change(_Frozen):
+    """A dated change of a scenario value: from month ``at`` the number at ``path`` (a
+    dotted scenario path, as ``--set``) becomes ``value``, at once or linearly over
+    ``ramp`` months (reaching ``value`` at ``at + ramp``)."""
+
+    at: Annotated[int, Field(ge=0), _unit("round")]
+    path: str
+    value: float
+    ramp: Annotated[int, Field(ge=0, le=1200), _unit("months")] = 0
+    note: str = ""
+
+
+NOT_CHANGEABLE = ("name", "description", "start", "rounds", "checkpoints", "goods", "target",
+                  "target_level", "initial_pacts", "initial_talks", "initial_actions",
+                  "changes", "feedback", "pacts", "base")  # fmt: skip
+"""Top-level fields a dated change may not touch (structure, calendar, the start)."""
