@@ -328,9 +328,13 @@ def build_scenario(
         expected = f"expected a number of magnitude at most {MAX_MAGNITUDE:g}"
         raise ConfigError(_origin(source, field, overrides), field, expected, value)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _as_config_error(exc, source, overrides) from None
+    from sim.changes import check_changes  # the scenario of every month must be valid
+
+    check_changes(scenario, source)
+    return scenario
 
 
 def load_scenario(path: str | Path, set_args: Sequence[str] = ()) -> Scenario:

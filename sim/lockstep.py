@@ -18,13 +18,13 @@ from sim.records import History, RoundSeries, series_frame
 from sim.rules.draws import draw_many
 from sim.rules.params import (
     Params,
-    compile_params,
     initial_actions,
     initial_levels,
     initial_talks,
 )
 from sim.rules.round import initial_state, observe, play_round
-from sim.rules.stack import Unstackable, check_shared, stack_params
+from sim.rules.schedule import Schedule, compile_schedule, stack_schedules
+from sim.rules.stack import Unstackable, check_shared
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def run_lockstep(
     scenario: Scenario, seeds: list[int], rounds: int, *, series: bool = False
 ) -> LockstepResult:
     """Advance ``len(seeds)`` runs together for ``rounds`` months."""
-    return _advance(compile_params(scenario), scenario, seeds, rounds, series)
+    return _advance(compile_schedule(scenario), scenario, seeds, rounds, series)
 
 
 def run_stacked(scenarios: list[Scenario], seeds: list[list[int]], rounds: int) -> LockstepResult:
@@ -50,9 +50,9 @@ def run_stacked(scenarios: list[Scenario], seeds: list[list[int]], rounds: int) 
 
     Raises :class:`~sim.rules.stack.Unstackable` if the points differ in structure
     (states, pacts, drivers, shocks, the pacts and talks at the start, checkpoints)."""
-    params = [compile_params(s) for s in scenarios]
+    params = [compile_schedule(s) for s in scenarios]
     for s, p in zip(scenarios[1:], params[1:], strict=True):
-        _same_start(scenarios[0], params[0], s, p)
+        _same_start(scenarios[0], params[0].first, s, p.first)
     return _advance_points(scenarios, params, seeds, rounds)
 
 
@@ -62,7 +62,7 @@ def run_points(
     """:func:`run_stacked` over each stretch of consecutive points that share their
     structure (a point of other states or drivers starts a new stretch): one result per
     stretch, in order."""
-    params = [compile_params(s) for s in scenarios]
+    params = [compile_schedule(s) for s in scenarios]
     out, start = [], 0
     for k in range(1, len(scenarios) + 1):
         if k < len(scenarios) and _stackable(
@@ -76,13 +76,13 @@ def run_points(
 
 
 def _advance_points(
-    scenarios: list[Scenario], params: list[Params], seeds: list[list[int]], rounds: int
+    scenarios: list[Scenario], params: list[Schedule], seeds: list[list[int]], rounds: int
 ) -> LockstepResult:
     flat = [seed for x in seeds for seed in x]
     if len(params) == 1:
         return _advance(params[0], scenarios[0], flat, rounds, False)
     return _advance(
-        stack_params(params, [len(x) for x in seeds]), scenarios[0], flat, rounds, False
+        stack_schedules(params, [len(x) for x in seeds]), scenarios[0], flat, rounds, False
     )
 
 
@@ -99,20 +99,24 @@ def _same_start(first: Scenario, p_first: Params, s: Scenario, p: Params) -> Non
         raise Unstackable("points differ in the pacts, talks or checkpoints of the start")
 
 
-def _stackable(first: Scenario, p_first: Params, s: Scenario, p: Params) -> bool:
+def _stackable(first: Scenario, p_first: Schedule, s: Scenario, p: Schedule) -> bool:
     try:
-        _same_start(first, p_first, s, p)
-        check_shared([p_first, p])
+        _same_start(first, p_first.first, s, p.first)
+        if p.starts != p_first.starts:
+            raise Unstackable("points change their values in different rounds")
+        for a, b in zip(p_first.params, p.params, strict=True):
+            check_shared([a, b])
     except Unstackable:
         return False
     return True
 
 
 def _advance(
-    p: Params, scenario: Scenario, seeds: list[int], rounds: int, series: bool
+    schedule: Schedule, scenario: Scenario, seeds: list[int], rounds: int, series: bool
 ) -> LockstepResult:
-    """The runs of ``p`` (one scenario's, or stacked points'); ``scenario`` gives the
-    start (pacts, talks, actions) and the checkpoints."""
+    """The runs of ``schedule`` (one scenario's, or stacked points'); ``scenario`` gives
+    the start (pacts, talks, actions) and the checkpoints."""
+    p = schedule.first
     draws = draw_many(seeds, p, rounds)
     initial = initial_levels(scenario, p.space)
     state = initial_state(
@@ -126,11 +130,10 @@ def _advance(
     rec = Recorder(p, state, initial, rounds, checkpoints, series)
     for t in range(rounds):
         observed = rec.observed(t)
-        state, out = play_round(state, t, draws.at(t), p, value_end=observed)
-        rec.add(t, state, out, observe(state, out, p) if observed else None)
-    return LockstepResult(
-        params=p, history=rec.history(), series=rec.series() if series else None
-    )
+        p_t = schedule.at(t)
+        state, out = play_round(state, t, draws.at(t), p_t, value_end=observed)
+        rec.add(t, state, out, observe(state, out, p_t) if observed else None)
+    return LockstepResult(params=p, history=rec.history(), series=rec.series() if series else None)
 
 
 def series_frames(result: LockstepResult, scenario: Scenario) -> list:

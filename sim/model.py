@@ -20,14 +20,15 @@ import numpy as np
 from agents import OutsidePower, StateAgent
 from sim.collect import make_datacollector
 from sim.config import Scenario
+from sim.recorder import Recorder
 from sim.records import History, RoundSeries, round_date
 from sim.rules.decisions import all_configurations, preferred_configurations
 from sim.rules.draws import Draws, draw
 from sim.rules.drivers import fired_shocks
 from sim.rules.pacts import LEAVE, LOWER, RAISE, config_label
-from sim.recorder import Recorder
-from sim.rules.params import compile_params, initial_actions, initial_levels, initial_talks
+from sim.rules.params import initial_actions, initial_levels, initial_talks
 from sim.rules.round import RoundOutcome, RunState, initial_state, observe, play_round
+from sim.rules.schedule import compile_schedule
 from sim.scenarios import model_arguments
 
 
@@ -65,7 +66,8 @@ class DiplomacyModel(mesa.Model):
         scenario, seed = model_arguments(scenario, seed, rng, overrides, kwargs)
         super().__init__(rng=seed)
         self.config = scenario  # not "scenario": Mesa 3.5 reserves that name
-        self.params = p = compile_params(scenario)
+        self.schedule = compile_schedule(scenario)
+        self.params = p = self.schedule.first
         self.rounds = scenario.rounds if rounds is None else rounds
         self.round = 0  # our own counter (Mesa's step counter differs across versions)
         self.draws = draw(self.rng, p, self.rounds)
@@ -117,7 +119,8 @@ class DiplomacyModel(mesa.Model):
         if self.round >= self.rounds:
             self.running = False
             return
-        p, t = self.params, self.round
+        t = self.round
+        self.params = p = self.schedule.at(t)
         before = self.state
         d = self.draws.at(t)
         self.state, out = play_round(before, t, _batch1(d), p)

@@ -364,7 +364,9 @@ def _check_dynamics(s: Scenario) -> None:
         kind, _, dyad = key.partition(".")
         m = DYAD.match(dyad)
         if kind not in s.actions or m is None or not {m.group(1), m.group(2)} <= codes:
-            raise _CrossRefError(f"initial_actions.{key}", "'KIND.ACTOR>RECIPIENT' of this scenario")
+            raise _CrossRefError(
+                f"initial_actions.{key}", "'KIND.ACTOR>RECIPIENT' of this scenario"
+            )
     for i, f in enumerate(s.feedback):
         if f.driver not in s.drivers:
             raise _CrossRefError(f"feedback.{i}.driver", f"a driver in {sorted(s.drivers)}")

@@ -32,7 +32,7 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-def _unit(name: str):  # noqa: ANN202 - pydantic field metadata
+def _unit(name: str):
     return Field(json_schema_extra={"unit": name})
 
 

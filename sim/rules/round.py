@@ -221,7 +221,7 @@ def play_round(
     return new, out
 
 
-def _cooperation(on: np.ndarray, levels: np.ndarray, attrs: Attributes, p: Params):  # noqa: ANN202
+def _cooperation(on: np.ndarray, levels: np.ndarray, attrs: Attributes, p: Params):
     """The :class:`~sim.rules.actions.Cooperation` of the actions ``on`` in configuration
     ``levels`` this round (None when the scenario has no actions)."""
     a = p.actions
@@ -232,7 +232,7 @@ def _cooperation(on: np.ndarray, levels: np.ndarray, attrs: Attributes, p: Param
     return cooperation(on, value, action_costs(a, commit), a, p.hostility, attrs.conflict_risk)
 
 
-def take_actions(act_left, levels, attrs, ctx, p, u_act):  # noqa: ANN001, ANN201
+def take_actions(act_left, levels, attrs, ctx, p, u_act):
     """Every action open to its actor is taken iff the actor and the recipient each agree
     (logit on its own utility change, valued at the end-of-round configuration with the
     actions in force). Returns ``(taken (B, N, N, K), cooperation with the taken ones)``."""
@@ -271,12 +271,12 @@ def take_actions(act_left, levels, attrs, ctx, p, u_act):  # noqa: ANN001, ANN20
     return taken, cooperation(on | taken, value, cost, a, p.hostility, attrs.conflict_risk)
 
 
-def _table_terms(levels: np.ndarray, p: Params):  # noqa: ANN202
+def _table_terms(levels: np.ndarray, p: Params):
     table = p.configs
     return table.terms.take(table.offset + table.index(levels))
 
 
-def remember_refusals(refused_until, t, p, refused_move, failed_move):  # noqa: ANN001, ANN201
+def remember_refusals(refused_until, t, p, refused_move, failed_move):
     """``(B, M)``: a raise refused (``refused_move``, 0 = none) or whose talks failed
     (``failed_move (B, P)``, 0 = none) this round is not proposed again for the scenario's
     ``refusal_memory`` months."""
@@ -292,7 +292,7 @@ def remember_refusals(refused_until, t, p, refused_move, failed_move):  # noqa: 
     return out
 
 
-def relation_events(p, on, signed, walked, proposer, move, refused, acts):  # noqa: ANN001, ANN201
+def relation_events(p, on, signed, walked, proposer, move, refused, acts):
     """:class:`~sim.rules.relations.RelationEvents` of this round, ``(B, N, N)`` each."""
     b, n = len(move), p.n_states
     m = p.space.membership.astype(float)  # (P, N)

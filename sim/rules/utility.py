@@ -279,7 +279,7 @@ class Context:
                        self.co_capability[:, None], coop)  # fmt: skip
 
 
-def _map(c: Cooperation, f) -> Cooperation:  # noqa: ANN001
+def _map(c: Cooperation, f) -> Cooperation:
     return Cooperation(**{k: f(v) for k, v in vars(c).items()})
 
 

@@ -1,0 +1,69 @@
+"""Dated changes: the scenario as it stands in a given month (docs/model.md 3.11).
+
+A ``[[changes]]`` entry sets the number at a dotted scenario path to a new value from a
+month on, at once or along a linear ramp. :func:`change_rounds` lists the rounds where
+something changes and :func:`scenario_at` gives the scenario in force in a round; the
+engines compile one set of parameters per such round (:mod:`sim.rules.schedule`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.errors import ConfigError, describe, first_error
+from sim.schema import Scenario
+
+
+def change_rounds(s: Scenario) -> list[int]:
+    """Rounds (within the horizon) in which some value changes, sorted; 0 first."""
+    rounds = {0}
+    for c in s.changes:
+        rounds.update(r for r in range(c.at, c.at + c.ramp + 1) if r < s.rounds)
+    return sorted(rounds)
+
+
+def value_at(old: float, new: float, at: int, ramp: int, r: int) -> float:
+    """The value of a change in round ``r``: ``old`` before ``at``, then a linear ramp
+    that reaches ``new`` at ``at + ramp`` (at once when ``ramp`` is 0)."""
+    if r < at:
+        return old
+    step = min(r - at + 1, ramp + 1)
+    return old + (new - old) * step / (ramp + 1)
+
+
+def scenario_at(s: Scenario, r: int, source: str = "scenario") -> Scenario:
+    """The scenario in force in round ``r``: every change that has begun applied, in the
+    order listed. An invalid value is a :class:`ConfigError` naming the change."""
+    active = [(i, c) for i, c in enumerate(s.changes) if c.at <= r]
+    if not active:
+        return s
+    data = s.model_dump()
+    for _, c in active:
+        node, key = _locate(data, c.path)
+        old = node[key]
+        value = value_at(float(old), c.value, c.at, c.ramp, r)
+        node[key] = round(value) if isinstance(old, int) else value
+    data["changes"] = []
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        field, expected, got = describe(first_error(exc), "a valid value")
+        i = active[-1][0]
+        raise ConfigError(source, f"changes.{i}.value", f"{expected} (at {field})", got) from None
+
+
+def check_changes(s: Scenario, source: str) -> None:
+    """Validate the scenario of every round where something changes (errors name it)."""
+    for r in change_rounds(s)[1:]:
+        scenario_at(s, r, source)
+
+
+def _locate(data: dict[str, Any], path: str) -> tuple[Any, Any]:
+    node: Any = data
+    keys = path.split(".")
+    for key in keys[:-1]:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    last = keys[-1]
+    return node, int(last) if isinstance(node, list) else last
