@@ -19,6 +19,7 @@ from sim.rules.draws import draw_many
 from sim.rules.params import (
     Params,
     initial_actions,
+    initial_affinity,
     initial_levels,
     initial_talks,
 )
@@ -95,6 +96,9 @@ def _same_start(first: Scenario, p_first: Params, s: Scenario, p: Params) -> Non
     same = np.array_equal(initial_levels(s, space), initial_levels(first, space))
     same &= initial_talks(s, space) == initial_talks(first, space)
     same &= s.initial_actions == first.initial_actions
+    same &= {k: r.initial for k, r in s.relations.items()} == {
+        k: r.initial for k, r in first.relations.items()
+    }
     if not same or s.checkpoints != first.checkpoints:
         raise Unstackable("points differ in the pacts, talks or checkpoints of the start")
 
@@ -125,6 +129,7 @@ def _advance(
         p,
         draws.u_start,
         initial_actions(scenario, p),
+        initial_affinity(scenario, p),
     )
     checkpoints = {c for c in scenario.checkpoints if c < rounds}
     rec = Recorder(p, state, initial, rounds, checkpoints, series)

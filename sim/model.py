@@ -26,7 +26,12 @@ from sim.rules.decisions import all_configurations, preferred_configurations
 from sim.rules.draws import Draws, draw
 from sim.rules.drivers import fired_shocks
 from sim.rules.pacts import LEAVE, LOWER, RAISE, config_label
-from sim.rules.params import initial_actions, initial_levels, initial_talks
+from sim.rules.params import (
+    initial_actions,
+    initial_affinity,
+    initial_levels,
+    initial_talks,
+)
 from sim.rules.round import RoundOutcome, RunState, initial_state, observe, play_round
 from sim.rules.schedule import compile_schedule
 from sim.scenarios import model_arguments
@@ -74,7 +79,12 @@ class DiplomacyModel(mesa.Model):
         self.initial = initial_levels(scenario, p.space)
         talks = initial_talks(scenario, p.space)
         self.state: RunState = initial_state(
-            self.initial, talks, p, self.draws.u_start[None], initial_actions(scenario, p)
+            self.initial,
+            talks,
+            p,
+            self.draws.u_start[None],
+            initial_actions(scenario, p),
+            initial_affinity(scenario, p),
         )
         self.talk_opened = np.zeros(p.space.n_pacts, dtype=int)  # round each talk opened
         for q, (_, opened) in talks.items():

@@ -131,12 +131,41 @@ def outcome_columns(h: History, p: Params) -> dict[str, np.ndarray]:
         cols[f"switch_round.{name}"] = h.switch_round[:, d].astype(np.int64)
     cols["final_pacts"] = _labels(levels[:, -1], p)
     cols["final_stable"] = np.asarray(h.stable_end, dtype=bool)
+    cols.update(action_columns(h, p))
     return cols
+
+
+def action_dyads(p: Params) -> list[tuple[int, int, int]]:
+    """``(actor, recipient, kind)`` of every action possible in some run of ``p``."""
+    allowed = p.actions.allowed
+    if allowed.ndim == 4:  # stacked: possible in any run
+        allowed = allowed.any(axis=0)
+    return [tuple(int(x) for x in ijk) for ijk in np.argwhere(allowed)]
+
+
+def action_columns(h: History, p: Params) -> dict[str, np.ndarray]:
+    """Per possible action: times taken, first round in force (-1 never), months in force;
+    per pair of states: affinity at the end."""
+    cols: dict[str, np.ndarray] = {}
+    for i, j, k in action_dyads(p):
+        key = p.actions.key(i, j, k, p.codes)
+        cols[f"action_count.{key}"] = h.action_count[:, i, j, k].astype(np.int64)
+        cols[f"action_first.{key}"] = h.action_first[:, i, j, k].astype(np.int64)
+        cols[f"action_months.{key}"] = h.action_months[:, i, j, k].astype(np.int64)
+    for i, j in _pairs(p):
+        cols[f"affinity_end.{p.codes[i]}-{p.codes[j]}"] = h.affinity_end[:, i, j].astype(float)
+    return cols
+
+
+def _pairs(p: Params) -> list[tuple[int, int]]:
+    n = p.n_states
+    return [(i, j) for i in range(n) for j in range(i + 1, n)]
 
 
 def optional_columns(p: Params) -> set[str]:
     """Outcome columns holding a round number or nothing (-1 in :func:`outcome_columns`)."""
     names = {"target_round", *(f"switch_round.{d}" for d in p.drivers.names)}
+    names.update(f"action_first.{p.actions.key(i, j, k, p.codes)}" for i, j, k in action_dyads(p))
     for key in p.space.keys:
         names.add(f"first_round.{key}")
         names.update(f"first_round.{key}.{lv}" for lv in p.level_names[1:])
@@ -198,7 +227,30 @@ def series_frame(p: Params, start: str, s: RoundSeries) -> pd.DataFrame:
     cols["accepted"] = s.accepted.astype(bool)
     cols["signed"] = [_keys(row, p) for row in s.signed]
     cols["talks_failed"] = [_keys(row, p) for row in s.failed]
+    cols.update(action_series(p, s))
     return pd.DataFrame(cols)
+
+
+def action_series(p: Params, s: RoundSeries) -> dict[str, np.ndarray]:
+    """Per month: each possible action in force and taken, each pair's affinity, and the
+    pair's events by CAMEO class with their Goldstein (1992) sum, as event data count them
+    (an action taken is one event between its two states)."""
+    a = p.actions
+    cols: dict[str, np.ndarray] = {}
+    for i, j, k in action_dyads(p):
+        key = a.key(i, j, k, p.codes)
+        cols[f"action.{key}"] = s.act_on[:, i, j, k].astype(bool)
+        cols[f"taken.{key}"] = s.taken[:, i, j, k].astype(bool)
+    for i, j in _pairs(p):
+        pair = f"{p.codes[i]}-{p.codes[j]}"
+        cols[f"affinity.{pair}"] = s.affinity[:, i, j]
+        both = s.taken[:, i, j, :].astype(np.int64) + s.taken[:, j, i, :]  # (R, K)
+        for cls in sorted(set(a.cameo)):
+            kinds = [k for k, c in enumerate(a.cameo) if c == cls]
+            cols[f"events.{cls}.{pair}"] = both[:, kinds].sum(axis=-1)
+        if a.n_kinds:
+            cols[f"goldstein.{pair}"] = (both * a.goldstein).sum(axis=-1)
+    return cols
 
 
 def _keys(mask: np.ndarray, p: Params) -> str:

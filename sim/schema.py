@@ -126,6 +126,7 @@ class Relation(_Frozen):
     """Pairwise affinity (+) or rivalry (-) scaling what a pact with that partner is worth."""
 
     affinity: Annotated[Signed, unit("-1..1")]
+    initial: Annotated[Signed, unit("-1..1")] | None = None  # at round 0 if not the baseline
     source: str = "judgement"
 
 
@@ -191,6 +192,8 @@ class Negotiation(_Frozen):
     formation_cost: Utility  # paid by each member when a pact forms or is upgraded
     exit_threshold: Utility  # a member leaves when staying is worth less than -threshold
     eagerness: Annotated[NonNeg, unit("1/utility")] = 0.0  # recognition per unit of best gain
+    # logit noise of the monthly action choices (None: the temperature) [utility]
+    action_temperature: Annotated[float, Field(gt=0.0), unit("utility")] | None = None
     # months a proposer waits before proposing again a raise that was refused (0: never)
     refusal_memory: Annotated[int, Field(ge=0, le=120), unit("months")] = 0
 

@@ -65,6 +65,7 @@ class NegotiationParams:
     exit_threshold: float
     eagerness: float
     refusal_memory: int  # months a refused raise is not proposed again (0: no memory)
+    action_temperature: float  # logit noise of the action choices
     talks_min: np.ndarray  # (L + 1,) int months of talks to reach each level
     talks_max: np.ndarray  # (L + 1,) int
 
@@ -312,6 +313,9 @@ def compile_params(s: Scenario) -> Params:
             exit_threshold=neg.exit_threshold,
             eagerness=neg.eagerness,
             refusal_memory=neg.refusal_memory,
+            action_temperature=neg.temperature
+            if neg.action_temperature is None
+            else neg.action_temperature,
             talks_min=np.array([0, *(lv.talks_min for lv in s.levels)]),
             talks_max=np.array([0, *(lv.talks_max for lv in s.levels)]),
         ),
@@ -342,6 +346,17 @@ def initial_talks(s: Scenario, space: PactSpace) -> dict[int, tuple[int, int]]:
     }
 
 
+def initial_affinity(s: Scenario, p: Params) -> np.ndarray:
+    """Affinity at round 0 ``(N, N)``: each relation's ``initial`` value, else its baseline."""
+    out = np.array(p.affinity, dtype=float)
+    idx = {c: i for i, c in enumerate(p.codes)}
+    for key, rel in s.relations.items():
+        if rel.initial is not None:
+            a, b = (idx[c] for c in key.split("-"))
+            out[..., a, b] = out[..., b, a] = rel.initial
+    return out
+
+
 def initial_actions(s: Scenario, p: Params) -> dict[tuple[int, int, int], int]:
     """Actions in force at round 0: (actor, recipient, kind) -> months left."""
     idx = {c: i for i, c in enumerate(p.codes)}
@@ -362,6 +377,7 @@ __all__ = [
     "ShockParams",
     "compile_params",
     "initial_actions",
+    "initial_affinity",
     "initial_levels",
     "initial_talks",
     "pair_table",

@@ -106,10 +106,12 @@ def initial_state(
     p: Params,
     u_start: np.ndarray,
     actions: dict[tuple[int, int, int], int] | None = None,
+    affinity: np.ndarray | None = None,
 ) -> RunState:
     """State before round 0 for a batch: ``levels (P,)`` broadcast over ``u_start[B, P]``;
     ``talks`` maps a pact index to (level, round opened) of talks under way; ``actions``
-    maps (actor, recipient, kind) to the months an action in force at the start has left."""
+    maps (actor, recipient, kind) to the months an action in force at the start has left;
+    ``affinity`` is the relations at round 0 (the scenario's baseline if None)."""
     b = u_start.shape[:-1]
     keys = sorted(talks)
     talk_level, talk_due = start_talks(
@@ -126,7 +128,7 @@ def initial_state(
         talk_due=talk_due,
         drivers=x,
         switched=switched,
-        affinity=np.broadcast_to(p.affinity, (*b, n, n)).copy(),
+        affinity=np.broadcast_to(p.affinity if affinity is None else affinity, (*b, n, n)).copy(),
         act_left=act_left,
         refused_until=np.full((*b, p.space.n_moves), -1, dtype=np.int16),
     )
@@ -262,7 +264,7 @@ def take_actions(act_left, levels, attrs, ctx, p, u_act):
         gain_i = u[np.arange(len(where)), :, i] - u0[:, i].T  # (C, B)
         gain_j = u[np.arange(len(where)), :, j] - u0[:, j].T
         draws = np.moveaxis(u_act[:, :, i, j, k], -1, 0)  # (C, B, 2)
-        temperature = runwise(p.temperature, p, 0)
+        temperature = runwise(p.negotiation.action_temperature, p, 0)
         yes = decide(gain_i, gain_j, temperature, np.moveaxis(draws, -1, 0))
         for c in range(len(where)):
             taken[rows, i[c], j[c], k[c]] = yes[c] & open_[:, i[c], j[c], k[c]]
