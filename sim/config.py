@@ -94,10 +94,11 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     """``over`` on top of ``base``: tables merge key by key (recursively); arrays and
     scalars replace (so ``shocks = []`` drops the base's shocks, and a ``[[shocks]]`` list
-    replaces them all). Neither input is modified."""
+    replaces them all); an empty table replaces too (``[initial_talks]`` with no keys drops
+    the base's talks). Neither input is modified."""
     out = copy.deepcopy(dict(base))
     for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+        if isinstance(value, Mapping) and value and isinstance(out.get(key), Mapping):
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)

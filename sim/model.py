@@ -10,7 +10,7 @@ shocks). The maths is in :mod:`sim.rules`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,10 @@ from agents import OutsidePower, StateAgent
 from sim.collect import make_datacollector
 from sim.config import Scenario
 from sim.recorder import Recorder
-from sim.records import History, RoundSeries, round_date
+from sim.records import History, RoundSeries
 from sim.rules.decisions import all_configurations, preferred_configurations
 from sim.rules.draws import Draws, draw
-from sim.rules.drivers import fired_shocks
-from sim.rules.pacts import LEAVE, LOWER, RAISE, config_label
+from sim.rules.pacts import config_label
 from sim.rules.params import (
     initial_actions,
     initial_affinity,
@@ -35,16 +34,7 @@ from sim.rules.params import (
 from sim.rules.round import RoundOutcome, RunState, initial_state, observe, play_round
 from sim.rules.schedule import compile_schedule
 from sim.scenarios import model_arguments
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something that happened in a round, for the timeline."""
-
-    round: int
-    date: str
-    kind: str  # talks | signed | failed | refused | lowered | left | switch | shock
-    text: str
+from sim.timeline import Event, EventLog
 
 
 class DiplomacyModel(mesa.Model):
@@ -86,9 +76,6 @@ class DiplomacyModel(mesa.Model):
             initial_actions(scenario, p),
             initial_affinity(scenario, p),
         )
-        self.talk_opened = np.zeros(p.space.n_pacts, dtype=int)  # round each talk opened
-        for q, (_, opened) in talks.items():
-            self.talk_opened[q] = opened
         self.states = [
             StateAgent(self, code, i, scenario.states[code]) for i, code in enumerate(p.codes)
         ]
@@ -96,16 +83,11 @@ class DiplomacyModel(mesa.Model):
         checkpoints = {c for c in scenario.checkpoints if c < self.rounds}
         self.recorder = Recorder(p, self.state, self.initial, self.rounds, checkpoints, True)
         self.preferred: list[tuple[str, ...]] = []  # per round, with ``detail``
-        self.events: list[Event] = []
         self.last: RoundOutcome | None = None
         self._configs = all_configurations(p) if detail else None
         self.running = True
         self.datacollector = make_datacollector(self)
-        for q, (lv, opened) in sorted(talks.items()):
-            due = round_date(scenario.start, int(self.state.talk_due[0, q]))
-            since = round_date(scenario.start, opened)
-            text = f"talks under way on {p.space.keys[q]} {p.level_names[lv]} since {since}"
-            self._event(0, "talks", f"{text} (due {due})")
+        self.log = EventLog(p, scenario.start, self.state, talks, list(scenario.changes))
 
     # -- state views -----------------------------------------------------------------------
     @property
@@ -140,7 +122,7 @@ class DiplomacyModel(mesa.Model):
         self.us.react(float(obs.counterbalancing[0]))
         for agent in self.states:
             agent.update(obs.weighted[0, agent.index], out.values)
-        self._log(t, before, out, d.u_shock)
+        self.log.log(t, p, before, self.state, out, d.u_shock)
         if self._configs is not None:
             pick = preferred_configurations(out.attrs, p, self._configs, out.context)[0]
             self.preferred.append(
@@ -174,70 +156,10 @@ class DiplomacyModel(mesa.Model):
         """This run's history with a leading run axis of 1 (see :mod:`sim.records`)."""
         return self.recorder.history()
 
-    # -- event log -------------------------------------------------------------------------
-    def _event(self, t: int, kind: str, text: str) -> None:
-        self.events.append(Event(t, round_date(self.config.start, t), kind, text))
-
-    def _log(self, t: int, before: RunState, out: RoundOutcome, u_shock: np.ndarray) -> None:
-        p, sp = self.params, self.params.space
-        for k in np.flatnonzero(out.switched_now[0]):
-            mean = p.drivers.mean_after[k]
-            self._event(t, "switch", f"{p.drivers.names[k]} switches regime (mean -> {mean:g})")
-        for s in fired_shocks(t, p, u_shock):
-            name = p.drivers.names[p.shocks.driver[s]]
-            self._event(t, "shock", f"{name} shock {p.shocks.add[s]:+g}")
-        for q in np.flatnonzero(out.walked[0].any(axis=-1)):
-            lv = p.level_names[before.talk_level[0, q]]
-            m = sp.raise_move[q, before.talk_level[0, q]]
-            who = ", ".join(
-                f"{p.codes[i]} (dU {out.values.gains[0, m, i]:+.3f})"
-                for i in np.flatnonzero(out.walked[0, q])
-            )
-            months = t - self.talk_opened[q]
-            self._event(
-                t,
-                "failed",
-                f"talks on {sp.keys[q]} {lv} fail after {months} months: {who} walked out",
-            )
-        for q in np.flatnonzero(out.signed[0]):
-            lv = p.level_names[self.levels[q]]
-            opened = round_date(self.config.start, int(self.talk_opened[q]))
-            what = "upgraded to" if before.levels[0, q] > 0 else "signed:"
-            months = t - self.talk_opened[q]
-            text = f"{sp.keys[q]} {what} {lv} after {months} months of talks (opened {opened})"
-            self._event(t, "signed", text)
-        move = int(out.move[0])
-        if move == 0:
-            return
-        who = p.codes[int(out.proposer[0])]
-        q, kind = sp.pact[move], sp.kind[move]
-        gain = out.gains[0]
-        if kind == RAISE:
-            lv = p.level_names[sp.value[move]]
-            verb = "upgrade" if self.levels[q] > 0 else "form"
-            what = f"{who} proposes to {verb} {sp.keys[q]} {lv}"
-            if out.accepted[0]:
-                self.talk_opened[q] = t
-                due = round_date(self.config.start, int(self.state.talk_due[0, q]))
-                others = [p.codes[i] for i in np.flatnonzero(sp.consent[move]) if p.codes[i] != who]
-                self._event(t, "talks", f"{what}: talks open with {', '.join(others)} (due {due})")
-            else:
-                refused = ", ".join(
-                    f"{p.codes[i]} (dU {gain[i]:+.3f})" for i in np.flatnonzero(out.refused[0])
-                )
-                self._event(t, "refused", f"{what}: refused by {refused}")
-        elif kind == LOWER:
-            lv = p.level_names[self.levels[q]]
-            self._event(
-                t,
-                "lowered",
-                f"{who} lowers {sp.keys[q]} to {lv} (gain {gain[out.proposer[0]]:+.3f})",
-            )
-        elif kind == LEAVE:
-            rest = f"; {sp.keys[sp.other[move]]} continues" if sp.other[move] >= 0 else ""
-            self._event(
-                t, "left", f"{who} leaves {sp.keys[q]} (gain {gain[out.proposer[0]]:+.3f}){rest}"
-            )
+    @property
+    def events(self) -> list[Event]:
+        """The run's timeline so far (:mod:`sim.timeline`)."""
+        return self.log.events
 
 
 def _batch1(d: Draws) -> Draws:

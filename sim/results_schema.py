@@ -30,6 +30,9 @@ _PLACEHOLDERS = {
     "driver": _LOWER,
     "TERM": _LOWER,
     "level": _LOWER,
+    "ACTION": rf"{_LOWER}\.{_CODE}>{_CODE}",
+    "PAIR": rf"{_CODE}-{_CODE}",
+    "CLASS": _LOWER,
 }
 
 
@@ -167,6 +170,20 @@ RUNS = (
         "boolean",
         "no member gains by leaving and no coalition gains by forming or upgrading",
     ),
+    Column(
+        "action_count.<ACTION>",
+        "Int64",
+        "times the action `KIND.ACTOR>RECIPIENT` was taken (model v3; each possible one)",
+        "actions",
+    ),
+    Column(
+        "action_first.<ACTION>",
+        "Int64",
+        "first round the action was in force (0 if in force at the start); null if never",
+        "round",
+    ),
+    Column("action_months.<ACTION>", "Int64", "months the action was in force", "months"),
+    Column("affinity_end.<PAIR>", "float64", "the pair's affinity after the last round", "-1..1"),
 )
 
 SERIES = (
@@ -213,6 +230,22 @@ SERIES = (
         "talks_failed",
         "string",
         "pacts whose talks failed this round (a member walked out), `;`-separated",
+    ),
+    Column("action.<ACTION>", "bool", "the action is in force after the round (model v3)"),
+    Column("taken.<ACTION>", "bool", "the action was taken this round"),
+    Column("affinity.<PAIR>", "float64", "the pair's affinity after the round", "-1..1"),
+    Column(
+        "events.<CLASS>.<PAIR>",
+        "int64",
+        "actions taken between the pair this round (either way) in CAMEO class CLASS "
+        "(`material_cooperation`, `verbal_cooperation`, ...), as event data count them",
+        "events",
+    ),
+    Column(
+        "goldstein.<PAIR>",
+        "float64",
+        "the Goldstein (1992) sum of the pair's events this round",
+        "Goldstein scale",
     ),
     Column(
         "preferred.<STATE>",

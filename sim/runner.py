@@ -17,7 +17,8 @@ from sim.records import optional_columns, outcome_columns, outcomes, series_fram
 from sim.rules.params import compile_params
 
 if TYPE_CHECKING:
-    from sim.model import DiplomacyModel, Event
+    from sim.model import DiplomacyModel
+    from sim.timeline import Event
 
 ENGINES = ("mesa", "lockstep")
 DEFAULT_ENGINE = "lockstep"  # same rows as "mesa" for the same seed (tests/test_engines.py)
@@ -124,7 +125,7 @@ def __getattr__(name: str) -> Any:
     """``Event`` from :mod:`sim.model`, imported on first use: lockstep-only processes (batch
     workers) never import Mesa, which takes longer to import than a chunk takes to run."""
     if name == "Event":
-        from sim.model import Event
+        from sim.timeline import Event
 
         return Event
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -154,6 +154,17 @@ def build_report(model, outcome: dict, seed: int) -> dict:
     }
 
 
+def timeline_lines(events: list) -> list[str]:
+    """One line per event, repeats folded into the first with a count and a last date."""
+    from sim.timeline import collapse
+
+    out = []
+    for e, count, last in collapse(events):
+        again = f"  [x{count}, last {last}]" if count > 1 else ""
+        out.append(f"  {e.date}  {e.text}{again}")
+    return out
+
+
 def format_report(model, report: dict) -> str:
     """Human-readable timeline and summary."""
     from sim.calendar import round_date
@@ -168,7 +179,7 @@ def format_report(model, report: dict) -> str:
         "",
         "Timeline",
     ]
-    lines += [f"  {e['date']}  {e['text']}" for e in report["events"]] or ["  (nothing happened)"]
+    lines += timeline_lines(model.events) or ["  (nothing happened)"]
     lines += ["", "Summary"]
     tri = report["trilateral"]
     if report["target_formed"]:

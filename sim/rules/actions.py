@@ -193,14 +193,43 @@ def open_actions(a: ActionParams, act_left: np.ndarray, top_level: np.ndarray) -
     return a.allowed & (act_left <= 0) & level_ok
 
 
-def candidates(on: np.ndarray, open_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The actions open in some run of the batch, ``(C, 3)`` (i, j, k), and ``on`` with each
-    one added: ``(C, B, N, N, K)`` (a run where it is not open keeps ``on``)."""
-    where = np.argwhere(open_.any(axis=0))  # (C, 3)
-    with_each = np.broadcast_to(on, (len(where), *on.shape)).copy()
+def candidates(open_: np.ndarray) -> np.ndarray:
+    """The actions open in some run of the batch, ``(C, 3)`` rows (actor, recipient, kind)."""
+    return np.argwhere(open_.any(axis=0))
+
+
+def with_each(base: Cooperation, where: np.ndarray, value: np.ndarray, cost: np.ndarray,
+              a: ActionParams, hostility: np.ndarray, risk: np.ndarray) -> Cooperation:  # fmt: skip
+    """``base`` with each candidate action ``where[c]`` added, ``(C, B, ...)``: what
+    :func:`cooperation` gives with that action also in force, term by term (one action
+    adds its value to one flow, its payment and cost to two economies, its visibility to
+    two states and its entanglement to the actor)."""
+    c_n = len(where)
+    flow = np.repeat(base.flow[None], c_n, axis=0)
+    economy, seen_us, seen_cb, exposure = (
+        np.repeat(x[None], c_n, axis=0)
+        for x in (base.economy, base.seen_us, base.seen_cb, base.exposure)
+    )
+    h = np.broadcast_to(hostility, risk.shape)  # (B, N)
     for c, (i, j, k) in enumerate(where):
-        with_each[c, :, i, j, k] |= open_[:, i, j, k]
-    return where, with_each
+        v = value[:, i, j, k]
+        pay = v * _kind(a.payment, k)
+        vis = _kind(a.visibility, k)
+        flow[c, :, j, i] += v
+        economy[c, :, i] += pay - cost[:, i, j, k]
+        economy[c, :, j] -= pay
+        seen_us[c, :, i] += vis * h[:, j]
+        seen_us[c, :, j] += vis * h[:, i]
+        pair = 0.5 * (h[:, i] + h[:, j])
+        seen_cb[c, :, i] += vis * pair
+        seen_cb[c, :, j] += vis * pair
+        exposure[c, :, i] += _kind(a.entanglement, k) * risk[:, j]
+    return Cooperation(flow, economy, seen_us, seen_cb, exposure)
+
+
+def _kind(x: np.ndarray, k: int) -> np.ndarray | float:
+    """Kind ``k``'s value: a number, or each run's ``(B,)`` when stacked."""
+    return x[k] if x.ndim == 1 else x[:, k]
 
 
 def decide(gain_actor: np.ndarray, gain_recipient: np.ndarray, temperature, u: np.ndarray

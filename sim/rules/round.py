@@ -26,6 +26,7 @@ from sim.rules.actions import (
     cooperation,
     decide,
     open_actions,
+    with_each,
 )
 from sim.rules.arrays import small_max, small_sum
 from sim.rules.decisions import (
@@ -256,8 +257,8 @@ def take_actions(act_left, levels, attrs, ctx, p, u_act):
     if open_.any():
         ct = config_terms(levels, p) if p.configs is None else _table_terms(levels, p)
         u0 = utility_given(ct, attrs, p, ctx.with_coop(coop_before))  # (B, N)
-        where, with_each = candidates(on, open_)
-        coop_c = cooperation(with_each, value, cost, a, p.hostility, attrs.conflict_risk)
+        where = candidates(open_)
+        coop_c = with_each(coop_before, where, value, cost, a, p.hostility, attrs.conflict_risk)
         u = utility_given(ct, attrs, p, ctx.with_coop(coop_c))  # (C, B, N)
         i, j, k = where.T
         rows = np.arange(u.shape[1])

@@ -1,0 +1,200 @@
+"""Model v3 rules, each with hand-computed values at its boundaries: cooperation actions
+(sim/rules/actions.py), relations that remember (relations.py), drivers that respond
+(feedback.py), dated changes (sim/changes.py) and the memory of refusals (round.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.changes import change_rounds, scenario_at, value_at
+from sim.config import ConfigError, load_scenario
+from sim.rules.actions import (
+    NO_GOOD,
+    TRADE_GOOD,
+    ActionParams,
+    action_costs,
+    action_values,
+    cooperation,
+    decide,
+    open_actions,
+)
+from sim.rules.feedback import FeedbackParams, feedback_push
+from sim.rules.relations import RelationEvents, RelationParams, update_affinity
+from sim.rules.round import remember_refusals
+
+APPROX = {"rel": 1e-12, "abs": 1e-12}
+
+
+def two_kinds(**over) -> ActionParams:
+    """Two states, two kinds: 'shells' (good 0) and 'aid' (trade); both dyads allowed."""
+    base = {
+        "names": ("shells", "aid"),
+        "good": np.array([0, TRADE_GOOD]),
+        "allowed": np.array([[[False, False], [True, True]], [[True, True], [False, False]]]),
+        "min_level": np.array([0, 0]),
+        "cameo": ("material_cooperation", "material_cooperation"),
+        "goldstein": np.array([8.3, 7.4]),
+        "duration": np.array([3, 6]),
+        "amount": np.array([0.5, 0.2]),
+        "cost": np.array([0.01, 0.02]),
+        "pact_discount": np.array([0.8, 0.0]),
+        "payment": np.array([0.3, 0.0]),
+        "visibility": np.array([0.2, 0.1]),
+        "entanglement": np.array([0.4, 0.0]),
+        "trust": np.array([0.01, 0.02]),
+    }
+    base.update(over)
+    return ActionParams(**base)
+
+
+def test_action_value_is_amount_times_need_times_offer_or_trade_need():
+    a = two_kinds()
+    needs = np.array([[[0.2], [0.9]]])  # (B=1, N=2, G=1): state 1 needs shells 0.9
+    trade_need = np.array([[0.5, 0.7]])
+    offers = np.array([[0.8], [0.1]])  # state 0 offers shells 0.8
+    v = action_values(a, needs, trade_need, offers)
+    assert v.shape == (1, 2, 2, 2)
+    assert v[0, 0, 1, 0] == pytest.approx(0.5 * 0.9 * 0.8, **APPROX)  # 0 -> 1 shells
+    assert v[0, 1, 0, 0] == pytest.approx(0.5 * 0.2 * 0.1, **APPROX)  # 1 -> 0 shells
+    assert v[0, 0, 1, 1] == pytest.approx(0.2 * 0.7, **APPROX)  # aid: the recipient's need
+    none = two_kinds(good=np.array([NO_GOOD, TRADE_GOOD]))
+    assert action_values(none, needs, trade_need, offers)[0, 0, 1, 0] == 0.0
+
+
+def test_pact_discount_at_full_commitment_and_without_a_pact():
+    a = two_kinds()
+    commit = np.array([[[0.0, 1.0], [1.0, 0.0]]])  # a treaty between the two
+    cost = action_costs(a, commit)
+    assert cost[0, 0, 1, 0] == pytest.approx(0.01 * (1 - 0.8), **APPROX)
+    assert cost[0, 0, 1, 1] == pytest.approx(0.02, **APPROX)  # aid: no discount
+    assert action_costs(a, np.zeros((1, 2, 2)))[0, 0, 1, 0] == pytest.approx(0.01, **APPROX)
+
+
+def test_cooperation_books_flow_payment_cost_visibility_and_exposure():
+    """One action in force, 0 -> 1 shells: value 0.36, cost 0.01, payment 0.3."""
+    a = two_kinds()
+    on = np.zeros((1, 2, 2, 2), dtype=bool)
+    on[0, 0, 1, 0] = True
+    value = np.zeros((1, 2, 2, 2))
+    value[0, 0, 1, 0] = 0.36
+    cost = np.full((1, 2, 2, 2), 0.01)
+    hostility = np.array([0.5, 1.0])
+    risk = np.array([[0.1, 0.6]])
+    c = cooperation(on, value, cost, a, hostility, risk)
+    assert c.flow[0, 1, 0] == pytest.approx(0.36, **APPROX)  # client 1 receives from 0
+    assert c.flow[0, 0, 1] == 0.0
+    assert c.economy[0, 0] == pytest.approx(0.3 * 0.36 - 0.01, **APPROX)
+    assert c.economy[0, 1] == pytest.approx(-0.3 * 0.36, **APPROX)
+    assert c.seen_us[0, 0] == pytest.approx(0.2 * 1.0, **APPROX)  # the other's hostility
+    assert c.seen_us[0, 1] == pytest.approx(0.2 * 0.5, **APPROX)
+    assert c.seen_cb[0, 0] == pytest.approx(0.2 * 0.75, **APPROX)  # the pair's mean
+    assert c.exposure[0, 0] == pytest.approx(0.4 * 0.6, **APPROX)  # the recipient's risk
+    assert c.exposure[0, 1] == 0.0
+
+
+def test_an_action_is_open_only_at_its_pacts_level_and_not_while_in_force():
+    a = two_kinds(min_level=np.array([2, 0]))  # shells need a treaty (level 2)
+    act_left = np.zeros((1, 2, 2, 2), dtype=np.int16)
+    act_left[0, 0, 1, 1] = 2  # aid 0 -> 1 in force
+    treaty = np.array([[[0, 2], [2, 0]]])
+    partnership = np.array([[[0, 1], [1, 0]]])
+    assert open_actions(a, act_left, treaty)[0, 0, 1, 0]  # exactly at the level: open
+    assert not open_actions(a, act_left, partnership)[0, 0, 1, 0]  # one below: not
+    assert not open_actions(a, act_left, treaty)[0, 0, 1, 1]  # in force: not open again
+    assert open_actions(a, act_left, treaty)[0, 1, 0, 1]
+    assert not open_actions(a, act_left, treaty)[0, 0, 0, 0]  # never toward itself
+
+
+def test_taking_needs_both_the_actor_and_the_recipient():
+    """At a zero gain each agrees with probability 1/2: a uniform of 0.4999 says yes, 0.5
+    says no (the logit's boundary), and both must say yes."""
+    gain = np.zeros(4)
+    u = np.array([[0.4999, 0.5, 0.4999, 0.5], [0.4999, 0.4999, 0.5, 0.5]])
+    assert decide(gain, gain, 0.01, u).tolist() == [True, False, False, False]
+
+
+def test_affinity_drifts_back_and_moves_with_events():
+    baseline = np.array([[0.0, 0.5], [0.5, 0.0]])
+    now = np.array([[[0.0, 0.9], [0.9, 0.0]]])
+    r = RelationParams(drift=0.1, refusal=0.02, walkout=0.03, defection=0.05, signing=0.04)
+    zero = np.zeros((1, 2, 2))
+    coop = np.array([[[0.0, 0.01], [0.0, 0.0]]])  # an action 0 -> 1 with trust 0.01
+    refused = np.array([[[0.0, 0.0], [1.0, 0.0]]])  # 1 proposed, 0 refused
+    ev = RelationEvents(coop, np.array([[[0.0, 1.0], [1.0, 0.0]]]), refused, zero, zero)
+    out = update_affinity(now, baseline, ev, r)
+    want = 0.9 + 0.1 * (0.5 - 0.9) + 0.01 + 0.04 - 0.02
+    assert out[0, 0, 1] == pytest.approx(want, **APPROX)
+    assert out[0, 1, 0] == pytest.approx(want, **APPROX)  # symmetric
+    assert out[0, 0, 0] == 0.0
+    up = RelationEvents(np.full((1, 2, 2), 0.5), zero, zero, zero, zero)
+    assert update_affinity(now, baseline, up, r)[0, 0, 1] == 1.0  # clipped at 1
+
+
+def test_feedback_adds_coef_times_actions_in_force_or_pact_level():
+    fb = FeedbackParams(
+        driver=np.array([0, 1]),
+        kind=np.array([0, -1]),
+        actor=np.array([0, -1]),
+        recipient=np.array([1, -1]),
+        pact=np.array([-1, 0]),
+        coef=np.array([0.005, -0.01]),
+    )
+    act_left = np.zeros((2, 2, 2, 1), dtype=np.int16)
+    act_left[0, 0, 1, 0] = 1  # run 0: the action 0 -> 1 in force
+    act_left[1, 1, 0, 0] = 3  # run 1: only the other direction
+    levels = np.array([[2], [0]])
+    push = feedback_push(fb, act_left, levels, 3)
+    assert push[0].tolist() == pytest.approx([0.005, -0.02, 0.0], **APPROX)
+    assert push[1].tolist() == pytest.approx([0.0, 0.0, 0.0], **APPROX)
+
+
+def test_a_ramp_reaches_its_value_at_its_end():
+    assert value_at(0.8, 0.5, at=3, ramp=0, r=2) == 0.8
+    assert value_at(0.8, 0.5, at=3, ramp=0, r=3) == 0.5
+    assert value_at(0.8, 0.5, at=3, ramp=2, r=3) == pytest.approx(0.7, **APPROX)
+    assert value_at(0.8, 0.5, at=3, ramp=2, r=4) == pytest.approx(0.6, **APPROX)
+    assert value_at(0.8, 0.5, at=3, ramp=2, r=5) == pytest.approx(0.5, **APPROX)
+    assert value_at(0.8, 0.5, at=3, ramp=2, r=40) == pytest.approx(0.5, **APPROX)
+
+
+def test_dated_change_applies_from_its_month(tmp_path):
+    s = load_scenario(
+        "configs/scenarios/korea_2024.toml",
+        ['changes=[{at="2024-05", path="us.reactivity", value=0.5, ramp=1}]'],
+    )
+    assert change_rounds(s) == [0, 4, 5]
+    assert scenario_at(s, 3).us.reactivity == 0.3
+    assert scenario_at(s, 4).us.reactivity == pytest.approx(0.4)
+    assert scenario_at(s, 5).us.reactivity == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ('[{at="2024-05", path="us.reactivity", value=-1.0}]', "changes.0.value"),
+        ('[{at="2024-05", path="start", value=1.0}]', "changes.0.path"),
+        ('[{at="2024-05", path="us.nothing", value=1.0}]', "changes.0.path"),
+        ('[{at="2023-05", path="us.reactivity", value=1.0}]', "changes.0.at"),
+    ],
+)
+def test_a_bad_change_names_its_field(change, field):
+    with pytest.raises(ConfigError) as err:
+        load_scenario("configs/scenarios/korea_2024.toml", [f"changes={change}"])
+    assert field in str(err.value)
+
+
+def test_a_refused_raise_is_not_proposed_again_within_the_memory():
+    class P:  # the two fields remember_refusals reads
+        stacked = False
+
+        class negotiation:  # noqa: N801
+            refusal_memory = 6
+
+    out = remember_refusals(
+        np.full((2, 5), -1, dtype=np.int16), 10, P, np.array([3, 0]), np.array([[0], [4]])
+    )
+    assert out[0].tolist() == [-1, -1, -1, 16, -1]  # refused at 10: blocked while t < 16
+    assert out[1].tolist() == [-1, -1, -1, -1, 16]  # talks failed: the same memory
+    blocked_at_15, blocked_at_16 = out > 15, out > 16
+    assert blocked_at_15[0, 3] and not blocked_at_16[0, 3]
