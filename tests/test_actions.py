@@ -188,7 +188,7 @@ def test_a_refused_raise_is_not_proposed_again_within_the_memory():
     class P:  # the two fields remember_refusals reads
         stacked = False
 
-        class negotiation:  # noqa: N801
+        class negotiation:
             refusal_memory = 6
 
     out = remember_refusals(
