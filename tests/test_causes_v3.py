@@ -49,9 +49,7 @@ def test_chinas_us_ties_are_why_its_summits_with_pyongyang_are_rare():
 def test_cooperation_is_why_russia_and_north_korea_grow_closer():
     """Without the trust that actions in force and signatures build, the pair's affinity
     ends lower (memory of cooperation, docs/model.md 3.9)."""
-    no_trust = tuple(
-        f"actions.{k}.trust=0"
-        for k in ("munitions", "technology", "troops", "summit", "aid", "cover")
-    ) + ("relation_dynamics.signing=0",)
+    kinds = ("munitions", "technology", "troops", "summit", "aid", "cover")
+    no_trust = (*(f"actions.{k}.trust=0" for k in kinds), "relation_dynamics.signing=0")
     _, _, z = paired_z(rus_prk_affinity, no_trust)
     assert z >= Z_MIN, z
