@@ -14,7 +14,7 @@ import pandas as pd
 
 from sim.config import TERMS, Scenario
 from sim.records import optional_columns, outcome_columns, outcomes, series_frame
-from sim.rules.params import compile_params
+from sim.rules.compile import compile_params
 
 if TYPE_CHECKING:
     from sim.model import DiplomacyModel

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from sim.config import Scenario, build_scenario
-from sim.rules.params import Params, compile_params
+from sim.rules.compile import compile_params
+from sim.rules.params import Params
 from sim.rules.utility import Attributes, attributes
 
 _THREE: dict[str, Any] = {

@@ -15,7 +15,7 @@ from runcli import main
 
 from sim.config import TERMS
 from sim.results_schema import ID_COLUMNS, SERIES
-from sim.rules.params import compile_params
+from sim.rules.compile import compile_params
 from sim.runner import model_series, run_many, run_model
 
 DATE = re.compile(r"^\s*(\d{4}-(?:0[1-9]|1[0-2]))\s")

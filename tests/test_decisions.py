@@ -14,6 +14,7 @@ from property import default_raw, driver_values, four_states_raw, level_vectors
 
 from sim.config import build_scenario
 from sim.model import DiplomacyModel
+from sim.rules.compile import compile_params
 from sim.rules.decisions import (
     MoveValues,
     accept_probability,
@@ -25,7 +26,6 @@ from sim.rules.decisions import (
     recognize,
 )
 from sim.rules.pacts import LEAVE, LOWER, RAISE, apply_moves, valid_moves
-from sim.rules.params import compile_params
 from sim.rules.utility import attributes
 
 PA, PB, CL = 0, 1, 2

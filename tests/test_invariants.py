@@ -9,9 +9,9 @@ from property import default_raw, driver_values, four_states_raw, level_vectors,
 
 from sim.config import build_scenario
 from sim.model import DiplomacyModel
+from sim.rules.compile import compile_params
 from sim.rules.decisions import evaluate_moves
 from sim.rules.drivers import initial_drivers, step_drivers
-from sim.rules.params import compile_params
 from sim.rules.utility import (
     attributes,
     pair_strength,

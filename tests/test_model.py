@@ -16,7 +16,7 @@ from property import DEFAULT_SCENARIO, FOUR_STATES, ROOT, four_states_raw, scena
 from runcli import main
 
 from sim.config import build_scenario, load_scenario
-from sim.rules.params import compile_params
+from sim.rules.compile import compile_params
 from sim.runner import model_series, run_many, run_model
 
 

@@ -10,7 +10,7 @@ import pytest
 from sim.config import load_scenario
 from sim.lockstep import run_lockstep, run_stacked
 from sim.records import outcome_columns
-from sim.rules.params import compile_params
+from sim.rules.compile import compile_params
 from sim.rules.stack import Unstackable, runwise, stack_params, take_runs
 from sim.runner import run_table, run_table_points
 from tests.conftest import DEFAULT_SCENARIO as SCENARIO

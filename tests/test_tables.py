@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 
 from sim.records import optional_columns
+from sim.rules.compile import compile_params
 from sim.rules.decisions import evaluate_moves
 from sim.rules.draws import draw, draw_many
 from sim.rules.drivers import initial_drivers
 from sim.rules.pacts import apply_moves, valid_moves
-from sim.rules.params import compile_params
 from sim.rules.utility import _CT_FIELDS, attributes, config_terms
 from sim.runner import run_many, run_table
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.rules.arrays import small_sum
+from sim.rules.logit import accept_probability
 
 if TYPE_CHECKING:
     from sim.config import Scenario
@@ -236,8 +237,6 @@ def decide(gain_actor: np.ndarray, gain_recipient: np.ndarray, temperature, u: n
            ) -> np.ndarray:  # fmt: skip
     """Taken: the actor takes it and the recipient accepts, each iff its uniform (``u[0]``,
     ``u[1]``) is below the logit probability of its utility change."""
-    from sim.rules.decisions import accept_probability
-
     return (u[0] < accept_probability(gain_actor, 0.0, temperature)) & (
         u[1] < accept_probability(gain_recipient, 0.0, temperature)
     )

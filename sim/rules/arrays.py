@@ -12,6 +12,8 @@ summation there).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 SMALL = 4096  # arrays up to this many items use numpy's own reduction
@@ -53,3 +55,12 @@ def weighted_rows(weight: np.ndarray, rows: np.ndarray) -> np.ndarray:
     for j in range(1, k):
         acc += weight[..., j, None] * rows[..., j, :]
     return acc
+
+
+def runwise(x: Any, p: Any, k: int = 0) -> Any:
+    """A value of ``p`` aligned with a per-run array that has ``k`` more axes between the
+    run axis and the value's own axes (stacked); the value itself when not stacked."""
+    if not p.stacked or k == 0:
+        return x
+    x = np.asarray(x)
+    return x.reshape((x.shape[0], *(1,) * k, *x.shape[1:]))

@@ -14,17 +14,16 @@ compute directly.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.rules.pacts import PactSpace, apply_moves, valid_moves
+from sim.rules.pacts import PactSpace
+from sim.rules.utility import ConfigTerms, config_terms
 
 if TYPE_CHECKING:
     from sim.rules.params import Params
-    from sim.rules.utility import ConfigTerms
 
 MAX_CONFIGS = 4096
 
@@ -47,18 +46,10 @@ class ConfigTable:
         return levels.astype(np.intp) @ self.radix
 
 
-def enumerate_levels(n_levels: int, n_pacts: int) -> np.ndarray:
-    """Every level vector ``(C, P)``, first pact most significant (itertools order)."""
-    grid = itertools.product(range(n_levels), repeat=n_pacts)
-    return np.array(list(grid), dtype=np.int8).reshape(-1, n_pacts)
-
-
 def build_config_table(p: Params) -> ConfigTable | None:
     """The table for ``p``'s pact space, or None if it has more than MAX_CONFIGS entries.
     What depends on the pact space alone is tabulated once per space (``space.tabulated``);
     the utility's configuration terms depend on the scenario's values."""
-    from sim.rules.utility import config_terms
-
     sp: PactSpace = p.space
     if len(p.level_names) ** sp.n_pacts > MAX_CONFIGS:
         return None
@@ -66,20 +57,3 @@ def build_config_table(p: Params) -> ConfigTable | None:
     return ConfigTable(
         radix=radix, levels=levels, valid=valid, result=result, terms=config_terms(levels, p)
     )
-
-
-def tabulate(sp: PactSpace) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(radix, levels, valid, result)`` of every configuration of ``sp`` (read-only)."""
-    n_levels, n_pacts = sp.raise_move.shape[1], sp.n_pacts
-    levels = enumerate_levels(n_levels, n_pacts)
-    radix = n_levels ** np.arange(n_pacts - 1, -1, -1, dtype=np.intp)
-    valid = valid_moves(levels, sp)
-    after = apply_moves(levels, sp).astype(np.intp)  # (C, M, P)
-    # An invalid move's result is still tabulated where it is a configuration (a raise to a
-    # level already passed is valued as setting that level, as applying it would); a lower
-    # below level 0 has none and stays put (its value is never used).
-    in_range = ((after >= 0) & (after < n_levels)).all(axis=-1)
-    result = np.where(in_range, after @ radix, np.arange(len(levels))[:, None])
-    for array in (radix, levels, valid, result):
-        array.flags.writeable = False
-    return radix, levels, valid, result

@@ -21,10 +21,11 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.rules.arrays import small_max
-from sim.rules.pacts import LOWER, RAISE, apply_moves, valid_moves
+from sim.rules.arrays import runwise, small_max
+from sim.rules.logit import accept_probability
+from sim.rules.pacts import RAISE, apply_moves, valid_moves
 from sim.rules.params import Params
-from sim.rules.stack import runwise, take_runs
+from sim.rules.stack import take_runs
 from sim.rules.utility import Attributes, Context, utility, utility_given
 
 
@@ -110,21 +111,6 @@ def move_costs(p: Params) -> np.ndarray:
     reputation costs of breaking a commitment; Leeds & Savun 2007). Computed once per
     ``p`` (:attr:`Params.move_cost`); read-only."""
     return p.move_cost
-
-
-def _move_costs(p: Params) -> np.ndarray:
-    kind = p.space.kind
-    neg = p.negotiation
-    formation, exit_ = runwise(neg.formation_cost, p, 1), runwise(neg.exit_threshold, p, 1)
-    return np.where(kind == RAISE, formation, np.where(kind >= LOWER, exit_, 0.0))
-
-
-def accept_probability(
-    gain: np.ndarray, cost: np.ndarray | float, temperature: float
-) -> np.ndarray:
-    """Logit (quantal response) probability of taking a change worth ``gain`` at ``cost``."""
-    x = np.clip((gain - cost) / temperature, -700.0, 700.0)
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def consent_probability(mv: MoveValues, p: Params) -> np.ndarray:

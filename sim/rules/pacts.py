@@ -23,6 +23,7 @@ Moves (move 0 is the status quo):
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import combinations
@@ -69,8 +70,6 @@ class PactSpace:
     def tabulated(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every configuration and what the moves do to it, for
         :func:`sim.rules.configs.build_config_table`: ``(radix, levels, valid, result)``."""
-        from sim.rules.configs import tabulate
-
         return tabulate(self)
 
     @cached_property
@@ -241,3 +240,26 @@ def config_label(levels: np.ndarray, space: PactSpace, level_names: tuple[str, .
     return ";".join(
         f"{space.keys[p]}:{level_names[int(lv)]}" for p, lv in enumerate(levels) if lv > 0
     )
+
+
+def enumerate_levels(n_levels: int, n_pacts: int) -> np.ndarray:
+    """Every level vector ``(C, P)``, first pact most significant (itertools order)."""
+    grid = itertools.product(range(n_levels), repeat=n_pacts)
+    return np.array(list(grid), dtype=np.int8).reshape(-1, n_pacts)
+
+
+def tabulate(sp: PactSpace) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(radix, levels, valid, result)`` of every configuration of ``sp`` (read-only)."""
+    n_levels, n_pacts = sp.raise_move.shape[1], sp.n_pacts
+    levels = enumerate_levels(n_levels, n_pacts)
+    radix = n_levels ** np.arange(n_pacts - 1, -1, -1, dtype=np.intp)
+    valid = valid_moves(levels, sp)
+    after = apply_moves(levels, sp).astype(np.intp)  # (C, M, P)
+    # An invalid move's result is still tabulated where it is a configuration (a raise to a
+    # level already passed is valued as setting that level, as applying it would); a lower
+    # below level 0 has none and stays put (its value is never used).
+    in_range = ((after >= 0) & (after < n_levels)).all(axis=-1)
+    result = np.where(in_range, after @ radix, np.arange(len(levels))[:, None])
+    for array in (radix, levels, valid, result):
+        array.flags.writeable = False
+    return radix, levels, valid, result

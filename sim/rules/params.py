@@ -1,4 +1,4 @@
-"""Compile a validated :class:`~sim.config.Scenario` into numpy arrays for the rules.
+"""The arrays the rules read: a compiled scenario (:func:`sim.rules.compile.compile_params`).
 
 The rules never see the config objects: they take a :class:`Params` of arrays indexed by
 state (N), good (G), driver (D), level (L + 1, index 0 = no pact) and pact (P), with the
@@ -9,16 +9,16 @@ so the rules hold no caches.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
-from sim.config import ATTRIBUTES, TERMS, Scenario
-from sim.rules.actions import ActionParams, compile_actions
-from sim.rules.configs import ConfigTable, build_config_table
-from sim.rules.feedback import FeedbackParams, compile_feedback
-from sim.rules.pacts import PactSpace, build_pact_space, pair_table
+from sim.config import TERMS, Scenario
+from sim.rules.actions import ActionParams
+from sim.rules.feedback import FeedbackParams
+from sim.rules.pacts import LOWER, RAISE, PactSpace, pair_table
 from sim.rules.relations import RelationParams
 
 
@@ -114,7 +114,9 @@ class Params:
     per_pact_rows: np.ndarray  # (P, 2N) co_hostility | member_hostility
     asymmetry: np.ndarray  # (N, N) [i, j] how much stronger j is than i, >= 0
     pair_table: np.ndarray  # (K, N*N) pacts holding each ordered pair, padded with P
-    configs: ConfigTable | None = None  # per-configuration tables (sim.rules.configs)
+    # per-configuration tables: a sim.rules.configs.ConfigTable, or None (typed Any here so
+    # that params, which every rule reads, imports no rule module)
+    configs: Any = None
     # Runs of several design points stacked (sim.rules.stack): every value above carries a
     # leading run axis (B, ...), scalars are (B,); names, the pact space and tables' keys
     # are shared. False: one scenario's values for every run of the batch.
@@ -130,10 +132,16 @@ class Params:
 
     @cached_property
     def move_cost(self) -> np.ndarray:
-        """``(M,)`` cost of each move (:func:`sim.rules.decisions.move_costs`), once."""
-        from sim.rules.decisions import _move_costs
-
-        cost = _move_costs(self)
+        """``(M,)`` (stacked ``(B, M)``) what a move costs each state that takes it, once:
+        the formation cost for a raise (paid by every member), the exit threshold for
+        lowering or leaving (the audience and reputation costs of breaking a commitment;
+        Leeds & Savun 2007); read-only."""
+        kind, neg = self.space.kind, self.negotiation
+        formation, exit_ = (np.asarray(x, dtype=float) for x in (neg.formation_cost,
+                                                                 neg.exit_threshold))  # fmt: skip
+        if self.stacked:
+            formation, exit_ = formation[:, None], exit_[:, None]
+        cost = np.where(kind == RAISE, formation, np.where(kind >= LOWER, exit_, 0.0))
         cost.flags.writeable = False
         return cost
 
@@ -177,155 +185,6 @@ class Params:
             for i in np.flatnonzero(autonomy)
             for j in np.flatnonzero(asymmetry[i])
         )
-
-
-def _derived(space: PactSpace, cap, hostility, us_cap, bloc_visibility) -> dict:
-    """Per-pact constants the utility reads every round (see docs/model.md 3.3)."""
-    m = space.membership
-    visibility = 1.0 + bloc_visibility * (space.sizes - 2)
-    k = space.sizes[:, None] - 1
-    co_hostility = np.where(m, ((m @ hostility)[:, None] - hostility[None, :]) / k, 0.0)
-    mean_hostility = (m @ hostility) / space.sizes
-    member_hostility = np.where(m, mean_hostility[:, None], 0.0)
-    asymmetry = np.clip((cap[None, :] - cap[:, None]) / (cap[None, :] + cap[:, None]), 0.0, None)
-    return {
-        "visibility": visibility,
-        "mean_hostility": mean_hostility,
-        "per_pact_rows": np.concatenate([co_hostility, member_hostility], 1),
-        "asymmetry": asymmetry,
-        "pair_table": space.pair_table,
-    }
-
-
-def _driver_params(s: Scenario, idx: dict, gidx: dict, n: int) -> DriverParams:
-    d_list = [s.drivers[d] for d in s.drivers]
-    nd, ng = len(d_list), len(s.goods)
-    effect_attr = {a: np.zeros((nd, n)) for a in ATTRIBUTES}
-    effect_needs = np.zeros((nd, n, ng))
-    for k, d in enumerate(d_list):
-        for path, coef in d.effects.items():
-            parts = path.split(".")
-            if parts[1] == "needs":
-                effect_needs[k, idx[parts[0]], gidx[parts[2]]] += coef
-            else:
-                effect_attr[parts[1]][k, idx[parts[0]]] += coef
-
-    def arr(values, dtype=float):
-        return np.array(list(values), dtype=dtype)
-
-    return DriverParams(
-        names=tuple(s.drivers),
-        initial=arr(d.initial for d in d_list),
-        mean=arr(d.mean for d in d_list),
-        mean_after=arr(d.mean if d.mean_after is None else d.mean_after for d in d_list),
-        theta=arr(d.theta for d in d_list),
-        sigma=arr(d.sigma for d in d_list),
-        hazard=arr(d.switch_hazard for d in d_list),
-        switch_from=arr((d.switch_from for d in d_list), int),
-        low=arr(d.low for d in d_list),
-        high=arr(d.high for d in d_list),
-        effect_attr=effect_attr,
-        effect_needs=effect_needs,
-    )
-
-
-def compile_params(s: Scenario) -> Params:
-    """Turn a scenario into arrays (pure; no randomness).
-
-    Long on purpose: it fills every field of :class:`Params` once, in field order, so a
-    reader can check each array against the scenario field it comes from; the drivers and
-    the per-pact constants have helpers of their own."""
-    codes = s.codes
-    n, goods = len(codes), tuple(s.goods)
-    idx = {c: i for i, c in enumerate(codes)}
-    gidx = {g: i for i, g in enumerate(goods)}
-    states = [s.states[c] for c in codes]
-    cap = np.array([st.capability for st in states])
-    hostility = np.array([st.hostility for st in states])
-    us_bloc = s.us.capability + s.us.allies_capability
-    # Base threat (Walt 1987): intentions (hostility) times the opposing bloc's share of
-    # the capability in the dyad, unless the scenario states it.
-    derived = hostility * us_bloc / (us_bloc + cap)
-    threat = np.array(
-        [d if st.threat is None else st.threat for d, st in zip(derived, states, strict=True)]
-    )
-    base = {
-        "threat": threat,
-        "conflict_risk": np.array([st.conflict_risk for st in states]),
-        "us_stake": np.array([st.us_stake for st in states]),
-        "trade_need": np.array([st.trade_need for st in states]),
-    }
-    offers, needs = np.zeros((n, len(goods))), np.zeros((n, len(goods)))
-    trade, stakes = np.zeros((n, n)), np.zeros((n, n))
-    for i, st in enumerate(states):
-        for g, v in st.offers.items():
-            offers[i, gidx[g]] = v
-        for g, v in st.needs.items():
-            needs[i, gidx[g]] = v
-        for c, v in st.trade_share.items():
-            trade[i, idx[c]] = v
-        for c, v in st.stakes.items():
-            stakes[i, idx[c]] = v
-    affinity = np.zeros((n, n))
-    for key, rel in s.relations.items():
-        a, b = (idx[c] for c in key.split("-"))
-        affinity[a, b] = affinity[b, a] = rel.affinity
-
-    space = build_pact_space(codes, s.level_names)
-    level_of = {name: i for i, name in enumerate(s.level_names)}
-    dpos = {d: k for k, d in enumerate(s.drivers)}
-    neg = s.negotiation
-    p = Params(
-        codes=codes,
-        goods=goods,
-        level_names=s.level_names,
-        space=space,
-        target=space.index(tuple(s.target)),
-        target_level=level_of[s.target_level] if s.target_level else 1,
-        capability=cap,
-        hostility=hostility,
-        base=base,
-        presence=np.array([st.presence for st in states]),
-        autonomy=np.array([st.autonomy for st in states]),
-        entrapment_aversion=np.array([st.entrapment_aversion for st in states]),
-        recognition=np.array([st.recognition for st in states]),
-        offers=offers,
-        needs=needs,
-        trade_share=trade,
-        stakes=stakes,
-        affinity=affinity,
-        weights=np.array([st.weights.as_tuple() for st in states]),
-        commitment=np.array([0.0, *(lv.commitment for lv in s.levels)]),
-        entanglement=np.array([0.0, *(lv.entanglement for lv in s.levels)]),
-        us_capability=us_bloc,
-        reactivity=s.us.reactivity,
-        bloc_visibility=s.us.bloc_visibility,
-        drivers=_driver_params(s, idx, gidx, n),
-        shocks=ShockParams(
-            driver=np.array([dpos[sh.driver] for sh in s.shocks], dtype=int),
-            add=np.array([sh.add for sh in s.shocks], dtype=float),
-            round=np.array([-1 if sh.round is None else sh.round for sh in s.shocks], dtype=int),
-            prob=np.array([sh.probability or 0.0 for sh in s.shocks], dtype=float),
-        ),
-        negotiation=NegotiationParams(
-            temperature=neg.temperature,
-            formation_cost=neg.formation_cost,
-            exit_threshold=neg.exit_threshold,
-            eagerness=neg.eagerness,
-            refusal_memory=neg.refusal_memory,
-            action_temperature=neg.temperature
-            if neg.action_temperature is None
-            else neg.action_temperature,
-            talks_min=np.array([0, *(lv.talks_min for lv in s.levels)]),
-            talks_max=np.array([0, *(lv.talks_max for lv in s.levels)]),
-        ),
-        actions=compile_actions(s, codes, offers),
-        relations=RelationParams(**s.relation_dynamics.model_dump()),
-        feedback=compile_feedback(s, space),
-        affinity_trade=affinity * trade,
-        **_derived(space, cap, hostility, us_bloc, s.us.bloc_visibility),
-    )
-    return replace(p, configs=build_config_table(p))
 
 
 def initial_levels(s: Scenario, space: PactSpace) -> np.ndarray:
@@ -375,7 +234,6 @@ __all__ = [
     "NegotiationParams",
     "Params",
     "ShockParams",
-    "compile_params",
     "initial_actions",
     "initial_affinity",
     "initial_levels",

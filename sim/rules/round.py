@@ -28,7 +28,7 @@ from sim.rules.actions import (
     open_actions,
     with_each,
 )
-from sim.rules.arrays import small_max, small_sum
+from sim.rules.arrays import runwise, small_max, small_sum
 from sim.rules.decisions import (
     MoveValues,
     accept_probability,
@@ -46,7 +46,6 @@ from sim.rules.feedback import feedback_push
 from sim.rules.pacts import RAISE, apply_moves
 from sim.rules.params import Params
 from sim.rules.relations import RelationEvents, update_affinity
-from sim.rules.stack import runwise
 from sim.rules.talks import progress_talks, start_talks, talk_months
 from sim.rules.utility import (
     Attributes,

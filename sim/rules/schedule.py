@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from sim.changes import change_rounds, scenario_at
 from sim.config import Scenario
-from sim.rules.params import Params, compile_params
+from sim.rules.compile import compile_params
+from sim.rules.params import Params
 from sim.rules.stack import Unstackable, check_shared, stack_params
 
 

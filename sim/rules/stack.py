@@ -18,15 +18,20 @@ gives the same bits stacked as alone (tests/test_stack.py).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.rules.actions import ActionParams
-from sim.rules.configs import ConfigTable
+from sim.rules.arrays import runwise
 from sim.rules.feedback import FeedbackParams
 from sim.rules.params import DriverParams, NegotiationParams, Params, ShockParams
 from sim.rules.relations import RelationParams
+
+if TYPE_CHECKING:
+    from sim.rules.configs import ConfigTable
+
+__all__ = ["Unstackable", "check_shared", "runwise", "stack_params", "take_runs"]
 
 # Params fields every stacked point must share (compared, not stacked).
 SHARED = ("codes", "goods", "level_names", "space", "target", "target_level", "pair_table")
@@ -42,15 +47,6 @@ _SHARED_FIELDS: dict[type, tuple[str, ...]] = {
     FeedbackParams: ("driver", "kind", "actor", "recipient", "pact"),
 }
 _SET_HERE = ("configs", "stacked")  # set by stack_params and take_runs, not compared
-
-
-def runwise(x: Any, p: Params, k: int = 0) -> Any:
-    """A value of ``p`` aligned with a per-run array that has ``k`` more axes between the
-    run axis and the value's own axes (stacked); the value itself when not stacked."""
-    if not p.stacked or k == 0:
-        return x
-    x = np.asarray(x)
-    return x.reshape((x.shape[0], *(1,) * k, *x.shape[1:]))
 
 
 class Unstackable(ValueError):

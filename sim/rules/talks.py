@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.decisions import MoveValues, accept_probability
+from sim.rules.arrays import runwise
+from sim.rules.decisions import MoveValues
+from sim.rules.logit import accept_probability
 from sim.rules.params import Params
-from sim.rules.stack import runwise
 
 
 def talk_months(level: np.ndarray, u: np.ndarray, p: Params) -> np.ndarray:

@@ -31,9 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.rules.actions import Cooperation
-from sim.rules.arrays import SMALL, small_sum, weighted_rows
+from sim.rules.arrays import SMALL, runwise, small_sum, weighted_rows
 from sim.rules.params import Params
-from sim.rules.stack import runwise
 
 
 @dataclass(frozen=True)
