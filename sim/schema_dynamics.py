@@ -20,7 +20,8 @@ CAMEO_CLASSES = (
 """CAMEO's four 'quad' classes of political events (Gerner et al. 2002; Schrodt 2012)."""
 
 TRADE = "trade"
-"""Pseudo-good of an action that opens trade or gives economic aid (read with trade need)."""
+"""Pseudo-good of an action that opens trade or gives economic aid (valued at the
+recipient's trade need times its trade share with the actor)."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 DYAD = re.compile(r"^([A-Z][A-Z0-9_]{1,15})>([A-Z][A-Z0-9_]{1,15})$")

@@ -53,13 +53,15 @@ def test_action_value_is_amount_times_need_times_offer_or_trade_need():
     needs = np.array([[[0.2], [0.9]]])  # (B=1, N=2, G=1): state 1 needs shells 0.9
     trade_need = np.array([[0.5, 0.7]])
     offers = np.array([[0.8], [0.1]])  # state 0 offers shells 0.8
-    v = action_values(a, needs, trade_need, offers)
+    share = np.array([[0.0, 0.4], [0.9, 0.0]])  # [j, i]: state 1 trades 90% with state 0
+    v = action_values(a, needs, trade_need, offers, share)
     assert v.shape == (1, 2, 2, 2)
     assert v[0, 0, 1, 0] == pytest.approx(0.5 * 0.9 * 0.8, **APPROX)  # 0 -> 1 shells
     assert v[0, 1, 0, 0] == pytest.approx(0.5 * 0.2 * 0.1, **APPROX)  # 1 -> 0 shells
-    assert v[0, 0, 1, 1] == pytest.approx(0.2 * 0.7, **APPROX)  # aid: the recipient's need
+    assert v[0, 0, 1, 1] == pytest.approx(0.2 * 0.7 * 0.9, **APPROX)  # aid: need x share
+    assert v[0, 1, 0, 1] == pytest.approx(0.2 * 0.5 * 0.4, **APPROX)
     none = two_kinds(good=np.array([NO_GOOD, TRADE_GOOD]))
-    assert action_values(none, needs, trade_need, offers)[0, 0, 1, 0] == 0.0
+    assert action_values(none, needs, trade_need, offers, share)[0, 0, 1, 0] == 0.0
 
 
 def test_pact_discount_at_full_commitment_and_without_a_pact():

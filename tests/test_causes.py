@@ -87,7 +87,9 @@ def test_f2_russia_courts_north_korea_because_of_the_war():
 
 
 def test_f2_north_korean_munitions_are_what_russia_wants():
-    assert_weakens(f2, ("states.PRK.offers.munitions=0.1",), "P(RUS-PRK within 12 rounds)")
+    """What North Korea can supply a Russia at war: shells and (model v3) soldiers."""
+    cf = ("states.PRK.offers.munitions=0.1", "states.PRK.offers.manpower=0")
+    assert_weakens(f2, cf, "P(RUS-PRK within 12 rounds)")
 
 
 def test_f3_china_keeps_its_treaty_for_its_stake_in_north_korea():
@@ -104,12 +106,12 @@ def test_f5_north_korea_returns_to_beijing_as_the_war_ends():
 
 def test_f5_beijing_is_where_north_korea_returns_because_of_its_trade():
     """Trade dependence sets where North Korea returns: without its trade with China the
-    share from China at the end is far lower; and if its trade went to Russia instead, the
-    return itself is smaller."""
+    share from China at the end is far lower. (Model v2 also found the return itself
+    smaller if its trade went to Russia instead; in model v3, where aid and visits carry
+    part of the support, that effect is not distinguishable from zero: 0.082 vs 0.078 at
+    1,500 paired seeds, z = 1.1; docs/model.md 4.1 reports it as no longer a channel.)"""
     end = lambda d: d["support_share_end.PRK.CHN"]  # noqa: E731
     assert_weakens(end, ("states.PRK.trade_share.CHN=0",), "share from China at the end")
-    shifted = ("states.PRK.trade_share.CHN=0", "states.PRK.trade_share.RUS=0.3")
-    assert_weakens(f5, shifted, "share from China, end - r18 (trade with Russia)")
 
 
 def test_facts_hold_at_the_default():

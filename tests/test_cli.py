@@ -14,6 +14,7 @@ from conftest import DEFAULT_SCENARIO, ROOT, RUN_PY
 from runcli import main
 
 from sim.config import TERMS
+from sim.records import action_dyads
 from sim.results_schema import ID_COLUMNS, SERIES
 from sim.rules.compile import compile_params
 from sim.runner import model_series, run_many, run_model
@@ -93,6 +94,9 @@ def _documented_series_columns(p) -> set[str]:
         "<PACT>": list(p.space.keys),
         "<STATE>": list(p.codes),
         "<TERM>": list(TERMS),
+        "<ACTION>": [p.actions.key(i, j, k, p.codes) for i, j, k in action_dyads(p)],
+        "<PAIR>": [f"{a}-{b}" for n, a in enumerate(p.codes) for b in p.codes[n + 1 :]],
+        "<CLASS>": sorted(set(p.actions.cameo)),
     }
     out: set[str] = set()
     for name in names:

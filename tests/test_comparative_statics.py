@@ -153,15 +153,20 @@ def test_north_korean_munitions_offer_brings_russia_north_korea_pact():
     # Sweep (n = 400): PRK munitions offer 0.1 -> P(RUS-PRK within 12 rounds) 0.155;
     # 0.5 -> 0.978; 0.9 (default) -> 1.000: with little to supply, Russia walks out of the
     # talks under way since 2023-09. n = 100 per end, 12 rounds: expected z ~ 12.
-    low, high = _pair((), "states.PRK.offers.munitions", 0.1, 0.9, n=100, rounds=12)
+    # Model v3: North Korea's soldiers (manpower) are a second good Russia wants, so the
+    # sweep holds them at 0 (400 seeds: 0.115 at 0.1, 0.988 at 0.9).
+    base = ("states.PRK.offers.manpower=0",)
+    low, high = _pair(base, "states.PRK.offers.munitions", 0.1, 0.9, n=100, rounds=12)
     assert_increases(z_proportions(_by_12(high), _by_12(low)), "P(RUS-PRK within 12 rounds)")
 
 
 def test_russian_war_munitions_need_brings_russia_north_korea_pact():
     # Sweep (n = 400): loading of rus_war on RUS.needs.munitions 0 -> P(RUS-PRK within 12
     # rounds) 0.180; 0.45 -> 0.988; 0.9 (default) -> 1.000. n = 100 per end: expected z ~ 12.
+    # Model v3: the war's manpower need held at 0 (400 seeds: 0.030 at 0, 0.988 at 0.9).
     path = 'drivers.rus_war.effects."RUS.needs.munitions"'
-    low, high = _pair((), path, 0.0, 0.9, n=100, rounds=12)
+    base = ('drivers.rus_war.effects."RUS.needs.manpower"=0',)
+    low, high = _pair(base, path, 0.0, 0.9, n=100, rounds=12)
     assert_increases(z_proportions(_by_12(high), _by_12(low)), "P(RUS-PRK within 12 rounds)")
 
 

@@ -113,6 +113,7 @@ def test_default_utilities_finite_for_extreme_drivers(data):
 
 def test_step_drivers_by_hand():
     raw = default_raw()
+    raw["feedback"] = []  # the default's feedback names its drivers; these are others
     raw["drivers"] = {
         "war": {
             "initial": 0.8,

@@ -22,6 +22,10 @@ def _history(p, levels_by_round: list[list[int]], initial: list[int]) -> History
         share_end=shares,
         utility_end=np.zeros((1, n)),
         stable_end=np.array([True]),
+        action_count=np.zeros((1, n, n, p.actions.n_kinds), dtype=np.int64),
+        action_first=np.full((1, n, n, p.actions.n_kinds), -1, dtype=np.int64),
+        action_months=np.zeros((1, n, n, p.actions.n_kinds), dtype=np.int64),
+        affinity_end=np.zeros((1, n, n)),
     )
 
 

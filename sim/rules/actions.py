@@ -135,18 +135,22 @@ class Cooperation:
 
 
 def action_values(a: ActionParams, needs: np.ndarray, trade_need: np.ndarray,
-                  offers: np.ndarray) -> np.ndarray:  # fmt: skip
+                  offers: np.ndarray, trade_share: np.ndarray) -> np.ndarray:  # fmt: skip
     """``(B, N, N, K)`` [actor i, recipient j, kind k]: value delivered by one action,
-    amount x (j's need of the good x i's offer of it), amount x j's trade need for trade,
-    0 for an action without a good. ``needs (B, N, G)``, ``trade_need (B, N)``,
-    ``offers (N, G)`` or ``(B, N, G)`` (stacked)."""
+    amount x (j's need of the good x i's offer of it); for ``trade`` (aid, trade opening)
+    amount x j's trade need x j's trade share with i (opening trade with a partner one
+    barely trades with is worth little; North Korea's trade is ~98% with China); 0 for an
+    action without a good. ``needs (B, N, G)``, ``trade_need (B, N)``, ``offers (N, G)``
+    and ``trade_share (N, N)`` [j, i], or with a leading run axis (stacked)."""
     g = np.maximum(a.good, 0)
     recipient_need = needs[..., g]  # (B, N(j), K)
     offer = offers[..., g]  # (N(i), K) or (B, N(i), K)
     if offer.ndim == 2:
         offer = offer[None]
     per_good = offer[:, :, None, :] * recipient_need[:, None, :, :]  # (B, i, j, K)
-    trade = np.broadcast_to(trade_need[:, None, :, None], per_good.shape)
+    share = np.swapaxes(trade_share, -1, -2)  # [i, j]: j's share of its trade with i
+    trade = trade_need[:, None, :] * (share if share.ndim == 3 else share[None])
+    trade = np.broadcast_to(trade[..., None], per_good.shape)
     value = np.where(a.good == TRADE_GOOD, trade, np.where(a.good == NO_GOOD, 0.0, per_good))
     return _per_kind(a.amount, value) * value
 

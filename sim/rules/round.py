@@ -230,7 +230,7 @@ def _cooperation(on: np.ndarray, levels: np.ndarray, attrs: Attributes, p: Param
     if a.n_kinds == 0:
         return None
     commit = pair_strength(levels, p.pair_table, p.commitment, p.stacked)
-    value = action_values(a, attrs.needs, attrs.trade_need, p.offers)
+    value = action_values(a, attrs.needs, attrs.trade_need, p.offers, p.trade_share)
     return cooperation(on, value, action_costs(a, commit), a, p.hostility, attrs.conflict_risk)
 
 
@@ -248,7 +248,7 @@ def take_actions(act_left, levels, attrs, ctx, p, u_act):
     commit, top = pair_strengths(
         levels, p.pair_table, p.commitment, level_ids, per_run=p.stacked
     )  # top: (B, N, N) level of each pair's strongest pact
-    value = action_values(a, attrs.needs, attrs.trade_need, p.offers)
+    value = action_values(a, attrs.needs, attrs.trade_need, p.offers, p.trade_share)
     cost = action_costs(a, commit)
     open_ = open_actions(a, act_left, top)
     coop_before = cooperation(on, value, cost, a, p.hostility, attrs.conflict_risk)
