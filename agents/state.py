@@ -39,12 +39,19 @@ class StateAgent(mesa.Agent):
     def proposal_values(self) -> np.ndarray:
         """``(M,)``: its expected net value of proposing each move now (-inf: not its
         move), as the round's proposer choice uses it."""
-        p = self.model.params
-        return move_values(self._values, p, self.model.state.talk_level)[0, :, self.index]
+        p, state = self.model.params, self.model.state
+        blocked = state.refused_until > self.model.round  # as next month's round will read it
+        return move_values(self._values, p, state.talk_level, blocked)[0, :, self.index]
 
     def best_proposal(self) -> str:
         """Label of the move it values most (``"none"`` if nothing beats the status quo)."""
         return self.model.params.space.labels[int(np.argmax(self.proposal_values()))]
+
+    def actions_in_force(self) -> list[str]:
+        """``KIND>RECIPIENT`` of the cooperation actions it is taking now (model v3)."""
+        p = self.model.params
+        on = self.model.state.act_left[0, self.index] > 0  # (N, K) [recipient, kind]
+        return [f"{p.actions.names[k]}>{p.codes[j]}" for j, k in np.argwhere(on)]
 
     def agree_probability(self, move: int) -> float:
         """Probability that it agrees to ``move`` (to open talks, or to stay in them)."""

@@ -172,7 +172,9 @@ def test_agents_report_the_decisions_the_round_used():
         for agent in model.states:
             from sim.rules.decisions import move_values
 
-            want = move_values(out.values, model.params, model.state.talk_level)[0, :, agent.index]
+            blocked = model.state.refused_until > model.round
+            want = move_values(out.values, model.params, model.state.talk_level, blocked)
+            want = want[0, :, agent.index]
             np.testing.assert_array_equal(agent.proposal_values(), want)
             m = int(np.argmax(want))
             assert agent.best_proposal() == model.params.space.labels[m]
