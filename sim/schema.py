@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import combinations
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.schema_dynamics import (
     DYAD,
@@ -28,6 +29,9 @@ from sim.schema_dynamics import (
 
 TERMS = ("security", "us_ties", "regional_influence", "economy")
 """Utility terms, in the order used by every array with a term axis."""
+
+ALL_PACTS, BILATERALS = "all", "bilaterals"
+"""``pacts = "all"``: every subset of two or more states; in a ``pacts`` list, every pair."""
 
 ATTRIBUTES = ("threat", "conflict_risk", "us_stake", "trade_need")
 """State attributes a driver may shift (besides ``needs.<good>``)."""
@@ -211,6 +215,9 @@ class Scenario(_Frozen):
     target: list[str] = Field(min_length=2)
     target_level: Annotated[str, Field(pattern=_NAME.pattern)] | None = None
     states: dict[str, StateConfig] = Field(min_length=2)
+    # The pacts that may exist: "all" (every subset of two or more states) or a list of
+    # "bilaterals" (every pair) and pact keys "A-B[-C...]" (see declared_pacts).
+    pacts: str | list[str] = ALL_PACTS
     relations: dict[str, Relation] = {}
     initial_pacts: dict[str, str] = {}
     initial_talks: dict[str, Talks] = {}
@@ -225,6 +232,15 @@ class Scenario(_Frozen):
     feedback: list[Feedback] = []
     changes: list[Change] = []
 
+    @field_validator("pacts", mode="before")
+    @classmethod
+    def _pacts_type(cls, value: Any) -> Any:
+        if isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            return value
+        raise _CrossRefError("pacts", f"'{ALL_PACTS}' or a list of pact keys (strings)", value)
+
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
         _check_cross_references(self)
@@ -238,6 +254,12 @@ class Scenario(_Frozen):
     @property
     def level_names(self) -> tuple[str, ...]:
         return ("none", *(lv.name for lv in self.levels))
+
+    @property
+    def declared_pacts(self) -> tuple[tuple[str, ...], ...] | None:
+        """The declared pacts' members in scenario order, bilaterals first then larger, in
+        the order of :func:`sim.rules.pacts.build_pact_space`; None for ``pacts = "all"``."""
+        return None if self.pacts == ALL_PACTS else _declared(self.codes, self.pacts)
 
     def pair_key(self, members: Sequence[str]) -> str:
         """Canonical pact key: members in scenario order joined by '-'."""
@@ -259,6 +281,7 @@ def _check_cross_references(s: Scenario) -> None:
     """Every name a scenario uses refers to something it defines (raises _CrossRefError)."""
     _check_states(s)
     _check_pacts(s)
+    _check_declared(s)
     _check_drivers(s)
     _check_dynamics(s)
 
@@ -325,6 +348,58 @@ def _check_pacts(s: Scenario) -> None:
     for c in s.checkpoints:
         if c >= s.rounds:
             raise _CrossRefError("checkpoints", f"rounds below the horizon ({s.rounds})", c)
+
+
+def _declared(codes: tuple[str, ...], entries: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """Members of each declared pact, in the pact space's order (size, then scenario order).
+    ``entries`` are valid (:func:`_check_declared`)."""
+    wanted = {frozenset(e.split("-")) for e in entries if e != BILATERALS}
+    pairs = BILATERALS in entries
+    return tuple(
+        tuple(codes[i] for i in members)
+        for size in range(2, len(codes) + 1)
+        for members in combinations(range(len(codes)), size)
+        if (size == 2 and pairs) or frozenset(codes[i] for i in members) in wanted
+    )
+
+
+def _check_declared(s: Scenario) -> None:
+    """A ``pacts`` list names each pact of two or more known states once, and every pact the
+    scenario starts with, negotiates at the start or tracks is declared."""
+    if s.pacts == ALL_PACTS:
+        return
+    if isinstance(s.pacts, str) or not s.pacts:
+        raise _CrossRefError("pacts", f"'{ALL_PACTS}' or a non-empty list of pacts", s.pacts)
+    seen: set[frozenset[str]] = set()
+    for i, entry in enumerate(s.pacts):
+        pacts = _entry_pacts(f"pacts.{i}", entry, s.codes)
+        if pacts & seen:
+            raise _CrossRefError(
+                f"pacts.{i}", "each pact once ('bilaterals' declares every pair)", entry
+            )
+        seen |= pacts
+    used = [("initial_pacts", k) for k in s.initial_pacts]
+    used += [("initial_talks", k) for k in s.initial_talks]
+    for table, key in used:
+        if frozenset(_split_pair(key)) not in seen:
+            raise _CrossRefError(f"{table}.{key}", "a pact declared in 'pacts'", key)
+    if frozenset(s.target) not in seen:
+        raise _CrossRefError("target", "a pact declared in 'pacts'", s.target)
+
+
+def _entry_pacts(field: str, entry: str, codes: tuple[str, ...]) -> set[frozenset[str]]:
+    """The member sets one ``pacts`` entry declares (raises _CrossRefError if invalid)."""
+    if entry == BILATERALS:
+        return {frozenset(pair) for pair in combinations(codes, 2)}
+    members = _split_pair(entry)
+    if len(members) < 2 or len(set(members)) != len(members) or not set(members) <= set(codes):
+        raise _CrossRefError(
+            field,
+            f"'{BILATERALS}' or a key 'A-B[-C...]' naming two or more distinct states "
+            f"among {sorted(codes)}",
+            entry,
+        )
+    return {frozenset(members)}
 
 
 def _check_drivers(s: Scenario) -> None:

@@ -112,7 +112,7 @@ def compile_params(s: Scenario) -> Params:
         a, b = (idx[c] for c in key.split("-"))
         affinity[a, b] = affinity[b, a] = rel.affinity
 
-    space = build_pact_space(codes, s.level_names)
+    space = build_pact_space(codes, s.level_names, s.declared_pacts)
     level_of = {name: i for i, name in enumerate(s.level_names)}
     dpos = {d: k for k, d in enumerate(s.drivers)}
     neg = s.negotiation

@@ -1,7 +1,8 @@
 """Possible pacts, the moves that change them, and applying moves to level arrays.
 
 A configuration is an integer array of levels, one per possible pact (every subset of two
-or more states): 0 = no pact, 1.. = the scenario's levels. Arrays carry leading batch axes
+or more states, or the pacts a scenario declares: ``pacts = [...]``): 0 = no pact, 1.. =
+the scenario's levels. Arrays carry leading batch axes
 (``levels[..., P]``) so the same functions serve one run or many runs in lockstep.
 
 Pacts coexist: a trilateral sits beside the bilateral pacts of its members (the 1961
@@ -16,9 +17,13 @@ Moves (move 0 is the status quo):
   joining a bilateral) is a ``RAISE`` of the larger pact, beside the bilateral.
 * ``LOWER`` p by one level (e.g. treaty -> partnership, dropping the defence clause):
   unilateral, by any member, at once.
-* ``LEAVE`` p (member i): unilateral, at once. If two or more members remain, the pact
-  continues among them (the remaining members' pact takes the higher of its own level
-  and p's), as a treaty outlives one party's withdrawal.
+* ``LEAVE`` p (member i): unilateral, at once. If two or more members remain and their
+  pact is a possible one, the pact continues among them (the remaining members' pact takes
+  the higher of its own level and p's), as a treaty outlives one party's withdrawal. In a
+  declared space without the remainder's pact (USA-KOR-JPN declared, KOR-JPN not), the
+  remaining members' tie through p ends with it; their other pacts are untouched.
+
+A pact that is not possible has no moves at all: nobody can propose it.
 """
 
 from __future__ import annotations
@@ -99,19 +104,45 @@ class PactSpace:
         raise KeyError(f"no pact with members {sorted(want)}")
 
 
-def build_pact_space(codes: tuple[str, ...], level_names: tuple[str, ...]) -> PactSpace:
+def build_pact_space(
+    codes: tuple[str, ...],
+    level_names: tuple[str, ...],
+    declared: tuple[tuple[str, ...], ...] | None = None,
+) -> PactSpace:
     """Enumerate pacts (bilaterals first, then larger) and all raise/lower/leave moves.
 
-    One object per (states, levels), built once: a batch compiles a scenario per design
-    point, and their spaces (and what is tabulated from them) are the same. Its arrays
-    are read-only."""
-    return _pact_space(tuple(codes), tuple(level_names))
+    ``declared``: the members of each possible pact (``Scenario.declared_pacts``), or None
+    for every subset of two or more states. Pacts keep the order of the full space
+    whatever the order they are declared in, so declaring every subset gives the same
+    space as None. One object per (states, levels, declared pacts), built once: a batch
+    compiles a scenario per design point, and their spaces (and what is tabulated from
+    them) are the same. Its arrays are read-only."""
+    if declared is not None:
+        wanted = {frozenset(d) for d in declared}
+        full = _all_subsets(tuple(codes))
+        declared = tuple(c for c in full if frozenset(c) in wanted)
+        if len(declared) == len(full):
+            declared = None  # every subset: the full space (one cached object)
+    return _pact_space(tuple(codes), tuple(level_names), declared)
+
+
+def _all_subsets(codes: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Every subset of two or more states: by size, then in scenario order."""
+    n = len(codes)
+    return [
+        tuple(codes[i] for i in c) for size in range(2, n + 1) for c in combinations(range(n), size)
+    ]
 
 
 @lru_cache(maxsize=16)
-def _pact_space(codes: tuple[str, ...], level_names: tuple[str, ...]) -> PactSpace:
+def _pact_space(
+    codes: tuple[str, ...],
+    level_names: tuple[str, ...],
+    declared: tuple[tuple[str, ...], ...] | None,
+) -> PactSpace:
     n = len(codes)
-    subsets = [c for size in range(2, n + 1) for c in combinations(range(n), size)]
+    pos = {c: i for i, c in enumerate(codes)}
+    subsets = [tuple(pos[c] for c in members) for members in declared or _all_subsets(codes)]
     membership = np.zeros((len(subsets), n), dtype=bool)
     for p, members in enumerate(subsets):
         membership[p, list(members)] = True
@@ -135,7 +166,7 @@ def _pact_space(codes: tuple[str, ...], level_names: tuple[str, ...]) -> PactSpa
     for p, s in enumerate(subsets):
         for i in s:
             rest = frozenset(s) - {i}
-            q = index[rest] if len(rest) >= 2 else -1
+            q = index.get(rest, -1)  # -1: one member left, or their pact is not possible
             mover = np.zeros(n, dtype=bool)
             mover[i] = True
             rows.append((LEAVE, p, 0, q, mover, none, f"{codes[i]} leaves {keys[p]}"))
