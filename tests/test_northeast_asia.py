@@ -14,7 +14,8 @@ from conftest import ROOT
 from runcli import main
 
 from sim.config import load_scenario
-from sim.rules.params import compile_params, initial_levels, initial_talks
+from sim.rules.compile import compile_params
+from sim.rules.params import initial_levels, initial_talks
 from sim.runner import run_many, run_table
 
 SCENARIO = ROOT / "configs" / "scenarios" / "northeast_asia_2024.toml"
