@@ -198,6 +198,8 @@ class Negotiation(_Frozen):
     eagerness: Annotated[NonNeg, unit("1/utility")] = 0.0  # recognition per unit of best gain
     # logit noise of the monthly action choices (None: the temperature) [utility]
     action_temperature: Annotated[float, Field(gt=0.0), unit("utility")] | None = None
+    # months before an action declined (by its actor or its recipient) is considered again
+    action_review: Annotated[int, Field(ge=1, le=120), unit("months")] = 1
     # months a proposer waits before proposing again a raise that was refused (0: never)
     refusal_memory: Annotated[int, Field(ge=0, le=120), unit("months")] = 0
 

@@ -109,11 +109,15 @@ def test_an_action_is_open_only_at_its_pacts_level_and_not_while_in_force():
 
 
 def test_taking_needs_both_the_actor_and_the_recipient():
-    """At a zero gain each agrees with probability 1/2: a uniform of 0.4999 says yes, 0.5
-    says no (the logit's boundary), and both must say yes."""
-    gain = np.zeros(4)
-    u = np.array([[0.4999, 0.5, 0.4999, 0.5], [0.4999, 0.4999, 0.5, 0.5]])
-    assert decide(gain, gain, 0.01, u).tolist() == [True, False, False, False]
+    """At zero gains each agrees with probability 1/2, so both with 1/4: a uniform just
+    below 0.25 takes the action, 0.25 itself does not (the boundary). A recipient that
+    loses a lot (gain -1 at temperature 0.01) blocks it whatever the actor wants."""
+    zero = np.zeros(3)
+    assert decide(zero, zero, 0.01, np.array([0.2499, 0.25, 0.9])).tolist() == [
+        True, False, False
+    ]  # fmt: skip
+    assert not decide(np.array([1.0]), np.array([-1.0]), 0.01, np.array([1e-12]))[0]
+    assert decide(np.array([1.0]), np.array([1.0]), 0.01, np.array([0.999]))[0]
 
 
 def test_affinity_drifts_back_and_moves_with_events():

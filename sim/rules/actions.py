@@ -44,7 +44,8 @@ class ActionParams:
 
     names: tuple[str, ...]
     good: np.ndarray  # (K,) int: good index, NO_GOOD, or TRADE_GOOD
-    allowed: np.ndarray  # (N, N, K) bool [actor, recipient, kind]: dyad allowed, good offered
+    slots: np.ndarray  # (S, 3) int (actor, recipient, kind) the scenario's dyads allow
+    allowed: np.ndarray  # (N, N, K) bool [actor, recipient, kind]: a slot, good offered
     min_level: np.ndarray  # (K,) int lowest level of the pair's strongest pact
     cameo: tuple[str, ...]  # (K,) CAMEO quad class
     goldstein: np.ndarray  # (K,) Goldstein (1992) weight
@@ -73,7 +74,7 @@ def compile_actions(s: Scenario, codes: tuple[str, ...], offers: np.ndarray) -> 
     gidx = {g: i for i, g in enumerate(s.goods)}
     level_of = {name: i for i, name in enumerate(s.level_names)}
     kinds = list(s.actions.values())
-    allowed = np.zeros((n, n, len(kinds)), dtype=bool)
+    structural = np.zeros((n, n, len(kinds)), dtype=bool)
     good = np.full(len(kinds), NO_GOOD, dtype=int)
     for k, a in enumerate(kinds):
         if a.good == "trade":
@@ -83,9 +84,11 @@ def compile_actions(s: Scenario, codes: tuple[str, ...], offers: np.ndarray) -> 
         if a.dyads:
             for d in a.dyads:
                 actor, recipient = d.split(">")
-                allowed[idx[actor], idx[recipient], k] = True
+                structural[idx[actor], idx[recipient], k] = True
         else:
-            allowed[..., k] = ~np.eye(n, dtype=bool)
+            structural[..., k] = ~np.eye(n, dtype=bool)
+    allowed = structural.copy()
+    for k in range(len(kinds)):
         if good[k] >= 0:  # an actor with nothing of the good to offer cannot give it
             allowed[..., k] &= (offers[:, good[k]] > 0)[:, None]
 
@@ -95,6 +98,7 @@ def compile_actions(s: Scenario, codes: tuple[str, ...], offers: np.ndarray) -> 
     return ActionParams(
         names=tuple(s.actions),
         good=good,
+        slots=np.argwhere(structural),
         allowed=allowed,
         min_level=np.array([level_of[a.min_level] for a in kinds], dtype=int),
         cameo=tuple(a.cameo for a in kinds),
@@ -198,49 +202,53 @@ def open_actions(a: ActionParams, act_left: np.ndarray, top_level: np.ndarray) -
     return a.allowed & (act_left <= 0) & level_ok
 
 
-def candidates(open_: np.ndarray) -> np.ndarray:
-    """The actions open in some run of the batch, ``(C, 3)`` rows (actor, recipient, kind)."""
-    return np.argwhere(open_.any(axis=0))
+def open_pairs(open_: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, slot)``: every (run, slot) whose action is open now, run-major."""
+    by_slot = open_[:, slots[:, 0], slots[:, 1], slots[:, 2]]  # (B, S)
+    rows, slot = np.nonzero(by_slot)
+    return rows, slot
 
 
-def with_each(base: Cooperation, where: np.ndarray, value: np.ndarray, cost: np.ndarray,
-              a: ActionParams, hostility: np.ndarray, risk: np.ndarray) -> Cooperation:  # fmt: skip
-    """``base`` with each candidate action ``where[c]`` added, ``(C, B, ...)``: what
-    :func:`cooperation` gives with that action also in force, term by term (one action
-    adds its value to one flow, its payment and cost to two economies, its visibility to
-    two states and its entanglement to the actor)."""
-    c_n = len(where)
-    flow = np.repeat(base.flow[None], c_n, axis=0)
-    economy, seen_us, seen_cb, exposure = (
-        np.repeat(x[None], c_n, axis=0)
-        for x in (base.economy, base.seen_us, base.seen_cb, base.exposure)
+def with_one(base: Cooperation, rows: np.ndarray, ijk: np.ndarray, value: np.ndarray,
+             cost: np.ndarray, a: ActionParams, hostility: np.ndarray,
+             risk: np.ndarray) -> Cooperation:  # fmt: skip
+    """For each pair ``c`` (run ``rows[c]``, action ``ijk[c]`` = actor, recipient, kind):
+    run ``rows[c]``'s ``base`` with that action also in force, ``(C, ...)``; what
+    :func:`cooperation` gives with it added, term by term (one action adds its value to one
+    flow, its payment and cost to two economies, its visibility to two states and its
+    entanglement to the actor)."""
+    c = np.arange(len(rows))
+    i, j, k = ijk.T
+    flow, economy, seen_us, seen_cb, exposure = (
+        np.array(x[rows])
+        for x in (base.flow, base.economy, base.seen_us, base.seen_cb, base.exposure)
     )
-    h = np.broadcast_to(hostility, risk.shape)  # (B, N)
-    for c, (i, j, k) in enumerate(where):
-        v = value[:, i, j, k]
-        pay = v * _kind(a.payment, k)
-        vis = _kind(a.visibility, k)
-        flow[c, :, j, i] += v
-        economy[c, :, i] += pay - cost[:, i, j, k]
-        economy[c, :, j] -= pay
-        seen_us[c, :, i] += vis * h[:, j]
-        seen_us[c, :, j] += vis * h[:, i]
-        pair = 0.5 * (h[:, i] + h[:, j])
-        seen_cb[c, :, i] += vis * pair
-        seen_cb[c, :, j] += vis * pair
-        exposure[c, :, i] += _kind(a.entanglement, k) * risk[:, j]
+    h = np.broadcast_to(hostility, risk.shape)[rows]  # (C, N)
+    v = value[rows, i, j, k]
+    pay = v * _kind(a.payment, k, rows)
+    vis = _kind(a.visibility, k, rows)
+    flow[c, j, i] += v
+    economy[c, i] += pay - cost[rows, i, j, k]
+    economy[c, j] -= pay
+    seen_us[c, i] += vis * h[c, j]
+    seen_us[c, j] += vis * h[c, i]
+    pair = 0.5 * (h[c, i] + h[c, j])
+    seen_cb[c, i] += vis * pair
+    seen_cb[c, j] += vis * pair
+    exposure[c, i] += _kind(a.entanglement, k, rows) * risk[rows, j]
     return Cooperation(flow, economy, seen_us, seen_cb, exposure)
-
-
-def _kind(x: np.ndarray, k: int) -> np.ndarray | float:
-    """Kind ``k``'s value: a number, or each run's ``(B,)`` when stacked."""
-    return x[k] if x.ndim == 1 else x[:, k]
 
 
 def decide(gain_actor: np.ndarray, gain_recipient: np.ndarray, temperature, u: np.ndarray
            ) -> np.ndarray:  # fmt: skip
-    """Taken: the actor takes it and the recipient accepts, each iff its uniform (``u[0]``,
-    ``u[1]``) is below the logit probability of its utility change."""
-    return (u[0] < accept_probability(gain_actor, 0.0, temperature)) & (
-        u[1] < accept_probability(gain_recipient, 0.0, temperature)
-    )
+    """Taken: the actor takes it and the recipient accepts it, independently, each with the
+    logit probability of its own utility change; one uniform ``u`` per action decides both
+    at once (taken iff ``u`` < P(actor) x P(recipient))."""
+    both = accept_probability(gain_actor, 0.0, temperature)
+    both = both * accept_probability(gain_recipient, 0.0, temperature)
+    return u < both
+
+
+def _kind(x: np.ndarray, k: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Kinds ``k``'s values for runs ``rows`` (per run when stacked)."""
+    return x[k] if x.ndim == 1 else x[rows, k]

@@ -154,6 +154,7 @@ def compile_params(s: Scenario) -> Params:
             exit_threshold=neg.exit_threshold,
             eagerness=neg.eagerness,
             refusal_memory=neg.refusal_memory,
+            action_review=neg.action_review,
             action_temperature=neg.temperature
             if neg.action_temperature is None
             else neg.action_temperature,

@@ -29,7 +29,7 @@ class Draws:
     u_talks: np.ndarray  # (..., R, P, N) each member's stay-or-walk-out in each pact's talks
     z: np.ndarray  # (..., R, D) driver noise
     u_start: np.ndarray  # (..., P) length of talks under way at round 0
-    u_act: np.ndarray  # (..., R, 2, N, N, K) actor's and recipient's choice of each action
+    u_act: np.ndarray  # (..., R, S) the choice of each action slot (actor and recipient)
 
     def at(self, t: int) -> Draws:
         """The draws of round ``t`` (drops the round axis; ``u_start`` unchanged)."""
@@ -43,7 +43,7 @@ class Draws:
             self.u_talks[..., t, :, :],
             self.z[..., t, :],
             self.u_start,
-            self.u_act[..., t, :, :, :, :],
+            self.u_act[..., t, :],
         )
 
 
@@ -83,9 +83,10 @@ def draw(rng: np.random.Generator, p: Params, rounds: int) -> Draws:
 
 
 def _act_shape(p: Params, rounds: int) -> tuple[int, ...]:
-    """Shape of one run's action draws (empty without actions: v2 draws are unchanged)."""
-    n = p.n_states
-    return (rounds, 2, n, n, p.actions.n_kinds)
+    """Shape of one run's action draws: one uniform per round and action slot (the
+    scenario's (actor, recipient, kind) triples); empty without actions, so v2 draws are
+    unchanged."""
+    return (rounds, len(p.actions.slots))
 
 
 def draw_many(seeds: list[int], p: Params, rounds: int) -> Draws:

@@ -66,6 +66,7 @@ class NegotiationParams:
     eagerness: float
     refusal_memory: int  # months a refused raise is not proposed again (0: no memory)
     action_temperature: float  # logit noise of the action choices
+    action_review: int  # months before a declined action is considered again
     talks_min: np.ndarray  # (L + 1,) int months of talks to reach each level
     talks_max: np.ndarray  # (L + 1,) int
 

@@ -22,11 +22,11 @@ import numpy as np
 from sim.rules.actions import (
     action_costs,
     action_values,
-    candidates,
     cooperation,
     decide,
     open_actions,
-    with_each,
+    open_pairs,
+    with_one,
 )
 from sim.rules.arrays import runwise, small_max, small_sum
 from sim.rules.decisions import (
@@ -46,6 +46,7 @@ from sim.rules.feedback import feedback_push
 from sim.rules.pacts import RAISE, apply_moves
 from sim.rules.params import Params
 from sim.rules.relations import RelationEvents, update_affinity
+from sim.rules.stack import take_runs
 from sim.rules.talks import progress_talks, start_talks, talk_months
 from sim.rules.utility import (
     Attributes,
@@ -55,7 +56,6 @@ from sim.rules.utility import (
     context,
     counterbalancing,
     pair_strength,
-    pair_strengths,
     support_shares,
     utility_given,
     weighted_terms,
@@ -74,6 +74,7 @@ class RunState:
     affinity: np.ndarray  # (B, N, N) relations this month (sim.rules.relations)
     act_left: np.ndarray  # (B, N, N, K) int16 months each action stays in force (0 = not)
     refused_until: np.ndarray  # (B, M) int16 round until which a refused raise is not proposed
+    act_wait: np.ndarray  # (B, N, N, K) int16 round from which a declined action is open again
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def initial_state(
         affinity=np.broadcast_to(p.affinity if affinity is None else affinity, (*b, n, n)).copy(),
         act_left=act_left,
         refused_until=np.full((*b, p.space.n_moves), -1, dtype=np.int16),
+        act_wait=np.zeros((*b, n, n, p.actions.n_kinds), dtype=np.int16),
     )
 
 
@@ -152,7 +154,8 @@ def play_round(
     )
     attrs = attributes(x, p)
     act_left = np.maximum(state.act_left - 1, 0).astype(np.int16)
-    coop_now = _cooperation(act_left > 0, state.levels, attrs, p)
+    priced = _priced_actions(state.levels, attrs, p)  # (value, cost) this month, or None
+    coop_now = None if priced is None else _coop(act_left > 0, priced, attrs, p)
     ctx = context(state.affinity, p, coop_now)
     mv = evaluate_moves(state.levels, attrs, p, ctx)
 
@@ -189,12 +192,22 @@ def play_round(
     acts = accepted & ~is_raise  # lowering or leaving: at once
     levels = np.where(acts[:, None], moved(levels, np.where(acts, move, 0), p), levels)
 
-    taken, coop_end = take_actions(act_left, levels, attrs, ctx, p, d.u_act)
+    u0 = None
+    if priced is not None:  # every state's utility at the end-of-month configuration
+        stale = update_rows(mv, np.flatnonzero(acts), levels, attrs, p, ctx)
+        u0 = stale.utility[:, 0, :]
+    taken, declined = take_actions(
+        act_left, state.act_wait > t, levels, attrs, ctx, p, d.u_act, priced, u0
+    )
+    act_wait = np.where(declined, t + p.negotiation.action_review, state.act_wait)
     act_left = np.where(taken, p.actions.duration, act_left).astype(np.int16)  # shared (K,)
     end_ctx = end_values = None
-    if value_end:
+    if value_end:  # the actions in force at the end of the month, for the record
+        coop_end = coop_now if not taken.any() else _coop(act_left > 0, priced, attrs, p)
         end_ctx = ctx.with_coop(coop_end)
-        end_values = update_rows(mv, np.flatnonzero(acts), levels, attrs, p, ctx)
+        end_values = stale if u0 is not None else update_rows(
+            mv, np.flatnonzero(acts), levels, attrs, p, ctx
+        )  # fmt: skip
 
     failed_raise = p.space.raise_move[np.arange(p.space.n_pacts), state.talk_level]  # (B, P)
     refused_until = remember_refusals(
@@ -204,7 +217,10 @@ def play_round(
     events = relation_events(p, act_left > 0, signed, walked, proposer, move, refused, acts)
     affinity = update_affinity(state.affinity, p.affinity, events, p.relations)
 
-    new = RunState(levels, talk_level, talk_due, x, switched, affinity, act_left, refused_until)
+    new = RunState(
+        levels, talk_level, talk_due, x, switched, affinity, act_left, refused_until,
+        act_wait.astype(np.int16),
+    )  # fmt: skip
     out = RoundOutcome(
         attrs=attrs,
         switched_now=switched & ~state.switched,
@@ -223,54 +239,61 @@ def play_round(
     return new, out
 
 
-def _cooperation(on: np.ndarray, levels: np.ndarray, attrs: Attributes, p: Params):
-    """The :class:`~sim.rules.actions.Cooperation` of the actions ``on`` in configuration
-    ``levels`` this round (None when the scenario has no actions)."""
+def _priced_actions(levels: np.ndarray, attrs: Attributes, p: Params):
+    """``(value, cost)`` of every action this month, ``(B, N, N, K)`` each (costs at the
+    month's opening configuration); None when the scenario has no actions."""
     a = p.actions
     if a.n_kinds == 0:
         return None
     commit = pair_strength(levels, p.pair_table, p.commitment, p.stacked)
     value = action_values(a, attrs.needs, attrs.trade_need, p.offers, p.trade_share)
-    return cooperation(on, value, action_costs(a, commit), a, p.hostility, attrs.conflict_risk)
+    return value, action_costs(a, commit)
 
 
-def take_actions(act_left, levels, attrs, ctx, p, u_act):
+def _coop(on: np.ndarray, priced: tuple, attrs: Attributes, p: Params):
+    """The :class:`~sim.rules.actions.Cooperation` of the actions ``on``."""
+    value, cost = priced
+    return cooperation(on, value, cost, p.actions, p.hostility, attrs.conflict_risk)
+
+
+def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0):
     """Every action open to its actor is taken iff the actor and the recipient each agree
-    (logit on its own utility change, valued at the end-of-round configuration with the
-    actions in force). Returns ``(taken (B, N, N, K), cooperation with the taken ones)``."""
+    (logit on its own utility change with the action added, at the end-of-month
+    configuration with the actions in force, ``u0 (B, N)``;
+    :func:`~sim.rules.actions.decide`). Only the (run, action) pairs open now are valued;
+    an action declined (``waiting (B, N, N, K)``) is not open until the scenario's
+    ``action_review`` months have passed. Returns ``(taken, declined)``, ``(B, N, N, K)``
+    each."""
     a = p.actions
     on = act_left > 0
-    if a.n_kinds == 0:
-        return np.zeros(on.shape, dtype=bool), None
+    declined = np.zeros(on.shape, dtype=bool)
+    if priced is None:
+        return declined, declined
+    value, cost = priced
     level_ids = np.arange(len(p.level_names))
     if p.stacked:
         level_ids = np.broadcast_to(level_ids, p.commitment.shape)
-    commit, top = pair_strengths(
-        levels, p.pair_table, p.commitment, level_ids, per_run=p.stacked
-    )  # top: (B, N, N) level of each pair's strongest pact
-    value = action_values(a, attrs.needs, attrs.trade_need, p.offers, p.trade_share)
-    cost = action_costs(a, commit)
-    open_ = open_actions(a, act_left, top)
-    coop_before = cooperation(on, value, cost, a, p.hostility, attrs.conflict_risk)
+    top = pair_strength(levels, p.pair_table, level_ids, per_run=p.stacked)  # (B, N, N)
+    coop_before = ctx.coop
     taken = np.zeros(on.shape, dtype=bool)
-    if open_.any():
+    rows, slot = open_pairs(open_actions(a, act_left, top) & ~waiting, a.slots)
+    if len(rows):
         ct = config_terms(levels, p) if p.configs is None else _table_terms(levels, p)
-        u0 = utility_given(ct, attrs, p, ctx.with_coop(coop_before))  # (B, N)
-        where = candidates(open_)
-        coop_c = with_each(coop_before, where, value, cost, a, p.hostility, attrs.conflict_risk)
-        u = utility_given(ct, attrs, p, ctx.with_coop(coop_c))  # (C, B, N)
-        i, j, k = where.T
-        rows = np.arange(u.shape[1])
-        gain_i = u[np.arange(len(where)), :, i] - u0[:, i].T  # (C, B)
-        gain_j = u[np.arange(len(where)), :, j] - u0[:, j].T
-        draws = np.moveaxis(u_act[:, :, i, j, k], -1, 0)  # (C, B, 2)
-        temperature = runwise(p.negotiation.action_temperature, p, 0)
-        yes = decide(gain_i, gain_j, temperature, np.moveaxis(draws, -1, 0))
-        for c in range(len(where)):
-            taken[rows, i[c], j[c], k[c]] = yes[c] & open_[:, i[c], j[c], k[c]]
-    if not taken.any():
-        return taken, coop_before
-    return taken, cooperation(on | taken, value, cost, a, p.hostility, attrs.conflict_risk)
+        ijk = a.slots[slot]
+        coop_c = with_one(coop_before, rows, ijk, value, cost, a, p.hostility,
+                          attrs.conflict_risk)  # fmt: skip
+        u = utility_given(ct.take_rows(rows), attrs.take(rows), take_runs(p, rows),
+                          ctx.take(rows).with_coop(coop_c))  # (C, N)  # fmt: skip
+        c = np.arange(len(rows))
+        i, j, k = ijk.T
+        gain_i, gain_j = u[c, i] - u0[rows, i], u[c, j] - u0[rows, j]
+        temperature = p.negotiation.action_temperature
+        if p.stacked:
+            temperature = np.asarray(temperature)[rows]
+        yes = decide(gain_i, gain_j, temperature, u_act[rows, slot])
+        taken[rows[yes], i[yes], j[yes], k[yes]] = True
+        declined[rows[~yes], i[~yes], j[~yes], k[~yes]] = True
+    return taken, declined
 
 
 def _table_terms(levels: np.ndarray, p: Params):

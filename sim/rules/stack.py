@@ -41,8 +41,8 @@ _SHARED_FIELDS: dict[type, tuple[str, ...]] = {
     Params: (*SHARED, "configs", "stacked"),
     DriverParams: ("names",),
     ShockParams: ("driver",),
-    NegotiationParams: ("refusal_memory",),
-    ActionParams: ("names", "good", "min_level", "cameo", "goldstein", "duration"),
+    NegotiationParams: ("refusal_memory", "action_review"),
+    ActionParams: ("names", "good", "slots", "min_level", "cameo", "goldstein", "duration"),
     RelationParams: (),
     FeedbackParams: ("driver", "kind", "actor", "recipient", "pact"),
 }

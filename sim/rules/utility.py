@@ -26,7 +26,7 @@ Grounding
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -44,6 +44,8 @@ class Attributes:
     us_stake: np.ndarray
     trade_need: np.ndarray
     needs: np.ndarray  # (..., N, G)
+    # (..., N, N) goods_value of these needs, computed once a round (None: on demand)
+    goods: np.ndarray | None = None
 
     def take(self, rows: np.ndarray) -> Attributes:
         """The attributes of some runs of a batch (first axis)."""
@@ -53,6 +55,7 @@ class Attributes:
             us_stake=self.us_stake[rows],
             trade_need=self.trade_need[rows],
             needs=self.needs[rows],
+            goods=None if self.goods is None else self.goods[rows],
         )
 
     def expand(self) -> Attributes:
@@ -63,6 +66,7 @@ class Attributes:
             us_stake=self.us_stake[..., None, :],
             trade_need=self.trade_need[..., None, :],
             needs=self.needs[..., None, :, :],
+            goods=None if self.goods is None else self.goods[..., None, :, :],
         )
 
 
@@ -74,13 +78,14 @@ def attributes(drivers: np.ndarray, p: Params) -> Attributes:
     base, effect = p.attribute_rows
     flat = np.clip(base + weighted_rows(drivers, effect), 0.0, 1.0)
     n = p.n_states
-    return Attributes(
+    attrs = Attributes(
         threat=flat[..., :n],
         conflict_risk=flat[..., n : 2 * n],
         us_stake=flat[..., 2 * n : 3 * n],
         trade_need=flat[..., 3 * n : 4 * n],
         needs=flat[..., 4 * n :].reshape((*drivers.shape[:-1], *p.needs.shape[-2:])),
     )
+    return replace(attrs, goods=goods_value(attrs, p))  # read by every valuation
 
 
 def pair_strength(
@@ -231,6 +236,10 @@ class ConfigTerms:
         """Rows ``idx`` (any shape) of a table over configurations (first axis)."""
         return ConfigTerms(*(np.take(getattr(self, f), idx, axis=0) for f in _CT_FIELDS))
 
+    def take_rows(self, rows: np.ndarray) -> ConfigTerms:
+        """The terms of some runs of a batch (the same as :meth:`take` on the run axis)."""
+        return self.take(rows)
+
 
 _CT_FIELDS = ("commit", "entangle", "weight", "us_ties", "cb_member")
 
@@ -321,7 +330,7 @@ def terms_given(
     ctx = baseline_context(p) if ctx is None else ctx
     coop = ctx.coop
     commit = ct.commit
-    gv = goods_value(attrs, p)  # (..., N, N)
+    gv = goods_value(attrs, p) if attrs.goods is None else attrs.goods  # (..., N, N)
     supply = small_sum(commit * (ctx.affinity * gv), axis=-1)
     if coop is not None:  # goods delivered by actions, weighted by affinity
         supply = supply + small_sum(ctx.affinity * coop.flow, axis=-1)
