@@ -31,6 +31,7 @@ def two_kinds(**over) -> ActionParams:
     base = {
         "names": ("shells", "aid"),
         "good": np.array([0, TRADE_GOOD]),
+        "slots": np.array([[0, 1, 0], [0, 1, 1], [1, 0, 0], [1, 0, 1]]),
         "allowed": np.array([[[False, False], [True, True]], [[True, True], [False, False]]]),
         "min_level": np.array([0, 0]),
         "cameo": ("material_cooperation", "material_cooperation"),
