@@ -61,11 +61,12 @@ def fresh_runs(
     options: dict[str, Any],
     *,
     rounds: int | None = None,
-    targets: list | None = None,
+    columns: list[str] | None = None,
 ) -> tuple[pd.DataFrame, int]:
-    """Run ``theta`` x replicates with seeds from ``runs_seed`` into ``out``; (runs, ran now).
-    ``options``: workers, scheduler, progress, runner, or an ``executor`` (tests)."""
-    targets = list(cal.spec.targets) if targets is None else targets
+    """Run ``theta`` x replicates with seeds from ``runs_seed`` into ``out``; (runs with the
+    target statistics and ``columns``, runs run now). ``options``: workers, scheduler,
+    progress, runner, or an ``executor`` (tests)."""
+    wanted = [t.statistic for t in cal.spec.targets] + list(columns or [])
     exp = generation_experiment(cal, FRESH_KEY, theta, runs_seed)
     if rounds is not None:  # e.g. a hindcast's forecast past the calibration's rounds
         spec = exp.spec.model_copy(update={"rounds": rounds})
@@ -74,7 +75,7 @@ def fresh_runs(
     executor = options.pop("executor", None)
     if executor is not None:
         return executor(exp), exp.runs_total
-    return run_generation(exp, out, [t.statistic for t in targets], **options)
+    return run_generation(exp, out, list(dict.fromkeys(wanted)), **options)
 
 
 def fresh_predictive(

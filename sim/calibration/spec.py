@@ -58,7 +58,8 @@ class Target(_Frozen):
     Without ``at_least``: scored run by run (a run matches when
     ``|value - observed| <= tolerance``); the record is reproduced when one run matches
     every such target. With ``at_least``: scored per parameter set (the share of its runs
-    that match must be at least ``at_least``).
+    that match must be at least ``at_least``). ``date`` (``YYYY-MM``): the month by which the
+    record settles the target (what a hindcast with an earlier cutoff must not see).
     """
 
     name: str = Field(min_length=1)
@@ -66,6 +67,7 @@ class Target(_Frozen):
     observed: float | Literal["never"]
     tolerance: Annotated[float, Field(ge=0)]
     at_least: Annotated[float, Field(gt=0, le=1)] | None = None
+    date: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
     note: str = ""
 
     @model_validator(mode="before")
@@ -131,6 +133,9 @@ class Calibration:
         spec["smc"].pop("budget")
         spec["smc"].pop("max_generations")
         spec.pop("scenario")
+        for target in spec["targets"]:  # undated targets hash as before dates existed
+            if target.get("date") is None:
+                target.pop("date", None)
         return {"spec": spec, "scenario_content": self.scenario_raw}
 
     def hash(self) -> str:
