@@ -59,6 +59,7 @@ root_seed = SEED
 [smc]
 population = 200
 ess_fraction = 0.5
+kernel = "KERNEL"
 max_generations = 14
 budget = 200000
 [priors]
@@ -131,13 +132,13 @@ def summary(x: np.ndarray, w: np.ndarray) -> dict[str, float]:
             "q95": q95}  # fmt: skip
 
 
-def errors(folder: Path, seed: int) -> dict[str, dict[str, float]]:
+def errors(folder: Path, seed: int, kernel: str = "diagonal") -> dict[str, dict[str, float]]:
     """Per parameter: errors of one calibration's posterior against the exact one."""
-    path = folder / f"cal-{seed}.toml"
-    path.write_text(CAL.replace("SEED", str(seed)))
+    path = folder / f"cal-{seed}-{kernel}.toml"
+    path.write_text(CAL.replace("SEED", str(seed)).replace("KERNEL", kernel))
     cal = load_calibration(path, runner=RUNNER)
-    result = run_smc(cal, folder / f"out-{seed}", progress=False, report=lambda _line: None,
-                     executor=in_memory_with(RUNNER))  # fmt: skip
+    result = run_smc(cal, folder / f"out-{seed}-{kernel}", progress=False,
+                     report=lambda _line: None, executor=in_memory_with(RUNNER))  # fmt: skip
     assert result.status == "converged", (seed, result.status, result.log)
     post = posterior_frame(cal, result)
     out = {}
@@ -154,8 +155,12 @@ def errors(folder: Path, seed: int) -> dict[str, dict[str, float]]:
 
 
 @pytest.mark.slow
-def test_posterior_mean_spread_and_quantiles_match_the_exact_posterior(tmp_path):
-    runs = [errors(tmp_path, seed) for seed in SEEDS]
+@pytest.mark.parametrize("kernel", ["diagonal", "multivariate"])
+def test_posterior_mean_spread_and_quantiles_match_the_exact_posterior(tmp_path, kernel):
+    """Both perturbation kernels (priors.py: per-dimension truncated normals; full
+    covariance restricted by rejection, measured over 8 seeds: largest average errors mean
+    0.08, sd ratio 0.02, quantiles 0.18)."""
+    runs = [errors(tmp_path, seed, kernel) for seed in SEEDS]
     for name in runs[0]:
         avg = {k: float(np.mean([r[name][k] for r in runs])) for k in runs[0][name]}
         assert abs(avg["sd"]) < SD_MARGIN, (name, "sd", avg)

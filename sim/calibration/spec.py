@@ -88,6 +88,7 @@ class Smc(_Frozen):
     ess_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.5
     max_generations: Annotated[int, Field(ge=1)] = 12
     budget: Annotated[int, Field(ge=1)] = 400_000
+    kernel: Literal["diagonal", "multivariate"] = "diagonal"  # perturbation kernel (priors.py)
 
 
 class CalibrationSpec(_Frozen):
@@ -132,6 +133,8 @@ class Calibration:
         spec = self.spec.model_dump(mode="json", exclude={"engine"})
         spec["smc"].pop("budget")
         spec["smc"].pop("max_generations")
+        if spec["smc"]["kernel"] == "diagonal":  # the default hashes as before it existed
+            spec["smc"].pop("kernel")
         spec.pop("scenario")
         for target in spec["targets"]:  # undated targets hash as before dates existed
             if target.get("date") is None:
