@@ -62,3 +62,26 @@ checkpoints = [23]
     lines = flips(points)
     assert len(lines) == 1 and lines[0].startswith("states.CHN.weights.us_ties (low)")
     assert TRILATERAL in lines[0] or "no_trilateral" in lines[0]
+
+
+def test_multivariate_kernel_density_and_box():
+    """Three centres in 2-d: the density is the weighted mixture of normals with twice the
+    weighted covariance (scipy's), and every draw lies inside the prior's box."""
+    import numpy as np
+    from scipy import stats
+
+    from sim.calibration.priors import MvnKernel, PriorSet
+
+    priors = PriorSet.of({"a.x": Prior(dist="uniform", low=0.0, high=1.0),
+                          "a.y": Prior(dist="uniform", low=0.0, high=1.0)})  # fmt: skip
+    z = np.array([[0.2, 0.3], [0.6, 0.5], [0.4, 0.8]])
+    w = np.array([0.25, 0.5, 0.25])
+    k = MvnKernel.around(z, w, priors)
+    mean = w @ z
+    cov = 2 * ((z - mean).T * w) @ (z - mean) + np.diag([1e-6, 1e-6])
+    at = np.array([[0.4, 0.4], [0.1, 0.9]])
+    mix = [wi * stats.multivariate_normal(c, cov).pdf(at) for c, wi in zip(z, w, strict=True)]
+    want = np.log(sum(mix))
+    assert np.allclose(k.logpdf(at), want)
+    draws = k.sample(500, np.random.default_rng(0))
+    assert draws.shape == (500, 2) and ((draws >= 0) & (draws <= 1)).all()
