@@ -10,6 +10,8 @@
     python run.py compare DIR [DIR..]  scenarios or batches side by side
     python run.py discover DIR --outcome COL   scenario discovery (PRIM, feature scores)
     python run.py calibrate CAL --out DIR   ABC-SMC calibration to observed events
+    python run.py hindcast CAL --cutoff YYYY-MM --out DIR   out-of-sample scores
+    python run.py validate [--quick] [--out DIR]   regenerate the validation figures
 
 Parses, calls, prints: the work is done in ``sim``.
 """
@@ -23,6 +25,7 @@ import sys
 
 COMMANDS = (
     "simulate", "batch", "plot", "summary", "sensitivity", "compare", "discover", "calibrate",
+    "hindcast", "validate",
 )  # fmt: skip
 
 

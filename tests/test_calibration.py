@@ -80,6 +80,24 @@ def test_calibration_writes_posterior_manifest_and_figures(calibrated) -> None:
     assert len(runs) == 40 and runs["seed"].nunique() == 40  # own seeds per parameter set
 
 
+def test_predictive_check_runs_fresh_seeds_never_the_fitting_runs(calibrated) -> None:
+    """200 sets drawn from the posterior x 4 replicates = 800 new runs in DIR/predictive,
+    none with a seed of a fitting run; every target's fresh share is in the manifest (the
+    two targets here are met together by the share of runs meeting all of them)."""
+    _cal, out, _code, _tmp = calibrated
+    fresh = pd.read_parquet(out / "predictive" / "runs")
+    assert len(fresh) == 800 and fresh["seed"].nunique() == 800
+    fitting = pd.concat(pd.read_parquet(g / "runs") for g in sorted(out.glob("gen-*")))
+    assert not set(fresh["seed"]) & set(fitting["seed"])
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["predictive"]["sets"] == 200
+    shares = {c["name"]: c["fresh_within_tolerance"] for c in manifest["targets"]}
+    assert set(shares) == {"treaty_r3", "no_tri"}
+    level = fresh["level_r3.RUS-PRK"].to_numpy()
+    assert shares["treaty_r3"] == pytest.approx(float((level == 2).mean()))
+    assert manifest["predictive"]["all_run_level_targets"] <= min(shares.values())
+
+
 def test_rerun_resumes_with_nothing_to_do_and_the_same_posterior(calibrated, capsys) -> None:
     cal, out, _code, _tmp = calibrated
     before = pd.read_parquet(out / "posterior.parquet")

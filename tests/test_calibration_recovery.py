@@ -32,19 +32,29 @@ MIN_COVERED = 32  # of 2 * REPETITIONS intervals (see the module docstring)
 RUNNER = "calibration_fakes:binomial"
 
 
-def in_memory(exp) -> pd.DataFrame:
-    """The generation's runs as the batch would store them, without the storage: the
-    recovery test checks the inference; the batch path is tested in test_calibration.py."""
+def in_memory_with(runner: str):
+    """An executor giving a generation's runs as the batch would store them, without the
+    storage: the recovery tests check the inference; the batch path is tested in
+    test_calibration.py."""
     from sim.config import build_scenario
+    from sim.execute import resolve
 
-    rows = []
-    for point_id, point in enumerate(exp.design.points):
-        scenario = build_scenario(exp.scenario_raw, "test", point)
-        seeds = exp.seeds[point_id]
-        for rep, out in enumerate(binomial(scenario, seeds, exp.rounds)):
-            rows.append({"run_id": point_id * len(seeds) + rep, "point_id": point_id,
-                         "status": "ok", **out.outcome})  # fmt: skip
-    return pd.DataFrame(rows)
+    run_many = resolve(runner)
+
+    def execute(exp) -> pd.DataFrame:
+        rows = []
+        for point_id, point in enumerate(exp.design.points):
+            scenario = build_scenario(exp.scenario_raw, "test", point)
+            seeds = exp.seeds[point_id]
+            for rep, out in enumerate(run_many(scenario, seeds, exp.rounds)):
+                rows.append({"run_id": point_id * len(seeds) + rep, "point_id": point_id,
+                             "status": "ok", **out.outcome})  # fmt: skip
+        return pd.DataFrame(rows)
+
+    return execute
+
+
+in_memory = in_memory_with(RUNNER)
 
 
 def calibration_file(folder: Path, k_a: int, k_b: int, seed: int) -> Path:

@@ -13,7 +13,7 @@ import pandas as pd
 from sim.calibration.priors import PriorSet
 from sim.calibration.smc import SmcResult
 from sim.calibration.spec import NEVER, Calibration
-from sim.calibration.targets import observed_value
+from sim.calibration.targets import Scores, observed_value
 from sim.plots._common import figure_titles, save_figure
 
 POST, PRIOR = "#1f77b4", "#7f7f7f"
@@ -117,18 +117,21 @@ def _short(path: str) -> str:
     return ".".join(path.split(".")[-3:])
 
 
-def plot_predictive(cal: Calibration, result: SmcResult, subtitle: str):
-    """Per target: distribution of its statistic over posterior predictive runs."""
-    final, rounds = result.posterior, cal.spec.rounds
+def plot_predictive(cal: Calibration, scores: Scores, set_weights: np.ndarray, subtitle: str,
+                    which: str = "fresh"):  # fmt: skip
+    """Per target: distribution of its statistic over posterior predictive runs (``scores``
+    of sets weighted by ``set_weights``: fresh runs of resampled sets, equal weights)."""
+    rounds = cal.spec.rounds
     targets = list(cal.spec.targets)
     ncols = min(3, len(targets))
     nrows = math.ceil(len(targets) / ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.4 * nrows + 0.9),
                             squeeze=False, layout="constrained")  # fmt: skip
     reps = cal.spec.replicates
-    run_w = np.repeat(final.weights / reps, reps)
+    set_weights = set_weights / set_weights.sum()
+    run_w = np.repeat(set_weights / reps, reps)
     for ax, t in zip(axs.flat, targets, strict=False):
-        v = final.scores.values[t.name].ravel()
+        v = scores.values[t.name].ravel()
         ok = ~np.isnan(v) & (run_w > 0)
         values, weights = v[ok], run_w[ok]
         obs = observed_value(t, rounds)
@@ -141,9 +144,10 @@ def plot_predictive(cal: Calibration, result: SmcResult, subtitle: str):
         half = t.tolerance if t.tolerance > 0 else 0.4
         ax.axvspan(obs - half, obs + half, color="#2ca02c", alpha=0.15)
         ax.axvline(obs, color="#2ca02c", lw=2, label="observed")
-        within = float(final.weights @ (final.scores.per_target[t.name] <= 1).mean(axis=1))
+        within = float(set_weights @ (scores.per_target[t.name] <= 1).mean(axis=1))
         need = f", needs ≥ {t.at_least:.0%}" if t.at_least else ""
-        ax.set_title(f"{t.name}\n{within:.0%} of runs within tolerance{need}", fontsize=9)
+        ax.set_title(f"{t.name}\n{within:.0%} of {which} runs within tolerance{need}",
+                     fontsize=9)  # fmt: skip
         label = t.statistic + (f" ({rounds} = never by round {rounds - 1})"
                                if t.statistic.startswith(("first_round", "switch_round"))
                                or t.observed == NEVER else "")  # fmt: skip
@@ -153,12 +157,16 @@ def plot_predictive(cal: Calibration, result: SmcResult, subtitle: str):
         ax.set_visible(False)
     axs[0, 0].legend(fontsize=8, frameon=False)
     figure_titles(fig, "Targets: observed value (green line, band = tolerance) against the "
-                  "posterior predictive distribution", subtitle)  # fmt: skip
+                  f"posterior predictive distribution ({which} runs)", subtitle)  # fmt: skip
     return fig
 
 
-def calibration_figures(cal: Calibration, out: Path, result: SmcResult, post: pd.DataFrame):
-    """Write the three figures into DIR/plots; return their paths."""
+def calibration_figures(
+    cal: Calibration, out: Path, result: SmcResult, post: pd.DataFrame, fresh=None
+):
+    """Write the three figures into DIR/plots; return their paths. The predictive figure
+    shows ``fresh`` runs (:class:`FreshRuns`) or, without them, the fitting runs (labelled
+    so: selected for meeting the targets, they overstate the fit)."""
     pool = result.posterior
     gens = ", ".join(str(g) for g in sorted(set(pool.generation.tolist())))
     sub = (
@@ -169,8 +177,15 @@ def calibration_figures(cal: Calibration, out: Path, result: SmcResult, post: pd
     plots = Path(out) / "plots"
     paths = [
         save_figure(plot_marginals(cal, post, sub), plots / "posterior_marginals.png"),
-        save_figure(plot_predictive(cal, result, sub), plots / "posterior_predictive.png"),
+        save_figure(_predictive(cal, result, fresh, sub), plots / "posterior_predictive.png"),
     ]
     if len(cal.parameters) > 1:
         paths.insert(1, save_figure(plot_corner(cal, post, sub), plots / "posterior_corner.png"))
     return paths
+
+
+def _predictive(cal: Calibration, result: SmcResult, fresh, sub: str):
+    if fresh is not None:
+        return plot_predictive(cal, fresh.scores, np.ones(fresh.sets), sub)
+    pool = result.posterior
+    return plot_predictive(cal, pool.scores, pool.weights, sub, which="fitting")

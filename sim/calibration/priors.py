@@ -120,3 +120,51 @@ def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
     top = np.max(x, axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
     return (top + np.log(np.exp(x - top).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+
+@dataclass(frozen=True)
+class MvnKernel:
+    """Mixture of full-covariance normals around the previous population (as pyabc's
+    ``MultivariateNormalTransition``; covariance twice the weighted population covariance,
+    Filippi et al. 2013), restricted to the prior's box by rejection. The restriction
+    divides the density by one constant (the mixture's mass inside the box), the same for
+    every proposal of a generation, so it cancels in the normalised weights."""
+
+    centres: np.ndarray  # (m, d)
+    weights: np.ndarray  # (m,)
+    chol: np.ndarray  # (d, d) lower Cholesky factor of the covariance
+    zlow: np.ndarray
+    zhigh: np.ndarray
+
+    @classmethod
+    def around(cls, z: np.ndarray, weights: np.ndarray, priors: PriorSet) -> MvnKernel:
+        keep = weights > 0
+        z, w = z[keep], weights[keep] / weights[keep].sum()
+        mean = w @ z
+        cov = 2 * ((z - mean).T * w) @ (z - mean)
+        width = priors.zhigh - priors.zlow
+        cov = cov + np.diag((1e-3 * width) ** 2)  # a floor, as the diagonal kernel's
+        return cls(z, w, np.linalg.cholesky(cov), priors.zlow, priors.zhigh)
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` draws inside the box (rejection; at most 1000 rounds)."""
+        out: list[np.ndarray] = []
+        got = 0
+        for _ in range(1000):
+            idx = rng.choice(len(self.weights), size=2 * n, p=self.weights)
+            z = self.centres[idx] + rng.standard_normal((2 * n, len(self.zlow))) @ self.chol.T
+            z = z[((z >= self.zlow) & (z <= self.zhigh)).all(axis=1)]
+            out.append(z)
+            got += len(z)
+            if got >= n:
+                break
+        return np.vstack(out)[:n]
+
+    def logpdf(self, z: np.ndarray) -> np.ndarray:
+        """Log density of the (unrestricted) mixture at each row of ``z``."""
+        d = z.shape[1]
+        diff = z[:, None, :] - self.centres[None]  # (n, m, d)
+        sol = np.linalg.solve(self.chol, diff.reshape(-1, d).T).T.reshape(diff.shape)
+        logdet = 2 * np.log(np.diag(self.chol)).sum()
+        dens = -0.5 * (sol**2).sum(axis=-1) - 0.5 * (d * np.log(2 * np.pi) + logdet)
+        return _logsumexp(dens + np.log(self.weights)[None], axis=1)

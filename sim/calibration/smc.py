@@ -28,7 +28,7 @@ from sim.calibration.generation import (
     generation_streams,
     run_generation,
 )
-from sim.calibration.priors import Kernel, PriorSet
+from sim.calibration.priors import Kernel, MvnKernel, PriorSet
 from sim.calibration.spec import Calibration
 from sim.calibration.targets import Scores, choose_tolerance, ess, score
 from sim.execute import DEFAULT_RUNNER
@@ -136,7 +136,8 @@ def _propose(
     n = cal.spec.smc.population
     if prev is None:
         return priors.sample_z(n, rng), np.zeros(n)
-    kernel = Kernel.around(prev.z, prev.weights, priors)
+    kind = MvnKernel if cal.spec.smc.kernel == "multivariate" else Kernel
+    kernel = kind.around(prev.z, prev.weights, priors)
     z = kernel.sample(n, rng)
     return z, priors.logpdf_z(z) - kernel.logpdf(z)
 

@@ -58,7 +58,8 @@ class Target(_Frozen):
     Without ``at_least``: scored run by run (a run matches when
     ``|value - observed| <= tolerance``); the record is reproduced when one run matches
     every such target. With ``at_least``: scored per parameter set (the share of its runs
-    that match must be at least ``at_least``).
+    that match must be at least ``at_least``). ``date`` (``YYYY-MM``): the month by which the
+    record settles the target (what a hindcast with an earlier cutoff must not see).
     """
 
     name: str = Field(min_length=1)
@@ -66,6 +67,7 @@ class Target(_Frozen):
     observed: float | Literal["never"]
     tolerance: Annotated[float, Field(ge=0)]
     at_least: Annotated[float, Field(gt=0, le=1)] | None = None
+    date: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
     note: str = ""
 
     @model_validator(mode="before")
@@ -86,6 +88,7 @@ class Smc(_Frozen):
     ess_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.5
     max_generations: Annotated[int, Field(ge=1)] = 12
     budget: Annotated[int, Field(ge=1)] = 400_000
+    kernel: Literal["diagonal", "multivariate"] = "diagonal"  # perturbation kernel (priors.py)
 
 
 class CalibrationSpec(_Frozen):
@@ -130,7 +133,12 @@ class Calibration:
         spec = self.spec.model_dump(mode="json", exclude={"engine"})
         spec["smc"].pop("budget")
         spec["smc"].pop("max_generations")
+        if spec["smc"]["kernel"] == "diagonal":  # the default hashes as before it existed
+            spec["smc"].pop("kernel")
         spec.pop("scenario")
+        for target in spec["targets"]:  # undated targets hash as before dates existed
+            if target.get("date") is None:
+                target.pop("date", None)
         return {"spec": spec, "scenario_content": self.scenario_raw}
 
     def hash(self) -> str:

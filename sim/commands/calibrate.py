@@ -36,6 +36,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="delete another calibration in DIR")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--predictive-sets", type=whole_number(0), default=200,
+        help="posterior sets run with fresh seeds for the predictive check (0: none)",
+    )  # fmt: skip
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -66,7 +70,7 @@ def _check_out(out: Path, cal_hash: str, force: bool) -> str | None:
             "it and start over"
         )
     for path in out.iterdir():
-        if path.name.startswith("gen-") or path.name == "plots":
+        if path.name.startswith("gen-") or path.name in ("plots", "predictive"):
             shutil.rmtree(path, ignore_errors=True)
         elif path.is_file():
             path.unlink()
@@ -111,8 +115,14 @@ def run(args: argparse.Namespace) -> int:
         import matplotlib
 
         matplotlib.use("Agg")  # headless figures
-    code, lines = finish(cal, args.out, result, manifest, time.monotonic() - started,
-                         plots=not args.no_plots)  # fmt: skip
+    options = {"workers": args.workers, "scheduler": args.scheduler,
+               "progress": not args.quiet}  # fmt: skip
+    try:
+        code, lines = finish(cal, args.out, result, manifest, time.monotonic() - started,
+                             plots=not args.no_plots, predictive_sets=args.predictive_sets,
+                             options=options)  # fmt: skip
+    except ExecuteError as exc:
+        return _fail(str(exc))
     stream = sys.stdout if code == 0 else sys.stderr
     print("\n".join(lines), file=stream)
     return code

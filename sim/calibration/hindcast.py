@@ -1,0 +1,140 @@
+"""Hindcast: calibrate on the record up to a cutoff month, forecast what came after it, and
+score the forecasts against naive baselines (out of sample, as conflict forecasters do:
+Hegre et al. 2019, ViEWS).
+
+What the hindcast may see (no leak of information from after the cutoff):
+- targets dated up to the cutoff only (a target's ``date`` is the month the record settles
+  it; every target needs one), and the calibration runs only to the cutoff
+  (``rounds = cutoff round + 1``): a "never" statistic means "not by the cutoff";
+- the scenario without its scheduled shocks dated after the cutoff (e.g. the April 2025
+  tariff shock for a 2024-12 cutoff): the forecast does not know them. Random shocks and
+  drivers' regimes stay: they are the model's uncertainty, not events;
+- the cutoff round is added to the checkpoints so the state at the cutoff can be read.
+Scenario values set with knowledge of later events are listed in the calibration file and
+docs/calibration.md ("Information after the start"); they are not removed here.
+
+Forecasters, each giving per event (a target dated after the cutoff) the probability that
+the target's statement holds, and the distribution of its statistic:
+- ``model``: fresh runs of parameter sets drawn from the hindcast posterior, over the full
+  record, kept when they reproduce every run-level target up to the cutoff (the forecast
+  given what happened to the cutoff);
+- ``persistence``: nothing changes after the cutoff: the same conditioned runs with the
+  statistic frozen at the cutoff (a level read at the cutoff round, a first round after
+  the cutoff read as never);
+- ``base_rate``: the prior predictive: fresh runs of parameter sets drawn from the prior,
+  unconditioned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.calibration.spec import NEVER, Calibration, Target
+from sim.calibration.targets import distance, observed_value, target_values
+from sim.config import ConfigError
+from sim.dates import months_between
+
+_AT_ROUND = re.compile(r"^(level|max_level|min_level|active|support_share)_r(\d+)\.(.+)$")
+_FIRST = ("first_round.", "switch_round.", "target_round")
+
+
+@dataclass(frozen=True)
+class HindcastSetup:
+    """The calibration restricted to the cutoff, and the events after it."""
+
+    cutoff: str
+    cutoff_round: int
+    fit: Calibration  # targets up to the cutoff, rounds to the cutoff
+    forecast: Calibration  # every target, the full record's rounds, same scenario
+    events: tuple[Target, ...]
+    removed_shocks: tuple[str, ...]
+
+
+def _shock_round(shock: dict, start: str) -> int | None:
+    when = shock.get("round")
+    if when is None:
+        return None
+    return months_between(start, when) if isinstance(when, str) else int(when)
+
+
+def setup(cal: Calibration, cutoff: str) -> HindcastSetup:
+    """The hindcast of ``cal`` at ``cutoff`` (``YYYY-MM``); raises ConfigError."""
+    file = str(cal.file)
+    undated = [t.name for t in cal.spec.targets if t.date is None]
+    if undated:
+        raise ConfigError(file, "targets.date", "a date on every target for a hindcast",
+                          ", ".join(undated))  # fmt: skip
+    start = str(cal.scenario_raw.get("start", ""))
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", cutoff):
+        raise ConfigError("--cutoff", "", "a month YYYY-MM", cutoff)
+    c = months_between(start, cutoff)
+    fit = tuple(t for t in cal.spec.targets if months_between(start, t.date) <= c)
+    events = tuple(t for t in cal.spec.targets if months_between(start, t.date) > c)
+    if not fit or not events or c + 1 > cal.spec.rounds:
+        raise ConfigError("--cutoff", "", "a month after the first dated target and before "
+                          "the last one", cutoff)  # fmt: skip
+    raw = dict(cal.scenario_raw)
+    shocks = list(raw.get("shocks", []))
+    late = [s for s in shocks if (_shock_round(s, start) or -1) > c]
+    raw["shocks"] = [s for s in shocks if s not in late]
+    marks = [months_between(start, m) if isinstance(m, str) else int(m)
+             for m in raw.get("checkpoints", [])]  # fmt: skip
+    raw["checkpoints"] = sorted({*marks, c})
+    removed = tuple(f"{s.get('round')}: {s.get('note', s.get('driver'))}" for s in late)
+    spec_fit = cal.spec.model_copy(update={"targets": list(fit), "rounds": c + 1})
+    base = dataclasses.replace(cal, scenario_raw=raw)
+    return HindcastSetup(cutoff, c, dataclasses.replace(base, spec=spec_fit), base, events,
+                         removed)  # fmt: skip
+
+
+def persisted_statistic(statistic: str, cutoff_round: int) -> str | None:
+    """The statistic read at the cutoff instead of later (None if it has no such reading)."""
+    m = _AT_ROUND.match(statistic)
+    if m:
+        return f"{m.group(1)}_r{min(int(m.group(2)), cutoff_round)}.{m.group(3)}"
+    return statistic if statistic.startswith(_FIRST) else None
+
+
+def persisted_values(runs: pd.DataFrame, target: Target, cutoff_round: int, rounds: int):
+    """The target's statistic if nothing changed after the cutoff (NaN if undefined)."""
+    column = persisted_statistic(target.statistic, cutoff_round)
+    if column is None or column not in runs:
+        return np.full(len(runs), np.nan)
+    frozen = target.model_copy(update={"statistic": column})
+    values = target_values(runs, frozen, rounds)
+    if target.statistic.startswith(_FIRST):  # not by the cutoff: never
+        values = np.where(values > cutoff_round, float(rounds), values)
+    return values
+
+
+def horizon(target: Target, start: str, rounds: int) -> int:
+    """Rounds a target's statistic is read over: to its date (a "never" means "not by its
+    date"), at most ``rounds``."""
+    return min(rounds, months_between(start, target.date) + 1)
+
+
+def reproduces(runs: pd.DataFrame, targets, start: str, rounds: int) -> np.ndarray:
+    """Runs within tolerance of every run-level target (``at_least`` ones are set-level)."""
+    ok = np.ones(len(runs), bool)
+    for t in targets:
+        if t.at_least is None:
+            r = horizon(t, start, rounds)
+            ok &= distance(target_values(runs, t, r), t, r) <= 1.0
+    return ok
+
+
+def observed(target: Target, rounds: int) -> float:
+    return observed_value(target, rounds) if target.observed != NEVER else float(rounds)
+
+
+def event_forecast(values: np.ndarray, target: Target, rounds: int) -> tuple[float, np.ndarray]:
+    """(probability the target holds, the values kept) for one forecaster's values."""
+    values = values[~np.isnan(values)]
+    if len(values) == 0:
+        return float("nan"), values
+    return float((distance(values, target, rounds) <= 1.0).mean()), values

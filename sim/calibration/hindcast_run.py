@@ -1,0 +1,142 @@
+"""Run a hindcast (sim/calibration/hindcast.py): calibrate to the cutoff, forecast with fresh
+runs from the posterior and from the prior, score every event; write ``DIR/scores.csv``,
+``DIR/reliability.png`` and ``DIR/manifest.json``.
+
+``DIR/calibration`` holds the calibration to the cutoff (as ``run.py calibrate`` writes it),
+``DIR/forecast`` the fresh posterior runs, ``DIR/prior`` the prior predictive runs (each a
+resumable batch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.calibration.hindcast import (
+    HindcastSetup,
+    event_forecast,
+    horizon,
+    observed,
+    persisted_statistic,
+    persisted_values,
+    reproduces,
+)
+from sim.calibration.predictive import FRESH_KEY, draw_sets, fresh_runs, fresh_streams
+from sim.calibration.priors import PriorSet
+from sim.calibration.scoring import brier, crps, reliability
+from sim.calibration.targets import target_values
+
+FORECASTERS = ("model", "persistence", "base_rate")
+SCORES = "scores.csv"
+
+
+def _runs(hc: HindcastSetup, theta, out: Path, key: int, options: dict) -> pd.DataFrame:
+    _rng, seed = fresh_streams(hc.forecast.spec.root_seed, key)
+    extra = [persisted_statistic(t.statistic, hc.cutoff_round) for t in hc.events]
+    runs, _ran = fresh_runs(hc.forecast, theta, out, seed, options,
+                            columns=[c for c in extra if c])  # fmt: skip
+    return runs
+
+
+def forecast_runs(
+    hc: HindcastSetup, post: pd.DataFrame, out: Path, sets: int, options: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(fresh runs of ``sets`` posterior sets, fresh runs of ``sets`` prior sets)."""
+    rng, _seed = fresh_streams(hc.forecast.spec.root_seed, FRESH_KEY + 1)
+    theta = draw_sets(hc.fit, post, sets, rng)
+    model = _runs(hc, theta, Path(out) / "forecast", FRESH_KEY + 1, options)
+    priors = PriorSet.of(hc.fit.spec.priors)
+    rng, _seed = fresh_streams(hc.forecast.spec.root_seed, FRESH_KEY + 2)
+    prior_theta = priors.from_z(priors.sample_z(sets, rng))
+    prior = _runs(hc, prior_theta, Path(out) / "prior", FRESH_KEY + 2, options)
+    return model, prior
+
+
+def score_events(hc: HindcastSetup, model: pd.DataFrame, prior: pd.DataFrame) -> pd.DataFrame:
+    """One row per event: each forecaster's probability, Brier score and CRPS."""
+    start = str(hc.forecast.scenario_raw["start"])
+    kept = model[reproduces(model, hc.fit.spec.targets, start, hc.cutoff_round + 1)]
+    rows = []
+    for t in hc.events:
+        rounds = horizon(t, start, hc.forecast.spec.rounds)
+        values = {
+            "model": target_values(kept, t, rounds),
+            "persistence": persisted_values(kept, t, hc.cutoff_round, rounds),
+            "base_rate": target_values(prior, t, rounds),
+        }
+        x = observed(t, rounds)
+        row: dict[str, Any] = {"event": t.name, "date": t.date, "statistic": t.statistic,
+                               "observed": t.observed, "tolerance": t.tolerance}  # fmt: skip
+        for name in FORECASTERS:
+            p, v = event_forecast(values[name], t, rounds)
+            row[f"p_{name}"] = p
+            row[f"brier_{name}"] = brier(p, 1.0)  # the record: the statement held
+            row[f"crps_{name}"] = crps(v, x)
+        row["runs_model"] = len(kept)
+        row["runs_base_rate"] = len(prior)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def plot_reliability(scores: pd.DataFrame, title: str, subtitle: str):
+    """Reliability diagram: forecast probability against observed frequency per forecaster
+    (each event with its complement), the diagonal is perfect calibration."""
+    import matplotlib.pyplot as plt
+
+    from sim.plots._common import figure_titles
+
+    fig, ax = plt.subplots(figsize=(5.6, 5.4), layout="constrained")
+    ax.plot([0, 1], [0, 1], color="#7f7f7f", ls="--", lw=1, label="perfectly reliable")
+    for name, marker in zip(FORECASTERS, ("o", "s", "^"), strict=True):
+        p = scores[f"p_{name}"].to_numpy(float)
+        ok = ~np.isnan(p)
+        table = reliability(p[ok], np.ones(ok.sum()))
+        mean = float(np.nanmean(scores[f"brier_{name}"]))
+        ax.plot(table["forecast"], table["observed"], marker=marker, ms=7, alpha=0.8,
+                label=f"{name} (mean Brier {mean:.3f})")  # fmt: skip
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("forecast probability (binned, 5 bins)")
+    ax.set_ylabel("observed frequency")
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    figure_titles(fig, title, subtitle)
+    return fig
+
+
+def mean_scores(scores: pd.DataFrame) -> dict[str, float]:
+    cols = [c for c in scores if c.startswith(("brier_", "crps_"))]
+    return {c: float(scores[c].mean()) for c in cols}
+
+
+def run_hindcast(
+    hc: HindcastSetup,
+    out: Path,
+    *,
+    sets: int,
+    options: dict[str, Any],
+    budget: int | None = None,
+    report: Callable[[str], None] | None = None,
+) -> tuple[int, list[str], pd.DataFrame | None]:
+    """Calibrate to the cutoff, forecast, score; (exit code, lines, scores)."""
+    import time
+
+    from sim.calibration.output import posterior_frame
+    from sim.calibration.report import finish, start_manifest
+    from sim.calibration.smc import run_smc
+
+    started = time.monotonic()
+    cal_dir = Path(out) / "calibration"
+    budget = budget or hc.fit.spec.smc.budget
+    manifest = start_manifest(hc.fit, cal_dir, budget)
+    result = run_smc(hc.fit, cal_dir, budget=budget, report=report, **options)
+    code, lines = finish(hc.fit, cal_dir, result, manifest, time.monotonic() - started,
+                         plots=False)  # fmt: skip
+    if code != 0:
+        return code, lines, None
+    post = posterior_frame(hc.fit, result)
+    model, prior = forecast_runs(hc, post, out, sets, options)
+    return 0, lines, score_events(hc, model, prior)

@@ -1,0 +1,162 @@
+"""``run.py validate``: every figure of docs/model.md §4-5 and the README's fact table, the
+posterior table with its fresh predictive shares, and the hindcast scores, into
+``DIR/validation.md`` (``--quick``: few seeds and a tiny calibration, to check that the
+regeneration runs, not its figures)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.calibration.priors import PriorSet
+from sim.calibration.spec import Calibration
+from sim.validation.facts import ROOT, channels_table, facts_table, noise_table, statics_table
+
+CALIBRATION = ROOT / "configs" / "calibration" / "korea_2024.toml"
+CUTOFFS = ("2024-12", "2025-06")
+FULL = {"seeds": 1000, "statics_seeds": 400, "predictive_sets": 200, "sets": 200}
+QUICK = {"seeds": 20, "statics_seeds": 20, "predictive_sets": 20, "sets": 10}
+QUICK_SMC = {"population": 20, "max_generations": 2, "budget": 200}
+
+
+def quick_calibration(cal: Calibration) -> Calibration:
+    smc = cal.spec.smc.model_copy(update=QUICK_SMC)
+    return dataclasses.replace(cal, spec=cal.spec.model_copy(update={"smc": smc, "replicates": 5}))
+
+
+def verdict(prior, x: np.ndarray, w: np.ndarray) -> tuple[str, float]:
+    """pinned / leaning / open: the posterior's 90% interval against the prior's, in the
+    working space (log for a log-uniform prior): pinned below half the prior's width;
+    leaning below 85% of it or with the median moved by over 15% of the prior's 90% width;
+    open otherwise. Returns (verdict, width ratio)."""
+    from sim.calibration.output import weighted_quantiles
+
+    ps = PriorSet(("x",), (prior,))
+    z_prior = ps.sample_z(20_000, np.random.default_rng(0))[:, 0]
+    p05, p50, p95 = np.quantile(z_prior, [0.05, 0.5, 0.95])
+    z = np.log(x) if prior.dist == "loguniform" else x
+    q05, q50, q95 = weighted_quantiles(z, w, [0.05, 0.5, 0.95])
+    ratio = (q95 - q05) / (p95 - p05)
+    shift = abs(q50 - p50) / (p95 - p05)
+    label = "pinned" if ratio < 0.5 else "leaning" if ratio < 0.85 or shift > 0.15 else "open"
+    return label, float(ratio)
+
+
+def _prior_text(p) -> str:
+    if p.dist == "normal":
+        return f"normal {p.mean:g} ± {p.sd:g} on {p.low:g}–{p.high:g}"
+    return f"{'whole ' if p.integer else ''}{p.dist} {p.low:g}–{p.high:g}"
+
+
+def posterior_table(cal: Calibration, post: pd.DataFrame, checks: list[dict]) -> list[str]:
+    w = post["weight"].to_numpy()
+    from sim.calibration.output import weighted_quantiles
+
+    lines = ["## Posterior (fresh predictive check below)", "",
+             "| parameter | prior | posterior mean [90% interval] | width / prior's | verdict |",
+             "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    for name, prior in cal.spec.priors.items():
+        x = post[name].to_numpy()
+        q05, q95 = weighted_quantiles(x, w, [0.05, 0.95])
+        label, ratio = verdict(prior, x, w)
+        lines.append(f"| `{name}` | {_prior_text(prior)} | {w @ x:.3g} [{q05:.3g}, {q95:.3g}]"
+                     f" | {ratio:.2f} | {label} |")  # fmt: skip
+    lines += ["", "| target | fresh runs within tolerance | fitting runs (weighted) |",
+              "| --- | --- | --- |"]  # fmt: skip
+    for c in checks:
+        fresh = c.get("fresh_within_tolerance")
+        lines.append(f"| {c['name']} | {'-' if fresh is None else f'{fresh:.3f}'} | "
+                     f"{c['fitting_runs_within_tolerance']:.3f} |")  # fmt: skip
+    return lines
+
+
+def hindcast_table(cutoff: str, scores: pd.DataFrame | None) -> list[str]:
+    lines = [f"## Hindcast, cutoff {cutoff} (Brier; CRPS)", ""]
+    if scores is not None:
+        lines += [f"model: {int(scores['runs_model'].iloc[0])} fresh posterior runs reproduce "
+                  f"the record to the cutoff; base rate: {int(scores['runs_base_rate'].iloc[0])}"
+                  " prior runs", ""]  # fmt: skip
+    if scores is None:
+        return [*lines, "not scored: the calibration to the cutoff did not converge"]
+    lines += ["| event | date | P model | P persistence | P base rate | Brier model / "
+              "persistence / base rate | CRPS model / persistence / base rate |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for r in scores.to_dict("records"):
+        lines.append(f"| {r['event']} | {r['date']} | {r['p_model']:.3f} | "
+                     f"{r['p_persistence']:.3f} | {r['p_base_rate']:.3f} | "
+                     f"{r['brier_model']:.3f} / {r['brier_persistence']:.3f} / "
+                     f"{r['brier_base_rate']:.3f} | {r['crps_model']:.3f} / "
+                     f"{r['crps_persistence']:.3f} / {r['crps_base_rate']:.3f} |")  # fmt: skip
+    m = scores.mean(numeric_only=True)
+    lines.append(f"| mean | | | | | {m.brier_model:.3f} / {m.brier_persistence:.3f} / "
+                 f"{m.brier_base_rate:.3f} | {m.crps_model:.3f} / {m.crps_persistence:.3f} / "
+                 f"{m.crps_base_rate:.3f} |")  # fmt: skip
+    return lines
+
+
+def calibration_section(cal: Calibration, out: Path, sets: int, options: dict) -> list[str]:
+    """Calibrate (or resume) into ``out`` and tabulate the posterior and fresh shares."""
+    import time
+
+    from sim.calibration.output import posterior_frame
+    from sim.calibration.report import finish, start_manifest
+    from sim.calibration.smc import run_smc
+
+    started = time.monotonic()
+    manifest = start_manifest(cal, out, cal.spec.smc.budget)
+    result = run_smc(cal, out, report=lambda _line: None, **options)
+    code, lines = finish(cal, out, result, manifest, time.monotonic() - started, plots=False,
+                         predictive_sets=sets, options=options)  # fmt: skip
+    if code != 0 or result.final.weights.sum() == 0:
+        return ["## Posterior", "", *lines]
+    import json
+
+    checks = json.loads((out / "manifest.json").read_text())["targets"]
+    runs = f"{sets} fresh sets x {cal.spec.replicates} runs"
+    head = [f"status {result.status}, tolerance {result.final.tolerance:.3g}, "
+            f"{result.runs_used:,} runs; {runs}", ""]  # fmt: skip
+    return [
+        *posterior_table(cal, posterior_frame(cal, result), checks)[:2],
+        *head,
+        *posterior_table(cal, posterior_frame(cal, result), checks)[2:],
+    ]
+
+
+def hindcast_section(cal: Calibration, cutoff: str, out: Path, sets: int, options) -> list[str]:
+    from sim.calibration.hindcast import setup
+    from sim.calibration.hindcast_run import SCORES, run_hindcast
+
+    hc = setup(cal, cutoff)
+    code, _lines, scores = run_hindcast(hc, out, sets=sets, options=options,
+                                        report=lambda _line: None)  # fmt: skip
+    if scores is not None:
+        scores.to_csv(out / SCORES, index=False)
+    return hindcast_table(cutoff, scores if code == 0 else None)
+
+
+def run_validation(out: Path, quick: bool, workers: int | None = 1) -> list[str]:
+    """Every table, written to ``out/validation.md``; returns its lines."""
+    from sim.calibration.spec import load_calibration
+
+    k = QUICK if quick else FULL
+    out.mkdir(parents=True, exist_ok=True)
+    mode = "quick: few seeds, figures not for quoting" if quick else "full"
+    flag = " --quick" if quick else ""
+    lines = [f"# Validation report ({mode})", "",
+             f"Regenerate: `python run.py validate{flag} --out {out}`", ""]  # fmt: skip
+    tables = ((facts_table, k["seeds"]), (noise_table, k["seeds"]),
+              (channels_table, k["seeds"]), (statics_table, k["statics_seeds"]))  # fmt: skip
+    for table, n in tables:
+        lines += [*table(n), ""]
+    cal = load_calibration(CALIBRATION)
+    cal = quick_calibration(cal) if quick else cal
+    options = {"workers": workers, "scheduler": None, "progress": False}
+    lines += [*calibration_section(cal, out / "calibration", k["predictive_sets"], options), ""]
+    for cutoff in CUTOFFS:
+        lines += [*hindcast_section(cal, cutoff, out / f"hindcast-{cutoff}", k["sets"], options),
+                  ""]  # fmt: skip
+    (out / "validation.md").write_text("\n".join(lines))
+    return lines

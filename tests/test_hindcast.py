@@ -1,0 +1,135 @@
+"""`run.py hindcast`: the split at the cutoff (no leak), the scores by hand, the command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from runcli import main
+
+from sim.calibration.hindcast import persisted_statistic, setup
+from sim.calibration.scoring import brier, crps, reliability
+from sim.calibration.spec import load_calibration
+
+ROOT = Path(__file__).resolve().parents[1]
+CALIBRATION = ROOT / "configs" / "calibration" / "korea_2024.toml"
+SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
+
+
+def test_brier_and_crps_by_hand():
+    assert brier(0.7, 1.0) == pytest.approx(0.09)
+    assert brier(0.0, 0.0) == 0.0
+    # a point forecast: CRPS = |error|; half at 3, half at 5, observed 5:
+    # F = 0.5 on [3, 5), H = 0 there: 0.25 x 2 = 0.5
+    assert crps(np.array([4.0, 4.0]), 6.0) == pytest.approx(2.0)
+    assert crps(np.array([3.0, 5.0]), 5.0) == pytest.approx(0.5)
+    # observed below the sample: F = 0 on [2, 3), H = 1: 1; F = 0.5 on [3, 5): 0.25 x 2
+    assert crps(np.array([3.0, 5.0]), 2.0) == pytest.approx(1.0 + 0.5)
+
+
+def test_reliability_counts_each_event_with_its_complement():
+    table = reliability(np.array([0.9, 0.1]), np.array([1.0, 1.0]), bins=5)
+    # forecasts 0.9, 0.1 (events, y = 1) and 0.1, 0.9 (complements, y = 0)
+    assert table["events"].tolist() == [2, 2]
+    assert table["forecast"].tolist() == pytest.approx([0.1, 0.9])
+    assert table["observed"].tolist() == pytest.approx([0.5, 0.5])
+
+
+def test_persistence_reads_the_statistic_at_the_cutoff():
+    assert persisted_statistic("level_r23.RUS-PRK", 11) == "level_r11.RUS-PRK"
+    assert persisted_statistic("max_level_r23.CHN-RUS-PRK", 17) == "max_level_r17.CHN-RUS-PRK"
+    assert persisted_statistic("switch_round.rus_war", 11) == "switch_round.rus_war"
+    assert persisted_statistic("utility_end.CHN", 11) is None
+
+
+def test_cutoff_splits_targets_and_removes_later_scheduled_shocks():
+    """2024-12 = round 11: the fit sees the targets dated to 2024-12 and runs 12 rounds; the
+    April 2025 tariff shock (round 15) is removed from the scenario of both the fit and the
+    forecast; the random peninsula shock stays; round 11 is a checkpoint."""
+    cal = load_calibration(CALIBRATION)
+    hc = setup(cal, "2024-12")
+    assert hc.cutoff_round == 11 and hc.fit.spec.rounds == 12
+    assert {t.date for t in hc.fit.spec.targets} <= {"2024-06", "2024-12"}
+    assert {t.date for t in hc.events} == {"2025-06", "2025-12"}
+    assert len(hc.fit.spec.targets) + len(hc.events) == len(cal.spec.targets)
+    for c in (hc.fit, hc.forecast):
+        assert [s.get("round") for s in c.scenario_raw["shocks"]] == [None]
+        assert 11 in c.scenario_raw["checkpoints"]
+    assert hc.removed_shocks == ("2025-04: US tariff escalation (judgement: scheduled shock)",)
+    assert [s.get("round") for s in cal.scenario_raw["shocks"]] == ["2025-04", None]
+    later = setup(cal, "2025-06")
+    assert later.removed_shocks == () and later.fit.spec.rounds == 18
+
+
+CAL = f"""
+scenario = "{SCENARIO}"
+rounds = 12
+replicates = 4
+root_seed = 5
+[scenario_overrides]
+checkpoints = [5, 11]
+[smc]
+population = 10
+max_generations = 3
+budget = 1000
+[priors]
+"negotiation.temperature" = {{ dist = "loguniform", low = 0.005, high = 0.2 }}
+[[targets]]
+name = "signed"
+statistic = "level_r5.RUS-PRK"
+observed = 2
+tolerance = 0
+date = "2024-06"
+[[targets]]
+name = "holds"
+statistic = "level_r11.RUS-PRK"
+observed = 2
+tolerance = 0
+date = "2024-12"
+[[targets]]
+name = "no_trilateral"
+statistic = "max_level_r11.CHN-RUS-PRK"
+observed = 0
+tolerance = 0
+date = "2024-12"
+"""
+
+
+def test_hindcast_command_writes_scores_figure_and_manifest(tmp_path, capsys):
+    path = tmp_path / "cal.toml"
+    path.write_text(CAL)
+    out = tmp_path / "hc"
+    args = ["hindcast", str(path), "--cutoff", "2024-08", "--out", str(out), "--sets", "10",
+            "--workers", "1", "--quiet"]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    scores = pd.read_csv(out / "scores.csv")
+    assert scores["event"].tolist() == ["holds", "no_trilateral"]
+    for f in ("model", "persistence", "base_rate"):
+        assert scores[f"brier_{f}"].between(0, 1).all()
+        assert np.allclose(scores[f"brier_{f}"], (1 - scores[f"p_{f}"]) ** 2)
+    # persistence: the RUS-PRK level of 2024-08 (a treaty in the runs that reproduce the
+    # signing) and no trilateral by then
+    assert scores["p_persistence"].tolist() == [1.0, 1.0]
+    assert (out / "reliability.png").stat().st_size > 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["fitted_targets"] == ["signed"] and manifest["cutoff_round"] == 7
+    assert manifest["removed_shocks"] == [
+        "2025-04: US tariff escalation (judgement: scheduled shock)"
+    ]
+    assert main(args) == 0  # same command again: resumes, same table
+    pd.testing.assert_frame_equal(scores, pd.read_csv(out / "scores.csv"))
+
+
+def test_hindcast_refuses_undated_targets_and_bad_cutoffs(tmp_path, capsys):
+    path = tmp_path / "cal.toml"
+    path.write_text(CAL.replace('date = "2024-06"\n', ""))
+    args = ["hindcast", str(path), "--cutoff", "2024-08", "--out", str(tmp_path / "o")]
+    assert main(args) == 2
+    assert "a date on every target" in capsys.readouterr().err
+    path.write_text(CAL)
+    assert main([*args[:3], "2026-01", *args[4:]]) == 2
+    assert main([*args[:3], "2024-8", *args[4:]]) == 2
+    assert not (tmp_path / "o").exists()
