@@ -27,7 +27,7 @@ from sim.config import TERMS
 from sim.model import DiplomacyModel
 from sim.plots.live import plot_drivers, plot_pact_network, plot_utility_terms
 from sim.runner import scenario_info
-from sim.scenarios import DEFAULT_SCENARIO, resolve_scenario, scenario_names
+from sim.scenarios import DEFAULT_SCENARIO, resolve_scenario, scenario_headlines, scenario_names
 
 DEFAULT_SEED = 3
 DEFAULT_RESULTS = "results/default"
@@ -38,7 +38,7 @@ ALL_POINTS = "all design points"
 
 
 def model_params(scenario: str = DEFAULT_SCENARIO) -> dict:
-    """SolaraViz inputs: scenario picker, seed and the headline parameters (sim.scenarios),
+    """SolaraViz inputs: scenario picker, seed and the headline parameters (sim.headline),
     each starting at the scenario's value."""
     sc = resolve_scenario(scenario)
     params: dict = {
@@ -48,19 +48,18 @@ def model_params(scenario: str = DEFAULT_SCENARIO) -> dict:
                  "label": "Seed"},
         "detail": False,
     }  # fmt: skip
-    for code, state in sc.states.items():
-        for term in TERMS:
-            params[f"{code.lower()}_{term}"] = _float(
-                f"{code} weight: {term}", getattr(state.weights, term), 0.0, 1.0, 0.05
-            )
-    params["temperature"] = _float(
-        "Temperature (logit noise)", sc.negotiation.temperature, 0.005, 0.2, 0.005
-    )
-    if "rus_war" in sc.drivers:
-        hazard = sc.drivers["rus_war"].switch_hazard
-        params["ceasefire_hazard"] = _float("War ceasefire hazard / month", hazard, 0, 0.2, 0.005)
-    params["us_reactivity"] = _float("US reactivity", sc.us.reactivity, 0.0, 1.0, 0.05)
+    for h in scenario_headlines(sc):
+        value = float(_value(sc, h.path))
+        params[h.key] = _float(h.label, value, min(h.low, value), max(h.high, value), h.step)
     return params
+
+
+def _value(scenario, path: str):
+    """The value at a dotted path of a scenario (``states.CHN.weights.us_ties``)."""
+    node = scenario
+    for key in path.split("."):
+        node = node[key] if isinstance(node, dict) else getattr(node, key)
+    return node
 
 
 def _float(label: str, value: float, low: float, high: float, step: float) -> dict:

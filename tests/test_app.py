@@ -40,7 +40,7 @@ def markdown_text(rc) -> str:
 def test_inputs_are_model_parameters_at_the_scenario_values():
     params = app.model_params()
     _check_model_params(DiplomacyModel.__init__, params)  # what SolaraViz checks
-    assert {"chn_us_ties", "prk_security", "temperature", "ceasefire_hazard",
+    assert {"chn_us_ties", "prk_security", "temperature", "rus_war_hazard",
             "us_reactivity", "seed", "scenario_name"} <= set(params)  # fmt: skip
     values = {k: (p["value"] if isinstance(p, dict) else p) for k, p in params.items()}
     model = DiplomacyModel(**values)
