@@ -23,6 +23,7 @@ from sim.config import ConfigError, Scenario, build_scenario, load_raw
 from sim.headline import Headline, headline_paths, headlines, to_paths
 
 DEFAULT_SCENARIO = "korea_2024"
+DEFAULT_SEED = 0  # the seed of one run when none is given (CLI, API and app)
 
 
 def config_dir() -> Traversable:
@@ -112,6 +113,7 @@ def _is_mesa_scenario(obj: object) -> bool:
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "DEFAULT_SEED",
     "Headline",
     "config_dir",
     "headline_paths",
