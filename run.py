@@ -10,6 +10,7 @@
     python run.py compare DIR [DIR..]  scenarios or batches side by side
     python run.py discover DIR --outcome COL   scenario discovery (PRIM, feature scores)
     python run.py calibrate CAL --out DIR   ABC-SMC calibration to observed events
+    python run.py report DIR           one self-contained HTML file of a batch (to share)
 
 Parses, calls, prints: the work is done in ``sim``.
 """
@@ -23,6 +24,7 @@ import sys
 
 COMMANDS = (
     "simulate", "batch", "plot", "summary", "sensitivity", "compare", "discover", "calibrate",
+    "report",
 )  # fmt: skip
 
 

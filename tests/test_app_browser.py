@@ -330,3 +330,17 @@ def test_results_page_in_a_real_browser(server, browser, results_dir, tmp_path):
     assert len(browser.find_elements(By.TAG_NAME, "img")) == 3  # probability, timing, configs
     save(browser, tmp_path / "app_results.png")
     assert console_errors(browser) == []
+
+
+def test_report_opens_offline_in_a_real_browser(browser, results_dir, tmp_path):
+    from runcli import main
+
+    out = tmp_path / "report.html"
+    assert main(["report", str(results_dir), "--out", str(out)]) == 0
+    browser.get(out.as_uri())  # a file: nothing to fetch, no server
+    wait_text(browser, "Outcomes per design point")
+    images = browser.find_elements(By.TAG_NAME, "img")
+    assert len(images) >= 3
+    assert all(int(img.get_attribute("naturalWidth")) > 100 for img in images)  # decoded
+    save(browser, tmp_path / "report.png")
+    assert console_errors(browser) == []
