@@ -20,10 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.config import ConfigError, Scenario, build_scenario, load_raw
+from sim.defaults import DEFAULT_SCENARIO, DEFAULT_SEED
 from sim.headline import Headline, headline_paths, headlines, to_paths
-
-DEFAULT_SCENARIO = "korea_2024"
-DEFAULT_SEED = 0  # the seed of one run when none is given (CLI, API and app)
 
 
 def config_dir() -> Traversable:
@@ -45,6 +43,19 @@ def scenario_path(name: str) -> Path:
             f"scenario {name!r}", "", f"expected a scenario file or one of {scenario_names()}"
         )
     return path
+
+
+def scenario_file(text: str | Path) -> Path:
+    """A scenario given on the command line: an existing file, else a shipped scenario's
+    name; :class:`ConfigError` listing the names otherwise."""
+    path = Path(text)
+    if path.is_file() or path.is_dir():  # a folder: read_toml names it as such
+        return path
+    if path.suffix == "" and path.name == str(text) and str(text) in scenario_names():
+        return scenario_path(str(text)).resolve()  # the checkout's configs/, not the link
+    raise ConfigError(
+        str(text), "", f"file not found; expected a scenario file or one of {scenario_names()}"
+    )
 
 
 def scenario_headlines(scenario: Scenario | str | Path = DEFAULT_SCENARIO) -> list[Headline]:
@@ -120,6 +131,7 @@ __all__ = [
     "headlines",
     "model_arguments",
     "resolve_scenario",
+    "scenario_file",
     "scenario_headlines",
     "scenario_names",
     "scenario_path",

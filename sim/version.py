@@ -6,4 +6,6 @@ another model version (``--force`` deletes them and starts over), so a results d
 never mixes versions.
 """
 
+__version__ = "0.2.0"  # the package (pyproject reads it); CHANGELOG.md lists the releases
+
 MODEL_VERSION = "2"  # 2: talks, one logit noise for every choice, coexisting pacts (issue 8)

@@ -336,7 +336,7 @@ def test_report_opens_offline_in_a_real_browser(browser, results_dir, tmp_path):
     from runcli import main
 
     out = tmp_path / "report.html"
-    assert main(["report", str(results_dir), "--out", str(out)]) == 0
+    assert main(["report", str(results_dir), "--out", str(tmp_path)]) == 0
     browser.get(out.as_uri())  # a file: nothing to fetch, no server
     wait_text(browser, "Outcomes per design point")
     images = browser.find_elements(By.TAG_NAME, "img")

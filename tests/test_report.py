@@ -36,7 +36,7 @@ def external_references(text: str) -> list[str]:
 
 def test_report_is_one_self_contained_file(batch_dir, tmp_path, capsys):
     out = tmp_path / "shared" / "report.html"
-    assert main(["report", str(batch_dir), "--out", str(out)]) == 0
+    assert main(["report", str(batch_dir), "--out", str(out.parent)]) == 0
     assert f"wrote {out}" in capsys.readouterr().out
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]  # one file
     text = out.read_text()

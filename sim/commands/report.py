@@ -1,4 +1,4 @@
-"""``run.py report DIR [--out FILE]``: one self-contained HTML file of a batch's results.
+"""``run.py report DIR [--out DIR]``: one self-contained HTML file of a batch's results.
 
 The summary table, every figure of ``run.py plot`` (embedded), the experiment and scenario,
 seeds, versions and commit, warnings; each figure names the command that reproduces it.
@@ -25,7 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("dir", type=Path, metavar="DIR", help="batch results directory")
     p.add_argument(
-        "--out", type=Path, default=None, metavar="FILE", help="HTML file (default DIR/report.html)"
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder of report.html (default: the results DIR)",
     )
 
 
@@ -60,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     except (BatchError, ResultsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    out = args.out if args.out is not None else args.dir / "report.html"
+    out = (args.out if args.out is not None else args.dir) / "report.html"
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(out, lambda tmp: Path(tmp).write_text(render(report), encoding="utf-8"))
