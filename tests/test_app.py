@@ -21,6 +21,8 @@ import ipywidgets  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from solara.components.file_download import FileDownloadWidget  # noqa: E402
+
 import app  # noqa: E402
 from sim import api  # noqa: E402
 from sim.scenarios import DEFAULT_SEED, resolve_scenario, scenario_names  # noqa: E402
@@ -179,6 +181,25 @@ def test_results_page_shows_plots_for_all_points_and_one(small_results):
     assert "8 of 16 runs · 2 design points" in page_text(rc)  # counts follow the point
     assert len(rc.find(ipywidgets.Image).widgets) == 3
     assert bytes(rc.find(ipywidgets.Image).widgets[0].value) != first
+
+
+def test_results_page_shows_the_summary_table_with_a_csv_download(small_results):
+    results_page.results_dir.set(str(small_results))
+    _, rc = solara.render(results_page.ResultsTable(), handle_error=False)
+    text = page_text(rc)
+    assert "Outcomes per design point" in text and "<th>P(trilateral) [95% CI]</th>" in text
+    assert f"python run.py summary {small_results}" in text
+    (download,) = rc.find(FileDownloadWidget).widgets
+    assert download.filename == f"{small_results.name}_summary.csv"
+    csv = results_page.summary_or_error(str(small_results), 0.0)[0].to_csv(index=False)
+    assert csv.splitlines()[0].startswith("point_id,") and len(csv.splitlines()) == 3
+
+
+def test_results_picker_lists_the_result_directories_found(small_results, tmp_path):
+    assert results_page.find_results(small_results.parent) == [str(small_results)]
+    (tmp_path / "a" / "not_results").mkdir(parents=True)
+    assert results_page.find_results(tmp_path) == []
+    assert results_page.find_results(tmp_path / "missing") == []
 
 
 def test_results_page_names_a_missing_directory(tmp_path):

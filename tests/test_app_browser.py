@@ -328,6 +328,8 @@ def test_results_page_in_a_real_browser(server, browser, results_dir, tmp_path):
     while len(browser.find_elements(By.TAG_NAME, "img")) < 3 and time.monotonic() < end:
         time.sleep(0.3)
     assert len(browser.find_elements(By.TAG_NAME, "img")) == 3  # probability, timing, configs
+    wait_text(browser, "Outcomes per design point")  # the summary table
+    assert "DOWNLOAD THE TABLE (CSV)" in page_text(browser).upper()
     save(browser, tmp_path / "app_results.png")
     assert console_errors(browser) == []
 

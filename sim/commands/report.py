@@ -33,19 +33,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
 
 
-def summary(batch_dir: Path):
-    """The summary table as ``run.py summary`` prints it (nothing written)."""
-    from sim.analysis import detect_design, load_batch, summary_table
-    from sim.analysis.ties import initial_pacts
-    from sim.commands.summary import display_table
-
-    batch = load_batch(batch_dir, with_series=False)
-    design = detect_design(batch)
-    started = initial_pacts(batch.manifest, batch.info)
-    table = summary_table(batch, design)
-    return display_table(table, list(design.varying), list(batch.info.other_pacts), started)
-
-
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py report``."""
     import matplotlib
@@ -54,13 +41,13 @@ def run(args: argparse.Namespace) -> int:
     from sim.analysis import BatchError
     from sim.files import write_atomic
     from sim.integrity import ResultsError, check_results
-    from sim.report.batch import batch_report
+    from sim.report.batch import batch_report, summary_tables
     from sim.report.html import render
 
     try:
         for line in check_results(args.dir):
             print(line, file=sys.stderr)
-        report = batch_report(args.dir, summary(args.dir))
+        report = batch_report(args.dir, summary_tables(args.dir)[1])
     except (BatchError, ResultsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -70,6 +70,20 @@ def warnings(manifest: dict[str, Any], runs: pd.DataFrame) -> list[str]:
     return out
 
 
+def summary_tables(batch_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The summary of a batch: (full-precision table, as ``run.py summary`` prints it)."""
+    from sim.analysis import summary_table
+    from sim.analysis.ties import initial_pacts
+    from sim.commands.summary import display_table
+
+    batch = load_batch(batch_dir, with_series=False)
+    design = detect_design(batch)
+    started = initial_pacts(batch.manifest, batch.info)
+    table = summary_table(batch, design)
+    pacts = list(batch.info.other_pacts)
+    return table, display_table(table, list(design.varying), pacts, started)
+
+
 def figures(batch_dir: Path, command_dir: str) -> list[FigureItem]:
     """Every figure ``run.py plot`` draws for the batch, as PNG bytes."""
     from sim.plots.forecast import forecast_figures
@@ -120,4 +134,4 @@ def batch_report(batch_dir: str | Path, table: pd.DataFrame | None = None) -> Re
     )
 
 
-__all__ = ["batch_report", "facts", "figures", "warnings"]
+__all__ = ["batch_report", "facts", "figures", "summary_tables", "warnings"]

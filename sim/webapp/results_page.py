@@ -1,6 +1,6 @@
-"""The "Batch results" page: open a results directory (typed or picked from those found),
-choose all design points or one, see the outcome distributions and the summary table
-(with a CSV download).
+"""The "Batch results" page: open a results directory (typed, or picked from those found under
+``results/``), choose all design points or one, see the outcome distributions and the
+summary table (with a CSV download).
 
 The reactive values here are Solara's per-session state (each browser session has its
 own). Only reads results (:mod:`sim.api`) and calls the plotting layer.
@@ -58,11 +58,30 @@ def selected() -> api.Results | None:
         return results
 
 
+def find_results(root: Path = Path("results"), depth: int = 3) -> list[str]:
+    """Result directories (holding a manifest.json and runs/) under ``root``, sorted."""
+    if not root.is_dir():
+        return []
+    found = []
+    for level in range(1, depth + 1):
+        for manifest in root.glob("/".join(["*"] * level) + "/manifest.json"):
+            if (manifest.parent / "runs").is_dir():
+                found.append(str(manifest.parent))
+    return sorted(found)
+
+
 @solara.component
 def ResultsPicker():
-    """Directory input, design-point picker, run counts of the chosen points."""
+    """Directory picker and input, design-point picker, run counts of the chosen points."""
     results, error = opened()
+    found = solara.use_memo(find_results, [])
     with solara.Column():
+        if found:
+            solara.Select(
+                f"Result directories found under results/ ({len(found)})", values=found,
+                value=results_dir.value if results_dir.value in found else None,
+                on_value=lambda v: v and results_dir.set(v),
+            )  # fmt: skip
         solara.InputText("Results directory", value=results_dir, continuous_update=False)
         if results is None:
             solara.Warning(error)
@@ -116,6 +135,50 @@ def ResultsConfigurations():
     return _results_figure(draw, 5.6, 5.0)
 
 
+def summary_or_error(path: str, stamp: float) -> tuple[object, object, str]:
+    """(full table, shown table, error) of the directory's summary."""
+    from sim.report.batch import summary_tables
+
+    try:
+        raw, shown = summary_tables(path)
+    except Exception as exc:  # shown as one line
+        return None, None, str(exc).splitlines()[0] if str(exc) else repr(exc)
+    return raw, shown, ""
+
+
+TABLE_CSS = """
+.summary-table .scroll { overflow-x: auto; }
+.summary-table table { border-collapse: collapse; font-size: 0.8em; }
+.summary-table th, .summary-table td { border: 1px solid #ccc; padding: 2px 6px; }
+.summary-table th { background: #f0f0f0; }
+"""
+
+
+def _stamp(path: Path) -> float:
+    manifest = path / "manifest.json"
+    return manifest.stat().st_mtime if manifest.exists() else 0.0
+
+
+@solara.component
+def ResultsTable():
+    """The summary table of ``run.py summary`` with a CSV download (full precision)."""
+    path = Path(results_dir.value).expanduser()
+    key = [str(path), _stamp(path)]
+    raw, shown, error = solara.use_memo(lambda: summary_or_error(*key), key)
+    if error or raw is None:
+        return solara.Text("" if opened()[0] is None else error)
+    from sim.report.html import TableItem, table_html
+
+    item = TableItem("Outcomes per design point", shown, f"python run.py summary {path}")
+    with solara.Column():
+        solara.Style(TABLE_CSS)
+        solara.HTML(tag="div", unsafe_innerHTML=table_html(item), classes=["summary-table"])
+        solara.FileDownload(
+            raw.to_csv(index=False), filename=f"{path.name}_summary.csv",
+            label="Download the table (CSV)", mime_type="text/csv",
+        )  # fmt: skip
+
+
 @solara.component
 def ResultsPage():
     with solara.Columns([1, 3]):
@@ -127,6 +190,8 @@ def ResultsPage():
                     ResultsProbability()
                 with solara.Card(margin=0):
                     ResultsTiming()
+            with solara.Card(margin=0):
+                ResultsTable()
             with solara.Columns([1, 1]), solara.Card(margin=0):
                 ResultsConfigurations()
 
