@@ -115,7 +115,7 @@ def test_every_library_scenario_can_be_chosen_changed_and_reset(name):
     _, rc = solara.render(app.Page(), handle_error=False)
     rc.find(v.Select, label="Scenario").widget.v_model = name
     assert "changed (scenario" in page_text(rc) or name == "korea_2024"
-    slider(rc, "temperature".capitalize()).v_model = 0.05
+    slider(rc, "Temperature").v_model = 0.05
     click(rc, "Reset")
     click(rc, "Step")
     text = page_text(rc)
