@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import SCENARIO
 from sim.config import Scenario, build_scenario, load_raw
-from sim.rules.compile import compile_params  # noqa: E402
+from sim.rules.compile import compile_params
 from sim.runner import run_table
 
 _GOODS = ("munitions", "technology", "diplomatic_cover")

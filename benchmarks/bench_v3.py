@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """What model v3's mechanics cost: lockstep runs/s of the default scenario against model
 v2's default scenario (tests/fixtures/korea_2024_v2.toml: the same code with actions,
-relation dynamics, feedback and refusal memory off), alternated in one invocation; CPU time of this process (time.process_time), less sensitive than wall time to the other work of a shared machine.
+relation dynamics, feedback and refusal memory off), alternated in one invocation. Times
+are the process's CPU time (time.process_time), less sensitive than wall time to the other
+work of a shared machine.
 
     python benchmarks/bench_v3.py [--runs 1000] [--repeats 3]
 

@@ -19,7 +19,13 @@ import pandas as pd
 from sim import _API
 from sim.config import Scenario
 from sim.model import DiplomacyModel
-from sim.scenarios import DEFAULT_SCENARIO, config_dir, resolve_scenario, scenario_path
+from sim.scenarios import (
+    DEFAULT_SCENARIO,
+    DEFAULT_SEED,
+    config_dir,
+    resolve_scenario,
+    scenario_path,
+)
 
 # -- scenarios and single runs -------------------------------------------------------------
 
@@ -36,7 +42,7 @@ def load(
 
 def simulate(
     scenario: Scenario | str | Path = DEFAULT_SCENARIO,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
     rounds: int | None = None,
     overrides: Mapping[str, Any] | None = None,
     **headline: Any,

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.dates import resolve_dates
 from sim.errors import MAX_MAGNITUDE, ConfigError, check_magnitudes, describe, first_error
+from sim.headline import to_paths
 from sim.schema import (
     ATTRIBUTES,
     TERMS,
@@ -339,9 +340,11 @@ def build_scenario(
 
 
 def load_scenario(path: str | Path, set_args: Sequence[str] = ()) -> Scenario:
-    """Load, override (``--set PATH=VALUE`` strings) and validate a scenario file."""
+    """Load, override (``--set PATH=VALUE`` strings; a PATH may be a headline parameter,
+    :mod:`sim.headline`) and validate a scenario file."""
     raw = load_raw(path)
-    return build_scenario(raw, str(path), parse_set_args(set_args, source=str(path)))
+    overrides = to_paths(parse_set_args(set_args, source=str(path)), raw, str(path))
+    return build_scenario(raw, str(path), overrides)
 
 
 def _as_config_error(

@@ -5,18 +5,10 @@ The shipped configuration files (``configs/``) are package data of :mod:`sim`
 :mod:`importlib.resources`, so a non-editable install finds them too.
 
 Overrides are dotted scenario paths (as ``run.py simulate --set``) or *headline
-parameters*, short keyword names for the parameters people vary most:
-
-============================  ==========================================
-keyword                       scenario path
-============================  ==========================================
-``<state>_<term>``            ``states.<STATE>.weights.<term>``, e.g.
-                              ``chn_us_ties`` -> ``states.CHN.weights.us_ties``
-                              (term: security, us_ties, regional_influence, economy)
-``temperature``               ``negotiation.temperature``
-``ceasefire_hazard``          ``drivers.rus_war.switch_hazard``
-``us_reactivity``             ``us.reactivity``
-============================  ==========================================
+parameters*, short keyword names derived from the scenario's states and drivers
+(``chn_us_ties``, ``temperature``, ``<driver>_hazard``, ``us_reactivity``; see
+:mod:`sim.headline`). A scenario with ``base = "other.toml"`` is merged onto its bases
+first, as batches do.
 """
 
 from __future__ import annotations
@@ -27,16 +19,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from sim.config import TERMS, ConfigError, Scenario, build_scenario, read_toml
-
-DEFAULT_SCENARIO = "korea_2024"
-
-# Headline parameters that are not per-state weights: keyword -> dotted scenario path.
-HEADLINE_PATHS: dict[str, str] = {
-    "temperature": "negotiation.temperature",
-    "ceasefire_hazard": "drivers.rus_war.switch_hazard",
-    "us_reactivity": "us.reactivity",
-}
+from sim.config import ConfigError, Scenario, build_scenario, load_raw
+from sim.defaults import DEFAULT_SCENARIO, DEFAULT_SEED
+from sim.headline import Headline, headline_paths, headlines, to_paths
 
 
 def config_dir() -> Traversable:
@@ -60,30 +45,22 @@ def scenario_path(name: str) -> Path:
     return path
 
 
-def headline_path(key: str, states: list[str]) -> str | None:
-    """The dotted path a headline keyword stands for (None if it is not one)."""
-    if key in HEADLINE_PATHS:
-        return HEADLINE_PATHS[key]
-    code, _, term = key.partition("_")
-    if code.upper() in states and term in TERMS:
-        return f"states.{code.upper()}.weights.{term}"
-    return None
+def scenario_file(text: str | Path) -> Path:
+    """A scenario given on the command line: an existing file, else a shipped scenario's
+    name; :class:`ConfigError` listing the names otherwise."""
+    path = Path(text)
+    if path.is_file() or path.is_dir():  # a folder: read_toml names it as such
+        return path
+    if path.suffix == "" and path.name == str(text) and str(text) in scenario_names():
+        return scenario_path(str(text)).resolve()  # the checkout's configs/, not the link
+    raise ConfigError(
+        str(text), "", f"file not found; expected a scenario file or one of {scenario_names()}"
+    )
 
 
-def to_paths(overrides: Mapping[str, Any], states: list[str], source: str) -> dict[str, Any]:
-    """Turn headline keywords into dotted paths; dotted paths pass through unchanged."""
-    out: dict[str, Any] = {}
-    for key, value in overrides.items():
-        path = key if "." in key else headline_path(key, states)
-        if path is None:
-            raise ConfigError(
-                source,
-                key,
-                "a dotted scenario path or a headline parameter "
-                f"(<state>_<term>, {', '.join(HEADLINE_PATHS)})",
-            )
-        out[path] = value
-    return out
+def scenario_headlines(scenario: Scenario | str | Path = DEFAULT_SCENARIO) -> list[Headline]:
+    """The headline parameters of a scenario (by object, path or name)."""
+    return headlines(_raw(scenario)[0])
 
 
 def _raw(scenario: Scenario | str | Path) -> tuple[dict[str, Any], str]:
@@ -94,7 +71,7 @@ def _raw(scenario: Scenario | str | Path) -> tuple[dict[str, Any], str]:
     path = Path(text)
     if not (path.suffix == ".toml" or path.exists()):
         path = scenario_path(text)
-    return read_toml(path), str(path)
+    return load_raw(path), str(path)
 
 
 def resolve_scenario(
@@ -109,8 +86,7 @@ def resolve_scenario(
     if isinstance(scenario, Scenario) and not overrides:
         return scenario
     raw, source = _raw(scenario)
-    states = list((raw.get("states") or {}).keys())
-    return build_scenario(raw, source, to_paths(overrides or {}, states, source))
+    return build_scenario(raw, source, to_paths(overrides or {}, raw, source))
 
 
 def model_arguments(
@@ -148,11 +124,15 @@ def _is_mesa_scenario(obj: object) -> bool:
 
 __all__ = [
     "DEFAULT_SCENARIO",
-    "HEADLINE_PATHS",
+    "DEFAULT_SEED",
+    "Headline",
     "config_dir",
-    "headline_path",
+    "headline_paths",
+    "headlines",
     "model_arguments",
     "resolve_scenario",
+    "scenario_file",
+    "scenario_headlines",
     "scenario_names",
     "scenario_path",
     "to_paths",

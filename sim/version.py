@@ -6,4 +6,8 @@ another model version (``--force`` deletes them and starts over), so a results d
 never mixes versions.
 """
 
-MODEL_VERSION = "2"  # 2: talks, one logit noise for every choice, coexisting pacts (issue 8)
+__version__ = "0.3.0"  # the package (pyproject reads it); CHANGELOG.md lists the releases
+
+MODEL_VERSION = "3"  # 3: cooperation actions, relations that remember, driver feedback,
+# dated changes, refusal memory (issue 21); 2: talks, one logit noise for every choice,
+# coexisting pacts (issue 8)

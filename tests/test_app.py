@@ -1,8 +1,10 @@
-"""The browser app's components, rendered with solara.render (as Mesa's own tests do).
+"""The browser app's pages, rendered with solara.render (no browser), and its pure form logic.
 
-Rule: the app only reads the model: its inputs are the model's keyword parameters (so
-SolaraViz's Reset rebuilds the model with them), Step advances the month shown, and the
-results page shows a results directory's plots for all points or one design point.
+Rules: every library scenario can be chosen, changed (its own headline sliders) and reset;
+an error shows as one line on the page and keeps the last run; each session (each render
+of the page) has its own model; a moved slider says "changed — press Reset" until Reset;
+Step advances the month shown; the results page shows a results directory's plots for
+all points or one design point, with run counts that follow the chosen point.
 """
 
 from __future__ import annotations
@@ -13,90 +15,146 @@ from pathlib import Path
 import pytest
 
 solara = pytest.importorskip("solara")
-pytest.importorskip("mesa.visualization")
 
 import ipyvuetify as v  # noqa: E402
 import ipywidgets  # noqa: E402
-from mesa.visualization.solara_viz import (  # noqa: E402
-    ModelController,
-    ModelCreator,
-    _check_model_params,
-)
-from mesa.visualization.utils import update_counter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from solara.components.file_download import FileDownloadWidget  # noqa: E402
+
 import app  # noqa: E402
 from sim import api  # noqa: E402
-from sim.model import DiplomacyModel  # noqa: E402
-from sim.scenarios import resolve_scenario  # noqa: E402
+from sim.scenarios import DEFAULT_SEED, resolve_scenario, scenario_names  # noqa: E402
+from sim.webapp import results_page  # noqa: E402
+from sim.webapp.form import Form, changes, one_line, sliders  # noqa: E402
+from sim.webapp.run_page import build  # noqa: E402
 
 
-def markdown_text(rc) -> str:
-    """All Markdown rendered, as HTML (solara's Markdown is a Vue template holding it)."""
-    return "\n".join(str(w.template) for w in rc.find(v.VuetifyTemplate).widgets)
+def page_text(rc) -> str:
+    """All text the page shows: HTML panels, plain texts, alerts, labels of inputs."""
+    parts = [str(w.unsafe_innerHTML) for w in rc.find(solara.widgets.HTML).widgets]
+    parts += [str(w.children) for w in rc.find(v.Alert).widgets]
+    parts += [str(getattr(w, "label", "")) for w in rc.find(v.Slider).widgets]
+    parts += [str(w.children) for w in rc.find(v.Html).widgets]
+    return "\n".join(parts)
 
 
-def test_inputs_are_model_parameters_at_the_scenario_values():
-    params = app.model_params()
-    _check_model_params(DiplomacyModel.__init__, params)  # what SolaraViz checks
-    assert {"chn_us_ties", "prk_security", "temperature", "ceasefire_hazard",
-            "us_reactivity", "seed", "scenario_name"} <= set(params)  # fmt: skip
-    values = {k: (p["value"] if isinstance(p, dict) else p) for k, p in params.items()}
-    model = DiplomacyModel(**values)
-    assert model.config == resolve_scenario("korea_2024")  # defaults change nothing
+def click(rc, label: str) -> None:
+    rc.find(v.Btn, children=[label]).widget.click()
 
 
-@solara.component
-def Harness(model, params):
-    """Controls and the status panel, as SolaraViz lays them out."""
-    ModelController(
-        model,
-        model_parameters=params,
-        play_interval=solara.use_reactive(100),
-        render_interval=solara.use_reactive(1),
-        use_threads=solara.use_reactive(False),
-    )
-    ModelCreator(model, app.model_params(), model_parameters=params)
-    update_counter.get()
-    app.Status(model.value)
+def slider(rc, prefix: str):
+    (found,) = [w for w in rc.find(v.Slider).widgets if str(w.label).startswith(prefix)]
+    return found
 
 
-def test_step_advances_the_month_and_reset_applies_a_slider():
-    model = solara.reactive(DiplomacyModel(seed=3, detail=False))
-    params = solara.reactive({})
-    _, rc = solara.render(Harness(model, params), handle_error=False)
-    assert "Month: not started" in markdown_text(rc)
-    rc.find(v.Btn, children=["Step"]).widget.click()
-    rc.find(v.Btn, children=["Step"]).widget.click()
-    assert "Month: 2024-02" in markdown_text(rc)
-    before = markdown_text(rc)
-
-    slider = rc.find(v.Slider, label="CHN weight: us_ties").widget
-    slider.v_model = 0.0
-    rc.find(v.Btn, children=["Reset"]).widget.click()
-    assert model.value.config.states["CHN"].weights.us_ties == 0.0
-    assert model.value.round == 0
-    for _ in range(7):
-        rc.find(v.Btn, children=["Step"]).widget.click()
-    text = markdown_text(rc)
-    assert "Month: 2024-07" in text and "CHN us_ties 0.00" in text
-    # seed 3: RUS-PRK signs in 2024-07; with China's us_ties at 0 China opens trilateral talks
-    assert "RUS-PRK treaty; " not in before and "RUS-PRK treaty" in text
-    assert "Talks under way:</strong> CHN-RUS-PRK partnership (due 2024-10)" in text
+# -- the form, without widgets -------------------------------------------------------------
 
 
-def test_run_components_draw_figures_after_the_first_month():
-    model = DiplomacyModel(seed=3, detail=False)
-    _, rc = solara.render(app.Utility(model), handle_error=False)
-    assert "press Step" in markdown_text(rc)
+@pytest.mark.parametrize("name", scenario_names())
+def test_every_library_scenario_builds_with_each_of_its_sliders_moved(name):
+    items = sliders(name)
+    assert {s.key for s in items} >= {"chn_us_ties", "temperature", "us_reactivity"}
+    form = Form(scenario=name, seed=1)
+    assert build(form).config == resolve_scenario(name)  # the sliders start at its values
+    for s in items:
+        form = form.with_value(s, s.low + (s.high - s.low) / 4)
+    model = build(form)
+    assert model.config.name == name
+    assert model.config.negotiation.temperature == pytest.approx(0.005 + 0.195 / 4)
     model.step()
-    for component in (app.Network, app.Utility, app.Drivers):
-        _, rc = solara.render(component(model), handle_error=False)
-        (image,) = rc.find(ipywidgets.Image).widgets
-        assert len(image.value) > 5_000  # a PNG with content
-    _, rc = solara.render(app.EventLog(model), handle_error=False)
-    assert "2024-01" in markdown_text(rc)
+    assert model.round == 1
+
+
+def test_captions_show_value_and_unit_and_changes_name_what_moved():
+    by_key = {s.key: s for s in sliders("korea_2024")}
+    assert by_key["rus_war_hazard"].caption(0.02) == "rus_war: regime switch hazard: 0.02 1/month"
+    assert by_key["chn_us_ties"].caption(0.45) == "CHN weight: us_ties: 0.45"  # dimensionless
+    built = Form()
+    form = built.with_value(by_key["chn_us_ties"], 0.0)
+    assert changes(form, built) == ["chn_us_ties"]
+    assert changes(form.with_value(by_key["chn_us_ties"], 0.45), built) == []  # moved back
+    assert changes(Form("ceasefire_never", 7), built) == ["scenario", "seed"]
+    assert one_line(ValueError("bad\nsecond line")) == "ValueError: bad"
+
+
+def test_app_default_seed_is_the_command_lines():
+    assert Form().seed == DEFAULT_SEED == 0
+
+
+# -- the one-run page ----------------------------------------------------------------------
+
+
+def test_step_advances_the_month_and_reset_applies_a_slider_and_seed():
+    _, rc = solara.render(app.Page(), handle_error=False)
+    assert "Month: not started (first month 2024-01)" in page_text(rc)
+    click(rc, "Step")
+    click(rc, "Step")
+    assert "Month: 2024-02" in page_text(rc)
+
+    rc.find(v.TextField, label="Seed").widget.v_model = "3"
+    slider(rc, "CHN weight: us_ties").v_model = 0.0
+    text = page_text(rc)
+    assert "changed (seed, chn_us_ties) — press Reset" in text
+    assert "CHN weight: us_ties: 0" in text  # the caption follows the slider
+    click(rc, "Reset")
+    assert "press Reset" not in page_text(rc)
+    for _ in range(7):
+        click(rc, "Step")
+    text = page_text(rc)
+    assert "Month: 2024-07" in text and "CHN us_ties 0.00" in text and "seed 3" in text
+    # seed 3: RUS-PRK signs in 2024-07; with China's us_ties at 0 China opens trilateral talks
+    assert "<b>Pacts:</b> CHN-RUS partnership; CHN-PRK treaty; RUS-PRK treaty" in text
+    assert "<b>Talks under way:</b> CHN-RUS-PRK partnership (due 2024-10)" in text
+    assert len(rc.find(ipywidgets.Image).widgets) == 3  # network, utility, drivers
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_every_library_scenario_can_be_chosen_changed_and_reset(name):
+    _, rc = solara.render(app.Page(), handle_error=False)
+    rc.find(v.Select, label="Scenario").widget.v_model = name
+    assert "changed (scenario" in page_text(rc) or name == "korea_2024"
+    slider(rc, "Temperature").v_model = 0.05
+    click(rc, "Reset")
+    click(rc, "Step")
+    text = page_text(rc)
+    assert f"scenario <code>{name}</code>" in text and "Temperature 0.05" in text
+    assert "Error" not in text and not rc.find(v.Alert).widgets
+
+
+def test_an_error_is_one_line_on_the_page_and_the_run_stays(tmp_path):
+    _, rc = solara.render(app.Page(), handle_error=False)
+    click(rc, "Step")
+    missing = tmp_path / "nowhere.toml"
+    field = rc.find(v.TextField, label="or a scenario file (.toml)").widget
+    field.v_model = str(missing)
+    field.fire_event("keyup.enter", None)  # what Enter does in a browser
+    click(rc, "Reset")
+    alerts = [str(w.children) for w in rc.find(v.Alert).widgets]
+    assert any("nowhere.toml" in a and "file not found" in a for a in alerts)
+    assert all("\\n" not in a and "Traceback" not in a for a in alerts)
+    assert "Month: 2024-01" in page_text(rc)  # the last good run is still shown
+
+
+def test_two_sessions_have_their_own_runs():
+    _, first = solara.render(app.Page(), handle_error=False)
+    _, second = solara.render(app.Page(), handle_error=False)
+    for _ in range(3):
+        click(first, "Step")
+    assert "Month: 2024-03" in page_text(first)
+    assert "Month: not started" in page_text(second)
+    click(second, "Step")
+    assert "Month: 2024-01" in page_text(second) and "Month: 2024-03" in page_text(first)
+
+
+def test_the_pages_are_named():
+    _, rc = solara.render(app.Page(), handle_error=False)
+    tabs = [str(w.children) for w in rc.find(v.Tab).widgets]
+    assert any("One run" in t for t in tabs) and any("Batch results" in t for t in tabs)
+
+
+# -- the results page ----------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -109,31 +167,43 @@ def small_results(tmp_path_factory):
     return out / "batch"
 
 
-@solara.component
-def ResultsPage():
-    app.ResultsPicker()
-    app.ResultsProbability()
-    app.ResultsTiming()
-    app.ResultsConfigurations()
-
-
 def test_results_page_shows_plots_for_all_points_and_one(small_results):
-    app.results_dir.set(str(small_results))
-    app.point_choice.set(app.ALL_POINTS)
-    _, rc = solara.render(ResultsPage(), handle_error=False)
+    results_page.results_dir.set(str(small_results))
+    results_page.point_choice.set(results_page.ALL_POINTS)
+    _, rc = solara.render(results_page.ResultsPage(), handle_error=False)
     assert len(rc.find(ipywidgets.Image).widgets) == 3
     select = rc.find(v.Select, label="Design point").widget
-    assert select.items == [app.ALL_POINTS, "0: us_ties=0", "1: us_ties=0.45"]
-    assert "16 runs · 2 design points" in markdown_text(rc)
+    assert select.items == [results_page.ALL_POINTS, "0: us_ties=0", "1: us_ties=0.45"]
+    assert "16 of 16 runs · 2 design points" in page_text(rc)
     first = bytes(rc.find(ipywidgets.Image).widgets[0].value)
     select.v_model = "1: us_ties=0.45"
-    assert app.point_choice.value == "1: us_ties=0.45"
+    assert results_page.point_choice.value == "1: us_ties=0.45"
+    assert "8 of 16 runs · 2 design points" in page_text(rc)  # counts follow the point
     assert len(rc.find(ipywidgets.Image).widgets) == 3
     assert bytes(rc.find(ipywidgets.Image).widgets[0].value) != first
 
 
+def test_results_page_shows_the_summary_table_with_a_csv_download(small_results):
+    results_page.results_dir.set(str(small_results))
+    _, rc = solara.render(results_page.ResultsTable(), handle_error=False)
+    text = page_text(rc)
+    assert "Outcomes per design point" in text and "<th>P(trilateral) [95% CI]</th>" in text
+    assert f"python run.py summary {small_results}" in text
+    (download,) = rc.find(FileDownloadWidget).widgets
+    assert download.filename == f"{small_results.name}_summary.csv"
+    csv = results_page.summary_or_error(str(small_results), 0.0)[0].to_csv(index=False)
+    assert csv.splitlines()[0].startswith("point_id,") and len(csv.splitlines()) == 3
+
+
+def test_results_picker_lists_the_result_directories_found(small_results, tmp_path):
+    assert results_page.find_results(small_results.parent) == [str(small_results)]
+    (tmp_path / "a" / "not_results").mkdir(parents=True)
+    assert results_page.find_results(tmp_path) == []
+    assert results_page.find_results(tmp_path / "missing") == []
+
+
 def test_results_page_names_a_missing_directory(tmp_path):
-    app.results_dir.set(str(tmp_path / "nothing"))
-    _, rc = solara.render(app.ResultsPicker(), handle_error=False)
+    results_page.results_dir.set(str(tmp_path / "nothing"))
+    _, rc = solara.render(results_page.ResultsPicker(), handle_error=False)
     assert rc.find(v.Alert).widgets  # a warning naming the directory
     assert "nothing" in str(rc.find(v.Alert).widgets[0].children)

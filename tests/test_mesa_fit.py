@@ -20,7 +20,7 @@ from sim.model import DiplomacyModel
 from sim.runner import model_series, run_many
 from sim.scenarios import (
     config_dir,
-    headline_path,
+    headline_paths,
     resolve_scenario,
     scenario_names,
     scenario_path,
@@ -47,16 +47,19 @@ def test_name_path_and_object_give_the_same_scenario():
 
 
 def test_headline_keywords_map_to_dotted_paths():
-    states = ["CHN", "RUS", "PRK"]
-    assert headline_path("chn_us_ties", states) == "states.CHN.weights.us_ties"
-    assert headline_path("prk_regional_influence", states) == (
-        "states.PRK.weights.regional_influence"
-    )
-    assert headline_path("temperature", states) == "negotiation.temperature"
-    assert headline_path("ceasefire_hazard", states) == "drivers.rus_war.switch_hazard"
-    assert headline_path("us_reactivity", states) == "us.reactivity"
-    assert headline_path("usa_us_ties", states) is None  # no such state
-    assert headline_path("chn_trade", states) is None  # no such term
+    raw = {
+        "states": {"CHN": {}, "RUS": {}, "PRK": {}},
+        "drivers": {"war": {"mean": 0.8, "mean_after": 0.1}, "trade": {"mean": 0.5}},
+    }
+    paths = headline_paths(raw)
+    assert paths["chn_us_ties"] == "states.CHN.weights.us_ties"
+    assert paths["prk_regional_influence"] == "states.PRK.weights.regional_influence"
+    assert paths["temperature"] == "negotiation.temperature"
+    assert paths["war_hazard"] == "drivers.war.switch_hazard"  # a driver with a switch
+    assert "trade_hazard" not in paths  # no mean_after: no switch
+    assert paths["us_reactivity"] == "us.reactivity"
+    assert "usa_us_ties" not in paths and "chn_trade" not in paths
+    assert len(paths) == 3 * 4 + 3  # 3 states x 4 terms, temperature, war, us_reactivity
 
 
 def test_overrides_from_an_object_equal_overrides_from_the_file():

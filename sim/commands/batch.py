@@ -76,7 +76,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="runs per task (default: automatic)",
     )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", dest="no_progress", action="store_true", help="no progress bar")
+    p.add_argument(  # the earlier spelling, still accepted
+        "--no-progress", dest="no_progress", action="store_true", help=argparse.SUPPRESS
+    )
     p.add_argument("--runner", default=None, help=argparse.SUPPRESS)  # tests: inject a run fn
 
 

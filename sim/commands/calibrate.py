@@ -28,11 +28,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "DIR/posterior.parquet, DIR/manifest.json and DIR/plots."
         ),
     )
-    p.add_argument("calibration", type=Path, help="calibration file (TOML)")
-    p.add_argument("--out", type=Path, required=True, help="output directory")
-    p.add_argument("--workers", type=positive_int, default=None, help="local processes")
-    p.add_argument("--scheduler", default=None, help="Dask scheduler address")
-    p.add_argument("--budget", type=positive_int, default=None, help="maximum runs in all")
+    p.add_argument("calibration", type=Path, metavar="CALIBRATION.toml", help="calibration file")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    p.add_argument(
+        "--workers", type=positive_int, default=None, metavar="N", help="local worker processes"
+    )
+    p.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786"
+    )
+    p.add_argument(
+        "--budget", type=positive_int, default=None, metavar="N", help="maximum runs in all"
+    )
     p.add_argument("--force", action="store_true", help="delete another calibration in DIR")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -40,6 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--predictive-sets", type=whole_number(0), default=200,
         help="posterior sets run with fresh seeds for the predictive check (0: none)",
     )  # fmt: skip
+    p.add_argument("--no-progress", dest="quiet", action="store_true", help=argparse.SUPPRESS)
 
 
 def _fail(message: str, code: int = 2) -> int:

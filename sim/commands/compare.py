@@ -22,8 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "compare",
         help="compare scenarios or batches side by side (curves, differences, log-rank)",
         description=(
-            "Per pact: P(formed by each month) per scenario with 95%% Wilson bands, the "
-            "difference from the first (reference) scenario with its 95%% Newcombe interval "
+            "Per pact: P(formed by each month) per scenario with 95% Wilson bands, the "
+            "difference from the first (reference) scenario with its 95% Newcombe interval "
             "(paired by seed when seeds are shared: common random numbers), and a log-rank "
             "test of time to formation (scipy.stats.logrank); per pair of states, P(tied at "
             "the end). One DIR: its design points; several: each DIR (or its points)."
@@ -37,8 +37,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="batch results directories; an experiment file (.toml) is first run (or resumed) "
         "into results/<its name>",
     )
-    p.add_argument("--out", type=Path, help="figure/table folder (default: FIRST_DIR/compare)")
-    p.add_argument("--reference", help="label of the reference group (default: the first)")
+    p.add_argument(
+        "--out", type=Path, metavar="DIR", help="figure/table folder (default: FIRST_DIR/compare)"
+    )
+    p.add_argument(
+        "--reference", metavar="LABEL", help="label of the reference group (default: the first)"
+    )
     p.add_argument("--format", default="png", choices=["png", "svg", "pdf"], help="figure format")
 
 

@@ -37,18 +37,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "coverage >= --min-coverage (or --box N). Feature scores: extra trees."
         ),
     )
-    p.add_argument("dir", type=Path, help="batch results directory (lhs, sobol, morris, grid)")
-    p.add_argument("--outcome", default="target_formed", help="runs column (default: %(default)s)")
-    p.add_argument("--threshold", type=float, help="numeric outcome: cases are >= this value")
+    p.add_argument(
+        "dir", type=Path, metavar="DIR", help="batch results directory (lhs, sobol, morris, grid)"
+    )
+    p.add_argument(
+        "--outcome",
+        default="target_formed",
+        metavar="COLUMN",
+        help="runs column (default: %(default)s)",
+    )
+    p.add_argument(
+        "--threshold", type=float, metavar="VALUE", help="numeric outcome: cases are >= this value"
+    )
     p.add_argument("--below", action="store_true", help="cases are <= threshold (or False)")
     p.add_argument(
         "--min-coverage",
         type=_unit_fraction,
         default=0.5,
+        metavar="FRACTION",
         help="choose the densest box with at least this coverage (default: 0.5)",
     )
-    p.add_argument("--box", type=whole_number(0), help="choose box N of the trajectory instead")
-    p.add_argument("--out", type=Path, help="output folder (default: DIR/discover)")
+    p.add_argument(
+        "--box", type=whole_number(0), metavar="N", help="choose box N of the trajectory instead"
+    )
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: DIR/discover)")
     p.add_argument("--format", default="png", choices=["png", "svg", "pdf"], help="figure format")
 
 

@@ -21,12 +21,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="draw the figures of a batch results directory",
         description=(
             "Write the figures that fit DIR's design: P(each pact) per design point with "
-            "95%% Wilson intervals, time to formation (Kaplan-Meier), and with series the "
+            "95% Wilson intervals, time to formation (Kaplan-Meier), and with series the "
             "configuration shares and utility / support-share envelopes."
         ),
     )
-    p.add_argument("dir", type=Path, help="batch results directory (with runs/, manifest.json)")
-    p.add_argument("--out", type=Path, default=None, help="figure directory (default: DIR/plots)")
+    p.add_argument(
+        "dir", type=Path, metavar="DIR", help="batch results directory (with runs/, manifest.json)"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="figure directory (default: DIR/plots)",
+    )
     p.add_argument("--format", choices=FORMATS, default="png", help="file format (default png)")
 
 

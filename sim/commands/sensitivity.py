@@ -27,10 +27,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "to DIR/sensitivity.csv and drawn as a bar chart."
         ),
     )
-    p.add_argument("dir", type=Path, help="results directory of a Sobol (or Morris) design")
-    p.add_argument("--out", type=Path, default=None, help="figure directory (default DIR/plots)")
+    p.add_argument(
+        "dir", type=Path, metavar="DIR", help="results directory of a Sobol (or Morris) design"
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="figure directory (default DIR/plots)"
+    )
     p.add_argument("--format", choices=("png", "svg", "pdf"), default="png")
-    p.add_argument("--resamples", type=int, default=200, help="bootstrap resamples for the CIs")
+    p.add_argument(
+        "--resamples", type=int, default=200, metavar="N", help="bootstrap resamples for the CIs"
+    )
 
 
 def format_sobol(table: pd.DataFrame) -> str:

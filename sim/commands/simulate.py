@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 from sim.commands import whole_number
+from sim.defaults import DEFAULT_SCENARIO, DEFAULT_SEED
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
 
 
 _non_negative = whole_number(0)
@@ -32,29 +32,47 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run one scenario for one seed and print its timeline",
         description="Run one scenario for one seed and tell, month by month, what happened.",
     )
-    p.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario TOML file")
-    p.add_argument("--seed", type=_non_negative, default=0, help="the run's seed (default 0)")
     p.add_argument(
-        "--rounds", type=_positive, default=None, help="months to simulate (default: scenario)"
+        "--scenario",
+        default=DEFAULT_SCENARIO,
+        metavar="NAME|FILE",
+        help="a library scenario's name (configs/scenarios; a wrong name lists them) or a "
+        f"scenario TOML file (default: {DEFAULT_SCENARIO})",
     )
+    p.add_argument(
+        "--seed", type=_non_negative, default=DEFAULT_SEED, metavar="N",
+        help=f"the run's seed (default {DEFAULT_SEED})",
+    )  # fmt: skip
+    p.add_argument(
+        "--rounds", type=_positive, default=None, metavar="N",
+        help="months to simulate (default: the scenario's)",
+    )  # fmt: skip
     p.add_argument(
         "--set",
         dest="overrides",
         action="append",
         default=[],
         metavar="PATH=VALUE",
-        help="override a scenario field, e.g. states.CHN.weights.us_ties=0 (repeatable)",
+        help="override a scenario field by dotted path or headline parameter, e.g. "
+        "states.CHN.weights.us_ties=0 or chn_us_ties=0 (repeatable)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
-        "--series", type=Path, default=None, help="write per-round records (.csv/.parquet)"
+        "--series",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write per-round records (.csv/.parquet)",
     )
-    p.add_argument("--plot", type=Path, default=None, help="draw the run (.png/.svg/.pdf)")
+    p.add_argument(
+        "--plot", type=Path, default=None, metavar="FILE", help="draw the run (.png/.svg/.pdf)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run, print, write; return the exit code."""
     from sim.config import ConfigError, load_scenario
+    from sim.scenarios import scenario_file
 
     for target, exts in (
         (args.series, (".csv", ".parquet")),
@@ -74,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: --rounds: expected a number <= {limit}, got {args.rounds}", file=sys.stderr)
         return 2
     try:
-        scenario = load_scenario(args.scenario, args.overrides)
+        scenario = load_scenario(scenario_file(args.scenario), args.overrides)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

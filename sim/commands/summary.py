@@ -20,12 +20,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "summary",
         help="table of outcome probabilities per design point",
         description=(
-            "Print per design point: n, P(trilateral) with a 95%% Wilson interval, median "
+            "Print per design point: n, P(trilateral) with a 95% Wilson interval, median "
             "month of formation among runs where it formed, P of each bilateral pact, and "
             "failures; also write DIR/summary.csv and DIR/summary.md."
         ),
     )
-    p.add_argument("dir", type=Path, help="batch results directory")
+    p.add_argument("dir", type=Path, metavar="DIR", help="batch results directory")
 
 
 def display_table(

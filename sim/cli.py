@@ -1,0 +1,149 @@
+"""Command line of the trilateral diplomacy simulation (``run.py`` in a checkout, the
+``trilateral-sim`` console script once installed; the same commands).
+
+    python run.py                      the main job: default experiment batch and its plots
+    python run.py simulate [...]       one run, told month by month
+    python run.py batch EXP --out DIR  an experiment batch (resumable)
+    python run.py plot DIR             figures from a batch
+    python run.py summary DIR          table of outcome probabilities per design point
+    python run.py sensitivity DIR      Sobol indices of a Sobol design
+    python run.py compare DIR [DIR..]  scenarios or batches side by side
+    python run.py discover DIR --outcome COL   scenario discovery (PRIM, feature scores)
+    python run.py calibrate CAL --out DIR   ABC-SMC calibration to observed events
+    python run.py hindcast CAL --cutoff YYYY-MM --out DIR   out-of-sample scores
+    python run.py validate [--quick] [--out DIR]   regenerate the validation figures
+    python run.py report DIR           one self-contained HTML file of a batch (to share)
+    python run.py export DIR           the runs table as CSV (beside the Parquet parts)
+
+Parses, calls, prints: the work is done in ``sim``; each command is a module of
+:mod:`sim.commands` (``register(subparsers)``, ``run(args) -> exit code``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import sys
+
+COMMANDS = (
+    "simulate", "batch", "plot", "summary", "sensitivity", "compare", "discover", "calibrate",
+    "hindcast", "validate", "report", "export",
+)  # fmt: skip
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one line (exit 2), like config errors; ``-h`` shows the usage."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} -h)\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        from sim.commands.batch import main_job
+
+        return main_job()
+    parser = _Parser(
+        prog="run.py",
+        description="Agent-based simulation of China-Russia-North Korea pact formation.",
+        epilog="Run 'python run.py' with no arguments for the default experiment and its plots.",
+    )
+    parser.add_argument("--version", action="version", version=version_line())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    modules = {}
+    for name in COMMANDS:
+        module = importlib.import_module(f"sim.commands.{name}")
+        module.register(sub)
+        modules[name] = module
+    args = parser.parse_args(argv)
+    stdout, sys.stdout = sys.stdout, _GuardedStream(sys.stdout)
+    try:
+        code = modules[args.command].run(args)
+        sys.stdout.flush()  # a full or closed stdout shows here, not as a traceback at exit
+        return code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `run.py ... | head`: the reader has what it wanted
+        _silence(stdout)
+        return 141  # 128 + SIGPIPE, as a shell reports a command killed by it
+    except StdoutError as exc:  # e.g. > /dev/full
+        _silence(stdout)
+        print(f"error: cannot write to standard output: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        sys.stdout = stdout
+
+
+def version_line() -> str:
+    """``trilateral-sim 0.2.0 (model version 2)``: the package and the model's behaviour."""
+    from sim.version import MODEL_VERSION, __version__
+
+    return f"trilateral-sim {__version__} (model version {MODEL_VERSION})"
+
+
+class StdoutError(Exception):
+    """Standard output cannot be written (disk full, I/O error)."""
+
+
+class _GuardedStream:
+    """stdout whose write errors are told apart from those of other files."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError(exc.strerror or str(exc)) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError(exc.strerror or str(exc)) from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _silence(stream) -> None:
+    """Point the stream's descriptor at /dev/null so Python's final flush at exit does not
+    fail again (and drop what is buffered)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _exit(code: int) -> None:
+    """Exit; after an interrupt, at once: the batch has stopped its workers and saved its
+    manifest, and a second Ctrl-C during interpreter shutdown would end it by the signal."""
+    if code != 130:
+        sys.exit(code)
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
+def script() -> None:
+    """The ``trilateral-sim`` console script."""
+    _exit(main())
+
+
+if __name__ == "__main__":
+    script()

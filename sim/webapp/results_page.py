@@ -1,0 +1,199 @@
+"""The "Batch results" page: open a results directory (typed, or picked from those found under
+``results/``), choose all design points or one, see the outcome distributions and the
+summary table (with a CSV download).
+
+The reactive values here are Solara's per-session state (each browser session has its
+own). Only reads results (:mod:`sim.api`) and calls the plotting layer.
+"""
+
+from __future__ import annotations
+
+import functools
+import textwrap
+from pathlib import Path
+
+import solara
+from matplotlib.figure import Figure
+
+from sim import api
+
+DEFAULT_RESULTS = "results/default"
+ALL_POINTS = "all design points"
+
+results_dir = solara.reactive(DEFAULT_RESULTS)
+point_choice = solara.reactive(ALL_POINTS)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str, stamp: float) -> api.Results:
+    return api.load_results(path)
+
+
+def opened() -> tuple[api.Results | None, str]:
+    """The results at ``results_dir`` (cached), or None with the reason."""
+    path = Path(results_dir.value).expanduser()
+    manifest = path / "manifest.json"
+    try:
+        results = _load(str(path.resolve()), manifest.stat().st_mtime if manifest.exists() else 0)
+    except Exception as exc:  # BatchError, unreadable Parquet: shown, not raised
+        return None, f"cannot open {path}: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+    return results, ""
+
+
+def point_labels(results: api.Results) -> list[str]:
+    labels = [ALL_POINTS]
+    for point_id, *values in results.points.itertuples(index=False):
+        pairs = zip(results.parameters, values, strict=True)
+        labels.append(f"{point_id}: " + ", ".join(f"{p.split('.')[-1]}={v:g}" for p, v in pairs))
+    return labels
+
+
+def selected() -> api.Results | None:
+    results, _ = opened()
+    if results is None or point_choice.value == ALL_POINTS:
+        return results
+    try:
+        return results.point(int(point_choice.value.split(":")[0]))
+    except (KeyError, ValueError):
+        return results
+
+
+def find_results(root: Path = Path("results"), depth: int = 3) -> list[str]:
+    """Result directories (holding a manifest.json and runs/) under ``root``, sorted."""
+    if not root.is_dir():
+        return []
+    found = []
+    for level in range(1, depth + 1):
+        for manifest in root.glob("/".join(["*"] * level) + "/manifest.json"):
+            if (manifest.parent / "runs").is_dir():
+                found.append(str(manifest.parent))
+    return sorted(found)
+
+
+@solara.component
+def ResultsPicker():
+    """Directory picker and input, design-point picker, run counts of the chosen points."""
+    results, error = opened()
+    found = solara.use_memo(find_results, [])
+    with solara.Column():
+        if found:
+            solara.Select(
+                f"Result directories found under results/ ({len(found)})", values=found,
+                value=results_dir.value if results_dir.value in found else None,
+                on_value=lambda v: v and results_dir.set(v),
+            )  # fmt: skip
+        solara.InputText("Results directory", value=results_dir, continuous_update=False)
+        if results is None:
+            solara.Warning(error)
+            return
+        labels = point_labels(results)
+        if point_choice.value not in labels:
+            point_choice.set(ALL_POINTS)
+        solara.Select("Design point", value=point_choice, values=labels)
+        chosen = selected()
+        shown = len(chosen.runs) if chosen is not None else 0
+        solara.Text(f"{shown:,} of {len(results.runs):,} runs · {len(labels) - 1} design points")
+
+
+def _results_figure(draw, width: float = 5.6, height: float = 4.1):
+    results = selected()
+    if results is None:
+        return solara.Text("open a results directory")
+    fig = Figure(figsize=(width, height), layout="constrained", dpi=90)
+    ax = fig.subplots()
+    try:
+        draw(results, ax)
+    except (ValueError, KeyError) as exc:
+        return solara.Text(str(exc))
+    wrap_titles(fig, int(width * 12))
+    return solara.FigureMatplotlib(fig, format="png")
+
+
+def wrap_titles(fig: Figure, chars: int) -> None:
+    """Wrap axes titles longer than the figure is wide (a cut title hid counts)."""
+    for axes in fig.axes:
+        for loc in ("center", "left", "right"):
+            title = axes.get_title(loc)
+            if len(max(title.splitlines() or [""], key=len)) > chars:
+                lines = [textwrap.fill(line, chars) for line in title.splitlines()]
+                axes.set_title("\n".join(lines), loc=loc)
+
+
+@solara.component
+def ResultsProbability():
+    return _results_figure(lambda r, ax: api.plot_probability(r, ax=ax))
+
+
+@solara.component
+def ResultsTiming():
+    return _results_figure(lambda r, ax: api.plot_time_to_formation(r, ax=ax))
+
+
+@solara.component
+def ResultsConfigurations():
+    draw = lambda r, ax: api.plot_configurations(r, ax=ax, top=5, legend="below")  # noqa: E731
+    return _results_figure(draw, 5.6, 5.0)
+
+
+def summary_or_error(path: str, stamp: float) -> tuple[object, object, str]:
+    """(full table, shown table, error) of the directory's summary."""
+    from sim.report.batch import summary_tables
+
+    try:
+        raw, shown = summary_tables(path)
+    except Exception as exc:  # shown as one line
+        return None, None, str(exc).splitlines()[0] if str(exc) else repr(exc)
+    return raw, shown, ""
+
+
+TABLE_CSS = """
+.summary-table .scroll { overflow-x: auto; }
+.summary-table table { border-collapse: collapse; font-size: 0.8em; }
+.summary-table th, .summary-table td { border: 1px solid #ccc; padding: 2px 6px; }
+.summary-table th { background: #f0f0f0; }
+"""
+
+
+def _stamp(path: Path) -> float:
+    manifest = path / "manifest.json"
+    return manifest.stat().st_mtime if manifest.exists() else 0.0
+
+
+@solara.component
+def ResultsTable():
+    """The summary table of ``run.py summary`` with a CSV download (full precision)."""
+    path = Path(results_dir.value).expanduser()
+    key = [str(path), _stamp(path)]
+    raw, shown, error = solara.use_memo(lambda: summary_or_error(*key), key)
+    if error or raw is None:
+        return solara.Text("" if opened()[0] is None else error)
+    from sim.report.html import TableItem, table_html
+
+    item = TableItem("Outcomes per design point", shown, f"python run.py summary {path}")
+    with solara.Column():
+        solara.Style(TABLE_CSS)
+        solara.HTML(tag="div", unsafe_innerHTML=table_html(item), classes=["summary-table"])
+        solara.FileDownload(
+            raw.to_csv(index=False), filename=f"{path.name}_summary.csv",
+            label="Download the table (CSV)", mime_type="text/csv",
+        )  # fmt: skip
+
+
+@solara.component
+def ResultsPage():
+    with solara.Columns([1, 3]):
+        with solara.Card("Results", margin=0):
+            ResultsPicker()
+        with solara.Column():
+            with solara.Columns([1, 1]):
+                with solara.Card(margin=0):
+                    ResultsProbability()
+                with solara.Card(margin=0):
+                    ResultsTiming()
+            with solara.Card(margin=0):
+                ResultsTable()
+            with solara.Columns([1, 1]), solara.Card(margin=0):
+                ResultsConfigurations()
+
+
+__all__ = ["ALL_POINTS", "DEFAULT_RESULTS", "ResultsPage", "point_choice", "results_dir"]
