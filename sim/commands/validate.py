@@ -27,8 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the posterior table and the hindcast scores into DIR/validation.md.",
     )
     p.add_argument("--quick", action="store_true", help="few seeds, tiny calibration (< 1 min)")
-    p.add_argument("--out", type=Path, default=Path("results/validation"), help="output dir")
-    p.add_argument("--workers", type=whole_number(1), default=1, help="local processes")
+    p.add_argument(
+        "--out", type=Path, default=Path("results/validation"), metavar="DIR", help="output dir"
+    )
+    p.add_argument(
+        "--workers", type=whole_number(1), default=1, metavar="N", help="local processes"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
