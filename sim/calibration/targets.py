@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.calibration.spec import NEVER, Target
 
-_CENSORED = ("first_round.", "switch_round.", "target_round")
+_CENSORED = ("first_round.", "switch_round.", "target_round", "action_first.")
 
 
 def target_values(runs: pd.DataFrame, target: Target, rounds: int) -> np.ndarray:
