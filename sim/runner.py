@@ -146,6 +146,7 @@ def scenario_info(scenario: Scenario) -> dict[str, object]:
         "checkpoints": list(scenario.checkpoints),
         "drivers": list(p.drivers.names),
         "terms": list(TERMS),
+        "cameo": dict(zip(p.actions.names, p.actions.cameo, strict=True)),
     }
 
 

@@ -205,3 +205,13 @@ def test_a_refused_raise_is_not_proposed_again_within_the_memory():
     assert out[1].tolist() == [-1, -1, -1, -1, 16]  # talks failed: the same memory
     blocked_at_15, blocked_at_16 = out > 15, out > 16
     assert blocked_at_15[0, 3] and not blocked_at_16[0, 3]
+
+
+def test_simulate_plot_writes_the_action_timeline(tmp_path):
+    """`simulate --plot run.png` also draws the actions in force by pair (run_actions.png)."""
+    from run import main
+
+    assert (
+        main(["simulate", "--seed", "5", "--rounds", "24", "--plot", str(tmp_path / "r.png")]) == 0
+    )
+    assert (tmp_path / "r_actions.png").stat().st_size > 10_000

@@ -254,3 +254,9 @@ def _plot(series, info: dict, path: Path, seed: int, overrides: str = "") -> Non
 
     title = f"{info['name']}, seed {seed}" + (f" ({overrides})" if overrides else "")
     save_figure(plot_single_run(series, info, title=title), path)
+    if any(c.startswith("action.") for c in series.columns):  # model v3: actions by pair
+        from sim.plots.actions import plot_action_timeline
+
+        where = path.with_name(f"{path.stem}_actions{path.suffix}")
+        fig = plot_action_timeline(series, info.get("cameo", {}), title=f"{title}: actions")
+        save_figure(fig, where)
