@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, execute, make_chunks, require_dask
 from sim.experiment import Experiment
+from sim.files import probe_writable
 from sim.integrity import Design as IntegrityDesign
 from sim.integrity import ManifestError, quarantine, scan
 from sim.lock import DirLock, DirLocked
@@ -165,6 +166,8 @@ def _warn(line: str) -> None:
 def _resume_state(store: BatchStore, exp: Experiment) -> set[int]:
     """Clean leftovers, set aside foreign/corrupt/duplicate parts; the run_ids done."""
     store.prepare_folders()
+    for folder in (store.out, store.runs_dir, store.series_dir):
+        probe_writable(folder)  # a read-only runs/ is found now, not after the first chunk
     seeds = np.asarray(exp.seeds, dtype=np.int64)
     design = IntegrityDesign(exp.spec.replicates, exp.runs_total, seeds)
     found = scan(store, design)

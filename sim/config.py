@@ -66,10 +66,15 @@ __all__ = [
 
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML file, turning I/O and syntax errors into :class:`ConfigError`."""
+    from sim.files import PathError, read_regular
+
     path = Path(path)
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(read_regular(path).decode("utf-8"))
+    except PathError as exc:  # a FIFO or /dev/zero would hang or fill the memory
+        if path.is_dir():
+            raise ConfigError(str(path), "", "is a directory, expected a TOML file") from None
+        raise ConfigError(str(path), "", f"{exc} (a TOML file)") from None
     except FileNotFoundError:
         raise ConfigError(str(path), "", "file not found") from None
     except IsADirectoryError:

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.files import fsync_dir
+from sim.files import PathError, check_regular, fsync_dir, read_regular
 from sim.storage import RUNS, SERIES, BatchStore
 
 QUARANTINE = "quarantine"
@@ -47,9 +47,11 @@ class ManifestError(ValueError):
 def read_manifest(path: Path) -> dict[str, Any] | None:
     """The manifest at ``path`` (None if absent), checked; raises :class:`ManifestError`."""
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        data = json.loads(read_regular(path).decode("utf-8"))
     except FileNotFoundError:
         return None
+    except PathError as exc:
+        raise ManifestError(f"{path}: not a valid manifest ({exc})") from None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise ManifestError(f"{path}: not a valid manifest (not JSON: {reason})") from None
@@ -152,6 +154,10 @@ class _Bad(Exception):
 
 
 def _schema(part: Path) -> pa.Schema:
+    try:
+        check_regular(part)  # a FIFO named part-*.parquet would hang the reader
+    except PathError as exc:
+        raise _Bad(str(exc).removeprefix(f"{part}: ")) from None
     try:
         return pq.read_schema(part)
     except (pa.ArrowException, OSError, ValueError) as exc:

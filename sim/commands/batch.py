@@ -114,9 +114,12 @@ def run_experiment(
         print(f"error: {err}", file=sys.stderr)
         return 2
     out = out if out is not None else Path("results") / experiment.stem
-    blocked = next((q for q in (out, *out.parents) if q.exists() and not q.is_dir()), None)
-    if blocked is not None:
-        print(f"error: --out {out}: {blocked} is a file, expected a directory", file=sys.stderr)
+    from sim.files import PathError, check_out_dir_path
+
+    try:
+        check_out_dir_path(out)
+    except PathError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     from sim.interrupt import EXIT_INTERRUPTED, stop_on_signals
     from sim.pool import kill_all
