@@ -22,7 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, execute, make_chunks, require_dask
+from sim.dask_backend import SchedulerLost
+from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, execute, make_chunks
 from sim.experiment import Experiment
 from sim.files import probe_writable
 from sim.integrity import Design as IntegrityDesign
@@ -242,7 +243,9 @@ def run_batch(
     """
     engine = engine or exp.spec.engine or DEFAULT_ENGINE
     if scheduler:
-        require_dask()  # before anything is written
+        from sim.dask_backend import check_scheduler
+
+        check_scheduler(scheduler)  # Dask installed, the address answers: before any write
     lock = DirLock(out)
     try:
         lock.acquire()
@@ -282,6 +285,9 @@ def run_batch(
             guided_workers=guided, min_size=smallest, span_points=span,
         )  # fmt: skip
         return _run(store, exp, manifest, ctx, chunks, len(done), run, progress)
+    except SchedulerLost as err:
+        err.runs_written = manifest["runs_done"]  # counted from disk as the session closed
+        raise
     finally:
         lock.release()
 
@@ -321,9 +327,15 @@ def _run(
                 store.write_manifest(manifest)
                 last_save = time.monotonic()
         complete = True
-    finally:
+    except BaseException:
         bar.close()
-        summary, failures = _close_session(store, exp, manifest, ran_now, complete)
+        # the first error is the one to tell (a full disk names the part that failed): the
+        # manifest's own write failing too must not hide it
+        with contextlib.suppress(OSError):
+            _close_session(store, exp, manifest, ran_now, complete)
+        raise
+    bar.close()
+    summary, failures = _close_session(store, exp, manifest, ran_now, complete)
     return BatchResult(
         out=store.out,
         parameters=exp.parameters,
