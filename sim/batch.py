@@ -164,13 +164,14 @@ def _warn(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _resume_state(store: BatchStore, exp: Experiment) -> set[int]:
+def _resume_state(store: BatchStore, exp: Experiment, series: bool) -> set[int]:
     """Clean leftovers, set aside foreign/corrupt/duplicate parts; the run_ids done."""
     store.prepare_folders()
     for folder in (store.out, store.runs_dir, store.series_dir):
         probe_writable(folder)  # a read-only runs/ is found now, not after the first chunk
     seeds = np.asarray(exp.seeds, dtype=np.int64)
-    design = IntegrityDesign(exp.spec.replicates, exp.runs_total, seeds)
+    rounds = exp.rounds if series else None  # every ok run's series rows are checked
+    design = IntegrityDesign(exp.spec.replicates, exp.runs_total, seeds, rounds)
     found = scan(store, design)
     if found.problems:
         quarantine(store, found.problems, _warn)
@@ -254,7 +255,7 @@ def run_batch(
     try:
         store = BatchStore(out)
         old = _check_out_dir(store, exp.hash(series), force)
-        done = _resume_state(store, exp)
+        done = _resume_state(store, exp, series)
         workers = workers or default_workers()
         guided = workers if chunk_size is None and not scheduler and workers > 1 else 0
         pending = exp.runs_total - len(done)
