@@ -66,8 +66,22 @@ def main(argv: list[str] | None = None) -> int:
         _silence(stdout)
         print(f"error: cannot write to standard output: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a result file (read-only DIR, disk full): the file, one line
+        if not exc.filename:
+            raise
+        print(f"error: {_io_error(exc)}", file=sys.stderr)
+        return 2
     finally:
         sys.stdout = stdout
+
+
+def _io_error(exc: OSError) -> str:
+    """'cannot write FILE: reason' (sim.files.WriteError says so itself)."""
+    from sim.files import WriteError
+
+    if isinstance(exc, WriteError):
+        return str(exc)
+    return f"cannot write {exc.filename}: {exc.strerror or exc}"
 
 
 class StdoutError(Exception):

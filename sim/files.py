@@ -52,7 +52,8 @@ def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
     except OSError as exc:
         raise _write_error(path, exc) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # read-only: nothing was created; keep the error
+            tmp.unlink(missing_ok=True)
     return path
 
 
