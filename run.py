@@ -16,10 +16,35 @@ Parses, calls, prints: the work is done in ``sim``.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import importlib
+import os
+import signal
 import sys
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so the same clean-up runs."""
+
+
+_ENTERED = [False]  # main() entered: signals raise, and main's handlers tell them
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    term = signum == signal.SIGTERM
+    if not _ENTERED[0]:  # still importing run.py's own modules: nothing to clean up
+        os.write(2, b"terminated\n" if term else b"interrupted\n")
+        os._exit(143 if term else 130)
+    raise Terminated if term else KeyboardInterrupt
+
+
+if __name__ == "__main__":  # from the first line: a signal while importing or loading
+    for _sig in (signal.SIGINT, signal.SIGTERM):  # ends with a message, not a traceback
+        signal.signal(_sig, _on_signal)
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import importlib  # noqa: E402
+
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a command killed by it
 
 COMMANDS = (
     "simulate", "batch", "plot", "summary", "sensitivity", "compare", "discover", "calibrate",
@@ -56,9 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         code = modules[args.command].run(args)
         sys.stdout.flush()  # a full or closed stdout shows here, not as a traceback at exit
         return code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except BrokenPipeError:  # `run.py ... | head`: the reader has what it wanted
         _silence(stdout)
         return 141  # 128 + SIGPIPE, as a shell reports a command killed by it
@@ -73,6 +97,27 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         sys.stdout = stdout
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """One line for Ctrl-C or SIGTERM outside a batch's own handling; the exit code."""
+    with contextlib.suppress(ValueError):  # a second signal while leaving: ignored
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if isinstance(exc, Terminated):
+        print("terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    print("interrupted", file=sys.stderr)
+    return 130
+
+
+def _guarded_main() -> int:
+    """:func:`main`, with a signal during imports and argument parsing told in one line."""
+    _ENTERED[0] = True
+    try:
+        return main()
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
 
 
 def _io_error(exc: OSError) -> str:
@@ -130,7 +175,7 @@ def _silence(stream) -> None:
 def _exit(code: int) -> None:
     """Exit; after an interrupt, at once: the batch has stopped its workers and saved its
     manifest, and a second Ctrl-C during interpreter shutdown would end it by the signal."""
-    if code != 130:
+    if code not in (130, EXIT_TERMINATED):
         sys.exit(code)
     import os
 
@@ -141,4 +186,4 @@ def _exit(code: int) -> None:
 
 
 if __name__ == "__main__":
-    _exit(main())
+    _exit(_guarded_main())
