@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.files import PathError, check_regular, fsync_dir, read_regular
+from sim.lock import holder
 from sim.storage import RUNS, SERIES, BatchStore
 
 QUARANTINE = "quarantine"
@@ -330,7 +331,13 @@ def check_results(out: str | Path) -> list[str]:
     total = manifest.get("runs_total")
     done = found.runs_found
     out = []
-    if isinstance(total, int) and 0 < done < total:
+    if (running := holder(store.out)) is not None:  # the manifest's counts lag behind
+        of = f"/{total:,}" if isinstance(total, int) else ""
+        out.append(
+            f"note: {store.out}: a batch is running there ({running}); this covers the "
+            f"{done:,}{of} runs written so far"
+        )
+    elif isinstance(total, int) and 0 < done < total:
         out.append(
             f"warning: {store.out}: batch incomplete, {done:,}/{total:,} runs done "
             "(rerun the batch command to finish it); figures and tables cover those only"

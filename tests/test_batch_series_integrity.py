@@ -1,10 +1,12 @@
 """The series table is part of the integrity check: a run whose per-round rows are missing
 or short is rerun on resume (its runs row and series rows together), and summary/plot warn
-(issue 26, case 2); a full disk names the part that failed, not the manifest (case 8)."""
+(issue 26, case 2); a full disk names the part that failed, not the manifest (case 8);
+summary of a running batch says so and counts the parts (case 10)."""
 
 from __future__ import annotations
 
 import errno
+import json
 import shutil
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from test_batch_integrity import batch, one_error_line, runs, series, write_exp
 
 import sim.storage
 from sim.integrity import Design, scan
+from sim.lock import DirLock, holder
 from sim.storage import BatchStore
 
 ROUNDS = 12  # rows per run in the reference batch's series
@@ -111,3 +114,31 @@ def test_full_disk_names_the_part_that_failed_even_when_the_manifest_fails_too(
     line = one_error_line(capsys.readouterr().err)
     assert line.startswith(f"error: cannot write {out / 'series' / 'part-'}")
     assert line.endswith(": No space left on device")
+
+
+def test_summary_of_a_running_batch_says_so_and_counts_the_parts(
+    done: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out = done
+    for part in sorted((out / "runs").glob("part-*.parquet"))[3:]:  # 6 of 12 runs written
+        part.unlink()
+        (out / "series" / part.name).unlink()
+    data = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(json.dumps({**data, "runs_done": 2}))  # saved earlier
+    with DirLock(out):
+        assert cli(["summary", str(out)]) == 0
+        captured = capsys.readouterr()
+        assert holder(out) == (out / ".lock").read_text().strip()
+    assert captured.err.strip().splitlines() == [
+        f"note: {out}: a batch is running there ({holder_text(out)}); this covers the "
+        "6/12 runs written so far"
+    ]
+    assert "rerun" not in captured.out + captured.err and " 2 of 12" not in captured.out
+    assert holder(out) is None  # released
+    assert cli(["summary", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "6/12 runs done" in captured.err and "6 of 12 runs done" in captured.out
+
+
+def holder_text(out: Path) -> str:
+    return (out / ".lock").read_text().strip()

@@ -69,8 +69,12 @@ def display_table(
 def notes(batch, table: pd.DataFrame) -> list[str]:
     """Warnings and legends printed above the table."""
     from sim.analysis.checks import incomplete
+    from sim.lock import holder
 
-    out = [w for w in [incomplete(batch.manifest)] if w]
+    # counted from the parts read (the manifest's count lags a running or killed batch);
+    # a running batch is not incomplete: check_results says it runs
+    done = {**batch.manifest, "runs_done": len(batch.runs)}
+    out = [w for w in [incomplete(done)] if w and holder(batch.path) is None]
     if "scenario_value" in table and table["scenario_value"].any():
         out.append("* = the design point at the scenario's own values")
     return out
