@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import pyarrow.compute as pc
 from sim.dask_backend import SchedulerLost
 from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, execute, make_chunks
 from sim.experiment import Experiment
+from sim.extend import extends, renumber
 from sim.files import probe_writable
 from sim.integrity import Design as IntegrityDesign
 from sim.integrity import ManifestError, quarantine, scan
@@ -117,17 +119,22 @@ def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.Data
     return table, failures
 
 
-def check_out_dir(out: str | Path, exp_hash: str) -> None:
-    """Raise :class:`BatchRefused` if ``out`` holds results of another experiment."""
+def check_out_dir(out: str | Path, exp_hash: str, exp: Experiment | None = None) -> None:
+    """Raise :class:`BatchRefused` if ``out`` holds results of another experiment (one that
+    ``exp``, given, extends is not another)."""
+    extended = partial(extends, exp=exp, series=True) if exp is not None else None
     try:
-        _check_out_dir(BatchStore(out), exp_hash, force=False)
+        _check_out_dir(BatchStore(out), exp_hash, force=False, extended=extended)
     except ManifestError as err:
         raise BatchRefused(str(err)) from None
 
 
-def _check_out_dir(store: BatchStore, exp_hash: str, force: bool) -> dict[str, Any] | None:
-    """The previous manifest if DIR holds this experiment by this model version; refuse
-    (or with ``force`` clear) anything else."""
+def _check_out_dir(
+    store: BatchStore, exp_hash: str, force: bool, extended: Any = None
+) -> dict[str, Any] | None:
+    """The previous manifest if DIR holds this experiment by this model version, or one it
+    extends (``extended(old)``: more replicates, points appended); refuse (or with
+    ``force`` clear) anything else."""
     try:
         old = store.read_manifest()
     except ManifestError as err:
@@ -138,6 +145,8 @@ def _check_out_dir(store: BatchStore, exp_hash: str, force: bool) -> dict[str, A
         return None
     same = old is not None and old.get("experiment_hash") == exp_hash
     if same and old.get("model_version") == MODEL_VERSION:
+        return old
+    if old and old.get("model_version") == MODEL_VERSION and extended and extended(old):
         return old
     if force:
         store.clear()
@@ -158,6 +167,18 @@ def _check_out_dir(store: BatchStore, exp_hash: str, force: bool) -> dict[str, A
         f"{store.out} holds {what}; use another --out, or --force to delete them "
         "(runs/, series/, manifest.json) and start over"
     )
+
+
+def _extend(store: BatchStore, old: dict[str, Any], exp: Experiment) -> None:
+    """Renumber the runs of the batch ``old`` describes into ``exp``'s run ids; say so."""
+    was = old["experiment"]["replicates"]
+    points = len(old["design"]["points"])
+    renumber(store, exp.spec.replicates)
+    _warn(
+        f"extending {store.out}: {points} point(s) x {was} replicate(s) -> "
+        f"{exp.n_points} x {exp.spec.replicates}; the runs written are kept"
+    )
+    old["extended"] = [*old.get("extended", []), {"points": points, "replicates": was}]
 
 
 def _warn(line: str) -> None:
@@ -218,6 +239,7 @@ def _manifest(
             "chunk_size": run["chunk_size"],
             "min_chunk_size": run["min_chunk_size"],
         },
+        **({"extended": old["extended"]} if old and old.get("extended") else {}),
         "runs_total": exp.runs_total,
         "runs_done": len(done),
         "runs_failed": (old or {}).get("runs_failed", 0) if done else 0,
@@ -254,7 +276,11 @@ def run_batch(
         raise BatchRefused(str(err)) from None
     try:
         store = BatchStore(out)
-        old = _check_out_dir(store, exp.hash(series), force)
+        old = _check_out_dir(
+            store, exp.hash(series), force, partial(extends, exp=exp, series=series)
+        )
+        if old is not None and old.get("experiment_hash") != exp.hash(series):
+            _extend(store, old, exp)
         done = _resume_state(store, exp, series)
         workers = workers or default_workers()
         guided = workers if chunk_size is None and not scheduler and workers > 1 else 0

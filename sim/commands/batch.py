@@ -219,7 +219,7 @@ def _set_aside_stale(experiment: Path, out: Path) -> None:
     except ConfigError:
         return  # run_experiment reports it
     try:
-        check_out_dir(out, exp.hash(series=True))
+        check_out_dir(out, exp.hash(series=True), exp)
     except BatchRefused:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         aside = out.with_name(f"{out.name}.old-{stamp}")
