@@ -190,6 +190,7 @@ def parse_set_args(set_args: Sequence[str], source: str = "--set") -> dict[str, 
             raise ConfigError(source, item, "PATH=VALUE, e.g. states.CHN.weights.us_ties=0")
         try:
             out[path.strip()] = parse_value(text.strip())
+            _check_zero(out[path.strip()], text.strip(), f"{source} (--set {path.strip()})")
         except (ValueError, RecursionError):  # 5,000 digits, 5,000 nested brackets, ...
             raise ConfigError(
                 f"{source} (--set {path.strip()})",
@@ -198,6 +199,18 @@ def parse_set_args(set_args: Sequence[str], source: str = "--set") -> dict[str, 
                 "at most a few hundred deep)",
             ) from None
     return out
+
+
+def _check_zero(value: Any, text: str, where: str) -> None:
+    """Refuse a zero that was not written as one: ``1e-400`` (below the smallest double,
+    read as 0.0) and ``-0`` (a negative zero: a sign that means nothing, or a typo)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != 0:
+        return
+    mantissa = text.lower().split("e")[0]
+    if any(c in "123456789" for c in mantissa):
+        raise ConfigError(where, "", f"expected a number a double can hold ({text} is read as 0)")
+    if text.startswith("-"):
+        raise ConfigError(where, "", f"expected 0 without a sign (got {text}, a negative zero)")
 
 
 def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any], source: str) -> dict:
