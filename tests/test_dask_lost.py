@@ -99,3 +99,38 @@ def test_a_lost_scheduler_ends_the_batch_with_one_line_and_exit_3(tmp_path: Path
     again = batch(str(exp), "--out", str(out), "--workers", "2")
     assert again.returncode == 0, again.stderr
     assert f"9000/9000 runs in {out} ({9000 - written} run now, 0 failed)" in again.stdout
+
+
+@pytest.mark.skipif(DASK is None, reason="the dask command is not installed")
+def test_a_stopped_worker_is_reported_and_its_chunk_run_elsewhere(tmp_path: Path) -> None:
+    exp = tmp_path / "exp.toml"
+    exp.write_text(EXPERIMENT.replace("replicates = 3000", "replicates = 400"))
+    out = tmp_path / "out"
+    address = f"tcp://127.0.0.1:{free_port()}"
+    scheduler = spawn("scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":")[-1],
+                      "--no-dashboard")  # fmt: skip
+    worker = ("worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard")
+    workers = [spawn(*worker, "--host", "127.0.0.1") for _ in range(2)]
+    try:
+        with distributed.Client(address, timeout="30s", set_as_default=False) as client:
+            client.wait_for_workers(2, timeout=60)
+        os.killpg(workers[0].pid, signal.SIGSTOP)  # stopped, not dead: its tasks never end
+        proc = subprocess.run(
+            [sys.executable, str(RUN_PY), "batch", str(exp), "--out", str(out), "--scheduler",
+             address, "--chunk-size", "100", "--no-progress"],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+            env={**os.environ, "SIM_STALL_SECONDS": "3"},
+        )  # fmt: skip
+    finally:
+        os.killpg(workers[0].pid, signal.SIGCONT)
+        for p in [scheduler, *workers]:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout=10)
+    assert proc.returncode == 0, proc.stderr
+    warnings = proc.stderr.strip().splitlines()
+    assert warnings and all(
+        "made no progress for 3 s on tcp://127.0.0.1:" in w and w.endswith("submitted again")
+        for w in warnings
+    ), proc.stderr
+    assert len(runs(out)) == 1200
