@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from sim.dask_backend import SchedulerLost
 from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, execute, make_chunks
 from sim.experiment import Experiment
-from sim.extend import extends, renumber
+from sim.extend import extend, extends
 from sim.files import probe_writable
 from sim.integrity import Design as IntegrityDesign
 from sim.integrity import ManifestError, quarantine, scan
@@ -169,18 +169,6 @@ def _check_out_dir(
     )
 
 
-def _extend(store: BatchStore, old: dict[str, Any], exp: Experiment) -> None:
-    """Renumber the runs of the batch ``old`` describes into ``exp``'s run ids; say so."""
-    was = old["experiment"]["replicates"]
-    points = len(old["design"]["points"])
-    renumber(store, exp.spec.replicates)
-    _warn(
-        f"extending {store.out}: {points} point(s) x {was} replicate(s) -> "
-        f"{exp.n_points} x {exp.spec.replicates}; the runs written are kept"
-    )
-    old["extended"] = [*old.get("extended", []), {"points": points, "replicates": was}]
-
-
 def _warn(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
@@ -280,7 +268,7 @@ def run_batch(
             store, exp.hash(series), force, partial(extends, exp=exp, series=series)
         )
         if old is not None and old.get("experiment_hash") != exp.hash(series):
-            _extend(store, old, exp)
+            extend(store, old, exp, _warn)
         done = _resume_state(store, exp, series)
         workers = workers or default_workers()
         guided = workers if chunk_size is None and not scheduler and workers > 1 else 0

@@ -52,6 +52,19 @@ def extends(old: dict[str, Any], exp: Experiment, series: bool) -> bool:
     return _canonical(points) == _canonical(exp.design.points[: len(points)])
 
 
+def extend(store: BatchStore, old: dict[str, Any], exp: Experiment, warn: Any) -> None:
+    """Renumber the batch ``old`` describes into ``exp``'s run ids, say so (``warn``, one
+    line) and record it in ``old`` (carried into the new manifest)."""
+    was = old["experiment"]["replicates"]
+    points = len(old["design"]["points"])
+    renumber(store, exp.spec.replicates)
+    warn(
+        f"extending {store.out}: {points} point(s) x {was} replicate(s) -> "
+        f"{exp.n_points} x {exp.spec.replicates}; the runs written are kept"
+    )
+    old["extended"] = [*old.get("extended", []), {"points": points, "replicates": was}]
+
+
 def renumber(store: BatchStore, replicates: int) -> int:
     """Rewrite the run ids of every part for ``replicates`` per point; the parts rewritten."""
     rewritten = 0
