@@ -36,9 +36,27 @@ def _on_signal(signum: int, frame: object) -> None:
     raise Terminated if term else KeyboardInterrupt
 
 
+def _unraisable(info: object) -> None:
+    """A signal's exception raised where Python cannot propagate it (a weakref callback
+    of the import system, a ``__del__``) is only printed as "Exception ignored", and the
+    program would go on: stop now instead, workers first (written parts are safe)."""
+    exc = getattr(info, "exc_value", None)
+    if not isinstance(exc, KeyboardInterrupt):
+        sys.__unraisablehook__(info)  # type: ignore[arg-type]
+        return
+    pool = sys.modules.get("sim.pool")
+    if pool is not None:
+        pool.kill_all()
+    term = isinstance(exc, Terminated)
+    os.write(2, b"terminated\n" if term else b"interrupted\n")
+    os._exit(143 if term else 130)
+
+
 if __name__ == "__main__":  # from the first line: a signal while importing or loading
+    sys.unraisablehook = _unraisable
     for _sig in (signal.SIGINT, signal.SIGTERM):  # ends with a message, not a traceback
-        signal.signal(_sig, _on_signal)
+        if signal.getsignal(_sig) is not signal.SIG_IGN:  # nohup, a shell's `&`: kept
+            signal.signal(_sig, _on_signal)
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402

@@ -47,3 +47,32 @@ def test_a_signal_while_importing_is_one_line(
     assert proc.returncode == code, err
     assert err.strip().splitlines() == [line]
     assert not (tmp_path / "out").exists()
+
+
+SWALLOWED = """
+import runpy, sys
+run = runpy.run_path(sys.argv[1])
+sys.unraisablehook = run["_unraisable"]
+class Callback:
+    def __del__(self):  # where Python prints "Exception ignored" and goes on
+        raise run.get(sys.argv[2]) or KeyboardInterrupt
+Callback()
+print("went on")
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "line"),
+    [("Terminated", 143, "terminated"), ("KeyboardInterrupt", 130, "interrupted")],
+)
+def test_a_signal_swallowed_by_a_callback_still_stops_the_program(
+    name: str, code: int, line: str
+) -> None:
+    """SIGTERM once landed in an import-system weakref callback: Python printed "Exception
+    ignored" and the batch ran to its end (exit 0)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", SWALLOWED, str(ROOT / "run.py"), name],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert proc.returncode == code and proc.stderr == f"{line}\n" and proc.stdout == ""
