@@ -9,6 +9,11 @@ commands are the ``trilateral-sim`` console script); see ``python run.py -h`` an
     python run.py report DIR           one self-contained HTML file of a batch (to share)
 """
 
+if __name__ == "__main__":  # from the first line: a signal while importing or loading
+    from sim.early import install
+
+    install()
+
 from sim.cli import COMMANDS, StdoutError, _exit, main, script
 
 __all__ = ["COMMANDS", "StdoutError", "_exit", "main", "script"]

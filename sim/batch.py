@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, execute, make_chunks, require_dask
+from sim.dask_backend import SchedulerLost
+from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, execute, make_chunks
 from sim.experiment import Experiment
+from sim.extend import extend, extends
+from sim.files import probe_writable
 from sim.integrity import Design as IntegrityDesign
 from sim.integrity import ManifestError, quarantine, scan
 from sim.lock import DirLock, DirLocked
@@ -115,17 +119,22 @@ def summarize(store: BatchStore, exp: Experiment) -> tuple[pd.DataFrame, pd.Data
     return table, failures
 
 
-def check_out_dir(out: str | Path, exp_hash: str) -> None:
-    """Raise :class:`BatchRefused` if ``out`` holds results of another experiment."""
+def check_out_dir(out: str | Path, exp_hash: str, exp: Experiment | None = None) -> None:
+    """Raise :class:`BatchRefused` if ``out`` holds results of another experiment (one that
+    ``exp``, given, extends is not another)."""
+    extended = partial(extends, exp=exp, series=True) if exp is not None else None
     try:
-        _check_out_dir(BatchStore(out), exp_hash, force=False)
+        _check_out_dir(BatchStore(out), exp_hash, force=False, extended=extended)
     except ManifestError as err:
         raise BatchRefused(str(err)) from None
 
 
-def _check_out_dir(store: BatchStore, exp_hash: str, force: bool) -> dict[str, Any] | None:
-    """The previous manifest if DIR holds this experiment by this model version; refuse
-    (or with ``force`` clear) anything else."""
+def _check_out_dir(
+    store: BatchStore, exp_hash: str, force: bool, extended: Any = None
+) -> dict[str, Any] | None:
+    """The previous manifest if DIR holds this experiment by this model version, or one it
+    extends (``extended(old)``: more replicates, points appended); refuse (or with
+    ``force`` clear) anything else."""
     try:
         old = store.read_manifest()
     except ManifestError as err:
@@ -136,6 +145,8 @@ def _check_out_dir(store: BatchStore, exp_hash: str, force: bool) -> dict[str, A
         return None
     same = old is not None and old.get("experiment_hash") == exp_hash
     if same and old.get("model_version") == MODEL_VERSION:
+        return old
+    if old and old.get("model_version") == MODEL_VERSION and extended and extended(old):
         return old
     if force:
         store.clear()
@@ -162,11 +173,14 @@ def _warn(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _resume_state(store: BatchStore, exp: Experiment) -> set[int]:
+def _resume_state(store: BatchStore, exp: Experiment, series: bool) -> set[int]:
     """Clean leftovers, set aside foreign/corrupt/duplicate parts; the run_ids done."""
     store.prepare_folders()
+    for folder in (store.out, store.runs_dir, store.series_dir):
+        probe_writable(folder)  # a read-only runs/ is found now, not after the first chunk
     seeds = np.asarray(exp.seeds, dtype=np.int64)
-    design = IntegrityDesign(exp.spec.replicates, exp.runs_total, seeds)
+    rounds = exp.rounds if series else None  # every ok run's series rows are checked
+    design = IntegrityDesign(exp.spec.replicates, exp.runs_total, seeds, rounds)
     found = scan(store, design)
     if found.problems:
         quarantine(store, found.problems, _warn)
@@ -213,6 +227,7 @@ def _manifest(
             "chunk_size": run["chunk_size"],
             "min_chunk_size": run["min_chunk_size"],
         },
+        **({"extended": old["extended"]} if old and old.get("extended") else {}),
         "runs_total": exp.runs_total,
         "runs_done": len(done),
         "runs_failed": (old or {}).get("runs_failed", 0) if done else 0,
@@ -239,7 +254,9 @@ def run_batch(
     """
     engine = engine or exp.spec.engine or DEFAULT_ENGINE
     if scheduler:
-        require_dask()  # before anything is written
+        from sim.dask_backend import check_scheduler
+
+        check_scheduler(scheduler)  # Dask installed, the address answers: before any write
     lock = DirLock(out)
     try:
         lock.acquire()
@@ -247,8 +264,12 @@ def run_batch(
         raise BatchRefused(str(err)) from None
     try:
         store = BatchStore(out)
-        old = _check_out_dir(store, exp.hash(series), force)
-        done = _resume_state(store, exp)
+        old = _check_out_dir(
+            store, exp.hash(series), force, partial(extends, exp=exp, series=series)
+        )
+        if old is not None and old.get("experiment_hash") != exp.hash(series):
+            extend(store, old, exp, _warn)
+        done = _resume_state(store, exp, series)
         workers = workers or default_workers()
         guided = workers if chunk_size is None and not scheduler and workers > 1 else 0
         pending = exp.runs_total - len(done)
@@ -279,6 +300,9 @@ def run_batch(
             guided_workers=guided, min_size=smallest, span_points=span,
         )  # fmt: skip
         return _run(store, exp, manifest, ctx, chunks, len(done), run, progress)
+    except SchedulerLost as err:
+        err.runs_written = manifest["runs_done"]  # counted from disk as the session closed
+        raise
     finally:
         lock.release()
 
@@ -318,9 +342,15 @@ def _run(
                 store.write_manifest(manifest)
                 last_save = time.monotonic()
         complete = True
-    finally:
+    except BaseException:
         bar.close()
-        summary, failures = _close_session(store, exp, manifest, ran_now, complete)
+        # the first error is the one to tell (a full disk names the part that failed): the
+        # manifest's own write failing too must not hide it
+        with contextlib.suppress(OSError):
+            _close_session(store, exp, manifest, ran_now, complete)
+        raise
+    bar.close()
+    summary, failures = _close_session(store, exp, manifest, ran_now, complete)
     return BatchResult(
         out=store.out,
         parameters=exp.parameters,

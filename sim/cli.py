@@ -26,6 +26,8 @@ import contextlib
 import importlib
 import sys
 
+from sim.early import EXIT_INTERRUPTED, EXIT_TERMINATED, entered, install, interrupted
+
 COMMANDS = (
     "simulate", "batch", "plot", "summary", "sensitivity", "compare", "discover", "calibrate",
     "hindcast", "validate", "report", "export",
@@ -63,9 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         code = modules[args.command].run(args)
         sys.stdout.flush()  # a full or closed stdout shows here, not as a traceback at exit
         return code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return interrupted(exc)
     except BrokenPipeError:  # `run.py ... | head`: the reader has what it wanted
         _silence(stdout)
         return 141  # 128 + SIGPIPE, as a shell reports a command killed by it
@@ -73,8 +74,22 @@ def main(argv: list[str] | None = None) -> int:
         _silence(stdout)
         print(f"error: cannot write to standard output: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a result file (read-only DIR, disk full): the file, one line
+        if not exc.filename:
+            raise
+        print(f"error: {_io_error(exc)}", file=sys.stderr)
+        return 2
     finally:
         sys.stdout = stdout
+
+
+def _io_error(exc: OSError) -> str:
+    """'cannot write FILE: reason' (sim.files.WriteError says so itself)."""
+    from sim.files import WriteError
+
+    if isinstance(exc, WriteError):
+        return str(exc)
+    return f"cannot write {exc.filename}: {exc.strerror or exc}"
 
 
 def version_line() -> str:
@@ -130,7 +145,7 @@ def _silence(stream) -> None:
 def _exit(code: int) -> None:
     """Exit; after an interrupt, at once: the batch has stopped its workers and saved its
     manifest, and a second Ctrl-C during interpreter shutdown would end it by the signal."""
-    if code != 130:
+    if code not in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         sys.exit(code)
     import os
 
@@ -141,8 +156,15 @@ def _exit(code: int) -> None:
 
 
 def script() -> None:
-    """The ``trilateral-sim`` console script."""
-    _exit(main())
+    """The ``trilateral-sim`` console script (and ``run.py``): signals handled from the
+    start (:mod:`sim.early`), then :func:`main`."""
+    install()
+    entered()
+    try:
+        code = main()
+    except KeyboardInterrupt as exc:  # during imports and argument parsing
+        code = interrupted(exc)
+    _exit(code)
 
 
 if __name__ == "__main__":

@@ -67,10 +67,15 @@ __all__ = [
 
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML file, turning I/O and syntax errors into :class:`ConfigError`."""
+    from sim.files import PathError, read_regular
+
     path = Path(path)
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(read_regular(path).decode("utf-8"))
+    except PathError as exc:  # a FIFO or /dev/zero would hang or fill the memory
+        if path.is_dir():
+            raise ConfigError(str(path), "", "is a directory, expected a TOML file") from None
+        raise ConfigError(str(path), "", f"{exc} (a TOML file)") from None
     except FileNotFoundError:
         raise ConfigError(str(path), "", "file not found") from None
     except IsADirectoryError:
@@ -187,6 +192,7 @@ def parse_set_args(set_args: Sequence[str], source: str = "--set") -> dict[str, 
             raise ConfigError(source, item, "PATH=VALUE, e.g. states.CHN.weights.us_ties=0")
         try:
             out[path.strip()] = parse_value(text.strip())
+            _check_zero(out[path.strip()], text.strip(), f"{source} (--set {path.strip()})")
         except (ValueError, RecursionError):  # 5,000 digits, 5,000 nested brackets, ...
             raise ConfigError(
                 f"{source} (--set {path.strip()})",
@@ -195,6 +201,18 @@ def parse_set_args(set_args: Sequence[str], source: str = "--set") -> dict[str, 
                 "at most a few hundred deep)",
             ) from None
     return out
+
+
+def _check_zero(value: Any, text: str, where: str) -> None:
+    """Refuse a zero that was not written as one: ``1e-400`` (below the smallest double,
+    read as 0.0) and ``-0`` (a negative zero: a sign that means nothing, or a typo)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != 0:
+        return
+    mantissa = text.lower().split("e")[0]
+    if any(c in "123456789" for c in mantissa):
+        raise ConfigError(where, "", f"expected a number a double can hold ({text} is read as 0)")
+    if text.startswith("-"):
+        raise ConfigError(where, "", f"expected 0 without a sign (got {text}, a negative zero)")
 
 
 def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any], source: str) -> dict:

@@ -4,6 +4,7 @@ expected. Shared by scenario files (:mod:`sim.config`) and experiment files
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import ValidationError
@@ -64,9 +65,17 @@ def describe(err: dict[str, Any], unknown: str, prefix: str = "") -> tuple[str, 
         expected = unknown
     else:
         expected = _TYPES.get(kind, f"expected: {err['msg'].removeprefix('Value error, ')}")
+    if isinstance(got, float) and not math.isfinite(got):  # nan or inf, not an "integer"
+        expected = _TYPES["finite_number"]
+        field = ".".join(str(p) for p in (prefix, *_untagged(err["loc"])) if p != "")
     if kind in ("missing", "extra_forbidden") or isinstance(got, dict):
         got = None
     return field, expected, got
+
+
+def _untagged(loc: tuple) -> tuple:
+    """``loc`` without a trailing union member tag (``int``, ``float``, ...)."""
+    return loc[:-1] if loc and loc[-1] in ("int", "float", "str", "bool") else loc
 
 
 MAX_MAGNITUDE = 1e6  # no scenario quantity comes near this (shares, weights, months)

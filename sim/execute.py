@@ -379,76 +379,6 @@ def require_dask() -> None:
         raise ExecuteError("--scheduler needs Dask distributed: pip install '.[cluster]'") from None
 
 
-_dask_chunks: dict[
-    str, Chunk | ChunkGroup
-] = {}  # task key -> chunk, to record or resubmit a lost chunk
-DASK_RESUBMITS = 3  # a chunk whose task the cluster cancelled is resubmitted this often
-
-
-def _submit(client: Any, ctx: RunContext, chunk: Chunk | ChunkGroup) -> Any:
-    # The context goes with every task (a few kB), not scattered: a scattered copy can be
-    # lost with a worker, which cancels every task depending on it.
-    future = client.submit(run_chunk, ctx, chunk, pure=False)
-    _dask_chunks[future.key] = chunk
-    return future
-
-
-def _dask(
-    ctx: RunContext, chunks: Iterable[Chunk | ChunkGroup], address: str
-) -> Iterator[ChunkResult]:
-    """Tasks on a Dask distributed cluster; workers need this package installed."""
-    require_dask()
-    from distributed import Client, as_completed
-
-    try:
-        client = Client(address, set_as_default=False, timeout="20s")
-    except (OSError, TimeoutError) as exc:
-        raise ExecuteError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
-    resubmitted: dict[tuple[int, ...], int] = {}
-    try:
-        slots = 2 * max(1, sum(client.nthreads().values()))
-        todo = iter(chunks)
-        running = as_completed(loop=client.loop)
-        for chunk in todo:
-            running.add(_submit(client, ctx, chunk))
-            if running.count() >= slots:
-                break
-        for future in running:
-            result, lost = _dask_result(future, ctx)
-            if lost is not None:  # cancelled by the cluster (e.g. a worker lost): again
-                tries = resubmitted.get(lost.run_ids, 0) + 1
-                resubmitted[lost.run_ids] = tries
-                if tries <= DASK_RESUBMITS:
-                    running.add(_submit(client, ctx, lost))
-                    continue
-                result = failed_chunk(ctx, lost, f"the Dask cluster cancelled it {tries} times")
-            yield result
-            if (chunk := next(todo, None)) is not None:
-                running.add(_submit(client, ctx, chunk))
-    finally:
-        client.close(timeout=10)
-
-
-def _dask_result(future: Any, ctx: RunContext) -> tuple[ChunkResult | None, Chunk | None]:
-    """A finished task's result, or the chunk to resubmit when the cluster cancelled the
-    task; a chunk whose workers kept dying (Dask retries it on other workers first) is
-    recorded as failed with the reason."""
-    from concurrent.futures import CancelledError
-
-    from distributed import KilledWorker
-
-    try:
-        return future.result(), None
-    except KilledWorker as exc:
-        chunk = _dask_chunks[future.key]
-        return failed_chunk(ctx, chunk, f"Dask workers died while running this chunk ({exc})"), None
-    except CancelledError:
-        return None, _dask_chunks[future.key]
-    finally:
-        _dask_chunks.pop(future.key, None)
-        future.release()
-
-
 def execute(
     ctx: RunContext,
     chunks: Iterable[Chunk | ChunkGroup],
@@ -457,7 +387,9 @@ def execute(
 ) -> Iterator[ChunkResult]:
     """Yield chunk results as they complete (any order). ``workers=1`` runs in this process."""
     if scheduler:
-        yield from _dask(ctx, chunks, scheduler)
+        from sim.dask_backend import run_dask
+
+        yield from run_dask(ctx, chunks, scheduler)
     elif workers <= 1:
         for chunk in chunks:
             yield run_chunk(ctx, chunk)

@@ -1,10 +1,11 @@
 """Set-up of the forkserver of local batches (first in its preload; never imported
 elsewhere).
 
-* **Ctrl-C.** The server ignores SIGINT from its first import on (the standard library
-  does so only after the preload): a Ctrl-C while it starts reaches the whole process
-  group, and would print a KeyboardInterrupt traceback from the server. Its workers
-  ignore SIGINT anyway; the batch process decides (:mod:`sim.interrupt`).
+* **Ctrl-C.** The server is started with SIGINT blocked (:func:`sim.pool.start_server`),
+  so a Ctrl-C to the process group while its interpreter starts (importing ``site``,
+  before any of our code) is never delivered there; here it is also ignored (the
+  standard library does so only after the preload), which discards it, and its workers
+  inherit both. The batch process decides (:mod:`sim.interrupt`).
 * **Warm-up.** A few short lockstep runs, once: every worker then forks with numpy's and
   the model's lazy state built, instead of each paying for it in its first chunks.
 * **Quiet when orphaned.** A worker that is still starting when the batch process

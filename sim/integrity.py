@@ -18,7 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.files import fsync_dir
+from sim.files import PathError, check_regular, fsync_dir, read_regular
+from sim.lock import holder
 from sim.storage import RUNS, SERIES, BatchStore
 
 QUARANTINE = "quarantine"
@@ -47,9 +48,11 @@ class ManifestError(ValueError):
 def read_manifest(path: Path) -> dict[str, Any] | None:
     """The manifest at ``path`` (None if absent), checked; raises :class:`ManifestError`."""
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        data = json.loads(read_regular(path).decode("utf-8"))
     except FileNotFoundError:
         return None
+    except PathError as exc:
+        raise ManifestError(f"{path}: not a valid manifest ({exc})") from None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise ManifestError(f"{path}: not a valid manifest (not JSON: {reason})") from None
@@ -80,6 +83,7 @@ class Design:
     replicates: int
     runs_total: int
     seeds: np.ndarray | None = None  # seeds (int64) per replicate, or (points, replicates)
+    series_rounds: int | None = None  # with --series: the rows each ok run has in `series`
 
     @classmethod
     def from_manifest(cls, manifest: dict[str, Any]) -> Design | None:
@@ -87,15 +91,20 @@ class Design:
         replicates, total = exp.get("replicates"), manifest.get("runs_total")
         if not (isinstance(replicates, int) and isinstance(total, int) and replicates > 0):
             return None
-        seeds = manifest.get("seeds") or []
+        rounds = exp.get("rounds") if exp.get("series") is True else None
+        rounds = rounds if isinstance(rounds, int) and not isinstance(rounds, bool) else None
+        return cls._with_seeds(replicates, total, manifest.get("seeds") or [], rounds)
+
+    @classmethod
+    def _with_seeds(cls, replicates: int, total: int, seeds: list, rounds: int | None) -> Design:
         ok = len(seeds) == replicates and all(isinstance(s, int) for s in seeds)
         per_point = all(  # posterior designs, calibration generations: seeds per point
             isinstance(row, list) and len(row) == replicates
             and all(isinstance(s, int) for s in row) for row in seeds
         )  # fmt: skip
         if per_point and seeds and len(seeds) * replicates == total:
-            return cls(replicates, total, np.asarray(seeds, dtype=np.int64))
-        return cls(replicates, total, np.asarray(seeds, dtype=np.int64) if ok else None)
+            return cls(replicates, total, np.asarray(seeds, dtype=np.int64), rounds)
+        return cls(replicates, total, np.asarray(seeds, dtype=np.int64) if ok else None, rounds)
 
 
 @dataclass
@@ -104,6 +113,8 @@ class Scan:
 
     problems: dict[Path, str] = field(default_factory=dict)
     run_ids: dict[Path, np.ndarray] = field(default_factory=dict)
+    ok_ids: dict[Path, np.ndarray] = field(default_factory=dict)  # runs with status ok
+    series_gaps: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
     @property
     def runs_found(self) -> int:
@@ -120,7 +131,7 @@ def scan(store: BatchStore, design: Design | None, paired: bool = True) -> Scan:
     owner: dict[int, str] = {}  # run_id -> name of the (earlier) part holding it
     for part in store.parts(RUNS):
         try:
-            ids = _runs_part_ids(part, design)
+            ids, ok = _runs_part_ids(part, design)
         except _Bad as bad:
             out.problems[part] = str(bad)
             continue
@@ -132,6 +143,7 @@ def scan(store: BatchStore, design: Design | None, paired: bool = True) -> Scan:
             continue
         owner.update(dict.fromkeys(ids.tolist(), part.name))
         out.run_ids[part] = ids
+        out.ok_ids[part] = ids[ok]
     by_name = {p.name: ids for p, ids in out.run_ids.items()}
     for part in store.parts(SERIES):
         if paired and part.name not in by_name:
@@ -144,7 +156,48 @@ def scan(store: BatchStore, design: Design | None, paired: bool = True) -> Scan:
             if paired:
                 out.problems.setdefault(runs_part, f"its series part is unusable ({bad})")
                 out.run_ids.pop(runs_part, None)
+    if design is not None and design.series_rounds is not None:
+        _check_series_rows(store, out, design.series_rounds, paired)
     return out
+
+
+def _check_series_rows(store: BatchStore, out: Scan, rounds: int, paired: bool) -> None:
+    """Every ok run has ``rounds`` series rows. ``paired``: in the series part of its runs
+    part, else a problem of the runs part (both are rerun); otherwise anywhere in
+    ``series``, else its id in ``out.series_gaps`` (readers warn)."""
+    if paired:
+        for part, ok in list(out.ok_ids.items()):
+            if part in out.problems or not len(ok):
+                continue
+            partner = store.series_dir / part.name
+            rows = _series_counts([partner] if partner.exists() else [])
+            short = _short_runs(ok, rows, rounds)
+            if len(short):
+                where = "its series part is missing" if not partner.exists() else (
+                    "its series part lacks rows"
+                )  # fmt: skip
+                out.problems[part] = f"{where} ({len(short):,} run(s), e.g. run {short[0]})"
+                out.run_ids.pop(part, None)
+        return
+    good = [p for p in store.parts(SERIES) if p not in out.problems]
+    ok = np.concatenate([*out.ok_ids.values(), np.empty(0, np.int64)])
+    out.series_gaps = _short_runs(ok, _series_counts(good), rounds)
+
+
+def _series_counts(parts: list[Path]) -> dict[int, int]:
+    """Series rows per run id in ``parts``."""
+    counts: dict[int, int] = {}
+    for part in parts:
+        ids = _read(part, ["run_id"]).column("run_id").to_numpy(zero_copy_only=False)
+        for run_id, n in zip(*np.unique(ids, return_counts=True), strict=True):
+            counts[int(run_id)] = counts.get(int(run_id), 0) + int(n)
+    return counts
+
+
+def _short_runs(ok: np.ndarray, rows: dict[int, int], rounds: int) -> np.ndarray:
+    """The ids in ``ok`` (sorted) with fewer or more than ``rounds`` rows."""
+    have = np.array([rows.get(int(i), 0) for i in ok.tolist()], dtype=np.int64)
+    return np.sort(ok[have != rounds])
 
 
 class _Bad(Exception):
@@ -152,6 +205,10 @@ class _Bad(Exception):
 
 
 def _schema(part: Path) -> pa.Schema:
+    try:
+        check_regular(part)  # a FIFO named part-*.parquet would hang the reader
+    except PathError as exc:
+        raise _Bad(str(exc).removeprefix(f"{part}: ")) from None
     try:
         return pq.read_schema(part)
     except (pa.ArrowException, OSError, ValueError) as exc:
@@ -170,7 +227,8 @@ def _first_line(exc: BaseException) -> str:
     return (text[0] if text else type(exc).__name__)[:160]
 
 
-def _runs_part_ids(part: Path, design: Design | None) -> np.ndarray:
+def _runs_part_ids(part: Path, design: Design | None) -> tuple[np.ndarray, np.ndarray]:
+    """The part's run ids and which of them ran ok (raises :class:`_Bad`)."""
     schema = _schema(part)
     if "round" in schema.names:
         raise _Bad("a series part, not a runs part")
@@ -189,7 +247,8 @@ def _runs_part_ids(part: Path, design: Design | None) -> np.ndarray:
         raise _Bad("duplicate run ids within the part")
     if design is not None:
         _check_ids(cols, design)
-    return ids
+    status = table.column("status").to_numpy(zero_copy_only=False)
+    return ids, status == "ok"
 
 
 def _check_ids(cols: dict[str, np.ndarray], design: Design) -> None:
@@ -271,9 +330,22 @@ def check_results(out: str | Path) -> list[str]:
         )
     total = manifest.get("runs_total")
     done = found.runs_found
-    if isinstance(total, int) and 0 < done < total:
-        return [
+    out = []
+    if (running := holder(store.out)) is not None:  # the manifest's counts lag behind
+        of = f"/{total:,}" if isinstance(total, int) else ""
+        out.append(
+            f"note: {store.out}: a batch is running there ({running}); this covers the "
+            f"{done:,}{of} runs written so far"
+        )
+    elif isinstance(total, int) and 0 < done < total:
+        out.append(
             f"warning: {store.out}: batch incomplete, {done:,}/{total:,} runs done "
             "(rerun the batch command to finish it); figures and tables cover those only"
-        ]
-    return []
+        )
+    if len(gaps := found.series_gaps):
+        out.append(
+            f"warning: {store.out}: {len(gaps):,} run(s) lack some or all of their series "
+            f"rows (e.g. run {gaps[0]}); rerun the batch command to rerun them; figures "
+            "over time cover the others only"
+        )
+    return out

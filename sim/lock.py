@@ -74,3 +74,26 @@ def _read_holder(fd: int) -> str:
     except OSError:
         text = ""
     return text or "pid unknown"
+
+
+def holder(out: str | Path) -> str | None:
+    """Who holds ``out``'s lock ("pid 123, started ...") while a batch runs there, else
+    None. Takes and drops a shared lock; never creates the lock file."""
+    try:
+        fd = os.open(Path(out) / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        import fcntl
+    except ImportError:
+        os.close(fd)
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _read_holder(fd)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)  # closing drops a shared lock taken here
+    return None

@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
 MAX_DEATHS = 2  # a chunk is given up after its worker died this many times with it alone
@@ -116,14 +117,47 @@ def start_server(preload: list[str]) -> bool:
     if server is None or (pid is not None and alive(pid)):
         return False
     _context(preload)
-    forkserver.ensure_running()
+    _ensure_server()
     return True
 
 
+@contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """SIGINT blocked in this thread within the block; a Ctrl-C meanwhile is delivered
+    when it ends. A process started within inherits the blocked signal across exec."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _ensure_server() -> None:
+    """Start the forkserver (if not running) with SIGINT blocked: a Ctrl-C to the process
+    group while its interpreter starts (before :mod:`sim.forkserver_setup` ignores SIGINT)
+    would print a KeyboardInterrupt traceback from it. The server keeps SIGINT blocked and
+    ignored, and its workers inherit both."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    from multiprocessing import forkserver, resource_tracker
+
+    # The tracker first: starting it unblocks SIGINT and SIGTERM after its own start
+    # (which blocks them), which would undo our block before the server's start.
+    resource_tracker.ensure_running()
+    with sigint_blocked():
+        forkserver.ensure_running()
+
+
 def _new_pool(workers: int, preload: list[str]) -> ProcessPoolExecutor:
+    context = _context(preload)
+    if context.get_start_method() == "forkserver":
+        _ensure_server()  # with SIGINT blocked, before the pool's first submit starts it
     pool = ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=_context(preload),
+        mp_context=context,
         initializer=worker_init,
         initargs=(os.getpid(),),
     )

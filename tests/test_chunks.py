@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from conftest import DEFAULT_SCENARIO, ROOT, runs_table
 
 from sim.batch import auto_chunk_size, run_batch
@@ -209,10 +210,11 @@ def test_forkserver_setup_quiet_only_when_the_batch_process_is_gone(tmp_path: Pa
 
 CTRL_C_AT_START = """
 import time
+from multiprocessing import forkserver
 from sim.pool import start_server
-start_server(["sim.execute", "sim.runner"])
-print("started", flush=True)
 try:
+    start_server(["sim.execute", "sim.runner"])
+    print(forkserver._forkserver._forkserver_pid, flush=True)  # the signal may come at once
     time.sleep(5)
 except KeyboardInterrupt:
     print("parent: interrupted", flush=True)
@@ -220,16 +222,27 @@ time.sleep(1.0)  # the forkserver would have printed by now
 """
 
 
+def sigint_blocked_in(pid: int) -> bool:
+    """Whether process ``pid`` has SIGINT blocked (its SigBlk mask, from /proc)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigBlk:"))
+    return bool(int(mask, 16) & (1 << (signal.SIGINT - 1)))
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 def test_ctrl_c_while_the_forkserver_starts_prints_no_traceback() -> None:
-    """Ctrl-C reaches the whole process group, forkserver included, while it is still
-    importing and warming up (before it ignores SIGINT)."""
+    """Ctrl-C reaches the whole process group, forkserver included, while it may still be
+    importing ``site`` (before any of our code runs): the server is started with SIGINT
+    blocked, so whenever the signal comes it is never delivered there. Deterministic: the
+    mask is checked as soon as the server exists, and the signal sent at once."""
     proc = subprocess.Popen(
         [sys.executable, "-c", CTRL_C_AT_START], cwd=ROOT, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
-        time.sleep(0.1)  # the server's preload takes ~0.5 s
+        assert proc.stdout is not None
+        server = int(proc.stdout.readline())
+        assert sigint_blocked_in(server)  # from its exec on, whatever it is doing now
         os.killpg(proc.pid, signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     finally:

@@ -219,3 +219,71 @@ def test_malformed_files_exit_2_with_one_line_and_write_nothing(files: tuple) ->
         assert len(lines) == 1 and lines[0].startswith("error: "), err.getvalue()
         assert "Traceback" not in err.getvalue() and std.getvalue() == ""
         assert not out.exists()
+
+
+# -- special files as inputs, bad output paths (issue 26, cases 3, 4, 6) -------------------
+
+SPECIAL_INPUTS = ["fifo", "/dev/zero", "/dev/urandom", "/dev/null", "directory", "socket"]
+BAD_OUTS = ["", ".", "non-utf8", "under-a-file", "a-file"]
+
+
+def special_file(tmp: Path, kind: str, role: str) -> Path:
+    """A path of ``kind`` in ``tmp`` named for its ``role`` (or the device itself)."""
+    if kind.startswith("/dev/"):
+        return Path(kind)
+    path = tmp / f"{role}-{kind}.toml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        import socket
+
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+        sock.close()
+    return path
+
+
+def bad_out(tmp: Path, kind: str) -> str:
+    if kind in ("", "."):
+        return kind  # run with tmp as the current directory
+    if kind == "non-utf8":
+        return os.fsdecode(os.fsencode(tmp) + b"/out\xff\xfe")
+    (tmp / "file").write_text("x")
+    return str(tmp / "file" / "out") if kind == "under-a-file" else str(tmp / "file")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([None, *SPECIAL_INPUTS]),
+    st.sampled_from([None, *SPECIAL_INPUTS]),
+    st.sampled_from([None, *BAD_OUTS]),
+)
+def test_special_inputs_and_bad_outputs_exit_2_with_one_line_and_write_nothing(
+    experiment: str | None, scenario: str | None, out_kind: str | None
+) -> None:
+    if experiment is None and scenario is None and out_kind is None:
+        out_kind = ""  # every example is broken somewhere
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        scenario_path = special_file(tmp, scenario, "scenario") if scenario else SCENARIO
+        exp = tmp / "exp.toml"
+        exp.write_text(toml_dumps(base_experiment(str(scenario_path))))
+        if experiment:
+            exp = special_file(tmp, experiment, "experiment")
+        out = bad_out(tmp, out_kind) if out_kind is not None else str(tmp / "out")
+        before = sorted(os.listdir(tmp))
+        err, std = io.StringIO(), io.StringIO()
+        try:
+            os.chdir(tmp)
+            with redirect_stderr(err), redirect_stdout(std):
+                code = cli(["batch", str(exp), "--out", out, "--no-progress", "--workers", "1"])
+        finally:
+            os.chdir(cwd)
+        lines = err.getvalue().strip().splitlines()
+        assert code == 2, (code, err.getvalue())
+        assert len(lines) == 1 and lines[0].startswith("error: "), err.getvalue()
+        assert "Traceback" not in err.getvalue() and std.getvalue() == ""
+        assert sorted(os.listdir(tmp)) == before

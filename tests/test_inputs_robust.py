@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from runcli import main as cli
 
+from sim.config import parse_set_args
 from sim.experiment import MAX_POINTS, MAX_REPLICATES, load_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,3 +178,37 @@ def test_simulate_to_a_full_device_is_one_line() -> None:
         err = proc.communicate(timeout=60)[1].decode()
     assert proc.returncode == 2
     assert err.strip() == "error: cannot write to standard output: No space left on device"
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_non_finite_grid_value_is_named_as_such(
+    tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = rejected(
+        tmp_path, experiment(f'kind = "grid"\n[design.parameters]\n"{P}" = [0.0, {value}]'), capsys
+    )
+    assert line.endswith(f"field 'design.parameters.{P}.1': expected a finite number, got {value}")
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("-0", "expected 0 without a sign (got -0, a negative zero)"),
+        ("-0.0", "expected 0 without a sign (got -0.0, a negative zero)"),
+        ("1e-400", "expected a number a double can hold (1e-400 is read as 0)"),
+    ],
+)
+def test_set_refuses_zeros_not_written_as_zero(value: str, why: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(RUN_PY), "simulate", "--set", f"{P}={value}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [
+        f"error: {SCENARIO} (--set {P}): {why}"
+    ]
+
+
+def test_set_keeps_plain_and_tiny_zeros() -> None:
+    assert parse_set_args([f"{P}=0", f"{P}x=0.0", f"{P}y=1e-300", f"{P}z=0e5"]) == {
+        P: 0, f"{P}x": 0.0, f"{P}y": 1e-300, f"{P}z": 0.0,
+    }  # fmt: skip

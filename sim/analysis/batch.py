@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import round_date as add_months  # re-exported by sim.analysis
+from sim.files import PathError, read_regular
 from sim.results_schema import is_outcome_or_bookkeeping
 
 
@@ -159,8 +160,8 @@ def load_batch(path: str | Path, with_series: bool = True) -> Batch:
         raise BatchError(f"batch directory not found: {path}")
     mpath = path / "manifest.json"
     try:
-        manifest = json.loads(mpath.read_text()) if mpath.exists() else {}
-    except json.JSONDecodeError as exc:
+        manifest = json.loads(read_regular(mpath)) if mpath.exists() else {}
+    except (json.JSONDecodeError, PathError) as exc:
         raise BatchError(f"cannot read {mpath}: {exc}") from None
     runs_dir = path / "runs"
     if not runs_dir.exists() or not any(runs_dir.glob("*.parquet")):

@@ -121,16 +121,18 @@ def display_forecast(table: pd.DataFrame, batch: Batch) -> pd.DataFrame:
 def write_forecast(batch: Batch) -> tuple[pd.DataFrame, list[Path]]:
     """DIR/forecast.csv (every month) and DIR/forecast.md (Decembers); the display table."""
     from sim.commands.summary import markdown
+    from sim.files import write_atomic
 
     table = forecast(batch)
     shown = display_forecast(table, batch)
     csv_path, md_path = batch.path / "forecast.csv", batch.path / "forecast.md"
-    table.to_csv(csv_path, index=False)
+    write_atomic(csv_path, lambda tmp: table.to_csv(tmp, index=False))
     head = (
         f"# Forecast of experiment '{batch.name}'\n\n"
         "P(pact at >= level by the end of each month): mean over parameter sets drawn from "
         "the posterior [5%, 95% over sets]. runs = all: every run; runs = record: only runs "
         "that reproduce the calibration's record (sets: parameter sets with such runs).\n\n"
     )
-    md_path.write_text(head + markdown(shown))
+    text = head + markdown(shown)
+    write_atomic(md_path, lambda tmp: tmp.write_text(text))
     return shown, [csv_path, md_path]

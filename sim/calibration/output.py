@@ -119,11 +119,6 @@ def unreachable_message(checks: list[dict[str, Any]], runs: int) -> str | None:
 
 def write_posterior(out: Path, post: pd.DataFrame) -> Path:
     """Write the posterior sample atomically."""
-    import os
-    import uuid
+    from sim.files import write_atomic
 
-    path = Path(out) / POSTERIOR
-    tmp = path.with_name(f".{POSTERIOR}.{uuid.uuid4().hex[:8]}.tmp")
-    post.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-    return path
+    return write_atomic(Path(out) / POSTERIOR, lambda tmp: post.to_parquet(tmp, index=False))

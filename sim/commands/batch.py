@@ -2,8 +2,10 @@
 
 Exit codes: 0 all runs done and ok; 1 the batch finished but some runs failed (recorded in
 the runs table), or a backend/plot error; 2 invalid experiment or scenario (nothing
-written), DIR holds another experiment or cannot be written, or --scheduler without Dask;
-130 interrupted (rerun the command to resume).
+written), DIR holds another experiment or cannot be written, --scheduler without Dask or
+an address where no scheduler answers; 3 the Dask scheduler was lost during the batch
+(the runs received are written: rerun, locally or on a cluster, to resume); 130
+interrupted (rerun the command to resume).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ DEFAULT_OUT = Path("results") / "default"
 
 
 _positive = whole_number(1)
+EXIT_SCHEDULER_LOST = 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -117,10 +120,14 @@ def run_experiment(
         print(f"error: {err}", file=sys.stderr)
         return 2
     out = out if out is not None else Path("results") / experiment.stem
-    blocked = next((q for q in (out, *out.parents) if q.exists() and not q.is_dir()), None)
-    if blocked is not None:
-        print(f"error: --out {out}: {blocked} is a file, expected a directory", file=sys.stderr)
+    from sim.files import PathError, check_out_dir_path
+
+    try:
+        check_out_dir_path(out)
+    except PathError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
+    from sim.dask_backend import SchedulerLost, SchedulerUnreachable
     from sim.interrupt import EXIT_INTERRUPTED, stop_on_signals
     from sim.pool import kill_all
     from sim.storage import WriteError
@@ -143,9 +150,12 @@ def run_experiment(
     except BatchRefused as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except SchedulerLost as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_SCHEDULER_LOST
     except ExecuteError as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2 if "needs Dask" in str(err) else 1
+        return 2 if "needs Dask" in str(err) or isinstance(err, SchedulerUnreachable) else 1
     except KeyboardInterrupt:
         print(f"interrupted: finished runs are in {out}; rerun to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -212,7 +222,7 @@ def _set_aside_stale(experiment: Path, out: Path) -> None:
     except ConfigError:
         return  # run_experiment reports it
     try:
-        check_out_dir(out, exp.hash(series=True))
+        check_out_dir(out, exp.hash(series=True), exp)
     except BatchRefused:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         aside = out.with_name(f"{out.name}.old-{stamp}")

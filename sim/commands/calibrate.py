@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.calibration.smc import run_smc
     from sim.calibration.spec import load_calibration
     from sim.config import ConfigError
-    from sim.execute import ExecuteError, require_dask
+    from sim.execute import ExecuteError
 
     try:
         cal = load_calibration(args.calibration)
@@ -102,8 +102,10 @@ def run(args: argparse.Namespace) -> int:
     if budget < per_gen:
         return _fail(f"--budget {budget} is below one generation ({per_gen} runs)")
     if args.scheduler:
+        from sim.dask_backend import check_scheduler
+
         try:
-            require_dask()
+            check_scheduler(args.scheduler)
         except ExecuteError as exc:
             return _fail(str(exc))
     why = _check_out(args.out, cal.hash(), args.force)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.files import write_atomic
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``compare`` subcommand."""
@@ -141,8 +143,8 @@ def run(args: argparse.Namespace) -> int:
         "(scipy.stats.logrank; it assumes independent samples, so with shared seeds its p "
         "is conservative).\n\n"
     )
-    table.to_csv(out / "compare.csv", index=False)
-    (out / "compare.md").write_text(head + markdown(shown))
+    write_atomic(out / "compare.csv", lambda tmp: table.to_csv(tmp, index=False))
+    write_atomic(out / "compare.md", lambda tmp: tmp.write_text(head + markdown(shown)))
     subtitle = f"reference '{groups[0].label}' · " + (
         "seeds shared: paired differences (common random numbers)" if paired else note
     )

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
+
+from sim.files import write_atomic
 
 
 def _unit_fraction(text: str) -> float:
@@ -80,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or args.dir / "discover"
     out.mkdir(parents=True, exist_ok=True)
     stem = args.outcome.replace("/", "_")
-    prim.trajectory.to_csv(out / f"{stem}_prim_trajectory.csv", index=False)
-    prim.limits.to_csv(out / f"{stem}_prim_box.csv", index=False)
-    scores.to_csv(out / f"{stem}_feature_scores.csv", index=False)
+    for name, frame in (("prim_trajectory", prim.trajectory), ("prim_box", prim.limits),
+                        ("feature_scores", scores)):  # fmt: skip
+        write_atomic(out / f"{stem}_{name}.csv", partial(frame.to_csv, index=False))
     paths = _figures(prim, scores, c.label, len(c.y), batch.name, out, stem, args.format)
     print(report(prim, scores, c.label, len(c.y)))
     print("wrote " + ", ".join(str(p) for p in paths) + f" and CSV tables in {out}")

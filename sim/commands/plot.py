@@ -66,6 +66,7 @@ def make_plots(batch_dir: str | Path, out_dir: str | Path | None = None, fmt: st
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py plot``."""
     from sim.analysis import BatchError
+    from sim.files import WriteError
     from sim.integrity import ResultsError, check_results
 
     try:
@@ -75,8 +76,9 @@ def run(args: argparse.Namespace) -> int:
     except (BatchError, ResultsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(f"error: cannot write figures: {exc.strerror}: {exc.filename}", file=sys.stderr)
+    except OSError as exc:  # sim.files.WriteError names the file whose write failed
+        why = f"cannot write figures: {exc.strerror}: {exc.filename}"
+        print(f"error: {exc if isinstance(exc, WriteError) else why}", file=sys.stderr)
         return 2
     print(f"{len(paths)} figures written:")
     for p in paths:

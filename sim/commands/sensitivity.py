@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.files import write_atomic
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``sensitivity`` subcommand."""
@@ -89,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: --out {out}: cannot write ({exc.strerror})", file=sys.stderr)
         return 2
     csv_path = batch.path / "sensitivity.csv"
-    table.to_csv(csv_path, index=False)
+    write_atomic(csv_path, lambda tmp: table.to_csv(tmp, index=False))
     if kind == "morris":
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         print(f"wrote {csv_path}")

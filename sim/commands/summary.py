@@ -69,8 +69,12 @@ def display_table(
 def notes(batch, table: pd.DataFrame) -> list[str]:
     """Warnings and legends printed above the table."""
     from sim.analysis.checks import incomplete
+    from sim.lock import holder
 
-    out = [w for w in [incomplete(batch.manifest)] if w]
+    # counted from the parts read (the manifest's count lags a running or killed batch);
+    # a running batch is not incomplete: check_results says it runs
+    done = {**batch.manifest, "runs_done": len(batch.runs)}
+    out = [w for w in [incomplete(done)] if w and holder(batch.path) is None]
     if "scenario_value" in table and table["scenario_value"].any():
         out.append("* = the design point at the scenario's own values")
     return out
@@ -89,6 +93,7 @@ def write_summary(batch_dir: str | Path) -> tuple[pd.DataFrame, list[Path], list
     """Build the summary of a batch, write CSV and Markdown into it; return (text, paths,
     warnings and notes)."""
     from sim.analysis import detect_design, load_batch, summary_table
+    from sim.files import write_atomic
 
     batch = load_batch(batch_dir, with_series=False)
     design = detect_design(batch)
@@ -99,7 +104,7 @@ def write_summary(batch_dir: str | Path) -> tuple[pd.DataFrame, list[Path], list
     shown = display_table(table, list(design.varying), list(batch.info.other_pacts), started)
     csv_path = batch.path / "summary.csv"
     md_path = batch.path / "summary.md"
-    table.to_csv(csv_path, index=False)
+    write_atomic(csv_path, lambda tmp: table.to_csv(tmp, index=False))
     head = (
         f"# Summary of experiment '{batch.name}'\n\n"
         f"{len(batch.runs):,} runs ({int((batch.runs['status'] != 'ok').sum())} failed) over "
@@ -111,7 +116,8 @@ def write_summary(batch_dir: str | Path) -> tuple[pd.DataFrame, list[Path], list
         "both A and B is active at the end.\n\n"
     )
     extra = notes(batch, table)
-    md_path.write_text(head + "".join(f"{line}\n\n" for line in extra) + markdown(shown))
+    text = head + "".join(f"{line}\n\n" for line in extra) + markdown(shown)
+    write_atomic(md_path, lambda tmp: tmp.write_text(text))
     return shown, [csv_path, md_path], extra
 
 

@@ -15,6 +15,7 @@ from matplotlib.text import Annotation
 from matplotlib.ticker import FixedLocator, FuncFormatter, PercentFormatter
 
 from sim.analysis.batch import ScenarioInfo
+from sim.files import write_atomic
 
 TARGET_COLOR = "#c0392b"
 PACT_PALETTE = ["#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#e377c2"]
@@ -98,8 +99,11 @@ def percent_axis(ax: Axes, axis: str = "y", limits: bool = True) -> None:
 def save_figure(fig: Figure, path: Path) -> Path:
     """Write the figure (format from the suffix) and close it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150, bbox_inches="tight")
-    plt.close(fig)
+    fmt = path.suffix.lstrip(".") or "png"
+    try:  # atomic: a full disk leaves no partial figure and names the file
+        write_atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight"))
+    finally:
+        plt.close(fig)
     return path
 
 
