@@ -49,7 +49,7 @@ def scenario_file(text: str | Path) -> Path:
     """A scenario given on the command line: an existing file, else a shipped scenario's
     name; :class:`ConfigError` listing the names otherwise."""
     path = Path(text)
-    if path.is_file() or path.is_dir():  # a folder: read_toml names it as such
+    if path.exists():  # a folder or a special file: reading it names what it is
         return path
     if path.suffix == "" and path.name == str(text) and str(text) in scenario_names():
         return scenario_path(str(text)).resolve()  # the checkout's configs/, not the link
