@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from sim.commands import whole_number
+from sim.files import write_atomic
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -120,7 +121,7 @@ def write_hindcast(hc, out: Path, key: str, args, options: dict):
                                        budget=args.budget, report=report)  # fmt: skip
     if code != 0:
         return code, lines, None
-    scores.to_csv(out / SCORES, index=False)
+    write_atomic(out / SCORES, lambda tmp: scores.to_csv(tmp, index=False))
     sub = f"cutoff {hc.cutoff} · {len(scores)} events · {args.sets} sets per forecaster"
     fig = plot_reliability(scores, "Hindcast reliability: forecast probability of what "
                            "happened after the cutoff", sub)  # fmt: skip

@@ -13,6 +13,7 @@ import pandas as pd
 
 from sim.calibration.priors import PriorSet
 from sim.calibration.spec import Calibration
+from sim.files import write_atomic
 from sim.validation.facts import ROOT, channels_table, facts_table, noise_table, statics_table
 
 CALIBRATION = ROOT / "configs" / "calibration" / "korea_2024.toml"
@@ -133,7 +134,7 @@ def hindcast_section(cal: Calibration, cutoff: str, out: Path, sets: int, option
     code, _lines, scores = run_hindcast(hc, out, sets=sets, options=options,
                                         report=lambda _line: None)  # fmt: skip
     if scores is not None:
-        scores.to_csv(out / SCORES, index=False)
+        write_atomic(out / SCORES, lambda tmp: scores.to_csv(tmp, index=False))
     return hindcast_table(cutoff, scores if code == 0 else None)
 
 
@@ -158,5 +159,5 @@ def run_validation(out: Path, quick: bool, workers: int | None = 1) -> list[str]
     for cutoff in CUTOFFS:
         lines += [*hindcast_section(cal, cutoff, out / f"hindcast-{cutoff}", k["sets"], options),
                   ""]  # fmt: skip
-    (out / "validation.md").write_text("\n".join(lines))
+    write_atomic(out / "validation.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
     return lines
