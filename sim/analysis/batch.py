@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import round_date as add_months  # re-exported by sim.analysis
+from sim.design.registry import kind_of
 from sim.results_schema import is_outcome_or_bookkeeping
 
 
@@ -218,10 +219,8 @@ def detect_design(batch: Batch) -> Design:
     per_point = runs.groupby("point_id")[params].first() if params else None
     varying = [p for p in params if per_point[p].nunique(dropna=False) > 1]
     n_points = int(runs["point_id"].nunique())
-    if kind in {"sobol", "saltelli"}:
-        shape = "sobol"
-    elif kind == "morris":
-        shape = "morris"
+    if kind_of(kind).sensitivity:  # a SALib design: its own figures
+        shape = str(kind_of(kind).sensitivity)
     elif n_points <= 1 or not varying:
         shape = "single"
     elif len(varying) == 1:

@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.batch import Batch
+from sim.design.registry import kind_of
 
 
 def is_posterior(batch: Batch) -> bool:
-    return (batch.manifest.get("design") or {}).get("kind") == "posterior"
+    """Whether the batch's points come from a posterior (a forecast with a record)."""
+    return kind_of((batch.manifest.get("design") or {}).get("kind")).forecast
 
 
 def record_match(runs: pd.DataFrame, design: dict) -> np.ndarray | None:
