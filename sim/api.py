@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from sim import _API
 from sim.config import Scenario
 from sim.model import DiplomacyModel
 from sim.scenarios import DEFAULT_SCENARIO, config_dir, resolve_scenario, scenario_path
@@ -311,4 +310,19 @@ def plot_run(frame: pd.DataFrame, scenario: Scenario | str | Path = DEFAULT_SCEN
     return plot_single_run(frame, scenario_info(load(scenario)), axes)
 
 
-__all__ = list(_API)  # the names sim/__init__.py re-exports
+__all__ = [  # the names sim/__init__.py re-exports (its _API; tests/test_layout.py)
+    "DiplomacyModel",
+    "Results",
+    "experiment_path",
+    "load",
+    "load_results",
+    "plot_configurations",
+    "plot_probability",
+    "plot_run",
+    "plot_support",
+    "plot_time_to_formation",
+    "plot_utility",
+    "run_batch",
+    "simulate",
+    "write_experiment",
+]

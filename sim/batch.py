@@ -25,11 +25,11 @@ import pyarrow.compute as pc
 from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, execute, make_chunks, require_dask
 from sim.experiment import Experiment
 from sim.integrity import Design as IntegrityDesign
-from sim.integrity import ManifestError, quarantine, scan
+from sim.integrity import ManifestError, quarantine, read_manifest, scan
 from sim.lock import DirLock, DirLocked
 from sim.point_summary import COUNTS, count_runs, point_summary
-from sim.provenance import design_record, git_commit, now, scenario_info, versions
-from sim.runner import DEFAULT_ENGINE
+from sim.provenance import design_record, git_commit, now, versions
+from sim.runner import DEFAULT_ENGINE, scenario_info
 from sim.storage import BatchStore
 from sim.version import MODEL_VERSION
 
@@ -127,7 +127,7 @@ def _check_out_dir(store: BatchStore, exp_hash: str, force: bool) -> dict[str, A
     """The previous manifest if DIR holds this experiment by this model version; refuse
     (or with ``force`` clear) anything else."""
     try:
-        old = store.read_manifest()
+        old = read_manifest(store.manifest_path)
     except ManifestError as err:
         if not force:
             raise BatchRefused(f"{err}; use --force to delete the results and start over") from None
@@ -187,7 +187,7 @@ def _manifest(
         "model_version": MODEL_VERSION,
         "scenario": exp.scenario_raw,
         **({"scenarios": exp.variants} if exp.variants else {}),
-        "scenario_info": scenario_info(exp),
+        "scenario_info": scenario_info(exp.base_scenario(), exp.parameters),
         "root_seed": exp.spec.root_seed,
         "seeds": exp.seeds,
         "design": design_record(exp),

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sim.config import (
     SCENARIO_FACTOR,
     ConfigError,
+    Scenario,
     apply_overrides,
     build_scenario,
     load_raw,
@@ -51,6 +52,10 @@ class Experiment:
         """Design columns of ``runs``, in file order (``scenario`` first, if a factor)."""
         factor = [SCENARIO_FACTOR] if self.variants else []
         return factor + list(self.spec.design.parameters)
+
+    def base_scenario(self) -> Scenario:
+        """The scenario the design's overrides apply to (built from ``scenario_raw``)."""
+        return build_scenario(self.scenario_raw, str(self.scenario_path))
 
     @property
     def n_points(self) -> int:

@@ -64,16 +64,6 @@ def git_commit() -> str | None:
     return head + ("+dirty" if dirty else "")
 
 
-def scenario_info(exp: Experiment) -> dict[str, Any]:
-    """``sim.runner.scenario_info`` of the base scenario, with the design parameters' units."""
-    from sim.config import build_scenario, unit_of
-    from sim.runner import scenario_info as info
-
-    out = info(build_scenario(exp.scenario_raw, str(exp.scenario_path)))
-    out["units"] = {p: u for p in exp.parameters if (u := unit_of(p))}  # from the schema
-    return out
-
-
 def design_record(exp: Experiment) -> dict[str, Any]:
     """The manifest's ``design``: kind, parameters, points and what its kind's analysis
     needs (:meth:`sim.design.kind.DesignKind.record`: the SALib problem, ...)."""

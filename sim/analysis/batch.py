@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import round_date as add_months  # re-exported by sim.analysis
-from sim.design.registry import kind_of
 from sim.results_schema import is_outcome_or_bookkeeping
 
 
@@ -213,6 +212,8 @@ def design_parameters(manifest: dict, runs: pd.DataFrame) -> list[str]:
 
 def detect_design(batch: Batch) -> Design:
     """Classify the design so the plots fit it (line / heat map / ranked dots)."""
+    from sim.design.registry import kind_of
+
     runs = batch.runs
     kind = str((batch.manifest.get("design") or {}).get("kind") or "").lower()
     params = design_parameters(batch.manifest, runs)

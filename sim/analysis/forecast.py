@@ -122,7 +122,7 @@ def display_forecast(table: pd.DataFrame, batch: Batch) -> pd.DataFrame:
 
 def write_forecast(batch: Batch) -> tuple[pd.DataFrame, list[Path]]:
     """DIR/forecast.csv (every month) and DIR/forecast.md (Decembers); the display table."""
-    from sim.commands.summary import markdown
+    from sim.analysis.markdown import markdown
 
     table = forecast(batch)
     shown = display_forecast(table, batch)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from sim.calibration.output import (
     MANIFEST,
@@ -17,6 +20,9 @@ from sim.calibration.output import (
 )
 from sim.calibration.smc import SmcResult
 from sim.calibration.spec import Calibration
+
+Figures = Callable[[Calibration, Path, SmcResult, pd.DataFrame], list[Path]]
+"""Writes a calibration's figures and returns their paths (sim.plots.calibration)."""
 
 
 def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
@@ -77,9 +83,10 @@ def finish(
     result: SmcResult,
     manifest: dict[str, Any],
     seconds: float,
-    plots: bool = True,
+    figures: Figures | None = None,
 ) -> tuple[int, list[str]]:
-    """Write the posterior (if any), figures and final manifest; (exit code, lines)."""
+    """Write the posterior (if any), the ``figures`` (none if None) and the final
+    manifest; (exit code, lines)."""
     checks = target_checks(cal, result)
     manifest.update(
         generations=result.log,
@@ -113,10 +120,8 @@ def finish(
         )
         manifest["warning"] = warn
         lines.insert(0, warn)
-    if plots:
-        from sim.calibration.plots import calibration_figures
-
-        paths = calibration_figures(cal, out, result, post)
+    if figures is not None:
+        paths = figures(cal, out, result, post)
         manifest["plots"] = [str(p.relative_to(out)) for p in paths]
         lines.append(f"{len(paths)} figures in {Path(out) / 'plots'}")
     _write_manifest(out, manifest)

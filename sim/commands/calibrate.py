@@ -107,12 +107,14 @@ def run(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except ExecuteError as exc:
         return _fail(str(exc))
+    figures = None
     if not args.no_plots:
         import matplotlib
 
         matplotlib.use("Agg")  # headless figures
+        from sim.plots.calibration import calibration_figures as figures
     code, lines = finish(cal, args.out, result, manifest, time.monotonic() - started,
-                         plots=not args.no_plots)  # fmt: skip
+                         figures=figures)  # fmt: skip
     stream = sys.stdout if code == 0 else sys.stderr
     print("\n".join(lines), file=stream)
     return code

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.analysis.markdown import markdown
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``summary`` subcommand."""
@@ -74,15 +76,6 @@ def notes(batch, table: pd.DataFrame) -> list[str]:
     if "scenario_value" in table and table["scenario_value"].any():
         out.append("* = the design point at the scenario's own values")
     return out
-
-
-def markdown(df: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table (no extra dependency)."""
-    cols = [str(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def write_summary(batch_dir: str | Path) -> tuple[pd.DataFrame, list[Path], list[str]]:
