@@ -153,7 +153,7 @@ def timing_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Pa
     for ax, pact in zip(axs.flat, pacts, strict=False):
         ttf = time_to_formation(batch, pact, groups)
         plot_time_to_formation(
-            ttf, info, info.pact_label(pact), legend, ax=ax, band=band, legend=False
+            ttf, info, info.pact_label(pact), legend_title=legend, ax=ax, band=band, legend=False
         )
         ax.set_title(info.pact_label(pact), fontsize=11)
     handles, labels = axs[0, 0].get_legend_handles_labels()
