@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from sim import _API
 from sim.config import Scenario
 from sim.model import DiplomacyModel
 from sim.scenarios import (
@@ -237,17 +236,21 @@ def plot_probability(results: Results, ax=None, pact: str | None = None):
     ends = pact_probabilities(batch, design, measure="end")
     end_label, sub = _end_label(results), _subtitle(results, ax)
     if design.shape == "single":
-        return plot_probability_single(probs, batch.info, sub, ax, ends, end_label)
+        return plot_probability_single(
+            probs, batch.info, sub, ax=ax, probs_end=ends, end_label=end_label
+        )
     if design.shape not in {"sweep", "grid2"}:
-        return plot_probability_ranked(probs, list(design.varying), batch.info, sub, ax)
+        return plot_probability_ranked(probs, list(design.varying), batch.info, sub, ax=ax)
     pact = pact or batch.info.target
     rows, rows_end = probs[probs["pact"] == pact], ends[ends["pact"] == pact]
     title = f"P({batch.info.pact_label(pact)} forms)"
     if design.shape == "sweep":
         return plot_probability_sweep(
-            rows, design.varying[0], batch.info, sub, ax, title, rows_end, end_label
-        )
-    return plot_probability_heatmap(rows, *design.varying, title, sub, ax, info=batch.info)
+            rows, design.varying[0], batch.info, sub,
+            ax=ax, title=title, probs_end=rows_end, end_label=end_label,
+        )  # fmt: skip
+    x, y = design.varying
+    return plot_probability_heatmap(rows, x, y, title=title, subtitle=sub, ax=ax, info=batch.info)
 
 
 def plot_time_to_formation(results: Results, pact: str | None = None, ax=None):
@@ -260,7 +263,8 @@ def plot_time_to_formation(results: Results, pact: str | None = None, ax=None):
     groups = formation_groups(batch, _design(results))
     ttf = time_to_formation(batch, pact, groups)
     label = batch.info.pact_label(pact)
-    return draw(ttf, batch.info, label, "design point", _subtitle(results, ax), ax)
+    sub = _subtitle(results, ax)
+    return draw(ttf, batch.info, label, legend_title="design point", subtitle=sub, ax=ax)
 
 
 def _series(results: Results) -> pd.DataFrame:
@@ -277,7 +281,7 @@ def plot_configurations(results: Results, ax=None, top: int = 9, legend: str = "
 
     info = results.batch.info
     shares = config_shares(_series(results), info, top=top)
-    fig = plot_config_shares(shares, info, "", ax, legend=legend == "right")
+    fig = plot_config_shares(shares, info, ax=ax, legend=legend == "right")
     if legend == "below":
         axes = ax or fig.axes[0]
         handles, labels = axes.get_legend_handles_labels()
@@ -294,7 +298,7 @@ def plot_utility(results: Results, state: str, ax=None):
     info = results.batch.info
     env = utility_envelopes(_series(results), info)
     env = env[env["state"] == state]
-    return plot_utility_envelopes(env, info, "", None if ax is None else [ax])
+    return plot_utility_envelopes(env, info, axes=None if ax is None else [ax])
 
 
 def plot_support(results: Results, client: str, ax=None):
@@ -305,7 +309,7 @@ def plot_support(results: Results, client: str, ax=None):
     env = support_envelopes(_series(results))
     info = results.batch.info
     title = f"{info.state_label(client)}: its support comes from"
-    return plot_support_envelopes(env[env["client"] == client], info, "", ax, title=title)
+    return plot_support_envelopes(env[env["client"] == client], info, ax=ax, title=title)
 
 
 def plot_run(frame: pd.DataFrame, scenario: Scenario | str | Path = DEFAULT_SCENARIO, axes=None):
@@ -317,4 +321,19 @@ def plot_run(frame: pd.DataFrame, scenario: Scenario | str | Path = DEFAULT_SCEN
     return plot_single_run(frame, scenario_info(load(scenario)), axes)
 
 
-__all__ = list(_API)  # the names sim/__init__.py re-exports
+__all__ = [  # the names sim/__init__.py re-exports (its _API; tests/test_layout.py)
+    "DiplomacyModel",
+    "Results",
+    "experiment_path",
+    "load",
+    "load_results",
+    "plot_configurations",
+    "plot_probability",
+    "plot_run",
+    "plot_support",
+    "plot_time_to_formation",
+    "plot_utility",
+    "run_batch",
+    "simulate",
+    "write_experiment",
+]

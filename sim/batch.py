@@ -23,17 +23,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sim.backends import execute
 from sim.dask_backend import SchedulerLost
-from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, execute, make_chunks
+from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, make_chunks
 from sim.experiment import Experiment
 from sim.extend import extend, extends
 from sim.files import probe_writable
 from sim.integrity import Design as IntegrityDesign
-from sim.integrity import ManifestError, quarantine, scan
+from sim.integrity import ManifestError, quarantine, read_manifest, scan
 from sim.lock import DirLock, DirLocked
 from sim.point_summary import COUNTS, count_runs, point_summary
-from sim.provenance import design_record, git_commit, now, scenario_info, versions
-from sim.runner import DEFAULT_ENGINE
+from sim.provenance import design_record, git_commit, now, versions
+from sim.runner import DEFAULT_ENGINE, scenario_info
 from sim.storage import BatchStore
 from sim.version import MODEL_VERSION
 
@@ -136,7 +137,7 @@ def _check_out_dir(
     extends (``extended(old)``: more replicates, points appended); refuse (or with
     ``force`` clear) anything else."""
     try:
-        old = store.read_manifest()
+        old = read_manifest(store.manifest_path)
     except ManifestError as err:
         if not force:
             raise BatchRefused(f"{err}; use --force to delete the results and start over") from None
@@ -201,7 +202,7 @@ def _manifest(
         "model_version": MODEL_VERSION,
         "scenario": exp.scenario_raw,
         **({"scenarios": exp.variants} if exp.variants else {}),
-        "scenario_info": scenario_info(exp),
+        "scenario_info": scenario_info(exp.base_scenario(), exp.parameters),
         "root_seed": exp.spec.root_seed,
         "seeds": exp.seeds,
         "design": design_record(exp),

@@ -379,24 +379,6 @@ def require_dask() -> None:
         raise ExecuteError("--scheduler needs Dask distributed: pip install '.[cluster]'") from None
 
 
-def execute(
-    ctx: RunContext,
-    chunks: Iterable[Chunk | ChunkGroup],
-    workers: int = 1,
-    scheduler: str | None = None,
-) -> Iterator[ChunkResult]:
-    """Yield chunk results as they complete (any order). ``workers=1`` runs in this process."""
-    if scheduler:
-        from sim.dask_backend import run_dask
-
-        yield from run_dask(ctx, chunks, scheduler)
-    elif workers <= 1:
-        for chunk in chunks:
-            yield run_chunk(ctx, chunk)
-    else:
-        yield from _local(ctx, chunks, workers)
-
-
 __all__ = [
     "DEFAULT_RUNNER",
     "Chunk",
@@ -404,7 +386,6 @@ __all__ = [
     "ChunkResult",
     "ExecuteError",
     "RunContext",
-    "execute",
     "make_chunks",
     "run_chunk",
 ]

@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import (
-    ValidationError,
-)
+from pydantic import ValidationError
 
-from sim.calibration.posterior import PosteriorDesign, resolve_posterior
 from sim.config import (
     SCENARIO_FACTOR,
     ConfigError,
+    Scenario,
     apply_overrides,
     build_scenario,
     load_raw,
@@ -29,17 +27,10 @@ from sim.config import (
     split_path,
     split_point,
 )
-from sim.designs import DesignPoints, build_design, design_size
+from sim.design.kind import DesignContext, DesignPoints
+from sim.design.registry import KINDS, file_kind, kind_of
+from sim.design.spec import ExperimentSpec, design_dump
 from sim.errors import describe, first_error
-from sim.experiment_spec import (
-    KINDS,
-    Choice,
-    ExperimentSpec,
-    GridDesign,
-    Range,
-    SampledDesign,
-    design_dump,
-)
 from sim.seeds import replicate_seeds
 
 
@@ -61,6 +52,10 @@ class Experiment:
         """Design columns of ``runs``, in file order (``scenario`` first, if a factor)."""
         factor = [SCENARIO_FACTOR] if self.variants else []
         return factor + list(self.spec.design.parameters)
+
+    def base_scenario(self) -> Scenario:
+        """The scenario the design's overrides apply to (built from ``scenario_raw``)."""
+        return build_scenario(self.scenario_raw, str(self.scenario_path))
 
     @property
     def n_points(self) -> int:
@@ -148,23 +143,15 @@ def _canonical(name: str, file: str) -> str:
 
 def check_size(spec: ExperimentSpec, file: str) -> None:
     """Refuse designs too big to plan, before building them (numbers and limits named)."""
-    design = spec.design
-    grid = isinstance(design, GridDesign)
-    points = design_size(
-        design.kind,
-        len(design.parameters),
-        samples=None if grid else design.samples,
-        second_order=getattr(design, "second_order", False),
-        grid_lengths=[len(v) for v in design.parameters.values()] if grid else (),
-    )
-    field = "design.parameters" if grid else "design.samples"
-    if points is not None and points > MAX_POINTS:
+    kind = kind_of(spec.design.kind)
+    points = kind.size(spec.design)
+    if points > MAX_POINTS:
         expected = f"expected a design of at most {MAX_POINTS:,} points; this one has {points:,}"
-        raise ConfigError(file, field, expected)
+        raise ConfigError(file, kind.size_field, expected)
     if spec.replicates > MAX_REPLICATES:
         expected = f"expected at most {MAX_REPLICATES:,} replicates"
         raise ConfigError(file, "replicates", expected, spec.replicates)
-    runs = (points or 0) * spec.replicates
+    runs = points * spec.replicates
     if runs > MAX_RUNS:
         expected = (
             f"expected at most {MAX_RUNS:,} runs (design points x replicates); "
@@ -173,34 +160,22 @@ def check_size(spec: ExperimentSpec, file: str) -> None:
         raise ConfigError(file, "replicates", expected)
 
 
-def check_grid_values(spec: ExperimentSpec, file: str) -> None:
-    """Each grid parameter lists distinct values (a repeat would run a point twice)."""
-    if not isinstance(spec.design, GridDesign):
-        return
-    for name, values in spec.design.parameters.items():
-        seen: set[float] = set()
-        for v in values:
-            if v in seen:
-                raise ConfigError(
-                    file, f"design.parameters.{name}", f"expected distinct values, got {v!r} twice"
-                )
-            seen.add(v)
-
-
 def parse_spec(raw: dict[str, Any], file: str) -> ExperimentSpec:
-    """Validate the raw TOML mapping of an experiment file."""
+    """Validate the raw TOML mapping of an experiment file: the design by the model and
+    the rules of its kind, then the file."""
     raw = normalise_parameters(raw, file)
     design = raw.get("design")
     if isinstance(design, dict):
-        kind = design.get("kind")
-        if kind not in KINDS:
-            raise ConfigError(file, "design.kind", f"expected one of {', '.join(KINDS)}", kind)
-        model = GridDesign if kind in ("grid", "scenarios") else SampledDesign
-        model = PosteriorDesign if kind == "posterior" else model
+        kind = file_kind(design.get("kind"))
+        if kind is None:
+            expected = f"expected one of {', '.join(KINDS)}"
+            raise ConfigError(file, "design.kind", expected, design.get("kind"))
         try:
-            model.model_validate(design)
+            table = kind.model.model_validate(design)
         except ValidationError as exc:
             raise _pydantic_error(exc, file, "design") from None
+        kind.validate(table, file)
+        raw = {**raw, "design": table}
     try:
         return ExperimentSpec.model_validate(raw)
     except ValidationError as exc:
@@ -262,75 +237,30 @@ def load_experiment(path: str | Path) -> Experiment:
     raw = read_toml(file)
     spec = parse_spec(raw, str(file))
     check_size(spec, str(file))
-    check_grid_values(spec, str(file))
     check_engine(str(file), spec.engine)
     scenario_path = scenario_file(file, spec.scenario)
     scenario_raw = load_raw(scenario_path)  # merged onto its bases: what is run and stored
     source = str(scenario_path)
-    design = spec.design
-    if isinstance(design, PosteriorDesign):  # points drawn from a calibration's posterior
-        design, drawn = resolve_posterior(design, file, spec.root_seed)
-        scenario_raw = apply_overrides(scenario_raw, design.scenario_overrides, source)
-        _check_points(str(file), scenario_raw, source, drawn)
-        spec = spec.model_copy(update={"design": design})
-        rounds = spec.rounds or build_scenario(scenario_raw, source).rounds
-        flat = replicate_seeds(spec.root_seed, len(drawn) * spec.replicates)
-        seeds = [flat[i * spec.replicates : (i + 1) * spec.replicates] for i in range(len(drawn))]
-        points = DesignPoints(drawn)  # own seeds per set: repeated sets add information
-        return Experiment(file.resolve(), spec, scenario_path, scenario_raw, rounds, points, seeds)
-    params: dict[str, Any] = (
-        dict(design.parameters)
-        if isinstance(design, GridDesign)
-        else {name: _sampled(r) for name, r in design.parameters.items()}
-    )
-    variants = _load_variants(file, getattr(design, "scenarios", None))
-    points = build_design(
-        "grid" if design.kind == "scenarios" else design.kind,
-        params,
-        spec.root_seed,
-        samples=getattr(design, "samples", None),
-        second_order=getattr(design, "second_order", False),
-        num_levels=getattr(design, "num_levels", None),
-        scenarios=list(variants or ()),
-    )
-    _check_points(str(file), scenario_raw, source, points.points, variants)
+    made = kind_of(spec.design.kind).resolve(spec.design, DesignContext(file, spec.root_seed))
+    if made.scenario_overrides:  # e.g. a posterior's checkpoints
+        scenario_raw = apply_overrides(scenario_raw, made.scenario_overrides, source)
+    _check_points(str(file), scenario_raw, source, made.points.points, made.variants)
+    if made.design is not spec.design:  # fields filled in when loaded
+        spec = spec.model_copy(update={"design": made.design})
     rounds = spec.rounds or build_scenario(scenario_raw, source).rounds
+    n, reps = len(made.points.points), spec.replicates
+    if made.own_seeds:
+        flat = replicate_seeds(spec.root_seed, n * reps)
+        seeds: list[int] | list[list[int]] = [flat[i * reps : (i + 1) * reps] for i in range(n)]
+    else:
+        seeds = replicate_seeds(spec.root_seed, reps)
     return Experiment(
         file=file.resolve(),
         spec=spec,
         scenario_path=scenario_path,
         scenario_raw=scenario_raw,
         rounds=rounds,
-        design=points,
-        seeds=replicate_seeds(spec.root_seed, spec.replicates),
-        variants=variants,
+        design=made.points,
+        seeds=seeds,
+        variants=made.variants,
     )
-
-
-def _sampled(spec: Range | Choice) -> tuple[float, float] | dict[str, Any]:
-    """``(low, high)`` for a real range; a dict for an integer range or a choice."""
-    if isinstance(spec, Choice):
-        return {"values": list(spec.values)}
-    if spec.integer:
-        return {"low": spec.low, "high": spec.high, "integer": True}
-    return (spec.low, spec.high)
-
-
-def _load_variants(file: Path, scenarios: list[str] | None) -> dict[str, dict] | None:
-    """The named scenarios of a design, merged onto their bases, by file name (no .toml)."""
-    if not scenarios:
-        return None
-    out: dict[str, dict] = {}
-    for i, entry in enumerate(scenarios):
-        path = Path(entry) if Path(entry).is_absolute() else file.resolve().parent / entry
-        if not path.is_file():
-            raise ConfigError(
-                str(file), f"design.scenarios.{i}", "expected an existing scenario file", entry
-            )
-        if path.stem in out:
-            raise ConfigError(
-                str(file), f"design.scenarios.{i}", "expected distinct file names", entry
-            )
-        out[path.stem] = load_raw(path)
-        build_scenario(out[path.stem], str(path))  # its own error names its file
-    return out

@@ -10,7 +10,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.designs import MORRIS_LEVELS
+from sim.design.registry import kind_of
+from sim.design.spec import design_dump
 
 if TYPE_CHECKING:
     from sim.experiment import Experiment
@@ -63,25 +64,8 @@ def git_commit() -> str | None:
     return head + ("+dirty" if dirty else "")
 
 
-def scenario_info(exp: Experiment) -> dict[str, Any]:
-    """``sim.runner.scenario_info`` of the base scenario, with the design parameters' units."""
-    from sim.config import build_scenario, unit_of
-    from sim.runner import scenario_info as info
-
-    out = info(build_scenario(exp.scenario_raw, str(exp.scenario_path)))
-    out["units"] = {p: u for p in exp.parameters if (u := unit_of(p))}  # from the schema
-    return out
-
-
 def design_record(exp: Experiment) -> dict[str, Any]:
-    """The manifest's ``design``: kind, parameters, points and (Sobol) the SALib problem."""
-    from sim.experiment import design_dump
-
-    design = design_dump(exp.spec.design)
-    design["points"] = exp.design.points
-    if exp.design.problem is not None:
-        design["problem"] = exp.design.problem
-        design["calc_second_order"] = design["second_order"]
-    if design.get("kind") == "morris":
-        design["num_levels"] = design.get("num_levels") or MORRIS_LEVELS
-    return design
+    """The manifest's ``design``: kind, parameters, points and what its kind's analysis
+    needs (:meth:`sim.design.kind.DesignKind.record`: the SALib problem, ...)."""
+    design = {**design_dump(exp.spec.design), "points": exp.design.points}
+    return kind_of(design.get("kind")).record(design, exp.design)

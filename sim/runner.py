@@ -7,18 +7,18 @@ same run for the same seed (see tests/test_engines.py and tests/test_model.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim.config import TERMS, Scenario
+from sim.config import TERMS, Scenario, unit_of
 from sim.records import optional_columns, outcome_columns, outcomes, series_frame
 from sim.rules.compile import compile_params
 
 if TYPE_CHECKING:
     from sim.model import DiplomacyModel
-    from sim.timeline import Event
 
 ENGINES = ("mesa", "lockstep")
 DEFAULT_ENGINE = "lockstep"  # same rows as "mesa" for the same seed (tests/test_engines.py)
@@ -121,18 +121,9 @@ def _table(result: Any) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def __getattr__(name: str) -> Any:
-    """``Event`` from :mod:`sim.model`, imported on first use: lockstep-only processes (batch
-    workers) never import Mesa, which takes longer to import than a chunk takes to run."""
-    if name == "Event":
-        from sim.timeline import Event
-
-        return Event
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def scenario_info(scenario: Scenario) -> dict[str, object]:
-    """What plots and summaries need to label a batch's results."""
+def scenario_info(scenario: Scenario, parameters: Sequence[str] = ()) -> dict[str, object]:
+    """What plots and summaries need to label a run's or a batch's results (the
+    manifest's ``scenario_info``), with the units of the design ``parameters``."""
     p = compile_params(scenario)
     return {
         "name": scenario.name,
@@ -147,13 +138,13 @@ def scenario_info(scenario: Scenario) -> dict[str, object]:
         "drivers": list(p.drivers.names),
         "terms": list(TERMS),
         "cameo": dict(zip(p.actions.names, p.actions.cameo, strict=True)),
+        "units": {name: unit for name in parameters if (unit := unit_of(name))},  # schema
     }
 
 
 __all__ = [
     "DEFAULT_ENGINE",
     "ENGINES",
-    "Event",
     "RunOutput",
     "model_series",
     "run_many",

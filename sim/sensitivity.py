@@ -16,7 +16,8 @@ import pandas as pd
 
 from sim.analysis.batch import Batch, BatchError, ScenarioInfo
 from sim.analysis.prep import outcome_column, plotted_pacts
-from sim.designs import MORRIS_LEVELS
+from sim.design.morris import num_levels
+from sim.design.registry import kind_of
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def point_means(runs: pd.DataFrame, columns: list[str], n_points: int) -> pd.Dat
 def sobol_setup(batch: Batch) -> tuple[dict, bool]:
     """The SALib problem and calc_second_order of a Sobol batch (BatchError otherwise)."""
     design = batch.manifest.get("design") or {}
-    if str(design.get("kind", "")).lower() not in {"sobol", "saltelli"}:
+    if kind_of(design.get("kind")).sensitivity != "sobol":
         raise BatchError(
             f"{batch.path} is not a Sobol design (design kind {design.get('kind')!r}); "
             "run a batch whose experiment has design kind 'sobol' (or 'morris' for screening)"
@@ -167,7 +168,7 @@ def morris_indices(
     from SALib.analyze import morris
 
     design = batch.manifest.get("design") or {}
-    if str(design.get("kind", "")).lower() != "morris" or "problem" not in design:
+    if kind_of(design.get("kind")).sensitivity != "morris" or "problem" not in design:
         raise BatchError(f"{batch.path} is not a Morris design with a SALib problem")
     problem = {**design["problem"], "num_vars": len(design["problem"]["names"])}
     names = problem["names"]
@@ -182,7 +183,7 @@ def morris_indices(
             x.to_numpy(dtype=float),
             means[o.column].to_numpy(dtype=float),
             num_resamples=num_resamples,
-            num_levels=int(design.get("num_levels") or MORRIS_LEVELS),
+            num_levels=num_levels(design),
             seed=seed,
         )
         for i, name in enumerate(names):

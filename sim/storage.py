@@ -154,12 +154,6 @@ class BatchStore:
         self.schema: pa.Schema | None = None  # runs schema once a run succeeded
 
     # -- manifest ------------------------------------------------------------------------
-    def read_manifest(self) -> dict[str, Any] | None:
-        """The manifest, checked (raises ``sim.integrity.ManifestError``), or None."""
-        from sim.integrity import read_manifest
-
-        return read_manifest(self.manifest_path)
-
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Write ``manifest.json`` atomically and durably (see :func:`_write_atomic`)."""
         self.out.mkdir(parents=True, exist_ok=True)
@@ -180,11 +174,6 @@ class BatchStore:
             shutil.rmtree(folder, ignore_errors=True)
         self.manifest_path.unlink(missing_ok=True)
 
-    def prepare(self) -> None:
-        """Remove leftovers of a killed batch and make every runs part share one schema."""
-        self.prepare_folders()
-        self.harmonize()
-
     def prepare_folders(self) -> None:
         """Create the folders; remove temporary files and series parts without a runs part
         (leftovers of a kill between the two renames of a chunk)."""
@@ -198,10 +187,6 @@ class BatchStore:
         for part in self.parts(SERIES):
             if part.name not in done:
                 part.unlink()
-
-    def done_run_ids(self) -> set[int]:
-        """run_ids already written (each written exactly once)."""
-        return set(self.read_columns(["run_id"])["run_id"].tolist())
 
     def write_chunk(self, runs: pa.Table, series: pa.Table | None) -> None:
         """Write one finished chunk: series part first, then its runs part (the commit)."""

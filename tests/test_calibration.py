@@ -243,7 +243,7 @@ def test_posterior_design_without_posterior_is_one_line_exit_2(tmp_path, capsys)
 
 
 def test_systematic_resampling_follows_the_weights() -> None:
-    from sim.calibration.posterior import systematic_resample
+    from sim.design.posterior import systematic_resample
 
     idx = systematic_resample(np.array([0.5, 0.25, 0.0, 0.25]), 8, np.random.default_rng(0))
     assert np.bincount(idx, minlength=4).tolist() == [4, 2, 0, 2]

@@ -10,7 +10,8 @@ from conftest import DEFAULT_SCENARIO, EXPERIMENTS
 
 from sim.commands.batch import run_experiment
 from sim.config import ConfigError
-from sim.designs import lhs_points, salib_problem
+from sim.design.kind import salib_problem
+from sim.design.lhs import lhs_points
 from sim.experiment import load_experiment
 from sim.seeds import replicate_seeds
 

@@ -1,10 +1,165 @@
-"""Where ideas live: backend switching only in the command layer."""
+"""Where ideas live: the layers of sim/ as the README's layout section gives them (every
+module once, matching the tree), imports only downwards or within a layer, no import
+cycles (type-only and function-level imports included), and backend switching only in
+the command layer."""
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
+import pytest
 from conftest import ROOT
 
 SIM = ROOT / "sim"
+LAYER = re.compile(r"^(\d+)\. (\w+):")
+MODEL_V3 = ("sim.rules", "sim.records", "sim.collect", "sim.model", "sim.lockstep")
+"""The rules and the Mesa model (the "Model v3" issue): cycles among them not checked yet."""
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in SIM.rglob("*.py")}
+
+
+def readme_layers(text: str) -> list[tuple[str, list[str]]]:
+    """(layer name, files relative to sim/) from the README's layout block, bottom first."""
+    block = text.split("## Layout", 1)[1].split("```", 2)[1]
+    layers: list[tuple[str, list[str]]] = []
+    for line in block.splitlines():
+        head = LAYER.match(line)
+        if head:
+            layers.append((head.group(2), []))
+        elif line.strip():
+            layers[-1][1].extend(line.split())
+    return layers
+
+
+def expand(files: list[str]) -> list[str]:
+    """Module names of the listed files; ``pkg/*.py`` is every module of the package."""
+    out = []
+    for f in files:
+        paths = sorted((SIM / f).parent.glob("*.py")) if "*" in f else [SIM / f]
+        out += [module_name(p) for p in paths]
+    return out
+
+
+def layer_of(text: str) -> dict[str, int]:
+    """Module name -> layer number (1 = bottom); fails on a module listed twice."""
+    out: dict[str, int] = {}
+    for i, (_, files) in enumerate(readme_layers(text), start=1):
+        for name in expand(files):
+            assert name not in out, f"{name} is listed twice in the README's layout"
+            out[name] = i
+    return out
+
+
+def imports(name: str, path: Path) -> set[str]:
+    """sim modules ``path`` imports anywhere in it (top level, functions, TYPE_CHECKING):
+    ``from a import b`` is a.b if that is a module, else a."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name in MODULES}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from . import x
+                up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*up, base] if base else up)
+            for a in node.names:
+                full = f"{base}.{a.name}"
+                out.add(full if full in MODULES else base)
+    return {m for m in out if m in MODULES and m != name}
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {name: imports(name, path) for name, path in MODULES.items()}
+
+
+def upward(graph: dict[str, set[str]], layers: dict[str, int]) -> list[str]:
+    return sorted(
+        f"{a} (layer {layers[a]}) imports {b} (layer {layers[b]})"
+        for a, targets in graph.items()
+        for b in targets
+        if layers[b] > layers[a]
+    )
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while not comp or comp[-1] != v:
+                comp.append(stack.pop())
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def checked_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    return [c for c in cycles(graph) if not all(m.startswith(MODEL_V3) for m in c)]
+
+
+README = (ROOT / "README.md").read_text()
+
+
+def test_readme_layout_lists_every_module_of_sim_once():
+    layers = layer_of(README)
+    assert sorted(set(MODULES) - set(layers)) == [], "modules missing from the README layout"
+    assert sorted(set(layers) - set(MODULES)) == [], "README layout lists missing files"
+
+
+def test_no_upward_imports():
+    assert upward(import_graph(), layer_of(README)) == []
+
+
+def test_no_import_cycles():
+    assert checked_cycles(import_graph()) == []
+
+
+def test_the_checks_catch_an_upward_import_and_a_cycle():
+    """The checks fail on a made-up import: storage (tables) importing the batch, which
+    imports storage back."""
+    graph = import_graph()
+    graph["sim.storage"] = graph["sim.storage"] | {"sim.batch"}
+    assert "sim.storage (layer 2) imports sim.batch (layer 7)" in upward(graph, layer_of(README))
+    assert any({"sim.storage", "sim.batch"} <= set(c) for c in checked_cycles(graph))
+
+
+def test_a_module_listed_twice_is_refused():
+    twice = README.replace("     api.py\n", "     api.py batch.py\n")
+    with pytest.raises(AssertionError, match=r"sim\.batch is listed twice"):
+        layer_of(twice)
+
+
+def test_package_reexports_exactly_the_api():
+    import sim
+    import sim.api
+
+    assert list(sim._API) == sim.api.__all__
 
 
 def test_library_code_never_switches_the_matplotlib_backend():

@@ -6,8 +6,8 @@ import pandas as pd
 
 from sim.analysis.batch import ScenarioInfo
 from sim.analysis.checks import incomplete, scenario_points, sobol_uncertain
+from sim.analysis.display import display_table
 from sim.analysis.ties import initial_pacts, tied_at_end, ties_table
-from sim.commands.summary import display_table
 
 INFO = ScenarioInfo(
     ("CHN", "RUS", "PRK"),

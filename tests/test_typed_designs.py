@@ -175,8 +175,8 @@ def test_lhs_over_integers_and_categories_is_stratified(tmp_path):
 
 
 def test_plain_lhs_keeps_its_points_and_record(tmp_path):
-    from sim.designs import lhs_points
-    from sim.experiment import design_dump
+    from sim.design.lhs import lhs_points
+    from sim.design.spec import design_dump
 
     text = '[design]\nkind = "lhs"\nsamples = 5\n[design.parameters]\n'
     text += '"us.reactivity" = { low = 0.0, high = 0.6 }\n'

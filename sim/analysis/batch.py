@@ -213,16 +213,16 @@ def design_parameters(manifest: dict, runs: pd.DataFrame) -> list[str]:
 
 def detect_design(batch: Batch) -> Design:
     """Classify the design so the plots fit it (line / heat map / ranked dots)."""
+    from sim.design.registry import kind_of
+
     runs = batch.runs
     kind = str((batch.manifest.get("design") or {}).get("kind") or "").lower()
     params = design_parameters(batch.manifest, runs)
     per_point = runs.groupby("point_id")[params].first() if params else None
     varying = [p for p in params if per_point[p].nunique(dropna=False) > 1]
     n_points = int(runs["point_id"].nunique())
-    if kind in {"sobol", "saltelli"}:
-        shape = "sobol"
-    elif kind == "morris":
-        shape = "morris"
+    if kind_of(kind).sensitivity:  # a SALib design: its own figures
+        shape = str(kind_of(kind).sensitivity)
     elif n_points <= 1 or not varying:
         shape = "single"
     elif len(varying) == 1:

@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.batch import Batch
+from sim.design.registry import kind_of
 
 
 def is_posterior(batch: Batch) -> bool:
-    return (batch.manifest.get("design") or {}).get("kind") == "posterior"
+    """Whether the batch's points come from a posterior (a forecast with a record)."""
+    return kind_of((batch.manifest.get("design") or {}).get("kind")).forecast
 
 
 def record_match(runs: pd.DataFrame, design: dict) -> np.ndarray | None:
@@ -120,7 +122,7 @@ def display_forecast(table: pd.DataFrame, batch: Batch) -> pd.DataFrame:
 
 def write_forecast(batch: Batch) -> tuple[pd.DataFrame, list[Path]]:
     """DIR/forecast.csv (every month) and DIR/forecast.md (Decembers); the display table."""
-    from sim.commands.summary import markdown
+    from sim.analysis.markdown import markdown
     from sim.files import write_atomic
 
     table = forecast(batch)

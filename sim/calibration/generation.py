@@ -16,9 +16,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from sim.calibration.spec import Calibration
-from sim.designs import DesignPoints
+from sim.design.kind import DesignPoints
+from sim.design.spec import ExperimentSpec
 from sim.execute import DEFAULT_RUNNER
-from sim.experiment import Experiment, ExperimentSpec
+from sim.experiment import Experiment
 from sim.seeds import INT63, replicate_seeds
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from sim.calibration.output import (
 from sim.calibration.predictive import FRESH_KEY, fresh_checks, fresh_predictive
 from sim.calibration.smc import SmcResult
 from sim.calibration.spec import Calibration
+
+Figures = Callable[..., list[Path]]  # (cal, out, result, posterior, fresh runs) -> paths
+"""Writes a calibration's figures and returns their paths (sim.plots.calibration)."""
 
 
 def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
@@ -86,13 +90,13 @@ def finish(
     result: SmcResult,
     manifest: dict[str, Any],
     seconds: float,
-    plots: bool = True,
+    figures: Figures | None = None,
     predictive_sets: int = 0,
     options: dict[str, Any] | None = None,
 ) -> tuple[int, list[str]]:
     """Write the posterior (if any), the fresh predictive check (``predictive_sets`` sets
-    drawn from it, run with new seeds; ``options`` as for the generations), figures and
-    final manifest; (exit code, lines)."""
+    drawn from it, run with new seeds; ``options`` as for the generations), the
+    ``figures`` (none if None) and the final manifest; (exit code, lines)."""
     checks = target_checks(cal, result)
     manifest.update(
         generations=result.log,
@@ -139,10 +143,8 @@ def finish(
         )
         manifest["warning"] = warn
         lines.insert(0, warn)
-    if plots:
-        from sim.calibration.plots import calibration_figures
-
-        paths = calibration_figures(cal, out, result, post, fresh)
+    if figures is not None:
+        paths = figures(cal, out, result, post, fresh)
         manifest["plots"] = [str(p.relative_to(out)) for p in paths]
         lines.append(f"{len(paths)} figures in {Path(out) / 'plots'}")
     _write_manifest(out, manifest)

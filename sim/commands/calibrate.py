@@ -120,15 +120,17 @@ def run(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except ExecuteError as exc:
         return _fail(str(exc))
+    figures = None
     if not args.no_plots:
         import matplotlib
 
         matplotlib.use("Agg")  # headless figures
+        from sim.plots.calibration import calibration_figures as figures
     options = {"workers": args.workers, "scheduler": args.scheduler,
                "progress": not args.quiet}  # fmt: skip
     try:
         code, lines = finish(cal, args.out, result, manifest, time.monotonic() - started,
-                             plots=not args.no_plots, predictive_sets=args.predictive_sets,
+                             figures=figures, predictive_sets=args.predictive_sets,
                              options=options)  # fmt: skip
     except ExecuteError as exc:
         return _fail(str(exc))

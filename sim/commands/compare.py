@@ -105,7 +105,7 @@ def display(table: pd.DataFrame) -> pd.DataFrame:
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py compare``."""
     from sim.analysis import BatchError
-    from sim.commands.summary import markdown
+    from sim.analysis.markdown import markdown
     from sim.plots import save_figure
     from sim.plots.compare import plot_differences, plot_end_forest, plot_formation_curves
 

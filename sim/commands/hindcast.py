@@ -109,9 +109,10 @@ def run(args: argparse.Namespace) -> int:
 
 def write_hindcast(hc, out: Path, key: str, args, options: dict):
     """Run the hindcast and write its table, figure and manifest; (code, lines, scores)."""
-    from sim.calibration.hindcast_run import SCORES, mean_scores, plot_reliability, run_hindcast
+    from sim.calibration.hindcast_run import SCORES, mean_scores, run_hindcast
     from sim.calibration.output import now
     from sim.plots._common import save_figure
+    from sim.plots.hindcast import plot_reliability
     from sim.provenance import git_commit, versions
     from sim.storage import BatchStore
 

@@ -69,13 +69,14 @@ def run(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
     from sim.analysis import BatchError, load_batch
+    from sim.design.registry import kind_of
     from sim.plots import plot_sobol_indices, save_figure
     from sim.sensitivity import morris_indices, sobol_indices
 
     try:
         batch = load_batch(args.dir, with_series=False)
-        kind = str((batch.manifest.get("design") or {}).get("kind", "")).lower()
-        if kind == "morris":
+        method = kind_of((batch.manifest.get("design") or {}).get("kind")).sensitivity
+        if method == "morris":
             table = morris_indices(batch, num_resamples=args.resamples)
         else:
             table = sobol_indices(batch, num_resamples=args.resamples)
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     csv_path = batch.path / "sensitivity.csv"
     write_atomic(csv_path, lambda tmp: table.to_csv(tmp, index=False))
-    if kind == "morris":
+    if method == "morris":
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         print(f"wrote {csv_path}")
         return 0

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.analysis.display import display_table
+from sim.analysis.markdown import markdown
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``summary`` subcommand."""
@@ -28,44 +31,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("dir", type=Path, metavar="DIR", help="batch results directory")
 
 
-def display_table(
-    table: pd.DataFrame, params: list[str], pacts: list[str], started: frozenset = frozenset()
-) -> pd.DataFrame:
-    """The summary as text columns for printing and Markdown (percentages, dates); pacts
-    in ``started`` (active at round 0) show P(still active at the end), not P(ever formed)."""
-    out = pd.DataFrame({"point": table["point_id"]})
-    if "scenario_value" in table and table["scenario_value"].any():
-        out["point"] = [
-            f"{pid} *" if own else str(pid)
-            for pid, own in zip(table["point_id"], table["scenario_value"], strict=True)
-        ]
-    for p in params:
-        out[p] = table[p].map(lambda v: f"{v:.4g}" if isinstance(v, float) else str(v))
-    out["n"] = table["n"]
-    out["failed"] = table["failed"]
-    out["P(trilateral) [95% CI]"] = [
-        f"{p:.1%} [{lo:.1%}, {hi:.1%}]" if pd.notna(p) else "–"
-        for p, lo, hi in zip(
-            table["p_target"], table["p_target_lo"], table["p_target_hi"], strict=True
-        )
-    ]
-    counts = table["median_n"] if "median_n" in table else pd.Series(pd.NA, index=table.index)
-    out["median formation"] = [
-        f"{d} (round {r:g}; of {k} runs)" if pd.notna(r) else "never"
-        for d, r, k in zip(table["median_date"], table["median_round"], counts, strict=True)
-    ]
-    for pact in pacts:
-        col, name = f"p.{pact}", f"P({pact})"
-        if pact in started and f"p_end.{pact}" in table:
-            col, name = f"p_end.{pact}", f"P({pact} still active)"
-        if col in table:
-            out[name] = table[col].map(lambda v: f"{v:.1%}" if pd.notna(v) else "–")
-    for col in [c for c in table.columns if c.startswith("tied.")]:
-        label = f"tied {col.removeprefix('tied.')}"
-        out[label] = table[col].map(lambda v: f"{v:.1%}" if pd.notna(v) else "–")
-    return out
-
-
 def notes(batch, table: pd.DataFrame) -> list[str]:
     """Warnings and legends printed above the table."""
     from sim.analysis.checks import incomplete
@@ -78,15 +43,6 @@ def notes(batch, table: pd.DataFrame) -> list[str]:
     if "scenario_value" in table and table["scenario_value"].any():
         out.append("* = the design point at the scenario's own values")
     return out
-
-
-def markdown(df: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table (no extra dependency)."""
-    cols = [str(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def write_summary(batch_dir: str | Path) -> tuple[pd.DataFrame, list[Path], list[str]]:

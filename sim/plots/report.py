@@ -27,6 +27,7 @@ from sim.analysis import (
 )
 from sim.analysis.batch import Batch, Design
 from sim.analysis.prep import group_order
+from sim.design.registry import kind_of
 from sim.plots._common import envelope_handles, figure_titles, save_figure, tidy_grid
 from sim.plots.probability import (
     plot_probability_heatmap,
@@ -49,7 +50,7 @@ def batch_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Pat
     """Write every figure that fits the batch into ``out`` as ``*.fmt``; return the paths."""
     paths = probability_figures(batch, design, out, fmt)
     paths += timing_figures(batch, design, out, fmt)
-    if design.kind == "lhs":  # each outcome against each parameter
+    if kind_of(design.kind).sampled:  # each outcome against each parameter
         from sim.plots.discover import sampled_figures
 
         paths += sampled_figures(batch, design, out, fmt)
@@ -152,7 +153,7 @@ def timing_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Pa
     for ax, pact in zip(axs.flat, pacts, strict=False):
         ttf = time_to_formation(batch, pact, groups)
         plot_time_to_formation(
-            ttf, info, info.pact_label(pact), legend, ax=ax, band=band, legend=False
+            ttf, info, info.pact_label(pact), legend_title=legend, ax=ax, band=band, legend=False
         )
         ax.set_title(info.pact_label(pact), fontsize=11)
     handles, labels = axs[0, 0].get_legend_handles_labels()

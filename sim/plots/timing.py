@@ -26,6 +26,7 @@ def plot_time_to_formation(
     ttf: pd.DataFrame,
     info: ScenarioInfo,
     pact_label: str,
+    *,
     legend_title: str = "",
     subtitle: str = "",
     ax: Axes | None = None,

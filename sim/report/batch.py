@@ -73,8 +73,8 @@ def warnings(manifest: dict[str, Any], runs: pd.DataFrame) -> list[str]:
 def summary_tables(batch_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The summary of a batch: (full-precision table, as ``run.py summary`` prints it)."""
     from sim.analysis import summary_table
+    from sim.analysis.display import display_table
     from sim.analysis.ties import initial_pacts
-    from sim.commands.summary import display_table
 
     batch = load_batch(batch_dir, with_series=False)
     design = detect_design(batch)

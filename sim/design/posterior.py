@@ -23,24 +23,25 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from sim.design.kind import DesignContext, DesignKind, DesignPoints, Resolved
+from sim.design.spec import DesignTable
 from sim.errors import ConfigError
 
 
-class PosteriorDesign(BaseModel):
+class PosteriorDesign(DesignTable):
     """The design table of an experiment file; ``parameters``, ``digest``, ``record`` and
     ``scenario_overrides`` are filled in when the file is loaded (not written by hand)."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
     kind: Literal["posterior"]
     posterior: str
     samples: Annotated[int, Field(ge=1)]
-    parameters: list[str] = []
+    parameters: list[str] = Field(default_factory=list)
     digest: str | None = None
-    record: list[dict[str, Any]] = []
+    record: list[dict[str, Any]] = Field(default_factory=list)
     record_rounds: int | None = None
-    scenario_overrides: dict[str, Any] = {}
+    scenario_overrides: dict[str, Any] = Field(default_factory=dict)
 
 
 def systematic_resample(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -91,3 +92,24 @@ def resolve_posterior(
         }
     )
     return resolved, points
+
+
+class Posterior(DesignKind):
+    """Parameter sets drawn from a calibration's posterior, each with its own seeds
+    (repeated sets add information); the forecast is conditioned on the stored record."""
+
+    name = "posterior"
+    model = PosteriorDesign
+    forecast = True
+
+    def resolve(self, design: PosteriorDesign, ctx: DesignContext) -> Resolved:
+        resolved, drawn = resolve_posterior(design, ctx.file, ctx.root_seed)
+        return Resolved(
+            resolved,
+            DesignPoints(drawn),
+            scenario_overrides=resolved.scenario_overrides,
+            own_seeds=True,
+        )
+
+
+POSTERIOR = Posterior()
