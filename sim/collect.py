@@ -15,7 +15,7 @@ this state's external support coming from PATRON).
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 
@@ -23,8 +23,9 @@ from sim.config import TERMS
 from sim.records import round_date
 from sim.rules.pacts import config_label
 
-if TYPE_CHECKING:
-    from sim.model import DiplomacyModel
+# The reporters read a sim.model.DiplomacyModel; typed loosely so that this module, which
+# the model imports, does not import the model back.
+DiplomacyModel = Any
 
 
 def _round(model: DiplomacyModel) -> int:
