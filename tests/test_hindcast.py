@@ -52,7 +52,7 @@ def test_cutoff_splits_targets_and_removes_later_scheduled_shocks():
     cal = load_calibration(CALIBRATION)
     hc = setup(cal, "2024-12")
     assert hc.cutoff_round == 11 and hc.fit.spec.rounds == 12
-    assert {t.date for t in hc.fit.spec.targets} <= {"2024-06", "2024-12"}
+    assert {t.date for t in hc.fit.spec.targets} <= {"2024-01", "2024-06", "2024-07", "2024-12"}
     assert {t.date for t in hc.events} == {"2025-06", "2025-12"}
     assert len(hc.fit.spec.targets) + len(hc.events) == len(cal.spec.targets)
     for c in (hc.fit, hc.forecast):

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.generation import generation_experiment, run_generation
-from sim.calibration.posterior import systematic_resample
 from sim.calibration.spec import Calibration
 from sim.calibration.targets import Scores, score
+from sim.design.posterior import systematic_resample
 from sim.seeds import INT63
 
 FRESH_KEY = 1_000_000  # spawn key of the fresh runs' seeds (generations use 0, 1, ...)

@@ -20,7 +20,7 @@ CALIBRATION = ROOT / "configs" / "calibration" / "korea_2024.toml"
 CUTOFFS = ("2024-12", "2025-06")
 FULL = {"seeds": 1000, "statics_seeds": 400, "predictive_sets": 200, "sets": 200}
 QUICK = {"seeds": 20, "statics_seeds": 20, "predictive_sets": 20, "sets": 10}
-QUICK_SMC = {"population": 20, "max_generations": 2, "budget": 200}
+QUICK_SMC = {"population": 40, "max_generations": 6, "budget": 6000}
 
 
 def quick_calibration(cal: Calibration) -> Calibration:
@@ -109,7 +109,7 @@ def calibration_section(cal: Calibration, out: Path, sets: int, options: dict) -
     started = time.monotonic()
     manifest = start_manifest(cal, out, cal.spec.smc.budget)
     result = run_smc(cal, out, report=lambda _line: None, **options)
-    code, lines = finish(cal, out, result, manifest, time.monotonic() - started, plots=False,
+    code, lines = finish(cal, out, result, manifest, time.monotonic() - started, figures=None,
                          predictive_sets=sets, options=options)  # fmt: skip
     if code != 0 or result.final.weights.sum() == 0:
         return ["## Posterior", "", *lines]
@@ -126,13 +126,16 @@ def calibration_section(cal: Calibration, out: Path, sets: int, options: dict) -
     ]
 
 
-def hindcast_section(cal: Calibration, cutoff: str, out: Path, sets: int, options) -> list[str]:
+def hindcast_section(
+    cal: Calibration, cutoff: str, out: Path, sets: int, options, quick: bool = False
+) -> list[str]:
     from sim.calibration.hindcast import setup
     from sim.calibration.hindcast_run import SCORES, run_hindcast
 
     hc = setup(cal, cutoff)
     code, _lines, scores = run_hindcast(hc, out, sets=sets, options=options,
-                                        report=lambda _line: None)  # fmt: skip
+                                        report=lambda _line: None,
+                                        unconverged_ok=quick)  # fmt: skip
     if scores is not None:
         write_atomic(out / SCORES, lambda tmp: scores.to_csv(tmp, index=False))
     return hindcast_table(cutoff, scores if code == 0 else None)
@@ -157,7 +160,9 @@ def run_validation(out: Path, quick: bool, workers: int | None = 1) -> list[str]
     options = {"workers": workers, "scheduler": None, "progress": False}
     lines += [*calibration_section(cal, out / "calibration", k["predictive_sets"], options), ""]
     for cutoff in CUTOFFS:
-        lines += [*hindcast_section(cal, cutoff, out / f"hindcast-{cutoff}", k["sets"], options),
+        lines += [*hindcast_section(
+            cal, cutoff, out / f"hindcast-{cutoff}", k["sets"], options, quick
+        ),
                   ""]  # fmt: skip
     write_atomic(out / "validation.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
     return lines
