@@ -19,7 +19,7 @@ from runcli import main as cli
 from test_batch_integrity import batch, one_error_line, runs, series, write_exp
 
 import sim.storage
-from sim.integrity import Design, scan
+from sim.integrity import Design, read_manifest, scan
 from sim.lock import DirLock, holder
 from sim.storage import BatchStore
 
@@ -86,7 +86,7 @@ def test_series_rows_are_counted_per_ok_run(done: tuple[Path, Path]) -> None:
     assert scan(store, design).problems == {}
     assert scan(store, Design(4, 12, series_rounds=ROUNDS + 1)).problems  # one row short
     assert len(scan(store, design, paired=False).series_gaps) == 0
-    assert Design.from_manifest(store.read_manifest()).series_rounds == ROUNDS
+    assert Design.from_manifest(read_manifest(store.manifest_path)).series_rounds == ROUNDS
 
 
 def test_full_disk_names_the_part_that_failed_even_when_the_manifest_fails_too(
