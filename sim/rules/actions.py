@@ -219,9 +219,8 @@ def with_one(base: Cooperation, rows: np.ndarray, ijk: np.ndarray, value: np.nda
     entanglement to the actor)."""
     c = np.arange(len(rows))
     i, j, k = ijk.T
-    flow, economy, seen_us, seen_cb, exposure = (
-        np.array(x[rows])
-        for x in (base.flow, base.economy, base.seen_us, base.seen_cb, base.exposure)
+    flow, economy, seen_us, seen_cb, exposure = (  # fancy indexing copies
+        x[rows] for x in (base.flow, base.economy, base.seen_us, base.seen_cb, base.exposure)
     )
     h = np.broadcast_to(hostility, risk.shape)[rows]  # (C, N)
     v = value[rows, i, j, k]

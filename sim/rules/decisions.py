@@ -22,11 +22,12 @@ from functools import cached_property
 import numpy as np
 
 from sim.rules.arrays import runwise, small_max
+from sim.rules.context import Context
 from sim.rules.logit import accept_probability
 from sim.rules.pacts import RAISE, apply_moves, valid_moves
 from sim.rules.params import Params
 from sim.rules.stack import take_runs
-from sim.rules.utility import Attributes, Context, utility, utility_given
+from sim.rules.utility import Attributes, utility, utility_given
 
 
 @dataclass(frozen=True)

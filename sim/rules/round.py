@@ -29,6 +29,7 @@ from sim.rules.actions import (
     with_one,
 )
 from sim.rules.arrays import runwise, small_max, small_sum
+from sim.rules.context import Context, context
 from sim.rules.decisions import (
     MoveValues,
     accept_probability,
@@ -50,14 +51,15 @@ from sim.rules.stack import take_runs
 from sim.rules.talks import progress_talks, start_talks, talk_months
 from sim.rules.utility import (
     Attributes,
-    Context,
+    ConfigTerms,
     attributes,
     config_terms,
-    context,
     counterbalancing,
     pair_strength,
+    settled,
     support_shares,
-    utility_given,
+    terms_with,
+    weigh,
     weighted_terms,
 )
 
@@ -278,12 +280,10 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0):
     taken = np.zeros(on.shape, dtype=bool)
     rows, slot = open_pairs(open_actions(a, act_left, top) & ~waiting, a.slots)
     if len(rows):
-        ct = config_terms(levels, p) if p.configs is None else _table_terms(levels, p)
         ijk = a.slots[slot]
         coop_c = with_one(coop_before, rows, ijk, value, cost, a, p.hostility,
                           attrs.conflict_risk)  # fmt: skip
-        u = utility_given(ct.take_rows(rows), attrs.take(rows), take_runs(p, rows),
-                          ctx.take(rows).with_coop(coop_c))  # (C, N)  # fmt: skip
+        u = _utility_with(coop_c, rows, levels, attrs, ctx, p)  # (C, N)
         c = np.arange(len(rows))
         i, j, k = ijk.T
         gain_i, gain_j = u[c, i] - u0[rows, i], u[c, j] - u0[rows, j]
@@ -294,6 +294,25 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0):
         taken[rows[yes], i[yes], j[yes], k[yes]] = True
         declined[rows[~yes], i[~yes], j[~yes], k[~yes]] = True
     return taken, declined
+
+
+def _utility_with(coop_c, rows, levels, attrs, ctx, p):
+    """``(C, N)``: utility of runs ``rows`` (at ``levels``) with the actions ``coop_c``.
+
+    What the actions do not change (:class:`~sim.rules.utility.Settled`) is computed once
+    per run: for the whole batch when most runs weigh actions (then gathered), else for
+    the rows alone; either way each value is the same elementwise product."""
+    ct = config_terms(levels, p) if p.configs is None else _table_terms(levels, p)
+    if 2 * len(rows) > len(levels):
+        base = settled(ct, attrs, p, ctx).take(rows)
+    else:
+        base = settled(ct.take_rows(rows), attrs.take(rows), take_runs(p, rows),
+                       ctx.take(rows, coop=False))  # fmt: skip
+    sub = take_runs(p, rows)
+    at = Attributes(attrs.threat[rows], None, attrs.us_stake[rows], None, None)  # read
+    ct_c = ConfigTerms(ct.commit[rows], None, None, ct.us_ties[rows], ct.cb_member[rows])
+    parts = terms_with(base, ct_c, at, sub, ctx.affinity[rows], coop_c)
+    return weigh(parts, at, sub)
 
 
 def _table_terms(levels: np.ndarray, p: Params):

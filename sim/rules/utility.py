@@ -32,6 +32,7 @@ import numpy as np
 
 from sim.rules.actions import Cooperation
 from sim.rules.arrays import SMALL, runwise, small_sum, weighted_rows
+from sim.rules.context import Context, baseline_context
 from sim.rules.params import Params
 
 
@@ -261,52 +262,6 @@ def config_terms(levels: np.ndarray, p: Params) -> ConfigTerms:
     )
 
 
-@dataclass(frozen=True)
-class Context:
-    """What the utility reads from the run besides the configuration and attributes: the
-    relations this month and the cooperation actions in force, ``(B, ...)``."""
-
-    affinity: np.ndarray  # (..., N, N) affinity this month (sim.rules.relations)
-    affinity_trade: np.ndarray  # (..., N, N) affinity x trade share (economy)
-    co_capability: np.ndarray  # (..., P, N) affinity-weighted co-members' capability
-    coop: Cooperation | None = None  # actions in force (None: none)
-
-    def with_coop(self, coop: Cooperation | None) -> Context:
-        return Context(self.affinity, self.affinity_trade, self.co_capability, coop)
-
-    def take(self, rows: np.ndarray) -> Context:
-        """The context of some runs of a batch (first axis)."""
-        coop = None if self.coop is None else _map(self.coop, lambda x: x[rows])
-        return Context(self.affinity[rows], self.affinity_trade[rows],
-                       self.co_capability[rows], coop)  # fmt: skip
-
-    def expand(self) -> Context:
-        """Insert a broadcast axis after the run axis (e.g. for candidate moves)."""
-        coop = None if self.coop is None else _map(self.coop, lambda x: x[:, None])
-        return Context(self.affinity[:, None], self.affinity_trade[:, None],
-                       self.co_capability[:, None], coop)  # fmt: skip
-
-
-def _map(c: Cooperation, f) -> Cooperation:
-    return Cooperation(**{k: f(v) for k, v in vars(c).items()})
-
-
-def context(affinity: np.ndarray, p: Params, coop: Cooperation | None = None) -> Context:
-    """The :class:`Context` of ``affinity (..., N, N)``: deterrence pools co-members'
-    capability weighted by affinity (Walt 1987; Axelrod & Bennett 1993), so it is
-    recomputed from this month's relations."""
-    m = p.space.membership  # (P, N)
-    rel_cap = runwise(p.capability / runwise(p.us_capability, p, 1), p, 1)  # (..., 1, N)
-    per = small_sum(m[:, None, :] * affinity[..., None, :, :] * rel_cap[..., None, :], -1)
-    co_cap = np.where(m, per, 0.0)  # (..., P, N)
-    return Context(affinity, affinity * p.trade_share, co_cap, coop)
-
-
-def baseline_context(p: Params) -> Context:
-    """The context of the scenario's own affinities and no actions (a single state)."""
-    return context(p.affinity, p)
-
-
 def _deterrence(weight: np.ndarray, co_cap: np.ndarray) -> np.ndarray:
     """``(..., N)``: saturate(sum_p weight[p] x co_capability[p, i]), pacts in index order."""
     acc = weight[..., 0, None] * co_cap[..., 0, :]
@@ -328,25 +283,63 @@ def terms_given(
     """:func:`term_arrays` from the configuration's terms ``ct``, the attributes and the
     run's context (relations, actions in force; the scenario's baseline if None)."""
     ctx = baseline_context(p) if ctx is None else ctx
-    coop = ctx.coop
+    return terms_with(settled(ct, attrs, p, ctx), ct, attrs, p, ctx.affinity, ctx.coop)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The parts of the terms that the actions in force do not change, ``(..., N)`` or
+    ``(..., N, N)``: computed once for a run and reused for each action it weighs
+    (:func:`terms_with` adds the actions; the sums are the same, in the same order)."""
+
+    deterrence: np.ndarray  # (..., N) threat x deterrence of the pacts
+    supply: np.ndarray  # (..., N) goods through pacts, weighted by affinity
+    exposure: np.ndarray  # (..., N) entanglement x partners' conflict risk
+    support: np.ndarray  # (..., N, N) support through pacts [client, patron]
+    economy: np.ndarray  # (..., N) trade secured through pacts
+
+    def take(self, rows: np.ndarray) -> Settled:
+        """The parts of some runs of a batch (first axis)."""
+        return Settled(*(x[rows] for x in vars(self).values()))
+
+
+def settled(ct: ConfigTerms, attrs: Attributes, p: Params, ctx: Context) -> Settled:
+    """The :class:`Settled` parts of the terms for ``ct``, ``attrs`` and ``ctx``."""
     commit = ct.commit
     gv = goods_value(attrs, p) if attrs.goods is None else attrs.goods  # (..., N, N)
-    supply = small_sum(commit * (ctx.affinity * gv), axis=-1)
-    if coop is not None:  # goods delivered by actions, weighted by affinity
-        supply = supply + small_sum(ctx.affinity * coop.flow, axis=-1)
     risk = per_run(attrs.conflict_risk[..., None, :], gv)  # [i, j] = conflict risk of j
-    exposure = small_sum(ct.entangle * risk, axis=-1)
-    if coop is not None:
+    return Settled(
+        deterrence=attrs.threat * _deterrence(ct.weight, ctx.co_capability),
+        supply=small_sum(commit * (ctx.affinity * gv), axis=-1),
+        exposure=small_sum(ct.entangle * risk, axis=-1),
+        support=support(commit, attrs, p, gv),
+        economy=attrs.trade_need * small_sum(commit * ctx.affinity_trade, axis=-1),
+    )
+
+
+def terms_with(
+    base: Settled,
+    ct: ConfigTerms,
+    attrs: Attributes,
+    p: Params,
+    affinity: np.ndarray,
+    coop: Cooperation | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The four terms from the :class:`Settled` parts and the actions in force ``coop``
+    (weighted by ``affinity (..., N, N)`` where they deliver goods)."""
+    supply, exposure = base.supply, base.exposure
+    if coop is not None:  # goods delivered by actions, weighted by affinity
+        supply = supply + small_sum(affinity * coop.flow, axis=-1)
         exposure = exposure + coop.exposure
-    security = attrs.threat * _deterrence(ct.weight, ctx.co_capability) + saturate(supply)
+    security = base.deterrence + saturate(supply)
     security -= per_run(p.entrapment_aversion, attrs.threat) * exposure
 
     seen = ct.us_ties if coop is None else ct.us_ties + coop.seen_us
     us_ties = -attrs.us_stake * runwise(p.reactivity, p, 1) * seen
 
-    sup = support(commit, attrs, p, gv)
+    sup = base.support
     share = support_share(sup if coop is None else sup + coop.flow)  # [k, j]
-    leverage = _leverage(share, commit, p)  # sum_k stakes[i, k] C[i, k] share[k, i]
+    leverage = _leverage(share, ct.commit, p)  # sum_k stakes[i, k] C[i, k] share[k, i]
     dependence = _dependence(share, p)  # sum_j share[i, j]^2 * asymmetry[i, j]
     presence, autonomy = (per_run(v, attrs.threat) for v in (p.presence, p.autonomy))
     cb = ct.cb_member
@@ -354,9 +347,7 @@ def terms_given(
         cb = cb + runwise(p.reactivity, p, 1) * coop.seen_cb
     influence = leverage - presence * cb - autonomy * dependence
 
-    economy = attrs.trade_need * small_sum(commit * ctx.affinity_trade, axis=-1)
-    if coop is not None:
-        economy = economy + coop.economy
+    economy = base.economy if coop is None else base.economy + coop.economy
     return security, us_ties, influence, economy
 
 
@@ -385,7 +376,11 @@ def utility_given(
     ct: ConfigTerms, attrs: Attributes, p: Params, ctx: Context | None = None
 ) -> np.ndarray:
     """:func:`utility` from the configuration's terms ``ct`` (e.g. gathered from a table)."""
-    parts = terms_given(ct, attrs, p, ctx)
+    return weigh(terms_given(ct, attrs, p, ctx), attrs, p)
+
+
+def weigh(parts: tuple[np.ndarray, ...], attrs: Attributes, p: Params) -> np.ndarray:
+    """Total utility ``(..., N)`` of the four terms: weighted, summed in term order."""
     weights = per_run(np.swapaxes(p.weights, -1, -2), attrs.threat[..., None, :])  # (..., T, N)
     total = parts[0] * weights[..., 0, :]
     for t in range(1, len(parts)):
