@@ -19,15 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.rules.actions import (
-    action_costs,
-    action_values,
-    cooperation,
-    decide,
-    open_actions,
-    open_pairs,
-    with_one,
-)
+from sim.rules.act import in_force, priced_actions, take_actions
 from sim.rules.arrays import runwise, small_max, small_sum
 from sim.rules.context import Context, context
 from sim.rules.decisions import (
@@ -47,19 +39,12 @@ from sim.rules.feedback import feedback_push
 from sim.rules.pacts import RAISE, apply_moves
 from sim.rules.params import Params
 from sim.rules.relations import RelationEvents, update_affinity
-from sim.rules.stack import take_runs
 from sim.rules.talks import progress_talks, start_talks, talk_months
 from sim.rules.utility import (
     Attributes,
-    ConfigTerms,
     attributes,
-    config_terms,
     counterbalancing,
-    pair_strength,
-    settled,
     support_shares,
-    terms_with,
-    weigh,
     weighted_terms,
 )
 
@@ -138,26 +123,33 @@ def initial_state(
     )
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """The recognised proposer's move this round and the others' answers, ``(B, ...)``."""
+
+    proposer: np.ndarray  # (B,) int
+    move: np.ndarray  # (B,) int (0 = nothing)
+    gains: np.ndarray  # (B, N) each state's utility change under it
+    is_raise: np.ndarray  # (B,) bool: a move that opens talks
+    refused: np.ndarray  # (B, N) bool: members who refused to open the talks
+    accepted: np.ndarray  # (B,) bool: talks opened (raise) or move done (lower, leave)
+
+
 def play_round(
     state: RunState, t: int, d: Draws, p: Params, *, value_end: bool = True
 ) -> tuple[RunState, RoundOutcome]:
     """Play round ``t`` for every run of the batch with that round's draws ``d``.
 
-    ``value_end``: re-value the runs whose pacts were lowered or left this round, so
-    ``out.values`` holds every move's value at the end of the round (what :func:`observe`
-    and the agents read). The next round values everything afresh, so a caller that does
-    not observe this round may skip it (``out.values`` is then None); the run is the same.
-    """
-    push = None
-    if len(p.feedback.driver):  # drivers respond to last month's actions and pacts
-        push = feedback_push(p.feedback, state.act_left, state.levels, len(p.drivers.names))
+    ``value_end``: ``out.values`` holds every move's value at the end of the round (what
+    :func:`observe` and the agents read); a caller that does not observe this round may
+    skip it (``out.values`` is then None): the next round values everything afresh."""
     x, switched = step_drivers(
-        state.drivers, state.switched, t, p, d.u_switch, d.z, d.u_shock, push
+        state.drivers, state.switched, t, p, d.u_switch, d.z, d.u_shock, _push(state, p)
     )
     attrs = attributes(x, p)
     act_left = np.maximum(state.act_left - 1, 0).astype(np.int16)
-    priced = _priced_actions(state.levels, attrs, p)  # (value, cost) this month, or None
-    coop_now = None if priced is None else _coop(act_left > 0, priced, attrs, p)
+    priced = priced_actions(state.levels, attrs, p)  # (value, cost) this month, or None
+    coop_now = None if priced is None else in_force(act_left > 0, priced, attrs, p)
     ctx = context(state.affinity, p, coop_now)
     mv = evaluate_moves(state.levels, attrs, p, ctx)
 
@@ -165,8 +157,56 @@ def play_round(
         state.levels, state.talk_level, state.talk_due, t, mv, p, d.u_talks
     )
     mv = update_rows(mv, np.flatnonzero(signed.any(axis=-1)), levels, attrs, p, ctx)
+    pr = propose(mv, p, talk_level, state.refused_until > t, d)
+    talk_level, talk_due, opened = open_talks(pr, talk_level, talk_due, t, d, p)
+    acts = pr.accepted & ~pr.is_raise  # lowering or leaving: at once
+    levels = np.where(acts[:, None], moved(levels, np.where(acts, pr.move, 0), p), levels)
 
-    blocked = state.refused_until > t  # (B, M) raises refused within the memory
+    end = None  # every move's value at the end of the month (read by actions, the record)
+    if priced is not None or value_end:
+        end = update_rows(mv, np.flatnonzero(acts), levels, attrs, p, ctx)
+    taken, declined = take_actions(
+        act_left, state.act_wait > t, levels, attrs, ctx, p, d.u_act, priced,
+        None if priced is None else end.utility[:, 0, :],
+    )  # fmt: skip
+    act_wait = np.where(declined, t + p.negotiation.action_review, state.act_wait)
+    act_left = np.where(taken, p.actions.duration, act_left).astype(np.int16)  # shared (K,)
+    end_ctx = None
+    if value_end:  # the actions in force at the end of the month, for the record
+        coop_end = coop_now if not taken.any() else in_force(act_left > 0, priced, attrs, p)
+        end_ctx = ctx.with_coop(coop_end)
+
+    failed_raise = p.space.raise_move[np.arange(p.space.n_pacts), state.talk_level]  # (B, P)
+    refused_until = remember_refusals(
+        state.refused_until, t, p, np.where(pr.refused.any(axis=-1), pr.move, 0),
+        np.where(walked.any(axis=-1), failed_raise, 0),
+    )  # fmt: skip
+    events = relation_events(p, act_left > 0, signed, walked, pr, acts)
+    affinity = update_affinity(state.affinity, p.affinity, events, p.relations)
+
+    new = RunState(
+        levels, talk_level, talk_due, x, switched, affinity, act_left, refused_until,
+        act_wait.astype(np.int16),
+    )  # fmt: skip
+    out = RoundOutcome(
+        attrs=attrs, switched_now=switched & ~state.switched, signed=signed, walked=walked,
+        proposer=pr.proposer, move=pr.move, accepted=pr.accepted, refused=pr.refused,
+        opened=opened, gains=pr.gains, values=end if value_end else None, taken=taken,
+        context=end_ctx,
+    )  # fmt: skip
+    return new, out
+
+
+def _push(state: RunState, p: Params) -> np.ndarray | None:
+    """Drivers' response to last month's actions and pacts (None: no feedback)."""
+    if not len(p.feedback.driver):
+        return None
+    return feedback_push(p.feedback, state.act_left, state.levels, len(p.drivers.names))
+
+
+def propose(mv: MoveValues, p: Params, talk_level, blocked, d: Draws) -> Proposal:
+    """Recognition, the proposer's choice and the others' consent (docs/model.md 3.3).
+    ``blocked (B, M)``: raises refused within the refusal memory."""
     values = move_values(mv, p, talk_level, blocked)  # (B, M, N)
     proposer = recognize(small_max(values, axis=-2), p, d.u_recognize)
     rows = np.arange(len(proposer))
@@ -180,144 +220,24 @@ def play_round(
     yes = d.u_consent < accept_probability(gains, cost[:, None], temperature)
     refused = is_raise[:, None] & must & ~yes
     accepted = (move > 0) & ~refused.any(axis=-1)
+    return Proposal(proposer, move, gains, is_raise, refused, accepted)
 
-    opens = accepted & is_raise
-    q = p.space.pact[move]
-    target = p.space.value[move].astype(np.int8)
+
+def open_talks(pr: Proposal, talk_level, talk_due, t: int, d: Draws, p: Params):
+    """``(talk_level, talk_due, opened)`` after the accepted raises open talks, due after
+    :func:`~sim.rules.talks.talk_months`."""
+    opens = pr.accepted & pr.is_raise
+    rows = np.arange(len(opens))
+    q = p.space.pact[pr.move]
+    target = p.space.value[pr.move].astype(np.int8)
     due = t + talk_months(target.astype(np.int64), d.u_duration, p)
     talk_level = talk_level.copy()
     talk_due = talk_due.copy()
-    opened = np.zeros_like(signed)
+    opened = np.zeros(talk_level.shape, dtype=bool)
     opened[rows[opens], q[opens]] = True
     talk_level[rows[opens], q[opens]] = target[opens]
     talk_due[rows[opens], q[opens]] = due[opens]
-    acts = accepted & ~is_raise  # lowering or leaving: at once
-    levels = np.where(acts[:, None], moved(levels, np.where(acts, move, 0), p), levels)
-
-    u0 = None
-    if priced is not None:  # every state's utility at the end-of-month configuration
-        stale = update_rows(mv, np.flatnonzero(acts), levels, attrs, p, ctx)
-        u0 = stale.utility[:, 0, :]
-    taken, declined = take_actions(
-        act_left, state.act_wait > t, levels, attrs, ctx, p, d.u_act, priced, u0
-    )
-    act_wait = np.where(declined, t + p.negotiation.action_review, state.act_wait)
-    act_left = np.where(taken, p.actions.duration, act_left).astype(np.int16)  # shared (K,)
-    end_ctx = end_values = None
-    if value_end:  # the actions in force at the end of the month, for the record
-        coop_end = coop_now if not taken.any() else _coop(act_left > 0, priced, attrs, p)
-        end_ctx = ctx.with_coop(coop_end)
-        end_values = stale if u0 is not None else update_rows(
-            mv, np.flatnonzero(acts), levels, attrs, p, ctx
-        )  # fmt: skip
-
-    failed_raise = p.space.raise_move[np.arange(p.space.n_pacts), state.talk_level]  # (B, P)
-    refused_until = remember_refusals(
-        state.refused_until, t, p, np.where(refused.any(axis=-1), move, 0),
-        np.where(walked.any(axis=-1), failed_raise, 0),
-    )  # fmt: skip
-    events = relation_events(p, act_left > 0, signed, walked, proposer, move, refused, acts)
-    affinity = update_affinity(state.affinity, p.affinity, events, p.relations)
-
-    new = RunState(
-        levels, talk_level, talk_due, x, switched, affinity, act_left, refused_until,
-        act_wait.astype(np.int16),
-    )  # fmt: skip
-    out = RoundOutcome(
-        attrs=attrs,
-        switched_now=switched & ~state.switched,
-        signed=signed,
-        walked=walked,
-        proposer=proposer,
-        move=move,
-        accepted=accepted,
-        refused=refused,
-        opened=opened,
-        gains=gains,
-        values=end_values,
-        taken=taken,
-        context=end_ctx,
-    )
-    return new, out
-
-
-def _priced_actions(levels: np.ndarray, attrs: Attributes, p: Params):
-    """``(value, cost)`` of every action this month, ``(B, N, N, K)`` each (costs at the
-    month's opening configuration); None when the scenario has no actions."""
-    a = p.actions
-    if a.n_kinds == 0:
-        return None
-    commit = pair_strength(levels, p.pair_table, p.commitment, p.stacked)
-    value = action_values(a, attrs.needs, attrs.trade_need, p.offers, p.trade_share)
-    return value, action_costs(a, commit)
-
-
-def _coop(on: np.ndarray, priced: tuple, attrs: Attributes, p: Params):
-    """The :class:`~sim.rules.actions.Cooperation` of the actions ``on``."""
-    value, cost = priced
-    return cooperation(on, value, cost, p.actions, p.hostility, attrs.conflict_risk)
-
-
-def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0):
-    """Every action open to its actor is taken iff the actor and the recipient each agree
-    (logit on its own utility change with the action added, at the end-of-month
-    configuration with the actions in force, ``u0 (B, N)``;
-    :func:`~sim.rules.actions.decide`). Only the (run, action) pairs open now are valued;
-    an action declined (``waiting (B, N, N, K)``) is not open until the scenario's
-    ``action_review`` months have passed. Returns ``(taken, declined)``, ``(B, N, N, K)``
-    each."""
-    a = p.actions
-    on = act_left > 0
-    declined = np.zeros(on.shape, dtype=bool)
-    if priced is None:
-        return declined, declined
-    value, cost = priced
-    level_ids = np.arange(len(p.level_names))
-    if p.stacked:
-        level_ids = np.broadcast_to(level_ids, p.commitment.shape)
-    top = pair_strength(levels, p.pair_table, level_ids, per_run=p.stacked)  # (B, N, N)
-    coop_before = ctx.coop
-    taken = np.zeros(on.shape, dtype=bool)
-    rows, slot = open_pairs(open_actions(a, act_left, top) & ~waiting, a.slots)
-    if len(rows):
-        ijk = a.slots[slot]
-        coop_c = with_one(coop_before, rows, ijk, value, cost, a, p.hostility,
-                          attrs.conflict_risk)  # fmt: skip
-        u = _utility_with(coop_c, rows, levels, attrs, ctx, p)  # (C, N)
-        c = np.arange(len(rows))
-        i, j, k = ijk.T
-        gain_i, gain_j = u[c, i] - u0[rows, i], u[c, j] - u0[rows, j]
-        temperature = p.negotiation.action_temperature
-        if p.stacked:
-            temperature = np.asarray(temperature)[rows]
-        yes = decide(gain_i, gain_j, temperature, u_act[rows, slot])
-        taken[rows[yes], i[yes], j[yes], k[yes]] = True
-        declined[rows[~yes], i[~yes], j[~yes], k[~yes]] = True
-    return taken, declined
-
-
-def _utility_with(coop_c, rows, levels, attrs, ctx, p):
-    """``(C, N)``: utility of runs ``rows`` (at ``levels``) with the actions ``coop_c``.
-
-    What the actions do not change (:class:`~sim.rules.utility.Settled`) is computed once
-    per run: for the whole batch when most runs weigh actions (then gathered), else for
-    the rows alone; either way each value is the same elementwise product."""
-    ct = config_terms(levels, p) if p.configs is None else _table_terms(levels, p)
-    if 2 * len(rows) > len(levels):
-        base = settled(ct, attrs, p, ctx).take(rows)
-    else:
-        base = settled(ct.take_rows(rows), attrs.take(rows), take_runs(p, rows),
-                       ctx.take(rows, coop=False))  # fmt: skip
-    sub = take_runs(p, rows)
-    at = Attributes(attrs.threat[rows], None, attrs.us_stake[rows], None, None)  # read
-    ct_c = ConfigTerms(ct.commit[rows], None, None, ct.us_ties[rows], ct.cb_member[rows])
-    parts = terms_with(base, ct_c, at, sub, ctx.affinity[rows], coop_c)
-    return weigh(parts, at, sub)
-
-
-def _table_terms(levels: np.ndarray, p: Params):
-    table = p.configs
-    return table.terms.take(table.offset + table.index(levels))
+    return talk_level, talk_due, opened
 
 
 def remember_refusals(refused_until, t, p, refused_move, failed_move):
@@ -336,8 +256,9 @@ def remember_refusals(refused_until, t, p, refused_move, failed_move):
     return out
 
 
-def relation_events(p, on, signed, walked, proposer, move, refused, acts):
+def relation_events(p, on, signed, walked, pr: Proposal, acts):
     """:class:`~sim.rules.relations.RelationEvents` of this round, ``(B, N, N)`` each."""
+    proposer, move, refused = pr.proposer, pr.move, pr.refused
     b, n = len(move), p.n_states
     m = p.space.membership.astype(float)  # (P, N)
     pair = m[:, :, None] * m[:, None, :] * (1.0 - np.eye(n))  # (P, N, N) co-members

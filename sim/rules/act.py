@@ -1,0 +1,109 @@
+"""The month's cooperation actions (docs/model.md 3.8): what each action is worth and
+costs this month, the actions in force as utility terms, and which open actions are taken.
+
+Pure functions over a leading batch axis, called by :func:`sim.rules.round.play_round`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.rules.actions import (
+    action_costs,
+    action_values,
+    cooperation,
+    decide,
+    open_actions,
+    open_pairs,
+    with_one,
+)
+from sim.rules.params import Params
+from sim.rules.stack import take_runs
+from sim.rules.utility import (
+    Attributes,
+    ConfigTerms,
+    config_terms,
+    pair_strength,
+    settled,
+    terms_with,
+    weigh,
+)
+
+
+def priced_actions(levels: np.ndarray, attrs: Attributes, p: Params):
+    """``(value, cost)`` of every action this month, ``(B, N, N, K)`` each (costs at the
+    month's opening configuration); None when the scenario has no actions."""
+    a = p.actions
+    if a.n_kinds == 0:
+        return None
+    commit = pair_strength(levels, p.pair_table, p.commitment, p.stacked)
+    value = action_values(a, attrs.needs, attrs.trade_need, p.offers, p.trade_share)
+    return value, action_costs(a, commit)
+
+
+def in_force(on: np.ndarray, priced: tuple, attrs: Attributes, p: Params):
+    """The :class:`~sim.rules.actions.Cooperation` of the actions ``on``."""
+    value, cost = priced
+    return cooperation(on, value, cost, p.actions, p.hostility, attrs.conflict_risk)
+
+
+def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0):
+    """Every action open to its actor is taken iff the actor and the recipient each agree
+    (logit on its own utility change with the action added, at the end-of-month
+    configuration with the actions in force, ``u0 (B, N)``;
+    :func:`~sim.rules.actions.decide`). Only the (run, action) pairs open now are valued;
+    an action declined (``waiting (B, N, N, K)``) is not open until the scenario's
+    ``action_review`` months have passed. Returns ``(taken, declined)``, ``(B, N, N, K)``
+    each."""
+    a = p.actions
+    on = act_left > 0
+    declined = np.zeros(on.shape, dtype=bool)
+    if priced is None:
+        return declined, declined
+    value, cost = priced
+    level_ids = np.arange(len(p.level_names))
+    if p.stacked:
+        level_ids = np.broadcast_to(level_ids, p.commitment.shape)
+    top = pair_strength(levels, p.pair_table, level_ids, per_run=p.stacked)  # (B, N, N)
+    coop_before = ctx.coop
+    taken = np.zeros(on.shape, dtype=bool)
+    rows, slot = open_pairs(open_actions(a, act_left, top) & ~waiting, a.slots)
+    if len(rows):
+        ijk = a.slots[slot]
+        coop_c = with_one(coop_before, rows, ijk, value, cost, a, p.hostility,
+                          attrs.conflict_risk)  # fmt: skip
+        u = _utility_with(coop_c, rows, levels, attrs, ctx, p)  # (C, N)
+        c = np.arange(len(rows))
+        i, j, k = ijk.T
+        gain_i, gain_j = u[c, i] - u0[rows, i], u[c, j] - u0[rows, j]
+        temperature = p.negotiation.action_temperature
+        if p.stacked:
+            temperature = np.asarray(temperature)[rows]
+        yes = decide(gain_i, gain_j, temperature, u_act[rows, slot])
+        taken[rows[yes], i[yes], j[yes], k[yes]] = True
+        declined[rows[~yes], i[~yes], j[~yes], k[~yes]] = True
+    return taken, declined
+
+
+def _utility_with(coop_c, rows, levels, attrs, ctx, p):
+    """``(C, N)``: utility of runs ``rows`` (at ``levels``) with the actions ``coop_c``.
+
+    What the actions do not change (:class:`~sim.rules.utility.Settled`) is computed once
+    per run: for the whole batch when most runs weigh actions (then gathered), else for
+    the rows alone; either way each value is the same elementwise product."""
+    ct = config_terms(levels, p) if p.configs is None else _table_terms(levels, p)
+    if 2 * len(rows) > len(levels):
+        base = settled(ct, attrs, p, ctx).take(rows)
+    else:
+        base = settled(ct.take_rows(rows), attrs.take(rows), take_runs(p, rows),
+                       ctx.take(rows, coop=False))  # fmt: skip
+    sub = take_runs(p, rows)
+    at = Attributes(attrs.threat[rows], None, attrs.us_stake[rows], None, None)  # read
+    ct_c = ConfigTerms(ct.commit[rows], None, None, ct.us_ties[rows], ct.cb_member[rows])
+    parts = terms_with(base, ct_c, at, sub, ctx.affinity[rows], coop_c)
+    return weigh(parts, at, sub)
+
+
+def _table_terms(levels: np.ndarray, p: Params):
+    table = p.configs
+    return table.terms.take(table.offset + table.index(levels))
