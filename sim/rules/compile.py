@@ -73,9 +73,9 @@ def _driver_params(s: Scenario, idx: dict, gidx: dict, n: int) -> DriverParams:
 def compile_params(s: Scenario) -> Params:
     """Turn a scenario into arrays (pure; no randomness).
 
-    Long on purpose: it fills every field of :class:`Params` once, in field order, so a
-    reader can check each array against the scenario field it comes from; the drivers and
-    the per-pact constants have helpers of their own."""
+    It fills every field of :class:`Params` once, in field order, so a reader can check
+    each array against the scenario field it comes from; the state tables, the drivers,
+    the negotiation and the per-pact constants have helpers of their own."""
     codes = s.codes
     n, goods = len(codes), tuple(s.goods)
     idx = {c: i for i, c in enumerate(codes)}
@@ -84,38 +84,9 @@ def compile_params(s: Scenario) -> Params:
     cap = np.array([st.capability for st in states])
     hostility = np.array([st.hostility for st in states])
     us_bloc = s.us.capability + s.us.allies_capability
-    # Base threat (Walt 1987): intentions (hostility) times the opposing bloc's share of
-    # the capability in the dyad, unless the scenario states it.
-    derived = hostility * us_bloc / (us_bloc + cap)
-    threat = np.array(
-        [d if st.threat is None else st.threat for d, st in zip(derived, states, strict=True)]
-    )
-    base = {
-        "threat": threat,
-        "conflict_risk": np.array([st.conflict_risk for st in states]),
-        "us_stake": np.array([st.us_stake for st in states]),
-        "trade_need": np.array([st.trade_need for st in states]),
-    }
-    offers, needs = np.zeros((n, len(goods))), np.zeros((n, len(goods)))
-    trade, stakes = np.zeros((n, n)), np.zeros((n, n))
-    for i, st in enumerate(states):
-        for g, v in st.offers.items():
-            offers[i, gidx[g]] = v
-        for g, v in st.needs.items():
-            needs[i, gidx[g]] = v
-        for c, v in st.trade_share.items():
-            trade[i, idx[c]] = v
-        for c, v in st.stakes.items():
-            stakes[i, idx[c]] = v
-    affinity = np.zeros((n, n))
-    for key, rel in s.relations.items():
-        a, b = (idx[c] for c in key.split("-"))
-        affinity[a, b] = affinity[b, a] = rel.affinity
-
+    offers, needs, trade, stakes, affinity = _state_tables(s, states, idx, gidx)
     space = build_pact_space(codes, s.level_names, s.declared_pacts)
     level_of = {name: i for i, name in enumerate(s.level_names)}
-    dpos = {d: k for k, d in enumerate(s.drivers)}
-    neg = s.negotiation
     p = Params(
         codes=codes,
         goods=goods,
@@ -125,7 +96,7 @@ def compile_params(s: Scenario) -> Params:
         target_level=level_of[s.target_level] if s.target_level else 1,
         capability=cap,
         hostility=hostility,
-        base=base,
+        base=_base_attributes(states, hostility * us_bloc / (us_bloc + cap)),
         presence=np.array([st.presence for st in states]),
         autonomy=np.array([st.autonomy for st in states]),
         entrapment_aversion=np.array([st.entrapment_aversion for st in states]),
@@ -142,25 +113,8 @@ def compile_params(s: Scenario) -> Params:
         reactivity=s.us.reactivity,
         bloc_visibility=s.us.bloc_visibility,
         drivers=_driver_params(s, idx, gidx, n),
-        shocks=ShockParams(
-            driver=np.array([dpos[sh.driver] for sh in s.shocks], dtype=int),
-            add=np.array([sh.add for sh in s.shocks], dtype=float),
-            round=np.array([-1 if sh.round is None else sh.round for sh in s.shocks], dtype=int),
-            prob=np.array([sh.probability or 0.0 for sh in s.shocks], dtype=float),
-        ),
-        negotiation=NegotiationParams(
-            temperature=neg.temperature,
-            formation_cost=neg.formation_cost,
-            exit_threshold=neg.exit_threshold,
-            eagerness=neg.eagerness,
-            refusal_memory=neg.refusal_memory,
-            action_review=neg.action_review,
-            action_temperature=neg.temperature
-            if neg.action_temperature is None
-            else neg.action_temperature,
-            talks_min=np.array([0, *(lv.talks_min for lv in s.levels)]),
-            talks_max=np.array([0, *(lv.talks_max for lv in s.levels)]),
-        ),
+        shocks=_shock_params(s),
+        negotiation=_negotiation_params(s),
         actions=compile_actions(s, codes, offers),
         relations=RelationParams(**s.relation_dynamics.model_dump()),
         feedback=compile_feedback(s, space),
@@ -168,3 +122,67 @@ def compile_params(s: Scenario) -> Params:
         **_derived(space, cap, hostility, us_bloc, s.us.bloc_visibility),
     )
     return replace(p, configs=build_config_table(p))
+
+
+def _base_attributes(states: list, derived_threat: np.ndarray) -> dict[str, np.ndarray]:
+    """Each attribute before drivers, ``(N,)``. Base threat (Walt 1987): intentions
+    (hostility) times the opposing bloc's share of the capability in the dyad
+    (``derived_threat``), unless the scenario states it."""
+    threat = [d if st.threat is None else st.threat
+              for d, st in zip(derived_threat, states, strict=True)]  # fmt: skip
+    return {
+        "threat": np.array(threat),
+        "conflict_risk": np.array([st.conflict_risk for st in states]),
+        "us_stake": np.array([st.us_stake for st in states]),
+        "trade_need": np.array([st.trade_need for st in states]),
+    }
+
+
+def _state_tables(s: Scenario, states: list, idx: dict, gidx: dict) -> tuple:
+    """``(offers, needs, trade_share, stakes, affinity)``: ``(N, G)``, ``(N, G)`` and
+    ``(N, N)`` tables of the states' and relations' fields."""
+    n, g = len(idx), len(gidx)
+    offers, needs = np.zeros((n, g)), np.zeros((n, g))
+    trade, stakes = np.zeros((n, n)), np.zeros((n, n))
+    for i, st in enumerate(states):
+        for good, v in st.offers.items():
+            offers[i, gidx[good]] = v
+        for good, v in st.needs.items():
+            needs[i, gidx[good]] = v
+        for c, v in st.trade_share.items():
+            trade[i, idx[c]] = v
+        for c, v in st.stakes.items():
+            stakes[i, idx[c]] = v
+    affinity = np.zeros((n, n))
+    for key, rel in s.relations.items():
+        a, b = (idx[c] for c in key.split("-"))
+        affinity[a, b] = affinity[b, a] = rel.affinity
+    return offers, needs, trade, stakes, affinity
+
+
+def _shock_params(s: Scenario) -> ShockParams:
+    dpos = {d: k for k, d in enumerate(s.drivers)}
+    return ShockParams(
+        driver=np.array([dpos[sh.driver] for sh in s.shocks], dtype=int),
+        add=np.array([sh.add for sh in s.shocks], dtype=float),
+        round=np.array([-1 if sh.round is None else sh.round for sh in s.shocks], dtype=int),
+        prob=np.array([sh.probability or 0.0 for sh in s.shocks], dtype=float),
+    )
+
+
+def _negotiation_params(s: Scenario) -> NegotiationParams:
+    neg = s.negotiation
+    action_temperature = neg.temperature if neg.action_temperature is None else (
+        neg.action_temperature
+    )  # fmt: skip
+    return NegotiationParams(
+        temperature=neg.temperature,
+        formation_cost=neg.formation_cost,
+        exit_threshold=neg.exit_threshold,
+        eagerness=neg.eagerness,
+        refusal_memory=neg.refusal_memory,
+        action_review=neg.action_review,
+        action_temperature=action_temperature,
+        talks_min=np.array([0, *(lv.talks_min for lv in s.levels)]),
+        talks_max=np.array([0, *(lv.talks_max for lv in s.levels)]),
+    )

@@ -171,15 +171,7 @@ def _pact_space(
             mover[i] = True
             rows.append((LEAVE, p, 0, q, mover, none, f"{codes[i]} leaves {keys[p]}"))
     kind, pact, value, other, mover, consent, labels = zip(*rows, strict=True)
-    # Moves with the same result (either member leaving a bilateral) are valued once.
-    keys_seen: dict[tuple[int, int, int, int], int] = {}
-    effect, effect_move = [], []
-    for m, row in enumerate(rows):
-        key = (int(row[0] == -1), row[1], row[2], row[3])
-        if key not in keys_seen:
-            keys_seen[key] = len(effect_move)
-            effect_move.append(m)
-        effect.append(keys_seen[key])
+    effect, effect_move = _effects(rows)
     space = PactSpace(
         codes=tuple(codes),
         keys=keys,
@@ -200,6 +192,20 @@ def _pact_space(
         if isinstance(value, np.ndarray):
             value.flags.writeable = False
     return space
+
+
+def _effects(rows: list[tuple]) -> tuple[list[int], list[int]]:
+    """``(effect, effect_move)``: moves with the same result (either member leaving a
+    bilateral) share an effect, valued once through its first move."""
+    keys_seen: dict[tuple[int, int, int, int], int] = {}
+    effect, effect_move = [], []
+    for m, row in enumerate(rows):
+        key = (int(row[0] == -1), row[1], row[2], row[3])
+        if key not in keys_seen:
+            keys_seen[key] = len(effect_move)
+            effect_move.append(m)
+        effect.append(keys_seen[key])
+    return effect, effect_move
 
 
 def pair_table(membership: np.ndarray) -> np.ndarray:
