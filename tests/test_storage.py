@@ -61,7 +61,7 @@ def test_count_runs_by_hand() -> None:
 
 
 def test_merged_columns_keep_extra_columns_after_their_predecessor() -> None:
-    from sim.storage import merged_columns
+    from sim.results_schema import merged_columns
 
     assert merged_columns([["a", "b", "e"], ["a", "b", "x", "e"]]) == ["a", "b", "x", "e"]
     assert merged_columns([["a", "b", "x", "e"], ["a", "b", "e"]]) == ["a", "b", "x", "e"]
