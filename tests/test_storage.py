@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.batch.store import RUNS, BatchStore, manifest_text
 from sim.point_summary import count_runs
-from sim.storage import RUNS, BatchStore, manifest_text
 
 
 def test_manifest_seeds_on_one_line_same_json() -> None:

@@ -25,14 +25,14 @@ Figures = Callable[..., list[Path]]  # (cal, out, result, posterior, fresh runs)
 
 
 def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
-    from sim.storage import BatchStore
+    from sim.batch.store import BatchStore
 
     BatchStore(out).write_manifest(manifest)
 
 
 def start_manifest(cal: Calibration, out: Path, budget: int) -> dict[str, Any]:
     """Write DIR/manifest.json before any run (status 'running'); keep the first start."""
-    from sim.provenance import git_commit, versions
+    from sim.batch.manifest import git_commit, versions
 
     path = Path(out) / MANIFEST
     old = json.loads(path.read_text()) if path.exists() else {}

@@ -104,9 +104,9 @@ def run_experiment(
     Long on purpose: it is the one place that maps every failure of a batch (bad file,
     refused directory, lock, backend, disk, interruption) to its one-line message and exit
     code, which reads best as one sequence of ``except`` clauses."""
-    from sim.batch import BatchRefused, format_summary, run_batch
+    from sim.batch.session import BatchRefused, format_summary, run_batch
+    from sim.batch.worker import DEFAULT_RUNNER, ExecuteError
     from sim.config import ConfigError
-    from sim.execute import DEFAULT_RUNNER, ExecuteError
     from sim.experiment import check_engine, load_experiment
 
     try:
@@ -127,10 +127,10 @@ def run_experiment(
     except PathError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from sim.dask_backend import SchedulerLost, SchedulerUnreachable
+    from sim.batch.dask_backend import SchedulerLost, SchedulerUnreachable
+    from sim.batch.pool import kill_all
+    from sim.batch.store import WriteError
     from sim.interrupt import EXIT_INTERRUPTED, stop_on_signals
-    from sim.pool import kill_all
-    from sim.storage import WriteError
 
     hard_stop = f"interrupted again: stopped at once; finished runs are in {out}; rerun to resume"
     try:
@@ -213,7 +213,7 @@ def main_job() -> int:
 def _set_aside_stale(experiment: Path, out: Path) -> None:
     """If ``out`` holds results of an older default experiment, rename it (never delete):
     the main job should just work after the default experiment changes."""
-    from sim.batch import BatchRefused, check_out_dir
+    from sim.batch.session import BatchRefused, check_out_dir
     from sim.config import ConfigError
     from sim.experiment import load_experiment
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sim.execute import (
+from sim.batch.worker import (
     Chunk,
     ChunkGroup,
     ChunkResult,

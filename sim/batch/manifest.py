@@ -49,7 +49,7 @@ def versions() -> dict[str, str | None]:
 
 def git_commit() -> str | None:
     """HEAD of the repository holding this package ('+dirty' if modified), when available."""
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     try:
         head = subprocess.run(
             ["git", "-C", str(repo), "rev-parse", "HEAD"],

@@ -1,7 +1,7 @@
 """Where a batch's chunks run: in this process, a local pool, or a Dask cluster.
 
-The one place that chooses the backend, above both (:mod:`sim.execute` has the chunks, the
-local pool and the worker code; :mod:`sim.dask_backend` the cluster), so neither imports
+The one place that chooses the backend, above both (:mod:`sim.batch.worker` has the chunks, the
+local pool and the worker code; :mod:`sim.batch.dask_backend` the cluster), so neither imports
 the other.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sim.execute import Chunk, ChunkGroup, ChunkResult, RunContext, _local, run_chunk
+from sim.batch.worker import Chunk, ChunkGroup, ChunkResult, RunContext, _local, run_chunk
 
 
 def execute(
@@ -20,7 +20,7 @@ def execute(
 ) -> Iterator[ChunkResult]:
     """Yield chunk results as they complete (any order). ``workers=1`` runs in this process."""
     if scheduler:
-        from sim.dask_backend import run_dask
+        from sim.batch.dask_backend import run_dask
 
         yield from run_dask(ctx, chunks, scheduler)
     elif workers <= 1:

@@ -1,7 +1,7 @@
 """Experiment batches: plan the runs, skip those already written, run the rest, summarize.
 
 The parent process derives every seed, writes the manifest before any result, writes each
-finished chunk at once (sim.storage) and holds no per-round data; the summary is computed
+finished chunk at once (sim.batch.store) and holds no per-round data; the summary is computed
 from three columns read back from disk, so it is the same after a resume.
 """
 
@@ -23,19 +23,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.backends import execute
-from sim.dask_backend import SchedulerLost
-from sim.execute import DEFAULT_RUNNER, Chunk, RunContext, make_chunks
+from sim.batch.dask_backend import SchedulerLost
+from sim.batch.extend import extend, extends
+from sim.batch.integrity import Design as IntegrityDesign
+from sim.batch.integrity import ManifestError, quarantine, read_manifest, scan
+from sim.batch.manifest import design_record, git_commit, now, versions
+from sim.batch.run import execute
+from sim.batch.store import BatchStore
+from sim.batch.worker import DEFAULT_RUNNER, Chunk, RunContext, make_chunks
 from sim.experiment import Experiment
-from sim.extend import extend, extends
 from sim.files import probe_writable
-from sim.integrity import Design as IntegrityDesign
-from sim.integrity import ManifestError, quarantine, read_manifest, scan
 from sim.lock import DirLock, DirLocked
 from sim.point_summary import COUNTS, count_runs, point_summary
-from sim.provenance import design_record, git_commit, now, versions
 from sim.runner import DEFAULT_ENGINE, scenario_info
-from sim.storage import BatchStore
 from sim.version import MODEL_VERSION
 
 
@@ -69,7 +69,7 @@ def auto_chunk_size(
 ) -> int:
     """Big enough to amortise task overhead, small enough to spread work and lose little
     (a chunk is a few seconds of work at most; lockstep runs a chunk's seeds together).
-    ``guided``: chunks shrink towards the end anyway (:func:`sim.execute.make_chunks`), so
+    ``guided``: chunks shrink towards the end anyway (:func:`sim.batch.worker.make_chunks`), so
     the largest size need not spread the work."""
     spread = math.ceil(n_runs / (8 * max(1, workers)))
     if engine == "lockstep":
@@ -255,7 +255,7 @@ def run_batch(
     """
     engine = engine or exp.spec.engine or DEFAULT_ENGINE
     if scheduler:
-        from sim.dask_backend import check_scheduler
+        from sim.batch.dask_backend import check_scheduler
 
         check_scheduler(scheduler)  # Dask installed, the address answers: before any write
     lock = DirLock(out)

@@ -23,9 +23,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from sim.pool import run_pool, start_server
+from sim.batch.pool import run_pool, start_server
+from sim.batch.store import coerce_runs, concat_runs, runs_to_arrow
 from sim.runner import DEFAULT_ENGINE
-from sim.storage import coerce_runs, concat_runs, runs_to_arrow
 
 DEFAULT_RUNNER = "sim.runner:run_many"
 FIRST_INLINE_RUNS = 1200  # runs the parent plays while the forkserver starts (~0.5 s here)
@@ -343,17 +343,17 @@ def _runs_table(ctx: RunContext, parts: list[Chunk], frame: pd.DataFrame) -> pa.
 def _local(
     ctx: RunContext, chunks: Iterable[Chunk | ChunkGroup], workers: int
 ) -> Iterator[ChunkResult]:
-    """Worker processes (sim.pool): a dying worker costs only its chunk's retry.
+    """Worker processes (sim.batch.pool): a dying worker costs only its chunk's retry.
 
     While a cold forkserver imports and warms up the model (~0.5 s, one core otherwise
-    idle; :mod:`sim.forkserver_setup`), this process runs the first runs itself (at most
+    idle; :mod:`sim.batch.forkserver_setup`), this process runs the first runs itself (at most
     :data:`FIRST_INLINE_RUNS`, about as long as the start) with the default run function
     (our own code, no injected runner) and the lockstep engine (a Mesa chunk of 25 runs
     would take longer than the start), then hands the rest to the workers. The trade-off:
     a run that crashed its process there (out of memory) would stop the batch, to be
     resumed, instead of costing one retried chunk.
     """
-    preload = ["sim.execute", ctx.runner.partition(":")[0]]
+    preload = ["sim.batch.worker", ctx.runner.partition(":")[0]]
     chunks = iter(chunks)
     cold = start_server(preload)
     if cold and ctx.runner == DEFAULT_RUNNER and ctx.engine == "lockstep":
