@@ -133,7 +133,7 @@ def run_batch(
     force: bool = False,
     progress: bool = False,
 ):
-    """Run (or resume) an experiment into ``out``; returns :class:`sim.batch.session.BatchResult`.
+    """Run (or resume) an experiment into ``out``; returns :class:`sim.batch.summarise.BatchResult`.
 
     ``workers=1`` (the default) runs in this process: safe in a notebook and in a script
     without an ``if __name__ == "__main__":`` guard. With ``workers > 1`` a script needs

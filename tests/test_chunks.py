@@ -13,17 +13,11 @@ import pandas as pd
 import pytest
 from conftest import DEFAULT_SCENARIO, ROOT, runs_table
 
+from sim.batch.plan import Chunk, ChunkGroup, RunContext, auto_chunk_size, make_chunks, split_chunk
 from sim.batch.pool import start_server
-from sim.batch.session import auto_chunk_size, run_batch
-from sim.batch.worker import (
-    FIRST_INLINE_RUNS,
-    Chunk,
-    ChunkGroup,
-    RunContext,
-    failed_chunk,
-    make_chunks,
-    split_chunk,
-)
+from sim.batch.run import FIRST_INLINE_RUNS
+from sim.batch.session import run_batch
+from sim.batch.worker import failed_chunk
 from sim.experiment import load_experiment
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from sim.batch.worker import DEFAULT_RUNNER
+from sim.batch.plan import DEFAULT_RUNNER
 from sim.calibration.spec import Calibration
 from sim.design.kind import DesignPoints
 from sim.design.spec import ExperimentSpec

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.batch.worker import DEFAULT_RUNNER
+from sim.batch.plan import DEFAULT_RUNNER
 from sim.calibration.generation import (
     gen_dir,
     generation_experiment,
