@@ -13,10 +13,12 @@ import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sim.experiment import Experiment
 from sim.runner import DEFAULT_ENGINE
+
+if TYPE_CHECKING:  # workers import this module: keep the design kinds (SciPy) out
+    from sim.experiment import Experiment
 
 DEFAULT_RUNNER = "sim.runner:run_many"
 
