@@ -26,7 +26,7 @@ class ExecuteError(RuntimeError):
     """A backend cannot be used (e.g. Dask not installed, scheduler unreachable)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChunkResult:
     """One `runs` row per run of the chunk, and its per-round series (ok runs, if asked),
     as Arrow tables built in the worker: the parent only writes them."""
