@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import mesa
 
 from benchmarks._common import write_experiment
-from sim.batch import run_batch
+from sim.batch.session import run_batch
 from sim.config import build_scenario
 from sim.experiment import load_experiment
 from sim.model import DiplomacyModel

@@ -32,7 +32,7 @@ import mesa
 
 from benchmarks._common import write_experiment
 from benchmarks.bench_batch import mesa_model_class
-from sim.batch import run_batch
+from sim.batch.session import run_batch
 from sim.config import build_scenario
 from sim.experiment import load_experiment
 

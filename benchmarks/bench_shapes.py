@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import write_experiment
-from sim.batch import run_batch
+from sim.batch.session import run_batch
 from sim.experiment import load_experiment
 
 REPLICATES = (1000, 100, 20, 10)

@@ -133,13 +133,13 @@ def run_batch(
     force: bool = False,
     progress: bool = False,
 ):
-    """Run (or resume) an experiment into ``out``; returns :class:`sim.batch.BatchResult`.
+    """Run (or resume) an experiment into ``out``; returns :class:`sim.batch.summarise.BatchResult`.
 
     ``workers=1`` (the default) runs in this process: safe in a notebook and in a script
     without an ``if __name__ == "__main__":`` guard. With ``workers > 1`` a script needs
     that guard (worker processes re-import the main module); a notebook does not.
     """
-    from sim.batch import run_batch as _run_batch
+    from sim.batch.session import run_batch as _run_batch
     from sim.experiment import load_experiment
 
     exp = load_experiment(experiment_path(experiment))

@@ -1,7 +1,8 @@
 """Load scenario files: TOML reading, ``--set PATH=VALUE`` overrides, validation errors.
 
-The schema itself (typed, frozen objects) is :mod:`sim.schema`; its names are re-exported
-here, so ``from sim.config import Scenario, load_scenario`` is the one import callers need.
+The schema itself (typed, frozen objects) is :mod:`sim.schema` and :mod:`sim.schema_parts`;
+its names are re-exported here, so ``from sim.config import Scenario, load_scenario`` is the
+one import callers need.
 Errors are raised as :class:`ConfigError`, which names the file, the dotted field path and
 what was expected, so the command line can print one line and exit with code 2.
 """
@@ -19,19 +20,18 @@ from pydantic import BaseModel, ValidationError
 from sim.dates import resolve_dates
 from sim.errors import MAX_MAGNITUDE, ConfigError, check_magnitudes, describe, first_error
 from sim.headline import to_paths
-from sim.schema import (
+from sim.schema import Scenario, _CrossRefError
+from sim.schema_parts import (
     ATTRIBUTES,
     TERMS,
     Driver,
     Level,
     Negotiation,
     Relation,
-    Scenario,
     Shock,
     StateConfig,
     UnitedStates,
     Weights,
-    _CrossRefError,
 )
 
 __all__ = [
@@ -146,7 +146,7 @@ def load_raw(path: str | Path) -> dict[str, Any]:
 
 def unit_of(path: str) -> str | None:
     """The unit of a scenario field given by its dotted path, from the schema's metadata
-    (``unit(...)`` in :mod:`sim.schema`); keys inside a table of values (``needs.<good>``,
+    (``unit(...)`` in :mod:`sim.schema_parts`); keys inside a table of values (``needs.<good>``,
     ``effects.<key>``) take the table's unit. None for a path without one."""
     keys = split_path(path)
     model: type[BaseModel] = Scenario
@@ -189,7 +189,7 @@ def parse_set_args(set_args: Sequence[str], source: str = "--set") -> dict[str, 
     for item in set_args:
         path, sep, text = item.partition("=")
         if not sep or not path.strip():
-            raise ConfigError(source, item, "PATH=VALUE, e.g. states.CHN.weights.us_ties=0")
+            raise ConfigError(source, item, "PATH=VALUE, e.g. negotiation.temperature=0.05")
         try:
             out[path.strip()] = parse_value(text.strip())
             _check_zero(out[path.strip()], text.strip(), f"{source} (--set {path.strip()})")
@@ -275,7 +275,7 @@ def split_path(path: str, source: str = "--set") -> list[str]:
             head, _, rest = rest.partition(".")
             keys.append(head)
     if not keys or any(k == "" for k in keys):
-        raise ConfigError(source, path, "a dotted path like states.CHN.weights.us_ties")
+        raise ConfigError(source, path, "a dotted path like negotiation.temperature")
     return keys
 
 

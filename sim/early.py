@@ -39,7 +39,7 @@ def _unraisable(info: object) -> None:
     if not isinstance(exc, KeyboardInterrupt):
         sys.__unraisablehook__(info)  # type: ignore[arg-type]
         return
-    pool = sys.modules.get("sim.pool")
+    pool = sys.modules.get("sim.batch.pool")
     if pool is not None:
         pool.kill_all()
     term = isinstance(exc, Terminated)

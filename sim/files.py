@@ -39,7 +39,7 @@ def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
     On failure the temporary file is removed (freeing the space) and a :class:`WriteError`
     names ``path`` (e.g. "cannot write DIR/runs/part-...: No space left on device"). The
     temporary name starts with ``.`` and ends with ``.tmp`` (pyarrow skips such files;
-    sim.storage deletes leftovers of a killed batch).
+    sim.batch.store deletes leftovers of a killed batch).
     """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")

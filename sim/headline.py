@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import ConfigError
-from sim.schema import TERMS, Scenario
+from sim.schema import Scenario
+from sim.schema_parts import TERMS
 
 
 @dataclass(frozen=True)

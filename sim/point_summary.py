@@ -3,7 +3,7 @@
 ``count_runs`` counts per point from per-run arrays (counts add up across parts, so a
 batch can be summarised part by part in flat memory; ``point_counts`` applies it to a runs
 frame); ``point_summary`` turns the counts into P(trilateral) with its 95% Wilson (1927)
-interval. ``sim.batch.summarize`` (end of a batch) and ``sim.analysis.summary_table``
+interval. ``sim.batch.summarise.summarize`` (end of a batch) and ``sim.analysis.summary_table``
 (``run.py summary``) both use these.
 """
 

@@ -320,6 +320,25 @@ def describe(table: str, column: str) -> Column | None:
     return next((c for c in TABLES[table] if c.matches(column)), None)
 
 
+def merged_columns(orders: list[list[str]]) -> list[str]:
+    """Every column of ``orders`` once: the first list's order, and each other column
+    right after the column that precedes it in the first list holding it (or first).
+
+    Tables of scenarios with other states or drivers have extra columns in the middle;
+    merging keeps them there, so the order does not depend on how runs were grouped
+    into parts (points in run order give the same merge part by part or all at once)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for names in orders:
+        for k, name in enumerate(names):
+            if name in seen:
+                continue
+            before = next((names[j] for j in range(k - 1, -1, -1) if names[j] in seen), None)
+            out.insert(0 if before is None else out.index(before) + 1, name)
+            seen.add(name)
+    return out
+
+
 def runs_dtype(column: str) -> str | None:
     """The pandas dtype of a `runs` column, or None for a column the schema does not name."""
     entry = describe("runs", column)

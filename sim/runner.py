@@ -104,7 +104,7 @@ def run_table_points(
     structure advance together (:func:`sim.lockstep.run_points`, the same rows); a point
     of other states or drivers starts a new stretch."""
     from sim.lockstep import run_points
-    from sim.storage import merged_columns
+    from sim.results_schema import merged_columns
 
     seeds = [[int(s) for s in x] for x in seeds]
     tables = [_table(result) for result in run_points(scenarios, seeds, rounds)]

@@ -11,12 +11,13 @@ import pytest
 from batch_fakes import FAIL_ROOT_SEED, FAIL_SEED
 from conftest import DEFAULT_SCENARIO, runs_table
 
-from sim.batch import BatchRefused, run_batch
+from sim.batch.prepare import BatchRefused
+from sim.batch.session import run_batch
+from sim.batch.store import BatchStore
 from sim.commands.batch import run_experiment
 from sim.config import build_scenario
 from sim.experiment import Experiment, load_experiment
 from sim.runner import run_many
-from sim.storage import BatchStore
 
 SCENARIO = DEFAULT_SCENARIO
 

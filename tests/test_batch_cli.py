@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from conftest import DEFAULT_EXPERIMENT, DEFAULT_SCENARIO, ROOT, RUN_PY, runs_table
 
-from sim.batch import run_batch
+from sim.batch.session import run_batch
 from sim.commands import batch as batch_command
 from sim.experiment import load_experiment
 

@@ -17,9 +17,10 @@ from conftest import DEFAULT_SCENARIO as SCENARIO
 from conftest import runs_table as runs
 from runcli import main as cli
 
-import sim.batch
-import sim.storage
-from sim.batch import run_batch
+import sim.batch.manifest
+import sim.batch.prepare
+import sim.batch.store
+from sim.batch.session import run_batch
 from sim.commands.batch import run_experiment
 from sim.experiment import load_experiment
 from sim.lock import DirLock
@@ -183,7 +184,7 @@ def test_resume_refuses_another_model_version_and_keeps_each_sessions_commit(
 ) -> None:
     exp, out = done
     data = manifest(out)
-    assert data["model_version"] == sim.batch.MODEL_VERSION
+    assert data["model_version"] == sim.batch.manifest.MODEL_VERSION
     assert data["sessions"][0]["git_commit"] == data["git_commit"]
     data["git_commit"] = data["sessions"][0]["git_commit"] = "first-commit"
     (out / "manifest.json").write_text(json.dumps(data))
@@ -192,10 +193,11 @@ def test_resume_refuses_another_model_version_and_keeps_each_sessions_commit(
     data = manifest(out)
     assert data["git_commit"] == "first-commit"  # the batch's start, not overwritten
     assert data["sessions"][0]["git_commit"] == "first-commit"
-    assert data["sessions"][1]["git_commit"] == sim.batch.git_commit()
-    assert data["sessions"][1]["model_version"] == sim.batch.MODEL_VERSION
+    assert data["sessions"][1]["git_commit"] == sim.batch.manifest.git_commit()
+    assert data["sessions"][1]["model_version"] == sim.batch.manifest.MODEL_VERSION
 
-    monkeypatch.setattr(sim.batch, "MODEL_VERSION", "next")
+    monkeypatch.setattr(sim.batch.prepare, "MODEL_VERSION", "next")  # the check
+    monkeypatch.setattr(sim.batch.manifest, "MODEL_VERSION", "next")  # the record
     before = runs(out)
     assert batch(exp, out) == 2
     line = one_error_line(capsys.readouterr().err)
@@ -222,7 +224,7 @@ def test_full_disk_names_the_file_and_leaves_the_manifest_true(
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(table, where, *args, **kwargs)
 
-    monkeypatch.setattr(sim.storage.pq, "write_table", filling)
+    monkeypatch.setattr(sim.batch.store.pq, "write_table", filling)
     assert batch(exp, out) == 2
     line = one_error_line(capsys.readouterr().err)
     assert line.startswith(f"error: cannot write {out / 'runs' / 'part-'}")
@@ -230,7 +232,7 @@ def test_full_disk_names_the_file_and_leaves_the_manifest_true(
     on_disk = len(runs(out))
     assert on_disk == 4 and manifest(out)["runs_done"] == on_disk
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
-    monkeypatch.setattr(sim.storage.pq, "write_table", real)
+    monkeypatch.setattr(sim.batch.store.pq, "write_table", real)
     assert batch(exp, out) == 0
     pd.testing.assert_frame_equal(runs(out), runs(reference))
 
@@ -274,5 +276,5 @@ def test_runs_outside_the_design_are_foreign(
 
 def test_run_batch_library_call_also_takes_the_lock(tmp_path: Path) -> None:
     exp = load_experiment(write_exp(tmp_path))
-    with DirLock(tmp_path / "out"), pytest.raises(sim.batch.BatchRefused, match="in use"):
+    with DirLock(tmp_path / "out"), pytest.raises(sim.batch.prepare.BatchRefused, match="in use"):
         run_batch(exp, tmp_path / "out", workers=1, progress=False)

@@ -18,10 +18,10 @@ import pytest
 from runcli import main as cli
 from test_batch_integrity import batch, one_error_line, runs, series, write_exp
 
-import sim.storage
-from sim.integrity import Design, read_manifest, scan
+import sim.batch.store
+from sim.batch.integrity import Design, read_manifest, scan
+from sim.batch.store import BatchStore
 from sim.lock import DirLock, holder
-from sim.storage import BatchStore
 
 ROUNDS = 12  # rows per run in the reference batch's series
 
@@ -105,10 +105,10 @@ def test_full_disk_names_the_part_that_failed_even_when_the_manifest_fails_too(
 
     def manifest_too(self, manifest):
         if calls["n"] > 2:
-            raise sim.storage.WriteError(errno.ENOSPC, f"cannot write {self.manifest_path}: x")
+            raise sim.batch.store.WriteError(errno.ENOSPC, f"cannot write {self.manifest_path}: x")
         return real_manifest(self, manifest)
 
-    monkeypatch.setattr(sim.storage.pq, "write_table", filling)
+    monkeypatch.setattr(sim.batch.store.pq, "write_table", filling)
     monkeypatch.setattr(BatchStore, "write_manifest", manifest_too)
     assert batch(exp, out) == 2
     line = one_error_line(capsys.readouterr().err)

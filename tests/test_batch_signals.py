@@ -19,7 +19,7 @@ from conftest import DEFAULT_SCENARIO as SCENARIO
 from conftest import ROOT, RUN_PY
 from conftest import runs_table as runs
 
-from sim.batch import run_batch
+from sim.batch.session import run_batch
 from sim.experiment import load_experiment
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")

@@ -36,8 +36,8 @@ def in_memory_with(runner: str):
     """An executor giving a generation's runs as the batch would store them, without the
     storage: the recovery tests check the inference; the batch path is tested in
     test_calibration.py."""
+    from sim.batch.worker import resolve
     from sim.config import build_scenario
-    from sim.execute import resolve
 
     run_many = resolve(runner)
 

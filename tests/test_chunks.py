@@ -13,18 +13,12 @@ import pandas as pd
 import pytest
 from conftest import DEFAULT_SCENARIO, ROOT, runs_table
 
-from sim.batch import auto_chunk_size, run_batch
-from sim.execute import (
-    FIRST_INLINE_RUNS,
-    Chunk,
-    ChunkGroup,
-    RunContext,
-    failed_chunk,
-    make_chunks,
-    split_chunk,
-)
+from sim.batch.plan import Chunk, ChunkGroup, RunContext, auto_chunk_size, make_chunks, split_chunk
+from sim.batch.pool import start_server
+from sim.batch.run import FIRST_INLINE_RUNS
+from sim.batch.session import run_batch
+from sim.batch.worker import failed_chunk
 from sim.experiment import load_experiment
-from sim.pool import start_server
 
 
 def sizes(chunks: list[Chunk]) -> list[int]:
@@ -138,7 +132,7 @@ def test_auto_chunk_size_guided_takes_the_largest_lockstep_chunk() -> None:
 
 
 def test_start_server_reports_a_running_server() -> None:
-    preload = ["sim.execute", "sim.runner"]
+    preload = ["sim.batch.worker", "sim.runner"]
     start_server(preload)  # cold or not, it runs afterwards
     assert start_server(preload) is False
 
@@ -168,7 +162,7 @@ def test_fresh_process_with_two_workers_gives_the_one_worker_table(tmp_path: Pat
 CHILD = """
 import sys, time
 from pathlib import Path
-import sim.forkserver_setup  # records its parent as the batch process
+import sim.batch.forkserver_setup  # records its parent as the batch process
 Path(sys.argv[1]).write_text("imported")
 time.sleep(float(sys.argv[2]))
 raise RuntimeError("a worker failed to start")
@@ -211,9 +205,9 @@ def test_forkserver_setup_quiet_only_when_the_batch_process_is_gone(tmp_path: Pa
 CTRL_C_AT_START = """
 import time
 from multiprocessing import forkserver
-from sim.pool import start_server
+from sim.batch.pool import start_server
 try:
-    start_server(["sim.execute", "sim.runner"])
+    start_server(["sim.batch.worker", "sim.runner"])
     print(forkserver._forkserver._forkserver_pid, flush=True)  # the signal may come at once
     time.sleep(5)
 except KeyboardInterrupt:

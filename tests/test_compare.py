@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.analysis.compare import diff_interval, logrank_p
-from sim.batch import run_batch
+from sim.batch.session import run_batch
 from sim.experiment import load_experiment
 from sim.stats import logrank_test
 from tests.runcli import main

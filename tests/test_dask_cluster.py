@@ -20,7 +20,7 @@ from conftest import DEFAULT_SCENARIO as SCENARIO
 from conftest import ROOT, RUN_PY
 from conftest import runs_table as runs
 
-from sim.batch import run_batch
+from sim.batch.session import run_batch
 from sim.experiment import load_experiment
 
 distributed = pytest.importorskip("distributed")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import DEFAULT_SCENARIO
 
-from sim.batch import run_batch
+from sim.batch.session import run_batch
 from sim.config import ConfigError
 from sim.design import registry
 from sim.design.kind import DesignContext, DesignKind, DesignPoints, Resolved, rule_broken

@@ -10,7 +10,7 @@ import pytest
 
 from sim.analysis.batch import Batch, BatchError, ScenarioInfo
 from sim.analysis.discover import cases, choose_box, feature_scores, run_prim
-from sim.batch import run_batch
+from sim.batch.session import run_batch
 from sim.experiment import load_experiment
 from sim.plots.discover import kernel_smooth
 from tests.runcli import main

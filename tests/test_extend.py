@@ -13,10 +13,10 @@ import pytest
 from conftest import DEFAULT_SCENARIO as SCENARIO
 from conftest import runs_table as runs
 
+from sim.batch.extend import renumber
+from sim.batch.store import BatchStore
 from sim.commands.batch import run_experiment
-from sim.extend import renumber
 from sim.seeds import replicate_seeds
-from sim.storage import BatchStore
 
 P = "states.CHN.weights.us_ties"
 

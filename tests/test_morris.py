@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import DEFAULT_SCENARIO, EXPERIMENTS
 
-from sim.batch import run_batch
+from sim.batch.session import run_batch
 from sim.config import ConfigError
 from sim.experiment import load_experiment
 from sim.sensitivity import morris_indices

@@ -1,8 +1,8 @@
-"""The reason recorded when a worker process dies (sim.pool)."""
+"""The reason recorded when a worker process dies (sim.batch.pool)."""
 
 from __future__ import annotations
 
-from sim.pool import _death_reason
+from sim.batch.pool import _death_reason
 
 
 def test_death_reason_names_the_signal_not_the_executors_own_sigterm() -> None:

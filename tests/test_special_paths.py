@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from sim.batch.integrity import scan
+from sim.batch.store import BatchStore
 from sim.files import PathError, WriteError, check_out_dir_path, probe_writable, read_regular
-from sim.integrity import scan
-from sim.storage import BatchStore
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_PY = ROOT / "run.py"

@@ -147,7 +147,7 @@ def test_variants_with_extra_columns_same_table_for_any_chunk_size(tmp_path):
     """A design over scenarios, one with an extra driver (an extra column in the middle
     of its rows): the runs table, column order included, does not depend on how runs
     were grouped into chunks (found in review: a group put the column last)."""
-    from sim.batch import run_batch
+    from sim.batch.session import run_batch
     from sim.experiment import load_experiment
     from tests.conftest import runs_table
 

@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.batch.store import RUNS, BatchStore, manifest_text
 from sim.point_summary import count_runs
-from sim.storage import RUNS, BatchStore, manifest_text
 
 
 def test_manifest_seeds_on_one_line_same_json() -> None:
@@ -61,7 +61,7 @@ def test_count_runs_by_hand() -> None:
 
 
 def test_merged_columns_keep_extra_columns_after_their_predecessor() -> None:
-    from sim.storage import merged_columns
+    from sim.results_schema import merged_columns
 
     assert merged_columns([["a", "b", "e"], ["a", "b", "x", "e"]]) == ["a", "b", "x", "e"]
     assert merged_columns([["a", "b", "x", "e"], ["a", "b", "e"]]) == ["a", "b", "x", "e"]

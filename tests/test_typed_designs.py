@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.batch import run_batch
+from sim.batch.session import run_batch
 from sim.config import ConfigError
 from sim.experiment import load_experiment
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from sim.analysis.batch import ScenarioInfo
 from sim.config import _model_at, unit_of
-from sim.schema import (
+from sim.schema_parts import (
     Driver,
     Level,
     Negotiation,

@@ -1,7 +1,7 @@
 """One SMC generation = one batch of the ordinary engine over an explicit list of points.
 
 Each generation's parameter sets become the design points of an :class:`Experiment` run
-by :func:`sim.batch.run_batch` into ``DIR/gen-XX``: same engine, seeds, crash-safe
+by :func:`sim.batch.session.run_batch` into ``DIR/gen-XX``: same engine, seeds, crash-safe
 storage and resume as any batch. Seeds come from ``SeedSequence(root_seed)`` with the
 generation number as spawn key, derived in the parent before any work.
 """
@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from sim.batch.plan import DEFAULT_RUNNER
 from sim.calibration.spec import Calibration
 from sim.design.kind import DesignPoints
 from sim.design.spec import ExperimentSpec
-from sim.execute import DEFAULT_RUNNER
 from sim.experiment import Experiment
 from sim.seeds import INT63, replicate_seeds
 
@@ -88,8 +88,8 @@ def run_generation(
 ) -> tuple[pd.DataFrame, int]:
     """Run (or resume) the generation's batch; return (runs table sorted by run_id with the
     id columns and ``columns``, runs simulated in this call)."""
-    from sim.batch import run_batch
-    from sim.storage import BatchStore
+    from sim.batch.session import run_batch
+    from sim.batch.store import BatchStore
 
     # force: DIR belongs to this calibration (checked by its hash), so a generation left by
     # other code or settings is replaced, never mixed in

@@ -25,14 +25,14 @@ Figures = Callable[..., list[Path]]  # (cal, out, result, posterior, fresh runs)
 
 
 def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
-    from sim.storage import BatchStore
+    from sim.batch.store import BatchStore
 
     BatchStore(out).write_manifest(manifest)
 
 
 def start_manifest(cal: Calibration, out: Path, budget: int) -> dict[str, Any]:
     """Write DIR/manifest.json before any run (status 'running'); keep the first start."""
-    from sim.provenance import git_commit, versions
+    from sim.batch.manifest import git_commit, versions
 
     path = Path(out) / MANIFEST
     old = json.loads(path.read_text()) if path.exists() else {}
@@ -105,14 +105,7 @@ def finish(
         tolerance=result.final.tolerance,
     )
     manifest["sessions"][-1].update(finished=now(), runs=result.ran_now, seconds=seconds)
-    message = None
-    if result.final.tolerance > 1.0 or result.status == "empty":
-        message = unreachable_message(checks, result.runs_used)
-    if message is None and result.final.weights.sum() == 0:
-        message = (
-            "no parameter set reproduced the targets together at tolerance "
-            f"{result.final.tolerance:.3g}; no posterior written"
-        )
+    message = _failure(checks, result)
     if message:
         manifest.update(status="unreachable", message=message, finished=now())
         _write_manifest(out, manifest)
@@ -122,17 +115,8 @@ def finish(
     params = parameter_summary(cal, post)
     fresh = None
     if predictive_sets > 0:
-        fresh, _ran = fresh_predictive(cal, post, out, predictive_sets, options or {})
-        shares = fresh_checks(cal, fresh)
-        for c in checks:
-            c.update(shares[c["name"]])
-        manifest["predictive"] = {
-            "sets": fresh.sets,
-            "replicates": cal.spec.replicates,
-            "seeds": "fresh (SeedSequence(root_seed), spawn key "
-            f"{FRESH_KEY}), never the fitting runs",
-            "all_run_level_targets": shares["all run-level targets"]["fresh_within_tolerance"],
-        }
+        fresh = fresh_predictive(cal, post, out, predictive_sets, options or {})[0]
+        manifest["predictive"] = _record_predictive(cal, fresh, checks)
     manifest.update(status=result.status, posterior=params, finished=now())
     lines = _summary_lines(result, params, checks)
     if result.final.tolerance > 1.0:
@@ -151,3 +135,31 @@ def finish(
     lines.append(f"wrote {Path(out) / 'posterior.parquet'} ({len(post)} parameter sets)")
     lines.append(f"wall time {seconds:.0f} s")
     return 0, lines
+
+
+def _failure(checks: list[dict[str, Any]], result: SmcResult) -> str | None:
+    """Why no posterior is written (targets unreachable, no set within tolerance), or None."""
+    message = None
+    if result.final.tolerance > 1.0 or result.status == "empty":
+        message = unreachable_message(checks, result.runs_used)
+    if message is None and result.final.weights.sum() == 0:
+        message = (
+            "no parameter set reproduced the targets together at tolerance "
+            f"{result.final.tolerance:.3g}; no posterior written"
+        )
+    return message
+
+
+def _record_predictive(
+    cal: Calibration, fresh: Any, checks: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The fresh predictive check's shares into ``checks``; the manifest's ``predictive``."""
+    shares = fresh_checks(cal, fresh)
+    for c in checks:
+        c.update(shares[c["name"]])
+    return {
+        "sets": fresh.sets,
+        "replicates": cal.spec.replicates,
+        "seeds": f"fresh (SeedSequence(root_seed), spawn key {FRESH_KEY}), never the fitting runs",
+        "all_run_level_targets": shares["all run-level targets"]["fresh_within_tolerance"],
+    }

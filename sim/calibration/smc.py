@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.batch.plan import DEFAULT_RUNNER
 from sim.calibration.generation import (
     gen_dir,
     generation_experiment,
@@ -31,7 +32,6 @@ from sim.calibration.generation import (
 from sim.calibration.priors import Kernel, MvnKernel, PriorSet
 from sim.calibration.spec import Calibration
 from sim.calibration.targets import Scores, choose_tolerance, ess, score
-from sim.execute import DEFAULT_RUNNER
 
 STALL = 0.99  # eps counts as stalled when it falls by less than 1% ...
 STALL_GENERATIONS = 2  # ... in this many generations in a row

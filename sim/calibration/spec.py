@@ -188,7 +188,7 @@ def _check_priors(file: str, spec: CalibrationSpec, raw: dict, source: str) -> N
 
 def _check_targets(file: str, cal: Calibration, runner: str) -> None:
     """One pilot run: every target statistic must be a column of ``runs``."""
-    from sim.execute import resolve
+    from sim.batch.worker import resolve
 
     run_many = resolve(runner)
     scenario = build_scenario(cal.scenario_raw, str(cal.scenario_path))

@@ -80,7 +80,7 @@ def sweep(
     rounds: int | None = None,
 ) -> list[SweepPoint]:
     """Every parameter's sweep past its bounds: a list of :class:`SweepPoint`."""
-    from sim.execute import resolve
+    from sim.batch.worker import resolve
 
     run_many = resolve(runner)
     points = []

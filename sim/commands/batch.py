@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sim.commands import whole_number
+
+if TYPE_CHECKING:
+    from sim.batch.plan import BatchOptions
+    from sim.experiment import Experiment
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_EXPERIMENT = ROOT / "configs" / "experiments" / "default.toml"
@@ -87,102 +93,84 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_experiment(
-    experiment: Path,
-    out: Path | None,
-    *,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    series: bool = False,
-    force: bool = False,
-    chunk_size: int | None = None,
-    progress: bool = True,
-    runner: str | None = None,
-    engine: str | None = None,
+    experiment: Path, out: Path | None, options: BatchOptions | None = None, **changes: Any
 ) -> int:
     """Load, run and summarize one experiment; print errors as one line; return exit code.
 
-    Long on purpose: it is the one place that maps every failure of a batch (bad file,
-    refused directory, lock, backend, disk, interruption) to its one-line message and exit
-    code, which reads best as one sequence of ``except`` clauses."""
-    from sim.batch import BatchRefused, format_summary, run_batch
+    ``options`` (default :class:`sim.batch.plan.BatchOptions`), with ``changes`` to its
+    fields."""
+    from sim.batch.plan import BatchOptions
     from sim.config import ConfigError
-    from sim.execute import DEFAULT_RUNNER, ExecuteError
     from sim.experiment import check_engine, load_experiment
-
-    try:
-        check_engine("--engine", engine)
-    except ConfigError as err:
-        print(f"error: --engine: {err.expected}, got {engine!r}", file=sys.stderr)
-        return 2
-    try:
-        exp = load_experiment(experiment)
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    out = out if out is not None else Path("results") / experiment.stem
     from sim.files import PathError, check_out_dir_path
 
+    options = replace(options or BatchOptions(), **changes)
     try:
+        check_engine("--engine", options.engine)
+    except ConfigError as err:
+        return _error(f"--engine: {err.expected}, got {options.engine!r}", 2)
+    out = out if out is not None else Path("results") / experiment.stem
+    try:
+        exp = load_experiment(experiment)
         check_out_dir_path(out)
-    except PathError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    from sim.dask_backend import SchedulerLost, SchedulerUnreachable
+    except (ConfigError, PathError) as err:
+        return _error(str(err), 2)
+    return _batch(exp, out, options)
+
+
+def _error(message: str, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _batch(exp: Experiment, out: Path, options: BatchOptions) -> int:
+    """Run the batch, print its summary; map each way it can fail to its line and code."""
+    from sim.batch.dask_backend import SchedulerLost, SchedulerUnreachable
+    from sim.batch.pool import kill_all
+    from sim.batch.prepare import BatchRefused
+    from sim.batch.session import run_batch
+    from sim.batch.store import WriteError
+    from sim.batch.summarise import format_summary
+    from sim.batch.worker import ExecuteError
     from sim.interrupt import EXIT_INTERRUPTED, stop_on_signals
-    from sim.pool import kill_all
-    from sim.storage import WriteError
 
     hard_stop = f"interrupted again: stopped at once; finished runs are in {out}; rerun to resume"
     try:
         with stop_on_signals(kill_all, hard_stop):
-            result = run_batch(
-                exp,
-                out,
-                workers=workers,
-                scheduler=scheduler,
-                series=series,
-                force=force,
-                chunk_size=chunk_size,
-                runner=runner or DEFAULT_RUNNER,
-                progress=progress,
-                engine=engine,
-            )
+            result = run_batch(exp, out, options)
     except BatchRefused as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return _error(str(err), 2)
     except SchedulerLost as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_SCHEDULER_LOST
+        return _error(str(err), EXIT_SCHEDULER_LOST)
     except ExecuteError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2 if "needs Dask" in str(err) or isinstance(err, SchedulerUnreachable) else 1
+        setup = "needs Dask" in str(err) or isinstance(err, SchedulerUnreachable)
+        return _error(str(err), 2 if setup else 1)
     except KeyboardInterrupt:
         print(f"interrupted: finished runs are in {out}; rerun to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     except WriteError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return _error(str(err), 2)
     except OSError as err:
-        print(f"error: --out {out}: cannot write ({err.strerror}: {err.filename})", file=sys.stderr)
-        return 2
+        return _error(f"--out {out}: cannot write ({err.strerror}: {err.filename})", 2)
     print(format_summary(result))
     return 1 if result.runs_failed else 0
 
 
 def run(args: argparse.Namespace) -> int:
-    """Entry point of ``run.py batch``."""
-    return run_experiment(
-        args.experiment,
-        args.out,
+    """Entry point of ``run.py batch``: its options, then :func:`run_experiment`."""
+    from sim.batch.plan import DEFAULT_RUNNER, BatchOptions
+
+    options = BatchOptions(
         workers=args.workers,
         scheduler=args.scheduler,
         series=args.series,
         force=args.force,
         chunk_size=args.chunk_size,
+        runner=args.runner or DEFAULT_RUNNER,
         progress=not args.no_progress,
-        runner=args.runner,
         engine=args.engine,
     )
+    return run_experiment(args.experiment, args.out, options)
 
 
 def main_job() -> int:
@@ -213,7 +201,7 @@ def main_job() -> int:
 def _set_aside_stale(experiment: Path, out: Path) -> None:
     """If ``out`` holds results of an older default experiment, rename it (never delete):
     the main job should just work after the default experiment changes."""
-    from sim.batch import BatchRefused, check_out_dir
+    from sim.batch.prepare import BatchRefused, check_out_dir
     from sim.config import ConfigError
     from sim.experiment import load_experiment
 

@@ -86,11 +86,11 @@ def _check_out(out: Path, cal_hash: str, force: bool) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py calibrate``."""
+    from sim.batch.worker import ExecuteError
     from sim.calibration.report import finish, start_manifest
     from sim.calibration.smc import run_smc
     from sim.calibration.spec import load_calibration
     from sim.config import ConfigError
-    from sim.execute import ExecuteError
 
     try:
         cal = load_calibration(args.calibration)
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     if budget < per_gen:
         return _fail(f"--budget {budget} is below one generation ({per_gen} runs)")
     if args.scheduler:
-        from sim.dask_backend import check_scheduler
+        from sim.batch.dask_backend import check_scheduler
 
         try:
             check_scheduler(args.scheduler)

@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.analysis import BatchError
     from sim.analysis.markdown import markdown
     from sim.plots import save_figure
-    from sim.plots.compare import plot_differences, plot_end_forest, plot_formation_curves
+    from sim.plots.compare import Curves, plot_differences, plot_end_forest, plot_formation_curves
 
     dirs = []
     for d in args.dirs:  # an experiment file: run (or resume) it first
@@ -151,9 +151,10 @@ def run(args: argparse.Namespace) -> int:
     info = groups[0].info
     paths = []
     if curves:
-        paths.append(save_figure(plot_formation_curves(curves, info, subtitle),
+        data = Curves(curves, info)
+        paths.append(save_figure(plot_formation_curves(data, subtitle),
                                  out / f"compare_curves.{args.format}"))  # fmt: skip
-        paths.append(save_figure(plot_differences(curves, info, subtitle),
+        paths.append(save_figure(plot_differences(data, subtitle),
                                  out / f"compare_differences.{args.format}"))  # fmt: skip
     paths.append(save_figure(plot_end_forest(table, subtitle), out / f"compare_end.{args.format}"))
     with pd.option_context("display.width", 220, "display.max_rows", 500):

@@ -137,10 +137,8 @@ def _figures(prim, scores, label, n, name, out: Path, stem: str, fmt: str) -> li
     from sim.plots.discover import plot_box, plot_feature_scores, plot_peeling
 
     sub = f"experiment '{name}' · {n:,} runs · cases: {label}"
-    stats = prim.trajectory.iloc[prim.chosen]
     return [
-        save_figure(plot_peeling(prim.trajectory, prim.chosen, prim.base_rate, sub),
-                    out / f"{stem}_prim_trajectory.{fmt}"),
-        save_figure(plot_box(prim.limits, stats, sub), out / f"{stem}_prim_box.{fmt}"),
+        save_figure(plot_peeling(prim, sub), out / f"{stem}_prim_trajectory.{fmt}"),
+        save_figure(plot_box(prim, sub), out / f"{stem}_prim_box.{fmt}"),
         save_figure(plot_feature_scores(scores, sub), out / f"{stem}_feature_scores.{fmt}"),
     ]  # fmt: skip

@@ -50,7 +50,7 @@ def export_csv(batch_dir: Path, out: Path, series: bool) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py export``."""
     from sim.analysis import BatchError
-    from sim.integrity import ResultsError, check_results
+    from sim.batch.integrity import ResultsError, check_results
 
     try:
         for line in check_results(args.dir):

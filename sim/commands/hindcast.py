@@ -79,10 +79,10 @@ def _check_out(out: Path, key: str, force: bool) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py hindcast``."""
+    from sim.batch.worker import ExecuteError
     from sim.calibration.hindcast import setup
     from sim.calibration.spec import load_calibration
     from sim.config import ConfigError
-    from sim.execute import ExecuteError
 
     try:
         cal = load_calibration(args.calibration)
@@ -109,12 +109,12 @@ def run(args: argparse.Namespace) -> int:
 
 def write_hindcast(hc, out: Path, key: str, args, options: dict):
     """Run the hindcast and write its table, figure and manifest; (code, lines, scores)."""
+    from sim.batch.manifest import git_commit, versions
+    from sim.batch.store import BatchStore
     from sim.calibration.hindcast_run import SCORES, mean_scores, run_hindcast
     from sim.calibration.output import now
     from sim.plots._common import save_figure
     from sim.plots.hindcast import plot_reliability
-    from sim.provenance import git_commit, versions
-    from sim.storage import BatchStore
 
     out.mkdir(parents=True, exist_ok=True)
     report = (lambda _line: None) if args.quiet else None

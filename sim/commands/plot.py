@@ -66,8 +66,8 @@ def make_plots(batch_dir: str | Path, out_dir: str | Path | None = None, fmt: st
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py plot``."""
     from sim.analysis import BatchError
+    from sim.batch.integrity import ResultsError, check_results
     from sim.files import WriteError
-    from sim.integrity import ResultsError, check_results
 
     try:
         for line in check_results(args.dir):

@@ -39,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
     from sim.analysis import BatchError
+    from sim.batch.integrity import ResultsError, check_results
     from sim.files import write_atomic
-    from sim.integrity import ResultsError, check_results
     from sim.report.batch import batch_report, summary_tables
     from sim.report.html import render
 

@@ -89,7 +89,7 @@ def _forecast(batch_dir: Path):
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py summary``."""
     from sim.analysis import BatchError
-    from sim.integrity import ResultsError, check_results
+    from sim.batch.integrity import ResultsError, check_results
 
     try:
         for line in check_results(args.dir):

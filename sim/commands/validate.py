@@ -37,8 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py validate``."""
+    from sim.batch.worker import ExecuteError
     from sim.config import ConfigError
-    from sim.execute import ExecuteError
     from sim.validation.report import run_validation
 
     if args.out.exists() and not args.out.is_dir():

@@ -6,10 +6,12 @@ Inputs are the tables of :mod:`sim.analysis.compare` (curves per pact, compariso
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
@@ -38,60 +40,81 @@ def _grid(n: int, width: float = 6.0, height: float = 3.8):
     return fig, axs
 
 
-def plot_formation_curves(
-    curves: dict[str, pd.DataFrame], info: ScenarioInfo, subtitle: str = ""
-) -> Figure:
-    """Per pact, P(formed by month t) of every group, with Wilson 95% bands."""
-    fig, axs = _grid(len(curves))
-    groups = list(pd.unique(next(iter(curves.values()))["group"]))
-    colors = scenario_colors(groups)
-    for ax, (label, df) in zip(axs.flat, curves.items(), strict=False):
-        horizon = int(df["round"].max()) + 1
-        for g in groups:
-            d = df[df["group"] == g]
-            n = int(d["n"].iloc[0])
-            ax.step(d["round"], d["p"], where="post", color=colors[g], lw=1.8, label=f"{g} (n={n})")
-            ax.fill_between(
-                d["round"], d["lo"], d["hi"], step="post", color=colors[g], alpha=BAND, lw=0
-            )
-        ax.set_title(label, fontsize=10)
-        ax.set_ylabel("P(formed by month)")
-        percent_axis(ax)
-        month_axis(ax, info, horizon)
-        ax.grid(alpha=0.3)
+@dataclass(frozen=True)
+class Curves:
+    """What the curve figures draw: per pact label the table of
+    :func:`sim.analysis.compare` curves (round, group, p, lo, hi, n, diff, ...) and the
+    scenario's labels; the groups in order (the first is the reference) and their colours."""
+
+    curves: dict[str, pd.DataFrame]
+    info: ScenarioInfo
+
+    @property
+    def groups(self) -> list[str]:
+        return list(pd.unique(next(iter(self.curves.values()))["group"]))
+
+    @property
+    def colors(self) -> dict[str, object]:
+        return scenario_colors(self.groups)
+
+
+def plot_formation_curves(data: Curves, subtitle: str = "") -> Figure:
+    """Per pact (:func:`formation_panel`), P(formed by month t) of every group."""
+    fig, axs = _grid(len(data.curves))
+    for ax, label in zip(axs.flat, data.curves, strict=False):
+        formation_panel(ax, data, label)
     axs.flat[0].legend(fontsize=7, loc="upper left")
     tidy_grid(axs)
     figure_titles(fig, "Probability each pact has formed by each month", subtitle)
     return fig
 
 
-def plot_differences(
-    curves: dict[str, pd.DataFrame], info: ScenarioInfo, subtitle: str = ""
-) -> Figure:
-    """Per pact, P(formed by month t) minus the reference's, with Newcombe 95% bands."""
-    fig, axs = _grid(len(curves))
-    groups = list(pd.unique(next(iter(curves.values()))["group"]))
-    colors = scenario_colors(groups)
-    ref = groups[0]
-    for ax, (label, df) in zip(axs.flat, curves.items(), strict=False):
-        horizon = int(df["round"].max()) + 1
-        for g in groups[1:]:
-            d = df[df["group"] == g]
-            tag = " (paired)" if bool(d["paired"].iloc[0]) else ""
-            ax.step(d["round"], d["diff"], where="post", color=colors[g], lw=1.8, label=g + tag)
-            ax.fill_between(
-                d["round"], d["diff_lo"], d["diff_hi"], step="post", color=colors[g], alpha=BAND
-            )
-        ax.axhline(0, color="0.3", lw=0.8)
-        ax.set_title(label, fontsize=10)
-        ax.set_ylabel(f"difference from {ref} (percentage points)")
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-        month_axis(ax, info, horizon)
-        ax.grid(alpha=0.3)
+def formation_panel(ax: Axes, data: Curves, label: str) -> None:
+    """One pact's P(formed by month t) of every group, with Wilson 95% bands."""
+    df, colors = data.curves[label], data.colors
+    horizon = int(df["round"].max()) + 1
+    for g in data.groups:
+        d = df[df["group"] == g]
+        n = int(d["n"].iloc[0])
+        ax.step(d["round"], d["p"], where="post", color=colors[g], lw=1.8, label=f"{g} (n={n})")
+        ax.fill_between(
+            d["round"], d["lo"], d["hi"], step="post", color=colors[g], alpha=BAND, lw=0
+        )
+    ax.set_title(label, fontsize=10)
+    ax.set_ylabel("P(formed by month)")
+    percent_axis(ax)
+    month_axis(ax, data.info, horizon)
+    ax.grid(alpha=0.3)
+
+
+def plot_differences(data: Curves, subtitle: str = "") -> Figure:
+    """Per pact (:func:`difference_panel`), P(formed by month t) minus the reference's."""
+    fig, axs = _grid(len(data.curves))
+    for ax, label in zip(axs.flat, data.curves, strict=False):
+        difference_panel(ax, data, label)
     axs.flat[0].legend(fontsize=7, loc="best")
     tidy_grid(axs)
-    figure_titles(fig, f"Difference in P(formed by month) from '{ref}'", subtitle)
+    figure_titles(fig, f"Difference in P(formed by month) from '{data.groups[0]}'", subtitle)
     return fig
+
+
+def difference_panel(ax: Axes, data: Curves, label: str) -> None:
+    """One pact's P(formed by month t) minus the reference's, with Newcombe 95% bands."""
+    df, colors, groups = data.curves[label], data.colors, data.groups
+    horizon = int(df["round"].max()) + 1
+    for g in groups[1:]:
+        d = df[df["group"] == g]
+        tag = " (paired)" if bool(d["paired"].iloc[0]) else ""
+        ax.step(d["round"], d["diff"], where="post", color=colors[g], lw=1.8, label=g + tag)
+        ax.fill_between(
+            d["round"], d["diff_lo"], d["diff_hi"], step="post", color=colors[g], alpha=BAND
+        )
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set_title(label, fontsize=10)
+    ax.set_ylabel(f"difference from {groups[0]} (percentage points)")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    month_axis(ax, data.info, horizon)
+    ax.grid(alpha=0.3)
 
 
 def plot_end_forest(table: pd.DataFrame, subtitle: str = "") -> Figure:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.analysis import BatchError, detect_design, load_batch
 from sim.analysis.checks import incomplete
-from sim.provenance import now
+from sim.batch.manifest import now
 from sim.report.html import FigureItem, Report, TableItem
 
 PACKAGES = ("python", "trilateral-sim", "mesa", "numpy", "pandas", "pyarrow", "scipy")

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.files import WriteError, write_atomic  # noqa: F401 (WriteError: re-exported)
-from sim.results_schema import runs_dtype
+from sim.results_schema import merged_columns, runs_dtype
 
 RUNS, SERIES, MANIFEST = "runs", "series", "manifest.json"
 # Column dtypes of `runs` come from sim.results_schema (the one description of the tables).
@@ -82,25 +82,6 @@ def runs_to_arrow(df: pd.DataFrame) -> pa.Table:
 
 def _is_string(column: str) -> bool:
     return runs_dtype(column) == "string"
-
-
-def merged_columns(orders: list[list[str]]) -> list[str]:
-    """Every column of ``orders`` once: the first list's order, and each other column
-    right after the column that precedes it in the first list holding it (or first).
-
-    Tables of scenarios with other states or drivers have extra columns in the middle;
-    merging keeps them there, so the order does not depend on how runs were grouped
-    into parts (points in run order give the same merge part by part or all at once)."""
-    out: list[str] = []
-    seen: set[str] = set()
-    for names in orders:
-        for k, name in enumerate(names):
-            if name in seen:
-                continue
-            before = next((names[j] for j in range(k - 1, -1, -1) if names[j] in seen), None)
-            out.insert(0 if before is None else out.index(before) + 1, name)
-            seen.add(name)
-    return out
 
 
 def concat_runs(tables: list[pa.Table]) -> pa.Table:

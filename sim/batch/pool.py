@@ -86,17 +86,17 @@ def _die_with_parent() -> None:
 
 def _context(preload: list[str]) -> Any:
     """forkserver (safe with threads, unlike fork) where available, preloading the model so
-    each worker forks with it imported, :mod:`sim.forkserver_setup` first (Ctrl-C ignored
+    each worker forks with it imported, :mod:`sim.batch.forkserver_setup` first (Ctrl-C ignored
     from the start, warm-up, quiet orphans); spawn elsewhere.
 
     Workers still import the main script when they start (a ``"__main__"`` preload is
     ignored by CPython's forkserver before 3.13.2 and 3.14, gh-126631), so a script should
     import little at module level: ``run.py`` imports nothing heavy, and SciPy, which
-    cost each worker 0.4 s through ``sim.batch``, is imported only where it is used."""
+    cost each worker 0.4 s through ``sim.batch.session``, is imported only where it is used."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.forkserver_setup", *preload])
+    ctx.set_forkserver_preload(["sim.batch.forkserver_setup", *preload])
     return ctx
 
 
@@ -137,7 +137,7 @@ def sigint_blocked() -> Iterator[None]:
 
 def _ensure_server() -> None:
     """Start the forkserver (if not running) with SIGINT blocked: a Ctrl-C to the process
-    group while its interpreter starts (before :mod:`sim.forkserver_setup` ignores SIGINT)
+    group while its interpreter starts (before :mod:`sim.batch.forkserver_setup` ignores SIGINT)
     would print a KeyboardInterrupt traceback from it. The server keeps SIGINT blocked and
     ignored, and its workers inherit both."""
     if "forkserver" not in multiprocessing.get_all_start_methods():

@@ -1,7 +1,7 @@
 """Set-up of the forkserver of local batches (first in its preload; never imported
 elsewhere).
 
-* **Ctrl-C.** The server is started with SIGINT blocked (:func:`sim.pool.start_server`),
+* **Ctrl-C.** The server is started with SIGINT blocked (:func:`sim.batch.pool.start_server`),
   so a Ctrl-C to the process group while its interpreter starts (importing ``site``,
   before any of our code) is never delivered there; here it is also ignored (the
   standard library does so only after the preload), which discards it, and its workers
@@ -28,7 +28,7 @@ _BATCH_PID = os.getppid()  # the forkserver is started by the batch process
 
 
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-    from sim.pool import alive
+    from sim.batch.pool import alive
 
     if alive(_BATCH_PID):
         sys.__excepthook__(kind, value, tb)

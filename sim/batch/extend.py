@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from sim.batch.store import RUNS, SERIES, BatchStore, write_atomic
 from sim.experiment import Experiment
-from sim.storage import RUNS, SERIES, BatchStore, write_atomic
 
 
 def _canonical(value: Any) -> str:

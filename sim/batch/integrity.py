@@ -18,9 +18,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.batch.store import RUNS, SERIES, BatchStore
 from sim.files import PathError, check_regular, fsync_dir, read_regular
 from sim.lock import holder
-from sim.storage import RUNS, SERIES, BatchStore
 
 QUARANTINE = "quarantine"
 _ID_TYPES = {"run_id", "point_id", "replicate", "seed"}

@@ -19,16 +19,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sim.execute import (
-    Chunk,
-    ChunkGroup,
-    ChunkResult,
-    ExecuteError,
-    RunContext,
-    failed_chunk,
-    require_dask,
-    run_chunk,
-)
+from sim.batch.plan import Chunk, ChunkGroup, RunContext
+from sim.batch.worker import ChunkResult, ExecuteError, failed_chunk, require_dask, run_chunk
 
 CONNECT_SECONDS = 5.0  # a reachable scheduler answers a TCP connect in far less
 RECONNECT_SECONDS = 20  # the client's timeout: how long it tries to reach a lost scheduler

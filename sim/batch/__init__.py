@@ -1,0 +1,1 @@
+"""A batch as a pipeline: plan -> run -> store -> summarise (see docs/batches.md)."""

@@ -1,0 +1,114 @@
+"""Prepare a results directory for a session: refuse another experiment's results (or
+clear them with ``--force``), extend a batch this experiment extends, set aside foreign,
+corrupt or duplicate parts, and find the runs already done."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.batch.extend import extend, extends
+from sim.batch.integrity import Design as IntegrityDesign
+from sim.batch.integrity import ManifestError, quarantine, read_manifest, scan
+from sim.batch.store import BatchStore
+from sim.experiment import Experiment
+from sim.files import probe_writable
+from sim.version import MODEL_VERSION
+
+
+class BatchRefused(Exception):
+    """The output directory holds results of a different experiment (and no --force)."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """What a session starts from: the previous manifest (None for a new batch) and the
+    run_ids already written."""
+
+    previous: dict[str, Any] | None
+    done: frozenset[int]
+
+
+def prepare(store: BatchStore, exp: Experiment, series: bool, force: bool) -> Resume:
+    """Check (or with ``force`` clear) ``store``'s directory for ``exp``, extend the batch
+    ``exp`` extends, and read what is done."""
+    exp_hash = exp.hash(series)
+    old = _check_out_dir(store, exp_hash, force, partial(extends, exp=exp, series=series))
+    if old is not None and old.get("experiment_hash") != exp_hash:
+        extend(store, old, exp, _warn)
+    return Resume(old, frozenset(_resume_state(store, exp, series)))
+
+
+def check_out_dir(out: str | Path, exp_hash: str, exp: Experiment | None = None) -> None:
+    """Raise :class:`BatchRefused` if ``out`` holds results of another experiment (one that
+    ``exp``, given, extends is not another)."""
+    extended = partial(extends, exp=exp, series=True) if exp is not None else None
+    try:
+        _check_out_dir(BatchStore(out), exp_hash, force=False, extended=extended)
+    except ManifestError as err:
+        raise BatchRefused(str(err)) from None
+
+
+def _check_out_dir(
+    store: BatchStore, exp_hash: str, force: bool, extended: Any = None
+) -> dict[str, Any] | None:
+    """The previous manifest if DIR holds this experiment by this model version, or one it
+    extends (``extended(old)``: more replicates, points appended); refuse (or with
+    ``force`` clear) anything else."""
+    try:
+        old = read_manifest(store.manifest_path)
+    except ManifestError as err:
+        if not force:
+            raise BatchRefused(f"{err}; use --force to delete the results and start over") from None
+        old = {}
+    if old is None and not store.has_results():
+        return None
+    same = old is not None and old.get("experiment_hash") == exp_hash
+    if same and old.get("model_version") == MODEL_VERSION:
+        return old
+    if old and old.get("model_version") == MODEL_VERSION and extended and extended(old):
+        return old
+    if force:
+        store.clear()
+        return None
+    if same:
+        theirs = old.get("model_version") or "unrecorded"
+        raise BatchRefused(
+            f"{store.out} holds results of model version {theirs}, this is model version "
+            f"{MODEL_VERSION}; resuming would mix them: use another --out, or --force to "
+            "delete them and start over"
+        )
+    what = "results of a different experiment"
+    if old is None:
+        what = "results without a manifest.json"
+    elif (old.get("experiment") or {}).get("file"):
+        what = f"results of a different experiment ({old['experiment']['file']})"
+    raise BatchRefused(
+        f"{store.out} holds {what}; use another --out, or --force to delete them "
+        "(runs/, series/, manifest.json) and start over"
+    )
+
+
+def _warn(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _resume_state(store: BatchStore, exp: Experiment, series: bool) -> set[int]:
+    """Clean leftovers, set aside foreign/corrupt/duplicate parts; the run_ids done."""
+    store.prepare_folders()
+    for folder in (store.out, store.runs_dir, store.series_dir):
+        probe_writable(folder)  # a read-only runs/ is found now, not after the first chunk
+    seeds = np.asarray(exp.seeds, dtype=np.int64)
+    rounds = exp.rounds if series else None  # every ok run's series rows are checked
+    design = IntegrityDesign(exp.spec.replicates, exp.runs_total, seeds, rounds)
+    found = scan(store, design)
+    if found.problems:
+        quarantine(store, found.problems, _warn)
+        found = scan(store, design)
+    store.harmonize()
+    return {int(i) for ids in found.run_ids.values() for i in ids}
