@@ -95,7 +95,7 @@ def _utility_with(coop_c, rows, levels, attrs, ctx, p):
     if 2 * len(rows) > len(levels):
         base = settled(ct, attrs, p, ctx).take(rows)
     else:
-        base = settled(ct.take_rows(rows), attrs.take(rows), take_runs(p, rows),
+        base = settled(ct.take(rows), attrs.take(rows), take_runs(p, rows),
                        ctx.take(rows, coop=False))  # fmt: skip
     sub = take_runs(p, rows)
     at = Attributes(attrs.threat[rows], None, attrs.us_stake[rows], None, None)  # read

@@ -237,10 +237,6 @@ class ConfigTerms:
         """Rows ``idx`` (any shape) of a table over configurations (first axis)."""
         return ConfigTerms(*(np.take(getattr(self, f), idx, axis=0) for f in _CT_FIELDS))
 
-    def take_rows(self, rows: np.ndarray) -> ConfigTerms:
-        """The terms of some runs of a batch (the same as :meth:`take` on the run axis)."""
-        return self.take(rows)
-
 
 _CT_FIELDS = ("commit", "entangle", "weight", "us_ties", "cb_member")
 
