@@ -187,6 +187,8 @@ class UnitedStates(_Frozen):
     allies_capability: Cinc  # COW CINC of its regional allies
     reactivity: Utility  # counter-balancing per unit of visible alignment
     bloc_visibility: Weight  # extra visibility of each member beyond two in one pact
+    # the state that plays the United States (sim/rules/players.py); None: the reaction only
+    player: str | None = None
 
 
 class Negotiation(_Frozen):
@@ -286,6 +288,9 @@ def _check_cross_references(s: Scenario) -> None:
     _check_declared(s)
     _check_drivers(s)
     _check_dynamics(s)
+    if s.us.player is not None and s.us.player not in s.states:
+        raise _CrossRefError("us.player", f"a state of the scenario, one of {list(s.codes)}",
+                             s.us.player)  # fmt: skip
 
 
 def _check_states(s: Scenario) -> None:

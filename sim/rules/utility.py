@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from sim.rules import players
 from sim.rules.actions import Cooperation
 from sim.rules.arrays import SMALL, runwise, small_sum, weighted_rows
 from sim.rules.params import Params
@@ -338,19 +339,28 @@ def terms_given(
     exposure = small_sum(ct.entangle * risk, axis=-1)
     if coop is not None:
         exposure = exposure + coop.exposure
-    security = attrs.threat * _deterrence(ct.weight, ctx.co_capability) + saturate(supply)
+    pl = None  # a US player's terms (sim/rules/players.py), None: the reaction function
+    if p.player != players.NO_PLAYER:
+        react = runwise(p.reactivity, p, 1)
+        pl = players.player_terms(
+            attrs.threat, ct.weight, commit, ctx.affinity, p.space.membership, react, p.player
+        )
+    threat = attrs.threat if pl is None else pl.threat
+    security = threat * _deterrence(ct.weight, ctx.co_capability) + saturate(supply)
     security -= per_run(p.entrapment_aversion, attrs.threat) * exposure
 
     seen = ct.us_ties if coop is None else ct.us_ties + coop.seen_us
     us_ties = -attrs.us_stake * runwise(p.reactivity, p, 1) * seen
+    if pl is not None:
+        us_ties = players.us_ties(attrs.us_stake, pl.tie, seen, react, p.player)
 
     sup = support(commit, attrs, p, gv)
     share = support_share(sup if coop is None else sup + coop.flow)  # [k, j]
     leverage = _leverage(share, commit, p)  # sum_k stakes[i, k] C[i, k] share[k, i]
     dependence = _dependence(share, p)  # sum_j share[i, j]^2 * asymmetry[i, j]
     presence, autonomy = (per_run(v, attrs.threat) for v in (p.presence, p.autonomy))
-    cb = ct.cb_member
-    if coop is not None:
+    cb = ct.cb_member if pl is None else pl.cb
+    if coop is not None and pl is None:
         cb = cb + runwise(p.reactivity, p, 1) * coop.seen_cb
     influence = leverage - presence * cb - autonomy * dependence
 
