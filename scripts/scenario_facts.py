@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sim.config import load_scenario
 from sim.runner import run_many
 from sim.seeds import replicate_seeds
-from sim.validation.facts import FACTS, mean, prop
+from sim.validation.facts import CHANNELS, FACTS, mean, prop
 
 
 def facts_lines(d: pd.DataFrame) -> list[str]:
@@ -95,6 +95,29 @@ def record_lines(d: pd.DataFrame) -> list[str]:
     return lines if len(lines) > 2 else []
 
 
+def channel_lines(path: Path, sets: list[str], seeds: list[int]) -> list[str]:
+    """docs/model.md 4.1's counterfactuals in this scenario: each cause removed on the same
+    seeds (common random numbers), the paired effect with its 95% interval."""
+    cache: dict[tuple[str, ...], pd.DataFrame] = {}
+
+    def runs(extra: tuple[str, ...]) -> pd.DataFrame:
+        if extra not in cache:
+            sc = load_scenario(path, [*sets, *extra])
+            cache[extra] = pd.DataFrame([o.outcome for o in run_many(sc, seeds)])
+        return cache[extra]
+
+    lines = ["| fact | channel removed | with | without | effect (with - without) |",
+             "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    for fact, channel, cf, at, stat in CHANNELS:
+        xa = FACTS[stat](runs(at)).astype(float)
+        xb = FACTS[stat](runs((*at, *cf))).astype(float)
+        d = xa - xb
+        half = 1.96 * d.std(ddof=1) / len(d) ** 0.5
+        effect = f"{d.mean():+.3f} [{d.mean() - half:+.3f}, {d.mean() + half:+.3f}]"
+        lines.append(f"| {fact} | {channel} | {xa.mean():.3f} | {xb.mean():.3f} | {effect} |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", required=True)
@@ -102,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--root", type=int, default=2024)
     ap.add_argument("--set", action="append", default=[], dest="sets")
     ap.add_argument("--players", default="USA,KOR,JPN", help="codes whose actions to list")
+    ap.add_argument("--channels", type=int, default=0, help="seeds for 4.1's counterfactuals")
     args = ap.parse_args(argv)
     scenario = load_scenario(Path(args.scenario), args.sets)
     t0 = time.perf_counter()
@@ -117,7 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     if record := record_lines(d):
         print("\n".join(record), end="\n\n")
     if codes:
-        print("\n".join(action_lines(d, codes)))
+        print("\n".join(action_lines(d, codes)), end="\n\n")
+    if args.channels:
+        seeds = replicate_seeds(args.root, args.channels)
+        print(f"Counterfactuals ({args.channels} seeds, paired):\n")
+        print("\n".join(channel_lines(Path(args.scenario), args.sets, seeds)))
     return 0
 
 
