@@ -125,16 +125,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--root", type=int, default=2024)
     ap.add_argument("--set", action="append", default=[], dest="sets")
     ap.add_argument("--players", default="USA,KOR,JPN", help="codes whose actions to list")
+    ap.add_argument("--no-player", action="store_true", help="[us] player unset")
     ap.add_argument("--channels", type=int, default=0, help="seeds for 4.1's counterfactuals")
     args = ap.parse_args(argv)
     scenario = load_scenario(Path(args.scenario), args.sets)
+    if args.no_player:
+        us = scenario.us.model_copy(update={"player": None})
+        scenario = scenario.model_copy(update={"us": us})
     t0 = time.perf_counter()
     out = run_many(scenario, replicate_seeds(args.root, args.seeds), engine="lockstep")
     d = pd.DataFrame([o.outcome for o in out])
     took = time.perf_counter() - t0
     codes = tuple(c for c in args.players.split(",") if c in scenario.codes)
     keys = [c.removeprefix("level_end.") for c in d.columns if c.startswith("level_end.")]
-    print(f"## {scenario.name}: {args.seeds} seeds (root {args.root}), 95% intervals, "
+    name = scenario.name + (" without a US player" if args.no_player else "")
+    print(f"## {name}: {args.seeds} seeds (root {args.root}), 95% intervals, "
           f"{took:.0f} s on one process\n")  # fmt: skip
     print("\n".join(facts_lines(d)), end="\n\n")
     print("\n".join(pact_lines(d, keys)), end="\n\n")

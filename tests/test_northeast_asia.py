@@ -111,3 +111,25 @@ def test_the_single_run_plot_folds_the_pacts_that_never_move(scenario):
     assert "USA–KOR–JPN" in labels
     folded = [lab for lab in labels if "others, never active" in lab]
     assert len(folded) == 1 and int(folded[0].split()[0]) == 17 - (len(labels) - 1)
+
+
+def test_the_facts_script_prints_the_tables(capsys):
+    import importlib.util
+
+    path = ROOT / "scripts" / "scenario_facts.py"
+    spec = importlib.util.spec_from_file_location("scenario_facts", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    args = [
+        "--scenario",
+        str(SCENARIO),
+        "--seeds",
+        "4",
+        "--set",
+        'checkpoints=["2025-07","2025-12"]',
+    ]
+    assert module.main(args) == 0
+    out = capsys.readouterr().out
+    for row in ("F1 P(trilateral ever)", "F5 share PRK from CHN", "| USA-KOR-JPN |",
+                "US-ROK treaty holds", "exercise.USA>KOR"):  # fmt: skip
+        assert row in out
