@@ -181,7 +181,8 @@ class Shock(_Frozen):
 
 
 class UnitedStates(_Frozen):
-    """The outside power: does not negotiate, reacts to visible anti-US alignment."""
+    """The outside power: reacts to visible anti-US alignment, or, with ``player``, is one of
+    the scenario's states and negotiates (sim/rules/players.py)."""
 
     capability: Cinc  # COW CINC
     allies_capability: Cinc  # COW CINC of its regional allies
