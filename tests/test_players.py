@@ -66,9 +66,15 @@ def test_tie_and_us_ties_by_hand():
     c = np.array([[0.0, 0.5], [0.5, 0.0]])
     tie = tie_with_player(c, a, player=1)
     np.testing.assert_allclose(tie, [0.2, 0.0])  # -0.3 + 0.5, and 0 for the player
-    # us_stake 0.8, reactivity 0.3, seen 1.45: 0.8 * (0.2 - 0.435) = -0.188
-    out = us_ties(np.array([0.8, 0.9]), tie, np.array([1.45, 0.0]), 0.3, player=1)
-    np.testing.assert_allclose(out, [-0.188, 0.0])
+    # us_stake 0.8, reactivity 0.3, seen 1.45, at stake 1 + A = 0.7:
+    # 0.8 * (0.2 - 0.3 * 1.45 * 0.7) = 0.8 * (0.2 - 0.3045) = -0.0836
+    out = us_ties(np.array([0.8, 0.9]), tie, np.array([1.45, 0.0]), 0.3, a, player=1)
+    np.testing.assert_allclose(out, [-0.0836, 0.0])
+    # at enmity (A = -1) the expected reaction costs nothing: 0.8 * (-1 + 0.5) = -0.4
+    enemy = np.array([[0.0, -1.0], [-1.0, 0.0]])
+    tie = tie_with_player(c, enemy, player=1)
+    out = us_ties(np.array([0.8, 0.9]), tie, np.array([1.45, 0.0]), 0.3, enemy, player=1)
+    np.testing.assert_allclose(out, [-0.4, 0.0])
 
 
 def test_china_us_ties_reads_its_affinity_with_the_player(toy):
@@ -80,19 +86,36 @@ def test_china_us_ties_reads_its_affinity_with_the_player(toy):
     stake = attrs.us_stake[0]
     levels = initial_levels(s, p.space)[None]  # CHN-PRK treaty, CHN-RUS partnership
     ties = term_arrays(levels, attrs, p, ctx)[1][0]
-    # seen by China: CHN-PRK treaty 1.0 x PRK hostility 1.0 + CHN-RUS 0.5 x RUS 0.9 = 1.45
-    # us_ties = stake x (0.25 + 0 - 0.3 x 1.45) = stake x -0.185
-    assert ties[CHN] == pytest.approx(stake[CHN] * -0.185, abs=1e-12)
+    # seen by China: CHN-PRK treaty 1.0 x PRK hostility 1.0 + CHN-RUS 0.5 x RUS 0.9 = 1.45;
+    # at stake 1 + 0.25: us_ties = stake x (0.25 + 0 - 0.3 x 1.45 x 1.25) = stake x -0.29375
+    assert ties[CHN] == pytest.approx(stake[CHN] * -0.29375, abs=1e-12)
     assert ties[USA] == 0.0
     # a CHN-USA partnership adds its commitment 0.5; the US's hostility 0 adds nothing seen
     with_us = levels.copy()
     with_us[0, p.space.index(("CHN", "USA"))] = 1
     ties2 = term_arrays(with_us, attrs, p, ctx)[1][0]
-    assert ties2[CHN] == pytest.approx(stake[CHN] * (0.75 - 0.435), abs=1e-12)
-    # the relation remembers: at affinity -0.5 the term is lower by stake x 0.75
+    assert ties2[CHN] == pytest.approx(stake[CHN] * (0.75 - 0.54375), abs=1e-12)
+    # the relation remembers: at affinity -0.5, stake x (-0.5 - 0.435 x 0.5) = -0.7175
     aff[CHN, USA] = aff[USA, CHN] = -0.5
     ties3 = term_arrays(levels, attrs, p, _state(p, aff)[1])[1][0]
-    assert ties3[CHN] - ties[CHN] == pytest.approx(-0.75 * stake[CHN], abs=1e-12)
+    assert ties3[CHN] == pytest.approx(stake[CHN] * -0.7175, abs=1e-12)
+
+
+def test_the_relation_sets_what_alignment_costs_china(toy):
+    _, p = toy
+    attrs, _ = _state(p)
+    stake = attrs.us_stake[0, CHN]
+    without = _levels(p, CHN_PRK=2)
+    with_tri = _levels(p, CHN_PRK=2, CHN_RUS_PRK=1)
+    # the trilateral adds to what China shows: weight 2.5 x co-members' mean hostility
+    # (0.9 + 1.0) / 2 = 2.375; its US-ties cost is stake x 0.3 x 2.375 x (1 + A)
+    for a, at_stake in ((0.6, 1.6), (0.0, 1.0), (-0.6, 0.4)):
+        aff = np.array(p.affinity)
+        aff[CHN, USA] = aff[USA, CHN] = a
+        ctx = _state(p, aff)[1]
+        gain = term_arrays(with_tri, attrs, p, ctx)[1][0, CHN]
+        gain -= term_arrays(without, attrs, p, ctx)[1][0, CHN]
+        assert gain == pytest.approx(-stake * 0.3 * 2.375 * at_stake, abs=1e-12)
 
 
 def test_rivals_pacts_raise_the_players_threat(toy):

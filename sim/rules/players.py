@@ -10,13 +10,19 @@ things the reaction function computed become what the players actually do:
   the player u, its affinity this month (run state: it moves with cooperation, refusals
   and defections, :mod:`sim.rules.relations`) and the commitment of the strongest pact
   they share, beside the reaction its visible alignment with US adversaries is expected
-  to draw (as without a player)::
+  to draw (as without a player), weighed by what the relation has to lose::
 
-      us_ties_i = us_stake_i x (A_iu + C_iu - reactivity x seen_i),   0 for u itself
+      us_ties_i = us_stake_i x (A_iu + C_iu - reactivity x seen_i x (1 + A_iu)),
+      0 for u itself
 
   Alliance ties as a relation of the two states, not a property of one: the value of an
   alliance to its members is in the partner's commitment (Snyder 1984) and in the
-  relation it builds (Axelrod & Bennett 1993's propensities).
+  relation it builds (Axelrod & Bennett 1993's propensities); a state on good terms with
+  the United States (A_iu -> 1) risks twice the reaction a neutral one does, a state at
+  enmity (A_iu = -1) has nothing left to lose (the cost of defying a partner grows with
+  the value of the relationship: exit costs of interdependence, Keohane & Nye 1977;
+  Crescenzi 2005). So the relation's memory changes choices: summits and
+  cooperation with the US make alignment with its adversaries costlier, refusals cheaper.
 * **Balancing by the rivals' own pacts.** The counter-balancing aimed at state i is no
   longer provoked by i's alignment: it is the alignment its rivals have actually formed,
   each pact not containing i weighted by its commitment x visibility and by how hostile
@@ -97,10 +103,12 @@ def player_terms(threat: np.ndarray, weight: np.ndarray, commit: np.ndarray,
 
 
 def us_ties(us_stake: np.ndarray, tie: np.ndarray, seen: np.ndarray, reactivity,
-            player: int) -> np.ndarray:  # fmt: skip
-    """``(..., N)``: us_stake x (tie - reactivity x seen), 0 for the player itself
-    (``seen``: the visible alignment with US adversaries, as without a player)."""
-    out = us_stake * (tie - reactivity * seen)
+            affinity: np.ndarray, player: int) -> np.ndarray:  # fmt: skip
+    """``(..., N)``: us_stake x (tie - reactivity x seen x (1 + A_iu)), 0 for the player
+    itself (``seen``: the visible alignment with US adversaries, as without a player;
+    ``affinity (..., N, N)`` this month's, A_iu its column of the player)."""
+    at_stake = 1.0 + affinity[..., :, player]
+    out = us_stake * (tie - reactivity * seen * at_stake)
     out = np.array(out)
     out[..., player] = 0.0
     return out

@@ -352,7 +352,7 @@ def terms_given(
     seen = ct.us_ties if coop is None else ct.us_ties + coop.seen_us
     us_ties = -attrs.us_stake * runwise(p.reactivity, p, 1) * seen
     if pl is not None:
-        us_ties = players.us_ties(attrs.us_stake, pl.tie, seen, react, p.player)
+        us_ties = players.us_ties(attrs.us_stake, pl.tie, seen, react, ctx.affinity, p.player)
 
     sup = support(commit, attrs, p, gv)
     share = support_share(sup if coop is None else sup + coop.flow)  # [k, j]
