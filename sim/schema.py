@@ -129,6 +129,9 @@ def _check_cross_references(s: Scenario) -> None:
     _check_declared(s)
     _check_drivers(s)
     _check_dynamics(s)
+    if s.us.player is not None and s.us.player not in s.states:
+        raise _CrossRefError("us.player", f"a state of the scenario, one of {list(s.codes)}",
+                             s.us.player)  # fmt: skip
 
 
 def _check_states(s: Scenario) -> None:

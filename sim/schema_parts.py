@@ -168,12 +168,15 @@ class Shock(_Frozen):
 
 
 class UnitedStates(_Frozen):
-    """The outside power: does not negotiate, reacts to visible anti-US alignment."""
+    """The outside power: reacts to visible anti-US alignment, or, with ``player``, is one of
+    the scenario's states and negotiates (sim/rules/players.py)."""
 
     capability: Cinc  # COW CINC
     allies_capability: Cinc  # COW CINC of its regional allies
     reactivity: Utility  # counter-balancing per unit of visible alignment
     bloc_visibility: Weight  # extra visibility of each member beyond two in one pact
+    # the state that plays the United States (sim/rules/players.py); None: the reaction only
+    player: str | None = None
 
 
 class Negotiation(_Frozen):

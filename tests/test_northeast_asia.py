@@ -1,9 +1,9 @@
-"""The draft six-state scenario (configs/scenarios/northeast_asia_2024.toml) loads and runs.
+"""The six-state scenario (configs/scenarios/northeast_asia_2024.toml) loads and runs.
 
 Hand-checked: its declared space (15 bilaterals + CHN-RUS-PRK + USA-KOR-JPN: 17 pacts,
-88 moves), the pacts in force and the talks under way in January 2024; the two engines
-give the same rows per seed; ``run.py simulate`` tells a timeline in which the United
-States, South Korea and Japan propose.
+88 moves), the pacts in force, the talks under way and the actions in force in January
+2024, the US player; the two engines give the same rows per seed; ``run.py simulate``
+tells a timeline in which the United States, South Korea and Japan propose and act.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from runcli import main
 
 from sim.config import load_scenario
 from sim.rules.compile import compile_params
-from sim.rules.params import initial_levels, initial_talks
+from sim.rules.params import initial_actions, initial_levels, initial_talks
 from sim.runner import run_many, run_table
 
 SCENARIO = ROOT / "configs" / "scenarios" / "northeast_asia_2024.toml"
@@ -43,6 +43,17 @@ def test_pacts_and_talks_of_january_2024(scenario):
     assert active == {"CHN-RUS": 1, "CHN-PRK": 2, "USA-KOR": 2, "USA-JPN": 2, "USA-KOR-JPN": 1}
     talks = initial_talks(scenario, p.space)
     assert talks == {p.space.keys.index("RUS-PRK"): (2, -4)}  # treaty, opened 2023-09
+
+
+def test_the_united_states_is_the_player_and_exercises_at_the_start(scenario):
+    p = compile_params(scenario)
+    assert p.player == p.codes.index("USA")
+    assert {"exercise", "deployment"} <= set(p.actions.names)
+    assert initial_actions(scenario, p) == {
+        (2, 1, p.actions.names.index("munitions")): 3,  # PRK>RUS shells, autumn 2023
+        (3, 4, p.actions.names.index("exercise")): 1,  # USA>KOR, Jeju 2024-01-15
+        (3, 5, p.actions.names.index("exercise")): 1,  # USA>JPN, the same exercise
+    }
 
 
 def test_cinc_values_as_documented(scenario):
@@ -78,3 +89,47 @@ def test_simulate_tells_the_other_side_acting(capsys):
     out = capsys.readouterr().out
     for code in ("USA", "KOR", "JPN"):
         assert f"{code} proposes" in out
+    # ... and act, not only react: exercises and deployments of their own
+    for action in ("deployment", "technology"):
+        assert f"USA -> KOR: {action} (" in out
+    assert "JPN -> KOR: exercise (" in out
+
+
+def test_the_single_run_plot_folds_the_pacts_that_never_move(scenario):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.plots.single import MAX_PACT_ROWS, plot_single_run
+    from sim.runner import model_series, run_model, scenario_info
+
+    series = model_series(run_model(scenario, 3, 12, detail=False))
+    fig = plot_single_run(series, scenario_info(scenario))
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    # rows: the pacts active in the run, the target, and one row for the rest
+    assert len(labels) <= MAX_PACT_ROWS + 1 < 17
+    assert "CHN–RUS–PRK (trilateral)" in labels
+    assert "USA–KOR–JPN" in labels
+    folded = [lab for lab in labels if "others, never active" in lab]
+    assert len(folded) == 1 and int(folded[0].split()[0]) == 17 - (len(labels) - 1)
+
+
+def test_the_facts_script_prints_the_tables(capsys):
+    import importlib.util
+
+    path = ROOT / "scripts" / "scenario_facts.py"
+    spec = importlib.util.spec_from_file_location("scenario_facts", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    args = [
+        "--scenario",
+        str(SCENARIO),
+        "--seeds",
+        "4",
+        "--set",
+        'checkpoints=["2025-07","2025-12"]',
+    ]
+    assert module.main(args) == 0
+    out = capsys.readouterr().out
+    for row in ("F1 P(trilateral ever)", "F5 share PRK from CHN", "| USA-KOR-JPN |",
+                "US-ROK treaty holds", "exercise.USA>KOR"):  # fmt: skip
+        assert row in out

@@ -16,6 +16,11 @@ from sim.analysis.batch import ScenarioInfo
 from sim.analysis.prep import pact_spells
 from sim.plots._common import figure_titles, month_axis
 
+MAX_PACT_ROWS = 8
+"""Above this many pacts, the timeline draws the pacts that were ever active (and the
+target) and folds the others into one row: a six-state world's 17 pacts would otherwise
+be 17 rows, most of them empty."""
+
 
 def _utility_terms(series_one: pd.DataFrame, state: str) -> list[str]:
     prefix = f"utility.{state}."
@@ -32,6 +37,7 @@ class OneRun:
     states: list[str]
     pacts: list[str]
     horizon: int
+    quiet: tuple[str, ...] = ()  # pacts never active, folded into one row (many pacts)
 
     @classmethod
     def of(cls, series_one: pd.DataFrame, info: ScenarioInfo | dict) -> OneRun:
@@ -40,7 +46,12 @@ class OneRun:
         s = series_one.sort_values("round")
         states = [st for st in info.states if f"utility.{st}.total" in s or _utility_terms(s, st)]
         pacts = [p for p in info.pacts if f"level.{p}" in s]
-        return cls(s, info, states, pacts, int(s["round"].max()) + 1)
+        quiet: tuple[str, ...] = ()
+        if len(pacts) > MAX_PACT_ROWS:
+            moved = [p for p in pacts if p == info.target or (s[f"level.{p}"] > 0).any()]
+            quiet = tuple(p for p in pacts if p not in moved)
+            pacts = moved
+        return cls(s, info, states, pacts, int(s["round"].max()) + 1, quiet)
 
     def label(self) -> str:
         """``run R, seed S`` when the series says so."""
@@ -81,7 +92,7 @@ def plot_single_run(
 
 def _run_axes(run: OneRun) -> list[Axes]:
     """A figure with the timeline above one panel per state, sharing the month axis."""
-    heights = [0.45 * max(len(run.pacts), 2) + 0.4] + [2.2] * len(run.states)
+    heights = [0.45 * max(len(run.pacts) + bool(run.quiet), 2) + 0.4] + [2.2] * len(run.states)
     _, axs = plt.subplots(
         len(run.states) + 1,
         1,
@@ -101,7 +112,7 @@ def timeline_panel(tl: Axes, run: OneRun) -> None:
     level_color = {
         lv: shades(0.35 + 0.55 * (lv - 1) / max(n_levels - 1, 1)) for lv in range(1, n_levels + 1)
     }
-    rows = {p: i for i, p in enumerate(reversed(run.pacts))}
+    rows = {p: i + bool(run.quiet) for i, p in enumerate(reversed(run.pacts))}
     spells = pact_spells(run.series, info)
     for sp in spells:
         tl.broken_barh(
@@ -116,8 +127,13 @@ def timeline_panel(tl: Axes, run: OneRun) -> None:
         if p not in active:
             tl.text(run.horizon / 2, rows[p], "never active", ha="center", va="center",
                     fontsize=8, color="0.5", style="italic")  # fmt: skip
-    tl.set_yticks(list(rows.values()), [info.pact_label(p) for p in rows])
-    tl.set_ylim(-0.6, len(run.pacts) - 0.4)
+    ticks, labels = list(rows.values()), [info.pact_label(p) for p in rows]
+    if run.quiet:  # the pacts never active, folded into the bottom row
+        tl.text(run.horizon / 2, 0, ", ".join(run.quiet), ha="center", va="center",
+                fontsize=6, color="0.5", style="italic", wrap=True)  # fmt: skip
+        ticks, labels = [0, *ticks], [f"{len(run.quiet)} others, never active", *labels]
+    tl.set_yticks(ticks, labels)
+    tl.set_ylim(-0.6, len(rows) + bool(run.quiet) - 0.4)
     tl.set_ylabel("Pact")
     tl.grid(axis="x", alpha=0.3)
     tl.legend(

@@ -19,11 +19,11 @@ from sim.rules.actions import (
 )
 from sim.rules.params import Params
 from sim.rules.stack import take_runs
+from sim.rules.strength import pair_strength
 from sim.rules.utility import (
     Attributes,
     ConfigTerms,
     config_terms,
-    pair_strength,
     settled,
     terms_with,
     weigh,

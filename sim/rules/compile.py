@@ -120,6 +120,7 @@ def compile_params(s: Scenario) -> Params:
         feedback=compile_feedback(s, space),
         affinity_trade=affinity * trade,
         **_derived(space, cap, hostility, us_bloc, s.us.bloc_visibility),
+        player=-1 if s.us.player is None else idx[s.us.player],
     )
     return replace(p, configs=build_config_table(p))
 

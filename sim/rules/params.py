@@ -122,6 +122,9 @@ class Params:
     # leading run axis (B, ...), scalars are (B,); names, the pact space and tables' keys
     # are shared. False: one scenario's values for every run of the batch.
     stacked: bool = False
+    # The US player's state index (sim/rules/players.py), NO_PLAYER (-1): none, the United
+    # States is the reaction function only.
+    player: int = -1
 
     @property
     def n_states(self) -> int:

@@ -38,7 +38,7 @@ SHARED = ("codes", "goods", "level_names", "space", "target", "target_level", "p
 # Every record of Params and its shared fields; the other fields carry per-run values
 # (``configs`` and ``stacked`` are set by stack_params and take_runs themselves).
 _SHARED_FIELDS: dict[type, tuple[str, ...]] = {
-    Params: (*SHARED, "configs", "stacked"),
+    Params: (*SHARED, "player", "configs", "stacked"),
     DriverParams: ("names",),
     ShockParams: ("driver",),
     NegotiationParams: ("refusal_memory", "action_review"),

@@ -30,10 +30,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from sim.rules import players
 from sim.rules.actions import Cooperation
 from sim.rules.arrays import SMALL, runwise, small_sum, weighted_rows
 from sim.rules.context import Context, baseline_context
 from sim.rules.params import Params
+from sim.rules.strength import _strength, pair_strength, pair_strengths
 
 
 @dataclass(frozen=True)
@@ -87,51 +89,6 @@ def attributes(drivers: np.ndarray, p: Params) -> Attributes:
         needs=flat[..., 4 * n :].reshape((*drivers.shape[:-1], *p.needs.shape[-2:])),
     )
     return replace(attrs, goods=goods_value(attrs, p))  # read by every valuation
-
-
-def pair_strength(
-    levels: np.ndarray, table: np.ndarray, by_level: np.ndarray, per_run: bool = False
-) -> np.ndarray:
-    """Strongest tie between each pair of states over the pacts they share.
-
-    ``by_level[levels]`` gives each pact's strength (commitment or entanglement); the result
-    ``[..., i, j]`` is the maximum over pacts containing both i and j, 0 on the diagonal.
-    ``table`` is :func:`sim.rules.params.pair_table` of the pact space (``Params.pair_table``).
-    ``per_run``: ``by_level`` is ``(B, L + 1)``, one row per run of ``levels[B, P]``.
-    """
-    return pair_strengths(levels, table, by_level, per_run=per_run)[0]
-
-
-def pair_strengths(
-    levels: np.ndarray, table: np.ndarray, *by_level: np.ndarray, per_run: bool = False
-) -> list:
-    """:func:`pair_strength` for several strength tables at once (one gather of levels)."""
-    n = round(table.shape[1] ** 0.5)
-    padded = np.concatenate([levels, np.zeros((*levels.shape[:-1], 1), levels.dtype)], axis=-1)
-    shared = [padded[..., row] for row in table]  # K arrays (..., N*N)
-    shape = (*levels.shape[:-1], n, n)
-    out = []
-    top = None
-    for b in by_level:
-        if np.all(np.diff(b) >= 0):  # strength grows with level: take the highest level
-            if top is None:
-                top = shared[0].copy()
-                for lv in shared[1:]:
-                    np.maximum(top, lv, out=top)
-            out.append(_strength(b, top, per_run).reshape(shape))
-        else:
-            acc = _strength(b, shared[0], per_run)
-            for lv in shared[1:]:
-                np.maximum(acc, _strength(b, lv, per_run), out=acc)
-            out.append(acc.reshape(shape))
-    return out
-
-
-def _strength(by_level: np.ndarray, levels: np.ndarray, per_run: bool) -> np.ndarray:
-    """``by_level`` at ``levels``: one table for all, or each run's row ``(B, L + 1)``."""
-    if per_run:
-        return np.take_along_axis(by_level, levels.astype(np.intp), axis=-1)
-    return np.take(by_level, levels)
 
 
 def saturate(x: np.ndarray) -> np.ndarray:
@@ -293,10 +250,14 @@ class Settled:
     exposure: np.ndarray  # (..., N) entanglement x partners' conflict risk
     support: np.ndarray  # (..., N, N) support through pacts [client, patron]
     economy: np.ndarray  # (..., N) trade secured through pacts
+    player: players.PlayerTerms | None  # a US player's terms (None: the reaction function)
 
     def take(self, rows: np.ndarray) -> Settled:
         """The parts of some runs of a batch (first axis)."""
-        return Settled(*(x[rows] for x in vars(self).values()))
+        pl = self.player
+        pl = None if pl is None else players.PlayerTerms(*(x[rows] for x in vars(pl).values()))
+        return Settled(self.deterrence[rows], self.supply[rows], self.exposure[rows],
+                       self.support[rows], self.economy[rows], pl)  # fmt: skip
 
 
 def settled(ct: ConfigTerms, attrs: Attributes, p: Params, ctx: Context) -> Settled:
@@ -304,12 +265,20 @@ def settled(ct: ConfigTerms, attrs: Attributes, p: Params, ctx: Context) -> Sett
     commit = ct.commit
     gv = goods_value(attrs, p) if attrs.goods is None else attrs.goods  # (..., N, N)
     risk = per_run(attrs.conflict_risk[..., None, :], gv)  # [i, j] = conflict risk of j
+    pl = None  # a US player's terms (sim/rules/players.py), None: the reaction function
+    if p.player != players.NO_PLAYER:
+        react = runwise(p.reactivity, p, 1)
+        pl = players.player_terms(
+            attrs.threat, ct.weight, commit, ctx.affinity, p.space.membership, react, p.player
+        )
+    threat = attrs.threat if pl is None else pl.threat
     return Settled(
-        deterrence=attrs.threat * _deterrence(ct.weight, ctx.co_capability),
+        deterrence=threat * _deterrence(ct.weight, ctx.co_capability),
         supply=small_sum(commit * (ctx.affinity * gv), axis=-1),
         exposure=small_sum(ct.entangle * risk, axis=-1),
         support=support(commit, attrs, p, gv),
         economy=attrs.trade_need * small_sum(commit * ctx.affinity_trade, axis=-1),
+        player=pl,
     )
 
 
@@ -331,15 +300,20 @@ def terms_with(
     security -= per_run(p.entrapment_aversion, attrs.threat) * exposure
 
     seen = ct.us_ties if coop is None else ct.us_ties + coop.seen_us
-    us_ties = -attrs.us_stake * runwise(p.reactivity, p, 1) * seen
+    pl = base.player
+    if pl is None:
+        us_ties = -attrs.us_stake * runwise(p.reactivity, p, 1) * seen
+    else:
+        react = runwise(p.reactivity, p, 1)
+        us_ties = players.us_ties(attrs.us_stake, pl.tie, seen, react, affinity, p.player)
 
     sup = base.support
     share = support_share(sup if coop is None else sup + coop.flow)  # [k, j]
     leverage = _leverage(share, ct.commit, p)  # sum_k stakes[i, k] C[i, k] share[k, i]
     dependence = _dependence(share, p)  # sum_j share[i, j]^2 * asymmetry[i, j]
     presence, autonomy = (per_run(v, attrs.threat) for v in (p.presence, p.autonomy))
-    cb = ct.cb_member
-    if coop is not None:
+    cb = ct.cb_member if pl is None else pl.cb
+    if coop is not None and pl is None:
         cb = cb + runwise(p.reactivity, p, 1) * coop.seen_cb
     influence = leverage - presence * cb - autonomy * dependence
 

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Facts F1-F5 (docs/model.md 4) for any scenario, with 95% intervals, and what the other
+side does (the counter-bloc's pacts and actions, when the scenario has them).
+
+    python scripts/scenario_facts.py --scenario configs/scenarios/northeast_asia_2024.toml \
+        [--seeds 1000] [--root 2024] [--set PATH=VALUE ...]
+
+The facts are measured as in ``run.py validate`` (sim/validation/facts.py: Wilson
+intervals for proportions, normal intervals for means), on the lockstep engine; the seeds
+are ``replicate_seeds(root, n)``. Beside them: each declared pact's share of runs active
+at the end and in which it was ever upgraded or formed, and, per action kind and dyad,
+the share of runs in which it was taken and the median month of the first time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sim.config import load_scenario
+from sim.runner import run_many
+from sim.seeds import replicate_seeds
+from sim.validation.facts import CHANNELS, FACTS, mean, prop
+
+
+def facts_lines(d: pd.DataFrame) -> list[str]:
+    """F1-F5 as a markdown table."""
+    lines = ["| fact | measured |", "| --- | --- |"]
+    for name, f in list(FACTS.items())[:5]:
+        x = f(d)
+        lines.append(f"| {name} | {prop(x) if set(x.unique()) <= {0.0, 1.0} else mean(x)} |")
+    f5 = (d["support_share_r18.PRK.CHN"].mean(), d["support_share_end.PRK.CHN"].mean())
+    lines.append(f"\nF5 levels: {f5[0]:.3f} -> {f5[1]:.3f}")
+    return lines
+
+
+def pact_lines(d: pd.DataFrame, keys: list[str]) -> list[str]:
+    """Each pact: active at the end, ever at treaty level, first month (median)."""
+    lines = ["| pact | active at end | ever a treaty | level at end (mean) |",
+             "| --- | --- | --- | --- |"]  # fmt: skip
+    for key in keys:
+        end = d[f"level_end.{key}"]
+        treaty = d.get(f"first_round.{key}.treaty")
+        ever = "" if treaty is None else prop(treaty.notna().astype(float))
+        lines.append(f"| {key} | {prop((end > 0).astype(float))} | {ever} | {end.mean():.2f} |")
+    return lines
+
+
+def action_lines(d: pd.DataFrame, codes: tuple[str, ...]) -> list[str]:
+    """Each action kind and dyad that involves one of ``codes``: share of runs taken,
+    median month of the first time, mean count."""
+    lines = ["| action | share of runs | median first month | mean count |",
+             "| --- | --- | --- | --- |"]  # fmt: skip
+    for col in sorted(c for c in d.columns if c.startswith("action_count.")):
+        key = col.removeprefix("action_count.")
+        dyad = key.split(".")[1]
+        if not any(c in dyad.split(">") for c in codes):
+            continue
+        count = d[col]
+        first = d[f"action_first.{key}"]
+        taken = (count > 0).astype(float)
+        med = f"{first.median():g}" if first.notna().any() else "-"
+        lines.append(f"| {key} | {prop(taken)} | {med} | {count.mean():.2f} |")
+    return lines
+
+
+# The counter-bloc's record rows (docs/record_counter_bloc.md), at round 23 = 2025-12: run
+# with --set 'checkpoints=["2025-07","2025-12"]' so the runs table has the r23 columns.
+RECORD = (
+    ("US-ROK treaty holds", "min_level_r23.USA-KOR", 2, 2),
+    ("US-Japan treaty holds", "min_level_r23.USA-JPN", 2, 2),
+    ("Camp David framework at least a partnership", "min_level_r23.USA-KOR-JPN", 1, 2),
+    ("Camp David framework without a defence clause", "max_level_r23.USA-KOR-JPN", 0, 1),
+    ("no China-South Korea pact", "max_level_r23.CHN-KOR", 0, 0),
+    ("no China-Japan pact", "max_level_r23.CHN-JPN", 0, 0),
+    ("no Russia-ROK pact", "max_level_r23.RUS-KOR", 0, 0),
+    ("no Russia-Japan pact", "max_level_r23.RUS-JPN", 0, 0),
+    ("no bilateral Korea-Japan pact", "max_level_r23.KOR-JPN", 0, 0),
+)
+
+
+def record_lines(d: pd.DataFrame) -> list[str]:
+    """Share of runs reproducing each record row (value within [low, high])."""
+    lines = ["| record row | statistic | share of runs |", "| --- | --- | --- |"]
+    for name, col, low, high in RECORD:
+        if col in d.columns:
+            ok = d[col].between(low, high).astype(float)
+            lines.append(f"| {name} | `{col}` in [{low}, {high}] | {prop(ok)} |")
+    return lines if len(lines) > 2 else []
+
+
+def channel_lines(path: Path, sets: list[str], seeds: list[int]) -> list[str]:
+    """docs/model.md 4.1's counterfactuals in this scenario: each cause removed on the same
+    seeds (common random numbers), the paired effect with its 95% interval."""
+    cache: dict[tuple[str, ...], pd.DataFrame] = {}
+
+    def runs(extra: tuple[str, ...]) -> pd.DataFrame:
+        if extra not in cache:
+            sc = load_scenario(path, [*sets, *extra])
+            cache[extra] = pd.DataFrame([o.outcome for o in run_many(sc, seeds)])
+        return cache[extra]
+
+    lines = ["| fact | channel removed | with | without | effect (with - without) |",
+             "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    for fact, channel, cf, at, stat in CHANNELS:
+        xa = FACTS[stat](runs(at)).astype(float)
+        xb = FACTS[stat](runs((*at, *cf))).astype(float)
+        d = xa - xb
+        half = 1.96 * d.std(ddof=1) / len(d) ** 0.5
+        effect = f"{d.mean():+.3f} [{d.mean() - half:+.3f}, {d.mean() + half:+.3f}]"
+        lines.append(f"| {fact} | {channel} | {xa.mean():.3f} | {xb.mean():.3f} | {effect} |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", required=True)
+    ap.add_argument("--seeds", type=int, default=1000)
+    ap.add_argument("--root", type=int, default=2024)
+    ap.add_argument("--set", action="append", default=[], dest="sets")
+    ap.add_argument("--players", default="USA,KOR,JPN", help="codes whose actions to list")
+    ap.add_argument("--no-player", action="store_true", help="[us] player unset")
+    ap.add_argument("--channels", type=int, default=0, help="seeds for 4.1's counterfactuals")
+    args = ap.parse_args(argv)
+    scenario = load_scenario(Path(args.scenario), args.sets)
+    if args.no_player:
+        us = scenario.us.model_copy(update={"player": None})
+        scenario = scenario.model_copy(update={"us": us})
+    t0 = time.perf_counter()
+    out = run_many(scenario, replicate_seeds(args.root, args.seeds), engine="lockstep")
+    d = pd.DataFrame([o.outcome for o in out])
+    took = time.perf_counter() - t0
+    codes = tuple(c for c in args.players.split(",") if c in scenario.codes)
+    keys = [c.removeprefix("level_end.") for c in d.columns if c.startswith("level_end.")]
+    name = scenario.name + (" without a US player" if args.no_player else "")
+    print(f"## {name}: {args.seeds} seeds (root {args.root}), 95% intervals, "
+          f"{took:.0f} s on one process\n")  # fmt: skip
+    print("\n".join(facts_lines(d)), end="\n\n")
+    print("\n".join(pact_lines(d, keys)), end="\n\n")
+    if record := record_lines(d):
+        print("\n".join(record), end="\n\n")
+    if codes:
+        print("\n".join(action_lines(d, codes)), end="\n\n")
+    if args.channels:
+        seeds = replicate_seeds(args.root, args.channels)
+        print(f"Counterfactuals ({args.channels} seeds, paired):\n")
+        print("\n".join(channel_lines(Path(args.scenario), args.sets, seeds)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
