@@ -10,9 +10,15 @@ commands are the ``trilateral-sim`` console script); see ``python run.py -h`` an
 """
 
 if __name__ == "__main__":  # from the first line: a signal while importing or loading
-    from sim.early import install
+    try:
+        from sim.early import install
 
-    install()
+        install()
+    except KeyboardInterrupt:  # Ctrl-C while sim.early itself loads (Python's own handler)
+        import os
+
+        os.write(2, b"interrupted\n")
+        os._exit(130)
 
 from sim.cli import COMMANDS, StdoutError, _exit, main, script
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -222,3 +223,40 @@ def test_a_chunk_that_keeps_killing_its_worker_is_recorded_failed(
     ok = table[table["status"] == "ok"].drop(columns=["error"])
     expected = small_reference[small_reference["run_id"] >= 2].drop(columns=["error"])
     pd.testing.assert_frame_equal(ok.reset_index(drop=True), expected.reset_index(drop=True))
+
+
+def test_stopped_workers_are_reported_and_the_batch_goes_on_when_continued(
+    tmp_path: Path,
+) -> None:
+    """Every worker stopped (SIGSTOP, not dead): once no chunk has finished for
+    SIM_STALL_SECONDS the batch says so in one line (before, it waited without a word);
+    continued, it goes on; Ctrl-C still ends it cleanly."""
+    out = tmp_path / "out"
+    proc = start(write(tmp_path, SLOW), out, "--engine", "mesa", "--chunk-size", "1",
+                 env={"SIM_STALL_SECONDS": "2"})  # fmt: skip
+    try:
+        kids = workers_of(proc.pid)
+        wait_for_parts(proc, out, 3)
+        assert proc.stderr is not None
+        while select.select([proc.stderr], [], [], 0)[0]:  # a 2 s gap while starting
+            proc.stderr.readline()  # could be told too: not this test's point
+        for pid in kids:
+            os.kill(pid, signal.SIGSTOP)
+        stopped = time.monotonic()
+        ready, _, _ = select.select([proc.stderr], [], [], 20)
+        line = proc.stderr.readline() if ready else ""
+        waited = time.monotonic() - stopped
+        for pid in running(kids):
+            os.kill(pid, signal.SIGCONT)
+        parts = len(list((out / "runs").glob("part-*.parquet")))
+        wait_for_parts(proc, out, parts + 1)  # going on again
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL) if proc.poll() is None else None
+    assert line.startswith("warning: no chunk finished for 2 s (") and line.endswith(
+        "in flight; a stopped worker?); still waiting (Ctrl-C, then rerun, to resume)\n"
+    ), line
+    assert waited < 20  # 2 s after the last chunk finished, which was before the stop
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert_all_gone(kids)

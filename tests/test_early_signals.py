@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,39 +13,66 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = ROOT / "configs" / "experiments" / "default.toml"
 
-pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+SIGNAL_AT = """
+import os, runpy, signal, sys
+sig, event, name = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def hook(what, args):  # the process signals itself at that exact moment: no timing
+    if what == event and str(args[0]).endswith(name):
+        os.kill(os.getpid(), sig)
+sys.addaudithook(hook)
+sys.argv = sys.argv[4:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+MOMENTS = {  # audit event and the end of its first argument: when the signal is sent
+    "importing sim.early (before its handler)": ("import", "sim.early"),
+    "importing the command line": ("import", "sim.cli"),
+    "registering the commands": ("open", "sim/commands/summary.py"),
+    "reading the experiment": ("open", "default.toml"),
+    "reading the scenario": ("open", "korea_2024.toml"),
+    "planning the batch": ("import", "sim.changes"),
+    "taking the lock": ("open", "manifest.json"),
+}
 
 
-def catches_sigterm(pid: int) -> bool:
-    """Whether ``pid`` has a handler for SIGTERM (its SigCgt mask): run.py's first lines ran."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
-    return bool(int(mask, 16) & (1 << (signal.SIGTERM - 1)))
+def signal_at(sig: signal.Signals, moment: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """``run.py batch`` of the default experiment, signalled by itself at ``moment``."""
+    event, name = MOMENTS[moment]
+    return subprocess.run(
+        [sys.executable, "-c", SIGNAL_AT, str(int(sig)), event, name, str(ROOT / "run.py"),
+         "batch", str(EXPERIMENT), "--out", str(out), "--no-progress"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
 
 
+@pytest.mark.parametrize("moment", [m for m in MOMENTS if m != "taking the lock"])
 @pytest.mark.parametrize(
     ("sig", "code", "line"),
     [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
 )
-def test_a_signal_while_importing_is_one_line(
-    tmp_path: Path, sig: signal.Signals, code: int, line: str
+def test_a_signal_while_starting_is_one_line(
+    tmp_path: Path, moment: str, sig: signal.Signals, code: int, line: str
 ) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "run.py"), "batch", str(EXPERIMENT), "--out",
-         str(tmp_path / "out"), "--no-progress"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while not catches_sigterm(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.001)
-    proc.send_signal(sig)  # at once: still importing the commands, long before any batch
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == code, err
-    assert err.strip().splitlines() == [line]
+    """Deterministic: the child sends itself the signal from an audit hook, at the import
+    or open named, before DIR exists. Only a SIGTERM before ``install()`` meets the
+    default action (killed by SIGTERM: the shell reports 143; nothing printed)."""
+    proc = signal_at(sig, moment, tmp_path / "out")
+    if moment.startswith("importing sim.early") and sig == signal.SIGTERM:
+        assert (proc.returncode, proc.stderr) == (-signal.SIGTERM, "")
+    else:
+        assert (proc.returncode, proc.stderr) == (code, f"{line}\n")
+    assert proc.stdout == ""
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_once_the_lock_is_taken_is_the_batch_line(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """From the lock on the batch's own handling tells where its runs are (130)."""
+    proc = signal_at(sig, "taking the lock", tmp_path / "out")
+    assert (proc.returncode, proc.stdout) == (130, "")
+    assert proc.stderr == f"interrupted: finished runs are in {tmp_path / 'out'}; rerun to resume\n"
 
 
 SWALLOWED = """

@@ -3,12 +3,17 @@ scheduler ending the batch within a bounded time, a stalled chunk reported and r
 
 The loop polls its futures' states (a local check, no call into the client's event loop)
 every :data:`POLL_SECONDS`, so it notices when the client has given up on its scheduler
-(Dask closes a client that failed to reconnect for its ``timeout``): the batch then stops
-with :class:`SchedulerLost` after the chunks already received are written.
+(Dask closes a client that failed to reconnect for its ``timeout``). A scheduler that is
+frozen (SIGSTOP, a hung machine) keeps its connections open and the client waits forever,
+so while no task finishes the loop also asks the scheduler for its identity every
+:data:`PING_SECONDS`; no answer for :func:`lost_seconds` means lost. Either way the batch
+stops with :class:`SchedulerLost` after the chunks already received are written.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
 import os
@@ -25,8 +30,10 @@ from sim.batch.worker import ChunkResult, ExecuteError, failed_chunk, require_da
 CONNECT_SECONDS = 5.0  # a reachable scheduler answers a TCP connect in far less
 RECONNECT_SECONDS = 20  # the client's timeout: how long it tries to reach a lost scheduler
 LOST_SECONDS = 30.0  # the scheduler is lost when the client was not running this long
+SILENT_SECONDS = 50.0  # ... or when it did not answer a ping this long (SIM_SCHEDULER_SILENT)
+PING_SECONDS = 5.0  # a ping while no task has finished for this long; it waits this long
 POLL_SECONDS = 0.1
-STALL_SECONDS = 600.0  # a chunk running longer than this is reported and submitted again
+STALL_SECONDS = 60.0  # a worker not heard from this long: its chunks are submitted again
 DASK_RESUBMITS = 3  # a chunk whose task the cluster cancelled is resubmitted this often
 
 
@@ -64,11 +71,35 @@ def check_scheduler(address: str, timeout: float = CONNECT_SECONDS) -> None:
         return  # another transport (ucx, inproc, ws): the client checks it
     try:
         socket.create_connection((host, port), timeout=timeout).close()
-    except (OSError, UnicodeError) as exc:
+        kind = asyncio.run(_identity(f"{scheme}://{host}:{port}", timeout))
+    except Exception as exc:  # garbage from a non-Dask server raises anything
         why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        if not isinstance(exc, (OSError, UnicodeError, TimeoutError)):
+            why = "what answers there does not speak Dask's protocol"
         raise SchedulerUnreachable(
             f"--scheduler {address!r}: no Dask scheduler answers at {host}:{port} ({why})"
         ) from None
+    if kind != "Scheduler":
+        raise SchedulerUnreachable(
+            f"--scheduler {address!r}: a Dask {kind or 'peer'} answers at {host}:{port}, "
+            "not a scheduler"
+        )
+
+
+async def _identity(address: str, timeout: float) -> str | None:
+    """The ``type`` a Dask server at ``address`` gives for itself (a handshake and one
+    request, within ``timeout``; a silent or frozen server raises ``TimeoutError``)."""
+    from distributed.core import rpc
+
+    async def ask() -> Any:
+        async with rpc(address, timeout=timeout) as server:
+            return await server.identity()
+
+    try:
+        info = await asyncio.wait_for(ask(), timeout)
+    except TimeoutError:
+        raise TimeoutError(f"no answer within {timeout:g} s") from None
+    return info.get("type") if isinstance(info, dict) else None
 
 
 def _connect(address: str) -> Any:
@@ -96,7 +127,8 @@ def run_dask(
                 raise
             raise SchedulerLost(address) from exc
         finally:
-            client.close(timeout=5)
+            with contextlib.suppress(Exception):  # a frozen scheduler: close times out
+                client.close(timeout=5)
 
 
 @contextmanager
@@ -118,25 +150,23 @@ def _quiet_dask() -> Iterator[None]:
 
 
 class _Tasks:
-    """Futures in flight: their chunks, submission times and resubmission counts."""
+    """Futures in flight: their chunks and resubmission counts."""
 
     def __init__(self, client: Any, ctx: RunContext):
         self.client, self.ctx = client, ctx
         self.chunks: dict[Any, Chunk | ChunkGroup] = {}
-        self.started: dict[Any, float] = {}
         self.tries: dict[tuple[int, ...], int] = {}
 
-    def submit(self, chunk: Chunk | ChunkGroup, avoid: str | None = None) -> None:
+    def submit(self, chunk: Chunk | ChunkGroup, avoid: set[str] | None = None) -> None:
         # The context goes with every task (a few kB), not scattered: a scattered copy can
         # be lost with a worker, which cancels every task depending on it.
-        others = [w for w in self.client.nthreads() if w != avoid] if avoid else None
-        where = {"workers": others, "allow_other_workers": True} if others else {}
+        others = [w for w in self.client.nthreads() if w not in avoid] if avoid else None
+        where = {"workers": others} if others else {}  # strict: loose ones are stolen back
         future = self.client.submit(run_chunk, self.ctx, chunk, pure=False, **where)
         self.chunks[future] = chunk
-        self.started[future] = time.monotonic()
 
     def again(
-        self, chunk: Chunk | ChunkGroup, why: str, avoid: str | None = None
+        self, chunk: Chunk | ChunkGroup, why: str, avoid: set[str] | None = None
     ) -> ChunkResult | None:
         """Submit ``chunk`` again, or its failed result after :data:`DASK_RESUBMITS` tries."""
         tries = self.tries[chunk.run_ids] = self.tries.get(chunk.run_ids, 0) + 1
@@ -146,7 +176,6 @@ class _Tasks:
         return failed_chunk(self.ctx, chunk, f"the Dask cluster {why} {tries} times")
 
     def pop(self, future: Any) -> Chunk | ChunkGroup:
-        self.started.pop(future, None)
         return self.chunks.pop(future)
 
 
@@ -156,21 +185,25 @@ def _loop(
     slots = 2 * max(1, sum(client.nthreads().values()))
     tasks = _Tasks(client, ctx)
     lost_since: float | None = None
-    limit = stall_seconds()
+    limit, watch = stall_seconds(), _Watch(client, silent_seconds())
     while True:
         while len(tasks.chunks) < slots and (chunk := next(todo, None)) is not None:
             tasks.submit(chunk)
         if not tasks.chunks:
             return
+        now = time.monotonic()
         done = [f for f in tasks.chunks if f.done()]
-        if not done:
-            now = time.monotonic()
+        if done:
+            watch.at = now
+        else:
             lost_since = None if client.status == "running" else lost_since or now
             if client.status == "closed" or (lost_since and now - lost_since > LOST_SECONDS):
                 raise SchedulerLost(address)
-            yield from _restart_stalled(tasks, now, limit)
+        if watch.silent(now):
+            raise SchedulerLost(address)
+        yield from _restart_stalled(tasks, watch.stalled(limit), limit, set(done))
+        if not done:
             time.sleep(POLL_SECONDS)
-            continue
         for future in done:
             chunk = tasks.pop(future)
             result, cancelled = _result(future, ctx, chunk)
@@ -182,42 +215,90 @@ def _loop(
                 yield result
 
 
+class _Watch:
+    """What the scheduler last said: when it was last heard from (a task finished, or it
+    answered a ping) and when it last heard from each worker (their heartbeats)."""
+
+    def __init__(self, client: Any, limit: float):
+        self.client, self.limit = client, limit
+        self.at = self.pinged = time.monotonic()
+        self.seen: dict[str, float] = {}
+
+    def silent(self, now: float) -> bool:
+        """Ping every :data:`PING_SECONDS`; whether the scheduler has now been silent
+        for longer than ``limit`` seconds."""
+        if now - self.pinged < PING_SECONDS:
+            return False
+        self.pinged = now
+        wait = min(PING_SECONDS, max(0.5, self.limit - (now - self.at)))
+        try:
+            info = self.client.sync(
+                self.client.scheduler.identity, n_workers=-1, callback_timeout=wait
+            )
+        except Exception:  # no answer, however it fails
+            return time.monotonic() - self.at > self.limit
+        self.at = time.monotonic()
+        workers = info.get("workers", {}) if isinstance(info, dict) else {}
+        self.seen = {w: float(d.get("last_seen", 0)) for w, d in workers.items()}
+        return False
+
+    def stalled(self, limit: float) -> set[str]:
+        """Workers the scheduler has not heard from for ``limit`` seconds while it heard
+        from another (stopped, hung: a dead worker's connection closes instead)."""
+        latest = max(self.seen.values(), default=0.0)
+        return {w for w, seen in self.seen.items() if latest - seen > limit}
+
+
 def stall_seconds() -> float:
     """:data:`STALL_SECONDS`, or the environment's ``SIM_STALL_SECONDS`` (a number > 0)."""
+    return _seconds("SIM_STALL_SECONDS", STALL_SECONDS)
+
+
+def silent_seconds() -> float:
+    """:data:`SILENT_SECONDS`, or the environment's ``SIM_SCHEDULER_SILENT`` (> 0)."""
+    return _seconds("SIM_SCHEDULER_SILENT", SILENT_SECONDS)
+
+
+def _seconds(name: str, default: float) -> float:
     try:
-        value = float(os.environ.get("SIM_STALL_SECONDS", STALL_SECONDS))
+        value = float(os.environ.get(name, default))
     except ValueError:
-        return STALL_SECONDS
-    return value if math.isfinite(value) and value > 0 else STALL_SECONDS
+        return default
+    return value if math.isfinite(value) and value > 0 else default
 
 
-def _restart_stalled(tasks: _Tasks, now: float, limit: float) -> list[ChunkResult]:
-    """Chunks running for more than ``limit`` seconds (a worker stopped, not dead): say so
-    and submit each again away from its worker; the failed results of chunks given up."""
+def _restart_stalled(
+    tasks: _Tasks, stalled: set[str], limit: float, done: set[Any]
+) -> list[ChunkResult]:
+    """Chunks on a worker the scheduler has not heard from for ``limit`` seconds (stopped,
+    not dead): say so and submit each again away from the stalled workers; the failed
+    results of chunks given up."""
+    if not stalled:
+        return []
     given_up = []
-    for future, since in list(tasks.started.items()):
-        if now - since <= limit:
-            continue
+    on = _placement(tasks.client, stalled)
+    for future in [f for f in tasks.chunks if f not in done and f.key in on]:
         chunk = tasks.pop(future)
-        busy = _worker_of(tasks.client, future.key)
         print(
-            f"warning: runs {chunk.run_ids[0]}..{chunk.run_ids[-1]} made no progress for "
-            f"{limit:g} s on {busy or 'the cluster'} (a stalled worker?); submitted again",
+            f"warning: runs {chunk.run_ids[0]}..{chunk.run_ids[-1]} made no progress: their "
+            f"worker {on[future.key]} was not heard from for {limit:g} s (stopped?); "
+            "submitted again elsewhere",
             file=sys.stderr, flush=True,
         )  # fmt: skip
         future.cancel()
         future.release()
-        if (result := tasks.again(chunk, "stalled on it", avoid=busy)) is not None:
+        if (result := tasks.again(chunk, "stalled on it", avoid=stalled)) is not None:
             given_up.append(result)
     return given_up
 
 
-def _worker_of(client: Any, key: Any) -> str | None:
-    """The worker running task ``key`` (None if unknown)."""
+def _placement(client: Any, workers: set[str]) -> dict[Any, str]:
+    """Task key -> the worker of ``workers`` it is on (empty if the scheduler does not say)."""
     try:
-        return next((w for w, keys in client.processing().items() if key in keys), None)
-    except Exception:  # a scheduler that does not answer: no worker to avoid
-        return None
+        processing = client.processing(workers=sorted(workers))
+    except Exception:  # a scheduler that does not answer: nothing to move
+        return {}
+    return {key: w for w, keys in processing.items() for key in keys}
 
 
 def _result(future: Any, ctx: RunContext, chunk: Chunk | ChunkGroup) -> tuple[Any, bool]:

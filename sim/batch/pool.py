@@ -28,6 +28,7 @@ from typing import Any
 
 MAX_DEATHS = 2  # a chunk is given up after its worker died this many times with it alone
 WATCH_SECONDS = 0.5
+STALL_SECONDS = 60.0  # no chunk finished this long: one warning (env SIM_STALL_SECONDS)
 
 _LIVE: set[ProcessPoolExecutor] = set()  # pools of this process (killed on a hard exit)
 
@@ -222,6 +223,23 @@ def _submit(
     return True
 
 
+def _wait(pending: dict[Future[Any], Any]) -> set[Future[Any]]:
+    """The futures done first; one warning line each time none is for ``SIM_STALL_SECONDS``
+    (default :data:`STALL_SECONDS`): a worker stopped (SIGSTOP), not dead, holds a chunk."""
+    try:
+        limit = float(os.environ.get("SIM_STALL_SECONDS", STALL_SECONDS))
+    except ValueError:
+        limit = STALL_SECONDS
+    limit = limit if 0 < limit < float("inf") else STALL_SECONDS
+    while not (done := wait(list(pending), timeout=limit, return_when=FIRST_COMPLETED)[0]):
+        print(
+            f"warning: no chunk finished for {limit:g} s ({len(pending)} in flight; a stopped "
+            "worker?); still waiting (Ctrl-C, then rerun, to resume)",
+            file=sys.stderr, flush=True,
+        )  # fmt: skip
+    return done
+
+
 def run_pool(
     job: Callable[[Any], Any],
     items: Iterable[Any],
@@ -256,7 +274,7 @@ def run_pool(
                 continue
             if not pending:
                 break
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            done = _wait(pending)
             lost = []
             for future in done:
                 item, deaths = pending.pop(future)
