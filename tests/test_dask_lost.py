@@ -23,7 +23,7 @@ from conftest import ROOT, RUN_PY
 from conftest import runs_table as runs
 from test_dask_cluster import DASK, free_port, spawn
 
-from sim.batch import run_batch
+from sim.batch.session import run_batch
 from sim.experiment import load_experiment
 
 distributed = pytest.importorskip("distributed")
@@ -40,7 +40,9 @@ kind = "grid"
 """
 
 
-def batch(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+def batch(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """``run.py batch`` (the timeout only guards against a hang: a loaded machine may take
+    minutes for the local resume of 9,000 runs)."""
     return subprocess.run(
         [sys.executable, str(RUN_PY), "batch", *args, "--no-progress"], cwd=ROOT,
         capture_output=True, text=True, timeout=timeout,
