@@ -34,7 +34,14 @@ PAGES = ("One run", "Batch results", "Compare", "Calibration", "Run a batch")
 
 # The "This website runs on Solara" banner sat over the figures at the bottom right.
 solara.server.settings.theme.show_banner = False
-CSS = ".v-card img { max-width: 100%; height: auto; }"  # figures shrink to their card
+# Figures shrink to their card; a column may be narrower than its content's natural width
+# (without min-width 0 a wide figure widened its column and was cut at the card's edge).
+CSS = """
+.v-card img, .v-card .widget-image { max-width: 100%; height: auto; }
+.row > .col, .row > [class*='col-'] { min-width: 0; }
+.v-card .v-btn { max-width: 100%; }
+.v-card .v-btn__content { white-space: normal; }
+"""
 
 
 @solara.component

@@ -36,7 +36,7 @@ def comparison_report(cmp_dir: str | Path) -> Report:
 
     path = Path(cmp_dir)
     try:
-        table = pd.read_csv(path / "compare.csv")
+        table = pd.read_csv(path / "compare.csv", dtype={"group": str})
     except (OSError, ValueError) as exc:
         raise ReportError(f"{path / 'compare.csv'}: unreadable ({exc})") from None
     source = path.parent if result_kind(path.parent) == "batch" else None

@@ -102,7 +102,7 @@ def BatchPage():
             RequestForm(request, running)
             solara.Button("Start batch", color="primary", disabled=running,
                           on_click=lambda: launch(request.value))  # fmt: skip
-        with solara.Card("Progress", margin=0):
+        with solara.Card("Progress", margin=0), solara.Column():
             share = done / total if total else 0.0
             solara.ProgressLinear(value=100 * share if running or status == "done" else False)
             of = f"{total:,}" if total else "?"

@@ -61,13 +61,20 @@ def forecasts_of(path: str, root: str) -> list[str]:
 
 @solara.component
 def Images(path: Path, command: str):
-    for png in sorted(path.glob("*.png")):
-        with solara.Card(margin=0):
-            solara.Image(png.read_bytes(), width="100%")
-            solara.Text(f"{png.name} · reproduce with {command}",
-                        style={"font-size": "0.8em", "color": "#555"})  # fmt: skip
-            solara.FileDownload(png.read_bytes(), filename=png.name, mime_type="image/png",
-                                label=f"Download {png.name}")  # fmt: skip
+    """The PNG figures in ``path``, two a row, each with its command and a download."""
+    with solara.Columns([1, 1]):
+        for png in sorted(path.glob("*.png")):
+            FileImage(png, command)
+
+
+@solara.component
+def FileImage(png: Path, command: str):
+    with solara.Card(margin=0):
+        solara.Image(png.read_bytes(), width="100%")
+        solara.Text(f"{png.name} · reproduce with {command}",
+                    style={"font-size": "0.8em", "color": "#555"})  # fmt: skip
+        solara.FileDownload(png.read_bytes(), filename=png.name, mime_type="image/png",
+                            label=f"Download {png.name}")  # fmt: skip
 
 
 @solara.component
@@ -107,8 +114,7 @@ def CalibrationView(path: Path):
                 index=False), filename=f"{path.name}_posterior.csv", mime_type="text/csv",
                 label="Download the posterior sets (CSV)")  # fmt: skip
         Table(targets_table(manifest), "Targets: the record against the model", command)
-    with solara.Columns([1, 1]):
-        Images(path / "plots", command)
+    Images(path / "plots", command)
     forecasts = forecasts_of(str(path), results_root.value)
     with solara.Card("Forecast from this posterior", margin=0):
         if forecasts:
@@ -128,8 +134,7 @@ def HindcastView(path: Path):
               csv=f"{path.name}_scores.csv")  # fmt: skip
         Table(posterior_table(manifest_of(path / "calibration")),
               "Posterior fitted up to the cutoff", command)  # fmt: skip
-    with solara.Columns([1, 1]):
-        Images(path, command)
+    Images(path, command)
 
 
 @solara.component

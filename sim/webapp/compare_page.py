@@ -85,22 +85,20 @@ def CompareView(dirs: tuple[str, ...]):
     sub = subtitle(groups, table)
     n = ", ".join(f"{g.label} n={len(g.runs)}" for g in groups)
     stem = "_".join(Path(d).name for d in dirs)
-    with solara.Columns([1, 1]):
-        with solara.Card(margin=0):
-            if curves:
-                info = groups[0].info
-                FigureWithDownload(lambda: plot_formation_curves(curves, info, sub),
-                                   f"{stem}_compare_curves.png", key)  # fmt: skip
-            else:
-                solara.Text("every pact is active at the start: no formation curves")
-        with solara.Card(margin=0):
-            FigureWithDownload(lambda: plot_end_forest(table, sub), f"{stem}_compare_end.png",
-                               key)  # fmt: skip
+    with solara.Card(margin=0):
+        if curves:
+            info = groups[0].info
+            FigureWithDownload(lambda: plot_formation_curves(curves, info, sub),
+                               f"{stem}_compare_curves.png", key)  # fmt: skip
+        else:
+            solara.Text("every pact is active at the start: no formation curves")
     note = (f"Runs: {n}. P: 95% Wilson interval; difference from the reference in percentage "
             "points (pp), 95% Newcombe interval.")  # fmt: skip
     with solara.Card(margin=0):
         Table(display(table), f"Side by side (reference: {groups[0].label})", command(dirs),
               note, csv=f"{stem}_compare.csv", raw=table)  # fmt: skip
+    with solara.Card(margin=0):
+        FigureWithDownload(lambda: plot_end_forest(table, sub), f"{stem}_compare_end.png", key)
 
 
 @solara.component

@@ -87,7 +87,7 @@ def _results_figure(draw, name: str, width: float = 5.6, height: float = 4.1):
     def make() -> Figure:
         fig = Figure(figsize=(width, height), layout="constrained", dpi=90)
         draw(results, fig.subplots())
-        wrap_titles(fig, int(width * 12))
+        wrap_titles(fig, int(width * 10))  # ~10 characters per inch at 12 pt
         return fig
 
     stem = Path(results_dir.value).name

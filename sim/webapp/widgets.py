@@ -49,12 +49,11 @@ def DirectoryPicker(value: solara.Reactive[str], kinds: tuple[str, ...], label: 
                             [results_root.value, refresh.value, kinds])  # fmt: skip
     by_label = {f.label: f.path for f in items}
     shown = next((k for k, p in by_label.items() if p == value.value), None)
-    with solara.Row(style={"align-items": "center"}):
-        solara.Select(f"{label} found ({len(items)})", values=list(by_label), value=shown,
-                      on_value=lambda v: v and value.set(by_label[v]))  # fmt: skip
-        solara.Button(icon_name="mdi-refresh", icon=True, on_click=lambda: refresh.set(
-            refresh.value + 1))  # fmt: skip
+    solara.Select(f"{label} found ({len(items)})", values=list(by_label), value=shown,
+                  on_value=lambda v: v and value.set(by_label[v]))  # fmt: skip
     solara.InputText(label, value=value, continuous_update=False)
+    solara.Button("Look again", icon_name="mdi-refresh", text=True, small=True,
+                  on_click=lambda: refresh.set(refresh.value + 1))  # fmt: skip
 
 
 def table_html(frame: pd.DataFrame, title: str, command: str, note: str = "") -> str:
@@ -131,7 +130,7 @@ def ReportDownload(path: str):
         return render(build_report(Path(path)))
 
     solara.FileDownload(build, filename=f"{Path(path).name}_report.html", mime_type="text/html",
-                        label="Download the report (HTML, one file)")  # fmt: skip
+                        label="Report (HTML)")  # fmt: skip
 
 
 __all__ = ["DirectoryPicker", "ErrorLine", "FigureWithDownload", "ReportDownload", "RootInput",
