@@ -54,9 +54,10 @@ def build_report(path: Path):
 
         return hindcast_report(path)
     if kind == "comparison":
+        from sim.commands.compare import display
         from sim.report.compare import comparison_report
 
-        return comparison_report(path)
+        return comparison_report(path, display)
     if kind is None and path.exists():
         raise ReportError(not_results(path))
     from sim.integrity import check_results

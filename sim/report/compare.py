@@ -6,6 +6,7 @@ seeds, versions and commit and its warnings."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -29,9 +30,11 @@ def _heading(path: Path) -> tuple[str, str]:
     return title, parts[1] if len(parts) > 1 and not parts[1].startswith("|") else ""
 
 
-def comparison_report(cmp_dir: str | Path) -> Report:
-    """The report of a comparison directory (ReportError if it has no readable compare.csv)."""
-    from sim.commands.compare import display
+def comparison_report(
+    cmp_dir: str | Path, display: Callable[[pd.DataFrame], pd.DataFrame]
+) -> Report:
+    """The report of a comparison directory (ReportError if it has no readable compare.csv);
+    ``display``: the table as ``run.py compare`` prints it (the command passes its own)."""
     from sim.report.batch import facts, warnings
 
     path = Path(cmp_dir)
