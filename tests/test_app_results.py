@@ -188,3 +188,19 @@ def test_run_a_batch_from_the_page_with_progress_to_100_percent(tmp_path):
     assert f"python run.py batch {tmp_path / 'launched.toml'} --out {out}" in text
     assert len(pd.read_parquet(out / "runs")) == 6
     assert results_page.results_dir.value == str(out)  # opened on "Batch results"
+
+
+def test_the_what_if_library_is_offered_once_run_and_named_until_then(kinds, tmp_path, monkeypatch):
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    compare_page.first_dir.set(str(kinds["batch"]))
+    _, rc = solara.render(compare_page.ComparePage(), handle_error=False)
+    assert "The what-if library is not run yet" in page_text(rc)
+    assert compare_page.LIBRARY_RUN in page_text(rc)  # the command that runs it
+    assert "library" in batch_page.shipped_experiments()  # it can be started from the page
+    shutil.copytree(kinds["batch"], tmp_path / "results" / "library")  # as if run
+    _, rc = solara.render(compare_page.ComparePage(), handle_error=False)
+    click(rc, "The what-if library")
+    assert compare_page.first_dir.value == "results/library"
+    assert "python run.py compare results/library" in page_text(rc)
