@@ -196,10 +196,12 @@ def test_results_page_shows_the_summary_table_with_a_csv_download(small_results)
 
 
 def test_results_picker_lists_the_result_directories_found(small_results, tmp_path):
-    assert results_page.find_results(small_results.parent) == [str(small_results)]
+    from sim.report.kinds import Found, find_results
+
+    assert find_results(small_results.parent) == [Found(str(small_results), "batch")]
     (tmp_path / "a" / "not_results").mkdir(parents=True)
-    assert results_page.find_results(tmp_path) == []
-    assert results_page.find_results(tmp_path / "missing") == []
+    assert find_results(tmp_path) == []
+    assert find_results(tmp_path / "missing") == []
 
 
 def test_results_page_names_a_missing_directory(tmp_path):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from runcli import main
 
@@ -83,3 +85,171 @@ def test_render_escapes_text_and_embeds_the_png():
     assert "<h1>A &lt;b&gt;</h1>" in page and "w &amp; v" in page
     assert "<th>x&lt;</th>" in page and "<td>&lt;1&gt;</td>" in page
     assert 'src="data:image/png;base64,iVBORw=="' in page
+
+
+# -- the other kinds: comparison, calibration, hindcast -------------------------------------
+
+CAL = """
+scenario = "{scenario}"
+rounds = 12
+replicates = 4
+root_seed = 5
+[scenario_overrides]
+checkpoints = [5, 11]
+[smc]
+population = 10
+max_generations = 3
+budget = 1000
+[priors]
+"negotiation.temperature" = {{ dist = "loguniform", low = 0.005, high = 0.2 }}
+[[targets]]
+name = "signed"
+statistic = "level_r5.RUS-PRK"
+observed = 2
+tolerance = 0
+date = "2024-06"
+[[targets]]
+name = "holds"
+statistic = "level_r11.RUS-PRK"
+observed = 2
+tolerance = 0
+date = "2024-12"
+"""
+
+
+@pytest.fixture(scope="module")
+def cal_file(tmp_path_factory):
+    from sim.scenarios import scenario_path
+
+    path = tmp_path_factory.mktemp("cal") / "cal.toml"
+    path.write_text(CAL.format(scenario=scenario_path("korea_2024")))
+    return path
+
+
+@pytest.fixture(scope="module")
+def calibration_dir(cal_file):
+    out = cal_file.parent / "calibration"
+    args = ["calibrate", str(cal_file), "--out", str(out), "--workers", "1", "--quiet",
+            "--predictive-sets", "10"]  # fmt: skip
+    assert main(args) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def hindcast_dir(cal_file):
+    out = cal_file.parent / "hindcast"
+    args = ["hindcast", str(cal_file), "--cutoff", "2024-08", "--out", str(out), "--sets", "10",
+            "--workers", "1", "--quiet"]  # fmt: skip
+    assert main(args) == 0
+    return out
+
+
+def report_text(directory, capsys) -> str:
+    assert main(["report", str(directory)]) == 0
+    out = capsys.readouterr().out
+    assert f"wrote {directory / 'report.html'}" in out
+    text = (directory / "report.html").read_text()
+    assert external_references(text) == [] and "<script" not in text
+    return text
+
+
+def figures_and_commands(text: str, command: str) -> int:
+    """Every embedded figure names ``command``; the number of figures."""
+    n_images = text.count('src="data:image/png;base64,')
+    assert text.count(f"Reproduce with <code>{command}") >= n_images
+    return n_images
+
+
+def test_report_of_a_comparison_names_the_batch_compared(batch_dir, tmp_path, capsys):
+    from sim.report.kinds import result_kind
+
+    batch = tmp_path / "batch"
+    shutil.copytree(batch_dir, batch)
+    assert main(["compare", str(batch)]) == 0  # into batch/compare
+    capsys.readouterr()
+    out = batch / "compare"
+    assert result_kind(out) == "comparison"
+    text = report_text(out, capsys)
+    assert "Comparison (reference: 0)" in text and "Outcomes side by side" in text
+    assert figures_and_commands(text, f"python run.py compare {batch} --out {out}") == 3
+    # the table as `run.py compare` prints it: the reference row and a paired difference
+    assert "<td>reference</td>" in text and " paired</td>" in text
+    # the batch compared: its experiment, seeds and provenance
+    assert "root seed 5; 6 replicate seed(s)" in text and "states.CHN.weights.us_ties" in text
+
+
+def test_report_of_a_comparison_outside_a_batch_says_the_sources_are_unknown(
+    batch_dir, tmp_path, capsys
+):
+    out = tmp_path / "elsewhere"
+    assert main(["compare", str(batch_dir), "--out", str(out)]) == 0
+    shutil.copytree(out, tmp_path / "moved")
+    text = report_text(tmp_path / "moved", capsys)
+    assert "compared directories are not recorded" in text
+    assert "python run.py compare DIR [DIR ...] --out" in text
+
+
+def test_report_of_a_calibration(calibration_dir, cal_file, capsys):
+    manifest = json.loads((calibration_dir / "manifest.json").read_text())
+    text = report_text(calibration_dir, capsys)
+    assert "Calibration of scenario &#x27;korea_2024&#x27;" in text
+    command = f"python run.py calibrate {cal_file} --out {calibration_dir}"
+    assert figures_and_commands(text, command) == len(manifest["plots"]) >= 2
+    post = manifest["posterior"]["negotiation.temperature"]
+    assert f"<td>{post['mean']:.4g}</td>" in text  # the posterior mean, 4 digits
+    assert f"[{post['q05']:.4g}, {post['q95']:.4g}]" in text  # 90% credible interval
+    assert "<td>signed</td>" in text and "<td>holds</td>" in text
+    fresh = {c["name"]: c["fresh_within_tolerance"] for c in manifest["targets"]}
+    assert f"<td>{fresh['holds']:.1%}</td>" in text  # the fresh predictive share
+    assert "root seed 5" in text and (manifest["git_commit"] or "unknown") in text
+    assert manifest["status"] == "converged" and "class='warning'" not in text
+
+
+@pytest.mark.parametrize(
+    ("status", "warning"),
+    [("max_generations", "warning: unconverged posterior: the SMC stopped (max_generations)"),
+     ("running", "warning: incomplete calibration: status &#x27;running&#x27;")],
+)  # fmt: skip
+def test_report_warns_of_an_unconverged_or_unfinished_calibration(
+    calibration_dir, tmp_path, capsys, status, warning
+):
+    copy = tmp_path / "cal"
+    shutil.copytree(calibration_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(json.dumps(manifest | {"status": status}))
+    assert warning in report_text(copy, capsys)
+
+
+def test_report_of_a_hindcast(hindcast_dir, cal_file, capsys):
+    text = report_text(hindcast_dir, capsys)
+    assert "Hindcast with cutoff 2024-08" in text
+    command = f"python run.py hindcast {cal_file} --cutoff 2024-08 --out {hindcast_dir}"
+    assert figures_and_commands(text, command) == 1  # the reliability diagram
+    scores = pd.read_csv(hindcast_dir / "scores.csv")
+    assert scores["event"].tolist() == ["holds"]
+    assert f"<td>{scores['p_model'][0]:.3f}</td>" in text
+    assert "Posterior fitted up to the cutoff" in text and "2025-04: US tariff" in text
+
+
+def test_report_of_a_directory_of_no_kind_is_one_line_and_exit_2(tmp_path, capsys):
+    (tmp_path / "x").mkdir()
+    assert main(["report", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "not a results directory" in err
+
+
+def test_kinds_and_the_directories_found(batch_dir, calibration_dir, hindcast_dir, tmp_path):
+    from sim.report.kinds import find_results, result_kind
+
+    assert result_kind(batch_dir) == "batch"
+    assert result_kind(calibration_dir) == "calibration"
+    assert result_kind(hindcast_dir) == "hindcast"
+    assert result_kind(tmp_path) is None and result_kind(tmp_path / "missing") is None
+    found = {Path(f.path).relative_to(calibration_dir.parent): f.kind
+             for f in find_results(calibration_dir.parent)}  # fmt: skip
+    # a calibration's generation and predictive batches are not listed on their own
+    assert found == {
+        Path("calibration"): "calibration", Path("hindcast"): "hindcast",
+        Path("hindcast/calibration"): "calibration", Path("hindcast/forecast"): "batch",
+        Path("hindcast/prior"): "batch",
+    }  # fmt: skip

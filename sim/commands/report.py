@@ -1,8 +1,11 @@
-"""``run.py report DIR [--out DIR]``: one self-contained HTML file of a batch's results.
+"""``run.py report DIR [--out DIR]``: one self-contained HTML file of a results directory.
 
-The summary table, every figure of ``run.py plot`` (embedded), the experiment and scenario,
-seeds, versions and commit, warnings; each figure names the command that reproduces it.
-The file opens offline (nothing outside it is referenced). Exit 2 on bad input.
+DIR may be a batch (``run.py batch``), a comparison (``run.py compare --out``), a
+calibration (``run.py calibrate``) or a hindcast (``run.py hindcast``), told apart by the
+files each writes (:mod:`sim.report.kinds`). The page holds the tables, every figure
+(embedded), the experiment and scenario, seeds, versions and commit, and warnings (an
+incomplete batch, an unconverged posterior); each figure names the command that reproduces
+it. The file opens offline (nothing outside it is referenced). Exit 2 on bad input.
 """
 
 from __future__ import annotations
@@ -16,14 +19,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``report`` subcommand."""
     p = subparsers.add_parser(
         "report",
-        help="one self-contained HTML file of a batch's results (to share)",
+        help="one self-contained HTML file of a batch, comparison, calibration or hindcast",
         description=(
-            "Write one HTML file holding DIR's summary table, every figure (embedded), the "
+            "Write DIR/report.html holding DIR's tables, every figure (embedded), the "
             "experiment and scenario, seeds, versions and commit, and warnings such as an "
-            "incomplete batch. It opens offline in any browser."
+            "incomplete batch or an unconverged posterior. DIR: a batch, a comparison "
+            "(run.py compare --out), a calibration or a hindcast directory. It opens offline "
+            "in any browser."
         ),
     )
-    p.add_argument("dir", type=Path, metavar="DIR", help="batch results directory")
+    p.add_argument("dir", type=Path, metavar="DIR", help="results directory (any kind)")
     p.add_argument(
         "--out",
         type=Path,
@@ -33,22 +38,50 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
 
 
+def build_report(path: Path):
+    """The :class:`~sim.report.html.Report` of any kind of results directory; raises
+    BatchError, ResultsError or ReportError (one line) for a bad one."""
+    from sim.report.common import ReportError
+    from sim.report.kinds import not_results, result_kind
+
+    kind = result_kind(path)
+    if kind == "calibration":
+        from sim.report.calibration import calibration_report
+
+        return calibration_report(path)
+    if kind == "hindcast":
+        from sim.report.calibration import hindcast_report
+
+        return hindcast_report(path)
+    if kind == "comparison":
+        from sim.commands.compare import display
+        from sim.report.compare import comparison_report
+
+        return comparison_report(path, display)
+    if kind is None and path.exists():
+        raise ReportError(not_results(path))
+    from sim.batch.integrity import check_results
+    from sim.report.batch import batch_report, summary_tables
+
+    for line in check_results(path):
+        print(line, file=sys.stderr)
+    return batch_report(path, summary_tables(path)[1])
+
+
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py report``."""
     import matplotlib
 
     matplotlib.use("Agg")
     from sim.analysis import BatchError
-    from sim.batch.integrity import ResultsError, check_results
+    from sim.batch.integrity import ResultsError
     from sim.files import write_atomic
-    from sim.report.batch import batch_report, summary_tables
+    from sim.report.common import ReportError
     from sim.report.html import render
 
     try:
-        for line in check_results(args.dir):
-            print(line, file=sys.stderr)
-        report = batch_report(args.dir, summary_tables(args.dir)[1])
-    except (BatchError, ResultsError) as exc:
+        report = build_report(args.dir)
+    except (BatchError, ResultsError, ReportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out = (args.out if args.out is not None else args.dir) / "report.html"
@@ -58,5 +91,6 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot write {out}: {exc.strerror}", file=sys.stderr)
         return 2
-    print(f"wrote {out} ({len(report.figures)} figures, {out.stat().st_size / 1e6:.1f} MB)")
+    n = len(report.figures)
+    print(f"wrote {out} ({n} figure{'' if n == 1 else 's'}, {out.stat().st_size / 1e6:.1f} MB)")
     return 0

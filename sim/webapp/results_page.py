@@ -1,6 +1,6 @@
-"""The "Batch results" page: open a results directory (typed, or picked from those found under
-``results/``), choose all design points or one, see the outcome distributions and the
-summary table (with a CSV download).
+"""The "Batch results" page: open a batch directory (typed, or picked from those found under
+``results/`` or another folder), choose all design points or one, see the outcome
+distributions (PNG downloads) and the summary table (CSV download), or download the report.
 
 The reactive values here are Solara's per-session state (each browser session has its
 own). Only reads results (:mod:`sim.api`) and calls the plotting layer.
@@ -16,6 +16,7 @@ import solara
 from matplotlib.figure import Figure
 
 from sim import api
+from sim.webapp.widgets import DirectoryPicker, FigureWithDownload, ReportDownload, RootInput, Table
 
 DEFAULT_RESULTS = "results/default"
 ALL_POINTS = "all design points"
@@ -58,31 +59,13 @@ def selected() -> api.Results | None:
         return results
 
 
-def find_results(root: Path = Path("results"), depth: int = 3) -> list[str]:
-    """Result directories (holding a manifest.json and runs/) under ``root``, sorted."""
-    if not root.is_dir():
-        return []
-    found = []
-    for level in range(1, depth + 1):
-        for manifest in root.glob("/".join(["*"] * level) + "/manifest.json"):
-            if (manifest.parent / "runs").is_dir():
-                found.append(str(manifest.parent))
-    return sorted(found)
-
-
 @solara.component
 def ResultsPicker():
     """Directory picker and input, design-point picker, run counts of the chosen points."""
     results, error = opened()
-    found = solara.use_memo(find_results, [])
     with solara.Column():
-        if found:
-            solara.Select(
-                f"Result directories found under results/ ({len(found)})", values=found,
-                value=results_dir.value if results_dir.value in found else None,
-                on_value=lambda v: v and results_dir.set(v),
-            )  # fmt: skip
-        solara.InputText("Results directory", value=results_dir, continuous_update=False)
+        RootInput()
+        DirectoryPicker(results_dir, ("batch",), "Results directory")
         if results is None:
             solara.Warning(error)
             return
@@ -93,20 +76,24 @@ def ResultsPicker():
         chosen = selected()
         shown = len(chosen.runs) if chosen is not None else 0
         solara.Text(f"{shown:,} of {len(results.runs):,} runs · {len(labels) - 1} design points")
+        ReportDownload(results_dir.value)
 
 
-def _results_figure(draw, width: float = 5.6, height: float = 4.1):
+def _results_figure(draw, name: str, width: float = 5.6, height: float = 4.1):
     results = selected()
     if results is None:
         return solara.Text("open a results directory")
-    fig = Figure(figsize=(width, height), layout="constrained", dpi=90)
-    ax = fig.subplots()
-    try:
-        draw(results, ax)
-    except (ValueError, KeyError) as exc:
-        return solara.Text(str(exc))
-    wrap_titles(fig, int(width * 12))
-    return solara.FigureMatplotlib(fig, format="png")
+
+    def make() -> Figure:
+        fig = Figure(figsize=(width, height), layout="constrained", dpi=90)
+        draw(results, fig.subplots())
+        wrap_titles(fig, int(width * 10))  # ~10 characters per inch at 12 pt
+        return fig
+
+    stem = Path(results_dir.value).name
+    point = "all" if point_choice.value == ALL_POINTS else point_choice.value.split(":")[0]
+    key = [results_dir.value, point_choice.value, _stamp(Path(results_dir.value))]
+    return FigureWithDownload(make, f"{stem}_{name}_{point}.png", key)
 
 
 def wrap_titles(fig: Figure, chars: int) -> None:
@@ -121,18 +108,18 @@ def wrap_titles(fig: Figure, chars: int) -> None:
 
 @solara.component
 def ResultsProbability():
-    return _results_figure(lambda r, ax: api.plot_probability(r, ax=ax))
+    return _results_figure(lambda r, ax: api.plot_probability(r, ax=ax), "probability")
 
 
 @solara.component
 def ResultsTiming():
-    return _results_figure(lambda r, ax: api.plot_time_to_formation(r, ax=ax))
+    return _results_figure(lambda r, ax: api.plot_time_to_formation(r, ax=ax), "timing")
 
 
 @solara.component
 def ResultsConfigurations():
     draw = lambda r, ax: api.plot_configurations(r, ax=ax, top=5, legend="below")  # noqa: E731
-    return _results_figure(draw, 5.6, 5.0)
+    return _results_figure(draw, "configurations", 5.6, 5.0)
 
 
 def summary_or_error(path: str, stamp: float) -> tuple[object, object, str]:
@@ -144,14 +131,6 @@ def summary_or_error(path: str, stamp: float) -> tuple[object, object, str]:
     except Exception as exc:  # shown as one line
         return None, None, str(exc).splitlines()[0] if str(exc) else repr(exc)
     return raw, shown, ""
-
-
-TABLE_CSS = """
-.summary-table .scroll { overflow-x: auto; }
-.summary-table table { border-collapse: collapse; font-size: 0.8em; }
-.summary-table th, .summary-table td { border: 1px solid #ccc; padding: 2px 6px; }
-.summary-table th { background: #f0f0f0; }
-"""
 
 
 def _stamp(path: Path) -> float:
@@ -167,12 +146,8 @@ def ResultsTable():
     raw, shown, error = solara.use_memo(lambda: summary_or_error(*key), key)
     if error or raw is None:
         return solara.Text("" if opened()[0] is None else error)
-    from sim.report.html import TableItem, table_html
-
-    item = TableItem("Outcomes per design point", shown, f"python run.py summary {path}")
     with solara.Column():
-        solara.Style(TABLE_CSS)
-        solara.HTML(tag="div", unsafe_innerHTML=table_html(item), classes=["summary-table"])
+        Table(shown, "Outcomes per design point", f"python run.py summary {path}")
         solara.FileDownload(
             raw.to_csv(index=False), filename=f"{path.name}_summary.csv",
             label="Download the table (CSV)", mime_type="text/csv",

@@ -68,9 +68,9 @@ class RunSession:
         self.playing.set(False)
         model, error = build_or_error(self.form.value)
         self.error.set(error)
-        if model is not None:
-            self.model.set(model)
+        if model is not None:  # built first: the cue goes with the old model, not after
             self.built.set(self.form.value)
+            self.model.set(model)
             self.tick.set(self.tick.value + 1)
 
     def step(self) -> None:

@@ -1,0 +1,206 @@
+"""The app's results pages rendered with solara.render (no browser), on small results
+directories of every kind (tests/app_results.py).
+
+Rules: the pickers list the result directories found (under results/ and any root typed),
+by kind; "Compare" shows the table of ``run.py compare`` (the same numbers as its
+compare.csv) for a batch's points or a batch beside a second one, with CSV and PNG
+downloads; "Calibration" shows a posterior, its target checks and the forecast made from
+it (found by the posterior file's digest), or a hindcast's scores; "Run a batch" starts a
+batch in its own process, follows it to 100% and opens it on "Batch results"; an error is
+one line on the page.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+solara = pytest.importorskip("solara")
+
+import ipyvuetify as v  # noqa: E402
+import ipywidgets  # noqa: E402
+from app_results import every_kind  # noqa: E402
+from solara.components.file_download import FileDownloadWidget  # noqa: E402
+from test_app import click, page_text  # noqa: E402
+
+from sim.webapp import (  # noqa: E402
+    batch_page,
+    calibration_page,
+    compare_page,
+    results_page,
+    widgets,
+)
+from sim.webapp.launch import BatchRequest, RequestError, parse_values  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def kinds(tmp_path_factory):
+    return every_kind(tmp_path_factory.mktemp("results"))
+
+
+KINDS = ("batch", "comparison", "calibration", "hindcast")
+
+
+def downloads(rc) -> list[str]:
+    return [w.filename for w in rc.find(FileDownloadWidget).widgets]
+
+
+def enter(rc, label: str, text: str) -> None:
+    field = rc.find(v.TextField, label=label).widget
+    field.v_model = text
+    field.fire_event("keyup.enter", None)  # what Enter does in a browser
+
+
+def test_the_picker_lists_the_directories_found_by_kind(kinds):
+    root = kinds["batch"].parent
+    found = {Path(f.path).relative_to(root): f.kind for f in widgets.found(str(root), KINDS)}
+    # a calibration's generation batches and predictive check are not listed on their own
+    assert found == {
+        Path("batch"): "batch", Path("other"): "batch", Path("batch/compare"): "comparison",
+        Path("calibration"): "calibration", Path("forecast"): "batch",
+        Path("hindcast"): "hindcast", Path("hindcast/calibration"): "calibration",
+        Path("hindcast/forecast"): "batch", Path("hindcast/prior"): "batch",
+    }  # fmt: skip
+    widgets.results_root.set(str(root))
+    results_page.results_dir.set(str(kinds["batch"]))
+    _, rc = solara.render(results_page.ResultsPicker(), handle_error=False)
+    (select,) = [w for w in rc.find(v.Select).widgets if "found" in str(w.label)]
+    assert f"{kinds['batch']} (batch)" in select.items
+    assert f"{kinds['calibration']} (calibration)" not in select.items  # batches only here
+    assert "batch_report.html" in downloads(rc)  # the run.py report page
+    widgets.results_root.set(widgets.DEFAULT_ROOT)
+
+
+def test_batch_results_offer_png_and_csv_downloads(kinds):
+    results_page.results_dir.set(str(kinds["batch"]))
+    results_page.point_choice.set(results_page.ALL_POINTS)
+    _, rc = solara.render(results_page.ResultsPage(), handle_error=False)
+    names = downloads(rc)
+    for figure in ("probability", "timing", "configurations"):
+        assert f"batch_{figure}_all.png" in names
+    assert "batch_summary.csv" in names
+    images = rc.find(ipywidgets.Image).widgets
+    assert len(images) == 3 and all(bytes(w.value)[:4] == b"\x89PNG" for w in images)
+
+
+def test_compare_page_is_the_compare_command_for_points_and_a_second_batch(kinds):
+    compare_page.first_dir.set(str(kinds["batch"]))
+    compare_page.second_dir.set(compare_page.POINTS_ONLY)
+    _, rc = solara.render(compare_page.ComparePage(), handle_error=False)
+    text = page_text(rc)
+    assert "Side by side (reference: 0)" in text and "0 n=8, 0.45 n=8" in text
+    assert f"python run.py compare {kinds['batch']}" in text
+    assert {"batch_compare.csv", "batch_compare_curves.png", "batch_compare_end.png"} <= set(
+        downloads(rc))  # fmt: skip
+    assert len(rc.find(ipywidgets.Image).widgets) == 2
+    # the same numbers as `run.py compare` wrote
+    _, table, _, error = compare_page.comparison((str(kinds["batch"]),))
+    written = pd.read_csv(kinds["comparison"] / "compare.csv")
+    assert error == ""
+    pd.testing.assert_frame_equal(pd.read_csv(io.StringIO(table.to_csv(index=False))), written)
+
+    (choice,) = [w for w in rc.find(v.Select).widgets if w.label == "Compare with"]
+    assert str(kinds["other"]) in choice.items  # a batch beside the first is offered
+    choice.v_model = str(kinds["other"])
+    text = page_text(rc)
+    assert "batch: 0 n=8, batch: 0.45 n=8, other n=8" in text and "<td>other</td>" in text
+
+
+def test_compare_page_error_is_one_line(kinds, tmp_path):
+    compare_page.first_dir.set(str(kinds["batch"]))
+    compare_page.second_dir.set(str(tmp_path / "nothing"))
+    _, rc = solara.render(compare_page.ComparePage(), handle_error=False)
+    (alert,) = [str(w.children) for w in rc.find(v.Alert).widgets]
+    assert "nothing" in alert and "\\n" not in alert
+    compare_page.second_dir.set(compare_page.POINTS_ONLY)
+
+
+def test_calibration_page_shows_the_posterior_targets_and_forecast(kinds):
+    cal = kinds["calibration"]
+    manifest = json.loads((cal / "manifest.json").read_text())
+    calibration_page.cal_dir.set(str(cal))
+    _, rc = solara.render(calibration_page.CalibrationPage(), handle_error=False)
+    text = page_text(rc)
+    post = manifest["posterior"]["negotiation.temperature"]
+    assert f"<td>{post['mean']:.4g}</td>" in text and "<td>signed</td>" in text
+    # the forecast batch drew from this posterior: found by the posterior file's digest
+    assert calibration_page.forecasts_of(str(cal), "results") == [str(kinds["forecast"])]
+    assert f"Forecast in {kinds['forecast']}" in text and "<td>record</td>" in text
+    n_plots = len(manifest["plots"])
+    assert len(rc.find(ipywidgets.Image).widgets) == n_plots + 1  # posterior figures, forecast
+    assert {"calibration_posterior.csv", "calibration_report.html", "forecast_forecast.png"} <= (
+        set(downloads(rc)))  # fmt: skip
+    assert not rc.find(v.Alert).widgets  # converged: no warning
+
+
+def test_calibration_page_shows_a_hindcast_and_names_a_wrong_directory(kinds):
+    calibration_page.cal_dir.set(str(kinds["hindcast"]))
+    _, rc = solara.render(calibration_page.CalibrationPage(), handle_error=False)
+    text = page_text(rc)
+    assert "Hindcast with cutoff 2024-08: scores" in text and "<td>holds</td>" in text
+    assert len(rc.find(ipywidgets.Image).widgets) == 1  # the reliability diagram
+    calibration_page.cal_dir.set(str(kinds["batch"]))
+    (alert,) = [str(w.children) for w in rc.find(v.Alert).widgets]
+    assert "not a calibration or hindcast directory" in alert
+
+
+def test_request_values_and_errors():
+    assert parse_values("0, 0.2; 0.45") == [0.0, 0.2, 0.45]
+    with pytest.raises(RequestError, match="'x' is not a number"):
+        parse_values("0, x")
+    from sim.webapp.launch import experiment_file
+
+    with pytest.raises(RequestError, match="expected one of chn_security"):
+        experiment_file(BatchRequest(parameter="nope"))
+
+
+def wait_for(rc, text: str, timeout: float = 120) -> str:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        shown = page_text(rc)
+        if text in shown:
+            return shown
+        time.sleep(0.3)
+    raise AssertionError(f"{text!r} not shown; the page shows:\n{page_text(rc)[:2000]}")
+
+
+def test_run_a_batch_from_the_page_with_progress_to_100_percent(tmp_path):
+    _, rc = solara.render(batch_page.BatchPage(), handle_error=False)
+    out = tmp_path / "launched"
+    enter(rc, "Output directory", str(out))
+    enter(rc, "Values (comma-separated)", "0, x")
+    click(rc, "Start batch")
+    (alert,) = [str(w.children) for w in rc.find(v.Alert).widgets]
+    assert "'x' is not a number" in alert and not out.exists()  # one line, nothing run
+
+    enter(rc, "Values (comma-separated)", "0, 0.45")
+    enter(rc, "Replicates per value", "3")
+    enter(rc, "Months per run", "6")
+    click(rc, "Start batch")
+    text = wait_for(rc, "done:")
+    assert "6 of 6 runs (100%)" in text
+    assert rc.find(v.ProgressLinear).widget.value == 100
+    assert f"python run.py batch {tmp_path / 'launched.toml'} --out {out}" in text
+    assert len(pd.read_parquet(out / "runs")) == 6
+    assert results_page.results_dir.value == str(out)  # opened on "Batch results"
+
+
+def test_the_what_if_library_is_offered_once_run_and_named_until_then(kinds, tmp_path, monkeypatch):
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    compare_page.first_dir.set(str(kinds["batch"]))
+    _, rc = solara.render(compare_page.ComparePage(), handle_error=False)
+    assert "The what-if library is not run yet" in page_text(rc)
+    assert compare_page.LIBRARY_RUN in page_text(rc)  # the command that runs it
+    assert "library" in batch_page.shipped_experiments()  # it can be started from the page
+    shutil.copytree(kinds["batch"], tmp_path / "results" / "library")  # as if run
+    _, rc = solara.render(compare_page.ComparePage(), handle_error=False)
+    click(rc, "The what-if library")
+    assert compare_page.first_dir.value == "results/library"
+    assert "python run.py compare results/library" in page_text(rc)
