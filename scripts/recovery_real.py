@@ -15,50 +15,28 @@ docs/validation_report.md ("Recovery on the real model").
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.calibration.recovery import PRIORS, Design, binomial_cdf, recover  # noqa: E402
-
-
-def summary(rows: list, names: list[str]) -> list[str]:
-    r = len(rows)
-    covered = np.array([x.covered for x in rows])
-    z2 = np.array([x.z2 for x in rows])
-    lines = ["| parameter | covered (90% intervals) | P(Bin <= k) | P(Bin >= k) | "
-             "mean (error / sd)^2 [± se] |", "| --- | --- | --- | --- | --- |"]  # fmt: skip
-    for j, name in enumerate(names):
-        k = int(covered[:, j].sum())
-        low = binomial_cdf(k, r, 0.9)
-        high = 1 - binomial_cdf(k - 1, r, 0.9) if k > 0 else 1.0
-        se = z2[:, j].std(ddof=1) / math.sqrt(r)
-        lines.append(f"| `{name}` | {k} of {r} | {low:.3f} | {high:.3f} | "
-                     f"{z2[:, j].mean():.2f} [± {se:.2f}] |")  # fmt: skip
-    k = int(covered.sum())
-    lines.append(f"| all | {k} of {covered.size} ({k / covered.size:.1%}) | | | "
-                 f"{z2.mean():.2f} |")  # fmt: skip
-    return lines
+from sim.calibration.recovery import FIRST_SEED, FULL, Design, recover  # noqa: E402
+from sim.validation.forecast import recovery_lines  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repetitions", type=int, default=40)
-    p.add_argument("--first-seed", type=int, default=100)
-    p.add_argument("--population", type=int, default=60)
-    p.add_argument("--replicates", type=int, default=6)
-    p.add_argument("--ess-fraction", type=float, default=0.6)
-    p.add_argument("--max-generations", type=int, default=12)
+    p.add_argument("--first-seed", type=int, default=FIRST_SEED)
+    p.add_argument("--population", type=int, default=FULL.population)
+    p.add_argument("--replicates", type=int, default=FULL.replicates)
+    p.add_argument("--ess-fraction", type=float, default=FULL.ess_fraction)
+    p.add_argument("--max-generations", type=int, default=FULL.max_generations)
     p.add_argument("--out", type=Path, default=Path("results/recovery"))
     args = p.parse_args(argv)
     design = Design(args.population, args.replicates, args.max_generations, args.ess_fraction)
-    names = list(PRIORS)
     rows = []
     started = time.monotonic()
     for seed in range(args.first_seed, args.first_seed + args.repetitions):
@@ -71,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{design.replicates}, ess_fraction {design.ess_fraction}; "
           f"{sum(x.runs for x in rows):,} runs in {time.monotonic() - started:.0f} s; "
           f"{sum(x.status == 'converged' for x in rows)} converged\n")  # fmt: skip
-    print("\n".join(summary(rows, names)))
+    print("\n".join(recovery_lines(rows, design)))
     return 0
 
 

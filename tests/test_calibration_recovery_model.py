@@ -9,7 +9,10 @@ exact posterior of that record), and the calibration runs the real ABC-SMC on it
 parameters, three prior families: the ceasefire hazard (log-uniform; record: the month the
 war switches to its ceasefire regime, +-2, "never" when it went on and the offset is 0),
 the longest treaty talks (integer months 7-15; record: the month the Russia-DPRK treaty is
-signed, +-1) and the Russia-DPRK affinity (truncated normal; moves the same month).
+signed, +-1) and the Russia-DPRK affinity (truncated normal; moves the same month); every
+record also says "never" for the trilateral's month (tolerance 0). No at_least target (its
+pass/fail shares the runs of the run-level targets, so the coverage would not be nominal;
+tests/test_calibration_exact.py exercises at_least against its exact posterior).
 
 Binomial reasoning. A repetition is independent of the others (own seeds, own truth), so
 for each parameter the number of repetitions whose interval covers the truth is
@@ -91,15 +94,17 @@ def test_record_offsets_stay_within_the_tolerance():
         assert -1 <= rec["treaty_signed"] <= ROUNDS + 1
         war = rec["war_goes_on"]
         assert war == NEVER or 10 <= war <= ROUNDS + 2
+        assert rec["no_trilateral"] == NEVER  # no trilateral at the scenario's US-ties weight
 
 
 def test_calibration_text_is_a_valid_calibration():
-    text = calibration_text({"treaty_signed": 4.0, "war_goes_on": NEVER}, 7, CI_DESIGN)
+    record = {"treaty_signed": 4.0, "war_goes_on": NEVER, "no_trilateral": NEVER}
+    text = calibration_text(record, 7, CI_DESIGN)
     import tomllib
 
     spec = parse_spec(tomllib.loads(text), "recovery.toml")
     assert spec.priors["levels.1.talks_max"].integer
     assert spec.priors["relations.RUS-PRK.affinity"].dist == "normal"
-    assert [t.observed for t in spec.targets] == [4.0, NEVER]
-    assert [t.tolerance for t in spec.targets] == [1.0, 2.0]
+    assert [t.observed for t in spec.targets] == [4.0, NEVER, NEVER]
+    assert [t.tolerance for t in spec.targets] == [1.0, 2.0, 0.0]
     assert spec.smc.population == 30 and spec.replicates == 6

@@ -16,11 +16,14 @@ observed value, so the ABC posterior at eps = 1 is the exact posterior of that r
 the coverage is nominal up to the SMC's Monte Carlo error.
 
 The design (``PRIORS``, ``TARGETS``): Russia's war ceasefire hazard (log-uniform), read by
-the month the war switches to its ceasefire regime ("never" when it went on, tolerance
-0); the longest treaty talks (integer) read by the month the Russia-DPRK treaty is signed
-(tolerance 1, so noisy); and the Russia-DPRK affinity (truncated normal), which moves
-the same statistic. The runs are the real model's (lockstep engine, the scenario of
-``SCENARIO``).
+the month the war switches to its ceasefire regime (+-2; "never" when it went on and the
+offset is 0); the longest treaty talks (integer) and the Russia-DPRK affinity (truncated
+normal), read by the month the Russia-DPRK treaty is signed (+-1); and the month of a
+trilateral pact, "never" (tolerance 0) in the scenario's runs, so every record has a "never
+happened" target. No ``at_least`` target: its pass/fail is scored on the same runs as the
+run-level targets, so the ABC likelihood is not that of one record and the coverage would
+not be nominal; tests/test_calibration_exact.py exercises it against its exact posterior.
+The runs are the real model's (lockstep engine, the scenario of ``SCENARIO``).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ PRIORS = {
 TARGETS = (  # name, statistic, tolerance
     ("treaty_signed", "first_round.RUS-PRK.treaty", 1),
     ("war_goes_on", "switch_round.rus_war", 2),
+    ("no_trilateral", "first_round.CHN-RUS-PRK", 0),
 )
 
 
@@ -60,6 +64,11 @@ class Design:
     replicates: int = 6
     max_generations: int = 8
     ess_fraction: float = 0.5
+
+
+FULL = Design(population=60, replicates=6, max_generations=12, ess_fraction=0.6)
+QUICK = Design(population=20, replicates=4, max_generations=4, ess_fraction=0.5)
+FIRST_SEED = 100  # seeds of the larger version (scripts/recovery_real.py, run.py validate)
 
 
 @dataclass(frozen=True)
