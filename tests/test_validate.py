@@ -13,6 +13,8 @@ SECTIONS = (
     "## Posterior",
     "## Hindcast, cutoff 2024-12",
     "## Hindcast, cutoff 2025-06",
+    "## Forecast to 2030 from the posterior",
+    "## Recovery on the real model",
 )
 
 
@@ -27,6 +29,10 @@ def test_quick_validation_regenerates_every_table(tmp_path, capsys):
     for cutoff in ("2024-12", "2025-06"):
         assert (out / f"hindcast-{cutoff}" / "scores.csv").is_file()
     assert (out / "calibration" / "predictive" / "runs").is_dir()  # fresh predictive runs
+    assert "| CHN-RUS-PRK | partnership |" in text  # the 2030 forecast of the trilateral
+    for pact in ("CHN-RUS", "CHN-PRK", "RUS-PRK"):
+        assert f"| {pact} | treaty |" in text, pact
+    assert "| `levels.1.talks_max` |" in text  # the real-model recovery's table
 
 
 def test_model_report_script_runs(capsys):

@@ -1,11 +1,14 @@
 """``run.py validate [--quick] [--out DIR]``: regenerate every figure of docs/model.md §4-5,
-the README's fact table, the posterior table (with fresh predictive shares) and the
-hindcast scores (cutoffs 2024-12 and 2025-06) into ``DIR/validation.md``.
+the README's fact table, the posterior table (with fresh predictive shares), the 2030
+forecast from that posterior, the recovery on the real model and the hindcast scores
+(cutoffs 2024-12 and 2025-06) into ``DIR/validation.md``.
 
 Full: 1,000 seeds for the facts, noise and channels, 400 per value for the comparative
-statics, the calibration of configs/calibration/korea_2024.toml and both hindcasts (about
-10 minutes on 2 cores). ``--quick``: 20 seeds and a tiny calibration (under a minute): it
-checks that the regeneration runs (tests/test_validate.py), its figures are not for quoting.
+statics, the calibration of configs/calibration/korea_2024.toml, the forecast (200 sets x
+100 runs to 2030-12), 40 recovery calibrations and both hindcasts (about 40 minutes on 2
+cores). ``--quick``: 20 seeds, a tiny calibration, a 10 x 5 forecast and one small
+recovery (about 30 s of CPU): it checks that the regeneration runs (tests/test_validate.py),
+its figures are not for quoting.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="regenerate the validation figures (facts, noise, channels, statics, posterior, "
         "hindcast)",
         description="Regenerate every figure of docs/model.md §4-5, the README's fact table, "
-        "the posterior table and the hindcast scores into DIR/validation.md.",
+        "the posterior table, the 2030 forecast, the real-model recovery and the hindcast "
+        "scores into DIR/validation.md.",
     )
     p.add_argument("--quick", action="store_true", help="few seeds, tiny calibration (< 1 min)")
     p.add_argument(

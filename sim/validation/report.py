@@ -11,15 +11,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.calibration import recovery
 from sim.calibration.priors import PriorSet
 from sim.calibration.spec import Calibration
 from sim.files import write_atomic
 from sim.validation.facts import ROOT, channels_table, facts_table, noise_table, statics_table
+from sim.validation.forecast import forecast_section, recovery_section
 
 CALIBRATION = ROOT / "configs" / "calibration" / "korea_2024.toml"
 CUTOFFS = ("2024-12", "2025-06")
-FULL = {"seeds": 1000, "statics_seeds": 400, "predictive_sets": 200, "sets": 200}
-QUICK = {"seeds": 20, "statics_seeds": 20, "predictive_sets": 20, "sets": 10}
+FULL = {"seeds": 1000, "statics_seeds": 400, "predictive_sets": 200, "sets": 200,
+        "forecast": (200, 100), "recovery": 40}  # fmt: skip
+QUICK = {"seeds": 20, "statics_seeds": 20, "predictive_sets": 20, "sets": 10,
+         "forecast": (10, 5), "recovery": 1}  # fmt: skip
 QUICK_SMC = {"population": 40, "max_generations": 6, "budget": 6000}
 
 
@@ -159,6 +163,11 @@ def run_validation(out: Path, quick: bool, workers: int | None = 1) -> list[str]
     cal = quick_calibration(cal) if quick else cal
     options = {"workers": workers, "scheduler": None, "progress": False}
     lines += [*calibration_section(cal, out / "calibration", k["predictive_sets"], options), ""]
+    if (out / "calibration" / "posterior.parquet").is_file():
+        lines += [*forecast_section(out / "forecast", out / "calibration", *k["forecast"],
+                                    workers), ""]  # fmt: skip
+    design = recovery.QUICK if quick else recovery.FULL
+    lines += [*recovery_section(out / "recovery", k["recovery"], design), ""]
     for cutoff in CUTOFFS:
         lines += [*hindcast_section(
             cal, cutoff, out / f"hindcast-{cutoff}", k["sets"], options, quick
