@@ -36,6 +36,7 @@ from sim.execute import (
 )
 
 CONNECT_SECONDS = 5.0  # a reachable scheduler answers a TCP connect in far less
+IDENTITY_SECONDS = 10.0  # ... and its identity request (a busy machine: seconds)
 RECONNECT_SECONDS = 20  # the client's timeout: how long it tries to reach a lost scheduler
 LOST_SECONDS = 30.0  # the scheduler is lost when the client was not running this long
 SILENT_SECONDS = 50.0  # ... or when it did not answer a ping this long (SIM_SCHEDULER_SILENT)
@@ -79,7 +80,7 @@ def check_scheduler(address: str, timeout: float = CONNECT_SECONDS) -> None:
         return  # another transport (ucx, inproc, ws): the client checks it
     try:
         socket.create_connection((host, port), timeout=timeout).close()
-        kind = asyncio.run(_identity(f"{scheme}://{host}:{port}", timeout))
+        kind = asyncio.run(_identity(f"{scheme}://{host}:{port}", IDENTITY_SECONDS))
     except Exception as exc:  # garbage from a non-Dask server raises anything
         why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         if not isinstance(exc, (OSError, UnicodeError, TimeoutError)):
