@@ -28,6 +28,7 @@ from sim.batch.plan import Chunk, ChunkGroup, RunContext
 from sim.batch.worker import ChunkResult, ExecuteError, failed_chunk, require_dask, run_chunk
 
 CONNECT_SECONDS = 5.0  # a reachable scheduler answers a TCP connect in far less
+IDENTITY_SECONDS = 10.0  # ... and its identity request (a busy machine: seconds)
 RECONNECT_SECONDS = 20  # the client's timeout: how long it tries to reach a lost scheduler
 LOST_SECONDS = 30.0  # the scheduler is lost when the client was not running this long
 SILENT_SECONDS = 50.0  # ... or when it did not answer a ping this long (SIM_SCHEDULER_SILENT)
@@ -71,7 +72,7 @@ def check_scheduler(address: str, timeout: float = CONNECT_SECONDS) -> None:
         return  # another transport (ucx, inproc, ws): the client checks it
     try:
         socket.create_connection((host, port), timeout=timeout).close()
-        kind = asyncio.run(_identity(f"{scheme}://{host}:{port}", timeout))
+        kind = asyncio.run(_identity(f"{scheme}://{host}:{port}", IDENTITY_SECONDS))
     except Exception as exc:  # garbage from a non-Dask server raises anything
         why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         if not isinstance(exc, (OSError, UnicodeError, TimeoutError)):
@@ -123,8 +124,8 @@ def run_dask(
         try:
             yield from _loop(client, ctx, iter(chunks), address)
         except (OSError, RuntimeError) as exc:  # e.g. CommClosedError from a closed client
-            if client.status == "running":
-                raise
+            if client.status == "running" and _identity_of(client, PING_SECONDS) is not None:
+                raise  # the scheduler answers: another error (the client may not know yet)
             raise SchedulerLost(address) from exc
         finally:
             with contextlib.suppress(Exception):  # a frozen scheduler: close times out
@@ -231,14 +232,10 @@ class _Watch:
             return False
         self.pinged = now
         wait = min(PING_SECONDS, max(0.5, self.limit - (now - self.at)))
-        try:
-            info = self.client.sync(
-                self.client.scheduler.identity, n_workers=-1, callback_timeout=wait
-            )
-        except Exception:  # no answer, however it fails
+        if (info := _identity_of(self.client, wait)) is None:
             return time.monotonic() - self.at > self.limit
         self.at = time.monotonic()
-        workers = info.get("workers", {}) if isinstance(info, dict) else {}
+        workers = info.get("workers", {})
         self.seen = {w: float(d.get("last_seen", 0)) for w, d in workers.items()}
         return False
 
@@ -247,6 +244,16 @@ class _Watch:
         from another (stopped, hung: a dead worker's connection closes instead)."""
         latest = max(self.seen.values(), default=0.0)
         return {w for w, seen in self.seen.items() if latest - seen > limit}
+
+
+def _identity_of(client: Any, wait: float) -> dict[str, Any] | None:
+    """The scheduler's identity (its workers with their last heartbeats), or None if it
+    does not answer within ``wait`` seconds, however that fails."""
+    try:
+        info = client.sync(client.scheduler.identity, n_workers=-1, callback_timeout=wait)
+    except Exception:  # closed, refused, timed out: no answer
+        return None
+    return info if isinstance(info, dict) else None
 
 
 def stall_seconds() -> float:
