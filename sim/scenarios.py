@@ -58,6 +58,29 @@ def scenario_file(text: str | Path) -> Path:
     )
 
 
+def experiment_names() -> list[str]:
+    """Names of the shipped experiments (file stems under ``configs/experiments``), sorted."""
+    folder = config_dir() / "experiments"
+    return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def experiment_file(text: str | Path) -> Path:
+    """An experiment given on the command line: an existing file, else a shipped
+    experiment's name (``default``, ``library``, ...); :class:`ConfigError` listing the
+    names otherwise."""
+    path = Path(text)
+    if path.exists() or path.suffix != "" or path.name != str(text):
+        if not path.exists():
+            raise ConfigError(str(text), "", f"file not found; expected an experiment file "
+                              f"or one of {experiment_names()}")  # fmt: skip
+        return path
+    if str(text) in experiment_names():
+        return Path(str(config_dir() / "experiments" / f"{text}.toml")).resolve()
+    raise ConfigError(
+        str(text), "", f"file not found; expected an experiment file or one of {experiment_names()}"
+    )
+
+
 def scenario_headlines(scenario: Scenario | str | Path = DEFAULT_SCENARIO) -> list[Headline]:
     """The headline parameters of a scenario (by object, path or name)."""
     return headlines(_raw(scenario)[0])

@@ -393,3 +393,17 @@ def test_corrupt_results_part_is_a_clear_error(tmp_path, capsys):
         assert main([command, str(tmp_path)]) == 2
         err = capsys.readouterr().err
         assert err.startswith("error:") and "Traceback" not in err
+
+
+def test_an_experiment_is_named_or_listed(tmp_path, capsys):
+    """``run.py batch NAME`` takes a shipped experiment by name, like ``--scenario NAME``;
+    an unknown name is one line listing the names, exit 2, and no DIR."""
+    from sim.scenarios import experiment_file, experiment_names
+
+    assert "default" in experiment_names() and "library" in experiment_names()
+    assert experiment_file("library") == (ROOT / "configs" / "experiments" / "library.toml")
+    out = tmp_path / "out"
+    assert main(["batch", "nonesuch", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "one of ['default', " in err[0] and "'library'" in err[0]
+    assert not out.exists()

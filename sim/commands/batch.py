@@ -1,4 +1,4 @@
-"""``run.py batch EXPERIMENT.toml --out DIR``: run an experiment; and the no-argument main job.
+"""``run.py batch EXPERIMENT --out DIR``: run an experiment; and the no-argument main job.
 
 Exit codes: 0 all runs done and ok; 1 the batch finished but some runs failed (recorded in
 the runs table), or a backend/plot error; 2 invalid experiment or scenario (nothing
@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "batch",
         help="run an experiment (design points x seeds) into a results directory",
         description=(
-            "Run every design point of EXPERIMENT.toml with its replicate seeds and write "
+            "Run every design point of EXPERIMENT with its replicate seeds and write "
             "DIR/runs (one row per run), DIR/series (--series) and DIR/manifest.json. "
             "Running the same command again resumes: only missing runs run."
         ),
@@ -46,8 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "experiment",
         type=Path,
-        metavar="EXPERIMENT.toml",
-        help="experiment file (configs/experiments/*.toml)",
+        metavar="EXPERIMENT",
+        help="experiment file, or a shipped experiment's name (default, library, ...)",
     )
     p.add_argument(
         "--out",
@@ -103,12 +103,17 @@ def run_experiment(
     from sim.config import ConfigError
     from sim.experiment import check_engine, load_experiment
     from sim.files import PathError, check_out_dir_path
+    from sim.scenarios import experiment_file
 
     options = replace(options or BatchOptions(), **changes)
     try:
         check_engine("--engine", options.engine)
     except ConfigError as err:
         return _error(f"--engine: {err.expected}, got {options.engine!r}", 2)
+    try:
+        experiment = experiment_file(experiment)
+    except ConfigError as err:
+        return _error(str(err), 2)
     out = out if out is not None else Path("results") / experiment.stem
     try:
         exp = load_experiment(experiment)
