@@ -39,9 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("calibration", type=Path, help="calibration file (TOML; dated targets)")
     p.add_argument("--cutoff", required=True, help="last month the hindcast sees [YYYY-MM]")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
-    p.add_argument("--sets", type=whole_number(1), default=200,
+    p.add_argument("--sets", type=whole_number(1), default=200, metavar="N",
                    help="parameter sets of the forecast and of the base rate")  # fmt: skip
-    p.add_argument("--budget", type=whole_number(1), default=None, help="calibration runs")
+    p.add_argument("--budget", type=whole_number(1), default=None, metavar="N",
+                   help="calibration runs")  # fmt: skip
     p.add_argument(
         "--workers", type=whole_number(1), default=None, metavar="N", help="local processes"
     )
