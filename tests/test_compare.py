@@ -126,3 +126,20 @@ def test_pairing_needs_the_same_seeds_each_once():
     assert paired_with(group([3, 1, 2]), group([1, 2, 3]))
     assert not paired_with(group([1, 2, 4]), group([1, 2, 3]))
     assert not paired_with(group([1, 1, 2]), group([1, 2, 2]))
+
+
+def test_compare_takes_a_shipped_experiment_by_name(monkeypatch, tmp_path):
+    """``run.py compare library`` runs (or resumes) the shipped experiment into
+    results/library first, as ``compare configs/experiments/library.toml`` does; a name
+    that is neither a directory nor a shipped experiment stays a directory (not found)."""
+    import sim.commands.batch as batch_command
+    from sim.commands.compare import _batches
+
+    ran = []
+    monkeypatch.setattr(batch_command, "run_experiment", lambda e, out: ran.append((e, out)) or 0)
+    monkeypatch.chdir(tmp_path)
+    assert _batches([Path("library"), Path("nonesuch")]) == [
+        Path("results") / "library",
+        Path("nonesuch"),
+    ]
+    assert [(e.name, out) for e, out in ran] == [("library.toml", Path("results/library"))]

@@ -36,8 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         nargs="+",
         metavar="DIR",
-        help="batch results directories; an experiment file (.toml) is first run (or resumed) "
-        "into results/<its name>",
+        help="batch results directories; an experiment file (.toml) or a shipped experiment's "
+        "name (library, ...) is first run (or resumed) into results/<its name>",
     )
     p.add_argument(
         "--out", type=Path, metavar="DIR", help="figure/table folder (default: FIRST_DIR/compare)"
@@ -102,6 +102,25 @@ def display(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _batches(given: list[Path]) -> list[Path] | int:
+    """The batch directories to compare: an experiment file or a shipped experiment's name
+    is first run (or resumed) into ``results/<its name>``; an exit code if that fails."""
+    from sim.commands.batch import run_experiment
+    from sim.scenarios import experiment_file, experiment_names
+
+    dirs = []
+    for d in given:
+        if not d.exists() and str(d) in experiment_names():
+            d = experiment_file(str(d))
+        if d.suffix == ".toml" and d.is_file():
+            code = run_experiment(d, Path("results") / d.stem)
+            if code != 0:
+                return code
+            d = Path("results") / d.stem
+        dirs.append(d)
+    return dirs
+
+
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py compare``."""
     from sim.analysis import BatchError
@@ -109,16 +128,9 @@ def run(args: argparse.Namespace) -> int:
     from sim.plots import save_figure
     from sim.plots.compare import Curves, plot_differences, plot_end_forest, plot_formation_curves
 
-    dirs = []
-    for d in args.dirs:  # an experiment file: run (or resume) it first
-        if d.suffix == ".toml" and d.is_file():
-            from sim.commands.batch import run_experiment
-
-            code = run_experiment(d, Path("results") / d.stem)
-            if code != 0:
-                return code
-            d = Path("results") / d.stem
-        dirs.append(d)
+    dirs = _batches(args.dirs)
+    if isinstance(dirs, int):
+        return dirs
     args.dirs = dirs
     try:
         groups, table, curves = build(args.dirs, args.reference)
