@@ -55,7 +55,7 @@ def forecast_section(
     """Run (or resume) the forecast batch into ``out/batch`` and tabulate 2030-12."""
     from sim.analysis.batch import load_batch
     from sim.analysis.forecast import forecast
-    from sim.batch import run_batch
+    from sim.batch.session import run_batch
     from sim.experiment import load_experiment
 
     exp = load_experiment(forecast_experiment(out, calibration, samples, replicates))

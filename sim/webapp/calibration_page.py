@@ -82,13 +82,15 @@ def Forecast(batch_dir: str):
     """A posterior design's forecast: figure and table (sim.analysis.forecast)."""
     from sim.analysis import load_batch
     from sim.analysis.forecast import display_forecast, forecast
+    from sim.plots.forecast import Forecast as ForecastData
     from sim.plots.forecast import plot_forecast
 
     batch = solara.use_memo(lambda: load_batch(batch_dir), [batch_dir])
     table = solara.use_memo(lambda: forecast(batch), [batch_dir])
     record = (batch.manifest.get("design") or {}).get("record_rounds")
     end = int(record) - 1 if record else None
-    FigureWithDownload(lambda: plot_forecast(table, batch.info, batch.subtitle(), end),
+    data = ForecastData(table, batch.info, end)
+    FigureWithDownload(lambda: plot_forecast(data, batch.subtitle()),
                        f"{Path(batch_dir).name}_forecast.png", [batch_dir])  # fmt: skip
     Table(display_forecast(table, batch), f"Forecast in {batch_dir}",
           f"python run.py summary {batch_dir}", "P(pact at >= level by the end of each month): "

@@ -75,7 +75,7 @@ def CompareChoice():
 @solara.component
 def CompareView(dirs: tuple[str, ...]):
     from sim.commands.compare import display
-    from sim.plots.compare import plot_end_forest, plot_formation_curves
+    from sim.plots.compare import Curves, plot_end_forest, plot_formation_curves
 
     key = [dirs, *(_stamp(d) for d in dirs)]
     groups, table, curves, error = solara.use_memo(lambda: comparison(dirs), key)
@@ -88,7 +88,7 @@ def CompareView(dirs: tuple[str, ...]):
     with solara.Card(margin=0):
         if curves:
             info = groups[0].info
-            FigureWithDownload(lambda: plot_formation_curves(curves, info, sub),
+            FigureWithDownload(lambda: plot_formation_curves(Curves(curves, info), sub),
                                f"{stem}_compare_curves.png", key)  # fmt: skip
         else:
             solara.Text("every pact is active at the start: no formation curves")
