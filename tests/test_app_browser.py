@@ -384,8 +384,14 @@ def test_results_picker_compare_and_calibration_pages(server, browser, kinds, tm
     save(browser, tmp_path / "app_compare.png")
 
     open_tab(browser, "Calibration")
-    type_into(browser, "Calibration or hindcast", str(kinds["calibration"]))
-    wait_text(browser, "Posterior (weighted)", timeout=40)
+    for attempt in range(3):  # the field may re-render while selenium types (seen: "/" kept)
+        type_into(browser, "Calibration or hindcast", str(kinds["calibration"]))
+        try:
+            wait_text(browser, "Posterior (weighted)", timeout=40)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     wait_text(browser, f"Forecast in {kinds['forecast']}", timeout=40)
     wait_images(browser, 3)  # marginals, predictive check, forecast
     save(browser, tmp_path / "app_calibration.png")
