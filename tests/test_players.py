@@ -3,7 +3,8 @@
 Hand-computed cases on a 4-state toy (the four-state fixture with its fourth state renamed
 USA and named the US player): the US-ties term reads the actual relation with the player
 (affinity + commitment of their strongest pact, minus the expected reaction to visible
-alignment), the rivals' own pacts are the counter-balancing and raise the threat, the
+alignment), the rivals' own pacts add to the counter-balancing a state's own visible
+alignment is expected to draw and raise the threat, the
 player proposes and consents by the logit rule; without a player nothing changes.
 """
 
@@ -144,6 +145,22 @@ def test_counterbalancing_on_north_korea_by_hand(toy):
     # -> R_PRK = 0.45, counter-balancing 0.3 x 0.45 = 0.135, influence -= presence 0.3 x it
     infl = term_arrays(_levels(p, CHN_USA=2), attrs, p, ctx)[2][0, PRK]
     assert infl - base == pytest.approx(-0.3 * 0.135, abs=1e-12)
+
+
+def test_own_alignment_still_draws_the_expected_counterbalancing(toy):
+    s, p = toy
+    p0 = compile_params(s.model_copy(update={"us": s.us.model_copy(update={"player": None})}))
+    attrs, ctx = _state(p)
+    # North Korea in the trilateral (its own visible alignment) while a CHN-USA treaty
+    # (R_PRK = 0.45, as above) is the rivals' alignment
+    levels = _levels(p, CHN_USA=2, CHN_RUS_PRK=1)
+    own = config_terms(levels, p0).cb_member[0, PRK]  # the reaction function's expectation
+    assert own > 0
+    with_player = term_arrays(levels, attrs, p, ctx)[2][0, PRK]
+    reaction_only = term_arrays(levels, attrs, p0, context(ctx.affinity, p0))[2][0, PRK]
+    # with a player, presence x (expected reaction + reactivity x R): the difference is the
+    # rivals' part alone, presence 0.3 x reactivity 0.3 x R 0.45
+    assert with_player - reaction_only == pytest.approx(-0.3 * 0.3 * 0.45, abs=1e-12)
 
 
 def test_the_player_consents_by_the_logit_rule(toy):

@@ -312,9 +312,11 @@ def terms_with(
     leverage = _leverage(share, ct.commit, p)  # sum_k stakes[i, k] C[i, k] share[k, i]
     dependence = _dependence(share, p)  # sum_j share[i, j]^2 * asymmetry[i, j]
     presence, autonomy = (per_run(v, attrs.threat) for v in (p.presence, p.autonomy))
-    cb = ct.cb_member if pl is None else pl.cb
-    if coop is not None and pl is None:
+    cb = ct.cb_member
+    if coop is not None:
         cb = cb + runwise(p.reactivity, p, 1) * coop.seen_cb
+    if pl is not None:  # the reaction i expects, and what its rivals already formed
+        cb = cb + pl.cb
     influence = leverage - presence * cb - autonomy * dependence
 
     economy = base.economy if coop is None else base.economy + coop.economy
