@@ -2,8 +2,10 @@
 
 Hand-checked: its declared space (15 bilaterals + CHN-RUS-PRK + USA-KOR-JPN: 17 pacts,
 88 moves), the pacts in force, the talks under way and the actions in force in January
-2024, the US player; the two engines give the same rows per seed; ``run.py simulate``
-tells a timeline in which the United States, South Korea and Japan propose and act.
+2024, the US player; summits only between the pairs that met or could (not North Korea
+with the US and its allies, not Russia with Japan or South Korea); the two engines give
+the same rows per seed; ``run.py simulate`` tells a timeline in which the United States,
+South Korea and Japan propose and act.
 """
 
 from __future__ import annotations
@@ -56,6 +58,20 @@ def test_the_united_states_is_the_player_and_exercises_at_the_start(scenario):
         (3, 4, p.actions.names.index("exercise")): 1,  # USA>KOR, Jeju 2024-01-15
         (3, 5, p.actions.names.index("exercise")): 1,  # USA>JPN, the same exercise
     }
+
+
+def test_summits_only_between_the_pairs_that_met_or_could(scenario):
+    from sim.rules.actions import structural_dyads
+
+    codes = scenario.codes
+    summits = {(codes[a], codes[b]) for k, a, b in structural_dyads(scenario) if k == "summit"}
+    pairs = {frozenset(d) for d in summits}
+    assert len(summits) == 2 * len(pairs) == 20  # both ways, 10 of the 15 pairs
+    for rivals in ("PRK-USA", "PRK-KOR", "PRK-JPN", "RUS-JPN", "RUS-KOR"):
+        assert frozenset(rivals.split("-")) not in pairs
+    table = run_table(scenario, list(range(20)), 36)
+    assert "action_count.summit.PRK>USA" not in table.columns  # can never be taken
+    assert (table["action_count.summit.USA>KOR"] > 0).all()
 
 
 def test_cinc_values_as_documented(scenario):

@@ -19,49 +19,85 @@ from sim.plots._common import TARGET_COLOR
 LEVEL_STYLE = {1: ("--", 2.0, "#5b8fd6"), 2: ("-", 5.0, "#08306b")}  # partnership, treaty
 
 
-def node_positions(states: Sequence[str]) -> dict[str, np.ndarray]:
-    """States on a circle, the first at the top, clockwise."""
+BLOC_WIDTH = 1.6  # horizontal stretch of the layout by bloc [dimensionless]
+
+
+def node_positions(states: Sequence[str], target: str = "") -> dict[str, np.ndarray]:
+    """Where the network view draws each state. When the target pact leaves states out
+    (e.g. the six states of Northeast Asia), its members take the left arc of a circle of
+    radius 1 and the others the right arc, each side in the scenario's order from top to
+    bottom, and the circle is widened BLOC_WIDTH times so that each bloc's pacts are drawn
+    as open shapes on its own side; otherwise the states go round the unit circle, the
+    first at the top, clockwise."""
+    members = [s for s in states if s in target.split("-")]
+    others = [s for s in states if s not in members]
+    if not members or not others:
+        n = len(states)
+        angles = np.pi / 2 - 2 * np.pi * np.arange(n) / n
+        return dict(zip(states, _points(angles), strict=True))
+    arcs = {**_arc(members, np.pi, -1.0), **_arc(others, 0.0, 1.0)}
+    return {s: xy * (BLOC_WIDTH, 1.0) for s, xy in arcs.items()}
+
+
+def _points(angles: np.ndarray) -> list[np.ndarray]:
+    return [np.array([np.cos(a), np.sin(a)]) for a in angles]
+
+
+def _arc(states: Sequence[str], centre: float, turn: float) -> dict[str, np.ndarray]:
+    """States spread evenly from top to bottom over an arc centred at ``centre`` [rad]
+    (``turn`` = +1 on the right side, -1 on the left): 60 degrees apart, closer when more
+    than three share a side, so each side spans at most 150 degrees."""
     n = len(states)
-    angles = np.pi / 2 - 2 * np.pi * np.arange(n) / n
-    return {s: np.array([np.cos(a), np.sin(a)]) for s, a in zip(states, angles, strict=True)}
+    step = min(np.pi / 3, np.radians(150) / max(n - 1, 1))
+    angles = centre + turn * step * ((n - 1) / 2 - np.arange(n))
+    return dict(zip(states, _points(angles), strict=True))
+
+
+LABEL_SPOTS = (0.5, 0.38, 0.62, 0.28, 0.72)  # where along an edge a label may sit [0-1]
+LABEL_GAP = 0.3  # least distance between two labels' centres [axis units; radius 1]
+
+
+def label_spots(
+    edges: Sequence[tuple[np.ndarray, np.ndarray]], taken: Sequence[np.ndarray] = ()
+) -> list[np.ndarray]:
+    """A point on each edge for its label: the midpoint unless it is within LABEL_GAP of a
+    label already placed (edges that cross at the circle's centre), then the first of
+    LABEL_SPOTS that is clear (the last one tried if none is)."""
+    placed = [np.asarray(t) for t in taken]
+    spots = []
+    for a, b in edges:
+        for t in LABEL_SPOTS:
+            spot = a + t * (b - a)
+            if all(np.hypot(*(spot - q)) >= LABEL_GAP for q in placed):
+                break
+        placed.append(spot)
+        spots.append(spot)
+    return spots
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> float:
+    """The edge's direction [degrees], turned to read left to right."""
+    deg = float(np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0])))
+    return deg - 180.0 if deg > 90.0 else deg + 180.0 if deg <= -90.0 else deg
 
 
 def _style(level: int) -> tuple[str, float, str]:
     return LEVEL_STYLE.get(level, LEVEL_STYLE[max(LEVEL_STYLE)] if level > 0 else ("", 0, ""))
 
 
+BOX = {"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1.0}
+
+
 def plot_pact_network(
     levels: Mapping[str, int], info: ScenarioInfo, ax: Axes, title: str = ""
 ) -> Axes:
-    """States as nodes, active pacts as edges styled by level (dashed: weakest level,
-    thick solid: the strongest); pacts of three or more as shaded polygons; the target
-    pact outlined in red (dotted while it is not formed)."""
-    pos = node_positions(info.states)
-    for key, level in levels.items():
-        members = key.split("-")
-        if len(members) < 3 or (level <= 0 and key != info.target):
-            continue
-        pts = np.array([pos[m] for m in members])
-        active = level > 0
-        face = _style(level)[2] if active else "none"
-        edge = TARGET_COLOR if key == info.target else "#555555"
-        ax.add_patch(
-            Polygon(pts, closed=True, facecolor=face, alpha=0.25 if active else 1.0, zorder=1)
-        )
-        ax.add_patch(
-            Polygon(pts, closed=True, fill=False, edgecolor=edge, zorder=2,
-                    linewidth=3.0 if active else 1.2, linestyle="-" if active else ":")
-        )  # fmt: skip
-    for key, level in levels.items():
-        members = key.split("-")
-        if len(members) != 2 or level <= 0:
-            continue
-        style, width, color = _style(level)
-        (x0, y0), (x1, y1) = pos[members[0]], pos[members[1]]
-        ax.plot([x0, x1], [y0, y1], linestyle=style, linewidth=width, color=color, zorder=3)
-        box = {"fc": "white", "ec": "none", "alpha": 0.8}
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2, info.level_name(level), fontsize=8, zorder=5,
-                ha="center", va="center", bbox=box)  # fmt: skip
+    """States as nodes (:func:`node_positions`), active pacts as edges styled by level
+    (dashed: weakest level, thick solid: the strongest) with the level's name along the
+    edge; pacts of three or more as shaded polygons named at their centre; the target pact
+    outlined in red (dotted while it is not formed)."""
+    pos = node_positions(info.states, info.target)
+    centres = _draw_polygons(levels, info, pos, ax)
+    _draw_edges(levels, info, pos, ax, centres)
     for code, (x, y) in pos.items():
         ax.scatter([x], [y], s=1600, color="white", edgecolor="black", zorder=4)
         ax.text(x, y, code, ha="center", va="center", fontsize=11, fontweight="bold", zorder=5)
@@ -73,13 +109,62 @@ def plot_pact_network(
     handles.append(Line2D([], [], color=TARGET_COLOR, linewidth=3, label="target pact"))
     ax.legend(handles=handles, loc="lower center", ncols=len(handles), fontsize=8,
               frameon=False)  # fmt: skip
-    ax.set_xlim(-1.4, 1.4)
-    ax.set_ylim(min(y for _, y in pos.values()) - 0.55, 1.3)  # room for the legend
+    xs, ys = zip(*pos.values(), strict=True)
+    ax.set_xlim(min(xs) - 0.4, max(xs) + 0.4)
+    ax.set_ylim(min(ys) - 0.55, max(ys) + 0.3)  # room for the legend
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
         ax.set_title(title, fontsize=11)
     return ax
+
+
+def _draw_polygons(
+    levels: Mapping[str, int], info: ScenarioInfo, pos: Mapping[str, np.ndarray], ax: Axes
+) -> list[np.ndarray]:
+    """Pacts of three or more: active ones shaded in their level's colour (the target's
+    outline red and thick), the target's outline dotted while it is not formed. Returns
+    the centres where the active ones' level is written."""
+    centres = []
+    for key, level in levels.items():
+        members = key.split("-")
+        if len(members) < 3 or (level <= 0 and key != info.target):
+            continue
+        pts = np.array([pos[m] for m in members])
+        active, target = level > 0, key == info.target
+        if active:
+            ax.add_patch(Polygon(pts, closed=True, facecolor=_style(level)[2], alpha=0.25,
+                                 edgecolor="none", zorder=1))  # fmt: skip
+            centre = pts.mean(axis=0)
+            ax.text(*centre, info.level_name(level), fontsize=8, style="italic", zorder=5,
+                    ha="center", va="center", bbox=BOX)  # fmt: skip
+            centres.append(centre)
+        if target:
+            ax.add_patch(
+                Polygon(pts, closed=True, fill=False, edgecolor=TARGET_COLOR, zorder=2,
+                        linewidth=3.0 if active else 1.2, linestyle="-" if active else ":")
+            )  # fmt: skip
+    return centres
+
+
+def _draw_edges(
+    levels: Mapping[str, int],
+    info: ScenarioInfo,
+    pos: Mapping[str, np.ndarray],
+    ax: Axes,
+    taken: Sequence[np.ndarray],
+) -> None:
+    """Active bilateral pacts as lines, each named along its line where no other label
+    sits (:func:`label_spots`)."""
+    pairs = [(k.split("-"), lv) for k, lv in levels.items() if k.count("-") == 1 and lv > 0]
+    edges = [(pos[a], pos[b]) for (a, b), _ in pairs]
+    for ((a, b), level), spot in zip(pairs, label_spots(edges, taken), strict=True):
+        style, width, color = _style(level)
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        ax.plot([x0, x1], [y0, y1], linestyle=style, linewidth=width, color=color, zorder=3)
+        ax.text(*spot, info.level_name(level), fontsize=8, zorder=5, ha="center",
+                va="center", rotation=_angle(pos[a], pos[b]), rotation_mode="anchor",
+                bbox=BOX)  # fmt: skip
 
 
 def plot_utility_terms(
@@ -123,4 +208,10 @@ def plot_drivers(frame: pd.DataFrame, ax: Axes, title: str = "") -> Axes:
     return ax
 
 
-__all__ = ["node_positions", "plot_drivers", "plot_pact_network", "plot_utility_terms"]
+__all__ = [
+    "label_spots",
+    "node_positions",
+    "plot_drivers",
+    "plot_pact_network",
+    "plot_utility_terms",
+]

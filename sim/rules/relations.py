@@ -14,6 +14,12 @@ scenario's value (its baseline A0) and, each month, after the round's events:
 Sustained cooperation builds trust, costly signals (visits, troops) move it faster
 (Fearon 1997), and broken commitments cost reputation with the partners who saw them
 (Crescenzi et al. 2012; Gibler 2008). The rates are the scenario's ``relation_dynamics``.
+
+A US player's affinity can also answer alignment with its adversaries
+(:func:`alignment_loss`, docs/model.md 3.14): ``update_affinity(..., loss=...)`` subtracts
+it after the events, and drift brings the affinity back once the alignment ends. The round
+does not pass it yet (it needs the month's pact commitments and actions in force, which
+only ``sim/rules/round.py`` has), so no scenario is changed by it.
 """
 
 from __future__ import annotations
@@ -56,10 +62,17 @@ def symmetric(x: np.ndarray) -> np.ndarray:
 
 
 def update_affinity(
-    affinity: np.ndarray, baseline: np.ndarray, ev: RelationEvents, r: RelationParams
+    affinity: np.ndarray,
+    baseline: np.ndarray,
+    ev: RelationEvents,
+    r: RelationParams,
+    loss: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Next month's affinity ``(B, N, N)`` (see the module docstring)."""
+    """Next month's affinity ``(B, N, N)`` (see the module docstring), less ``loss``
+    ``(B, N, N)`` when given (:func:`alignment_loss`)."""
     moved = affinity + _scalar(r.drift) * (baseline - affinity)
+    if loss is not None:
+        moved = moved - loss
     moved = moved + symmetric(ev.cooperation)
     moved = moved + _scalar(r.signing) * ev.signed
     moved = moved - _scalar(r.refusal) * symmetric(ev.refused)
@@ -67,3 +80,33 @@ def update_affinity(
     moved = moved - _scalar(r.defection) * symmetric(ev.defected)
     n = affinity.shape[-1]
     return np.where(np.eye(n, dtype=bool), 0.0, np.clip(moved, -1.0, 1.0))
+
+
+def alignment_loss(
+    baseline: np.ndarray, commit: np.ndarray, visible: np.ndarray, player: int, rate
+) -> np.ndarray:
+    """``(..., N, N)``, symmetric: what the affinity between the player u and each state i
+    loses in a month for i's alignment with u's adversaries::
+
+        loss_iu = loss_ui = rate x sum_m max(0, -A0_um) x (C_im + V_im + V_mi),  i != u
+
+    ``baseline (N, N)``: the scenario's affinities A0, which say who u's adversaries are
+    (fixed, so a state punished for its alignment does not become an adversary whose own
+    partners are punished in turn); ``commit (..., N, N)``: the commitment of the
+    strongest pact i and m share (symmetric, 0 on the diagonal); ``visible (..., N, N)``
+    [actor, recipient]: the visibility of the actions in force between them; ``rate``
+    [affinity per month per unit of alignment], a scalar or per run aligned with
+    ``(..., N)``. Zero everywhere without a player (``player`` -1) or at rate 0.
+    """
+    shape = np.broadcast_shapes(commit.shape, visible.shape)
+    out = np.zeros(shape)
+    if player < 0:
+        return out
+    adversary = np.maximum(-np.asarray(baseline)[player], 0.0)  # (N,) w_m; w_u = 0
+    link = commit + visible + np.swapaxes(visible, -1, -2)  # (..., N, N)
+    aligned = rate * np.matmul(link, adversary)  # (..., N)
+    aligned = np.array(np.broadcast_to(aligned, shape[:-1]))
+    aligned[..., player] = 0.0
+    out[..., :, player] = aligned
+    out[..., player, :] = aligned
+    return out
