@@ -94,6 +94,11 @@ class RelationDynamics(_Frozen):
     walkout: Annotated[float, Field(ge=0.0, le=1.0), _unit("affinity")] = 0.0
     defection: Annotated[float, Field(ge=0.0, le=1.0), _unit("affinity")] = 0.0
     signing: Annotated[float, Field(ge=0.0, le=1.0), _unit("affinity")] = 0.0
+    # a US player's affinity with a state lost per month per unit of the state's alignment
+    # with the player's adversaries (docs/model.md 3.14); no effect without a player
+    alignment: Annotated[
+        float, Field(ge=0.0, le=1.0), _unit("affinity per month per unit of alignment")
+    ] = 0.0
 
 
 class Feedback(_Frozen):

@@ -27,6 +27,7 @@ from sim.rules.players import rival_alignment, rivalry, tie_with_player, us_ties
 from sim.rules.utility import _deterrence, attributes, config_terms, term_arrays
 
 CHN, RUS, PRK, USA = range(4)
+TOY_FILE: list = []  # the toy scenario's path, set by the fixture
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +35,7 @@ def toy(tmp_path_factory):
     """four_states.toml with KOR renamed USA (hostility 0, us_stake 0.4) and USA the player."""
     path = tmp_path_factory.mktemp("toy") / "toy.toml"
     path.write_text(FOUR_STATES.read_text().replace("KOR", "USA"))
+    TOY_FILE[:] = [path]
     s = load_scenario(path, ["us.player=USA"])
     return s, compile_params(s)
 
@@ -204,3 +206,25 @@ def test_a_bad_player_is_a_one_line_error(capsys):
     assert main(["simulate", "--scenario", str(FOUR_STATES), "--set", "us.player=XXX"]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "'us.player'" in err and "a state of the scenario" in err
+
+
+def test_the_round_passes_the_players_loss_to_alignment_with_its_adversaries(toy, tmp_path):
+    from sim.rules.round import _player_loss
+
+    _, p0 = toy
+    n_k = p0.actions.n_kinds
+    on = np.zeros((1, 4, 4, n_k), dtype=bool)
+    levels = _levels(p0, CHN_PRK=2)  # China's treaty with North Korea, nothing else
+    assert _player_loss(levels, on, p0) is None  # rate 0 (the default): nothing changes
+    path = tmp_path / "aligned.toml"  # the toy with a loss rate of 0.01 a month
+    path.write_text(TOY_FILE[0].read_text() + "\n[relation_dynamics]\nalignment = 0.01\n")
+    p = compile_params(load_scenario(path, ["us.player=USA"]))
+    loss = _player_loss(levels, on, p)[0]
+    # the US's adversaries at baseline: RUS (A0 -0.3) and PRK (-0.9); China's treaty with
+    # PRK (commitment 1) costs China's tie with the US 0.01 x 0.9 x 1 = 0.009, both ways;
+    # North Korea's treaty is with China, no US adversary: nothing
+    assert loss[CHN, USA] == pytest.approx(0.009, abs=1e-15) == loss[USA, CHN]
+    assert np.count_nonzero(loss) == 2
+    # without a player the round passes nothing whatever the rate
+    none = compile_params(load_scenario(path))
+    assert _player_loss(levels, on, none) is None

@@ -17,9 +17,9 @@ Sustained cooperation builds trust, costly signals (visits, troops) move it fast
 
 A US player's affinity can also answer alignment with its adversaries
 (:func:`alignment_loss`, docs/model.md 3.14): ``update_affinity(..., loss=...)`` subtracts
-it after the events, and drift brings the affinity back once the alignment ends. The round
-does not pass it yet (it needs the month's pact commitments and actions in force, which
-only ``sim/rules/round.py`` has), so no scenario is changed by it.
+it after the events (the round passes it when the scenario names a player and sets
+``relation_dynamics.alignment``), and drift brings the affinity back once the alignment
+ends.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from sim.rules.arrays import small_sum
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class RelationParams:
     walkout: float | np.ndarray
     defection: float | np.ndarray
     signing: float | np.ndarray
+    alignment: float | np.ndarray = 0.0  # a US player's loss per unit of alignment (3.14)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,15 @@ def alignment_loss(
     out = np.zeros(shape)
     if player < 0:
         return out
+    adversary = np.maximum(-np.asarray(baseline)[..., player, :], 0.0)  # (..., N) w_m; w_u = 0
+    link = commit + visible + np.swapaxes(visible, -1, -2)  # (..., N, N)
+    # sum over m in index order (no BLAS product: one run and a batch round alike)
+    aligned = rate * small_sum(link * adversary[..., None, :], axis=-1)  # (..., N)
+    aligned = np.array(np.broadcast_to(aligned, shape[:-1]))
+    aligned[..., player] = 0.0
+    out[..., :, player] = aligned
+    out[..., player, :] = aligned
+    return out
     adversary = np.maximum(-np.asarray(baseline)[player], 0.0)  # (N,) w_m; w_u = 0
     link = commit + visible + np.swapaxes(visible, -1, -2)  # (..., N, N)
     aligned = rate * np.matmul(link, adversary)  # (..., N)

@@ -38,7 +38,8 @@ from sim.rules.drivers import initial_drivers, step_drivers
 from sim.rules.feedback import feedback_push
 from sim.rules.pacts import RAISE, apply_moves
 from sim.rules.params import Params
-from sim.rules.relations import RelationEvents, update_affinity
+from sim.rules.relations import RelationEvents, alignment_loss, update_affinity
+from sim.rules.strength import pair_strength
 from sim.rules.talks import progress_talks, start_talks, talk_months
 from sim.rules.utility import (
     Attributes,
@@ -176,13 +177,7 @@ def play_round(
         coop_end = coop_now if not taken.any() else in_force(act_left > 0, priced, attrs, p)
         end_ctx = ctx.with_coop(coop_end)
 
-    failed_raise = p.space.raise_move[np.arange(p.space.n_pacts), state.talk_level]  # (B, P)
-    refused_until = remember_refusals(
-        state.refused_until, t, p, np.where(pr.refused.any(axis=-1), pr.move, 0),
-        np.where(walked.any(axis=-1), failed_raise, 0),
-    )  # fmt: skip
-    events = relation_events(p, act_left > 0, signed, walked, pr, acts)
-    affinity = update_affinity(state.affinity, p.affinity, events, p.relations)
+    refused_until, affinity = _memory(state, t, p, pr, signed, walked, acts, levels, act_left)
 
     new = RunState(
         levels, talk_level, talk_due, x, switched, affinity, act_left, refused_until,
@@ -195,6 +190,21 @@ def play_round(
         context=end_ctx,
     )  # fmt: skip
     return new, out
+
+
+def _memory(state: RunState, t: int, p: Params, pr: Proposal, signed, walked, acts, levels,
+            act_left) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """``(refused_until, affinity)`` after the month: the raises refused or walked out of
+    are remembered, and the relations move with the month's events (and, with a US player,
+    its loss to the states' alignment with its adversaries)."""
+    failed_raise = p.space.raise_move[np.arange(p.space.n_pacts), state.talk_level]  # (B, P)
+    refused_until = remember_refusals(
+        state.refused_until, t, p, np.where(pr.refused.any(axis=-1), pr.move, 0),
+        np.where(walked.any(axis=-1), failed_raise, 0),
+    )  # fmt: skip
+    on = act_left > 0
+    ev, loss = relation_events(p, on, signed, walked, pr, acts), _player_loss(levels, on, p)
+    return refused_until, update_affinity(state.affinity, p.affinity, ev, p.relations, loss)
 
 
 def _push(state: RunState, p: Params) -> np.ndarray | None:
@@ -254,6 +264,21 @@ def remember_refusals(refused_until, t, p, refused_move, failed_move):
         hit = failed_move[:, q] > 0
         out[rows[hit], failed_move[hit, q]] = until[hit]
     return out
+
+
+def _player_loss(levels, on, p: Params):
+    """``(B, N, N)``: the US player's affinity lost this month to each state's alignment
+    with its adversaries (:func:`~sim.rules.relations.alignment_loss`: the end-of-month
+    pacts' commitments and the visibility of the actions in force); None without a player
+    or at rate 0 (scenarios without one are unchanged)."""
+    rate = p.relations.alignment
+    if p.player < 0 or not np.any(rate):
+        return None
+    commit = pair_strength(levels, p.pair_table, p.commitment, p.stacked)  # (B, N, N)
+    visible = np.zeros(commit.shape)
+    if p.actions.n_kinds:
+        visible = small_sum(on * runwise(p.actions.visibility, p, 2), axis=-1)  # [i, j]
+    return alignment_loss(p.affinity, commit, visible, p.player, runwise(rate, p, 1))
 
 
 def relation_events(p, on, signed, walked, pr: Proposal, acts):
