@@ -91,7 +91,10 @@ def _utility_with(coop_c, rows, levels, attrs, ctx, p):
     What the actions do not change (:class:`~sim.rules.utility.Settled`) is computed once
     per run: for the whole batch when most runs weigh actions (then gathered), else for
     the rows alone; either way each value is the same elementwise product."""
-    ct = config_terms(levels, p) if p.configs is None else _table_terms(levels, p)
+    if p.configs is not None:
+        ct = _table_terms(levels, p)
+    else:
+        ct = config_terms(levels, p) if p.seen is None else p.seen.take(levels, p)
     if 2 * len(rows) > len(levels):
         base = settled(ct, attrs, p, ctx).take(rows)
     else:

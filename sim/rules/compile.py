@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.config import ATTRIBUTES, Scenario
 from sim.rules.actions import compile_actions
-from sim.rules.configs import build_config_table
+from sim.rules.configs import SeenTerms, build_config_table
 from sim.rules.feedback import compile_feedback
 from sim.rules.pacts import PactSpace, build_pact_space
 from sim.rules.params import DriverParams, NegotiationParams, Params, ShockParams
@@ -122,7 +122,10 @@ def compile_params(s: Scenario) -> Params:
         **_derived(space, cap, hostility, us_bloc, s.us.bloc_visibility),
         player=-1 if s.us.player is None else idx[s.us.player],
     )
-    return replace(p, configs=build_config_table(p))
+    table = build_config_table(p)
+    n_levels, n_pacts = len(p.level_names), space.n_pacts
+    seen = SeenTerms(n_levels, n_pacts) if SeenTerms.usable(n_levels, n_pacts) else None
+    return replace(p, configs=table, seen=None if table is not None else seen)
 
 
 def _base_attributes(states: list, derived_threat: np.ndarray) -> dict[str, np.ndarray]:

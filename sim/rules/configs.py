@@ -8,8 +8,10 @@ come from the same functions the rules use on any configuration
 (:func:`sim.rules.utility.config_terms`, :func:`sim.rules.pacts.apply_moves`,
 :func:`sim.rules.pacts.valid_moves`), so gathering gives the same bits as computing.
 
-A scenario with more configurations than :data:`MAX_CONFIGS` gets no table and the rules
-compute directly.
+A scenario with more configurations than :data:`MAX_CONFIGS` (six states: 3^17) gets no
+table; it gets a :class:`SeenTerms` instead, which computes a configuration's terms with
+the same function the first time a run meets it and gathers them afterwards (runs stay in
+a few configurations for months, while their candidate moves are valued every month).
 """
 
 from __future__ import annotations
@@ -57,3 +59,56 @@ def build_config_table(p: Params) -> ConfigTable | None:
     return ConfigTable(
         radix=radix, levels=levels, valid=valid, result=result, terms=config_terms(levels, p)
     )
+
+
+class SeenTerms:
+    """The :class:`ConfigTerms` of the configurations met so far, for a pact space too large
+    to tabulate (``Params.seen``). A configuration's row is computed by
+    :func:`~sim.rules.utility.config_terms` (the same function, elementwise over
+    configurations, so gathered rows have the bits computing them would give) when a run
+    first meets it, and gathered afterwards. A cache only: pickling drops the rows (a
+    worker fills its own), and it never changes a value."""
+
+    def __init__(self, n_levels: int, n_pacts: int) -> None:
+        self.radix = n_levels ** np.arange(n_pacts, dtype=np.int64)  # code = levels @ radix
+        self.codes = np.empty(0, dtype=np.int64)  # sorted codes of the rows held
+        self.terms: ConfigTerms | None = None  # rows aligned with ``codes``
+
+    @staticmethod
+    def usable(n_levels: int, n_pacts: int) -> bool:
+        """Codes fit in int64 (up to 39 pacts at three levels)."""
+        return n_pacts * np.log2(max(n_levels, 2)) < 62
+
+    def __getstate__(self) -> dict:
+        return {"radix": self.radix}
+
+    def __setstate__(self, state: dict) -> None:
+        self.radix = state["radix"]
+        self.codes = np.empty(0, dtype=np.int64)
+        self.terms = None
+
+    def take(self, configs: np.ndarray, p: Params) -> ConfigTerms:
+        """The terms of ``configs[..., P]`` (any leading shape), computing the new ones."""
+        code = configs.astype(np.int64) @ self.radix
+        uniq, first = np.unique(code.ravel(), return_index=True)
+        held = np.zeros(len(uniq), dtype=bool)
+        if len(self.codes):
+            pos = np.minimum(np.searchsorted(self.codes, uniq), len(self.codes) - 1)
+            held = self.codes[pos] == uniq
+        if not held.all():  # one configuration per new code, computed at once
+            flat = configs.reshape(-1, configs.shape[-1])
+            self._insert(uniq[~held], config_terms(flat[first[~held]], p))
+        return self.terms.take(np.searchsorted(self.codes, code))  # type: ignore[union-attr]
+
+    def _insert(self, codes: np.ndarray, fresh: ConfigTerms) -> None:
+        """Add the rows ``fresh`` of the new ``codes``, keeping the codes sorted."""
+        merged = np.concatenate([self.codes, codes])
+        order = np.argsort(merged, kind="stable")
+        if self.terms is not None:
+            fresh = ConfigTerms(*(np.concatenate([getattr(self.terms, f), getattr(fresh, f)])
+                                  for f in _FIELDS))  # fmt: skip
+        self.terms = fresh.take(order)
+        self.codes = merged[order]
+
+
+_FIELDS = ("commit", "entangle", "weight", "us_ties", "cb_member")

@@ -68,9 +68,13 @@ def evaluate_moves(
     needed[sp.effect[valid_somewhere]] = True
     needed[sp.effect[0]] = True  # the status quo
     idx = np.flatnonzero(needed)
-    if table is None:
+    if table is None:  # runs first, effects next (the configurations' terms seen or computed)
         ctx_e = None if ctx is None else ctx.expand()
-        u_needed = utility(configs[..., sp.effect_move[idx], :], attrs.expand(), p, ctx_e)
+        after = configs[..., sp.effect_move[idx], :]
+        if p.seen is None:
+            u_needed = utility(after, attrs.expand(), p, ctx_e)
+        else:
+            u_needed = utility_given(p.seen.take(after, p), attrs.expand(), p, ctx_e)
     else:
         # Effects first, runs next: every product with a run's attributes then runs over
         # long contiguous rows (numpy's inner loops), instead of rows of N states.

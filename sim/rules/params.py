@@ -118,6 +118,9 @@ class Params:
     # per-configuration tables: a sim.rules.configs.ConfigTable, or None (typed Any here so
     # that params, which every rule reads, imports no rule module)
     configs: Any = None
+    # without a table (too many configurations): a sim.rules.configs.SeenTerms cache of the
+    # configurations met so far, or None (stacked points, or codes too long)
+    seen: Any = None
     # Runs of several design points stacked (sim.rules.stack): every value above carries a
     # leading run axis (B, ...), scalars are (B,); names, the pact space and tables' keys
     # are shared. False: one scenario's values for every run of the batch.

@@ -215,12 +215,29 @@ def config_terms(levels: np.ndarray, p: Params) -> ConfigTerms:
     )
 
 
-def _deterrence(weight: np.ndarray, co_cap: np.ndarray) -> np.ndarray:
-    """``(..., N)``: saturate(sum_p weight[p] x co_capability[p, i]), pacts in index order."""
-    acc = weight[..., 0, None] * co_cap[..., 0, :]
-    for q in range(1, weight.shape[-1]):
-        acc = acc + weight[..., q, None] * co_cap[..., q, :]
-    return saturate(acc)
+def _deterrence(weight: np.ndarray, co_cap: np.ndarray, membership: np.ndarray | None = None
+                ) -> np.ndarray:  # fmt: skip
+    """``(..., N)``: saturate(sum_p weight[p] x co_capability[p, i]), pacts in index order.
+
+    With ``membership (P, N)`` and many pacts (8 or more), state i's sum runs over the
+    pacts containing i only: a non-member's co-capability is exactly 0 and the weights are
+    >= 0, so each skipped term is +0.0 and skipping it changes no sum (six states: 17
+    pacts, about 3 per state)."""
+    if membership is None or weight.shape[-1] < 8:
+        acc = weight[..., 0, None] * co_cap[..., 0, :]
+        for q in range(1, weight.shape[-1]):
+            acc = acc + weight[..., q, None] * co_cap[..., q, :]
+        return saturate(acc)
+    n = co_cap.shape[-1]
+    out = np.zeros((*np.broadcast_shapes(weight.shape[:-1], co_cap.shape[:-2]), n))
+    for i in range(n):
+        pacts = np.flatnonzero(membership[:, i])
+        if len(pacts):
+            acc = weight[..., pacts[0]] * co_cap[..., pacts[0], i]
+            for q in pacts[1:]:
+                acc = acc + weight[..., q] * co_cap[..., q, i]
+            out[..., i] = acc
+    return saturate(out)
 
 
 def term_arrays(
@@ -273,7 +290,7 @@ def settled(ct: ConfigTerms, attrs: Attributes, p: Params, ctx: Context) -> Sett
         )
     threat = attrs.threat if pl is None else pl.threat
     return Settled(
-        deterrence=threat * _deterrence(ct.weight, ctx.co_capability),
+        deterrence=threat * _deterrence(ct.weight, ctx.co_capability, p.space.membership),
         supply=small_sum(commit * (ctx.affinity * gv), axis=-1),
         exposure=small_sum(ct.entangle * risk, axis=-1),
         support=support(commit, attrs, p, gv),

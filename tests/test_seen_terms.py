@@ -1,0 +1,100 @@
+"""Configurations met so far (sim.rules.configs.SeenTerms) and deterrence over the pacts a
+state is in (sim.rules.utility._deterrence): speed-ups for large pact spaces that must
+change no value (docs/model.md 3.14, issue 23's "value only what can change")."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from sim.config import load_scenario
+from sim.rules.compile import compile_params
+from sim.rules.configs import SeenTerms
+from sim.rules.utility import _deterrence, config_terms
+
+SIX = ROOT / "configs" / "scenarios" / "northeast_asia_2024.toml"
+
+
+@pytest.fixture(scope="module")
+def six():
+    return compile_params(load_scenario(SIX))
+
+
+def test_a_large_space_gets_a_cache_and_a_small_one_a_table(six):
+    assert six.configs is None and isinstance(six.seen, SeenTerms)
+    small = compile_params(load_scenario(ROOT / "configs" / "scenarios" / "korea_2024.toml"))
+    assert small.configs is not None and small.seen is None
+
+
+def test_gathered_rows_are_the_computed_bits(six):
+    rng = np.random.default_rng(7)
+    configs = rng.integers(0, 3, size=(5, 4, six.space.n_pacts)).astype(np.int8)
+    cache = SeenTerms(3, six.space.n_pacts)
+    got = cache.take(configs, six)
+    want = config_terms(configs, six)
+    for f in ("commit", "entangle", "weight", "us_ties", "cb_member"):
+        assert getattr(got, f).shape == getattr(want, f).shape
+        assert np.array_equal(getattr(got, f), getattr(want, f)), f
+    assert len(cache.codes) == len(np.unique(configs.reshape(-1, six.space.n_pacts), axis=0))
+
+
+def test_a_configuration_is_computed_once_and_codes_stay_sorted(six, monkeypatch):
+    import sim.rules.configs as configs_module
+
+    calls = []
+    real = configs_module.config_terms
+
+    def counting(levels, p):
+        calls.append(len(levels))
+        return real(levels, p)
+
+    monkeypatch.setattr(configs_module, "config_terms", counting)
+    cache = SeenTerms(3, six.space.n_pacts)
+    a = np.zeros((3, six.space.n_pacts), dtype=np.int8)
+    a[1, 0], a[2, 5] = 1, 2  # three configurations: none, pact 0 at 1, pact 5 at 2
+    cache.take(a, six)
+    cache.take(a[::-1], six)  # the same three again: nothing computed
+    b = a.copy()
+    b[0, 16] = 1  # one new configuration (code 3^16), two old ones
+    cache.take(b, six)
+    assert calls == [3, 1]
+    assert np.all(np.diff(cache.codes) > 0)
+    # the code of a configuration is levels @ 3^k: pact 0 at 1 -> 1, pact 5 at 2 -> 2 x 243
+    assert list(cache.codes) == [0, 1, 486, 3**16]
+
+
+def test_pickling_drops_the_rows(six):
+    cache = SeenTerms(3, six.space.n_pacts)
+    cache.take(np.zeros((2, six.space.n_pacts), dtype=np.int8), six)
+    again = pickle.loads(pickle.dumps(cache))
+    assert again.terms is None and len(again.codes) == 0
+    assert np.array_equal(again.radix, cache.radix)
+
+
+def test_codes_must_fit_in_int64():
+    assert SeenTerms.usable(3, 39) and not SeenTerms.usable(3, 40)
+
+
+def test_deterrence_over_members_only_by_hand():
+    # 8 pacts, 2 states; state 0 is in pacts 0 and 5, state 1 in pact 7 only
+    m = np.zeros((8, 2), dtype=bool)
+    m[[0, 5], 0] = True
+    m[7, 1] = True
+    w = np.array([[0.5, 9.0, 9.0, 9.0, 9.0, 1.0, 9.0, 2.0]])  # weights of pacts not joined
+    co = np.zeros((1, 8, 2))
+    co[0, 0, 0], co[0, 5, 0], co[0, 7, 1] = 0.4, -0.1, 0.3  # a non-member's co-cap is 0
+    # state 0: 0.5 x 0.4 + 1 x -0.1 = 0.1 -> 0.1 / 1.1; state 1: 2 x 0.3 = 0.6 -> 0.6 / 1.6
+    got = _deterrence(w, co, m)
+    np.testing.assert_allclose(got, [[0.1 / 1.1, 0.6 / 1.6]], rtol=1e-15)
+    assert np.array_equal(got, _deterrence(w, co))  # the same bits as every pact's sum
+
+
+def test_deterrence_over_members_gives_the_dense_bits_on_six_states(six):
+    rng = np.random.default_rng(3)
+    w = rng.random((40, 6, six.space.n_pacts)) * rng.integers(0, 2, (40, 6, 1))
+    members = six.space.membership
+    co = np.where(members, rng.normal(size=(40, 1, *members.shape)), 0.0)
+    assert np.array_equal(_deterrence(w, co, members), _deterrence(w, co))
