@@ -26,16 +26,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sim.config import load_scenario
 from sim.runner import run_many
 from sim.seeds import replicate_seeds
-from sim.validation.facts import CHANNELS, FACTS, mean, prop
+from sim.validation.facts import facts, load_facts, mean, prop
 
 
 def facts_lines(d: pd.DataFrame) -> list[str]:
     """F1-F5 as a markdown table."""
+    spec = load_facts()
     lines = ["| fact | measured |", "| --- | --- |"]
-    for name, f in list(FACTS.items())[:5]:
+    for name, f in list(facts(spec).items())[:5]:
         x = f(d)
         lines.append(f"| {name} | {prop(x) if set(x.unique()) <= {0.0, 1.0} else mean(x)} |")
-    f5 = (d["support_share_r18.PRK.CHN"].mean(), d["support_share_end.PRK.CHN"].mean())
+    cp = f"r{spec.roles.checkpoint}"
+    f5 = (spec.support(d, cp).mean(), spec.support(d, "end").mean())
     lines.append(f"\nF5 levels: {f5[0]:.3f} -> {f5[1]:.3f}")
     return lines
 
@@ -108,9 +110,11 @@ def channel_lines(path: Path, sets: list[str], seeds: list[int]) -> list[str]:
 
     lines = ["| fact | channel removed | with | without | effect (with - without) |",
              "| --- | --- | --- | --- | --- |"]  # fmt: skip
-    for fact, channel, cf, at, stat in CHANNELS:
-        xa = FACTS[stat](runs(at)).astype(float)
-        xb = FACTS[stat](runs((*at, *cf))).astype(float)
+    spec = load_facts()
+    for c in spec.channels:
+        fact, channel, stat = c.fact, c.channel, facts(spec)[spec.names[c.statistic]]
+        xa = stat(runs(c.at)).astype(float)
+        xb = stat(runs((*c.at, *c.remove))).astype(float)
         d = xa - xb
         half = 1.96 * d.std(ddof=1) / len(d) ** 0.5
         effect = f"{d.mean():+.3f} [{d.mean() - half:+.3f}, {d.mean() + half:+.3f}]"

@@ -256,15 +256,15 @@ def plot_probability(results: Results, ax=None, pact: str | None = None):
 def plot_time_to_formation(results: Results, pact: str | None = None, ax=None):
     """Kaplan–Meier curve of the time until ``pact`` (default: the target) forms."""
     from sim.analysis import formation_groups, time_to_formation
+    from sim.plots import Formation
     from sim.plots import plot_time_to_formation as draw
 
     batch = results.batch
     pact = pact or batch.info.target
     groups = formation_groups(batch, _design(results))
     ttf = time_to_formation(batch, pact, groups)
-    label = batch.info.pact_label(pact)
-    sub = _subtitle(results, ax)
-    return draw(ttf, batch.info, label, legend_title="design point", subtitle=sub, ax=ax)
+    data = Formation(ttf, batch.info, batch.info.pact_label(pact), legend_title="design point")
+    return draw(data, _subtitle(results, ax), ax=ax)
 
 
 def _series(results: Results) -> pd.DataFrame:
@@ -277,11 +277,11 @@ def plot_configurations(results: Results, ax=None, top: int = 9, legend: str = "
     """Share of runs in each pact configuration, month by month (needs series): the
     ``top`` most common, the rest pooled; ``legend``: "right", "below" or "none"."""
     from sim.analysis import config_shares
-    from sim.plots import plot_config_shares
+    from sim.plots import Shares, plot_config_shares
 
     info = results.batch.info
-    shares = config_shares(_series(results), info, top=top)
-    fig = plot_config_shares(shares, info, ax=ax, legend=legend == "right")
+    shares = Shares(config_shares(_series(results), info, top=top), info)
+    fig = plot_config_shares(shares, ax=ax, legend=legend == "right")
     if legend == "below":
         axes = ax or fig.axes[0]
         handles, labels = axes.get_legend_handles_labels()
@@ -293,23 +293,24 @@ def plot_configurations(results: Results, ax=None, top: int = 9, legend: str = "
 def plot_utility(results: Results, state: str, ax=None):
     """Median and 50%/90% bands of ``state``'s utility over time (needs series)."""
     from sim.analysis import utility_envelopes
-    from sim.plots import plot_utility_envelopes
+    from sim.plots import Envelopes, plot_utility_envelopes
 
     info = results.batch.info
     env = utility_envelopes(_series(results), info)
-    env = env[env["state"] == state]
-    return plot_utility_envelopes(env, info, axes=None if ax is None else [ax])
+    data = Envelopes(env[env["state"] == state], info)
+    return plot_utility_envelopes(data, axes=None if ax is None else [ax])
 
 
 def plot_support(results: Results, client: str, ax=None):
     """Where ``client``'s external support comes from over time (needs series)."""
     from sim.analysis import support_envelopes
-    from sim.plots import plot_support_envelopes
+    from sim.plots import Envelopes, plot_support_envelopes
 
     env = support_envelopes(_series(results))
     info = results.batch.info
     title = f"{info.state_label(client)}: its support comes from"
-    return plot_support_envelopes(env[env["client"] == client], info, ax=ax, title=title)
+    return plot_support_envelopes(Envelopes(env[env["client"] == client], info), ax=ax,
+                                  title=title)  # fmt: skip
 
 
 def plot_run(frame: pd.DataFrame, scenario: Scenario | str | Path = DEFAULT_SCENARIO, axes=None):

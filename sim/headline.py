@@ -7,7 +7,7 @@ has its own and no code names a particular state or driver:
 keyword                         scenario path
 ==============================  ============================================
 ``<state>_<term>``              ``states.<STATE>.weights.<term>``, e.g.
-                                ``chn_us_ties`` -> ``states.CHN.weights.us_ties``
+                                ``abc_us_ties`` -> ``states.ABC.weights.us_ties``
                                 (term: security, us_ties, regional_influence, economy)
 ``temperature``                 ``negotiation.temperature``
 ``<driver>_hazard``             ``drivers.<driver>.switch_hazard``, for each driver
@@ -15,8 +15,8 @@ keyword                         scenario path
 ``us_reactivity``               ``us.reactivity``
 ==============================  ============================================
 
-The same keywords are accepted by the command line (``--set chn_us_ties=0.2``), the
-Python API (``sim.simulate(..., chn_us_ties=0.2)``) and the browser app's sliders.
+The same keywords are accepted by the command line (``--set abc_us_ties=0.2``), the
+Python API (``sim.simulate(..., abc_us_ties=0.2)``) and the browser app's sliders.
 Dotted paths and top-level fields (``rounds``) pass through unchanged.
 """
 

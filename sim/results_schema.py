@@ -5,15 +5,17 @@ Storage takes its dtypes from here, the analysis layer its outcome/bookkeeping c
 a test checks the doc is up to date). A column family is written with placeholders in
 angle brackets, e.g. ``formed.<PACT>``; adding a family is one :class:`Column` line.
 
-Placeholders: ``<PACT>`` a pact key (``CHN-RUS``), ``<STATE>``/``<CLIENT>``/``<PATRON>`` a
-state code, ``<C>`` a checkpoint round, ``<NAME>``/``<driver>`` a driver name, ``<TERM>`` a
-utility term, ``<level>`` a level name.
+Placeholders: ``<PACT>`` a pact key (member codes joined by ``-``), ``<STATE>``/``<CLIENT>``/
+``<PATRON>`` a state code, ``<C>`` a checkpoint round, ``<NAME>``/``<driver>`` a driver name,
+``<TERM>`` a utility term, ``<level>`` a level name. Examples name no scenario: ``{A}``, ``{B}``,
+``{C}``, ``{TOP}`` are filled in from the default scenario for the doc (:func:`examples`).
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -86,7 +88,7 @@ RUNS = (
     Column(
         "<dotted.path>",
         "float64",
-        "one column per design parameter, e.g. `states.CHN.weights.us_ties`; it keeps the "
+        "one column per design parameter, e.g. `states.{A}.weights.us_ties`; it keeps the "
         "values' type: int64, string (a level name, a month) or boolean for such values",
         "the parameter's",
         design=True,
@@ -163,7 +165,7 @@ RUNS = (
     Column(
         "final_pacts",
         "string",
-        "e.g. `CHN-PRK:treaty;RUS-PRK:treaty` (empty string if none)",
+        "e.g. `{A}-{C}:{TOP};{B}-{C}:{TOP}` (empty string if none)",
     ),
     Column(
         "final_stable",
@@ -221,8 +223,8 @@ SERIES = (
     Column(
         "proposal",
         "string",
-        "the proposer's choice, e.g. `form RUS-PRK treaty` (opens talks), `lower CHN-PRK`, "
-        "`CHN leaves CHN-PRK`, `none`",
+        "the proposer's choice, e.g. `form {B}-{C} {TOP}` (opens talks), `lower {A}-{C}`, "
+        "`{A} leaves {A}-{C}`, `none`",
     ),
     Column("accepted", "bool", "talks opened (form or upgrade), or the move done (lower, leave)"),
     Column("signed", "string", "pacts signed this round at the end of their talks, `;`-separated"),
@@ -353,14 +355,26 @@ def is_outcome_or_bookkeeping(column: str) -> bool:
 # -- the Markdown doc ------------------------------------------------------------------
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "results_schema.md"
+EXAMPLE_SCENARIO = DOC.parent.parent / "configs" / "scenarios" / "korea_2024.toml"
 _BLOCK = re.compile(r"(<!-- table:(\w+) -->\n).*?(<!-- end table -->)", re.DOTALL)
 
 
-def markdown_table(table: str) -> str:
-    """The Markdown table of one output table (column, type, unit, meaning)."""
+def examples(scenario: Path = EXAMPLE_SCENARIO) -> dict[str, str]:
+    """The doc's example names: ``scenario``'s first three states and its highest level."""
+    raw = tomllib.loads(scenario.read_text())
+    a, b, c = list(raw["states"])[:3]
+    return {"{A}": a, "{B}": b, "{C}": c, "{TOP}": raw["levels"][-1]["name"]}
+
+
+def markdown_table(table: str, names: dict[str, str] | None = None) -> str:
+    """The Markdown table of one output table (column, type, unit, meaning with ``names``)."""
+    names = examples() if names is None else names
     lines = ["| column | type | unit | meaning |", "| --- | --- | --- | --- |"]
     for c in TABLES[table]:
-        lines.append(f"| `{c.name}` | {c.dtype} | {c.unit} | {c.meaning} |")
+        meaning = c.meaning
+        for token, name in names.items():
+            meaning = meaning.replace(token, name)
+        lines.append(f"| `{c.name}` | {c.dtype} | {c.unit} | {meaning} |")
     return "\n".join(lines) + "\n"
 
 

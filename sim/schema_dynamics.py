@@ -25,7 +25,7 @@ recipient's trade need times its trade share with the actor)."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 DYAD = re.compile(r"^([A-Z][A-Z0-9_]{1,15})>([A-Z][A-Z0-9_]{1,15})$")
-"""A directed pair 'ACTOR>RECIPIENT', e.g. 'PRK>RUS'."""
+"""A directed pair 'ACTOR>RECIPIENT' of state codes, e.g. 'B>A'."""
 _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 

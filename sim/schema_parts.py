@@ -127,7 +127,7 @@ class Driver(_Frozen):
     x[t+1] = clip(x[t] + theta * (mu[t] - x[t]) + sigma * z[t], low, high), where mu[t] is
     ``mean`` until the switch (hazard ``switch_hazard`` per round from round
     ``switch_from``) and ``mean_after`` afterwards. ``effects`` shift state attributes:
-    ``"RUS.needs.munitions" = 0.9`` adds 0.9 * x[t] to Russia's need for munitions.
+    ``"<STATE>.needs.munitions" = 0.9`` adds 0.9 * x[t] to that state's need for munitions.
     """
 
     initial: Scale

@@ -362,7 +362,7 @@ def wait_images(driver, n: int, timeout: float = 30) -> None:
 
 @pytest.fixture(scope="module")
 def kinds(tmp_path_factory):
-    from app_results import every_kind
+    from small_results import every_kind
 
     return every_kind(tmp_path_factory.mktemp("kinds"))
 

@@ -24,7 +24,7 @@ solara = pytest.importorskip("solara")
 
 import ipyvuetify as v  # noqa: E402
 import ipywidgets  # noqa: E402
-from app_results import every_kind  # noqa: E402
+from small_results import every_kind  # noqa: E402
 from solara.components.file_download import FileDownloadWidget  # noqa: E402
 from test_app import click, page_text  # noqa: E402
 

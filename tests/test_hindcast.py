@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from runcli import main
+from small_results import cal_text
 
 from sim.calibration.hindcast import persisted_statistic, setup
 from sim.calibration.scoring import brier, crps, reliability
@@ -16,7 +17,6 @@ from sim.calibration.spec import load_calibration
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATION = ROOT / "configs" / "calibration" / "korea_2024.toml"
-SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
 
 
 def test_brier_and_crps_by_hand():
@@ -64,38 +64,15 @@ def test_cutoff_splits_targets_and_removes_later_scheduled_shocks():
     assert later.removed_shocks == () and later.fit.spec.rounds == 18
 
 
-CAL = f"""
-scenario = "{SCENARIO}"
-rounds = 12
-replicates = 4
-root_seed = 5
-[scenario_overrides]
-checkpoints = [5, 11]
-[smc]
-population = 10
-max_generations = 3
-budget = 1000
-[priors]
-"negotiation.temperature" = {{ dist = "loguniform", low = 0.005, high = 0.2 }}
-[[targets]]
-name = "signed"
-statistic = "level_r5.RUS-PRK"
-observed = 2
-tolerance = 0
-date = "2024-06"
-[[targets]]
-name = "holds"
-statistic = "level_r11.RUS-PRK"
-observed = 2
-tolerance = 0
-date = "2024-12"
-[[targets]]
+CAL = cal_text(
+    """[[targets]]
 name = "no_trilateral"
 statistic = "max_level_r11.CHN-RUS-PRK"
 observed = 0
 tolerance = 0
 date = "2024-12"
 """
+)
 
 
 def test_hindcast_command_writes_scores_figure_and_manifest(tmp_path, capsys):

@@ -25,6 +25,9 @@ from sim.commands import plot as plot_cmd
 from sim.commands import sensitivity as sens_cmd
 from sim.commands import summary as summary_cmd
 from sim.plots import (
+    Envelopes,
+    Formation,
+    Shares,
     plot_config_shares,
     plot_probability_heatmap,
     plot_probability_ranked,
@@ -124,7 +127,7 @@ def test_drawing_into_given_axes(batches):
     probs = pact_probabilities(batch, design)
     assert plot_probability_sweep(probs, design.varying[0], batch.info, ax=a1) is fig
     ttf = time_to_formation(batch, batch.info.target, formation_groups(batch, design))
-    assert plot_time_to_formation(ttf, batch.info, "tri", ax=a2) is fig
+    assert plot_time_to_formation(Formation(ttf, batch.info, "tri"), ax=a2) is fig
     assert a1.get_title() and a2.get_xlabel().startswith("Month")
     assert a2.get_xticklabels()[0].get_text() == "2024-01"  # rounds shown as dates
     plt.close(fig)
@@ -134,9 +137,9 @@ def test_series_figures_readable(batches):
     batch = load_batch(batches["single"])
     info = batch.info
     for fig in (
-        plot_config_shares(config_shares(batch.series, info), info, "sub"),
-        plot_utility_envelopes(utility_envelopes(batch.series, info), info, "sub"),
-        plot_support_envelopes(support_envelopes(batch.series), info, "sub"),
+        plot_config_shares(Shares(config_shares(batch.series, info), info), "sub"),
+        plot_utility_envelopes(Envelopes(utility_envelopes(batch.series, info), info), "sub"),
+        plot_support_envelopes(Envelopes(support_envelopes(batch.series), info), "sub"),
     ):
         check_readable(fig)
         assert "sub" in " ".join(

@@ -15,21 +15,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import small_results
 from runcli import main
 
-from sim import api
 from sim.report.html import FigureItem, Report, TableItem, render
 
 
 @pytest.fixture(scope="module")
 def batch_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    exp = api.write_experiment(
-        out / "exp.toml", {"states.CHN.weights.us_ties": [0.0, 0.45]}, replicates=6,
-        rounds=12, root_seed=5,
-    )  # fmt: skip
-    api.run_batch(exp, out / "batch", series=True)
-    return out / "batch"
+    return small_results.batch(tmp_path_factory.mktemp("report"), "batch", [0.0, 0.45],
+                               replicates=6, experiment="exp")  # fmt: skip
 
 
 def external_references(text: str) -> list[str]:
@@ -89,59 +84,20 @@ def test_render_escapes_text_and_embeds_the_png():
 
 # -- the other kinds: comparison, calibration, hindcast -------------------------------------
 
-CAL = """
-scenario = "{scenario}"
-rounds = 12
-replicates = 4
-root_seed = 5
-[scenario_overrides]
-checkpoints = [5, 11]
-[smc]
-population = 10
-max_generations = 3
-budget = 1000
-[priors]
-"negotiation.temperature" = {{ dist = "loguniform", low = 0.005, high = 0.2 }}
-[[targets]]
-name = "signed"
-statistic = "level_r5.RUS-PRK"
-observed = 2
-tolerance = 0
-date = "2024-06"
-[[targets]]
-name = "holds"
-statistic = "level_r11.RUS-PRK"
-observed = 2
-tolerance = 0
-date = "2024-12"
-"""
-
 
 @pytest.fixture(scope="module")
 def cal_file(tmp_path_factory):
-    from sim.scenarios import scenario_path
-
-    path = tmp_path_factory.mktemp("cal") / "cal.toml"
-    path.write_text(CAL.format(scenario=scenario_path("korea_2024")))
-    return path
+    return small_results.cal_file(tmp_path_factory.mktemp("cal"))
 
 
 @pytest.fixture(scope="module")
 def calibration_dir(cal_file):
-    out = cal_file.parent / "calibration"
-    args = ["calibrate", str(cal_file), "--out", str(out), "--workers", "1", "--quiet",
-            "--predictive-sets", "10"]  # fmt: skip
-    assert main(args) == 0
-    return out
+    return small_results.calibration(cal_file.parent)
 
 
 @pytest.fixture(scope="module")
 def hindcast_dir(cal_file):
-    out = cal_file.parent / "hindcast"
-    args = ["hindcast", str(cal_file), "--cutoff", "2024-08", "--out", str(out), "--sets", "10",
-            "--workers", "1", "--quiet"]  # fmt: skip
-    assert main(args) == 0
-    return out
+    return small_results.hindcast(cal_file.parent)
 
 
 def report_text(directory, capsys) -> str:

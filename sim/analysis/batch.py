@@ -26,7 +26,7 @@ class BatchError(ValueError):
 class ScenarioInfo:
     """What the plots need to know about the scenario (manifest["scenario_info"]).
 
-    pacts are keys ("CHN-PRK"); target is the key of the trilateral (target) pact;
+    pacts are keys ("A-B", member codes); target is the key of the target pact;
     levels name the levels 1, 2, ... (0 is "no pact").
     """
 
@@ -45,7 +45,7 @@ class ScenarioInfo:
         return f"{path} [{unit}]" if unit else path
 
     def state_label(self, code: str) -> str:
-        """'North Korea (PRK)' when the scenario names the state, else the code."""
+        """'Name (CODE)' when the scenario names the state, else the code."""
         name = dict(self.state_names).get(code)
         return f"{name} ({code})" if name and name != code else code
 
@@ -60,7 +60,7 @@ class ScenarioInfo:
         return self.levels[level - 1] if level - 1 < len(self.levels) else f"level {level}"
 
     def pact_label(self, key: str) -> str:
-        """Readable pact name, e.g. 'CHN–RUS–PRK (trilateral)'."""
+        """Readable pact name, e.g. 'A–B–C (trilateral)' for the target pact A-B-C."""
         label = key.replace("-", "–")
         return f"{label} (trilateral)" if key == self.target else label
 
@@ -236,5 +236,5 @@ def detect_design(batch: Batch) -> Design:
 
 
 def short_name(path: str, parts: int = 3) -> str:
-    """Last components of a dotted path, for legends ('CHN.weights.us_ties')."""
+    """Last components of a dotted path, for legends ('A.weights.us_ties')."""
     return ".".join(path.split(".")[-parts:])

@@ -218,7 +218,7 @@ def active_from_start(runs: pd.DataFrame, info: ScenarioInfo, pact: str) -> bool
 
 
 def config_label(config: str, info: ScenarioInfo) -> str:
-    """'CHN-PRK:treaty;RUS-PRK:treaty' -> 'CHN–PRK treaty + RUS–PRK treaty'."""
+    """'A-C:treaty;B-C:treaty' -> 'A–C treaty + B–C treaty'."""
     if not isinstance(config, str) or not config.strip():
         return "no pact"
     parts = []

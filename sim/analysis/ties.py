@@ -1,7 +1,7 @@
 """Ties between two states at the end: any pact containing both (bilateral or larger).
 
 A pact's own "active at the end" line can fall while the two states stay tied through
-another pact (CHN–PRK replaced by the trilateral): this measure reads right for that.
+another pact (A–C replaced by the trilateral A–B–C): this measure reads right for that.
 """
 
 from __future__ import annotations

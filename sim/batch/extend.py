@@ -12,12 +12,14 @@ is the table a fresh batch of the larger experiment writes.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from sim.batch.manifest import Extension, Manifest
 from sim.batch.store import RUNS, SERIES, BatchStore, write_atomic
 from sim.experiment import Experiment
 
@@ -26,43 +28,42 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def extends(old: dict[str, Any], exp: Experiment, series: bool) -> bool:
+def extends(old: Manifest, exp: Experiment, series: bool) -> bool:
     """Whether ``exp`` extends the batch of manifest ``old``: the same scenario(s), rounds,
     root seed and series, at least as many replicates with the old seeds first (one seed
     per replicate), and the old design points first, in order."""
-    was = old.get("experiment") or {}
-    replicates = was.get("replicates")
-    if not isinstance(replicates, int) or replicates > exp.spec.replicates:
+    was, replicates = old.experiment, old.replicates
+    if replicates is None or replicates > exp.spec.replicates:
         return False
     same = (
         was.get("rounds") == exp.rounds
         and was.get("root_seed") == exp.spec.root_seed
         and was.get("series") is series
-        and _canonical(old.get("scenario")) == _canonical(exp.scenario_raw)
-        and _canonical(old.get("scenarios")) == _canonical(exp.variants or None)
+        and _canonical(old.scenario) == _canonical(exp.scenario_raw)
+        and _canonical(old.scenarios) == _canonical(exp.variants or None)
     )
-    seeds = old.get("seeds")
-    if not same or not isinstance(seeds, list) or any(isinstance(s, list) for s in seeds):
+    seeds = old.seeds
+    if not same or any(isinstance(s, list) for s in seeds):
         return False
     if list(exp.seeds[: len(seeds)]) != seeds or len(seeds) != replicates:
         return False
-    points = (old.get("design") or {}).get("points")
-    if not isinstance(points, list) or len(points) > len(exp.design.points):
+    points = old.points
+    if points is None or len(points) > len(exp.design.points):
         return False
     return _canonical(points) == _canonical(exp.design.points[: len(points)])
 
 
-def extend(store: BatchStore, old: dict[str, Any], exp: Experiment, warn: Any) -> None:
+def extend(store: BatchStore, old: Manifest, exp: Experiment, warn: Any) -> Manifest:
     """Renumber the batch ``old`` describes into ``exp``'s run ids, say so (``warn``, one
-    line) and record it in ``old`` (carried into the new manifest)."""
-    was = old["experiment"]["replicates"]
-    points = len(old["design"]["points"])
+    line); ``old`` with the extension recorded (carried into the new manifest)."""
+    was = old.replicates or 0  # an integer: extends() checked it
+    points = len(old.points or [])
     renumber(store, exp.spec.replicates)
     warn(
         f"extending {store.out}: {points} point(s) x {was} replicate(s) -> "
         f"{exp.n_points} x {exp.spec.replicates}; the runs written are kept"
     )
-    old["extended"] = [*old.get("extended", []), {"points": points, "replicates": was}]
+    return replace(old, extended=(*old.extended, Extension(points=points, replicates=was)))
 
 
 def renumber(store: BatchStore, replicates: int) -> int:

@@ -1,15 +1,16 @@
-"""Check a batch directory before trusting it: manifest shape, every part's schema, unique
-run ids, run ids within the design, series parts that match their runs part.
+"""Check a batch directory before trusting it: the manifest (read into a
+:class:`sim.batch.manifest.Manifest`), every part's schema, unique run ids, run ids within
+the design, series parts that match their runs part.
 
-Used by ``batch`` on resume (problem parts are moved to ``DIR/quarantine/`` and their runs
-rerun) and by ``summary``/``plot`` (which refuse a directory with problems and warn when the
-batch is incomplete). Every problem is one line naming the file.
+Used by ``batch`` on resume (problem parts are moved to ``DIR/quarantine/`` by
+:func:`sim.batch.store.quarantine` and their runs rerun) and by ``summary``/``plot`` (which
+refuse a directory with problems and warn when the batch is incomplete). Every problem is
+one line naming the file.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,34 +19,44 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.batch.manifest import ExecutionRecord, Extension, Manifest, SessionRecord
 from sim.batch.store import RUNS, SERIES, BatchStore
-from sim.files import PathError, check_regular, fsync_dir, read_regular
+from sim.files import PathError, check_regular, read_regular
 from sim.lock import holder
 
-QUARANTINE = "quarantine"
 _ID_TYPES = {"run_id", "point_id", "replicate", "seed"}
 
-# Manifest keys that every reader relies on, with the JSON type they must have if present.
+_NULL = type(None)
+_STR_NULL, _INT_NULL = (str, _NULL), (int, _NULL)
+# The JSON types of the manifest's keys, when present (absent keys read as None, empty or 0).
 _MANIFEST_TYPES: dict[str, tuple[type, ...]] = {
-    "experiment": (dict,),
+    **dict.fromkeys(("experiment", "design", "versions"), (dict,)),
+    **dict.fromkeys(("scenario_info", "scenarios", "execution"), (dict, _NULL)),
+    **dict.fromkeys(("seeds", "sessions", "extended"), (list,)),
+    **dict.fromkeys(("model_version", "engine", "git_commit", "started", "finished"), _STR_NULL),
+    **dict.fromkeys(("runs_total", "runs_done", "runs_failed"), (int,)),
     "experiment_hash": (str,),
-    "scenario_info": (dict, type(None)),
-    "design": (dict,),
-    "seeds": (list,),
-    "sessions": (list,),
-    "runs_total": (int,),
-    "runs_done": (int,),
-    "runs_failed": (int,),
-    "model_version": (str, type(None)),
+    "root_seed": _INT_NULL,
 }
+_SESSION_TYPES: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(("started", "engine", "git_commit", "model_version"), _STR_NULL),
+    "resumed": (bool,),
+    "pid": _INT_NULL,
+    "finished": _STR_NULL,
+    "runs": _INT_NULL,
+}
+_EXECUTION_TYPES = dict.fromkeys(("workers", "chunk_size", "min_chunk_size"), _INT_NULL)
+_EXECUTION_TYPES |= {"scheduler": _STR_NULL}
+_EXTENSION_TYPES = {"points": (int,), "replicates": (int,)}
 _JSON_TYPE = {dict: "an object", str: "a string", list: "an array", int: "an integer"}
+_JSON_TYPE |= {bool: "true or false", _NULL: "null"}
 
 
 class ManifestError(ValueError):
     """``manifest.json`` is not readable or not shaped like a manifest (one-line message)."""
 
 
-def read_manifest(path: Path) -> dict[str, Any] | None:
+def read_manifest(path: Path) -> Manifest | None:
     """The manifest at ``path`` (None if absent), checked; raises :class:`ManifestError`."""
     try:
         data = json.loads(read_regular(path).decode("utf-8"))
@@ -58,22 +69,67 @@ def read_manifest(path: Path) -> dict[str, Any] | None:
         raise ManifestError(f"{path}: not a valid manifest (not JSON: {reason})") from None
     except OSError as exc:
         raise ManifestError(f"{path}: cannot read ({exc.strerror})") from None
-    check_manifest(data, path)
-    return data
+    return parse_manifest(data, path)
 
 
-def check_manifest(data: Any, path: Path) -> None:
-    """Raise :class:`ManifestError` unless ``data`` is a JSON object with the expected types."""
+def parse_manifest(data: Any, path: Path) -> Manifest:
+    """The :class:`Manifest` of the JSON document ``data`` (``path`` names it in errors);
+    raises :class:`ManifestError` unless it is an object with the expected types."""
+    top = _checked(data, _MANIFEST_TYPES, path, "")
+    sessions = _objects(top, "sessions", _SESSION_TYPES, path)
+    extended = _objects(top, "extended", _EXTENSION_TYPES, path)
+    return Manifest(
+        **{k: top.get(k) for k in _OPTIONAL},
+        experiment=top.get("experiment") or {},
+        seeds=top.get("seeds") or [],
+        design=top.get("design") or {},
+        versions=top.get("versions") or {},
+        sessions=tuple(_session(s) for s in sessions),
+        execution=_execution(top.get("execution"), path),
+        runs_done=top.get("runs_done", 0),
+        runs_failed=top.get("runs_failed", 0),
+        extended=tuple(Extension(e.get("points", 0), e.get("replicates", 0)) for e in extended),
+        extra={k: v for k, v in top.items() if k not in _KNOWN},
+    )
+
+
+_OPTIONAL = ("experiment_hash", "model_version", "scenario", "scenario_info", "root_seed",
+             "engine", "git_commit", "started", "finished", "runs_total", "scenarios")  # fmt: skip
+_KNOWN = {*_MANIFEST_TYPES, "scenario"}
+
+
+def _objects(top: dict, key: str, types: dict[str, tuple[type, ...]], path: Path) -> list[dict]:
+    """The items of the list ``top[key]``, each checked to be an object with ``types``."""
+    return [_checked(x, types, path, f"{key}.{i}.") for i, x in enumerate(top.get(key) or [])]
+
+
+def _execution(data: Any, path: Path) -> ExecutionRecord | None:
+    if data is None:
+        return None
+    checked = _checked(data, _EXECUTION_TYPES, path, "execution.")
+    return ExecutionRecord(**{k: checked.get(k) for k in _EXECUTION_TYPES})
+
+
+def _session(data: dict[str, Any]) -> SessionRecord:
+    known = {k: data.get(k) for k in _SESSION_TYPES}
+    extra = {k: v for k, v in data.items() if k not in _SESSION_TYPES}
+    return SessionRecord(**known | {"resumed": bool(known["resumed"])}, extra=extra)
+
+
+def _checked(data: Any, types: dict[str, tuple[type, ...]], path: Path, at: str) -> dict:
+    """``data`` if it is a JSON object whose ``types`` keys present have their types."""
     if not isinstance(data, dict):
-        raise ManifestError(f"{path}: not a valid manifest (expected a JSON object)")
-    for key, types in _MANIFEST_TYPES.items():
+        what = f"field '{at[:-1]}'" if at else "expected a JSON object"
+        raise ManifestError(f"{path}: not a valid manifest ({what})")
+    for key, want in types.items():
         value = data.get(key)
-        if key in data and (not isinstance(value, types) or isinstance(value, bool)):
-            want = " or ".join(_JSON_TYPE.get(t, "null") for t in types)
-            raise ManifestError(f"{path}: not a valid manifest (field '{key}': expected {want})")
-    for i, session in enumerate(data.get("sessions") or []):
-        if not isinstance(session, dict):
-            raise ManifestError(f"{path}: not a valid manifest (field 'sessions.{i}')")
+        typed = bool in want if isinstance(value, bool) else isinstance(value, want)
+        if key in data and not typed:
+            names = " or ".join(_JSON_TYPE[t] for t in want)
+            raise ManifestError(
+                f"{path}: not a valid manifest (field '{at}{key}': expected {names})"
+            )
+    return data
 
 
 @dataclass(frozen=True)
@@ -86,14 +142,14 @@ class Design:
     series_rounds: int | None = None  # with --series: the rows each ok run has in `series`
 
     @classmethod
-    def from_manifest(cls, manifest: dict[str, Any]) -> Design | None:
-        exp = manifest.get("experiment") or {}
-        replicates, total = exp.get("replicates"), manifest.get("runs_total")
-        if not (isinstance(replicates, int) and isinstance(total, int) and replicates > 0):
+    def from_manifest(cls, manifest: Manifest) -> Design | None:
+        replicates, total = manifest.replicates, manifest.runs_total
+        if not (replicates is not None and total is not None and replicates > 0):
             return None
+        exp = manifest.experiment
         rounds = exp.get("rounds") if exp.get("series") is True else None
         rounds = rounds if isinstance(rounds, int) and not isinstance(rounds, bool) else None
-        return cls._with_seeds(replicates, total, manifest.get("seeds") or [], rounds)
+        return cls._with_seeds(replicates, total, manifest.seeds, rounds)
 
     @classmethod
     def _with_seeds(cls, replicates: int, total: int, seeds: list, rounds: int | None) -> Design:
@@ -278,33 +334,6 @@ def _check_series_part(part: Path, run_ids: np.ndarray | None) -> None:
         raise _Bad("holds runs that are not in the runs table")
 
 
-def quarantine(store: BatchStore, problems: dict[Path, str], warn: Any) -> None:
-    """Move problem parts (and their partner part) to ``DIR/quarantine/``; warn one line each."""
-    target = store.out / QUARANTINE
-    target.mkdir(exist_ok=True)
-    for part, why in problems.items():
-        if not part.exists():
-            continue
-        kind = part.parent.name
-        dest = _free_name(target / f"{kind}-{part.name}")
-        shutil.move(str(part), dest)
-        partner = store.out / (SERIES if kind == RUNS else RUNS) / part.name
-        if kind == RUNS and partner.exists() and partner not in problems:
-            shutil.move(str(partner), _free_name(target / f"{SERIES}-{part.name}"))
-        warn(f"warning: {part}: {why}; moved to {target}/ (its runs will be rerun)")
-    for folder in (store.runs_dir, store.series_dir, target):
-        fsync_dir(folder)
-
-
-def _free_name(path: Path) -> Path:
-    """``path``, or ``path`` with a number added if a file of that name was set aside before."""
-    n = 1
-    while path.exists():
-        path = path.with_name(f"{path.stem.split('~')[0]}~{n}{path.suffix}")
-        n += 1
-    return path
-
-
 class ResultsError(ValueError):
     """A results directory that must not be summarised as is (one-line message)."""
 
@@ -317,10 +346,11 @@ def check_results(out: str | Path) -> list[str]:
     if not store.out.is_dir():
         return []  # the reader reports a missing directory
     try:
-        manifest = read_manifest(store.manifest_path) or {}
+        manifest = read_manifest(store.manifest_path)
     except ManifestError as err:
         raise ResultsError(str(err)) from None
-    found = scan(store, Design.from_manifest(manifest), paired=False)
+    design = Design.from_manifest(manifest) if manifest is not None else None
+    found = scan(store, design, paired=False)
     if found.problems:
         part, why = next(iter(found.problems.items()))
         more = f" (and {len(found.problems) - 1} more part(s))" if len(found.problems) > 1 else ""
@@ -328,7 +358,7 @@ def check_results(out: str | Path) -> list[str]:
             f"{part}: {why}{more}; rerun the batch command on {store.out} to set such parts "
             "aside (DIR/quarantine/) and rerun their runs"
         )
-    total = manifest.get("runs_total")
+    total = manifest.runs_total if manifest is not None else None
     done = found.runs_found
     out = []
     if (running := holder(store.out)) is not None:  # the manifest's counts lag behind

@@ -14,8 +14,9 @@ import numpy as np
 
 from sim.batch.extend import extend, extends
 from sim.batch.integrity import Design as IntegrityDesign
-from sim.batch.integrity import ManifestError, quarantine, read_manifest, scan
-from sim.batch.store import BatchStore
+from sim.batch.integrity import ManifestError, read_manifest, scan
+from sim.batch.manifest import Manifest
+from sim.batch.store import BatchStore, quarantine
 from sim.experiment import Experiment
 from sim.files import probe_writable
 from sim.version import MODEL_VERSION
@@ -30,7 +31,7 @@ class Resume:
     """What a session starts from: the previous manifest (None for a new batch) and the
     run_ids already written."""
 
-    previous: dict[str, Any] | None
+    previous: Manifest | None
     done: frozenset[int]
 
 
@@ -39,8 +40,8 @@ def prepare(store: BatchStore, exp: Experiment, series: bool, force: bool) -> Re
     ``exp`` extends, and read what is done."""
     exp_hash = exp.hash(series)
     old = _check_out_dir(store, exp_hash, force, partial(extends, exp=exp, series=series))
-    if old is not None and old.get("experiment_hash") != exp_hash:
-        extend(store, old, exp, _warn)
+    if old is not None and old.experiment_hash != exp_hash:
+        old = extend(store, old, exp, _warn)
     return Resume(old, frozenset(_resume_state(store, exp, series)))
 
 
@@ -56,7 +57,7 @@ def check_out_dir(out: str | Path, exp_hash: str, exp: Experiment | None = None)
 
 def _check_out_dir(
     store: BatchStore, exp_hash: str, force: bool, extended: Any = None
-) -> dict[str, Any] | None:
+) -> Manifest | None:
     """The previous manifest if DIR holds this experiment by this model version, or one it
     extends (``extended(old)``: more replicates, points appended); refuse (or with
     ``force`` clear) anything else."""
@@ -65,19 +66,20 @@ def _check_out_dir(
     except ManifestError as err:
         if not force:
             raise BatchRefused(f"{err}; use --force to delete the results and start over") from None
-        old = {}
+        store.clear()
+        return None
     if old is None and not store.has_results():
         return None
-    same = old is not None and old.get("experiment_hash") == exp_hash
-    if same and old.get("model_version") == MODEL_VERSION:
+    same = old is not None and old.experiment_hash == exp_hash
+    if same and old.model_version == MODEL_VERSION:
         return old
-    if old and old.get("model_version") == MODEL_VERSION and extended and extended(old):
+    if old is not None and old.model_version == MODEL_VERSION and extended and extended(old):
         return old
     if force:
         store.clear()
         return None
     if same:
-        theirs = old.get("model_version") or "unrecorded"
+        theirs = old.model_version or "unrecorded"
         raise BatchRefused(
             f"{store.out} holds results of model version {theirs}, this is model version "
             f"{MODEL_VERSION}; resuming would mix them: use another --out, or --force to "
@@ -86,8 +88,8 @@ def _check_out_dir(
     what = "results of a different experiment"
     if old is None:
         what = "results without a manifest.json"
-    elif (old.get("experiment") or {}).get("file"):
-        what = f"results of a different experiment ({old['experiment']['file']})"
+    elif old.experiment.get("file"):
+        what = f"results of a different experiment ({old.experiment['file']})"
     raise BatchRefused(
         f"{store.out} holds {what}; use another --out, or --force to delete them "
         "(runs/, series/, manifest.json) and start over"

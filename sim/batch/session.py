@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from sim.batch.dask_backend import SchedulerLost
-from sim.batch.manifest import build_manifest, close_session
+from sim.batch.manifest import Manifest, build_manifest, close_session
 from sim.batch.plan import (
     BatchOptions,
     Chunk,
@@ -41,11 +41,12 @@ from sim.lock import DirLock, DirLocked
 
 @dataclass(frozen=True)
 class Session:
-    """A running session: its batch, where it writes, and the manifest it keeps current."""
+    """A running session: its batch, where it writes, and its manifest as it started (the
+    manifest on disk is rewritten with the counts as the session goes)."""
 
     exp: Experiment
     store: BatchStore
-    manifest: dict[str, Any]  # the JSON document, rewritten as the session goes
+    manifest: Manifest
     workers: int
     scheduler: str | None
     n_done: int  # runs written before this session
@@ -80,9 +81,9 @@ def _session(exp: Experiment, store: BatchStore, options: BatchOptions) -> Batch
     """Prepare, plan, write the manifest, run."""
     resume = prepare(store, exp, options.series, options.force)
     execution = plan_execution(exp, options, exp.runs_total - len(resume.done))
-    manifest = build_manifest(exp, options.series, execution, resume)
-    store.write_manifest(manifest)
-    ctx = run_context(exp, manifest["experiment_hash"], options, execution.engine)
+    manifest = build_manifest(exp, options.series, execution, resume.previous, len(resume.done))
+    store.write_manifest(manifest.to_json())
+    ctx = run_context(exp, exp.hash(options.series), options, execution.engine)
     chunks = plan_chunks(exp, execution, resume.done)
     session = Session(
         exp=exp,
@@ -93,11 +94,7 @@ def _session(exp: Experiment, store: BatchStore, options: BatchOptions) -> Batch
         n_done=len(resume.done),
         progress=options.progress,
     )
-    try:
-        return _run(session, ctx, chunks)
-    except SchedulerLost as err:
-        err.runs_written = manifest["runs_done"]  # counted from disk as the session closed
-        raise
+    return _run(session, ctx, chunks)
 
 
 def _run(session: Session, ctx: RunContext, chunks: Iterable[Chunk | ChunkGroup]) -> BatchResult:
@@ -105,7 +102,7 @@ def _run(session: Session, ctx: RunContext, chunks: Iterable[Chunk | ChunkGroup]
     at the end, however the session ends (done, Ctrl-C, a full disk)."""
     from tqdm import tqdm
 
-    exp, store, manifest = session.exp, session.store, session.manifest
+    exp, store = session.exp, session.store
     bar = tqdm(
         total=exp.runs_total, initial=session.n_done, unit="run", file=sys.stderr,
         disable=not session.progress, dynamic_ncols=True, smoothing=0.05,
@@ -123,37 +120,42 @@ def _run(session: Session, ctx: RunContext, chunks: Iterable[Chunk | ChunkGroup]
             if failed_now:
                 bar.set_postfix(failed=failed_now, refresh=False)
             if time.monotonic() - last_save > 30:  # counts for anyone watching the manifest
-                manifest["runs_done"] = session.n_done + ran_now
-                store.write_manifest(manifest)
+                running = replace(session.manifest, runs_done=session.n_done + ran_now)
+                store.write_manifest(running.to_json())
                 last_save = time.monotonic()
         complete = True
-    except BaseException:
+    except BaseException as err:
         bar.close()
         # the first error is the one to tell (a full disk names the part that failed): the
         # manifest's own write failing too must not hide it
         with contextlib.suppress(OSError):
-            _close(session, ran_now, complete)
+            _, _, closed = _closed(session, ran_now, complete)
+            if isinstance(err, SchedulerLost):
+                err.runs_written = closed.runs_done  # counted from disk as the session closed
+            store.write_manifest(closed.to_json())
         raise
     bar.close()
-    summary, failures = _close(session, ran_now, complete)
+    summary, failures, closed = _closed(session, ran_now, complete)
+    store.write_manifest(closed.to_json())  # durably
     return BatchResult(
         out=store.out,
         parameters=exp.parameters,
         runs_total=exp.runs_total,
-        runs_done=manifest["runs_done"],
-        runs_failed=manifest["runs_failed"],
+        runs_done=closed.runs_done,
+        runs_failed=closed.runs_failed,
         ran_now=ran_now,
         summary=summary,
         failures=failures,
     )
 
 
-def _close(session: Session, ran_now: int, complete: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Counts from the parts on disk into the manifest (written durably)."""
+def _closed(
+    session: Session, ran_now: int, complete: bool
+) -> tuple[pd.DataFrame, pd.DataFrame, Manifest]:
+    """The summary and failures from the parts on disk, and the session's manifest closed
+    with their counts."""
     store = session.store
     with contextlib.suppress(OSError):  # e.g. disk full: parts keep their own schemas
         store.harmonize()
     summary, failures = summarize(store, session.exp)
-    close_session(session.manifest, summary, ran_now, complete)
-    store.write_manifest(session.manifest)
-    return summary, failures
+    return summary, failures, close_session(session.manifest, summary, ran_now, complete)

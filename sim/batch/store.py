@@ -23,10 +23,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.files import WriteError, write_atomic  # noqa: F401 (WriteError: re-exported)
+from sim.files import WriteError, fsync_dir, write_atomic  # noqa: F401 (WriteError: re-exported)
 from sim.results_schema import merged_columns, runs_dtype
 
 RUNS, SERIES, MANIFEST = "runs", "series", "manifest.json"
+QUARANTINE = "quarantine"  # DIR/quarantine/: parts set aside (foreign, corrupt, duplicate)
 # Column dtypes of `runs` come from sim.results_schema (the one description of the tables).
 
 
@@ -246,3 +247,30 @@ class BatchStore:
         tables = [pq.read_table(p, columns=present, use_threads=False) for p in parts]
         df = pa.concat_tables(tables, promote_options="permissive").to_pandas()
         return df.sort_values("run_id").reset_index(drop=True) if "run_id" in df else df
+
+
+def quarantine(store: BatchStore, problems: dict[Path, str], warn: Any) -> None:
+    """Move problem parts (and their partner part) to ``DIR/quarantine/``; warn one line each."""
+    target = store.out / QUARANTINE
+    target.mkdir(exist_ok=True)
+    for part, why in problems.items():
+        if not part.exists():
+            continue
+        kind = part.parent.name
+        dest = _free_name(target / f"{kind}-{part.name}")
+        shutil.move(str(part), dest)
+        partner = store.out / (SERIES if kind == RUNS else RUNS) / part.name
+        if kind == RUNS and partner.exists() and partner not in problems:
+            shutil.move(str(partner), _free_name(target / f"{SERIES}-{part.name}"))
+        warn(f"warning: {part}: {why}; moved to {target}/ (its runs will be rerun)")
+    for folder in (store.runs_dir, store.series_dir, target):
+        fsync_dir(folder)
+
+
+def _free_name(path: Path) -> Path:
+    """``path``, or ``path`` with a number added if a file of that name was set aside before."""
+    n = 1
+    while path.exists():
+        path = path.with_name(f"{path.stem.split('~')[0]}~{n}{path.suffix}")
+        n += 1
+    return path

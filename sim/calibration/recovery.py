@@ -23,7 +23,8 @@ trilateral pact, "never" (tolerance 0) in the scenario's runs, so every record h
 happened" target. No ``at_least`` target: its pass/fail is scored on the same runs as the
 run-level targets, so the ABC likelihood is not that of one record and the coverage would
 not be nominal; tests/test_calibration_exact.py exercises it against its exact posterior.
-The runs are the real model's (lockstep engine, the scenario of ``SCENARIO``).
+The runs are the real model's (lockstep engine, the scenario of ``SCENARIO``). The
+design is read from configs/validation/recovery.toml.
 """
 
 from __future__ import annotations
@@ -42,18 +43,19 @@ from sim.calibration.spec import NEVER, Calibration, Prior, Target, load_calibra
 from sim.calibration.targets import target_values
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
-ROUNDS = 24  # 2024-01 .. 2025-12, the calibration's record span
-PRIORS = {
-    "drivers.rus_war.switch_hazard": Prior(dist="loguniform", low=0.005, high=1.0),
-    "levels.1.talks_max": Prior(dist="uniform", low=6.5, high=15.5, integer=True),
-    "relations.RUS-PRK.affinity": Prior(dist="normal", mean=0.6, sd=0.2, low=0.0, high=1.0),
-}
-TARGETS = (  # name, statistic, tolerance
-    ("treaty_signed", "first_round.RUS-PRK.treaty", 1),
-    ("war_goes_on", "switch_round.rus_war", 2),
-    ("no_trilateral", "first_round.CHN-RUS-PRK", 0),
-)
+STUDY = ROOT / "configs" / "validation" / "recovery.toml"  # scenario, rounds, priors, targets
+
+
+def _study(path: Path) -> tuple[Path, int, dict[str, Prior], tuple[tuple[str, str, int], ...]]:
+    """The scenario, record span, priors and targets (name, statistic, tolerance) of the
+    study file at ``path``."""
+    raw = tomllib.loads(path.read_text())
+    targets = tuple((t["name"], t["statistic"], int(t["tolerance"])) for t in raw["targets"])
+    priors = {name: Prior(**p) for name, p in raw["priors"].items()}
+    return (path.parent / raw["scenario"]).resolve(), int(raw["rounds"]), priors, targets
+
+
+SCENARIO, ROUNDS, PRIORS, TARGETS = _study(STUDY)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ import pandas as pd
 from sim.calibration.spec import Calibration, Prior
 from sim.calibration.targets import distance, target_values
 from sim.config import ConfigError, build_scenario
+from sim.runner import scenario_info
 
 TRILATERAL = "P(trilateral ever)"
 FLIP = 0.25  # an outcome share moving by more than this past a bound is a flip
@@ -65,7 +66,8 @@ def outcomes(
     rounds = max(rounds or scenario.rounds, cal.spec.rounds)
     outs = run_many(scenario, seeds, rounds, engine=engine)
     runs = pd.DataFrame([o.outcome for o in outs])
-    tri = pd.to_numeric(runs.get("first_round.CHN-RUS-PRK"), errors="coerce")
+    target = scenario_info(scenario)["target"]
+    tri = pd.to_numeric(runs.get(f"first_round.{target}"), errors="coerce")
     shares = {TRILATERAL: float(tri.notna().mean())}
     for t in cal.spec.targets:
         d = distance(target_values(runs, t, cal.spec.rounds), t, cal.spec.rounds)

@@ -54,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="PATH=VALUE",
         help="override a scenario field by dotted path or headline parameter, e.g. "
-        "states.CHN.weights.us_ties=0 or chn_us_ties=0 (repeatable)",
+        "states.<STATE>.weights.us_ties=0 or <state>_us_ties=0 (repeatable)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(

@@ -1,4 +1,5 @@
-"""Drawing functions: each takes prepared data (sim.analysis) and optional axes, returns a Figure.
+"""Drawing functions: each takes prepared data (sim.analysis), most of them as a data object
+(``Shares``, ``Envelopes``, ``Formation``, ...), and optional axes, and returns a Figure.
 
 Data preparation lives in sim.analysis and sim.sensitivity; nothing here reads files or
 runs the model.
@@ -12,11 +13,20 @@ from sim.plots.probability import (
     plot_probability_sweep,
 )
 from sim.plots.sensitivity import plot_sobol_indices
-from sim.plots.series import plot_config_shares, plot_support_envelopes, plot_utility_envelopes
+from sim.plots.series import (
+    Envelopes,
+    Shares,
+    plot_config_shares,
+    plot_support_envelopes,
+    plot_utility_envelopes,
+)
 from sim.plots.single import plot_single_run
-from sim.plots.timing import plot_time_to_formation
+from sim.plots.timing import Formation, plot_time_to_formation
 
 __all__ = [
+    "Envelopes",
+    "Formation",
+    "Shares",
     "month_axis",
     "pact_colors",
     "plot_config_shares",

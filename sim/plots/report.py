@@ -36,12 +36,14 @@ from sim.plots.probability import (
     plot_probability_sweep,
 )
 from sim.plots.series import (
+    Envelopes,
+    Shares,
     config_colors,
     plot_config_shares,
     plot_support_envelopes,
     plot_utility_envelopes,
 )
-from sim.plots.timing import plot_time_to_formation
+from sim.plots.timing import Formation, plot_time_to_formation
 
 BANDS = "lines: median over runs; bands: 50% and 90% of runs"
 
@@ -152,9 +154,8 @@ def timing_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Pa
     band = groups.nunique() <= 2
     for ax, pact in zip(axs.flat, pacts, strict=False):
         ttf = time_to_formation(batch, pact, groups)
-        plot_time_to_formation(
-            ttf, info, info.pact_label(pact), legend_title=legend, ax=ax, band=band, legend=False
-        )
+        data = Formation(ttf, info, info.pact_label(pact), legend_title=legend)
+        plot_time_to_formation(data, ax=ax, band=band, legend=False)
         ax.set_title(info.pact_label(pact), fontsize=11)
     handles, labels = axs[0, 0].get_legend_handles_labels()
     fig.legend(
@@ -239,10 +240,8 @@ def config_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: str
     )  # fmt: skip
     for ax, (label, rows) in zip(axs.flat, groups, strict=False):
         title = f"{label} (n={rows['run_id'].nunique()})" if k > 1 else ""
-        plot_config_shares(
-            config_shares(rows, info, columns=top), info, ax=ax, colors=colors, legend=False,
-            title=title,
-        )  # fmt: skip
+        data = Shares(config_shares(rows, info, columns=top), info, colors)
+        plot_config_shares(data, ax=ax, legend=False, title=title)
     for ax in list(axs.flat)[k:]:
         ax.set_visible(False)
     tidy_grid(axs)
@@ -269,10 +268,8 @@ def utility_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: st
         squeeze=False, sharex=True, sharey="col", layout="constrained",
     )  # fmt: skip
     for i, (label, rows) in enumerate(groups):
-        plot_utility_envelopes(
-            utility_envelopes(rows, info), info, axes=list(axs[i]), row_label=label,
-            legend=False,
-        )  # fmt: skip
+        data = Envelopes(utility_envelopes(rows, info), info)
+        plot_utility_envelopes(data, axes=list(axs[i]), row_label=label, legend=False)
     for ax in axs[:, 1:].flat:
         ax.set_ylabel("")
     tidy_grid(axs)
@@ -299,7 +296,8 @@ def support_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: st
         env = support_envelopes(rows)
         for j, client in enumerate(clients):
             ax = axs[i, j]
-            plot_support_envelopes(env[env["client"] == client], info, ax=ax, legend=False)
+            plot_support_envelopes(Envelopes(env[env["client"] == client], info), ax=ax,
+                                   legend=False)  # fmt: skip
             ax.set_title(f"{info.state_label(client)}: its support comes from", fontsize=10)
             if j > 0:
                 ax.set_ylabel("")

@@ -1,13 +1,15 @@
 """Figures from the per-round series: configuration shares and quantile envelopes.
 
-Inputs: sim.analysis.config_shares (rounds x configuration labels) and the envelope tables
-of sim.analysis.utility_envelopes / support_envelopes (round, q05, q25, q50, q75, q95).
-Each function draws one group of runs (a design point, or all runs) on the axes given.
+Inputs: :class:`Shares` (sim.analysis.config_shares: rounds x configuration labels) and
+:class:`Envelopes` (sim.analysis.utility_envelopes / support_envelopes: round, q05, q25,
+q50, q75, q95). Each ``*_panel`` function draws one group of runs (a design point, or all
+runs) on the axes given; each ``plot_*`` function lays panels out and titles them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -32,19 +34,49 @@ def config_colors(labels: Sequence[str]) -> dict[str, object]:
     return colors
 
 
+@dataclass(frozen=True)
+class Shares:
+    """What the configuration figure draws: the table of :func:`sim.analysis.config_shares`
+    (rounds x configuration labels), the scenario's labels and a colour per label (None:
+    :func:`config_colors` of the table's labels)."""
+
+    table: pd.DataFrame
+    info: ScenarioInfo
+    colors: dict | None = None
+
+    @property
+    def palette(self) -> dict:
+        return self.colors or config_colors(list(self.table.columns))
+
+
+@dataclass(frozen=True)
+class Envelopes:
+    """What the envelope figures draw: a table of :func:`sim.analysis.utility_envelopes`
+    (state, round, q05 ... q95) or :func:`sim.analysis.support_envelopes` (client, patron,
+    round, q05 ... q95), and the scenario's labels."""
+
+    table: pd.DataFrame
+    info: ScenarioInfo
+
+
 def plot_config_shares(
-    shares: pd.DataFrame,
-    info: ScenarioInfo,
+    data: Shares,
     subtitle: str = "",
     *,
     ax: Axes | None = None,
-    colors: dict | None = None,
     legend: bool = True,
     title: str = "Pact configurations over time",
 ) -> Figure:
-    """Stacked area: share of runs in each pact configuration after each month."""
+    """Stacked area (:func:`shares_panel`) on ``ax`` or a figure of its own."""
     fig, ax, own = new_axes(ax, figsize=(12, 5.5))
-    colors = colors or config_colors(list(shares.columns))
+    shares_panel(ax, data, legend=legend)
+    set_titles(fig, ax, title, subtitle, own)
+    return fig
+
+
+def shares_panel(ax: Axes, data: Shares, *, legend: bool = True) -> None:
+    """Stacked area: share of runs in each pact configuration after each month."""
+    shares, colors = data.table, data.palette
     ax.stackplot(
         shares.index,
         shares.T.to_numpy(),
@@ -52,7 +84,7 @@ def plot_config_shares(
         colors=[colors[c] for c in shares.columns],
         alpha=0.92,
     )
-    month_axis(ax, info, int(shares.index.max()) + 1)
+    month_axis(ax, data.info, int(shares.index.max()) + 1)
     percent_axis(ax)
     ax.set_ylim(0, 1)
     ax.set_ylabel("Share of runs (%)")
@@ -67,8 +99,6 @@ def plot_config_shares(
             loc="center left",
             bbox_to_anchor=(1.01, 0.5),
         )
-    set_titles(fig, ax, title, subtitle, own)
-    return fig
 
 
 def draw_envelope(ax: Axes, env: pd.DataFrame, color, label: str = "") -> None:
@@ -95,16 +125,15 @@ def draw_envelope(ax: Axes, env: pd.DataFrame, color, label: str = "") -> None:
 
 
 def plot_utility_envelopes(
-    env: pd.DataFrame,
-    info: ScenarioInfo,
+    data: Envelopes,
     subtitle: str = "",
     *,
     axes: Sequence[Axes] | None = None,
     row_label: str = "",
     legend: bool = True,
 ) -> Figure:
-    """One panel per state: median and 50%/90% bands of total utility over runs."""
-    states = list(pd.unique(env["state"]))
+    """One panel per state (:func:`utility_panel`) on ``axes`` or a figure of its own."""
+    states = list(pd.unique(data.table["state"]))
     own = axes is None
     if own:
         fig, axs = plt.subplots(
@@ -112,49 +141,43 @@ def plot_utility_envelopes(
         )
         axes = list(axs[0])
     fig = axes[0].figure
-    cmap = colormaps["tab10"]
-    horizon = int(env["round"].max()) + 1
-    for i, (ax, s) in enumerate(zip(axes, states, strict=False)):
-        draw_envelope(ax, env[env["state"] == s], cmap(i))
-        month_axis(ax, info, horizon)
-        ax.set_title(info.state_label(s), fontsize=10)
-        ylabel = "Total utility (model units)"
-        ax.set_ylabel(f"{row_label}\n{ylabel}" if row_label and i == 0 else ylabel)
-        ax.grid(alpha=0.3)
-        if legend:
-            ax.legend(fontsize=8, loc="best")
+    for i, (ax, state) in enumerate(zip(axes, states, strict=False)):
+        utility_panel(ax, data, state, i, row_label=row_label if i == 0 else "", legend=legend)
     if own:
         figure_titles(fig, "Utility of each state over time (weighted sum of terms)", subtitle)
     return fig
 
 
+def utility_panel(
+    ax: Axes, data: Envelopes, state: str, i: int, *, row_label: str = "", legend: bool = True
+) -> None:
+    """One state's total utility over runs: median and 50%/90% bands, in colour ``i``."""
+    env, info = data.table, data.info
+    draw_envelope(ax, env[env["state"] == state], colormaps["tab10"](i))
+    month_axis(ax, info, int(env["round"].max()) + 1)
+    ax.set_title(info.state_label(state), fontsize=10)
+    ylabel = "Total utility (model units)"
+    ax.set_ylabel(f"{row_label}\n{ylabel}" if row_label else ylabel)
+    ax.grid(alpha=0.3)
+    if legend:
+        ax.legend(fontsize=8, loc="best")
+
+
 def plot_support_envelopes(
-    env: pd.DataFrame,
-    info: ScenarioInfo,
+    data: Envelopes,
     subtitle: str = "",
     *,
     ax: Axes | None = None,
     legend: bool = True,
     title: str = "",
 ) -> Figure:
-    """A client's share of external support from each patron: median, 50% and 90% bands.
-
-    Give it one client's rows per axes (several clients on one axes are hard to read).
-    """
+    """A client's support by patron (:func:`support_panel`) on ``ax`` or a figure of its
+    own. Give it one client's rows per axes (several clients on one axes are hard to read)."""
     fig, ax, own = new_axes(ax, figsize=(9, 5))
-    cmap = colormaps["tab10"]
-    patrons = [p for p in info.states if p in set(env["patron"])]
-    several = env["client"].nunique() > 1
-    for client, patron in env[["client", "patron"]].drop_duplicates().itertuples(index=False):
-        sub = env[(env["client"] == client) & (env["patron"] == patron)]
-        who = f"{client} " if several else ""
-        color = cmap(info.states.index(patron) if patron in info.states else patrons.index(patron))
-        draw_envelope(ax, sub, color, label=f"{who}from {info.state_label(patron)}:")
-    month_axis(ax, info, int(env["round"].max()) + 1)
-    percent_axis(ax)
-    ax.set_ylabel("Share of external support (%)")
-    ax.grid(alpha=0.3)
+    support_panel(ax, data)
+    env, info = data.table, data.info
     if legend and own:
+        patrons = [p for p in info.states if p in set(env["patron"])]
         fig.legend(
             *ax.get_legend_handles_labels(),
             fontsize=8,
@@ -167,3 +190,20 @@ def plot_support_envelopes(
     clients = ", ".join(info.state_label(c) for c in pd.unique(env["client"]))
     set_titles(fig, ax, title or f"Where {clients}'s external support comes from", subtitle, own)
     return fig
+
+
+def support_panel(ax: Axes, data: Envelopes) -> None:
+    """A client's share of external support from each patron: median, 50% and 90% bands."""
+    env, info = data.table, data.info
+    cmap = colormaps["tab10"]
+    patrons = [p for p in info.states if p in set(env["patron"])]
+    several = env["client"].nunique() > 1
+    for client, patron in env[["client", "patron"]].drop_duplicates().itertuples(index=False):
+        sub = env[(env["client"] == client) & (env["patron"] == patron)]
+        who = f"{client} " if several else ""
+        color = cmap(info.states.index(patron) if patron in info.states else patrons.index(patron))
+        draw_envelope(ax, sub, color, label=f"{who}from {info.state_label(patron)}:")
+    month_axis(ax, info, int(env["round"].max()) + 1)
+    percent_axis(ax)
+    ax.set_ylabel("Share of external support (%)")
+    ax.grid(alpha=0.3)

@@ -1,9 +1,12 @@
 """Time to formation: Kaplan–Meier cumulative probability that a pact has formed by each month.
 
-Input: the table of sim.analysis.time_to_formation (group, round, cum_inc, lo, hi, n).
+Input: :class:`Formation`, the table of sim.analysis.time_to_formation (group, round,
+cum_inc, lo, hi, n) with its labels.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 from matplotlib import colormaps
@@ -22,29 +25,51 @@ def group_colors(groups: list[str], single: str = "#c0392b") -> dict[str, str]:
     return {g: cmap(0.05 + 0.85 * i / (len(groups) - 1)) for i, g in enumerate(groups)}
 
 
+@dataclass(frozen=True)
+class Formation:
+    """What the time-to-formation figure draws: the table of
+    :func:`sim.analysis.time_to_formation` (group, round, cum_inc, lo, hi, n), the
+    scenario's labels, the pact's label and the legend's title (what the groups are)."""
+
+    table: pd.DataFrame
+    info: ScenarioInfo
+    pact_label: str
+    legend_title: str = ""
+
+    @property
+    def groups(self) -> list[str]:
+        return list(pd.unique(self.table["group"]))
+
+
 def plot_time_to_formation(
-    ttf: pd.DataFrame,
-    info: ScenarioInfo,
-    pact_label: str,
-    *,
-    legend_title: str = "",
+    data: Formation,
     subtitle: str = "",
+    *,
     ax: Axes | None = None,
     band: bool | None = None,
     legend: bool = True,
 ) -> Figure:
-    """Step curves of P(pact formed by month t) per group, with pointwise 95% bands.
+    """Step curves (:func:`timing_panel`) on ``ax`` or a figure of its own.
 
     band: draw the Greenwood/log-log 95% band (default: only for one or two groups, as
     more overlapping bands hide the curves).
     """
     fig, ax, own = new_axes(ax)
-    groups = list(pd.unique(ttf["group"]))
-    colors = group_colors(groups)
     if band is None:
-        band = len(groups) <= 2
-    horizon = int(ttf["round"].max()) + 1
-    for g in groups:
+        band = len(data.groups) <= 2
+    timing_panel(ax, data, band=band, legend=legend)
+    title = f"Time to formation: {data.pact_label}"
+    sub = "Kaplan–Meier, runs without the pact censored at their last month"
+    if band:
+        sub += "; band: pointwise 95% CI"
+    set_titles(fig, ax, title, f"{subtitle} · {sub}" if subtitle else sub, own)
+    return fig
+
+
+def timing_panel(ax: Axes, data: Formation, *, band: bool, legend: bool = True) -> None:
+    """Step curves of P(pact formed by month t) per group, with pointwise 95% bands."""
+    ttf, colors = data.table, group_colors(data.groups)
+    for g in data.groups:
         df = ttf[ttf["group"] == g]
         n = int(df["n"].iloc[0])
         label = f"{g} (n={n})"
@@ -59,15 +84,10 @@ def plot_time_to_formation(
                 alpha=BAND_ALPHA,
                 lw=0,
             )
-    month_axis(ax, info, horizon)
+    month_axis(ax, data.info, int(ttf["round"].max()) + 1)
     percent_axis(ax)
     ax.set_ylabel("P(formed by this month) (%)")
     ax.grid(alpha=0.3)
     if legend:
-        ax.legend(title=legend_title or None, fontsize=8, title_fontsize=8, loc="best")
-    title = f"Time to formation: {pact_label}"
-    sub = "Kaplan–Meier, runs without the pact censored at their last month"
-    if band:
-        sub += "; band: pointwise 95% CI"
-    set_titles(fig, ax, title, f"{subtitle} · {sub}" if subtitle else sub, own)
-    return fig
+        title = data.legend_title or None
+        ax.legend(title=title, fontsize=8, title_fontsize=8, loc="best")

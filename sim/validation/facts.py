@@ -1,12 +1,17 @@
 """Facts F1-F5, the noise sweep, the causal channels (docs/model.md §4) and the comparative
 statics (§5) of the default scenario, as markdown tables with 95% intervals (Wilson for
 proportions, normal for means and paired differences; common random numbers across arms).
+
+What they are about (the scenario, its pacts, states and drivers, the causes removed and
+the parameters varied) is read from the facts file, configs/validation/korea_2024.toml.
 """
 
 from __future__ import annotations
 
 import math
+import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -14,21 +19,116 @@ import numpy as np
 import pandas as pd
 
 from sim.config import load_scenario
+from sim.errors import ConfigError
 from sim.runner import run_many
 from sim.seeds import replicate_seeds
 from sim.stats import wilson_interval
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
-NO_WAR = ("drivers.rus_war.initial=0", "drivers.rus_war.mean=0", "drivers.rus_war.mean_after=0")
+FACTS_FILE = ROOT / "configs" / "validation" / "korea_2024.toml"
 # the random-move limit: the largest temperature the scenario accepts (1e6; utilities are
 # ~0.1, so every logit choice is a coin flip to within 1e-7)
 TEMPERATURES = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1e6)
 
 
+@dataclass(frozen=True)
+class Roles:
+    """What the facts are about (the facts file's ``[roles]``)."""
+
+    new_pact: str  # F2, F4: the pact whose formation is timed
+    old_pact: str  # F3: the standing pact whose survival is measured
+    client: str  # F5: the state whose external support is split
+    patron: str  # F5: the patron whose share is measured
+    within: int  # F2: rounds
+    checkpoint: int  # F4, F5: the checkpoint round compared with the end
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A cause removed on the same seeds: --set changes ``remove`` on top of ``at``."""
+
+    fact: str
+    channel: str
+    remove: tuple[str, ...]
+    at: tuple[str, ...]
+    statistic: str  # F1 .. F5 or "F5 level"
+
+
+@dataclass(frozen=True)
+class Static:
+    """One parameter at a time over ``values`` on top of ``base``; ``outcome``: trilateral,
+    within or survival."""
+
+    parameter: str
+    base: tuple[str, ...]
+    values: tuple[float, ...]
+    outcome: str
+
+
+@dataclass(frozen=True)
+class FactsSpec:
+    """The facts file (configs/validation/): the scenario, the roles, the channels and the
+    statics; ``target`` is the scenario's target pact key and ``top`` its number of levels."""
+
+    scenario: Path
+    roles: Roles
+    channels: tuple[Channel, ...]
+    statics: tuple[Static, ...]
+    target: str
+    top: int
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Short name (F1 .. F5, "F5 level") -> the fact's name in the tables."""
+        r = self.roles
+        share = f"share {r.client} from {r.patron}"
+        return {
+            "F1": "F1 P(trilateral ever)",
+            "F2": f"F2 P({r.new_pact} within {r.within} rounds)",
+            "F3": f"F3 P({r.old_pact} active at end)",
+            "F4": f"F4 P({r.new_pact} at {r.checkpoint}) - P(at end)",
+            "F5": f"F5 {share}, end - r{r.checkpoint}",
+            "F5 level": f"{share} at end",
+        }
+
+    def support(self, d: pd.DataFrame, at: str) -> pd.Series:
+        """The client's share of support from the patron at ``end`` or ``r<checkpoint>``."""
+        return d[f"support_share_{at}.{self.roles.client}.{self.roles.patron}"]
+
+    def within(self, d: pd.DataFrame) -> pd.Series:
+        """1.0 if the new pact formed within ``within`` rounds, else 0.0."""
+        first = d[f"first_round.{self.roles.new_pact}"]
+        return (first.notna() & (first < self.roles.within)).astype(float)
+
+
+@cache
+def load_facts(path: Path = FACTS_FILE) -> FactsSpec:
+    """The facts file at ``path``; raises ConfigError (one line) if it is not one."""
+    from sim.runner import scenario_info
+
+    try:
+        raw = tomllib.loads(path.read_text())
+        scenario = (path.parent / raw["scenario"]).resolve()
+        info = scenario_info(load_scenario(scenario))
+        return FactsSpec(
+            scenario=scenario,
+            roles=Roles(**raw["roles"]),
+            channels=tuple(Channel(**_tuples(c)) for c in raw["channels"]),
+            statics=tuple(Static(**_tuples(c)) for c in raw["statics"]),
+            target=str(info["target"]),
+            top=len(info["levels"]) - 1,
+        )
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: not a facts file ({type(exc).__name__}: {exc})") from None
+
+
+def _tuples(table: dict) -> dict:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
+
+
 @cache
 def runs(sets: tuple[str, ...], n: int, root: int = 2024) -> pd.DataFrame:
-    scenario = load_scenario(SCENARIO, list(sets))
+    scenario = load_scenario(load_facts().scenario, list(sets))
     out = run_many(scenario, replicate_seeds(root, n), engine="lockstep")
     return pd.DataFrame([o.outcome for o in out])
 
@@ -45,125 +145,98 @@ def mean(x: pd.Series) -> str:
     return f"{x.mean():.3f} [{x.mean() - half:.3f}, {x.mean() + half:.3f}]"
 
 
-def _by_12(d: pd.DataFrame) -> pd.Series:
-    return (d["first_round.RUS-PRK"].notna() & (d["first_round.RUS-PRK"] < 12)).astype(float)
-
-
-FACTS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
-    "F1 P(trilateral ever)": lambda d: d.target_formed.astype(float),
-    "F2 P(RUS-PRK within 12 rounds)": _by_12,
-    "F3 P(CHN-PRK active at end)": lambda d: (d["level_end.CHN-PRK"] > 0).astype(float),
-    "F4 P(RUS-PRK at 18) - P(at end)": lambda d: (
-        d["active_r18.RUS-PRK"].astype(float) - (d["level_end.RUS-PRK"] > 0).astype(float)
-    ),
-    "F5 share PRK from CHN, end - r18": lambda d: (
-        d["support_share_end.PRK.CHN"] - d["support_share_r18.PRK.CHN"]
-    ),
-    "share PRK from CHN at end": lambda d: d["support_share_end.PRK.CHN"],
-}
-
-_ZERO_TIES = ("states.CHN.weights.us_ties=0.01",)
-_TRADE = ("states.PRK.trade_share.CHN=0",)
-_CEASE = ("drivers.rus_war.switch_hazard=0",)
-CHANNELS = (  # fact, channel removed, counterfactual sets, base sets, statistic
-    ("F1", "China's stake in US ties", ("states.CHN.weights.us_ties=0",), (),
-     "F1 P(trilateral ever)"),
-    ("F1", "US counter-balancing (at CHN us_ties 0.01)", ("us.reactivity=0",), _ZERO_TIES,
-     "F1 P(trilateral ever)"),
-    ("F2", "Russia's war", NO_WAR, (), "F2 P(RUS-PRK within 12 rounds)"),
-    ("F2", "what North Korea can supply (shells and soldiers)",
-     ("states.PRK.offers.munitions=0.1", "states.PRK.offers.manpower=0"), (),
-     "F2 P(RUS-PRK within 12 rounds)"),
-    ("F3", "China's stake in North Korea", ("states.CHN.stakes.PRK=0",), (),
-     "F3 P(CHN-PRK active at end)"),
-    ("F3", "North Korea's trade with China", _TRADE, (), "F3 P(CHN-PRK active at end)"),
-    ("F4", "a ceasefire (war ends)", _CEASE, (), "F4 P(RUS-PRK at 18) - P(at end)"),
-    ("F5", "a ceasefire (war ends)", _CEASE, (), "F5 share PRK from CHN, end - r18"),
-    ("F5", "North Korea's trade with China", _TRADE, (), "F5 share PRK from CHN, end - r18"),
-    ("F5", "its trade with China going to Russia instead",
-     (*_TRADE, "states.PRK.trade_share.RUS=0.3"), (), "F5 share PRK from CHN, end - r18"),
-    ("F5 level", "North Korea's trade with China", _TRADE, (), "share PRK from CHN at end"),
-)  # fmt: skip
+def facts(spec: FactsSpec) -> dict[str, Callable[[pd.DataFrame], pd.Series]]:
+    """The fact's name in the tables -> its statistic per run (F1 .. F5, then the F5 level)."""
+    r, cp = spec.roles, f"r{spec.roles.checkpoint}"
+    new, old = r.new_pact, r.old_pact
+    stats: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
+        "F1": lambda d: d.target_formed.astype(float),
+        "F2": spec.within,
+        "F3": lambda d: (d[f"level_end.{old}"] > 0).astype(float),
+        "F4": lambda d: (
+            d[f"active_{cp}.{new}"].astype(float) - (d[f"level_end.{new}"] > 0).astype(float)
+        ),
+        "F5": lambda d: spec.support(d, "end") - spec.support(d, cp),
+        "F5 level": lambda d: spec.support(d, "end"),
+    }
+    return {spec.names[k]: f for k, f in stats.items()}
 
 
 def facts_table(n: int) -> list[str]:
-    """README's and §4's fact table, and the timing of the Russia-DPRK treaty."""
+    """README's and §4's fact table, and the timing of the new pact."""
+    spec = load_facts()
+    new, cp = spec.roles.new_pact, f"r{spec.roles.checkpoint}"
     base = runs((), n)
     lines = [f"## Facts at the default ({n} seeds, 95% intervals)", "",
              "| fact | measured |", "| --- | --- |"]  # fmt: skip
-    for name, f in list(FACTS.items())[:5]:
+    for name, f in list(facts(spec).items())[:5]:
         x = f(base)
         lines.append(f"| {name} | {prop(x) if set(x.unique()) <= {0.0, 1.0} else mean(x)} |")
-    first = base["first_round.RUS-PRK"]
-    f5 = (base["support_share_r18.PRK.CHN"].mean(), base["support_share_end.PRK.CHN"].mean())
-    lines += ["", f"F5 levels: {f5[0]:.3f} -> {f5[1]:.3f}; first RUS-PRK pact: median round "
+    first = base[f"first_round.{new}"]
+    f5 = (spec.support(base, cp).mean(), spec.support(base, "end").mean())
+    treaty = base[f"first_round.{new}.{load_scenario(spec.scenario).levels[-1].name}"]
+    lines += ["", f"F5 levels: {f5[0]:.3f} -> {f5[1]:.3f}; first {new} pact: median round "
               f"{first.median():g}; in round 0 {prop(first == 0)}; in rounds 3-8 "
-              f"{prop(first.between(3, 8))}; treaty signed "
-              f"{prop(base['first_round.RUS-PRK.treaty'].notna())}"]  # fmt: skip
+              f"{prop(first.between(3, 8))}; treaty signed {prop(treaty.notna())}"]  # fmt: skip
     return lines
 
 
 def noise_table(n: int) -> list[str]:
-    """§4.2: P(trilateral ever / active at end), P(CHN-PRK at end), modal configuration."""
+    """§4.2: P(trilateral ever / active at end), P(old pact at end), modal configuration."""
+    spec = load_facts()
+    old = spec.roles.old_pact
     lines = ["## Noise: temperature sweep", "",
              "| temperature | P(trilateral ever) | P(trilateral active at end) | "
-             "P(CHN-PRK at end) | modal final configuration |",
+             f"P({old} at end) | modal final configuration |",
              "| --- | --- | --- | --- | --- |"]  # fmt: skip
     for t in TEMPERATURES:
         d = runs((f"negotiation.temperature={t}",), n)
         top = d.final_pacts.replace("", "(none)").value_counts(normalize=True)
         label = f"{t:g}" + (" (random moves)" if t == TEMPERATURES[-1] else "")
-        lines.append(f"| {label} | {prop(d.target_formed)} | "
-                     f"{prop(d['level_end.CHN-RUS-PRK'] > 0)} | {prop(d['level_end.CHN-PRK'] > 0)}"
+        tri, bi = d[f"level_end.{spec.target}"] > 0, d[f"level_end.{old}"] > 0
+        lines.append(f"| {label} | {prop(d.target_formed)} | {prop(tri)} | {prop(bi)}"
                      f" | {top.index[0]} ({top.iloc[0]:.2f}) |")  # fmt: skip
     return lines
 
 
 def channels_table(n: int) -> list[str]:
     """§4.1: each cause removed on the same seeds; the paired effect with its interval."""
+    spec = load_facts()
+    stats = facts(spec)
     lines = ["## Causal channels (paired: same seeds with and without the cause)", "",
              "| fact | channel removed | with | without | effect (with - without) |",
              "| --- | --- | --- | --- | --- |"]  # fmt: skip
-    for fact, channel, cf, at, stat in CHANNELS:
-        xa = FACTS[stat](runs(at, n)).astype(float)
-        xb = FACTS[stat](runs((*at, *cf), n)).astype(float)
+    for c in spec.channels:
+        stat = stats[spec.names[c.statistic]]
+        xa = stat(runs(c.at, n)).astype(float)
+        xb = stat(runs((*c.at, *c.remove), n)).astype(float)
         d = xa - xb
         half = 1.96 * d.std(ddof=1) / math.sqrt(n)
         effect = f"{d.mean():+.3f} [{d.mean() - half:+.3f}, {d.mean() + half:+.3f}]"
-        lines.append(f"| {fact} | {channel} | {xa.mean():.3f} | {xb.mean():.3f} | {effect} |")
+        lines.append(f"| {c.fact} | {c.channel} | {xa.mean():.3f} | {xb.mean():.3f} | {effect} |")
     return lines
 
 
-def _tri(d: pd.DataFrame) -> str:
-    return f"{d.target_formed.mean():.3f}"
+def outcomes(spec: FactsSpec) -> dict[str, tuple[str, Callable[[pd.DataFrame], str]]]:
+    """A static's outcome -> (its label, its value over runs as text)."""
+    new = spec.roles.new_pact
 
+    def survival(d: pd.DataFrame) -> str:
+        end = d[f"level_end.{new}"]
+        return (f"{(end > 0).mean():.3f}; {(end == spec.top).mean():.3f}"
+                f"; {d[f'rounds_active.{new}'].mean():.1f}")  # fmt: skip
 
-def _switch(d: pd.DataFrame) -> str:
-    return (f"{(d['level_end.RUS-PRK'] > 0).mean():.3f}; {(d['level_end.RUS-PRK'] == 2).mean():.3f}"
-            f"; {d['rounds_active.RUS-PRK'].mean():.1f}")  # fmt: skip
-
-
-_MUNITIONS = 'drivers.rus_war.effects."RUS.needs.munitions"'
-STATICS = (  # parameter, base sets, values, outcome label, outcome
-    ("states.CHN.weights.us_ties", (), (0, 0.01, 0.02, 0.05, 0.45), "P(tri)", _tri),
-    ("us.reactivity", _ZERO_TIES, (0, 0.15, 0.3, 0.6), "P(tri)", _tri),
-    ("us.bloc_visibility", _ZERO_TIES, (0, 1, 2, 4, 8), "P(tri)", _tri),
-    ("relations.CHN-RUS.affinity", ("states.CHN.weights.us_ties=0",), (-0.4, 0, 0.4, 0.8),
-     "P(tri)", _tri),
-    ("drivers.us_china_tension.mean", _ZERO_TIES, (0.2, 0.6, 1.0), "P(tri)", _tri),
-    ("states.PRK.offers.munitions", ("states.PRK.offers.manpower=0",), (0.1, 0.5, 0.9),
-     "P(RUS-PRK within 12 rounds)", lambda d: f"{_by_12(d).mean():.3f}"),
-    (_MUNITIONS, ('drivers.rus_war.effects."RUS.needs.manpower"=0',), (0, 0.45, 0.9),
-     "P(RUS-PRK within 12 rounds)", lambda d: f"{_by_12(d).mean():.3f}"),
-    ("drivers.rus_war.switch_hazard", (), (0, 0.035, 0.15),
-     "P(RUS-PRK active at end); P(treaty at end); mean months active", _switch),
-)  # fmt: skip
+    return {
+        "trilateral": ("P(tri)", lambda d: f"{d.target_formed.mean():.3f}"),
+        "within": (spec.names["F2"][3:], lambda d: f"{spec.within(d).mean():.3f}"),
+        "survival": (f"P({new} active at end); P(treaty at end); mean months active", survival),
+    }
 
 
 def _changes(value: float, n: int) -> tuple[float, float, float]:
     from sim.lockstep import run_lockstep
 
-    scenario = load_scenario(SCENARIO, [f"negotiation.temperature={value}"])
+    scenario = load_scenario(load_facts().scenario, [f"negotiation.temperature={value}"])
     levels = run_lockstep(scenario, replicate_seeds(99, n), scenario.rounds).history.levels
     changes = (np.diff(levels, axis=1) != 0).any(axis=2).sum(axis=1)
     stable = runs((f"negotiation.temperature={value}",), n, 99).final_stable.mean()
@@ -172,14 +245,17 @@ def _changes(value: float, n: int) -> tuple[float, float, float]:
 
 def statics_table(n: int) -> list[str]:
     """§5: one parameter at a time, ``replicate_seeds(99, n)``, lockstep engine."""
+    spec = load_facts()
+    measures = outcomes(spec)
     lines = [f"## Comparative statics ({n} seeds per value)", "",
              "| parameter (base) | values | outcome | result |",
              "| --- | --- | --- | --- |"]  # fmt: skip
-    for path, base, values, label, f in STATICS:
-        res = [f(runs((*base, f"{path}={v}"), n, 99)) for v in values]
-        at = f" ({', '.join(base)})" if base else ""
-        lines.append(f"| `{path}`{at} | {' / '.join(f'{v:g}' for v in values)} | {label} | "
-                     f"{' / '.join(res)} |")  # fmt: skip
+    for st in spec.statics:
+        label, f = measures[st.outcome]
+        res = [f(runs((*st.base, f"{st.parameter}={v}"), n, 99)) for v in st.values]
+        at = f" ({', '.join(st.base)})" if st.base else ""
+        lines.append(f"| `{st.parameter}`{at} | {' / '.join(f'{v:g}' for v in st.values)} | "
+                     f"{label} | {' / '.join(res)} |")  # fmt: skip
     temps = [_changes(t, n) for t in (0.005, 0.01, 0.1)]
     lines.append("| `negotiation.temperature` | 0.005 / 0.01 / 0.1 | pact changes per run "
                  "(mean, sd); P(final configuration stable) | "

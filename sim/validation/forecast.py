@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.validation.facts import SCENARIO
+from sim.validation.facts import load_facts
 
 HORIZON = 84  # rounds: 2024-01 .. 2030-12
 
@@ -24,7 +24,7 @@ def forecast_experiment(out: Path, calibration: Path, samples: int, replicates: 
     out.mkdir(parents=True, exist_ok=True)
     path = out / "forecast_2030.toml"
     path.write_text(
-        f'scenario = "{SCENARIO}"\nrounds = {HORIZON}\nreplicates = {replicates}\n'
+        f'scenario = "{load_facts().scenario}"\nrounds = {HORIZON}\nreplicates = {replicates}\n'
         f'root_seed = 2030\n\n[design]\nkind = "posterior"\nposterior = "{calibration.resolve()}"'
         f"\nsamples = {samples}\n"
     )

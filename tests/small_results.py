@@ -1,5 +1,6 @@
-"""Small results directories of every kind for the app's tests (tiny real runs, seconds):
-two batches, a comparison, a calibration with a forecast from its posterior, a hindcast."""
+"""Small results directories of every kind (tiny real runs, seconds), shared by the app's,
+the report's and the hindcast's tests: batches, a comparison, a calibration file and its
+calibration, a forecast from its posterior, a hindcast."""
 
 from __future__ import annotations
 
@@ -38,16 +39,37 @@ date = "2024-12"
 """
 
 
-def batch(root: Path, name: str, values: list[float], replicates: int = 8, seed: int = 5) -> Path:
-    exp = api.write_experiment(root / f"{name}.toml", {"states.CHN.weights.us_ties": values},
+def cal_text(extra: str = "") -> str:
+    """The small calibration file (two dated targets, default scenario), ``extra`` (more
+    TOML, e.g. a target) appended."""
+    return CAL.format(scenario=scenario_path("korea_2024")) + extra
+
+
+def batch(
+    root: Path, name: str, values: list[float], replicates: int = 8, seed: int = 5,
+    experiment: str | None = None,
+) -> Path:  # fmt: skip
+    """A batch with series of China's weight on US ties at ``values``, 12 rounds, in
+    ``root/name`` (its experiment file ``root/<experiment or name>.toml``)."""
+    exp = api.write_experiment(root / f"{experiment or name}.toml",
+                               {"states.CHN.weights.us_ties": values},
                                replicates=replicates, rounds=12, root_seed=seed)  # fmt: skip
     api.run_batch(exp, root / name, series=True)
     return root / name
 
 
+def cal_file(root: Path) -> Path:
+    """``root/cal.toml``: the small calibration file."""
+    path = root / "cal.toml"
+    path.write_text(cal_text())
+    return path
+
+
 def calibration(root: Path) -> Path:
+    """The calibration of ``root/cal.toml`` (written if absent) in ``root/calibration``."""
     cal = root / "cal.toml"
-    cal.write_text(CAL.format(scenario=scenario_path("korea_2024")))
+    if not cal.exists():
+        cal_file(root)
     out = root / "calibration"
     args = ["calibrate", str(cal), "--out", str(out), "--workers", "1", "--quiet",
             "--predictive-sets", "10"]  # fmt: skip
@@ -66,6 +88,7 @@ def forecast(root: Path, cal_dir: Path) -> Path:
 
 
 def hindcast(root: Path) -> Path:
+    """The hindcast of ``root/cal.toml`` at cutoff 2024-08 in ``root/hindcast``."""
     out = root / "hindcast"
     args = ["hindcast", str(root / "cal.toml"), "--cutoff", "2024-08", "--out", str(out),
             "--sets", "10", "--workers", "1", "--quiet"]  # fmt: skip
