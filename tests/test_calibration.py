@@ -23,7 +23,7 @@ root_seed = 11
 checkpoints = [3]
 [smc]
 population = 10
-max_generations = 3
+max_generations = 8
 budget = 1000
 """
 PRIORS = """

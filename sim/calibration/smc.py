@@ -7,9 +7,16 @@ al. 2009). Every set is run ``replicates`` times (one batch per generation). A s
 weight is prior / proposal density times its pass fraction at the tolerance ``eps``
 (Del Moral, Doucet & Jasra 2012), and ``eps`` is the smallest value (not above the
 previous one, not below 1) that keeps an effective sample size of ``ess_fraction *
-population``. The search ends when eps is 1 (every target within its stated
-tolerance) and the generations there, pooled, reach that effective sample size; when the
-run budget or the generation limit is spent; or when eps stalls above 1.
+population``. When a step down leaves the generations at the new eps, pooled, with less
+than that ESS, the next generation is a *top-up*: the same eps and a proposal from the same
+population as the step's (not from the thin sample it left), until the pool at that eps
+reaches the ESS; only then does the next step propose from it (as ABC-SMC samplers that
+draw until ``population`` sets are accepted: Beaumont et al. 2009, pyabc). A proposal built
+from a pool of ESS ~10 underestimates the spread, and the next steps inherit it: the
+intervals come out too narrow (docs/validation_report.md, "Recovery on the real model").
+The search ends when eps is 1 (every target within its stated tolerance) and the
+generations there, pooled, reach that effective sample size; when the run budget or the
+generation limit is spent; or when eps stalls above 1.
 """
 
 from __future__ import annotations
@@ -49,6 +56,8 @@ class Generation:
     tolerance: float
     weights: np.ndarray  # normalised (all zero if nothing passed)
     runs: int
+    basis: Pool | None = None  # the population its proposal was built from (None: prior)
+    topup: bool = False  # a top-up: the previous generation's eps and basis
 
     @property
     def ess(self) -> float:
@@ -68,6 +77,7 @@ class Generation:
             "accepted_sets": round(self.accepted, 4),
             "runs": self.runs,
             "runs_used": runs_used,
+            "topup": self.topup,
         }
 
 
@@ -155,8 +165,10 @@ def run_generation_step(
     prev: Pool | None,
     out: Path,
     options: dict,
+    topup: float | None = None,
 ) -> tuple[Generation, int]:
-    """Propose, run (or resume) and weight generation ``g``; return it and runs run now."""
+    """Propose from ``prev``, run (or resume) and weight generation ``g``; return it and
+    runs run now. ``topup``: the tolerance of a top-up generation (else it is chosen)."""
     rng, runs_seed = generation_streams(cal.spec.root_seed, g)
     z, log_ratio = _propose(cal, priors, prev, rng)
     theta = priors.from_z(z)
@@ -172,16 +184,29 @@ def run_generation_step(
     previous = np.inf if prev is None else prev.tolerance
     min_ess = cal.spec.smc.ess_fraction * cal.spec.smc.population
     base = np.exp(log_ratio - np.max(log_ratio))
-    eps = choose_tolerance(scores, base, previous, min_ess)
+    eps = topup if topup is not None else choose_tolerance(scores, base, previous, min_ess)
     gen = Generation(g, z, theta, log_ratio, scores, eps, _weights(log_ratio, scores, eps),
-                     len(runs))  # fmt: skip
+                     len(runs), prev, topup is not None)  # fmt: skip
     return gen, ran
 
 
+def next_basis(gens: list[Generation], min_ess: float) -> tuple[Pool | None, float | None]:
+    """The population the next generation proposes from, and its fixed tolerance if it is
+    a top-up: the pool at the last eps when that pool keeps ``min_ess``; else the last
+    generation's own basis, at its eps (a top-up)."""
+    if not gens:
+        return None, None
+    pool = SmcResult(gens, "", 0, 0).posterior
+    if pool.ess >= min_ess or pool.weights.sum() == 0:
+        return pool, None
+    return gens[-1].basis, gens[-1].tolerance
+
+
 def _stalled(gens: list[Generation]) -> bool:
-    if len(gens) <= STALL_GENERATIONS:
+    steps = [g for g in gens if not g.topup]  # a top-up keeps eps by design
+    if len(steps) <= STALL_GENERATIONS or gens[-1].topup:
         return False
-    tol = [g.tolerance for g in gens[-STALL_GENERATIONS - 1 :]]
+    tol = [g.tolerance for g in steps[-STALL_GENERATIONS - 1 :]]
     return all(b >= STALL * a for a, b in itertools.pairwise(tol))
 
 
@@ -214,8 +239,8 @@ def run_smc(
         if used + per_gen > budget:
             status = "budget"
             break
-        prev = SmcResult(gens, "", 0, 0).posterior if gens else None
-        gen, ran = run_generation_step(cal, priors, g, prev, out, options)
+        prev, topup = next_basis(gens, min_ess)
+        gen, ran = run_generation_step(cal, priors, g, prev, out, options, topup)
         gens.append(gen)
         used += gen.runs
         ran_now += ran
