@@ -5,7 +5,8 @@ Hand-checked: its declared space (15 bilaterals + CHN-RUS-PRK + USA-KOR-JPN: 17 
 2024, the US player; summits only between the pairs that met or could (not North Korea
 with the US and its allies, not Russia with Japan or South Korea); the two engines give
 the same rows per seed; ``run.py simulate`` tells a timeline in which the United States,
-South Korea and Japan propose and act.
+South Korea and Japan propose and act; configs/calibration/northeast_asia_2024.toml
+targets every record row of docs/record_counter_bloc.md.
 """
 
 from __future__ import annotations
@@ -152,3 +153,16 @@ def test_the_facts_script_prints_the_tables(capsys):
     for row in ("F1 P(trilateral ever)", "F5 share PRK from CHN", "| USA-KOR-JPN |",
                 "US-ROK treaty holds", "exercise.USA>KOR"):  # fmt: skip
         assert row in out
+
+
+def test_the_calibration_targets_every_record_row_of_the_other_side():
+    import re
+
+    from sim.calibration.spec import load_calibration
+
+    doc = (ROOT / "docs" / "record_counter_bloc.md").read_text(encoding="utf-8")
+    table = doc.split("## Record rows for a calibration", 1)[1].split("\n\n")[2]
+    rows = set(re.findall(r"`((?:min|max)_level_r23\.[A-Z-]+)`", table))
+    assert len(rows) == 9  # US-ROK, US-Japan, Camp David min and max, five pacts never formed
+    cal = load_calibration(ROOT / "configs" / "calibration" / "northeast_asia_2024.toml")
+    assert rows <= {t.statistic for t in cal.spec.targets}
