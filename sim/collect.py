@@ -46,7 +46,7 @@ def _driver(d: int, model: DiplomacyModel) -> float:
 
 
 def _config(model: DiplomacyModel) -> str:
-    """Readable active pacts, e.g. 'CHN-PRK treaty + RUS-PRK treaty' ('' when none)."""
+    """Readable active pacts, e.g. 'A-C treaty + B-C treaty' ('' when none)."""
     p = model.params
     return config_label(model.levels, p.space, p.level_names)
 

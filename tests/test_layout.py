@@ -212,11 +212,9 @@ def test_the_size_check_finds_a_long_function_and_module(tmp_path: Path):
     ]
 
 
-# Files that may still name the default scenario's states or drivers: the lead's model v3
-# files (not edited on this branch), in docstring examples only ('sanctions' in
-# rules/feedback.py is the English word). Empty it as they are made generic; an entry no
-# longer needed fails test_the_allow_list_is_not_stale.
-NAMES_ALLOWED = {"sim/rules/pacts.py", "sim/rules/feedback.py", "sim/collect.py"}
+# Files that may still name the default scenario's states or drivers (none now); an entry
+# no longer needed fails test_the_allow_list_is_not_stale.
+NAMES_ALLOWED: set[str] = set()
 
 
 def default_names() -> set[str]:

@@ -7,7 +7,7 @@ Each ``[[feedback]]`` entry f adds, every month before the driver is clipped,
 where the source is the number of actions of a kind in force last month (any pair, or
 one directed pair) or a pact's level. Examples of the default scenario: North Korean
 munitions in force sustain the intensity of Russia's war; Russia's diplomatic cover
-erodes sanctions (the UN panel of experts ended after Russia's veto, 2024-03); a visible
+erodes the UN sanction regime (its panel of experts ended after Russia's veto, 2024-03); a visible
 Russia-North Korea alignment raises tension on the peninsula.
 """
 

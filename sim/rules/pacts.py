@@ -59,7 +59,7 @@ class PactSpace:
     other: np.ndarray  # (M,) int
     mover: np.ndarray  # (M, N) bool
     consent: np.ndarray  # (M, N) bool
-    labels: tuple[str, ...]  # (M,) readable, e.g. "form RUS-PRK treaty"
+    labels: tuple[str, ...]  # (M,) readable, e.g. "form B-C treaty"
     raise_move: np.ndarray  # (P, L + 1) index of the move raising p to level l (0 if none)
     effect: np.ndarray  # (M,) index of the move's distinct resulting change
     effect_move: np.ndarray  # (E,) one move per distinct change (e.g. either member leaving)
@@ -273,7 +273,7 @@ def apply_moves(
 
 
 def config_label(levels: np.ndarray, space: PactSpace, level_names: tuple[str, ...]) -> str:
-    """Readable label of one configuration, e.g. ``CHN-PRK:treaty;RUS-PRK:treaty``."""
+    """Readable label of one configuration, e.g. ``A-C:treaty;B-C:treaty``."""
     return ";".join(
         f"{space.keys[p]}:{level_names[int(lv)]}" for p, lv in enumerate(levels) if lv > 0
     )
