@@ -3,7 +3,7 @@
 side does (the counter-bloc's pacts and actions, when the scenario has them).
 
     python scripts/scenario_facts.py --scenario configs/scenarios/northeast_asia_2024.toml \
-        [--seeds 1000] [--root 2024] [--set PATH=VALUE ...]
+        [--seeds 1000] [--root 2024] [--set PATH=VALUE ...] [--channels N] [--facts FILE]
 
 The facts are measured as in ``run.py validate`` (sim/validation/facts.py: Wilson
 intervals for proportions, normal intervals for means), on the lockstep engine; the seeds
@@ -29,7 +29,7 @@ from sim.seeds import replicate_seeds
 from sim.validation.facts import facts, load_facts, mean, prop
 
 
-def facts_lines(d: pd.DataFrame) -> list[str]:
+def facts_lines(d: pd.DataFrame, spec) -> list[str]:
     """F1-F5 as a markdown table."""
     spec = load_facts()
     lines = ["| fact | measured |", "| --- | --- |"]
@@ -97,7 +97,7 @@ def record_lines(d: pd.DataFrame) -> list[str]:
     return lines if len(lines) > 2 else []
 
 
-def channel_lines(path: Path, sets: list[str], seeds: list[int]) -> list[str]:
+def channel_lines(path: Path, sets: list[str], seeds: list[int], spec) -> list[str]:
     """docs/model.md 4.1's counterfactuals in this scenario: each cause removed on the same
     seeds (common random numbers), the paired effect with its 95% interval."""
     cache: dict[tuple[str, ...], pd.DataFrame] = {}
@@ -110,7 +110,6 @@ def channel_lines(path: Path, sets: list[str], seeds: list[int]) -> list[str]:
 
     lines = ["| fact | channel removed | with | without | effect (with - without) |",
              "| --- | --- | --- | --- | --- |"]  # fmt: skip
-    spec = load_facts()
     for c in spec.channels:
         fact, channel, stat = c.fact, c.channel, facts(spec)[spec.names[c.statistic]]
         xa = stat(runs(c.at)).astype(float)
@@ -131,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--players", default="USA,KOR,JPN", help="codes whose actions to list")
     ap.add_argument("--no-player", action="store_true", help="[us] player unset")
     ap.add_argument("--channels", type=int, default=0, help="seeds for 4.1's counterfactuals")
+    ap.add_argument(
+        "--facts",
+        type=Path,
+        default=None,
+        help="facts file (roles, channels; default configs/validation/korea_2024.toml)",
+    )
     args = ap.parse_args(argv)
     scenario = load_scenario(Path(args.scenario), args.sets)
     if args.no_player:
@@ -145,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     name = scenario.name + (" without a US player" if args.no_player else "")
     print(f"## {name}: {args.seeds} seeds (root {args.root}), 95% intervals, "
           f"{took:.0f} s on one process\n")  # fmt: skip
-    print("\n".join(facts_lines(d)), end="\n\n")
+    spec = load_facts() if args.facts is None else load_facts(args.facts)
+    print("\n".join(facts_lines(d, spec)), end="\n\n")
     print("\n".join(pact_lines(d, keys)), end="\n\n")
     if record := record_lines(d):
         print("\n".join(record), end="\n\n")
@@ -154,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.channels:
         seeds = replicate_seeds(args.root, args.channels)
         print(f"Counterfactuals ({args.channels} seeds, paired):\n")
-        print("\n".join(channel_lines(Path(args.scenario), args.sets, seeds)))
+        print("\n".join(channel_lines(Path(args.scenario), args.sets, seeds, spec)))
     return 0
 
 
