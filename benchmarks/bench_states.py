@@ -11,7 +11,9 @@ Vietnam; benchmark judgement, not a calibrated scenario):
 * 4 states, every subset (11 pacts);
 * 6 states (CHN RUS PRK USA KOR JPN), declared: the 15 bilaterals, CHN-RUS-PRK and
   USA-KOR-JPN (17 pacts), and every subset (57 pacts);
-* 8 states (+ MNG, VNM), declared: the 28 bilaterals and the same two trilaterals (30).
+* 8 states (+ MNG, VNM), declared: the 28 bilaterals and the same two trilaterals (30);
+* the real six-state scenario, ``configs/scenarios/northeast_asia_2024.toml`` (the US as
+  player with its repertoire and feedback; issue 23 asks >= 1/6 of the default per core).
 
 Each world plays ``--runs`` runs of ``--rounds`` months with the lockstep engine
 (``run_table``: the runs and their outcome columns, as a batch chunk), after a small
@@ -37,10 +39,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import SCENARIO
-from sim.config import Scenario, build_scenario, load_raw
+from sim.config import Scenario, build_scenario, load_raw, load_scenario
 from sim.rules.compile import compile_params
 from sim.runner import run_table
 
+NORTHEAST_ASIA = Path(__file__).resolve().parents[1] / "configs/scenarios/northeast_asia_2024.toml"
 _GOODS = ("munitions", "technology", "diplomatic_cover")
 
 
@@ -169,7 +172,10 @@ def worlds() -> dict[str, Scenario]:
         "6 states, all": world(six, "all"),
         "8 states, declared": world(eight, ["bilaterals", *TRILATERALS]),
     }
-    return {label: build_scenario(raw, label) for label, raw in raws.items()}
+    out = {label: build_scenario(raw, label) for label, raw in raws.items()}
+    # the real six-state scenario (the US as player, its repertoire, feedback, 17 pacts)
+    out["6 states, northeast_asia_2024"] = load_scenario(NORTHEAST_ASIA)
+    return out
 
 
 def _time(scenario: Scenario, runs: int, rounds: int) -> float:
