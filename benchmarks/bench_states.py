@@ -195,11 +195,11 @@ def bench(args: argparse.Namespace) -> None:
         rows.append((label, compile_params(scenario), runs, runs / seconds))
     base = rows[0][3]
     print(f"lockstep run_table, {args.rounds} months, one process (per core)")
-    print(f"{'world':26s} {'pacts':>5s} {'moves':>5s} {'runs':>5s} {'runs/s':>8s} "
+    print(f"{'world':30s} {'pacts':>5s} {'moves':>5s} {'runs':>5s} {'runs/s':>8s} "
           f"{'ms/run':>7s} {'vs 3 states':>11s} {'cost':>6s}")  # fmt: skip
     for label, p, runs, rate in rows:
         print(
-            f"{label:26s} {p.space.n_pacts:5d} {p.space.n_moves:5d} {runs:5d} {rate:8.1f} "
+            f"{label:30s} {p.space.n_pacts:5d} {p.space.n_moves:5d} {runs:5d} {rate:8.1f} "
             f"{1e3 / rate:7.2f} {rate / base:11.3f} {base / rate:5.1f}x"
         )
 
