@@ -3,11 +3,6 @@
 Paths are module constants (``from conftest import DEFAULT_SCENARIO``) because
 ``parametrize`` needs them at collection time; loaded scenarios are fixtures, built once
 per session (they are frozen, so sharing them is safe).
-
-The suite runs on two pytest-xdist workers (``addopts`` in pyproject.toml, ``--dist
-loadgroup``). A test that uses a module- or class-scoped fixture (a batch, a calibration, a
-browser) is put in its module's ``xdist_group``, so that fixture is built once, on one
-worker; every other test goes to whichever worker is free.
 """
 
 from __future__ import annotations
@@ -25,20 +20,6 @@ DEFAULT_SCENARIO = ROOT / "configs" / "scenarios" / "korea_2024.toml"
 EXPERIMENTS = ROOT / "configs" / "experiments"
 DEFAULT_EXPERIMENT = EXPERIMENTS / "default.toml"
 FOUR_STATES = ROOT / "tests" / "fixtures" / "four_states.toml"
-
-
-SHARED_SCOPES = frozenset({"module", "class", "package"})
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        fixtures = getattr(item, "_fixtureinfo", None)
-        if fixtures is None:
-            continue
-        defs = fixtures.name2fixturedefs.values()
-        if any(d[-1].scope in SHARED_SCOPES for d in defs if d):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 def runs_table(out: Path) -> pd.DataFrame:
