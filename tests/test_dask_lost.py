@@ -54,12 +54,13 @@ def batch(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     [
         ("not a url", "no Dask scheduler answers at not a url:8786"),
         ("tcp://a:b", "not a Dask address such as tcp://host:8786"),
-        (f"tcp://127.0.0.1:{free_port()}", "(Connection refused)"),
+        ("tcp://127.0.0.1:{free_port}", "(Connection refused)"),
     ],
-)
+)  # the free port is found when the test runs: a test's id is the same on every xdist worker
 def test_a_bad_scheduler_address_is_one_line_before_dir_is_made(
     tmp_path: Path, address: str, why: str
 ) -> None:
+    address = address.format(free_port=free_port())
     exp = tmp_path / "exp.toml"
     exp.write_text(EXPERIMENT)
     started = time.monotonic()
