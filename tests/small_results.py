@@ -20,7 +20,7 @@ root_seed = 5
 checkpoints = [5, 11]
 [smc]
 population = 10
-max_generations = 3
+max_generations = 8
 budget = 1000
 [priors]
 "negotiation.temperature" = {{ dist = "loguniform", low = 0.005, high = 0.2 }}
