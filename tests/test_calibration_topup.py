@@ -45,6 +45,14 @@ def test_a_thin_pool_is_topped_up_from_the_basis_of_its_step():
     assert basis.tolerance == 2.0 and np.isclose(basis.ess, 3.0) and len(basis.z) == 8
 
 
+def test_without_top_ups_a_thin_pool_is_the_next_basis_as_before():
+    g0 = gen(0, 3.0, [1, 1, 1, 1])
+    pool0 = SmcResult([g0], "", 0, 0).posterior
+    g1 = gen(1, 2.0, [1, 1, 0, 0], basis=pool0)  # ESS 2 < 3, as above
+    basis, fixed = next_basis([g0, g1], min_ess=3.0, top_up=False)
+    assert fixed is None and basis.tolerance == 2.0 and np.isclose(basis.ess, 2.0)
+
+
 def test_top_ups_do_not_count_as_a_stall():
     g = [gen(0, 3.0, [1, 1]), gen(1, 2.0, [1, 1]), gen(2, 2.0, [1, 1], topup=True),
          gen(3, 2.0, [1, 1], topup=True)]  # fmt: skip

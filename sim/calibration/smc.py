@@ -190,14 +190,16 @@ def run_generation_step(
     return gen, ran
 
 
-def next_basis(gens: list[Generation], min_ess: float) -> tuple[Pool | None, float | None]:
+def next_basis(gens: list[Generation], min_ess: float, top_up: bool = True
+               ) -> tuple[Pool | None, float | None]:  # fmt: skip
     """The population the next generation proposes from, and its fixed tolerance if it is
-    a top-up: the pool at the last eps when that pool keeps ``min_ess``; else the last
-    generation's own basis, at its eps (a top-up)."""
+    a top-up: the pool at the last eps when that pool keeps ``min_ess`` (or ``top_up`` is
+    off: the rule before 2026-12-03); else the last generation's own basis, at its eps (a
+    top-up)."""
     if not gens:
         return None, None
     pool = SmcResult(gens, "", 0, 0).posterior
-    if pool.ess >= min_ess or pool.weights.sum() == 0:
+    if not top_up or pool.ess >= min_ess or pool.weights.sum() == 0:
         return pool, None
     return gens[-1].basis, gens[-1].tolerance
 
@@ -239,7 +241,7 @@ def run_smc(
         if used + per_gen > budget:
             status = "budget"
             break
-        prev, topup = next_basis(gens, min_ess)
+        prev, topup = next_basis(gens, min_ess, smc.top_up)
         gen, ran = run_generation_step(cal, priors, g, prev, out, options, topup)
         gens.append(gen)
         used += gen.runs

@@ -89,6 +89,8 @@ class Smc(_Frozen):
     max_generations: Annotated[int, Field(ge=1)] = 12
     budget: Annotated[int, Field(ge=1)] = 400_000
     kernel: Literal["diagonal", "multivariate"] = "diagonal"  # perturbation kernel (priors.py)
+    # top-ups after a step that leaves a thin pool (smc.py; docs/calibration.md "Top-ups")
+    top_up: bool = True
 
 
 class CalibrationSpec(_Frozen):
