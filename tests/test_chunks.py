@@ -13,7 +13,15 @@ import pandas as pd
 import pytest
 from conftest import DEFAULT_SCENARIO, ROOT, runs_table
 
-from sim.batch.plan import Chunk, ChunkGroup, RunContext, auto_chunk_size, make_chunks, split_chunk
+from sim.batch.plan import (
+    Chunk,
+    ChunkGroup,
+    RunContext,
+    auto_chunk_size,
+    lockstep_cap,
+    make_chunks,
+    split_chunk,
+)
 from sim.batch.pool import start_server
 from sim.batch.run import FIRST_INLINE_RUNS
 from sim.batch.session import run_batch
@@ -120,6 +128,16 @@ def test_few_replicates_per_point_same_table_stacked_or_not(tmp_path: Path) -> N
     lock, mesa = runs_table(tmp_path / "lock"), runs_table(tmp_path / "mesa")
     assert len(lock) == 18 and (lock["status"] == "ok").all()
     pd.testing.assert_frame_equal(lock, mesa)
+
+
+def test_lockstep_chunks_shrink_with_the_moves_per_run() -> None:
+    assert lockstep_cap(22) == 2000  # the default scenario: the largest chunk
+    assert lockstep_cap(10) == 2000  # never above it
+    assert lockstep_cap(88) == 500  # six states: 2000 x 22 / 88
+    assert lockstep_cap(358) == 250  # 2000 x 22 / 358 = 122 -> the guided minimum
+    assert auto_chunk_size(100_000, 2, "lockstep", guided=True, moves=88) == 500
+    assert auto_chunk_size(100_000, 2, "lockstep", moves=88) == 500  # the cap, not spread
+    assert auto_chunk_size(2_000, 2, "lockstep", moves=88) == 500  # not 1000
 
 
 def test_auto_chunk_size_guided_takes_the_largest_lockstep_chunk() -> None:
