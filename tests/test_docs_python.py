@@ -39,6 +39,7 @@ def test_python_md_examples_run(tmp_path, monkeypatch, capsys):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    plt.close("all")  # figures other tests of this worker process left open are not ours
     (tmp_path / "configs").symlink_to(ROOT / "configs")
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": "__notebook__"}
