@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -115,12 +115,7 @@ class ExecutionRecord:
     min_chunk_size: int | None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "workers": self.workers,
-            "scheduler": self.scheduler,
-            "chunk_size": self.chunk_size,
-            "min_chunk_size": self.min_chunk_size,
-        }
+        return asdict(self)  # the fields in order: workers, scheduler, chunk sizes
 
 
 @dataclass(frozen=True)
