@@ -186,10 +186,17 @@ def button(driver, label: str):
     return driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']")
 
 
-def save(driver, path: Path) -> None:
-    driver.save_screenshot(str(path))
+def save(driver, path: Path, element=None) -> None:
+    """A screenshot of the page (or of one ``element``) to ``path``, and a copy to
+    $APP_SCREENSHOT_DIR when set."""
+    if element is None:
+        driver.save_screenshot(str(path))
+    else:
+        element.screenshot(str(path))
     if os.environ.get("APP_SCREENSHOT_DIR"):
-        shutil.copy(path, Path(os.environ["APP_SCREENSHOT_DIR"]) / path.name)
+        dest = Path(os.environ["APP_SCREENSHOT_DIR"]) / path.name
+        if dest.resolve() != path.resolve():  # a test may save there itself
+            shutil.copy(path, dest)
 
 
 @pytest.fixture(scope="module")
@@ -316,6 +323,30 @@ def test_every_library_scenario_chosen_changed_and_reset(server, browser):
         wait_text(browser, f"Month: {start}")
         assert not browser.find_elements(By.CSS_SELECTOR, ".v-alert.error"), name
         assert "Error" not in page_text(browser), name
+    assert console_errors(browser) == []
+
+
+def test_six_state_network_card_in_a_real_browser(server, browser, tmp_path):
+    """The six-state scenario, seed 3, twelve Steps: the network card names all six states
+    (docs/app_network_six.png is this card's element screenshot)."""
+    open_app(browser, server)
+    choose_scenario(browser, "northeast_asia_2024")
+    wait_text(browser, "changed (scenario")
+    type_into(browser, "Seed", "3")
+    click(browser, "Reset")
+    wait_text(browser, "scenario northeast_asia_2024 · seed 3")
+    for month in range(1, 13):
+        click(browser, "Step")
+        wait_text(browser, f"Month: 2024-{month:02d}")
+    card = wait_clickable(browser, "(//div[contains(@class, 'v-card')][.//img])[1]")
+    img = card.find_element(By.TAG_NAME, "img")
+    end = time.monotonic() + 20  # the figure of the last Step replaces the one before
+    while "2024-12" not in page_text(browser) and time.monotonic() < end:
+        time.sleep(0.3)
+    assert img.size["width"] > 300 and img.size["height"] > 200
+    path = tmp_path / "app_network_six.png"
+    save(browser, path, card)
+    assert path.stat().st_size > 10_000
     assert console_errors(browser) == []
 
 
