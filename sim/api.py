@@ -54,8 +54,10 @@ def simulate(
     frame = model_series(model.run())
     frame.insert(0, "seed", seed)
     frame.attrs["events"] = [
-        {"round": e.round, "date": e.date, "kind": e.kind, "text": e.text} for e in model.events
-    ]
+        {"round": e.round, "date": e.date, "kind": e.kind, "text": e.text,
+         "states": list(e.states)}
+        for e in model.events
+    ]  # fmt: skip
     return frame
 
 

@@ -5,7 +5,9 @@ opened, refused, failed and signed, pacts lowered or left (each refusal or walk-
 the state's utility change and its two largest terms: *why* it said no), cooperation
 actions starting and ending, relations that moved, drivers that switched, shocks and
 dated changes. :func:`collapse` folds events that repeat (the same proposal refused
-again and again) into one line with a count.
+again and again) into one line with a count. Each event names the states it involves,
+so :func:`select` can keep the events of some states (a six-state run tells ~75 events in
+its first 24 months; an analyst following China and North Korea wants theirs).
 """
 
 from __future__ import annotations
@@ -35,6 +37,28 @@ class Event:
     kind: str  # talks | signed | failed | refused | lowered | left | switch | shock |
     #            change | action | action_end | relation
     text: str
+    states: tuple[str, ...] = ()  # the states involved; () for the world's (drivers, changes)
+
+
+GROUPS = {  # --events groups of simulate: which kinds each shows
+    "pacts": ("talks", "signed", "failed", "refused", "lowered", "left"),
+    "actions": ("action", "action_end"),
+    "relations": ("relation",),
+    "drivers": ("switch", "shock", "change"),
+}
+
+
+def select(events: list[Event], states: set[str] | None = None,
+           groups: set[str] | None = None) -> list[Event]:  # fmt: skip
+    """The events involving any of ``states`` (the world's events, which involve no state,
+    are kept: they are every state's context) and of a kind in ``groups`` (:data:`GROUPS`);
+    None keeps all."""
+    kinds = None if groups is None else {k for g in groups for k in GROUPS[g]}
+    return [
+        e for e in events
+        if (states is None or not e.states or states.intersection(e.states))
+        and (kinds is None or e.kind in kinds)
+    ]  # fmt: skip
 
 
 class EventLog:
@@ -49,14 +73,14 @@ class EventLog:
             due = round_date(start, int(state.talk_due[0, q]))
             since = round_date(start, opened)
             text = f"talks under way on {p.space.keys[q]} {p.level_names[lv]} since {since}"
-            self.add(0, "talks", f"{text} (due {due})")
+            self.add(0, "talks", f"{text} (due {due})", _members(p, q))
         for i, j, k in np.argwhere(state.act_left[0] > 1):
-            self.add(0, "action", f"{_action(p, i, j, k)} in force at the start")
+            self.add(0, "action", f"{_action(p, i, j, k)} in force at the start", _pair(p, i, j))
         self.logged_affinity = np.array(state.affinity[0])
         self.changes = changes
 
-    def add(self, t: int, kind: str, text: str) -> None:
-        self.events.append(Event(t, round_date(self.start, t), kind, text))
+    def add(self, t: int, kind: str, text: str, states: tuple[str, ...] = ()) -> None:
+        self.events.append(Event(t, round_date(self.start, t), kind, text, states))
 
     def log(self, t: int, p: Params, before: RunState, after: RunState, out: RoundOutcome,
             u_shock: np.ndarray) -> None:  # fmt: skip
@@ -92,14 +116,14 @@ class EventLog:
             )
             months = t - self.talk_opened[q]
             self.add(t, "failed", f"talks on {sp.keys[q]} {p.level_names[lv]} fail after "
-                     f"{months} months: {who} walked out")  # fmt: skip
+                     f"{months} months: {who} walked out", _members(p, q))  # fmt: skip
         for q in np.flatnonzero(out.signed[0]):
             lv = p.level_names[after.levels[0, q]]
             opened = round_date(self.start, int(self.talk_opened[q]))
             what = "upgraded to" if before.levels[0, q] > 0 else "signed:"
             months = t - self.talk_opened[q]
             self.add(t, "signed", f"{sp.keys[q]} {what} {lv} after {months} months of talks "
-                     f"(opened {opened})")  # fmt: skip
+                     f"(opened {opened})", _members(p, q))  # fmt: skip
 
     def _move(self, t: int, p: Params, after: RunState, out: RoundOutcome) -> None:
         sp, move = p.space, int(out.move[0])
@@ -107,7 +131,7 @@ class EventLog:
             return
         proposer = int(out.proposer[0])
         who, q, kind = p.codes[proposer], sp.pact[move], sp.kind[move]
-        gain = out.gains[0]
+        gain, members = out.gains[0], _members(p, q)
         if kind == RAISE:
             lv = p.level_names[sp.value[move]]
             verb = "upgrade" if after.levels[0, q] > 0 else "form"
@@ -116,20 +140,22 @@ class EventLog:
                 self.talk_opened[q] = t
                 due = round_date(self.start, int(after.talk_due[0, q]))
                 others = [p.codes[i] for i in np.flatnonzero(sp.consent[move]) if i != proposer]
-                self.add(t, "talks", f"{what}: talks open with {', '.join(others)} (due {due})")
+                self.add(t, "talks", f"{what}: talks open with {', '.join(others)} (due {due})",
+                         members)  # fmt: skip
             else:
                 refused = ", ".join(
                     f"{p.codes[i]} ({self._why(p, after.levels, move, out, i)})"
                     for i in np.flatnonzero(out.refused[0])
                 )
-                self.add(t, "refused", f"{what}: refused by {refused}")
+                self.add(t, "refused", f"{what}: refused by {refused}", members)
         elif kind == LOWER:
             lv = p.level_names[after.levels[0, q]]
             self.add(t, "lowered", f"{who} lowers {sp.keys[q]} to {lv} "
-                     f"(gain {gain[proposer]:+.3f})")  # fmt: skip
+                     f"(gain {gain[proposer]:+.3f})", members)  # fmt: skip
         elif kind == LEAVE:
             rest = f"; {sp.keys[sp.other[move]]} continues" if sp.other[move] >= 0 else ""
-            self.add(t, "left", f"{who} leaves {sp.keys[q]} (gain {gain[proposer]:+.3f}){rest}")
+            text = f"{who} leaves {sp.keys[q]} (gain {gain[proposer]:+.3f}){rest}"
+            self.add(t, "left", text, members)
 
     def _why(self, p: Params, levels: np.ndarray, move: int, out: RoundOutcome, i: int) -> str:
         """``dU -0.666: us_ties -0.52, influence -0.20``: the utility change of state ``i``
@@ -147,9 +173,9 @@ class EventLog:
         was, now = before.act_left[0] > 0, after.act_left[0] > 0
         for i, j, k in np.argwhere(now & ~was):
             months = int(p.actions.duration[k])
-            self.add(t, "action", f"{_action(p, i, j, k)} ({months} months)")
+            self.add(t, "action", f"{_action(p, i, j, k)} ({months} months)", _pair(p, i, j))
         for i, j, k in np.argwhere(was & ~now):
-            self.add(t, "action_end", f"{_action(p, i, j, k)} ends")
+            self.add(t, "action_end", f"{_action(p, i, j, k)} ends", _pair(p, i, j))
 
     def _relations(self, t: int, p: Params, after: RunState) -> None:
         a = after.affinity[0]
@@ -159,7 +185,8 @@ class EventLog:
                 old = self.logged_affinity[i, j]
                 if abs(a[i, j] - old) >= RELATION_STEP:
                     pair = f"{p.codes[i]}-{p.codes[j]}"
-                    self.add(t, "relation", f"{pair} affinity {old:+.2f} -> {a[i, j]:+.2f}")
+                    text = f"{pair} affinity {old:+.2f} -> {a[i, j]:+.2f}"
+                    self.add(t, "relation", text, _pair(p, i, j))
                     self.logged_affinity[i, j] = a[i, j]
 
 
@@ -167,6 +194,15 @@ def _pair_context(out: RoundOutcome):
     """The round's context broadcast to two configurations (before, after)."""
     ctx = out.context
     return None if ctx is None else ctx.take(np.array([0, 0]))
+
+
+def _members(p: Params, q: int) -> tuple[str, ...]:
+    """The codes of pact ``q``'s members."""
+    return tuple(p.codes[i] for i in np.flatnonzero(p.space.membership[q]))
+
+
+def _pair(p: Params, i: int, j: int) -> tuple[str, ...]:
+    return (p.codes[i], p.codes[j])
 
 
 def _action(p: Params, i: int, j: int, k: int) -> str:

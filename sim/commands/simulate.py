@@ -3,7 +3,8 @@
 Prints a dated timeline (proposals, acceptances, refusals with the deciding utility
 difference, exits, driver regime switches and shocks) and a final summary; ``--json``
 prints one JSON object instead; ``--series FILE`` writes the per-round records;
-``--plot FILE`` draws the run.
+``--plot FILE`` draws the run. ``--about CODES`` and ``--events GROUPS`` keep the events of
+some states or of some kinds (a six-state run has many).
 """
 
 from __future__ import annotations
@@ -56,6 +57,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="override a scenario field by dotted path or headline parameter, e.g. "
         "states.<STATE>.weights.us_ties=0 or <state>_us_ties=0 (repeatable)",
     )
+    p.add_argument(
+        "--about", type=_codes, default=None, metavar="CODES",
+        help="only the events involving any of these states, comma-separated (e.g. CHN,PRK); "
+        "driver switches, shocks and dated changes are kept",
+    )  # fmt: skip
+    p.add_argument(
+        "--events", type=_groups, default=None, metavar="GROUPS",
+        help="only these kinds of event, comma-separated: pacts (talks, signatures, refusals, "
+        "exits), actions, relations, drivers (default: all)",
+    )  # fmt: skip
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
         "--series",
@@ -96,6 +107,12 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    codes = list(scenario.states)
+    unknown = sorted(set(args.about or ()) - set(codes))
+    if unknown:
+        print(f"error: --about: unknown state {', '.join(unknown)}; expected codes of the "
+              f"scenario's states: {', '.join(codes)}", file=sys.stderr)  # fmt: skip
+        return 2
     from sim.records import outcomes
     from sim.runner import model_series, run_model, scenario_info
 
@@ -111,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 2
-    report = build_report(model, outcome, args.seed)
+    report = build_report(model, outcome, args.seed, args.about, args.events)
     report["overrides"] = list(args.overrides)
     if args.json:
         print(json.dumps(report, indent=2, allow_nan=False))
@@ -131,8 +148,12 @@ def max_rounds() -> int:
     return int(next((b for b in bounds if b is not None), 1200))
 
 
-def build_report(model, outcome: dict, seed: int) -> dict:
-    """The JSON-serialisable summary of one run."""
+def build_report(model, outcome: dict, seed: int, about: set[str] | None = None,
+                 groups: set[str] | None = None) -> dict:  # fmt: skip
+    """The JSON-serialisable summary of one run (its events those of :func:`sim.timeline.select`
+    for ``about`` and ``groups``, None: all)."""
+    from sim.timeline import select
+
     p = model.params
     pacts = []
     for key in p.space.keys:
@@ -166,10 +187,14 @@ def build_report(model, outcome: dict, seed: int) -> dict:
         "final_stable": outcome["final_stable"],
         "final_utility": {c: round(outcome[f"utility_end.{c}"], 6) for c in p.codes},
         "support_share_end": shares,
+        "events_about": None if about is None else sorted(about),
+        "event_groups": None if groups is None else sorted(groups),
         "events": [
-            {"round": e.round, "date": e.date, "kind": e.kind, "text": e.text} for e in model.events
+            {"round": e.round, "date": e.date, "kind": e.kind, "text": e.text,
+             "states": list(e.states)}
+            for e in select(model.events, about, groups)
         ],
-    }
+    }  # fmt: skip
 
 
 def timeline_lines(events: list) -> list[str]:
@@ -186,6 +211,7 @@ def timeline_lines(events: list) -> list[str]:
 def format_report(model, report: dict) -> str:
     """Human-readable timeline and summary."""
     from sim.calendar import round_date
+    from sim.timeline import select
 
     sc = model.config
     start = sc.start
@@ -197,7 +223,12 @@ def format_report(model, report: dict) -> str:
         "",
         "Timeline",
     ]
-    lines += timeline_lines(model.events) or ["  (nothing happened)"]
+    about, groups = report.get("events_about"), report.get("event_groups")
+    if about or groups:
+        who = ", ".join(about or ["any state"])
+        lines[-1] = f"Timeline ({', '.join(groups or ['all events'])} involving {who})"
+    shown = select(model.events, about and set(about), groups and set(groups))
+    lines += timeline_lines(shown) or ["  (nothing happened)"]
     lines += ["", "Summary"]
     tri = report["trilateral"]
     if report["target_formed"]:
@@ -218,6 +249,27 @@ def format_report(model, report: dict) -> str:
     util = ", ".join(f"{c} {u:+.3f}" for c, u in report["final_utility"].items())
     lines.append(f"  final utility: {util}")
     return "\n".join(lines)
+
+
+def _codes(text: str) -> set[str]:
+    """``--about``: comma-separated state codes."""
+    codes = {c.strip() for c in text.split(",") if c.strip()}
+    if not codes:
+        raise argparse.ArgumentTypeError("expected state codes such as CHN,PRK")
+    return codes
+
+
+def _groups(text: str) -> set[str]:
+    """``--events``: comma-separated groups of :data:`sim.timeline.GROUPS`."""
+    from sim.timeline import GROUPS
+
+    groups = {g.strip() for g in text.split(",") if g.strip()}
+    bad = sorted(groups - set(GROUPS))
+    if bad or not groups:
+        raise argparse.ArgumentTypeError(
+            f"unknown group {', '.join(bad) or '(none)'}; expected some of {', '.join(GROUPS)}"
+        )
+    return groups
 
 
 def _unwritable(path: Path) -> str | None:
