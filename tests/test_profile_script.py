@@ -18,3 +18,18 @@ def test_profile_round_prints_each_step_share(capsys):
     assert "round.py:play_round" in out and "act.py:take_actions" in out
     # every step it names is found in the profile (a renamed function would drop out)
     assert out.count("%") == len(mod.STEPS)
+
+
+def test_bound_valuation_prints_a_ratio_per_repeat(capsys):
+    """benchmarks/bound_valuation.py runs, and restores the real valuation after it."""
+    from sim.rules import act, decisions
+
+    real = (decisions.utility_given, act._utility_with)
+    spec = importlib.util.spec_from_file_location("bound_valuation", ROOT / "benchmarks" /
+                                                  "bound_valuation.py")  # fmt: skip
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(["--runs", "20", "--rounds", "6", "--repeats", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("x\n") == 2 and "bound on a compiled valuation" in out
+    assert (decisions.utility_given, act._utility_with) == real
