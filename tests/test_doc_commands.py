@@ -192,3 +192,18 @@ def test_recovery_real_tiny_prints_its_summary_table(tmp_path):
         assert f"| `{param}` | " in out, param
     assert "| all | " in out
     assert any((tmp_path / "rec").iterdir())
+
+
+def test_every_docs_image_is_linked_and_written_by_the_browser_test():
+    """Each PNG/SVG under docs/ is shown or linked by a page, each image a page links
+    exists, and each is a screenshot that tests/test_app_browser.py saves (with
+    APP_SCREENSHOT_DIR=docs it regenerates them; CI runs it without)."""
+    text = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
+    linked = set(re.findall(r"\]\((?:docs/)?([\w-]+\.(?:png|svg))\)", text))
+    files = {p.name for p in (ROOT / "docs").iterdir() if p.suffix in (".png", ".svg")}
+    assert linked == files
+    browser = (ROOT / "tests" / "test_app_browser.py").read_text(encoding="utf-8")
+    kinds = re.search(r'parametrize\("kind", \[(.*?)\]\)', browser).group(1)
+    saved = set(re.findall(r'"([\w-]+\.png)"', browser))
+    saved |= {f"report_{k}.png" for k in re.findall(r'"(\w+)"', kinds)}
+    assert files <= saved, files - saved
