@@ -207,3 +207,33 @@ def test_every_docs_image_is_linked_and_written_by_the_browser_test():
     saved = set(re.findall(r'"([\w-]+\.png)"', browser))
     saved |= {f"report_{k}.png" for k in re.findall(r'"(\w+)"', kinds)}
     assert files <= saved, files - saved
+
+
+def test_the_shipped_forecast_experiment_loads_a_posterior_as_the_docs_lay_it_out(tmp_path):
+    """README and docs/calibration.md: `run.py calibrate ... --out results/calibration`, then
+    `run.py batch configs/experiments/forecast_2024.toml`. The shipped file, at its place
+    relative to a (tiny) results/calibration, loads its posterior design; it is the
+    experiment `run.py validate` runs for its forecast section (same months, seed, scenario;
+    sim/validation/forecast.py says "the same as")."""
+    import shutil
+    import tomllib
+
+    from small_results import calibration
+
+    from sim.experiment import load_experiment
+    from sim.validation.forecast import forecast_experiment
+
+    for folder in ("experiments", "scenarios"):
+        (tmp_path / "configs" / folder).mkdir(parents=True)
+    shipped = ROOT / "configs" / "experiments" / "forecast_2024.toml"
+    path = tmp_path / "configs" / "experiments" / shipped.name
+    shutil.copy(shipped, path)
+    shutil.copy(ROOT / "configs/scenarios/korea_2024.toml", tmp_path / "configs/scenarios")
+    (tmp_path / "results").mkdir()
+    cal = calibration(tmp_path / "results")  # tmp/results/calibration
+    exp = load_experiment(path)
+    spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert exp.runs_total == spec["design"]["samples"] * spec["replicates"]
+    ours = tomllib.loads(forecast_experiment(tmp_path / "v", cal, 2, 3).read_text())
+    assert (spec["rounds"], spec["root_seed"]) == (ours["rounds"], ours["root_seed"])
+    assert Path(ours["scenario"]).name == Path(spec["scenario"]).name
