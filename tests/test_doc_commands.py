@@ -178,6 +178,22 @@ def test_scenario_facts_counterfactuals_as_record_counter_bloc_names_them(tmp_pa
     assert "| action |" not in out  # --players none: no action table
 
 
+def test_scenario_facts_main_table_without_the_player(tmp_path):
+    """docs/record_counter_bloc.md's facts table (`--seeds 1000 ... --players
+    CHN,RUS,PRK,USA,KOR,JPN`, "add --no-player to compare"), 6 seeds, the player unset."""
+    args = ["--scenario", str(ROOT / "configs/scenarios/northeast_asia_2024.toml"),
+            "--facts", str(ROOT / "configs/validation/northeast_asia_2024.toml"),
+            "--seeds", "6", "--set", 'checkpoints=["2025-07","2025-12"]',
+            "--players", "CHN,RUS,PRK,USA,KOR,JPN", "--no-player"]  # fmt: skip
+    out = run_script(ROOT / "scripts" / "scenario_facts.py", args, tmp_path)
+    assert "## northeast_asia_2024 without a US player: 6 seeds" in out
+    for row in ("| F1 P(trilateral ever) |", "| F5 share PRK from CHN, end - r18 |",
+                "F5 levels:", "| USA-KOR-JPN |", "| US-ROK treaty holds |",
+                "| no bilateral Korea-Japan pact |"):  # fmt: skip
+        assert row in out, row
+    assert re.search(r"^\| \w+\.CHN>PRK \| ", out, flags=re.M)  # an action of China's
+
+
 def test_recovery_real_tiny_prints_its_summary_table(tmp_path):
     """docs/validation_report.md's recovery table (`scripts/recovery_real.py
     --repetitions 40`), one repetition of a tiny calibration."""
