@@ -89,7 +89,7 @@ def test_each_named_script_exists_with_the_options_the_docs_give(page, prog, arg
             assert flag in options, f"{page}: {prog} has no option {flag}"
 
 
-def parse_only(argv: list[str], monkeypatch) -> str:
+def parse_only(argv: list[str], monkeypatch, extra: list[str] | None = None) -> str:
     """``run.py argv`` through the real parser; the subcommand's run only records."""
     import importlib
 
@@ -99,25 +99,33 @@ def parse_only(argv: list[str], monkeypatch) -> str:
     for name in cli.COMMANDS:
         module = importlib.import_module(f"sim.commands.{name}")
         monkeypatch.setattr(module, "run", lambda args, name=name: called.append(name) or 0)
-    assert cli.main(argv) == 0
+    assert cli.main([*argv, *(extra or [])]) == 0
     return called[0]
 
 
-RUN_PY = [
-    (page, args)
-    for page, prog, args in COMMANDS
-    if prog == "run.py"
-    and args  # bare `run.py` runs the default experiment (tests/test_cli.py)
-    and args != ["--version"]
-    and not any(ch in " ".join(args) for ch in "[]")  # usage lines with [optional] parts
-]
+RUN_PY = [(page, args) for page, prog, args in COMMANDS if prog == "run.py" and args]
+
+
+def usage_line(args: list[str]) -> bool:
+    """A usage line (``plot DIR [--out FIGDIR]``), not a command to type."""
+    return any(ch in a for a in args for ch in "[]") and not any("=[" in a for a in args)
 
 
 @pytest.mark.parametrize("page,args", RUN_PY, ids=[f"{p}:{shlex.join(a)}" for p, a in RUN_PY])
 def test_each_run_py_command_in_the_docs_parses(page, args, monkeypatch, capsys):
     """Every ``run.py`` command line the docs give is accepted by its subcommand's parser
     (a renamed or removed option, a missing positional: exit 2 here, not in a reader's
-    shell). The README's deliberate typo (``us_tie``) is a --set value, which parses."""
+    shell); a usage line's options are in its subcommand's --help. Bare ``run.py`` (the
+    default experiment) is tests/test_cli.py's. The README's deliberate typo (``us_tie``)
+    is a --set value, which parses."""
+    if args == ["--version"] or usage_line(args):
+        with pytest.raises(SystemExit) as done:
+            parse_only([] if args == ["--version"] else [args[0]], monkeypatch, ["--help"])
+        assert done.value.code == 0
+        shown = capsys.readouterr().out
+        for flag in (a.strip("[]") for a in args if a.strip("[]").startswith("--")):
+            assert flag in shown, f"{page}: run.py {args[0]} has no option {flag}"
+        return
     try:
         assert parse_only(args, monkeypatch) == args[0]
     except SystemExit as exc:
