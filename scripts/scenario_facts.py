@@ -31,7 +31,6 @@ from sim.validation.facts import facts, load_facts, mean, prop
 
 def facts_lines(d: pd.DataFrame, spec) -> list[str]:
     """F1-F5 as a markdown table."""
-    spec = load_facts()
     lines = ["| fact | measured |", "| --- | --- |"]
     for name, f in list(facts(spec).items())[:5]:
         x = f(d)
