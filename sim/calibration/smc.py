@@ -8,12 +8,15 @@ weight is prior / proposal density times its pass fraction at the tolerance ``ep
 (Del Moral, Doucet & Jasra 2012), and ``eps`` is the smallest value (not above the
 previous one, not below 1) that keeps an effective sample size of ``ess_fraction *
 population``. When a step down leaves the generations at the new eps, pooled, with less
-than that ESS, the next generation is a *top-up*: the same eps and a proposal from the same
-population as the step's (not from the thin sample it left), until the pool at that eps
-reaches the ESS; only then does the next step propose from it (as ABC-SMC samplers that
-draw until ``population`` sets are accepted: Beaumont et al. 2009, pyabc). A proposal built
-from a pool of ESS ~10 underestimates the spread, and the next steps inherit it: the
-intervals come out too narrow (docs/validation_report.md, "Recovery on the real model").
+than ``top_up_fraction`` (default half) of that ESS, the pool is *thin* and the next
+generation is a *top-up*: the same eps and a proposal from the same population as the
+step's (not from the thin sample it left), until the pool at that eps is no longer thin;
+only then does the next step propose from it (as ABC-SMC samplers that draw until
+``population`` sets are accepted: Beaumont et al. 2009, pyabc). A proposal built from a
+pool of ESS ~10 underestimates the spread, and the next steps inherit it: the intervals
+come out too narrow (docs/validation_report.md, "Recovery on the real model"); a pool of
+half the required ESS or more estimates the kernel's spread well enough (its variance to
+within ~1/sqrt(ESS/2); docs/calibration.md, "Top-ups").
 The search ends when eps is 1 (every target within its stated tolerance) and the
 generations there, pooled, reach that effective sample size; when the run budget or the
 generation limit is spent; or when eps stalls above 1.
@@ -37,7 +40,7 @@ from sim.calibration.generation import (
     run_generation,
 )
 from sim.calibration.priors import Kernel, MvnKernel, PriorSet
-from sim.calibration.spec import Calibration
+from sim.calibration.spec import Calibration, Smc
 from sim.calibration.targets import Scores, choose_tolerance, ess, score
 
 STALL = 0.99  # eps counts as stalled when it falls by less than 1% ...
@@ -190,16 +193,22 @@ def run_generation_step(
     return gen, ran
 
 
-def next_basis(gens: list[Generation], min_ess: float, top_up: bool = True
+def top_up_ess(smc: Smc) -> float:
+    """The ESS below which a pool is thin and topped up: ``top_up_fraction`` of the required
+    ESS (``ess_fraction * population``); 0 (never) with ``top_up`` off."""
+    return smc.top_up_fraction * smc.ess_fraction * smc.population if smc.top_up else 0.0
+
+
+def next_basis(gens: list[Generation], thin_below: float
                ) -> tuple[Pool | None, float | None]:  # fmt: skip
     """The population the next generation proposes from, and its fixed tolerance if it is
-    a top-up: the pool at the last eps when that pool keeps ``min_ess`` (or ``top_up`` is
-    off: the rule before 2026-12-03); else the last generation's own basis, at its eps (a
-    top-up)."""
+    a top-up: the pool at the last eps when its ESS is at least ``thin_below``
+    (:func:`top_up_ess`; 0: never a top-up, the rule before 2026-12-03); else the last
+    generation's own basis, at its eps (a top-up)."""
     if not gens:
         return None, None
     pool = SmcResult(gens, "", 0, 0).posterior
-    if not top_up or pool.ess >= min_ess or pool.weights.sum() == 0:
+    if pool.ess >= thin_below or pool.weights.sum() == 0:
         return pool, None
     return gens[-1].basis, gens[-1].tolerance
 
@@ -241,7 +250,7 @@ def run_smc(
         if used + per_gen > budget:
             status = "budget"
             break
-        prev, topup = next_basis(gens, min_ess, smc.top_up)
+        prev, topup = next_basis(gens, top_up_ess(smc))
         gen, ran = run_generation_step(cal, priors, g, prev, out, options, topup)
         gens.append(gen)
         used += gen.runs

@@ -89,8 +89,10 @@ class Smc(_Frozen):
     max_generations: Annotated[int, Field(ge=1)] = 12
     budget: Annotated[int, Field(ge=1)] = 400_000
     kernel: Literal["diagonal", "multivariate"] = "diagonal"  # perturbation kernel (priors.py)
-    # top-ups after a step that leaves a thin pool (smc.py; docs/calibration.md "Top-ups")
+    # top-ups after a step that leaves a thin pool (smc.py; docs/calibration.md "Top-ups"):
+    # a pool is thin below top_up_fraction x the required ESS (ess_fraction x population)
     top_up: bool = True
+    top_up_fraction: Annotated[float, Field(gt=0, le=1)] = 0.5
 
 
 class CalibrationSpec(_Frozen):
