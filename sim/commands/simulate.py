@@ -59,8 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--about", type=_codes, default=None, metavar="CODES",
-        help="only the events involving any of these states, comma-separated (e.g. CHN,PRK); "
-        "driver switches, shocks and dated changes are kept",
+        help="only the events involving any of these states (the scenario's codes, "
+        "comma-separated); driver switches, shocks and dated changes are kept",
     )  # fmt: skip
     p.add_argument(
         "--events", type=_groups, default=None, metavar="GROUPS",
@@ -255,7 +255,7 @@ def _codes(text: str) -> set[str]:
     """``--about``: comma-separated state codes."""
     codes = {c.strip() for c in text.split(",") if c.strip()}
     if not codes:
-        raise argparse.ArgumentTypeError("expected state codes such as CHN,PRK")
+        raise argparse.ArgumentTypeError("expected comma-separated state codes of the scenario")
     return codes
 
 
