@@ -53,11 +53,7 @@ def simulate(
     model = DiplomacyModel(scenario, seed=seed, rounds=rounds, overrides=overrides, **headline)
     frame = model_series(model.run())
     frame.insert(0, "seed", seed)
-    frame.attrs["events"] = [
-        {"round": e.round, "date": e.date, "kind": e.kind, "text": e.text,
-         "states": list(e.states)}
-        for e in model.events
-    ]  # fmt: skip
+    frame.attrs["events"] = [e.to_dict() for e in model.events]
     return frame
 
 

@@ -39,6 +39,11 @@ class Event:
     text: str
     states: tuple[str, ...] = ()  # the states involved; () for the world's (drivers, changes)
 
+    def to_dict(self) -> dict:
+        """The event as JSON (``simulate --json``, ``sim.simulate``'s ``attrs["events"]``)."""
+        return {"round": self.round, "date": self.date, "kind": self.kind, "text": self.text,
+                "states": list(self.states)}  # fmt: skip
+
 
 GROUPS = {  # --events groups of simulate: which kinds each shows
     "pacts": ("talks", "signed", "failed", "refused", "lowered", "left"),

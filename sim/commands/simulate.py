@@ -189,12 +189,8 @@ def build_report(model, outcome: dict, seed: int, about: set[str] | None = None,
         "support_share_end": shares,
         "events_about": None if about is None else sorted(about),
         "event_groups": None if groups is None else sorted(groups),
-        "events": [
-            {"round": e.round, "date": e.date, "kind": e.kind, "text": e.text,
-             "states": list(e.states)}
-            for e in select(model.events, about, groups)
-        ],
-    }  # fmt: skip
+        "events": [e.to_dict() for e in select(model.events, about, groups)],
+    }
 
 
 def timeline_lines(events: list) -> list[str]:
