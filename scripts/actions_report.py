@@ -6,9 +6,16 @@
 1. The default scenario: share of runs and median month of munitions flowing from North
    Korea to Russia, troops deployed, a China-North Korea summit, the China-North Korea
    treaty lowered or left, the Russia-North Korea treaty signed; China-North Korea summits
-   per year (China's cool 2024 and warmer 2025).
+   per year, and the record's pattern of China-North Korea visits (one by 2024-06, none
+   from 2024-07 to 2025-08 as the "friendship year" faded, one in 2025-09/10) in the
+   default and the six-state scenario: China's cool 2024 and warmer 2025.
 2. P(trilateral ever) across China's US-ties weight 0 .. 0.45.
 3. P(trilateral ever) across the scenario library.
+
+With ``--posterior DIR`` (a ``run.py calibrate configs/calibration/korea_2024.toml --out DIR``
+folder) the record's visit pattern is also checked on the posterior: 200 parameter sets
+drawn by weight, 5 fresh seeds each (seeds no generation and no predictive check used). The
+pattern is not a calibration target, so this is an out-of-sample check.
 
 Shares carry Wilson intervals; a median month carries the order-statistic interval of the
 runs where the event happened (Conover 1999, exact binomial ranks). ``--quick`` uses 60
@@ -29,6 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.calendar import round_date  # noqa: E402
+from sim.calibration.generation import set_seeds  # noqa: E402
+from sim.calibration.predictive import FRESH_KEY, draw_sets, fresh_streams  # noqa: E402
+from sim.calibration.spec import load_calibration  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
 from sim.runner import run_many, run_table  # noqa: E402
 from sim.scenarios import scenario_names, scenario_path  # noqa: E402
@@ -36,6 +46,16 @@ from sim.seeds import replicate_seeds  # noqa: E402
 from sim.stats import wilson_interval as wilson  # noqa: E402
 
 DEFAULT = ROOT / "configs" / "scenarios" / "korea_2024.toml"
+SIX = ROOT / "configs" / "scenarios" / "northeast_asia_2024.toml"
+CALIBRATION = ROOT / "configs" / "calibration" / "korea_2024.toml"
+# The record's China-North Korea visits by round (../MODEL.md record table): Zhao Leji in
+# Pyongyang 2024-04 (round 3); none from 2024-07 to 2025-08 (rounds 6-19) as the friendship
+# year faded; Kim in Beijing 2025-09 (round 20), Li Qiang in Pyongyang 2025-10 (round 21).
+RECORD_VISITS = (
+    ("a visit by 2024-06 (rounds 0-5; record: 2024-04)", 0, 5, True),
+    ("no visit 2024-07 .. 2025-08 (rounds 6-19; record: none)", 6, 19, False),
+    ("a visit in 2025-09 .. 2025-10 (rounds 20-21; record: two)", 20, 21, True),
+)
 ROOT_SEED = 20240619
 WEIGHTS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.45)
 
@@ -80,16 +100,58 @@ def events(t: pd.DataFrame) -> dict[str, tuple[pd.Series, pd.Series | None]]:
     }
 
 
-def summits_per_year(n: int) -> list[float]:
-    runs = run_many(load_scenario(DEFAULT), replicate_seeds(ROOT_SEED, n), series=True)
-    taken = np.mean([r.series["taken.summit.CHN>PRK"].to_numpy(float) for r in runs], axis=0)
-    return [float(taken[y * 12 : (y + 1) * 12].sum()) for y in range(len(taken) // 12)]
+def visits(path: Path, n: int) -> np.ndarray:
+    """``(runs, rounds)`` bool: a China-North Korea summit taken that month, either way
+    (the scenario's dyads among CHN>PRK and PRK>CHN)."""
+    runs = run_many(load_scenario(path), replicate_seeds(ROOT_SEED, n), series=True)
+    return np.array([_either_way(r.series) for r in runs])
+
+
+def summits_per_year(taken: np.ndarray) -> list[float]:
+    """Mean visits per calendar year over runs (``taken (runs, rounds)`` from 2024-01)."""
+    mean = taken.mean(axis=0)
+    return [float(mean[y * 12 : (y + 1) * 12].sum()) for y in range(len(mean) // 12)]
+
+
+def posterior_visits(folder: Path, sets: int = 200, reps: int = 5) -> np.ndarray:
+    """:func:`visits` of the default scenario at ``sets`` posterior parameter sets (drawn by
+    weight from ``folder/posterior.parquet``) x ``reps`` fresh seeds, 24 months each."""
+    cal = load_calibration(CALIBRATION)
+    rng, runs_seed = fresh_streams(cal.spec.root_seed, FRESH_KEY + 1)
+    theta = draw_sets(cal, pd.read_parquet(folder / "posterior.parquet"), sets, rng)
+    whole = {n for n, p in cal.spec.priors.items() if p.integer}
+    out = []
+    for row, seeds in zip(theta, set_seeds(runs_seed, sets, reps), strict=True):
+        sets_ = [
+            f"{n}={int(v) if n in whole else float(v)!r}"
+            for n, v in zip(cal.parameters, row, strict=True)
+        ]
+        runs = run_many(load_scenario(DEFAULT, sets_), seeds, 24, series=True)
+        out += [_either_way(r.series) for r in runs]
+    return np.array(out)
+
+
+def _either_way(series: pd.DataFrame) -> np.ndarray:
+    cols = [c for c in ("taken.summit.CHN>PRK", "taken.summit.PRK>CHN") if c in series]
+    return series[cols].to_numpy(bool).any(axis=1)
+
+
+def record_pattern(taken: np.ndarray) -> dict[str, np.ndarray]:
+    """Per run, whether it reproduces each part of :data:`RECORD_VISITS` (rounds inclusive)
+    and all of them together, from ``taken (runs, rounds)``."""
+    out = {
+        name: taken[:, lo : hi + 1].any(axis=1) == happened
+        for name, lo, hi, happened in RECORD_VISITS
+    }
+    out["all three (the record's pattern)"] = np.logical_and.reduce(list(out.values()))
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=1000)
     ap.add_argument("--quick", action="store_true", help="60 seeds")
+    ap.add_argument("--posterior", type=Path, help="a korea_2024 calibration's output folder")
     args = ap.parse_args()
     n = 60 if args.quick else args.seeds
     seeds = replicate_seeds(ROOT_SEED, n)
@@ -101,9 +163,22 @@ def main() -> None:
     for name, (happened, first) in events(t).items():
         when = "" if first is None else median_month(first, s.start)
         print(f"| {name} | {share(happened)} | {when} |")
-    per_year = summits_per_year(min(n, 300))
-    years = ", ".join(f"{2024 + y}: {v:.2f}" for y, v in enumerate(per_year))
-    print(f"\nChina -> North Korea summits per year (mean over runs): {years}\n")
+    taken = {"korea_2024": visits(DEFAULT, n), "northeast_asia_2024": visits(SIX, n)}
+    years = ", ".join(
+        f"{2024 + y}: {v:.2f}" for y, v in enumerate(summits_per_year(taken["korea_2024"]))
+    )
+    print(f"\nChina-North Korea summits per year, either way (mean over runs): {years}\n")
+    print(f"## The record's China-North Korea visits, {n} seeds (either direction)\n")
+    head = "| part of the record | korea_2024 | northeast_asia_2024 |"
+    if args.posterior is not None:
+        taken["posterior"] = posterior_visits(args.posterior, 20 if args.quick else 200)
+        head += " korea_2024 posterior (fresh runs) |"
+    print(head)
+    print("|" + " --- |" * (len(taken) + 1))
+    parts = {name: record_pattern(x) for name, x in taken.items()}
+    for row in parts["korea_2024"]:
+        print(f"| {row} | " + " | ".join(share(pd.Series(p[row])) for p in parts.values()) + " |")
+    print()
     print(f"## P(trilateral ever) by China's US-ties weight, {n} seeds\n")
     print("| states.CHN.weights.us_ties | P(trilateral ever) |")
     print("| --- | --- |")

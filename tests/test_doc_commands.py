@@ -162,7 +162,15 @@ def test_actions_report_quick_prints_each_table_of_section_4_3(tmp_path):
                   "CHN-PRK treaty lowered or left at the end",
                   "RUS-PRK treaty signed"):  # fmt: skip
         assert f"| {event} | " in out, event
-    assert re.search(r"summits per year \(mean over runs\): 2024: [\d.]+, .* 2030: [\d.]+", out)
+    assert re.search(
+        r"summits per year, either way \(mean over runs\): 2024: [\d.]+, .* 2030: [\d.]+", out
+    )
+    assert "## The record's China-North Korea visits, 60 seeds" in out
+    for part in ("a visit by 2024-06", "no visit 2024-07 .. 2025-08", "a visit in 2025-09",
+                 "all three (the record's pattern)"):  # fmt: skip
+        assert re.search(rf"\n\| {re.escape(part)}.* \| [\d.]+ \[.*\] \| [\d.]+ \[.*\] \|", out), (
+            part
+        )
     for weight in ("0", "0.01", "0.45"):
         assert f"\n| {weight} | " in out, weight
     for name in scenario_names():
