@@ -15,7 +15,9 @@
 With ``--posterior DIR`` (a ``run.py calibrate configs/calibration/korea_2024.toml --out DIR``
 folder) the record's visit pattern is also checked on the posterior: 200 parameter sets
 drawn by weight, 5 fresh seeds each (seeds no generation and no predictive check used). The
-pattern is not a calibration target, so this is an out-of-sample check.
+pattern is not a calibration target, so this is an out-of-sample check. With
+``--association A [A ...]`` the pattern is also given at those values of ``us.association``
+(guilt by association, docs/model.md 3.8; 0 in the scenario).
 
 Shares carry Wilson intervals; a median month carries the order-statistic interval of the
 runs where the event happened (Conover 1999, exact binomial ranks). ``--quick`` uses 60
@@ -100,11 +102,31 @@ def events(t: pd.DataFrame) -> dict[str, tuple[pd.Series, pd.Series | None]]:
     }
 
 
-def visits(path: Path, n: int) -> np.ndarray:
+def visits(path: Path, n: int, overrides: tuple[str, ...] = ()) -> np.ndarray:
     """``(runs, rounds)`` bool: a China-North Korea summit taken that month, either way
     (the scenario's dyads among CHN>PRK and PRK>CHN)."""
-    runs = run_many(load_scenario(path), replicate_seeds(ROOT_SEED, n), series=True)
+    runs = run_many(
+        load_scenario(path, list(overrides)), replicate_seeds(ROOT_SEED, n), series=True
+    )
     return np.array([_either_way(r.series) for r in runs])
+
+
+def association_table(values: list[float], n: int) -> list[str]:
+    """Markdown rows: the record's visit pattern in korea_2024 at each ``us.association``
+    (docs/model.md 3.8, "Guilt by association"), with the mean visits of 2024 and 2025."""
+    names = [name for name, *_ in RECORD_VISITS] + ["all three (the record's pattern)"]
+    short = ("visit by 2024-06", "none 2024-07 .. 2025-08", "visit 2025-09/10", "all three")
+    rows = ["| us.association | " + " | ".join(short) + " | visits 2024 | visits 2025 |",
+            "|" + " --- |" * (len(short) + 3)]  # fmt: skip
+    for v in values:
+        taken = visits(DEFAULT, n, (f"us.association={v}",))
+        parts = record_pattern(taken)
+        per_year = summits_per_year(taken)
+        cells = [share(pd.Series(parts[name])) for name in names]
+        rows.append(
+            f"| {v:g} | " + " | ".join(cells) + f" | {per_year[0]:.2f} | {per_year[1]:.2f} |"
+        )
+    return rows
 
 
 def summits_per_year(taken: np.ndarray) -> list[float]:
@@ -152,6 +174,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=1000)
     ap.add_argument("--quick", action="store_true", help="60 seeds")
     ap.add_argument("--posterior", type=Path, help="a korea_2024 calibration's output folder")
+    ap.add_argument("--association", type=float, nargs="+", metavar="A",
+                    help="also the visit pattern at these values of us.association")  # fmt: skip
     args = ap.parse_args()
     n = 60 if args.quick else args.seeds
     seeds = replicate_seeds(ROOT_SEED, n)
@@ -179,6 +203,9 @@ def main() -> None:
     for row in parts["korea_2024"]:
         print(f"| {row} | " + " | ".join(share(pd.Series(p[row])) for p in parts.values()) + " |")
     print()
+    if args.association:
+        print(f"## The record's visits by us.association (korea_2024), {n} seeds\n")
+        print("\n".join(association_table(args.association, n)) + "\n")
     print(f"## P(trilateral ever) by China's US-ties weight, {n} seeds\n")
     print("| states.CHN.weights.us_ties | P(trilateral ever) |")
     print("| --- | --- |")

@@ -175,6 +175,8 @@ class UnitedStates(_Frozen):
     allies_capability: Cinc  # COW CINC of its regional allies
     reactivity: Utility  # counter-balancing per unit of visible alignment
     bloc_visibility: Weight  # extra visibility of each member beyond two in one pact
+    # hostility of a partner's pact allies read into cooperation with it (0: none; 3.8)
+    association: Weight = 0.0
     # the state that plays the United States (sim/rules/players.py); None: the reaction only
     player: str | None = None
 

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -18,12 +20,15 @@ from sim.rules.actions import (
     cooperation,
     decide,
     open_actions,
+    partner_hostility,
+    with_one,
 )
 from sim.rules.feedback import FeedbackParams, feedback_push
 from sim.rules.relations import RelationEvents, RelationParams, update_affinity
 from sim.rules.round import remember_refusals
 
 APPROX = {"rel": 1e-12, "abs": 1e-12}
+ROOT_SCENARIO = Path(__file__).resolve().parents[1] / "configs" / "scenarios" / "korea_2024.toml"
 
 
 def two_kinds(**over) -> ActionParams:
@@ -215,3 +220,65 @@ def test_simulate_plot_writes_the_action_timeline(tmp_path):
         main(["simulate", "--seed", "5", "--rounds", "24", "--plot", str(tmp_path / "r.png")]) == 0
     )
     assert (tmp_path / "r_actions.png").stat().st_size > 10_000
+
+
+def _three_states():
+    """CHN 0, RUS 1, PRK 2: CHN-PRK and RUS-PRK treaties (1.0), CHN-RUS partnership (0.5)."""
+    h = np.array([0.5, 0.9, 0.7])
+    commit = np.array([[[0.0, 0.5, 1.0], [0.5, 0.0, 1.0], [1.0, 1.0, 0.0]]])
+    return h, commit
+
+
+def test_partner_hostility_adds_the_partners_other_allies_at_their_commitment():
+    """H[i, j] = h_j + a (sum_k C[j, k] h_k - C[j, i] h_i), by hand at a = 0.5."""
+    h, commit = _three_states()
+    got = partner_hostility(h, commit, 0.5)
+    assert got[0, 0, 2] == pytest.approx(0.7 + 0.5 * 1.0 * 0.9, **APPROX)  # CHN with PRK: RUS
+    assert got[0, 2, 0] == pytest.approx(0.5 + 0.5 * 0.5 * 0.9, **APPROX)  # PRK with CHN: RUS
+    assert got[0, 0, 1] == pytest.approx(0.9 + 0.5 * 1.0 * 0.7, **APPROX)  # CHN with RUS: PRK
+    assert got[0, 1, 2] == pytest.approx(0.7 + 0.5 * 1.0 * 0.5, **APPROX)  # RUS with PRK: CHN
+    # at 0, and for a partner without other allies, only the partner's own hostility
+    assert np.array_equal(partner_hostility(h, commit, 0.0)[0], np.broadcast_to(h, (3, 3)))
+    alone = np.zeros((1, 3, 3))
+    alone[0, 0, 2] = alone[0, 2, 0] = 1.0  # PRK allied with China only
+    assert partner_hostility(h, alone, 0.5)[0, 0, 2] == pytest.approx(0.7, **APPROX)
+    # stacked: one association per run
+    two = partner_hostility(h, np.concatenate([commit, commit]), np.array([0.0, 0.5]))
+    assert two[0, 0, 2] == pytest.approx(0.7, **APPROX)
+    assert two[1, 0, 2] == pytest.approx(1.15, **APPROX)
+
+
+def test_an_action_with_an_associated_partner_is_seen_with_its_allies_hostility():
+    """A CHN -> PRK summit (visibility 0.1) in force at a = 0.5: seen_us of China reads
+    PRK's hostility plus half of its ally Russia's, PRK's reads China's plus half of
+    Russia's at their partnership; without association the two parties' own (as before);
+    :func:`with_one` adds the same as :func:`cooperation` with the action in force."""
+    h, commit = _three_states()
+    a = ActionParams(
+        names=("summit",), good=np.array([NO_GOOD]), slots=np.array([[0, 2, 0]]),
+        allowed=np.zeros((3, 3, 1), dtype=bool), min_level=np.array([0]),
+        cameo=("verbal_cooperation",), goldstein=np.array([1.9]), duration=np.array([6]),
+        amount=np.array([0.3]), cost=np.array([0.002]), pact_discount=np.array([0.0]),
+        payment=np.array([0.0]), visibility=np.array([0.1]), entanglement=np.array([0.0]),
+        trust=np.array([0.01]),
+    )  # fmt: skip
+    on = np.zeros((1, 3, 3, 1), dtype=bool)
+    on[0, 0, 2, 0] = True
+    zeros, risk = np.zeros((1, 3, 3, 1)), np.zeros((1, 3))
+    partner = partner_hostility(h, commit, 0.5)
+    c = cooperation(on, zeros, zeros, a, h, risk, partner)
+    assert c.seen_us[0, 0] == pytest.approx(0.1 * (0.7 + 0.5 * 0.9), **APPROX)
+    assert c.seen_us[0, 2] == pytest.approx(0.1 * (0.5 + 0.5 * 0.5 * 0.9), **APPROX)
+    assert c.seen_us[0, 1] == 0.0
+    plain = cooperation(on, zeros, zeros, a, h, risk)
+    assert plain.seen_us[0, 0] == pytest.approx(0.1 * 0.7, **APPROX)
+    assert plain.seen_us[0, 2] == pytest.approx(0.1 * 0.5, **APPROX)
+    assert np.array_equal(plain.seen_cb, c.seen_cb)  # counter-balancing reads the pair only
+    none = cooperation(np.zeros_like(on), zeros, zeros, a, h, risk, partner)
+    one = with_one(none, np.array([0]), a.slots, zeros, zeros, a, h, risk, partner)
+    assert one.seen_us[0] == pytest.approx(c.seen_us[0], **APPROX)
+
+
+def test_a_negative_association_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"us\.association.*>= 0"):
+        load_scenario(ROOT_SCENARIO, ["us.association=-0.5"])

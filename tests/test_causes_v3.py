@@ -53,3 +53,14 @@ def test_cooperation_is_why_russia_and_north_korea_grow_closer():
     no_trust = (*(f"actions.{k}.trust=0" for k in kinds), "relation_dynamics.signing=0")
     _, _, z = paired_z(rus_prk_affinity, no_trust)
     assert z >= Z_MIN, z
+
+
+def test_association_with_russias_ally_is_why_china_stops_visiting_pyongyang():
+    """Guilt by association (docs/model.md 3.8, ``us.association``): read with the
+    hostility of North Korea's ally Russia, China's summits with Pyongyang become rarer,
+    and it is Russia's hostility that does it (at Russia's hostility 0 they come back)."""
+    on = ("us.association=0.5",)
+    base, removed, z = paired_z(chn_summits, ("us.association=0",), base=on)
+    assert -z >= Z_MIN and removed > base, (base, removed, z)
+    base, removed, z = paired_z(chn_summits, ("states.RUS.hostility=0",), base=on)
+    assert -z >= Z_MIN and removed > base, (base, removed, z)

@@ -55,6 +55,19 @@ def test_same_seed_same_run(point):
         assert not diff, f"seed {a.seed}: {diff[:5]}"
 
 
+def test_same_seed_same_run_with_association():
+    """Guilt by association (``us.association``, 0 by default) is read the same way by
+    both engines: the actions' valuation and the actions in force."""
+    scenario = load_scenario(SCENARIO, ["us.association=0.5"])
+    seeds = replicate_seeds(7, 10)
+    mesa = run_many(scenario, seeds, series=True, engine="mesa")
+    lock = run_many(scenario, seeds, series=True, engine="lockstep")
+    for a, b in zip(mesa, lock, strict=True):
+        diff = [k for k in a.outcome if not _same(a.outcome[k], b.outcome[k])]
+        assert not diff, f"seed {a.seed}: {diff[:5]}"
+        pd.testing.assert_frame_equal(a.series, b.series)
+
+
 def test_same_seed_same_series():
     scenario = load_scenario(SCENARIO, POINTS["chn_us_ties_0.01"])
     seeds = replicate_seeds(11, 5)

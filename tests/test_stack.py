@@ -17,11 +17,16 @@ from tests.conftest import DEFAULT_SCENARIO as SCENARIO
 
 # Every kind of value a design can vary: weights, noise and costs, US reaction, level
 # strengths and talk lengths, drivers (noise, ceasefire hazard and month), shocks (month,
-# probability), capabilities (per-pact sums, asymmetry), goods, trade, affinities, and
+# probability), association, capabilities (per-pact sums, asymmetry), goods, trade, affinities, and
 # stakes and autonomy switched off at one point only (the stacked sums cover the others').
 POINTS = [
     [],
-    ["states.CHN.weights.us_ties=0.01", "us.reactivity=0.2", "us.bloc_visibility=1"],
+    [
+        "states.CHN.weights.us_ties=0.01",
+        "us.reactivity=0.2",
+        "us.bloc_visibility=1",
+        "us.association=0.5",
+    ],
     ["negotiation.temperature=0.2", "negotiation.formation_cost=0.0", "negotiation.eagerness=0"],
     ["negotiation.exit_threshold=0.0", "levels.0.commitment=0.9", "levels.1.entanglement=0.2"],
     ["levels.0.talks_min=1", "levels.1.talks_max=20", "drivers.rus_war.sigma=0.2"],

@@ -15,6 +15,7 @@ from sim.rules.actions import (
     decide,
     open_actions,
     open_pairs,
+    partner_hostility,
     with_one,
 )
 from sim.rules.params import Params
@@ -31,20 +32,25 @@ from sim.rules.utility import (
 
 
 def priced_actions(levels: np.ndarray, attrs: Attributes, p: Params):
-    """``(value, cost)`` of every action this month, ``(B, N, N, K)`` each (costs at the
-    month's opening configuration); None when the scenario has no actions."""
+    """``(value, cost, partner)`` of every action this month, ``(B, N, N, K)`` each (costs
+    at the month's opening configuration) and the hostility read into each pair's
+    cooperation ``(B, N, N)`` at that configuration (None without association,
+    :func:`~sim.rules.actions.partner_hostility`); None when the scenario has no actions."""
     a = p.actions
     if a.n_kinds == 0:
         return None
     commit = pair_strength(levels, p.pair_table, p.commitment, p.stacked)
     value = action_values(a, attrs.needs, attrs.trade_need, p.offers, p.trade_share)
-    return value, action_costs(a, commit)
+    partner = None
+    if np.any(p.association):
+        partner = partner_hostility(p.hostility, commit, p.association)
+    return value, action_costs(a, commit), partner
 
 
 def in_force(on: np.ndarray, priced: tuple, attrs: Attributes, p: Params):
     """The :class:`~sim.rules.actions.Cooperation` of the actions ``on``."""
-    value, cost = priced
-    return cooperation(on, value, cost, p.actions, p.hostility, attrs.conflict_risk)
+    value, cost, partner = priced
+    return cooperation(on, value, cost, p.actions, p.hostility, attrs.conflict_risk, partner)
 
 
 def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0):
@@ -60,7 +66,7 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0):
     declined = np.zeros(on.shape, dtype=bool)
     if priced is None:
         return declined, declined
-    value, cost = priced
+    value, cost, partner = priced
     level_ids = np.arange(len(p.level_names))
     if p.stacked:
         level_ids = np.broadcast_to(level_ids, p.commitment.shape)
@@ -71,7 +77,7 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0):
     if len(rows):
         ijk = a.slots[slot]
         coop_c = with_one(coop_before, rows, ijk, value, cost, a, p.hostility,
-                          attrs.conflict_risk)  # fmt: skip
+                          attrs.conflict_risk, partner)  # fmt: skip
         u = _utility_with(coop_c, rows, levels, attrs, ctx, p)  # (C, N)
         c = np.arange(len(rows))
         i, j, k = ijk.T

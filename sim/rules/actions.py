@@ -171,12 +171,35 @@ def action_costs(a: ActionParams, commit: np.ndarray) -> np.ndarray:
     return _per_kind(a.cost, like) * (1.0 - _per_kind(a.pact_discount, like) * like)
 
 
+def partner_hostility(hostility: np.ndarray, commit: np.ndarray, association) -> np.ndarray:
+    """``(B, N, N)`` [i, j]: the hostility toward the US read into i's cooperation with j:
+    j's own, plus ``association`` x the hostility of j's pact allies other than i, each at
+    the commitment of its strongest pact with j::
+
+        H[i, j] = h_j + association x (sum_k C[j, k] h_k - C[j, i] h_i)
+
+    Guilt by association: a partner allied with a US adversary makes cooperation with it
+    read as alignment with that adversary too (the bloc logic of the us_ties term, 3.3,
+    applied to actions; Walt 1987's aggregate threat). ``hostility (N,)`` or stacked
+    ``(B, N)``, ``commit (B, N, N)`` (0 on the diagonal), ``association`` a scalar or
+    ``(B,)``."""
+    h = np.broadcast_to(hostility, commit.shape[:-1])  # (B, N)
+    allies = small_sum(commit * h[..., None, :], axis=-1)  # (B, N) [j]: sum_k C[j, k] h_k
+    others = allies[..., None, :] - np.swapaxes(commit, -1, -2) * h[..., :, None]  # [i, j]
+    a = np.asarray(association)
+    a = a if a.ndim == 0 else a[:, None, None]
+    return h[..., None, :] + a * others
+
+
 def cooperation(on: np.ndarray, value: np.ndarray, cost: np.ndarray, a: ActionParams,
-                hostility: np.ndarray, risk: np.ndarray) -> Cooperation:  # fmt: skip
+                hostility: np.ndarray, risk: np.ndarray,
+                partner: np.ndarray | None = None) -> Cooperation:  # fmt: skip
     """The contributions of the actions ``on (..., N, N, K)`` [actor, recipient, kind].
 
     ``value``, ``cost``: :func:`action_values`, :func:`action_costs`; ``hostility (N,)``
-    or stacked ``(B, N)``; ``risk (B, N)`` conflict risk this round."""
+    or stacked ``(B, N)``; ``risk (B, N)`` conflict risk this round; ``partner (B, N, N)``
+    the hostility read into each pair's cooperation (:func:`partner_hostility`; None: the
+    other party's own)."""
     w = on.astype(float)
     delivered = w * value  # (..., i, j, K)
     flow = np.swapaxes(small_sum(delivered, axis=-1), -1, -2)  # (..., j, i)
@@ -187,7 +210,7 @@ def cooperation(on: np.ndarray, value: np.ndarray, cost: np.ndarray, a: ActionPa
     seen = seen + np.swapaxes(seen, -1, -2)  # either direction involves both
     other = hostility[..., None, :]  # (..., 1, N): the other party's hostility
     pair = 0.5 * (hostility[..., :, None] + other)  # (..., N, N) the pair's mean
-    seen_us = small_sum(seen * other, axis=-1)
+    seen_us = small_sum(seen * (other if partner is None else partner), axis=-1)
     seen_cb = small_sum(seen * pair, axis=-1)
     ent = small_sum(w * _per_kind(a.entanglement, value), axis=-1)  # (..., i, j)
     exposure = small_sum(ent * risk[..., None, :], axis=-1)
@@ -211,7 +234,7 @@ def open_pairs(open_: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def with_one(base: Cooperation, rows: np.ndarray, ijk: np.ndarray, value: np.ndarray,
              cost: np.ndarray, a: ActionParams, hostility: np.ndarray,
-             risk: np.ndarray) -> Cooperation:  # fmt: skip
+             risk: np.ndarray, partner: np.ndarray | None = None) -> Cooperation:  # fmt: skip
     """For each pair ``c`` (run ``rows[c]``, action ``ijk[c]`` = actor, recipient, kind):
     run ``rows[c]``'s ``base`` with that action also in force, ``(C, ...)``; what
     :func:`cooperation` gives with it added, term by term (one action adds its value to one
@@ -229,8 +252,12 @@ def with_one(base: Cooperation, rows: np.ndarray, ijk: np.ndarray, value: np.nda
     flow[c, j, i] += v
     economy[c, i] += pay - cost[rows, i, j, k]
     economy[c, j] -= pay
-    seen_us[c, i] += vis * h[c, j]
-    seen_us[c, j] += vis * h[c, i]
+    if partner is None:
+        seen_us[c, i] += vis * h[c, j]
+        seen_us[c, j] += vis * h[c, i]
+    else:
+        seen_us[c, i] += vis * partner[rows, i, j]
+        seen_us[c, j] += vis * partner[rows, j, i]
     pair = 0.5 * (h[c, i] + h[c, j])
     seen_cb[c, i] += vis * pair
     seen_cb[c, j] += vis * pair

@@ -121,6 +121,7 @@ def compile_params(s: Scenario) -> Params:
         affinity_trade=affinity * trade,
         **_derived(space, cap, hostility, us_bloc, s.us.bloc_visibility),
         player=-1 if s.us.player is None else idx[s.us.player],
+        association=s.us.association,
     )
     table = build_config_table(p)
     n_levels, n_pacts = len(p.level_names), space.n_pacts

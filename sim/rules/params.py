@@ -128,6 +128,9 @@ class Params:
     # The US player's state index (sim/rules/players.py), NO_PLAYER (-1): none, the United
     # States is the reaction function only.
     player: int = -1
+    # How much of a partner's alignment the United States reads into cooperation with it
+    # (sim.rules.actions.partner_hostility; 0: only the partner's own hostility).
+    association: float = 0.0
 
     @property
     def n_states(self) -> int:

@@ -149,7 +149,7 @@ def play_round(
     )
     attrs = attributes(x, p)
     act_left = np.maximum(state.act_left - 1, 0).astype(np.int16)
-    priced = priced_actions(state.levels, attrs, p)  # (value, cost) this month, or None
+    priced = priced_actions(state.levels, attrs, p)  # (value, cost, partner) or None
     coop_now = None if priced is None else in_force(act_left > 0, priced, attrs, p)
     ctx = context(state.affinity, p, coop_now)
     mv = evaluate_moves(state.levels, attrs, p, ctx)
