@@ -38,26 +38,26 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.calendar import round_date  # noqa: E402
-from sim.calibration.generation import set_seeds  # noqa: E402
-from sim.calibration.predictive import FRESH_KEY, draw_sets, fresh_streams  # noqa: E402
 from sim.calibration.spec import load_calibration  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
-from sim.runner import run_many, run_table  # noqa: E402
+from sim.runner import run_table  # noqa: E402
 from sim.scenarios import scenario_names, scenario_path  # noqa: E402
 from sim.seeds import replicate_seeds  # noqa: E402
 from sim.stats import wilson_interval as wilson  # noqa: E402
+from sim.validation.facts import load_facts  # noqa: E402
+from sim.validation.record import (  # noqa: E402
+    ALL_THREE,
+    pattern_table,
+    posterior_visits,
+    record_pattern,
+    scenario_visits,
+    share_text,
+    summits_per_year,
+)
 
 DEFAULT = ROOT / "configs" / "scenarios" / "korea_2024.toml"
 SIX = ROOT / "configs" / "scenarios" / "northeast_asia_2024.toml"
 CALIBRATION = ROOT / "configs" / "calibration" / "korea_2024.toml"
-# The record's China-North Korea visits by round (../MODEL.md record table): Zhao Leji in
-# Pyongyang 2024-04 (round 3); none from 2024-07 to 2025-08 (rounds 6-19) as the friendship
-# year faded; Kim in Beijing 2025-09 (round 20), Li Qiang in Pyongyang 2025-10 (round 21).
-RECORD_VISITS = (
-    ("a visit by 2024-06 (rounds 0-5; record: 2024-04)", 0, 5, True),
-    ("no visit 2024-07 .. 2025-08 (rounds 6-19; record: none)", 6, 19, False),
-    ("a visit in 2025-09 .. 2025-10 (rounds 20-21; record: two)", 20, 21, True),
-)
 ROOT_SEED = 20240619
 WEIGHTS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.45)
 
@@ -103,70 +103,30 @@ def events(t: pd.DataFrame) -> dict[str, tuple[pd.Series, pd.Series | None]]:
 
 
 def visits(path: Path, n: int, overrides: tuple[str, ...] = ()) -> np.ndarray:
-    """``(runs, rounds)`` bool: a China-North Korea summit taken that month, either way
-    (the scenario's dyads among CHN>PRK and PRK>CHN)."""
-    runs = run_many(
-        load_scenario(path, list(overrides)), replicate_seeds(ROOT_SEED, n), series=True
-    )
-    return np.array([_either_way(r.series) for r in runs])
+    """``(runs, rounds)`` bool over the scenario's whole horizon: a China-North Korea
+    summit taken that month, either way (:mod:`sim.validation.record`)."""
+    scenario = load_scenario(path, list(overrides))
+    row = load_facts().record
+    return scenario_visits(scenario, replicate_seeds(ROOT_SEED, n), row, scenario.rounds)
 
 
 def association_table(values: list[float], n: int) -> list[str]:
     """Markdown rows: the record's visit pattern in korea_2024 at each ``us.association``
     (docs/model.md 3.8, "Guilt by association"), with the mean visits of 2024 and 2025."""
-    names = [name for name, *_ in RECORD_VISITS] + ["all three (the record's pattern)"]
-    short = ("visit by 2024-06", "none 2024-07 .. 2025-08", "visit 2025-09/10", "all three")
+    row = load_facts().record
+    names = [w.label for w in row.windows] + [ALL_THREE]
+    short = ("visit by 2024-06", "none 2024-07 .. 2025-08", "visit 2025-09/10", "all together")
     rows = ["| us.association | " + " | ".join(short) + " | visits 2024 | visits 2025 |",
             "|" + " --- |" * (len(short) + 3)]  # fmt: skip
     for v in values:
         taken = visits(DEFAULT, n, (f"us.association={v}",))
-        parts = record_pattern(taken)
+        parts = record_pattern(taken, row)
         per_year = summits_per_year(taken)
-        cells = [share(pd.Series(parts[name])) for name in names]
+        cells = [share_text(parts[name]) for name in names]
         rows.append(
             f"| {v:g} | " + " | ".join(cells) + f" | {per_year[0]:.2f} | {per_year[1]:.2f} |"
         )
     return rows
-
-
-def summits_per_year(taken: np.ndarray) -> list[float]:
-    """Mean visits per calendar year over runs (``taken (runs, rounds)`` from 2024-01)."""
-    mean = taken.mean(axis=0)
-    return [float(mean[y * 12 : (y + 1) * 12].sum()) for y in range(len(mean) // 12)]
-
-
-def posterior_visits(folder: Path, sets: int = 200, reps: int = 5) -> np.ndarray:
-    """:func:`visits` of the default scenario at ``sets`` posterior parameter sets (drawn by
-    weight from ``folder/posterior.parquet``) x ``reps`` fresh seeds, 24 months each."""
-    cal = load_calibration(CALIBRATION)
-    rng, runs_seed = fresh_streams(cal.spec.root_seed, FRESH_KEY + 1)
-    theta = draw_sets(cal, pd.read_parquet(folder / "posterior.parquet"), sets, rng)
-    whole = {n for n, p in cal.spec.priors.items() if p.integer}
-    out = []
-    for row, seeds in zip(theta, set_seeds(runs_seed, sets, reps), strict=True):
-        sets_ = [
-            f"{n}={int(v) if n in whole else float(v)!r}"
-            for n, v in zip(cal.parameters, row, strict=True)
-        ]
-        runs = run_many(load_scenario(DEFAULT, sets_), seeds, 24, series=True)
-        out += [_either_way(r.series) for r in runs]
-    return np.array(out)
-
-
-def _either_way(series: pd.DataFrame) -> np.ndarray:
-    cols = [c for c in ("taken.summit.CHN>PRK", "taken.summit.PRK>CHN") if c in series]
-    return series[cols].to_numpy(bool).any(axis=1)
-
-
-def record_pattern(taken: np.ndarray) -> dict[str, np.ndarray]:
-    """Per run, whether it reproduces each part of :data:`RECORD_VISITS` (rounds inclusive)
-    and all of them together, from ``taken (runs, rounds)``."""
-    out = {
-        name: taken[:, lo : hi + 1].any(axis=1) == happened
-        for name, lo, hi, happened in RECORD_VISITS
-    }
-    out["all three (the record's pattern)"] = np.logical_and.reduce(list(out.values()))
-    return out
 
 
 def main() -> None:
@@ -193,16 +153,12 @@ def main() -> None:
     )
     print(f"\nChina-North Korea summits per year, either way (mean over runs): {years}\n")
     print(f"## The record's China-North Korea visits, {n} seeds (either direction)\n")
-    head = "| part of the record | korea_2024 | northeast_asia_2024 |"
     if args.posterior is not None:
-        taken["posterior"] = posterior_visits(args.posterior, 20 if args.quick else 200)
-        head += " korea_2024 posterior (fresh runs) |"
-    print(head)
-    print("|" + " --- |" * (len(taken) + 1))
-    parts = {name: record_pattern(x) for name, x in taken.items()}
-    for row in parts["korea_2024"]:
-        print(f"| {row} | " + " | ".join(share(pd.Series(p[row])) for p in parts.values()) + " |")
-    print()
+        sets = 20 if args.quick else 200
+        cal = load_calibration(CALIBRATION)
+        column = "korea_2024 posterior (fresh runs)"
+        taken[column] = posterior_visits(cal, args.posterior, load_facts().record, sets, 5)
+    print("\n".join(pattern_table(taken, load_facts().record)) + "\n")
     if args.association:
         print(f"## The record's visits by us.association (korea_2024), {n} seeds\n")
         print("\n".join(association_table(args.association, n)) + "\n")

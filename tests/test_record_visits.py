@@ -1,23 +1,28 @@
-"""The record's China-North Korea visit pattern (scripts/actions_report.py,
-docs/model.md 4.3): each part read from the months a visit was taken, rounds inclusive."""
+"""A record row checked out of sample (sim/validation/record.py; docs/model.md 4.3,
+scripts/actions_report.py, run.py validate): korea_2024's China-North Korea visits, each
+window read from the months a visit was taken, rounds inclusive."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+
+from sim.calibration.spec import load_calibration
+from sim.validation import record as r
+from sim.validation.facts import load_facts
 
 ROOT = Path(__file__).resolve().parents[1]
+ROW = load_facts().record  # configs/validation/korea_2024.toml [record]
 
 
-def _report():
-    spec = importlib.util.spec_from_file_location(
-        "actions_report", ROOT / "scripts" / "actions_report.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def test_the_facts_file_names_the_visits_and_their_windows():
+    assert (ROW.kind, ROW.pair, ROW.rounds) == ("summit", "CHN-PRK", 22)
+    assert ROW.columns == ("taken.summit.CHN>PRK", "taken.summit.PRK>CHN")
+    assert [(w.first, w.last, w.taken) for w in ROW.windows] == [
+        (0, 5, True), (6, 19, False), (20, 21, True)
+    ]  # fmt: skip
 
 
 def _runs(*visit_rounds: tuple[int, ...]) -> np.ndarray:
@@ -29,13 +34,12 @@ def _runs(*visit_rounds: tuple[int, ...]) -> np.ndarray:
 
 def test_the_record_itself_reproduces_every_part():
     """Zhao Leji 2024-04 (round 3), Kim 2025-09 (20), Li Qiang 2025-10 (21)."""
-    parts = _report().record_pattern(_runs((3, 20, 21)))
+    parts = r.record_pattern(_runs((3, 20, 21)), ROW)
     assert all(bool(v[0]) for v in parts.values())
 
 
 def test_each_part_at_its_boundaries():
-    r = _report()
-    names = [name for name, *_ in r.RECORD_VISITS] + ["all three (the record's pattern)"]
+    names = [w.label for w in ROW.windows] + [r.ALL_THREE]
     cases = {
         (5, 20): (True, True, True, True),  # round 5 is the last of the first window
         (6, 20): (False, False, True, False),  # round 6 opens the quiet window
@@ -45,25 +49,33 @@ def test_each_part_at_its_boundaries():
         (): (False, True, False, False),  # no visit at all: only the quiet window holds
     }
     for rounds, expected in cases.items():
-        parts = r.record_pattern(_runs(rounds))
+        parts = r.record_pattern(_runs(rounds), ROW)
         got = tuple(bool(parts[name][0]) for name in names)
         assert got == expected, (rounds, got)
 
 
+def test_a_visit_either_way_counts_and_missing_dyads_are_skipped():
+    series = pd.DataFrame({"taken.summit.CHN>PRK": [0, 1, 0], "taken.summit.PRK>CHN": [1, 0, 0]})
+    assert r.either_way(series, ROW).tolist() == [True, True, False]
+    assert r.either_way(series[["taken.summit.CHN>PRK"]], ROW).tolist() == [False, True, False]
+
+
 def test_summits_per_year_sums_each_calendar_year_of_the_mean():
     taken = _runs((0, 11, 12), (12, 13, 23))  # run means: 2024 = (2 + 0) / 2, 2025 = (1 + 3) / 2
-    assert _report().summits_per_year(taken) == [1.0, 2.0]
+    assert r.summits_per_year(taken) == [1.0, 2.0]
+
+
+def test_pattern_table_gives_each_part_with_its_wilson_interval():
+    lines = r.pattern_table({"a": _runs((3, 20), (6,)), "b": _runs((3, 20))}, ROW)
+    assert lines[0] == "| part of the record | a | b |"
+    assert lines[2].startswith("| a visit by 2024-06 (rounds 0-5; record: 2024-04) | 0.500 [")
+    assert lines[-1].startswith(f"| {r.ALL_THREE} | 0.500 [0.095, 0.905] | 1.000 [0.207, 1.000]")
 
 
 def test_posterior_visits_runs_each_drawn_set_with_fresh_seeds(tmp_path):
-    """``--posterior DIR``: sets drawn by weight from DIR/posterior.parquet, each run with
-    its own fresh seeds for 24 months; the same folder gives the same runs."""
-    import pandas as pd
-
-    from sim.calibration.spec import load_calibration
-
-    r = _report()
-    cal = load_calibration(r.CALIBRATION)
+    """Sets drawn by weight from DIR/posterior.parquet, each run with its own fresh seeds
+    for 24 months; the same folder gives the same runs."""
+    cal = load_calibration(ROOT / "configs" / "calibration" / "korea_2024.toml")
     row = {"negotiation.temperature": 0.01, "negotiation.formation_cost": 0.01,
            "negotiation.exit_threshold": 0.05, "us.reactivity": 0.2, "us.bloc_visibility": 4.0,
            "states.CHN.weights.us_ties": 0.5, "relations.RUS-PRK.affinity": 0.6,
@@ -73,6 +85,6 @@ def test_posterior_visits_runs_each_drawn_set_with_fresh_seeds(tmp_path):
     pd.DataFrame([{**row, "weight": 1.0}, {**other, "weight": 0.0}]).to_parquet(
         tmp_path / "posterior.parquet"
     )
-    first = r.posterior_visits(tmp_path, sets=2, reps=2)
-    assert first.shape == (4, 24) and first.dtype == bool
-    assert np.array_equal(first, r.posterior_visits(tmp_path, sets=2, reps=2))
+    first = r.posterior_visits(cal, tmp_path, ROW, sets=2, reps=2)
+    assert first.shape == (4, 24) and first.dtype == bool  # the calibration's 24 months
+    assert np.array_equal(first, r.posterior_visits(cal, tmp_path, ROW, sets=2, reps=2))

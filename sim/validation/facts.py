@@ -23,6 +23,7 @@ from sim.errors import ConfigError
 from sim.runner import run_many
 from sim.seeds import replicate_seeds
 from sim.stats import wilson_interval
+from sim.validation.record import RecordRow
 
 ROOT = Path(__file__).resolve().parents[2]
 FACTS_FILE = ROOT / "configs" / "validation" / "korea_2024.toml"
@@ -76,6 +77,7 @@ class FactsSpec:
     statics: tuple[Static, ...]
     target: str
     top: int
+    record: RecordRow | None = None  # a record row checked out of sample (record.py)
 
     @property
     def names(self) -> dict[str, str]:
@@ -117,6 +119,7 @@ def load_facts(path: Path = FACTS_FILE) -> FactsSpec:
             statics=tuple(Static(**_tuples(c)) for c in raw["statics"]),
             target=str(info["target"]),
             top=len(info["levels"]) - 1,
+            record=RecordRow.parse(raw["record"]) if "record" in raw else None,
         )
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise ConfigError(f"{path}: not a facts file ({type(exc).__name__}: {exc})") from None

@@ -1,5 +1,6 @@
 """``run.py validate``: every figure of docs/model.md §4-5 and the README's fact table, the
-posterior table with its fresh predictive shares, and the hindcast scores, into
+posterior table with its fresh predictive shares, a record row not fitted (China-North
+Korea visits, out of sample), and the hindcast scores, into
 ``DIR/validation.md`` (``--quick``: few seeds and a tiny calibration, to check that the
 regeneration runs, not its figures)."""
 
@@ -15,8 +16,16 @@ from sim.calibration import recovery
 from sim.calibration.priors import PriorSet
 from sim.calibration.spec import Calibration
 from sim.files import write_atomic
-from sim.validation.facts import ROOT, channels_table, facts_table, noise_table, statics_table
+from sim.validation.facts import (
+    ROOT,
+    channels_table,
+    facts_table,
+    load_facts,
+    noise_table,
+    statics_table,
+)
 from sim.validation.forecast import forecast_section, recovery_section
+from sim.validation.record import record_section
 
 CALIBRATION = ROOT / "configs" / "calibration" / "korea_2024.toml"
 CUTOFFS = ("2024-12", "2025-06")
@@ -166,6 +175,9 @@ def run_validation(out: Path, quick: bool, workers: int | None = 1) -> list[str]
     if (out / "calibration" / "posterior.parquet").is_file():
         lines += [*forecast_section(out / "forecast", out / "calibration", *k["forecast"],
                                     workers), ""]  # fmt: skip
+        row = load_facts().record
+        if row is not None:
+            lines += [*record_section(cal, out / "calibration", row, k["seeds"], k["sets"]), ""]
     design = recovery.QUICK if quick else recovery.FULL
     lines += [*recovery_section(out / "recovery", k["recovery"], design), ""]
     for cutoff in CUTOFFS:

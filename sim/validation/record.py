@@ -1,0 +1,153 @@
+"""Record rows the calibration does not fit, checked out of sample.
+
+A facts file (configs/validation/) may name a record row in ``[record]``: an action kind
+between two states (either direction) and windows of rounds in which the record has one or
+none. korea_2024's is China-North Korea visits (docs/model.md 4.3): one in the spring of
+2024 (Zhao Leji in Pyongyang, 2024-04), none for sixteen months as the "friendship year"
+faded, then Kim in Beijing (2025-09) and Li Qiang in Pyongyang (2025-10). No calibration
+target reads it, so the share of runs with each part, at the scenario's values and on
+fresh runs of the posterior, is an out-of-sample check (``run.py validate``,
+``scripts/actions_report.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.stats import wilson_interval
+
+ALL_THREE = "all together (the record's pattern)"
+POSTERIOR_KEY = 1_000_001  # spawn key of the posterior runs' seeds (no generation uses it)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Rounds ``first`` .. ``last`` (inclusive) and whether the record has the action in them."""
+
+    label: str
+    first: int
+    last: int
+    taken: bool
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """A facts file's ``[record]``: action ``kind`` between the two states of ``pair``
+    ("A-B", either direction), the ``windows`` the record pins, and the months a run needs."""
+
+    kind: str
+    pair: str
+    windows: tuple[Window, ...]
+
+    @property
+    def rounds(self) -> int:
+        return max(w.last for w in self.windows) + 1
+
+    @property
+    def columns(self) -> tuple[str, str]:
+        """The series columns of the action, both directions."""
+        a, b = self.pair.split("-")
+        return f"taken.{self.kind}.{a}>{b}", f"taken.{self.kind}.{b}>{a}"
+
+    @staticmethod
+    def parse(raw: dict) -> RecordRow:
+        windows = tuple(Window(**w) for w in raw["windows"])
+        return RecordRow(kind=raw["kind"], pair=raw["pair"], windows=windows)
+
+
+def either_way(series: pd.DataFrame, row: RecordRow) -> np.ndarray:
+    """``(rounds,)`` bool: the row's action taken that month, either direction (the
+    scenario's dyads among :attr:`RecordRow.columns`)."""
+    return series[[c for c in row.columns if c in series]].to_numpy(bool).any(axis=1)
+
+
+def record_pattern(taken: np.ndarray, row: RecordRow) -> dict[str, np.ndarray]:
+    """Per run, whether it reproduces each window of ``row`` and all of them together,
+    from ``taken (runs, rounds)``."""
+    out = {w.label: taken[:, w.first : w.last + 1].any(axis=1) == w.taken for w in row.windows}
+    out[ALL_THREE] = np.logical_and.reduce(list(out.values()))
+    return out
+
+
+def summits_per_year(taken: np.ndarray) -> list[float]:
+    """Mean visits per calendar year over runs (``taken (runs, rounds)`` from 2024-01)."""
+    mean = taken.mean(axis=0)
+    return [float(mean[y * 12 : (y + 1) * 12].sum()) for y in range(len(mean) // 12)]
+
+
+def scenario_visits(scenario, seeds: list[int], row: RecordRow, rounds: int) -> np.ndarray:
+    """``(runs, rounds)``: :func:`either_way` of each seed's run of ``scenario``."""
+    from sim.runner import run_many
+
+    runs = run_many(scenario, seeds, rounds, series=True)
+    return np.array([either_way(r.series, row) for r in runs])
+
+
+def posterior_visits(cal, folder: Path, row: RecordRow, sets: int, reps: int) -> np.ndarray:
+    """:func:`scenario_visits` (the calibration's months, at least ``row.rounds``) at
+    ``sets`` parameter sets drawn by weight from ``folder/posterior.parquet`` of the
+    calibration ``cal`` (its scenario and overrides), ``reps`` fresh seeds each (spawn key
+    :data:`POSTERIOR_KEY`: seeds no generation and no predictive check uses)."""
+    from sim.calibration.generation import set_seeds
+    from sim.calibration.predictive import draw_sets, fresh_streams
+    from sim.config import build_scenario
+
+    rng, runs_seed = fresh_streams(cal.spec.root_seed, POSTERIOR_KEY)
+    theta = draw_sets(cal, pd.read_parquet(folder / "posterior.parquet"), sets, rng)
+    whole = {n for n, p in cal.spec.priors.items() if p.integer}
+    rounds, out = max(row.rounds, cal.spec.rounds), []
+    for point, seeds in zip(theta, set_seeds(runs_seed, sets, reps), strict=True):
+        values = {
+            n: int(v) if n in whole else float(v)
+            for n, v in zip(cal.parameters, point, strict=True)
+        }
+        scenario = build_scenario(cal.scenario_raw, str(cal.scenario_path), values)
+        out.append(scenario_visits(scenario, seeds, row, rounds))
+    return np.concatenate(out)
+
+
+def share_text(mask: np.ndarray) -> str:
+    """``share [95% Wilson interval]``."""
+    k, n = int(mask.sum()), len(mask)
+    lo, hi = wilson_interval(k, n)
+    return f"{k / n:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def pattern_table(columns: dict[str, np.ndarray], row: RecordRow) -> list[str]:
+    """Markdown rows: each window of ``row`` and all together (rows) in each set of runs
+    (columns)."""
+    parts = {name: record_pattern(taken, row) for name, taken in columns.items()}
+    lines = ["| part of the record | " + " | ".join(columns) + " |",
+             "|" + " --- |" * (len(columns) + 1)]  # fmt: skip
+    for label in [w.label for w in row.windows] + [ALL_THREE]:
+        cells = " | ".join(share_text(p[label]) for p in parts.values())
+        lines.append(f"| {label} | {cells} |")
+    return lines
+
+
+def record_section(cal, folder: Path, row: RecordRow, seeds: int, sets: int, reps: int = 5
+                   ) -> list[str]:  # fmt: skip
+    """``run.py validate``'s section: the record row at the scenario's values (``seeds``
+    runs) and on fresh runs of the posterior in ``folder``."""
+    from sim.config import build_scenario
+    from sim.seeds import replicate_seeds
+
+    scenario = build_scenario(cal.scenario_raw, str(cal.scenario_path))
+    rounds = max(row.rounds, cal.spec.rounds)  # as the calibration's runs
+    at_values = scenario_visits(scenario, replicate_seeds(cal.spec.root_seed, seeds), row, rounds)
+    columns = {
+        "scenario values": at_values,
+        "posterior (fresh runs)": posterior_visits(cal, folder, row, sets, reps),
+    }
+    return [
+        f"## A record row not fitted: {row.kind} {row.pair}, either way (out of sample)",
+        "",
+        f"Share of runs with each part ({seeds} runs at the scenario's values, {sets} "
+        f"posterior sets x {reps} fresh seeds; docs/model.md 4.3):",
+        "",
+        *pattern_table(columns, row),
+    ]
