@@ -1,6 +1,8 @@
 """Compare two batch results directories table by table: ``python scripts/compare_batches.py
 A B`` prints, for runs/ and series/, whether the tables (all parts, rows sorted by run_id and
-round) are identical, value for value and column for column; exit 0 if all are."""
+round) are identical, value for value and column for column (names, order, dtypes): one line
+each, ``runs: N rows x C columns: identical`` (A's shape) or ``DIFFERENT``; exit 0 if all
+are, 1 if not. A or B without a runs table (not a batch's results): one line, exit 2."""
 
 from __future__ import annotations
 
@@ -20,7 +22,15 @@ def table(out: Path, name: str):
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("error: compare_batches.py: expected two results directories A B", file=sys.stderr)
+        return 2
     a, b = (Path(x) for x in argv)
+    for out in (a, b):
+        if not any((out / "runs").glob("*.parquet")):
+            print(f"error: compare_batches.py: {out} has no runs table ({out}/runs/*.parquet)",
+                  file=sys.stderr)  # fmt: skip
+            return 2
     same = True
     for name in ("runs", "series"):
         x, y = table(a, name), table(b, name)

@@ -1,6 +1,6 @@
 """Recovery on the real model, at a size CI cannot afford (sim/calibration/recovery.py).
 
-    .venv/bin/python scripts/recovery_real.py --repetitions 40 --out results/recovery
+    .venv/bin/python scripts/recovery_real.py --repetitions 40 --out results/recovery [--workers 2]
 
 Each repetition draws true values from the prior, simulates one record with the model
 (noisy ABC for the targets with a tolerance), calibrates on it and records whether the 90%
@@ -10,6 +10,12 @@ repetition and a summary table: covered k of R per parameter with P(Binomial(R, 
 (small: too few covered) and P(>= k) (small: too many, i.e. intervals too wide), and the
 mean squared standardised error with its standard error. The result is quoted in
 docs/validation_report.md ("Recovery on the real model").
+
+``--workers N`` runs the repetitions on N local processes (sim.batch.pool, as ``run.py
+batch`` does). A repetition's randomness comes only from its seed (its truth, record and
+calibration seeds derive from it) and it writes only its own files, so the per-seed
+results and the summary are the same for any N: the lines print as repetitions finish,
+the table is over the rows in seed order.
 """
 
 from __future__ import annotations
@@ -17,13 +23,39 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.calibration.recovery import FIRST_SEED, FULL, Design, recover  # noqa: E402
+from sim.calibration.recovery import FIRST_SEED, FULL, Design, Recovery, recover  # noqa: E402
 from sim.validation.forecast import recovery_lines  # noqa: E402
+
+
+def repetitions(out: Path, seeds: range, design: Design, workers: int) -> Iterator[Recovery]:
+    """Each seed's repetition as it finishes: in this process (``workers`` 1), else on
+    ``workers`` local processes (a worker that dies is retried; twice alone: an error)."""
+    job = partial(recover, out, design=design)
+    if workers == 1:
+        yield from map(job, seeds)
+        return
+    from sim.batch.pool import run_pool
+
+    yield from run_pool(job, seeds, workers, ["sim.calibration.recovery"], give_up=_gave_up)
+
+
+def _gave_up(seed: int, reason: str) -> Recovery:
+    raise RuntimeError(f"repetition of seed {seed}: {reason}")
+
+
+def line(x: Recovery) -> str:
+    """The line printed for one repetition."""
+    return (
+        f"seed {x.seed}: {x.status}, {x.generations} generations, {x.runs} runs, ESS "
+        f"{x.ess:.0f}, record {x.observed}, covered {x.covered.astype(int).tolist()}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,20 +67,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ess-fraction", type=float, default=FULL.ess_fraction)
     p.add_argument("--max-generations", type=int, default=FULL.max_generations)
     p.add_argument("--out", type=Path, default=Path("results/recovery"))
+    p.add_argument("--workers", type=int, default=1, help="local processes (default 1)")
     args = p.parse_args(argv)
+    if args.workers < 1:
+        print(f"error: recovery_real.py: --workers must be >= 1, got {args.workers}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     design = Design(args.population, args.replicates, args.max_generations, args.ess_fraction)
+    seeds = range(args.first_seed, args.first_seed + args.repetitions)
     rows = []
     started = time.monotonic()
-    for seed in range(args.first_seed, args.first_seed + args.repetitions):
-        x = recover(args.out, seed, design)
+    for x in repetitions(args.out, seeds, design, args.workers):
         rows.append(x)
-        print(f"seed {seed}: {x.status}, {x.generations} generations, {x.runs} runs, ESS "
-              f"{x.ess:.0f}, record {x.observed}, covered {x.covered.astype(int).tolist()}",
-              flush=True)  # fmt: skip
+        print(line(x), flush=True)
+    rows.sort(key=lambda x: x.seed)
+    converged = sum(x.status == "converged" for x in rows)
     print(f"\n{args.repetitions} repetitions, population {design.population}, replicates "
           f"{design.replicates}, ess_fraction {design.ess_fraction}; "
-          f"{sum(x.runs for x in rows):,} runs in {time.monotonic() - started:.0f} s; "
-          f"{sum(x.status == 'converged' for x in rows)} converged\n")  # fmt: skip
+          f"{sum(x.runs for x in rows):,} runs in {time.monotonic() - started:.0f} s on "
+          f"{args.workers} process(es); {converged} converged\n")  # fmt: skip
     print("\n".join(recovery_lines(rows, design)))
     return 0
 

@@ -77,9 +77,13 @@ def test_bench_states_prints_every_world():
 
 
 def test_bench_single_run_and_bench_v3_print_their_ratios():
+    """docs/batches.md "Benchmarks" (`bench_single_run.py [--runs 200]`, `bench_v3.py
+    [--runs 1000 --repeats 3]`), here 2 and 10 runs."""
     assert "ratio Mesa (batch) / lockstep per run" in bench("bench_single_run.py", "--runs", "2")
     out = bench("bench_v3.py", "--runs", "10", "--repeats", "1")
-    assert re.search(rf"v2: {RATE}", out) and "ratio v3 / v2:" in out
+    for code in ("v2", "v3"):
+        assert re.search(rf"^{code}: {RATE}", out, flags=re.M), code
+    assert "ratio v3 / v2:" in out
 
 
 def has_commit(commit: str) -> bool:

@@ -62,7 +62,8 @@ def test_the_docs_name_the_commands_of_their_tables():
                    "scripts/scenario_facts.py", "scripts/recovery_real.py",
                    "benchmarks/bench_vs_v2.py", "benchmarks/bench_engines.py",
                    "benchmarks/memory_batch.py", "benchmarks/bench_states.py",
-                   "benchmarks/profile_round.py", "run.py"):  # fmt: skip
+                   "benchmarks/profile_round.py", "benchmarks/bench_single_run.py",
+                   "benchmarks/bench_v3.py", "scripts/compare_batches.py", "run.py"):  # fmt: skip
         assert script in progs, script
     flags = {a for _, prog, args in COMMANDS for a in args if prog == "scripts/scenario_facts.py"}
     assert {"--facts", "--channels", "--players", "--set"} <= flags
@@ -224,6 +225,39 @@ def test_recovery_real_tiny_prints_its_summary_table(tmp_path):
         assert f"| `{param}` | " in out, param
     assert "| all | " in out
     assert any((tmp_path / "rec").iterdir())
+
+
+def test_compare_batches_finds_two_worker_counts_identical_and_another_seed_different(
+    tmp_path,
+):
+    """docs/batches.md (`scripts/compare_batches.py A B`): the same experiment on 1 and 2
+    workers is identical table by table (exit 0), another root seed is not (exit 1), a
+    folder without a runs table is one line (exit 2)."""
+    from sim import api
+
+    def batch(name: str, seed: int, workers: int) -> Path:
+        grid = {"states.CHN.weights.us_ties": [0.0, 0.2]}
+        exp = api.write_experiment(tmp_path / f"{name}.toml", grid, replicates=3, rounds=12,
+                                   root_seed=seed)  # fmt: skip
+        api.run_batch(exp, tmp_path / name, series=True, workers=workers, progress=False)
+        return tmp_path / name
+
+    def compare(a: Path, b: Path) -> subprocess.CompletedProcess[str]:
+        script = str(ROOT / "scripts" / "compare_batches.py")
+        return subprocess.run([sys.executable, script, str(a), str(b)],
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+
+    one, two, other = batch("one", 5, 1), batch("two", 5, 2), batch("other", 6, 1)
+    same = compare(one, two)
+    assert same.returncode == 0, same.stdout + same.stderr
+    # 2 points x 3 replicates = 6 runs; x 12 months = 72 series rows
+    assert re.fullmatch(r"runs: 6 rows x \d+ columns: identical\n"
+                        r"series: 72 rows x \d+ columns: identical\n", same.stdout)  # fmt: skip
+    differ = compare(one, other)
+    assert differ.returncode == 1 and differ.stdout.count(": DIFFERENT\n") == 2
+    missing = compare(one, tmp_path / "nothing")
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+    assert "has no runs table" in missing.stderr
 
 
 def test_every_docs_image_is_linked_and_written_by_the_browser_test():
