@@ -168,7 +168,7 @@ def test_actions_report_quick_prints_each_table_of_section_4_3(tmp_path):
     )
     assert "## The record's China-North Korea visits, 60 seeds" in out
     for part in ("a visit by 2024-06", "no visit 2024-07 .. 2025-08", "a visit in 2025-09",
-                 "all three (the record's pattern)"):  # fmt: skip
+                 "all together (the record's pattern)"):  # fmt: skip
         assert re.search(rf"\n\| {re.escape(part)}.* \| [\d.]+ \[.*\] \| [\d.]+ \[.*\] \|", out), (
             part
         )

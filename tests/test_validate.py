@@ -15,7 +15,7 @@ SECTIONS = (
     "## Hindcast, cutoff 2025-06",
     "## Forecast to 2030 from the posterior",
     "## Recovery on the real model",
-    "## A record row not fitted: China-North Korea visits (out of sample)",
+    "## A record row not fitted: summit CHN-PRK, either way (out of sample)",
 )
 
 
@@ -35,7 +35,7 @@ def test_quick_validation_regenerates_every_table(tmp_path, capsys):
         assert f"| {pact} | treaty |" in text, pact
     assert "| `levels.1.talks_max` |" in text  # the real-model recovery's table
     assert "| part of the record | scenario values | posterior (fresh runs) |" in text
-    assert "| all three (the record's pattern) | " in text
+    assert "| all together (the record's pattern) | " in text
 
 
 def test_model_report_script_runs(capsys):
