@@ -115,7 +115,7 @@ def association_table(values: list[float], n: int) -> list[str]:
     (docs/model.md 3.8, "Guilt by association"), with the mean visits of 2024 and 2025."""
     row = load_facts().record
     names = [w.label for w in row.windows] + [ALL_THREE]
-    short = ("visit by 2024-06", "none 2024-07 .. 2025-08", "visit 2025-09/10", "all together")
+    short = [name.split(" (")[0] for name in names]  # the labels without their notes
     rows = ["| us.association | " + " | ".join(short) + " | visits 2024 | visits 2025 |",
             "|" + " --- |" * (len(short) + 3)]  # fmt: skip
     for v in values:

@@ -88,3 +88,55 @@ def test_posterior_visits_runs_each_drawn_set_with_fresh_seeds(tmp_path):
     first = r.posterior_visits(cal, tmp_path, ROW, sets=2, reps=2)
     assert first.shape == (4, 24) and first.dtype == bool  # the calibration's 24 months
     assert np.array_equal(first, r.posterior_visits(cal, tmp_path, ROW, sets=2, reps=2))
+
+
+def test_every_stream_of_fresh_runs_has_its_own_spawn_key():
+    """The record row's posterior runs share seeds with no predictive check or hindcast."""
+    from sim.calibration.predictive import FRESH_KEY, RECORD_KEY, SPAWN_KEYS
+
+    assert len(set(SPAWN_KEYS)) == len(SPAWN_KEYS) and RECORD_KEY in SPAWN_KEYS
+    assert min(SPAWN_KEYS) == FRESH_KEY  # above every generation's key (0, 1, ...)
+
+
+BAD_RECORDS = {
+    'kind = "visits"': "not an action of the scenario",
+    'pair = "CHN-USA"': "need two of the scenario's states",
+    'pair = "CHN"': "need two of the scenario's states",
+    "first = 7": "need 0 <= first <= last",
+    "first = -1": "need 0 <= first <= last",
+    "taken = 1": "taken = true or false",
+}
+
+
+def test_a_malformed_record_row_is_a_one_line_config_error(tmp_path):
+    """Each bad value of [record] names itself in one line (ConfigError); a window of one
+    round (first = last) is valid."""
+    import pytest
+
+    from sim.errors import ConfigError
+
+    text = (ROOT / "configs" / "validation" / "korea_2024.toml").read_text()
+    text = text.replace('scenario = "../', f'scenario = "{ROOT}/configs/')
+    for bad, message in BAD_RECORDS.items():
+        key = bad.split(" = ")[0]
+        lines = text.splitlines()
+        at = next(k for k, line in enumerate(lines) if line.startswith(f"{key} = ")
+                  and (key != "first" or lines[k + 1].startswith("last = 5")))  # fmt: skip
+        lines[at] = bad
+        path = tmp_path / f"bad_{len(list(tmp_path.iterdir()))}.toml"
+        path.write_text("\n".join(lines))
+        with pytest.raises(ConfigError, match=message) as err:
+            load_facts(path)
+        assert "\n" not in str(err.value), bad
+    one = text.replace("first = 0              # [round] 2024-01", "first = 5")
+    (tmp_path / "one.toml").write_text(one)
+    assert load_facts(tmp_path / "one.toml").record.windows[0].first == 5
+
+
+def test_a_record_row_the_scenario_cannot_take_is_an_error_not_a_silent_pass():
+    """No column for the pair: 'taken = false' windows would pass by default otherwise."""
+    import pytest
+
+    row = r.RecordRow(kind="troops", pair="CHN-PRK", windows=ROW.windows)
+    with pytest.raises(ValueError, match="not an action of the scenario"):
+        r.either_way(pd.DataFrame({"taken.summit.CHN>PRK": [0]}), row)

@@ -24,7 +24,13 @@ from sim.calibration.hindcast import (
     persisted_values,
     reproduces,
 )
-from sim.calibration.predictive import FRESH_KEY, draw_sets, fresh_runs, fresh_streams
+from sim.calibration.predictive import (
+    HINDCAST_MODEL_KEY,
+    HINDCAST_PRIOR_KEY,
+    draw_sets,
+    fresh_runs,
+    fresh_streams,
+)
 from sim.calibration.priors import PriorSet
 from sim.calibration.scoring import brier, crps
 from sim.calibration.targets import target_values
@@ -45,13 +51,13 @@ def forecast_runs(
     hc: HindcastSetup, post: pd.DataFrame, out: Path, sets: int, options: dict
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(fresh runs of ``sets`` posterior sets, fresh runs of ``sets`` prior sets)."""
-    rng, _seed = fresh_streams(hc.forecast.spec.root_seed, FRESH_KEY + 1)
+    rng, _seed = fresh_streams(hc.forecast.spec.root_seed, HINDCAST_MODEL_KEY)
     theta = draw_sets(hc.fit, post, sets, rng)
-    model = _runs(hc, theta, Path(out) / "forecast", FRESH_KEY + 1, options)
+    model = _runs(hc, theta, Path(out) / "forecast", HINDCAST_MODEL_KEY, options)
     priors = PriorSet.of(hc.fit.spec.priors)
-    rng, _seed = fresh_streams(hc.forecast.spec.root_seed, FRESH_KEY + 2)
+    rng, _seed = fresh_streams(hc.forecast.spec.root_seed, HINDCAST_PRIOR_KEY)
     prior_theta = priors.from_z(priors.sample_z(sets, rng))
-    prior = _runs(hc, prior_theta, Path(out) / "prior", FRESH_KEY + 2, options)
+    prior = _runs(hc, prior_theta, Path(out) / "prior", HINDCAST_PRIOR_KEY, options)
     return model, prior
 
 

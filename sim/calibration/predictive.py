@@ -26,6 +26,13 @@ from sim.design.posterior import systematic_resample
 from sim.seeds import INT63
 
 FRESH_KEY = 1_000_000  # spawn key of the fresh runs' seeds (generations use 0, 1, ...)
+# Every other stream of fresh runs has its own key, so no two share seeds: a hindcast's
+# posterior and prior forecasts (sim/calibration/hindcast_run.py) and the record row checked
+# out of sample (sim/validation/record.py).
+HINDCAST_MODEL_KEY = FRESH_KEY + 1
+HINDCAST_PRIOR_KEY = FRESH_KEY + 2
+RECORD_KEY = FRESH_KEY + 3
+SPAWN_KEYS = (FRESH_KEY, HINDCAST_MODEL_KEY, HINDCAST_PRIOR_KEY, RECORD_KEY)
 FRESH_DIR = "predictive"
 
 

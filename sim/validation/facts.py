@@ -111,7 +111,11 @@ def load_facts(path: Path = FACTS_FILE) -> FactsSpec:
     try:
         raw = tomllib.loads(path.read_text())
         scenario = (path.parent / raw["scenario"]).resolve()
-        info = scenario_info(load_scenario(scenario))
+        loaded = load_scenario(scenario)
+        info = scenario_info(loaded)
+        record = None
+        if "record" in raw:
+            record = RecordRow.parse(raw["record"], set(loaded.states), set(loaded.actions))
         return FactsSpec(
             scenario=scenario,
             roles=Roles(**raw["roles"]),
@@ -119,10 +123,12 @@ def load_facts(path: Path = FACTS_FILE) -> FactsSpec:
             statics=tuple(Static(**_tuples(c)) for c in raw["statics"]),
             target=str(info["target"]),
             top=len(info["levels"]) - 1,
-            record=RecordRow.parse(raw["record"]) if "record" in raw else None,
+            record=record,
         )
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-        raise ConfigError(f"{path}: not a facts file ({type(exc).__name__}: {exc})") from None
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(
+            str(path), "", f"not a facts file ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _tuples(table: dict) -> dict:

@@ -21,7 +21,6 @@ import pandas as pd
 from sim.stats import wilson_interval
 
 ALL_THREE = "all together (the record's pattern)"
-POSTERIOR_KEY = 1_000_001  # spawn key of the posterior runs' seeds (no generation uses it)
 
 
 @dataclass(frozen=True)
@@ -54,15 +53,34 @@ class RecordRow:
         return f"taken.{self.kind}.{a}>{b}", f"taken.{self.kind}.{b}>{a}"
 
     @staticmethod
-    def parse(raw: dict) -> RecordRow:
+    def parse(raw: dict, states: set[str], kinds: set[str]) -> RecordRow:
+        """The facts file's ``[record]`` for a scenario with ``states`` and action ``kinds``;
+        raises ValueError (load_facts reports it in one line) for an unknown kind or state,
+        a pair not "A-B", no window, or a window not ``0 <= first <= last`` with ``taken``
+        true or false."""
         windows = tuple(Window(**w) for w in raw["windows"])
+        pair = str(raw["pair"]).split("-")
+        if raw["kind"] not in kinds:
+            raise ValueError(f"record.kind {raw['kind']!r}: not an action of the scenario")
+        if len(pair) != 2 or not set(pair) <= states or pair[0] == pair[1]:
+            raise ValueError(f"record.pair {raw['pair']!r}: need two of the scenario's states, A-B")
+        if not windows:
+            raise ValueError("record.windows: need at least one")
+        for w in windows:
+            whole = all(isinstance(x, int) and not isinstance(x, bool) for x in (w.first, w.last))
+            if not (whole and 0 <= w.first <= w.last and isinstance(w.taken, bool)):
+                raise ValueError(f"record window {w.label!r}: need 0 <= first <= last (whole "
+                                 "rounds) and taken = true or false")  # fmt: skip
         return RecordRow(kind=raw["kind"], pair=raw["pair"], windows=windows)
 
 
 def either_way(series: pd.DataFrame, row: RecordRow) -> np.ndarray:
     """``(rounds,)`` bool: the row's action taken that month, either direction (the
     scenario's dyads among :attr:`RecordRow.columns`)."""
-    return series[[c for c in row.columns if c in series]].to_numpy(bool).any(axis=1)
+    cols = [c for c in row.columns if c in series]
+    if not cols:  # the scenario allows the action in neither direction
+        raise ValueError(f"record: {row.kind} between {row.pair} is not an action of the scenario")
+    return series[cols].to_numpy(bool).any(axis=1)
 
 
 def record_pattern(taken: np.ndarray, row: RecordRow) -> dict[str, np.ndarray]:
@@ -91,12 +109,13 @@ def posterior_visits(cal, folder: Path, row: RecordRow, sets: int, reps: int) ->
     """:func:`scenario_visits` (the calibration's months, at least ``row.rounds``) at
     ``sets`` parameter sets drawn by weight from ``folder/posterior.parquet`` of the
     calibration ``cal`` (its scenario and overrides), ``reps`` fresh seeds each (spawn key
-    :data:`POSTERIOR_KEY`: seeds no generation and no predictive check uses)."""
+    ``RECORD_KEY`` of sim/calibration/predictive.py: seeds no generation, predictive check
+    or hindcast uses)."""
     from sim.calibration.generation import set_seeds
-    from sim.calibration.predictive import draw_sets, fresh_streams
+    from sim.calibration.predictive import RECORD_KEY, draw_sets, fresh_streams
     from sim.config import build_scenario
 
-    rng, runs_seed = fresh_streams(cal.spec.root_seed, POSTERIOR_KEY)
+    rng, runs_seed = fresh_streams(cal.spec.root_seed, RECORD_KEY)
     theta = draw_sets(cal, pd.read_parquet(folder / "posterior.parquet"), sets, rng)
     whole = {n for n, p in cal.spec.priors.items() if p.integer}
     rounds, out = max(row.rounds, cal.spec.rounds), []
