@@ -303,16 +303,21 @@ def test_the_shipped_forecast_experiment_loads_a_posterior_as_the_docs_lay_it_ou
     ours = tomllib.loads(forecast_experiment(tmp_path / "v", cal, 2, 3).read_text())
     assert (spec["rounds"], spec["root_seed"]) == (ours["rounds"], ours["root_seed"])
     assert Path(ours["scenario"]).name == Path(spec["scenario"]).name
+    visits = tomllib.loads((shipped.parent / "forecast_2024_visits.toml").read_text())
+    assert visits["design"].pop("posterior") == "../../results/calibration_visits"
+    spec["design"].pop("posterior")
+    assert visits == spec  # the same forecast from the other calibration's posterior
 
 
 def test_every_shipped_experiment_the_docs_run_loads():
-    """Each configs/experiments/*.toml a docs command runs is a valid experiment
-    (forecast_2024.toml needs a posterior: the test above)."""
+    """Each configs/experiments/*.toml a docs command runs is a valid experiment (a
+    posterior design needs its calibration: forecast_2024.toml is tested above, and
+    forecast_2024_visits.toml differs from it only in that folder)."""
     from sim.experiment import load_experiment
 
     named = {a for _, prog, args in COMMANDS if prog == "run.py" for a in args}
     files = sorted(a for a in named if a.startswith("configs/experiments/"))
     assert "configs/experiments/discovery_lhs.toml" in files
     for name in files:
-        if not name.endswith("forecast_2024.toml"):
+        if not name.endswith(("forecast_2024.toml", "forecast_2024_visits.toml")):
             assert load_experiment(ROOT / name).runs_total > 0, name

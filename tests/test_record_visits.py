@@ -140,3 +140,23 @@ def test_a_record_row_the_scenario_cannot_take_is_an_error_not_a_silent_pass():
     row = r.RecordRow(kind="troops", pair="CHN-PRK", windows=ROW.windows)
     with pytest.raises(ValueError, match="not an action of the scenario"):
         r.either_way(pd.DataFrame({"taken.summit.CHN>PRK": [0]}), row)
+
+
+def test_a_forecast_leaves_out_counts_it_cannot_read_at_the_records_end():
+    """sim.analysis.forecast.record_match: a count over the whole run (here 5 visits in 84
+    months) says nothing of the record's 24 months, so it is left out of the record
+    filter; in 24-month runs it is read; a dated target is read either way."""
+    from sim.analysis.forecast import record_match
+
+    count = {"name": "visits", "statistic": "action_count.summit.CHN>PRK", "observed": 2,
+             "tolerance": 1, "at_least": 0.25, "date": "2025-12", "note": "-"}  # fmt: skip
+    dated = {"name": "first", "statistic": "first_round.RUS-PRK", "observed": 5,
+             "tolerance": 1, "date": "2024-07", "note": "-"}  # fmt: skip
+    design = {"record": [count, dated], "record_rounds": 24}
+    runs = pd.DataFrame({"action_count.summit.CHN>PRK": [5, 5], "first_round.RUS-PRK": [5, 9],
+                         "rounds": [84, 84]})  # fmt: skip
+    assert record_match(runs, design).tolist() == [True, False]
+    runs["rounds"] = 24
+    assert record_match(runs, design).tolist() == [False, False]
+    runs["action_count.summit.CHN>PRK"] = 2
+    assert record_match(runs, design).tolist() == [True, False]
