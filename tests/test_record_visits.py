@@ -160,3 +160,24 @@ def test_a_forecast_leaves_out_counts_it_cannot_read_at_the_records_end():
     assert record_match(runs, design).tolist() == [False, False]
     runs["action_count.summit.CHN>PRK"] = 2
     assert record_match(runs, design).tolist() == [True, False]
+
+
+def test_a_count_target_must_be_dated_at_the_calibrations_last_month(tmp_path):
+    """A count over the whole run read at 2024-12 would compare 24 months of visits with
+    the record's 12: a one-line error naming the target's date; at 2025-12 it loads."""
+    import pytest
+
+    from sim.errors import ConfigError
+
+    src = ROOT / "configs" / "calibration" / "korea_2024_visits.toml"
+    text = src.read_text().replace('scenario = "../', f'scenario = "{ROOT}/configs/')
+    head, last = text.rsplit("[[targets]]", 1)
+    assert "action_count.summit.CHN>PRK" in last and 'date = "2025-12"' in last
+    bad = tmp_path / "bad.toml"
+    bad.write_text(head + "[[targets]]" + last.replace('date = "2025-12"', 'date = "2024-12"'))
+    with pytest.raises(ConfigError, match=r"targets\[18\]\.date.*last month") as err:
+        load_calibration(bad)
+    assert "\n" not in str(err.value)
+    good = tmp_path / "good.toml"
+    good.write_text(text)
+    assert load_calibration(good).spec.targets[-1].date == "2025-12"

@@ -209,6 +209,7 @@ def _check_targets(file: str, cal: Calibration, runner: str) -> None:
                 f"expected a column of the runs table (docs/results_schema.md){hint}",
                 target.statistic,
             )
+        _check_cumulative(file, i, target, scenario.start, cal.spec.rounds)
         if target.observed == NEVER and not target.statistic.startswith(
             ("first_round.", "switch_round.", "target_round")
         ):
@@ -244,3 +245,23 @@ def load_calibration(path: str | Path, runner: str = "sim.runner:run_many") -> C
     cal = Calibration(file.resolve(), spec, scenario_path, merged)
     _check_targets(str(file), cal, runner)
     return cal
+
+
+def _check_cumulative(file: str, i: int, target: Target, start: str, rounds: int) -> None:
+    """A statistic summed over the whole run (``action_count.*``, ``action_months.*``) is
+    read at the calibration's last month: a target dated earlier would compare a count to
+    the record's end with the record's count at its date (and a hindcast cutoff before that
+    date would fit it anyway), so it is refused."""
+    from sim.calibration.targets import CUMULATIVE
+    from sim.dates import months_between
+
+    if target.date is None or not target.statistic.startswith(CUMULATIVE):
+        return
+    if months_between(start, target.date) != rounds - 1:
+        raise ConfigError(
+            file,
+            f"targets[{i}].date",
+            f"the calibration's last month ({rounds} rounds from {start}) for a count over "
+            "the whole run (action_count.*, action_months.*)",
+            target.date,
+        )
