@@ -31,12 +31,12 @@ def is_posterior(batch: Batch) -> bool:
 def record_match(runs: pd.DataFrame, design: dict) -> np.ndarray | None:
     """Per run: reproduces every calibration target (None if the design has no record).
 
-    A target on a cumulative statistic (:data:`sim.calibration.targets.CUMULATIVE`: summed
+    A target on a cumulative statistic (:data:`sim.calibration.spec.CUMULATIVE`: summed
     over a whole run) is left out when the runs are longer than
     the record (``runs["rounds"]``): a forecast's 84 months of visits say nothing of the
     record's 24 (the other statistics are dated: a first round, a level at a checkpoint)."""
-    from sim.calibration.spec import Target
-    from sim.calibration.targets import CUMULATIVE, distance, target_values
+    from sim.calibration.spec import CUMULATIVE, Target
+    from sim.calibration.targets import distance, target_values
 
     record, rounds = design.get("record") or [], design.get("record_rounds")
     if not record or not rounds:

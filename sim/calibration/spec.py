@@ -21,6 +21,9 @@ from sim.config import ConfigError, apply_overrides, build_scenario, read_toml
 from sim.errors import describe, first_error
 
 NEVER = "never"  # observed value of a first_round/switch_round statistic that never happened
+# Statistics summed over a whole run (times an action was taken, months in force): read at
+# the run's last month only, never at an earlier date.
+CUMULATIVE = ("action_count.", "action_months.")
 
 
 class _Frozen(BaseModel):
@@ -252,7 +255,6 @@ def _check_cumulative(file: str, i: int, target: Target, start: str, rounds: int
     read at the calibration's last month: a target dated earlier would compare a count to
     the record's end with the record's count at its date (and a hindcast cutoff before that
     date would fit it anyway), so it is refused."""
-    from sim.calibration.targets import CUMULATIVE
     from sim.dates import months_between
 
     if target.date is None or not target.statistic.startswith(CUMULATIVE):

@@ -22,9 +22,6 @@ import pandas as pd
 from sim.calibration.spec import NEVER, Target
 
 _CENSORED = ("first_round.", "switch_round.", "target_round", "action_first.")
-# Statistics summed over a whole run (times an action was taken, months in force): read at
-# the run's last month only, never at an earlier date.
-CUMULATIVE = ("action_count.", "action_months.")
 
 
 def target_values(runs: pd.DataFrame, target: Target, rounds: int) -> np.ndarray:
