@@ -257,12 +257,27 @@ def click_track(driver, prefix: str, fraction: float) -> float:
 
 
 def type_into(driver, label: str, text: str) -> None:
-    field = wait_clickable(driver, f"//label[normalize-space()='{label}']/following-sibling::input")
-    field.click()
-    field.send_keys(Keys.CONTROL, "a")
-    field.send_keys(Keys.BACKSPACE)
-    field.send_keys(text)
-    field.send_keys(Keys.ENTER)
+    """Type ``text`` into the field labelled ``label`` and send it (ENTER); typed again if
+    the field does not show it (Solara may redraw a form while another field's change is
+    sent, and a loaded machine once lost a field's text that way)."""
+    xpath = f"//label[normalize-space()='{label}']/following-sibling::input"
+    for _ in range(3):
+        field = wait_clickable(driver, xpath)
+        field.click()
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(Keys.BACKSPACE)
+        field.send_keys(text)
+        field.send_keys(Keys.ENTER)
+        time.sleep(0.3)
+        if shows(driver, label, text):
+            return
+    raise AssertionError(f"field {label!r} does not keep {text!r}")
+
+
+def shows(driver, label: str, text: str) -> bool:
+    """Whether the field labelled ``label`` shows ``text``."""
+    xpath = f"//label[normalize-space()='{label}']/following-sibling::input"
+    return fresh(lambda: wait_clickable(driver, xpath).get_attribute("value")) == text
 
 
 def choose(driver, label: str, name: str) -> None:
@@ -434,10 +449,13 @@ def test_run_a_batch_from_the_page_to_100_percent(server, browser, tmp_path):
     open_app(browser, server)
     open_tab(browser, "Run a batch")
     out = tmp_path / "from_the_page"
-    type_into(browser, "Output directory", str(out))
-    type_into(browser, "Values (comma-separated)", "0, 0.45")
-    type_into(browser, "Replicates per value", "10")
-    type_into(browser, "Months per run", "12")
+    fields = {"Output directory": str(out), "Values (comma-separated)": "0, 0.45",
+              "Replicates per value": "10", "Months per run": "12"}  # fmt: skip
+    for label, text in fields.items():
+        type_into(browser, label, text)
+    for label, text in fields.items():  # a later field's change may have redrawn an earlier one
+        if not shows(browser, label, text):
+            type_into(browser, label, text)
     click(browser, "Start batch")
     wait_text(browser, "20 of 20 runs (100%)", timeout=120)
     wait_text(browser, f"done: {out}")
