@@ -43,10 +43,9 @@ from sim.config import load_scenario  # noqa: E402
 from sim.runner import run_table  # noqa: E402
 from sim.scenarios import scenario_names, scenario_path  # noqa: E402
 from sim.seeds import replicate_seeds  # noqa: E402
-from sim.stats import wilson_interval as wilson  # noqa: E402
 from sim.validation.facts import load_facts  # noqa: E402
 from sim.validation.record import (  # noqa: E402
-    ALL_THREE,
+    ALL_WINDOWS,
     pattern_table,
     posterior_visits,
     record_pattern,
@@ -60,12 +59,6 @@ SIX = ROOT / "configs" / "scenarios" / "northeast_asia_2024.toml"
 CALIBRATION = ROOT / "configs" / "calibration" / "korea_2024.toml"
 ROOT_SEED = 20240619
 WEIGHTS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.45)
-
-
-def share(mask: pd.Series) -> str:
-    k, n = int(mask.sum()), len(mask)
-    lo, hi = wilson(k, n)
-    return f"{k / n:.3f} [{lo:.3f}, {hi:.3f}]"
 
 
 def median_month(first: pd.Series, start: str) -> str:
@@ -102,25 +95,26 @@ def events(t: pd.DataFrame) -> dict[str, tuple[pd.Series, pd.Series | None]]:
     }
 
 
+ROW = load_facts().record  # the record row: China-North Korea visits (the facts file)
+
+
 def visits(path: Path, n: int, overrides: tuple[str, ...] = ()) -> np.ndarray:
     """``(runs, rounds)`` bool over the scenario's whole horizon: a China-North Korea
     summit taken that month, either way (:mod:`sim.validation.record`)."""
     scenario = load_scenario(path, list(overrides))
-    row = load_facts().record
-    return scenario_visits(scenario, replicate_seeds(ROOT_SEED, n), row, scenario.rounds)
+    return scenario_visits(scenario, replicate_seeds(ROOT_SEED, n), ROW, scenario.rounds)
 
 
 def association_table(values: list[float], n: int) -> list[str]:
     """Markdown rows: the record's visit pattern in korea_2024 at each ``us.association``
     (docs/model.md 3.8, "Guilt by association"), with the mean visits of 2024 and 2025."""
-    row = load_facts().record
-    names = [w.label for w in row.windows] + [ALL_THREE]
+    names = [w.label for w in ROW.windows] + [ALL_WINDOWS]
     short = [name.split(" (")[0] for name in names]  # the labels without their notes
     rows = ["| us.association | " + " | ".join(short) + " | visits 2024 | visits 2025 |",
             "|" + " --- |" * (len(short) + 3)]  # fmt: skip
     for v in values:
         taken = visits(DEFAULT, n, (f"us.association={v}",))
-        parts = record_pattern(taken, row)
+        parts = record_pattern(taken, ROW)
         per_year = summits_per_year(taken)
         cells = [share_text(parts[name]) for name in names]
         rows.append(
@@ -146,7 +140,7 @@ def main() -> None:
     print("| --- | --- | --- |")
     for name, (happened, first) in events(t).items():
         when = "" if first is None else median_month(first, s.start)
-        print(f"| {name} | {share(happened)} | {when} |")
+        print(f"| {name} | {share_text(happened)} | {when} |")
     taken = {"korea_2024": visits(DEFAULT, n), "northeast_asia_2024": visits(SIX, n)}
     years = ", ".join(
         f"{2024 + y}: {v:.2f}" for y, v in enumerate(summits_per_year(taken["korea_2024"]))
@@ -157,8 +151,8 @@ def main() -> None:
         sets = 20 if args.quick else 200
         cal = load_calibration(CALIBRATION)
         column = "korea_2024 posterior (fresh runs)"
-        taken[column] = posterior_visits(cal, args.posterior, load_facts().record, sets, 5)
-    print("\n".join(pattern_table(taken, load_facts().record)) + "\n")
+        taken[column] = posterior_visits(cal, args.posterior, ROW, sets, 5)
+    print("\n".join(pattern_table(taken, ROW)) + "\n")
     if args.association:
         print(f"## The record's visits by us.association (korea_2024), {n} seeds\n")
         print("\n".join(association_table(args.association, n)) + "\n")
@@ -167,14 +161,14 @@ def main() -> None:
     print("| --- | --- |")
     for w in WEIGHTS:
         tw = run_table(load_scenario(DEFAULT, [f"states.CHN.weights.us_ties={w}"]), seeds)
-        print(f"| {w:g} | {share(tw['target_formed'].astype(bool))} |")
+        print(f"| {w:g} | {share_text(tw['target_formed'].astype(bool))} |")
     print(f"\n## P(trilateral ever) across the scenario library, {n} seeds\n")
     print("| scenario | P(trilateral ever) | P(RUS-PRK active at the end) |")
     print("| --- | --- | --- |")
     for name in scenario_names():
         tl = run_table(load_scenario(scenario_path(name)), seeds)
         active = tl["level_end.RUS-PRK"] > 0
-        print(f"| {name} | {share(tl['target_formed'].astype(bool))} | {share(active)} |")
+        print(f"| {name} | {share_text(tl['target_formed'].astype(bool))} | {share_text(active)} |")
 
 
 if __name__ == "__main__":

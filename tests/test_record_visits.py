@@ -39,7 +39,7 @@ def test_the_record_itself_reproduces_every_part():
 
 
 def test_each_part_at_its_boundaries():
-    names = [w.label for w in ROW.windows] + [r.ALL_THREE]
+    names = [w.label for w in ROW.windows] + [r.ALL_WINDOWS]
     cases = {
         (5, 20): (True, True, True, True),  # round 5 is the last of the first window
         (6, 20): (False, False, True, False),  # round 6 opens the quiet window
@@ -69,7 +69,7 @@ def test_pattern_table_gives_each_part_with_its_wilson_interval():
     lines = r.pattern_table({"a": _runs((3, 20), (6,)), "b": _runs((3, 20))}, ROW)
     assert lines[0] == "| part of the record | a | b |"
     assert lines[2].startswith("| a visit by 2024-06 (rounds 0-5; record: 2024-04) | 0.500 [")
-    assert lines[-1].startswith(f"| {r.ALL_THREE} | 0.500 [0.095, 0.905] | 1.000 [0.207, 1.000]")
+    assert lines[-1].startswith(f"| {r.ALL_WINDOWS} | 0.500 [0.095, 0.905] | 1.000 [0.207, 1.000]")
 
 
 def test_posterior_visits_runs_each_drawn_set_with_fresh_seeds(tmp_path):

@@ -252,12 +252,11 @@ def with_one(base: Cooperation, rows: np.ndarray, ijk: np.ndarray, value: np.nda
     flow[c, j, i] += v
     economy[c, i] += pay - cost[rows, i, j, k]
     economy[c, j] -= pay
-    if partner is None:
-        seen_us[c, i] += vis * h[c, j]
-        seen_us[c, j] += vis * h[c, i]
-    else:
-        seen_us[c, i] += vis * partner[rows, i, j]
-        seen_us[c, j] += vis * partner[rows, j, i]
+    read_ij, read_ji = (
+        (h[c, j], h[c, i]) if partner is None else (partner[rows, i, j], partner[rows, j, i])
+    )
+    seen_us[c, i] += vis * read_ij  # the hostility the US reads into the pair's cooperation
+    seen_us[c, j] += vis * read_ji
     pair = 0.5 * (h[c, i] + h[c, j])
     seen_cb[c, i] += vis * pair
     seen_cb[c, j] += vis * pair

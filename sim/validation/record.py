@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim.stats import wilson_interval
 
-ALL_THREE = "all together (the record's pattern)"
+ALL_WINDOWS = "all together (the record's pattern)"
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def record_pattern(taken: np.ndarray, row: RecordRow) -> dict[str, np.ndarray]:
     """Per run, whether it reproduces each window of ``row`` and all of them together,
     from ``taken (runs, rounds)``."""
     out = {w.label: taken[:, w.first : w.last + 1].any(axis=1) == w.taken for w in row.windows}
-    out[ALL_THREE] = np.logical_and.reduce(list(out.values()))
+    out[ALL_WINDOWS] = np.logical_and.reduce(list(out.values()))
     return out
 
 
@@ -142,7 +142,7 @@ def pattern_table(columns: dict[str, np.ndarray], row: RecordRow) -> list[str]:
     parts = {name: record_pattern(taken, row) for name, taken in columns.items()}
     lines = ["| part of the record | " + " | ".join(columns) + " |",
              "|" + " --- |" * (len(columns) + 1)]  # fmt: skip
-    for label in [w.label for w in row.windows] + [ALL_THREE]:
+    for label in [w.label for w in row.windows] + [ALL_WINDOWS]:
         cells = " | ".join(share_text(p[label]) for p in parts.values())
         lines.append(f"| {label} | {cells} |")
     return lines
