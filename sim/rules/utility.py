@@ -127,9 +127,7 @@ def support_shares(
 
 def support_share(sup: np.ndarray) -> np.ndarray:
     """``[..., k, j]``: share of k's external support from j (0 where k has none)."""
-    total = small_sum(sup, axis=-1)
-    # Support is >= 0, so a zero total means every entry is 0: dividing by 1 gives 0.
-    denominator = np.where(total > 0, total, 1.0)
+    denominator = share_denominator(sup)
     out = np.empty(np.broadcast_shapes(sup.shape, (*denominator.shape, 1)))
     for j in range(sup.shape[-1]):  # column by column: long rows for numpy's inner loop
         np.divide(sup[..., j], denominator, out=out[..., j])
@@ -154,27 +152,39 @@ def counterbalancing(levels: np.ndarray, p: Params, ctx: Context | None = None) 
     return reactivity * seen
 
 
-def _leverage(share: np.ndarray, commit: np.ndarray, p: Params) -> np.ndarray:
+def share_denominator(sup: np.ndarray) -> np.ndarray:
+    """``[..., k]``: the denominator of client k's support shares, its total support (1
+    where it has none: support is >= 0, so a zero total means every entry is 0 and
+    dividing by 1 gives 0)."""
+    total = small_sum(sup, axis=-1)
+    return np.where(total > 0, total, 1.0)
+
+
+def _leverage(sup: np.ndarray, den: np.ndarray, commit: np.ndarray, p: Params) -> np.ndarray:
     """``[..., i]``: sum_k stakes[i, k] * commit[i, k] * share[k, i], over the nonzero
     stakes only: a patron's hold over a client is its share of the client's external
     support, counted at the firmness of their tie (a sole patron still gains hold by
     turning a partnership into a treaty).
 
+    ``share[k, i] = sup[k, i] / den[k]`` (:func:`support_share`'s entries, divided only
+    where a stake reads them: same bits, far fewer divisions in a world of many states).
     Skipping zero stakes leaves every sum unchanged (adding 0.0 is exact) and is faster.
     """
-    out = np.zeros(share.shape[:-1])
+    out = np.zeros(den.shape)
     for i, k, stake in p.stake_pairs:
-        out[..., i] += stake * commit[..., i, k] * share[..., k, i]
+        out[..., i] += stake * commit[..., i, k] * (sup[..., k, i] / den[..., k])
     return out
 
 
-def _dependence(share: np.ndarray, p: Params) -> np.ndarray:
+def _dependence(sup: np.ndarray, den: np.ndarray, p: Params) -> np.ndarray:
     """``[..., i]``: sum_j share[i, j]^2 * asymmetry[i, j], for states that value autonomy
     (the term is multiplied by autonomy, so other states' rows are never used), over the
-    stronger partners only (asymmetry > 0; adding the zero terms would change nothing)."""
-    out = np.zeros(share.shape[:-1])
+    stronger partners only (asymmetry > 0; adding the zero terms would change nothing);
+    ``share[i, j] = sup[i, j] / den[i]`` as in :func:`_leverage`."""
+    out = np.zeros(den.shape)
     for i, j, asymmetry in p.dependence_pairs:
-        out[..., i] += share[..., i, j] * share[..., i, j] * asymmetry
+        share = sup[..., i, j] / den[..., i]
+        out[..., i] += share * share * asymmetry
     return out
 
 
@@ -325,9 +335,10 @@ def terms_with(
         us_ties = players.us_ties(attrs.us_stake, pl.tie, seen, react, affinity, p.player)
 
     sup = base.support
-    share = support_share(sup if coop is None else sup + coop.flow)  # [k, j]
-    leverage = _leverage(share, ct.commit, p)  # sum_k stakes[i, k] C[i, k] share[k, i]
-    dependence = _dependence(share, p)  # sum_j share[i, j]^2 * asymmetry[i, j]
+    sup = sup if coop is None else sup + coop.flow  # [k, j]
+    den = share_denominator(sup)  # share[k, j] = sup[k, j] / den[k]
+    leverage = _leverage(sup, den, ct.commit, p)  # sum_k stakes[i, k] C[i, k] share[k, i]
+    dependence = _dependence(sup, den, p)  # sum_j share[i, j]^2 * asymmetry[i, j]
     presence, autonomy = (per_run(v, attrs.threat) for v in (p.presence, p.autonomy))
     cb = ct.cb_member
     if coop is not None:
