@@ -89,6 +89,21 @@ class SeenTerms:
 
     def take(self, configs: np.ndarray, p: Params) -> ConfigTerms:
         """The terms of ``configs[..., P]`` (any leading shape), computing the new ones."""
+        pos = self.positions(configs, p)
+        return self.terms_held().take(pos)
+
+    def terms_held(self) -> ConfigTerms:
+        """The rows held (valid until the next :meth:`positions` or :meth:`take`)."""
+        assert self.terms is not None, "positions() first"
+        return self.terms
+
+    def positions(self, configs: np.ndarray, p: Params) -> np.ndarray:
+        """The rows of ``configs[..., P]`` in :meth:`terms_held`, computing the new ones.
+        Levels must lie in 0..L: a code is a configuration's levels in base L + 1, so a
+        level of -1 (an invalid move's result) would take another configuration's code and
+        its row would be computed from the wrong levels."""
+        if configs.size and configs.min() < 0:
+            raise ValueError("SeenTerms: a configuration with a negative level (an invalid move)")
         code = configs.astype(np.int64) @ self.radix
         uniq, first = np.unique(code.ravel(), return_index=True)
         held = np.zeros(len(uniq), dtype=bool)
@@ -98,7 +113,7 @@ class SeenTerms:
         if not held.all():  # one configuration per new code, computed at once
             flat = configs.reshape(-1, configs.shape[-1])
             self._insert(uniq[~held], config_terms(flat[first[~held]], p))
-        return self.terms.take(np.searchsorted(self.codes, code))  # type: ignore[union-attr]
+        return np.searchsorted(self.codes, code)
 
     def _insert(self, codes: np.ndarray, fresh: ConfigTerms) -> None:
         """Add the rows ``fresh`` of the new ``codes``, keeping the codes sorted."""

@@ -1,0 +1,188 @@
+"""Valuing only what a move can change: the utilities of the states a move touches.
+
+In a world of many states a move changes one pact (two when a member leaves a pact of
+three or more: the rest keep theirs), and so the rows of the pair strengths of that pact's
+members only. State i's utility (:mod:`sim.rules.utility`) reads the configuration
+through
+
+* its own rows of the pair strengths (commitment, entanglement: supply, exposure, its
+  support and support shares, economy, dependence, the commitment of its leverage),
+* the alignment weights of the pacts containing it (deterrence, and its us_ties and
+  counter-balancing rows, which are 0 for the pacts it is not in),
+* and, for leverage, the support shares of the clients it has a stake in.
+
+So a move leaves every other state's utility exactly as in the status quo (the same
+inputs in the same order give the same bits). :func:`effect_utilities` computes the
+status quo for every state and each other effect for the states it touches only
+(:func:`touched`), with the same elementwise products and sums as
+:func:`sim.rules.utility.utility_given` on each state's row; tests/test_sparse.py checks
+it gives the same bits as valuing every state. With a US player every state's threat and
+counter-balancing read every pact (:mod:`sim.rules.players`), so that valuation stays
+whole (:func:`applies`). Issue 23's "value only what can change" for large worlds: in the
+8-state benchmark world a move touches about a third of the states.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.rules.arrays import small_sum
+from sim.rules.context import Context
+from sim.rules.params import Params
+from sim.rules.players import NO_PLAYER
+from sim.rules.utility import Attributes, ConfigTerms, saturate, share_denominator
+
+MIN_PACTS = 8
+"""Pact spaces at least this large are valued sparsely (deterrence then sums over each
+state's own pacts, :func:`sim.rules.utility._deterrence`, as here)."""
+
+
+def applies(p: Params) -> bool:
+    """Whether moves of ``p``'s worlds are valued for the states they touch only: a large
+    pact space without a configuration table, one scenario (not stacked), no US player."""
+    return (
+        p.configs is None
+        and not p.stacked
+        and p.player == NO_PLAYER
+        and p.space.n_pacts >= MIN_PACTS
+    )
+
+
+def touched(p: Params) -> np.ndarray:
+    """``(M, N)`` bool: the states whose utility move m can change: the members of the
+    pacts it sets (its pact, and the pact of the remaining members when one leaves), and
+    the states with a stake in one of them (their leverage reads the members' support
+    shares); every state for the status quo (move 0, valued whole as the reference)."""
+    sp = p.space
+    members = sp.membership[sp.pact] | np.where(
+        (sp.other >= 0)[:, None], sp.membership[np.maximum(sp.other, 0)], False
+    )
+    stakeholders = (members.astype(int) @ (p.stakes != 0).T.astype(int)) > 0
+    out = members | stakeholders
+    out[sp.kind < 0] = True
+    return out
+
+
+class Pairs(NamedTuple):
+    """The (effect, state) pairs valued, effect-major: ``effect (Q,)`` columns of the
+    effects valued, ``state (Q,)``, and ``source (E, N)``: the pair holding state k's row
+    at effect e (its own pair if touched, else the status quo's)."""
+
+    effect: np.ndarray
+    state: np.ndarray
+    source: np.ndarray
+
+
+def pairs(mask: np.ndarray, status_quo: int) -> Pairs:
+    """:class:`Pairs` of ``mask (E, N)`` (which states each effect touches; the status quo
+    column ``status_quo`` must be all True)."""
+    effect, state = np.nonzero(mask)
+    source = np.full(mask.shape, -1, dtype=np.intp)
+    source[effect, state] = np.arange(len(effect))
+    source = np.where(mask, source, source[status_quo][None, :])
+    return Pairs(effect, state, source)
+
+
+def effect_utilities(rows: ConfigTerms, pos: np.ndarray, attrs: Attributes, p: Params,
+                     ctx: Context, mask: np.ndarray, status_quo: int) -> np.ndarray:  # fmt: skip
+    """``(B, E, N)``: the utility of every state at each effect's configuration, the
+    configuration's terms gathered from the table ``rows`` (``(C, ...)``, every
+    configuration met) at ``pos (B, E)``; state i at effect e valued only where ``mask[e,
+    i]`` (:func:`touched`), else the status quo's (column ``status_quo``). ``attrs``
+    and ``ctx`` are the runs' ``(B, ...)``."""
+    pr = pairs(mask, status_quo)
+    u = _pair_utilities(rows, pos[:, pr.effect], pr, attrs, p, ctx)  # (B, Q)
+    out = np.repeat(u[:, pr.source[status_quo]][:, None, :], mask.shape[0], axis=1)
+    out[:, pr.effect, pr.state] = u
+    return out
+
+
+def _pair_utilities(rows: ConfigTerms, cfg: np.ndarray, pr: Pairs, attrs: Attributes,
+                    p: Params, ctx: Context) -> np.ndarray:  # fmt: skip
+    """``(B, Q)``: the utility of state ``pr.state[q]`` at configuration ``cfg[:, q]``: the
+    four terms of :func:`sim.rules.utility.terms_with` on that state's row, in the same
+    order, weighed as :func:`sim.rules.utility.weigh`. A row ``[i, j]`` is laid out
+    partner first, ``(N, B, Q)``, so its sums over partners add contiguous slices (in the
+    same order as :func:`~sim.rules.arrays.small_sum` on ``[..., i, j]``)."""
+    s = pr.state
+    n = p.n_states
+    flat = cfg * n + s  # (B, Q) row of each pair in a table's (C x N) rows
+
+    def row(x: np.ndarray) -> np.ndarray:  # (B, N, N) per run -> (N, B, Q) pairs' rows
+        return np.take(np.ascontiguousarray(np.moveaxis(x, -1, 0)), s, axis=2)
+
+    def table_row(x: np.ndarray) -> np.ndarray:  # (C, N, N) table -> (N, B, Q)
+        return np.take(np.ascontiguousarray(np.moveaxis(x, -1, 0)).reshape(n, -1), flat, axis=1)
+
+    def table_entry(x: np.ndarray) -> np.ndarray:  # (C, N) table -> (B, Q)
+        return np.take(x.reshape(-1), flat)
+
+    commit = table_row(rows.commit)  # (N, B, Q)
+    aff, gv, coop = ctx.affinity, attrs.goods, ctx.coop
+    trade = p.trade_share * attrs.trade_need[..., :, None]
+    # settled (sim.rules.utility.settled), row by row
+    deterrence = attrs.threat[:, s] * _deterrence(rows.weight, cfg, ctx.co_capability, s, p)
+    supply = small_sum(commit * row(aff * gv), axis=0)
+    risk = attrs.conflict_risk.T[:, :, None]  # [j] = conflict risk of j, (N, B, 1)
+    exposure = small_sum(table_row(rows.entangle) * risk, axis=0)
+    sup = commit * row(gv + trade)
+    economy = attrs.trade_need[:, s] * small_sum(commit * row(ctx.affinity_trade), axis=0)
+    # terms_with, row by row
+    if coop is not None:
+        supply = supply + small_sum(aff * coop.flow, axis=-1)[:, s]
+        exposure = exposure + coop.exposure[:, s]
+    security = deterrence + saturate(supply)
+    security -= p.entrapment_aversion[s] * exposure
+    seen = table_entry(rows.us_ties)
+    seen = seen if coop is None else seen + coop.seen_us[:, s]
+    us_ties = -attrs.us_stake[:, s] * p.reactivity * seen
+    sup = sup if coop is None else sup + row(coop.flow)
+    den = share_denominator(np.moveaxis(sup, 0, -1))  # (B, Q)
+    leverage, dependence = _influence_sums(sup, den, commit, pr, p)
+    cb = table_entry(rows.cb_member)
+    if coop is not None:
+        cb = cb + p.reactivity * coop.seen_cb[:, s]
+    influence = leverage - p.presence[s] * cb - p.autonomy[s] * dependence
+    economy = economy if coop is None else economy + coop.economy[:, s]
+    total = security * p.weights[s, 0]
+    for t, part in enumerate((us_ties, influence, economy), start=1):
+        total += part * p.weights[s, t]
+    return total
+
+
+def _deterrence(weight: np.ndarray, cfg: np.ndarray, co_cap: np.ndarray, s: np.ndarray,
+                p: Params) -> np.ndarray:  # fmt: skip
+    """``(B, Q)``: saturate(sum over the pacts containing the pair's state of weight x its
+    co-members' capability), pacts in index order (the sum of
+    :func:`sim.rules.utility._deterrence` for large pact spaces)."""
+    out = np.zeros(cfg.shape)
+    membership = p.space.membership
+    for i in np.unique(s):
+        q = np.flatnonzero(s == i)
+        pacts = np.flatnonzero(membership[:, i])
+        if len(pacts):
+            c = cfg[:, q]
+            acc = weight[c, pacts[0]] * co_cap[:, pacts[0], i, None]
+            for k in pacts[1:]:
+                acc = acc + weight[c, k] * co_cap[:, k, i, None]
+            out[:, q] = acc
+    return saturate(out)
+
+
+def _influence_sums(sup, den, commit, pr: Pairs, p: Params) -> tuple[np.ndarray, np.ndarray]:
+    """``(leverage, dependence)``, ``(B, Q)`` each, as :func:`sim.rules.utility._leverage`
+    and :func:`~sim.rules.utility._dependence` (``sup``, ``commit`` rows partner first,
+    ``(N, B, Q)``): the clients' shares read from the rows of the same effect
+    (``pr.source``)."""
+    leverage, dependence = np.zeros(den.shape), np.zeros(den.shape)
+    for i, k, stake in p.stake_pairs:
+        q = np.flatnonzero(pr.state == i)
+        src = pr.source[pr.effect[q], k]
+        leverage[:, q] += stake * commit[k][:, q] * (sup[i][:, src] / den[:, src])
+    for i, j, asymmetry in p.dependence_pairs:
+        q = np.flatnonzero(pr.state == i)
+        share = sup[j][:, q] / den[:, q]
+        dependence[:, q] += share * share * asymmetry
+    return leverage, dependence
