@@ -57,6 +57,9 @@ def test_sparse_valuation_applies_to_large_worlds_without_a_player(six):
     small = compile_params(build_scenario(load_raw(ROOT / "configs/scenarios/korea_2024.toml"),
                                           "three"))  # fmt: skip
     assert not sparse.applies(small)  # a configuration table instead
+    everyone = replace(six, stakes=np.ones_like(six.stakes))  # every move touches all
+    assert float(sparse.touched(six).mean()) <= sparse.MAX_TOUCHED
+    assert not sparse.applies(everyone)
 
 
 def test_a_move_touches_its_members_and_the_states_with_a_stake_in_them(six):
