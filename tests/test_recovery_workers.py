@@ -73,6 +73,21 @@ def test_each_seed_recovers_the_same_posterior_on_two_processes(tmp_path):
             np.testing.assert_array_equal(getattr(one, field), getattr(two, field))
 
 
+def test_validation_recovery_section_is_the_same_table_on_two_processes(tmp_path):
+    """run.py validate --workers 2: the recovery section's repetitions run on two local
+    processes (sim.calibration.recovery.run_repetitions, as the script) and its table, over
+    the rows in seed order, is the same text as on one."""
+    from sim.validation.forecast import recovery_section
+
+    design = Design(population=20, replicates=4, max_generations=2, ess_fraction=0.5)
+    lines = {w: recovery_section(tmp_path / f"w{w}", 2, design, w) for w in (1, 2)}
+    assert lines[1] == lines[2]
+    assert lines[1][0] == "## Recovery on the real model" and "| all | " in lines[1][-1]
+    assert sorted(p.name for p in (tmp_path / "w2").glob("*.toml")) == [
+        "recovery-100.toml", "recovery-101.toml"
+    ]  # fmt: skip
+
+
 def test_workers_below_one_is_a_one_line_error(tmp_path):
     done = run([*TINY, "--out", "w0", "--workers", "0"], tmp_path)
     assert done.returncode == 2
