@@ -6,7 +6,8 @@ A repetition's randomness comes only from its seed: the truth and the record fro
 (sim/calibration/recovery.py), and each writes only its own ``recovery-SEED*`` files. So
 the lines, printed as repetitions finish, are the same set in any order, and the table,
 over the rows in seed order, is the same text. Two tiny repetitions (population 20, 4
-replicates, 2 generations: a few seconds each way).
+replicates, 2 generations: a few seconds each way). ``run.py validate --workers N`` runs its
+recovery section's repetitions the same way (sim.calibration.recovery.run_repetitions).
 """
 
 from __future__ import annotations
