@@ -24,30 +24,24 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.calibration.recovery import FIRST_SEED, FULL, Design, Recovery, recover  # noqa: E402
+from sim.calibration.recovery import (  # noqa: E402
+    FIRST_SEED,
+    FULL,
+    Design,
+    Recovery,
+    run_repetitions,
+)
 from sim.validation.forecast import recovery_lines  # noqa: E402
 
 
 def repetitions(out: Path, seeds: range, design: Design, workers: int) -> Iterator[Recovery]:
-    """Each seed's repetition as it finishes: in this process (``workers`` 1), else on
-    ``workers`` local processes (a worker that dies is retried; twice alone: an error)."""
-    job = partial(recover, out, design=design)
-    if workers == 1:
-        yield from map(job, seeds)
-        return
-    from sim.batch.pool import run_pool
-
-    yield from run_pool(job, seeds, workers, ["sim.calibration.recovery"], give_up=_gave_up)
-
-
-def _gave_up(seed: int, reason: str) -> Recovery:
-    raise RuntimeError(f"repetition of seed {seed}: {reason}")
+    """Each seed's repetition as it finishes (:func:`run_repetitions`)."""
+    return run_repetitions(out, seeds, design, workers)
 
 
 def line(x: Recovery) -> str:

@@ -11,9 +11,10 @@ import pytest
 from runcli import main
 from small_results import cal_text
 
-from sim.calibration.hindcast import persisted_statistic, setup
+from sim.batch.store import BatchStore
+from sim.calibration.hindcast import horizon, persisted_statistic, reproduces, setup
 from sim.calibration.scoring import brier, crps, reliability
-from sim.calibration.spec import load_calibration
+from sim.calibration.spec import Target, load_calibration
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATION = ROOT / "configs" / "calibration" / "korea_2024.toml"
@@ -43,6 +44,34 @@ def test_persistence_reads_the_statistic_at_the_cutoff():
     assert persisted_statistic("max_level_r23.CHN-RUS-PRK", 17) == "max_level_r17.CHN-RUS-PRK"
     assert persisted_statistic("switch_round.rus_war", 11) == "switch_round.rus_war"
     assert persisted_statistic("utility_end.CHN", 11) is None
+
+
+def test_reproduces_leaves_a_cumulative_target_out_for_runs_longer_than_its_horizon():
+    """Both targets dated 2024-06: horizon 6 rounds from 2024-01. The visit count (a
+    cumulative statistic, summed over the whole run) of a 24-round run includes months
+    after 2024-06, so it is left out for runs of 24 rounds and applied to runs of exactly
+    6; the signing (not cumulative) is applied to every run, read at round 6."""
+    visits = Target(name="visits", statistic="action_count.CHN-PRK.visit", observed=2,
+                    tolerance=0, date="2024-06")  # fmt: skip
+    signed = Target(name="signed", statistic="first_round.RUS-PRK", observed=5,
+                    tolerance=1, date="2024-06")  # fmt: skip
+    assert horizon(visits, "2024-01", 8) == 6
+    runs = pd.DataFrame({
+        "status": ["ok"] * 4,
+        "rounds": [24, 24, 6, 6],
+        # 7 visits over the whole run: |7 - 2| > 0, a miss if it were applied
+        "action_count.CHN-PRK.visit": [7, 7, 7, 2],
+        # signed in round 5, 2 (|2 - 5| = 3 > 1), 5, 5
+        "first_round.RUS-PRK": [5, 2, 5, 5],
+    })  # fmt: skip
+    kept = reproduces(runs, [visits, signed], "2024-01", 8)
+    # run 0: count left out, signed ok; run 1: signing missed; run 2: 6 rounds, so the
+    # count is applied and missed; run 3: both met
+    assert kept.tolist() == [True, False, False, True]
+    # without a rounds column the count is applied to every run (as record_match does)
+    assert reproduces(runs.drop(columns="rounds"), [visits], "2024-01", 8).tolist() == [
+        False, False, False, True
+    ]  # fmt: skip
 
 
 def test_cutoff_splits_targets_and_removes_later_scheduled_shocks():
@@ -91,6 +120,8 @@ def test_hindcast_command_writes_scores_figure_and_manifest(tmp_path, capsys):
     # signing) and no trilateral by then
     assert scores["p_persistence"].tolist() == [1.0, 1.0]
     assert (out / "reliability.png").stat().st_size > 0
+    # the forecast runs' length, read for the fit's cumulative targets
+    assert BatchStore(out / "forecast").read_columns(["rounds"])["rounds"].eq(12).all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["fitted_targets"] == ["signed"] and manifest["cutoff_round"] == 7
     assert manifest["removed_shocks"] == [

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.spec import load_calibration
+from sim.config import build_scenario
+from sim.seeds import replicate_seeds
 from sim.validation import record as r
 from sim.validation.facts import load_facts
 
@@ -88,6 +90,40 @@ def test_posterior_visits_runs_each_drawn_set_with_fresh_seeds(tmp_path):
     first = r.posterior_visits(cal, tmp_path, ROW, sets=2, reps=2)
     assert first.shape == (4, 24) and first.dtype == bool  # the calibration's 24 months
     assert np.array_equal(first, r.posterior_visits(cal, tmp_path, ROW, sets=2, reps=2))
+
+
+def _posterior(folder: Path, cal) -> None:
+    """Two parameter sets of equal weight in ``folder/posterior.parquet``."""
+    row = {"negotiation.temperature": 0.01, "negotiation.formation_cost": 0.01,
+           "negotiation.exit_threshold": 0.05, "us.reactivity": 0.2, "us.bloc_visibility": 4.0,
+           "states.CHN.weights.us_ties": 0.5, "relations.RUS-PRK.affinity": 0.6,
+           "drivers.rus_war.switch_hazard": 0.03, "levels.1.talks_max": 12.0}  # fmt: skip
+    other = {**row, "states.CHN.weights.us_ties": 0.1, "negotiation.temperature": 0.05}
+    pd.DataFrame([{**row, "weight": 1.0}, {**other, "weight": 1.0}]).to_parquet(
+        folder / "posterior.parquet"
+    )
+
+
+def test_record_section_gives_the_same_lines_on_two_processes(tmp_path):
+    """run.py validate --workers 2: the record row's jobs (50 seeds at the scenario's values
+    a job: 60 seeds are jobs of 50 and 10; one job per posterior set) run on two local
+    processes and give the same lines as on one. The seeds are derived before any job, and
+    the rows at the scenario's values are those of one call over all 60 seeds."""
+    cal = load_calibration(ROOT / "configs" / "calibration" / "korea_2024.toml")
+    _posterior(tmp_path, cal)
+    lines = {w: r.record_section(cal, tmp_path, ROW, seeds=60, sets=4, reps=3, workers=w)
+             for w in (1, 2)}  # fmt: skip
+    assert lines[1] == lines[2]
+    assert "60 runs at the scenario's values, 4 posterior sets x 3 fresh seeds" in lines[1][2]
+    seeds = replicate_seeds(cal.spec.root_seed, 60)
+    both = {w: r.visits_of(cal, [({}, seeds[:50]), ({}, seeds[50:])], ROW, 24, w)
+            for w in (1, 2)}  # fmt: skip
+    scenario = build_scenario(cal.scenario_raw, str(cal.scenario_path))
+    at_once = r.scenario_visits(scenario, seeds, ROW, 24)
+    assert both[1].shape == (60, 24)
+    assert np.array_equal(both[1], at_once) and np.array_equal(both[2], at_once)
+    posterior = {w: r.posterior_visits(cal, tmp_path, ROW, 4, 3, w) for w in (1, 2)}
+    assert posterior[1].shape == (12, 24) and np.array_equal(posterior[1], posterior[2])
 
 
 def test_every_stream_of_fresh_runs_has_its_own_spawn_key():

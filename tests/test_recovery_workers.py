@@ -6,7 +6,8 @@ A repetition's randomness comes only from its seed: the truth and the record fro
 (sim/calibration/recovery.py), and each writes only its own ``recovery-SEED*`` files. So
 the lines, printed as repetitions finish, are the same set in any order, and the table,
 over the rows in seed order, is the same text. Two tiny repetitions (population 20, 4
-replicates, 2 generations: a few seconds each way).
+replicates, 2 generations: a few seconds each way). ``run.py validate --workers N`` runs its
+recovery section's repetitions the same way (sim.calibration.recovery.run_repetitions).
 """
 
 from __future__ import annotations
@@ -71,6 +72,21 @@ def test_each_seed_recovers_the_same_posterior_on_two_processes(tmp_path):
             two.observed, two.status, two.generations, two.runs, two.ess)  # fmt: skip
         for field in ("truth_z", "lower", "upper", "mean", "sd"):
             np.testing.assert_array_equal(getattr(one, field), getattr(two, field))
+
+
+def test_validation_recovery_section_is_the_same_table_on_two_processes(tmp_path):
+    """run.py validate --workers 2: the recovery section's repetitions run on two local
+    processes (sim.calibration.recovery.run_repetitions, as the script) and its table, over
+    the rows in seed order, is the same text as on one."""
+    from sim.validation.forecast import recovery_section
+
+    design = Design(population=20, replicates=4, max_generations=2, ess_fraction=0.5)
+    lines = {w: recovery_section(tmp_path / f"w{w}", 2, design, w) for w in (1, 2)}
+    assert lines[1] == lines[2]
+    assert lines[1][0] == "## Recovery on the real model" and "| all | " in lines[1][-1]
+    assert sorted(p.name for p in (tmp_path / "w2").glob("*.toml")) == [
+        "recovery-100.toml", "recovery-101.toml"
+    ]  # fmt: skip
 
 
 def test_workers_below_one_is_a_one_line_error(tmp_path):

@@ -42,8 +42,9 @@ SCORES = "scores.csv"
 def _runs(hc: HindcastSetup, theta, out: Path, key: int, options: dict) -> pd.DataFrame:
     _rng, seed = fresh_streams(hc.forecast.spec.root_seed, key)
     extra = [persisted_statistic(t.statistic, hc.cutoff_round) for t in hc.events]
+    # rounds: the runs' length, for the fit's cumulative targets (hindcast.reproduces)
     runs, _ran = fresh_runs(hc.forecast, theta, out, seed, options,
-                            columns=[c for c in extra if c])  # fmt: skip
+                            columns=[c for c in extra if c] + ["rounds"])  # fmt: skip
     return runs
 
 

@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -211,6 +213,27 @@ def recover(folder: Path, seed: int, design: Design = Design()) -> Recovery:
     lo, hi, mean, sd = posterior_summary(result)
     return Recovery(seed, truth_z, record, result.status, len(result.generations),
                     result.runs_used, lo, hi, mean, sd, result.posterior.ess)  # fmt: skip
+
+
+def run_repetitions(
+    out: Path, seeds: Iterable[int], design: Design, workers: int
+) -> Iterator[Recovery]:
+    """:func:`recover` of each seed as it finishes: in this process (``workers`` 1), else on
+    ``workers`` local processes (:func:`sim.batch.pool.run_pool`, as ``run.py batch``; a
+    worker that dies is retried; twice alone: an error). A repetition's randomness comes
+    only from its seed and it writes only its own files, so the results are the same for
+    any ``workers``; only their order may differ."""
+    job = partial(recover, out, design=design)
+    if workers == 1:
+        yield from map(job, seeds)
+        return
+    from sim.batch.pool import run_pool
+
+    yield from run_pool(job, seeds, workers, [__name__], give_up=_gave_up)
+
+
+def _gave_up(seed: int, reason: str) -> Recovery:
+    raise RuntimeError(f"repetition of seed {seed}: {reason}")
 
 
 def binomial_cdf(k: int, n: int, p: float) -> float:

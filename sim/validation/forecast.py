@@ -73,12 +73,14 @@ def forecast_section(
     return [*head, *forecast_rows(table)]
 
 
-def recovery_section(out: Path, repetitions: int, design) -> list[str]:
-    """The real-model recovery (sim/calibration/recovery.py) over ``repetitions`` seeds."""
-    from sim.calibration.recovery import FIRST_SEED, recover
+def recovery_section(out: Path, repetitions: int, design, workers: int = 1) -> list[str]:
+    """The real-model recovery (sim/calibration/recovery.py) over ``repetitions`` seeds, on
+    ``workers`` local processes (the same table for any number: rows in seed order)."""
+    from sim.calibration.recovery import FIRST_SEED, run_repetitions
 
     seeds = range(FIRST_SEED, FIRST_SEED + repetitions)
-    return recovery_lines([recover(out, seed, design) for seed in seeds], design)
+    rows = sorted(run_repetitions(out, seeds, design, workers), key=lambda x: x.seed)
+    return recovery_lines(rows, design)
 
 
 def recovery_lines(rows: list, design) -> list[str]:

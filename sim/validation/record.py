@@ -13,6 +13,7 @@ fresh runs of the posterior, is an out-of-sample check (``run.py validate``,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ import pandas as pd
 from sim.stats import wilson_interval
 
 ALL_WINDOWS = "all together (the record's pattern)"
+SEEDS_PER_JOB = 50  # runs at the scenario's values per job (fixed: the same for any workers)
 
 
 @dataclass(frozen=True)
@@ -105,28 +107,57 @@ def scenario_visits(scenario, seeds: list[int], row: RecordRow, rounds: int) -> 
     return np.array([either_way(r.series, row) for r in runs])
 
 
-def posterior_visits(cal, folder: Path, row: RecordRow, sets: int, reps: int) -> np.ndarray:
+def posterior_visits(
+    cal, folder: Path, row: RecordRow, sets: int, reps: int, workers: int = 1
+) -> np.ndarray:
     """:func:`scenario_visits` (the calibration's months, at least ``row.rounds``) at
     ``sets`` parameter sets drawn by weight from ``folder/posterior.parquet`` of the
     calibration ``cal`` (its scenario and overrides), ``reps`` fresh seeds each (spawn key
     ``RECORD_KEY`` of sim/calibration/predictive.py: seeds no generation, predictive check
-    or hindcast uses)."""
+    or hindcast uses), one set per job on ``workers`` processes (:func:`visits_of`)."""
     from sim.calibration.generation import set_seeds
     from sim.calibration.predictive import RECORD_KEY, draw_sets, fresh_streams
-    from sim.config import build_scenario
 
     rng, runs_seed = fresh_streams(cal.spec.root_seed, RECORD_KEY)
     theta = draw_sets(cal, pd.read_parquet(folder / "posterior.parquet"), sets, rng)
     whole = {n for n, p in cal.spec.priors.items() if p.integer}
-    rounds, out = max(row.rounds, cal.spec.rounds), []
+    jobs = []
     for point, seeds in zip(theta, set_seeds(runs_seed, sets, reps), strict=True):
         values = {
             n: int(v) if n in whole else float(v)
             for n, v in zip(cal.parameters, point, strict=True)
         }
-        scenario = build_scenario(cal.scenario_raw, str(cal.scenario_path), values)
-        out.append(scenario_visits(scenario, seeds, row, rounds))
-    return np.concatenate(out)
+        jobs.append((values, seeds))
+    return visits_of(cal, jobs, row, max(row.rounds, cal.spec.rounds), workers)
+
+
+def visits_of(cal, jobs: list[tuple[dict, list[int]]], row: RecordRow, rounds: int,
+              workers: int) -> np.ndarray:  # fmt: skip
+    """``(runs, rounds)``: :func:`scenario_visits` of the calibration's scenario with each
+    job's ``(values, seeds)``, rows in job order. ``workers`` > 1: the jobs run on that many
+    local processes (:func:`sim.batch.pool.run_pool`, as ``run.py batch``); a run depends
+    only on its values and seed, so the rows are the same for any ``workers``."""
+    job = partial(_visits, cal.scenario_raw, str(cal.scenario_path), row, rounds)
+    numbered = [(k, values, seeds) for k, (values, seeds) in enumerate(jobs)]
+    if workers == 1:
+        done = map(job, numbered)
+    else:
+        from sim.batch.pool import run_pool
+
+        done = run_pool(job, numbered, workers, [__name__], give_up=_gave_up)
+    parts = dict(done)
+    return np.concatenate([parts[k] for k in range(len(jobs))])
+
+
+def _visits(raw, source: str, row: RecordRow, rounds: int, item) -> tuple[int, np.ndarray]:
+    from sim.config import build_scenario
+
+    k, values, seeds = item
+    return k, scenario_visits(build_scenario(raw, source, values), seeds, row, rounds)
+
+
+def _gave_up(item, reason: str):
+    raise RuntimeError(f"record row, job {item[0]}: {reason}")
 
 
 def share_text(mask: np.ndarray) -> str:
@@ -148,19 +179,19 @@ def pattern_table(columns: dict[str, np.ndarray], row: RecordRow) -> list[str]:
     return lines
 
 
-def record_section(cal, folder: Path, row: RecordRow, seeds: int, sets: int, reps: int = 5
-                   ) -> list[str]:  # fmt: skip
+def record_section(cal, folder: Path, row: RecordRow, seeds: int, sets: int, reps: int = 5,
+                   workers: int = 1) -> list[str]:  # fmt: skip
     """``run.py validate``'s section: the record row at the scenario's values (``seeds``
-    runs) and on fresh runs of the posterior in ``folder``."""
-    from sim.config import build_scenario
+    runs, :data:`SEEDS_PER_JOB` a job) and on fresh runs of the posterior in ``folder``,
+    on ``workers`` local processes (the same lines for any number)."""
     from sim.seeds import replicate_seeds
 
-    scenario = build_scenario(cal.scenario_raw, str(cal.scenario_path))
     rounds = max(row.rounds, cal.spec.rounds)  # as the calibration's runs
-    at_values = scenario_visits(scenario, replicate_seeds(cal.spec.root_seed, seeds), row, rounds)
+    flat = replicate_seeds(cal.spec.root_seed, seeds)
+    jobs = [({}, flat[i : i + SEEDS_PER_JOB]) for i in range(0, seeds, SEEDS_PER_JOB)]
     columns = {
-        "scenario values": at_values,
-        "posterior (fresh runs)": posterior_visits(cal, folder, row, sets, reps),
+        "scenario values": visits_of(cal, jobs, row, rounds, workers),
+        "posterior (fresh runs)": posterior_visits(cal, folder, row, sets, reps, workers),
     }
     return [
         f"## A record row not fitted: {row.kind} {row.pair}, either way (out of sample)",

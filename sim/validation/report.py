@@ -156,6 +156,7 @@ def hindcast_section(
 
 def run_validation(out: Path, quick: bool, workers: int | None = 1) -> list[str]:
     """Every table, written to ``out/validation.md``; returns its lines."""
+    from sim.batch.plan import default_workers
     from sim.calibration.spec import load_calibration
 
     k = QUICK if quick else FULL
@@ -171,15 +172,17 @@ def run_validation(out: Path, quick: bool, workers: int | None = 1) -> list[str]
     cal = load_calibration(CALIBRATION)
     cal = quick_calibration(cal) if quick else cal
     options = {"workers": workers, "scheduler": None, "progress": False}
+    local = workers or default_workers()  # the record and recovery sections' processes
     lines += [*calibration_section(cal, out / "calibration", k["predictive_sets"], options), ""]
     if (out / "calibration" / "posterior.parquet").is_file():
         lines += [*forecast_section(out / "forecast", out / "calibration", *k["forecast"],
                                     workers), ""]  # fmt: skip
         row = load_facts().record
         if row is not None:
-            lines += [*record_section(cal, out / "calibration", row, k["seeds"], k["sets"]), ""]
+            lines += [*record_section(cal, out / "calibration", row, k["seeds"], k["sets"],
+                                      workers=local), ""]  # fmt: skip
     design = recovery.QUICK if quick else recovery.FULL
-    lines += [*recovery_section(out / "recovery", k["recovery"], design), ""]
+    lines += [*recovery_section(out / "recovery", k["recovery"], design, local), ""]
     for cutoff in CUTOFFS:
         lines += [*hindcast_section(
             cal, cutoff, out / f"hindcast-{cutoff}", k["sets"], options, quick
