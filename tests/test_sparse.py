@@ -50,10 +50,13 @@ def _states(p, row: np.ndarray) -> set[str]:
     return {c for c, t in zip(p.space.codes, row, strict=True) if t}
 
 
-def test_sparse_valuation_applies_to_large_worlds_without_a_player(six):
-    assert sparse.applies(six)
-    with_player = compile_params(build_scenario(load_raw(SIX), "six"))
-    assert not sparse.applies(with_player)  # the player's threat reads every pact
+@pytest.fixture(scope="module")
+def with_player():
+    return compile_params(build_scenario(load_raw(SIX), "six"))
+
+
+def test_sparse_valuation_applies_to_large_worlds_where_moves_touch_few(six, with_player):
+    assert sparse.applies(six) and sparse.applies(with_player)
     small = compile_params(build_scenario(load_raw(ROOT / "configs/scenarios/korea_2024.toml"),
                                           "three"))  # fmt: skip
     assert not sparse.applies(small)  # a configuration table instead
@@ -112,6 +115,20 @@ def test_sparse_valuation_gives_the_whole_valuations_bits(six, monkeypatch):
     valid = got.valid[..., None] & np.ones(got.utility.shape, bool)
     assert np.array_equal(got.valid, want.valid)
     assert np.array_equal(got.utility[valid], want.utility[valid])
+
+
+def test_with_a_us_player_untouched_states_still_read_its_reaction(with_player, monkeypatch):
+    """Every state's threat and counter-balancing read every pact's weight through the US
+    player (sim.rules.players): the same bits as the whole valuation, and an untouched
+    state's value does move with a pact it is not in."""
+    levels, attrs, ctx = _batch(with_player, 60, seed=5)
+    got = evaluate_moves(levels, attrs, with_player, ctx)
+    want = _dense(monkeypatch, levels, attrs, with_player, ctx)
+    valid = got.valid[..., None] & np.ones(got.utility.shape, bool)
+    assert np.array_equal(got.utility[valid], want.utility[valid])
+    untouched = ~sparse.touched(with_player)[None] & got.valid[..., None]
+    moved = got.utility != got.utility[:, :1, :]
+    assert (moved & untouched).any()
 
 
 def test_leaving_a_stakeholder_out_changes_values(six, monkeypatch):

@@ -17,9 +17,10 @@ status quo for every state and each other effect for the states it touches only
 (:func:`touched`), with the same elementwise products and sums as
 :func:`sim.rules.utility.utility_given` on each state's row; tests/test_sparse.py checks
 it gives the same bits as valuing every state. With a US player every state's threat and
-counter-balancing read every pact (:mod:`sim.rules.players`), so that valuation stays
-whole (:func:`applies`). Issue 23's "value only what can change" for large worlds: in the
-8-state benchmark world a move touches about a third of the states.
+counter-balancing also read every pact's weight (:mod:`sim.rules.players`): the rows are
+then computed for the touched states only and the player's terms for every state. Issue
+23's "value only what can change" for large worlds: in the 8-state benchmark world a move
+touches about a third of the states, in northeast_asia_2024 about half.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.rules import players
 from sim.rules.arrays import small_sum
 from sim.rules.context import Context
 from sim.rules.params import Params
@@ -47,12 +49,11 @@ declared: 0.38, 1.36-1.6x; lockstep CPU time, this valuation against the whole o
 
 def applies(p: Params) -> bool:
     """Whether moves of ``p``'s worlds are valued for the states they touch only: a large
-    pact space without a configuration table, one scenario (not stacked), no US player,
-    moves that touch few of the states (:data:`MAX_TOUCHED`)."""
+    pact space without a configuration table, one scenario (not stacked), moves that touch
+    few of the states (:data:`MAX_TOUCHED`)."""
     return (
         p.configs is None
         and not p.stacked
-        and p.player == NO_PLAYER
         and p.space.n_pacts >= MIN_PACTS
         and float(touched(p).mean()) <= MAX_TOUCHED
     )
@@ -97,23 +98,51 @@ def effect_utilities(rows: ConfigTerms, pos: np.ndarray, attrs: Attributes, p: P
                      ctx: Context, mask: np.ndarray, status_quo: int) -> np.ndarray:  # fmt: skip
     """``(B, E, N)``: the utility of every state at each effect's configuration, the
     configuration's terms gathered from the table ``rows`` (``(C, ...)``, every
-    configuration met) at ``pos (B, E)``; state i at effect e valued only where ``mask[e,
-    i]`` (:func:`touched`), else the status quo's (column ``status_quo``). ``attrs``
-    and ``ctx`` are the runs' ``(B, ...)``."""
+    configuration met) at ``pos (B, E)``; state i's row at effect e computed only where
+    ``mask[e, i]`` (:func:`touched`), else the status quo's (column ``status_quo``).
+    ``attrs`` and ``ctx`` are the runs' ``(B, ...)``. Without a US player an untouched
+    state's utility is the status quo's; with one, every state's threat and
+    counter-balancing read every pact's weight (:mod:`sim.rules.players`), so the rows are
+    spread to every (effect, state) and the player's terms added there."""
     pr = pairs(mask, status_quo)
-    u = _pair_utilities(rows, pos[:, pr.effect], pr, attrs, p, ctx)  # (B, Q)
-    out = np.repeat(u[:, pr.source[status_quo]][:, None, :], mask.shape[0], axis=1)
-    out[:, pr.effect, pr.state] = u
-    return out
+    t = _row_terms(rows, pos[:, pr.effect], pr, attrs, p, ctx)  # (B, Q) each
+    s = pr.state
+    if p.player == NO_PLAYER:
+        u = _finish(t, attrs.threat[:, s], attrs.us_stake[:, s], None, s, p, ctx)  # (B, Q)
+        out = np.repeat(u[:, pr.source[status_quo]][:, None, :], mask.shape[0], axis=1)
+        out[:, pr.effect, pr.state] = u
+        return out
+    full = RowTerms(*(x[:, pr.source] for x in t))  # (B, E, N): untouched rows unchanged
+    affinity = ctx.affinity[:, None]
+    pushed = p.reactivity * players.rival_alignment(
+        rows.weight[pos], affinity, p.space.membership
+    )  # (B, E, N), as players.player_terms
+    threat = np.minimum(attrs.threat[:, None] + pushed, 1.0)
+    return _finish(full, threat, attrs.us_stake[:, None], pushed, slice(None), p, ctx)
 
 
-def _pair_utilities(rows: ConfigTerms, cfg: np.ndarray, pr: Pairs, attrs: Attributes,
-                    p: Params, ctx: Context) -> np.ndarray:  # fmt: skip
-    """``(B, Q)``: the utility of state ``pr.state[q]`` at configuration ``cfg[:, q]``: the
-    four terms of :func:`sim.rules.utility.terms_with` on that state's row, in the same
-    order, weighed as :func:`sim.rules.utility.weigh`. A row ``[i, j]`` is laid out
-    partner first, ``(N, B, Q)``, so its sums over partners add contiguous slices (in the
-    same order as :func:`~sim.rules.arrays.small_sum` on ``[..., i, j]``)."""
+class RowTerms(NamedTuple):
+    """What each (effect, state) pair's utility reads from the state's row, ``(B, Q)``
+    each, before the US player's terms (:func:`_finish` adds them)."""
+
+    deterrence: np.ndarray  # saturated deterrence of the state's pacts (x threat later)
+    supply: np.ndarray  # goods through pacts and actions, weighted by affinity
+    exposure: np.ndarray  # entanglement x partners' conflict risk, pacts and actions
+    seen: np.ndarray  # visible alignment with US adversaries, pacts and actions
+    tie: np.ndarray  # affinity + commitment with the US player (0 without one)
+    leverage: np.ndarray
+    dependence: np.ndarray
+    cb: np.ndarray  # counter-balancing aimed at the state (pacts and actions)
+    economy: np.ndarray
+
+
+def _row_terms(rows: ConfigTerms, cfg: np.ndarray, pr: Pairs, attrs: Attributes,
+               p: Params, ctx: Context) -> RowTerms:  # fmt: skip
+    """The :class:`RowTerms` of state ``pr.state[q]`` at configuration ``cfg[:, q]``: the
+    parts of :func:`sim.rules.utility.settled` and :func:`~sim.rules.utility.terms_with`
+    on that state's row, in the same order. A row ``[i, j]`` is laid out partner first,
+    ``(N, B, Q)``, so its sums over partners add contiguous slices (in the same order as
+    :func:`~sim.rules.arrays.small_sum` on ``[..., i, j]``)."""
     s = pr.state
     n = p.n_states
     flat = cfg * n + s  # (B, Q) row of each pair in a table's (C x N) rows
@@ -130,33 +159,49 @@ def _pair_utilities(rows: ConfigTerms, cfg: np.ndarray, pr: Pairs, attrs: Attrib
     commit = table_row(rows.commit)  # (N, B, Q)
     aff, gv, coop = ctx.affinity, attrs.goods, ctx.coop
     trade = p.trade_share * attrs.trade_need[..., :, None]
-    # settled (sim.rules.utility.settled), row by row
-    deterrence = attrs.threat[:, s] * _deterrence(rows.weight, cfg, ctx.co_capability, s, p)
+    deterrence = _deterrence(rows.weight, cfg, ctx.co_capability, s, p)
     supply = small_sum(commit * row(aff * gv), axis=0)
     risk = attrs.conflict_risk.T[:, :, None]  # [j] = conflict risk of j, (N, B, 1)
     exposure = small_sum(table_row(rows.entangle) * risk, axis=0)
     sup = commit * row(gv + trade)
     economy = attrs.trade_need[:, s] * small_sum(commit * row(ctx.affinity_trade), axis=0)
-    # terms_with, row by row
+    seen = table_entry(rows.us_ties)
+    cb = table_entry(rows.cb_member)
     if coop is not None:
         supply = supply + small_sum(aff * coop.flow, axis=-1)[:, s]
         exposure = exposure + coop.exposure[:, s]
-    security = deterrence + saturate(supply)
-    security -= p.entrapment_aversion[s] * exposure
-    seen = table_entry(rows.us_ties)
-    seen = seen if coop is None else seen + coop.seen_us[:, s]
-    us_ties = -attrs.us_stake[:, s] * p.reactivity * seen
-    sup = sup if coop is None else sup + row(coop.flow)
+        seen = seen + coop.seen_us[:, s]
+        sup = sup + row(coop.flow)
+        cb = cb + p.reactivity * coop.seen_cb[:, s]
+        economy = economy + coop.economy[:, s]
     den = share_denominator(np.moveaxis(sup, 0, -1))  # (B, Q)
     leverage, dependence = _influence_sums(sup, den, commit, pr, p)
-    cb = table_entry(rows.cb_member)
-    if coop is not None:
-        cb = cb + p.reactivity * coop.seen_cb[:, s]
-    influence = leverage - p.presence[s] * cb - p.autonomy[s] * dependence
-    economy = economy if coop is None else economy + coop.economy[:, s]
+    tie = np.zeros(den.shape)
+    if p.player != NO_PLAYER:  # players.tie_with_player on the rows
+        tie = aff[:, s, p.player] + commit[p.player]
+        tie[:, s == p.player] = 0.0
+    return RowTerms(deterrence, supply, exposure, seen, tie, leverage, dependence, cb, economy)
+
+
+def _finish(t: RowTerms, threat: np.ndarray, us_stake: np.ndarray, pushed, s, p: Params,
+            ctx: Context) -> np.ndarray:  # fmt: skip
+    """The utility from the rows' terms, as :func:`sim.rules.utility.terms_with` and
+    :func:`~sim.rules.utility.weigh` combine them: over pairs ``(B, Q)`` (``s`` the
+    pairs' states, no player) or over ``(B, E, N)`` (``s`` every state, ``pushed`` the
+    US player's reaction on each state, :func:`sim.rules.players.player_terms`)."""
+    security = threat * t.deterrence + saturate(t.supply)
+    security -= p.entrapment_aversion[s] * t.exposure
+    if pushed is None:
+        us_ties = -us_stake * p.reactivity * t.seen
+        cb = t.cb
+    else:
+        affinity = ctx.affinity[:, None]
+        us_ties = players.us_ties(us_stake, t.tie, t.seen, p.reactivity, affinity, p.player)
+        cb = t.cb + pushed
+    influence = t.leverage - p.presence[s] * cb - p.autonomy[s] * t.dependence
     total = security * p.weights[s, 0]
-    for t, part in enumerate((us_ties, influence, economy), start=1):
-        total += part * p.weights[s, t]
+    for k, part in enumerate((us_ties, influence, t.economy), start=1):
+        total += part * p.weights[s, k]
     return total
 
 
