@@ -108,10 +108,28 @@ def _dense(monkeypatch, *args):
         return evaluate_moves(*args)
 
 
-def test_sparse_valuation_gives_the_whole_valuations_bits(six, monkeypatch):
-    levels, attrs, ctx = _batch(six, 60, seed=3)
-    got = evaluate_moves(levels, attrs, six, ctx)
-    want = _dense(monkeypatch, levels, attrs, six, ctx)
+@pytest.fixture(scope="module")
+def eight():
+    """The 8-state benchmark world (benchmarks/bench_states.py: 28 bilaterals and two
+    trilaterals, no player; a move touches about a third of the states)."""
+    from benchmarks.bench_states import TRILATERALS, world
+
+    codes = ("CHN", "RUS", "PRK", "USA", "KOR", "JPN", "MNG", "VNM")
+    raw = world(codes, ["bilaterals", *TRILATERALS])
+    return compile_params(build_scenario(raw, "eight states"))
+
+
+@pytest.mark.parametrize("runs", [1, 60])  # one run: the Mesa model's row
+@pytest.mark.parametrize("name", ["six", "eight"])
+def test_sparse_valuation_gives_the_whole_valuations_bits(name, runs, request, monkeypatch):
+    p = request.getfixturevalue(name)
+    levels, attrs, ctx = _batch(p, runs, seed=3)
+    calls = []
+    real = sparse.effect_utilities
+    monkeypatch.setattr(sparse, "effect_utilities", lambda *a: calls.append(1) or real(*a))
+    got = evaluate_moves(levels, attrs, p, ctx)
+    assert calls  # the sparse path was taken
+    want = _dense(monkeypatch, levels, attrs, p, ctx)
     valid = got.valid[..., None] & np.ones(got.utility.shape, bool)
     assert np.array_equal(got.valid, want.valid)
     assert np.array_equal(got.utility[valid], want.utility[valid])

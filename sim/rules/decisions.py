@@ -79,9 +79,7 @@ def evaluate_moves(
             status_quo = int(np.searchsorted(idx, sp.effect[0]))
             mask = sparse.touched(p)[sp.effect_move[idx]]
             pos = p.seen.positions(after, p)
-            u_needed = sparse.effect_utilities(
-                p.seen.terms_held(), pos, attrs, p, ctx, mask, status_quo
-            )
+            u_needed = sparse.effect_utilities(p.seen, pos, attrs, p, ctx, mask, status_quo)
         elif p.seen is None:
             u_needed = utility(after, attrs.expand(), p, ctx_e)
         else:

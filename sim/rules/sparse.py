@@ -25,7 +25,7 @@ touches about a third of the states, in northeast_asia_2024 about half.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -34,7 +34,10 @@ from sim.rules.arrays import small_sum
 from sim.rules.context import Context
 from sim.rules.params import Params
 from sim.rules.players import NO_PLAYER
-from sim.rules.utility import Attributes, ConfigTerms, saturate, share_denominator
+from sim.rules.utility import Attributes, saturate, share_denominator
+
+if TYPE_CHECKING:
+    from sim.rules.configs import SeenTerms
 
 MIN_PACTS = 8
 """Pact spaces at least this large are valued sparsely (deterrence then sums over each
@@ -60,18 +63,9 @@ def applies(p: Params) -> bool:
 
 
 def touched(p: Params) -> np.ndarray:
-    """``(M, N)`` bool: the states whose utility move m can change: the members of the
-    pacts it sets (its pact, and the pact of the remaining members when one leaves), and
-    the states with a stake in one of them (their leverage reads the members' support
-    shares); every state for the status quo (move 0, valued whole as the reference)."""
-    sp = p.space
-    members = sp.membership[sp.pact] | np.where(
-        (sp.other >= 0)[:, None], sp.membership[np.maximum(sp.other, 0)], False
-    )
-    stakeholders = (members.astype(int) @ (p.stakes != 0).T.astype(int)) > 0
-    out = members | stakeholders
-    out[sp.kind < 0] = True
-    return out
+    """``(M, N)`` bool: the states whose utility move m can change
+    (:func:`sim.rules.pacts.touched_states`, computed once per ``p``)."""
+    return p.touched
 
 
 class Pairs(NamedTuple):
@@ -94,18 +88,19 @@ def pairs(mask: np.ndarray, status_quo: int) -> Pairs:
     return Pairs(effect, state, source)
 
 
-def effect_utilities(rows: ConfigTerms, pos: np.ndarray, attrs: Attributes, p: Params,
+def effect_utilities(cache: SeenTerms, pos: np.ndarray, attrs: Attributes, p: Params,
                      ctx: Context, mask: np.ndarray, status_quo: int) -> np.ndarray:  # fmt: skip
     """``(B, E, N)``: the utility of every state at each effect's configuration, the
-    configuration's terms gathered from the table ``rows`` (``(C, ...)``, every
-    configuration met) at ``pos (B, E)``; state i's row at effect e computed only where
+    configuration's terms gathered from the configurations met (``cache``, its rows
+    ``(C, ...)``) at ``pos (B, E)``; state i's row at effect e computed only where
     ``mask[e, i]`` (:func:`touched`), else the status quo's (column ``status_quo``).
     ``attrs`` and ``ctx`` are the runs' ``(B, ...)``. Without a US player an untouched
     state's utility is the status quo's; with one, every state's threat and
     counter-balancing read every pact's weight (:mod:`sim.rules.players`), so the rows are
     spread to every (effect, state) and the player's terms added there."""
     pr = pairs(mask, status_quo)
-    t = _row_terms(rows, pos[:, pr.effect], pr, attrs, p, ctx)  # (B, Q) each
+    rows = cache.terms_held()
+    t = _row_terms(cache, pos[:, pr.effect], pr, attrs, p, ctx)  # (B, Q) each
     s = pr.state
     if p.player == NO_PLAYER:
         u = _finish(t, attrs.threat[:, s], attrs.us_stake[:, s], None, s, p, ctx)  # (B, Q)
@@ -136,13 +131,14 @@ class RowTerms(NamedTuple):
     economy: np.ndarray
 
 
-def _row_terms(rows: ConfigTerms, cfg: np.ndarray, pr: Pairs, attrs: Attributes,
+def _row_terms(cache: SeenTerms, cfg: np.ndarray, pr: Pairs, attrs: Attributes,
                p: Params, ctx: Context) -> RowTerms:  # fmt: skip
     """The :class:`RowTerms` of state ``pr.state[q]`` at configuration ``cfg[:, q]``: the
     parts of :func:`sim.rules.utility.settled` and :func:`~sim.rules.utility.terms_with`
     on that state's row, in the same order. A row ``[i, j]`` is laid out partner first,
     ``(N, B, Q)``, so its sums over partners add contiguous slices (in the same order as
     :func:`~sim.rules.arrays.small_sum` on ``[..., i, j]``)."""
+    rows = cache.terms_held()
     s = pr.state
     n = p.n_states
     flat = cfg * n + s  # (B, Q) row of each pair in a table's (C x N) rows
@@ -150,19 +146,19 @@ def _row_terms(rows: ConfigTerms, cfg: np.ndarray, pr: Pairs, attrs: Attributes,
     def row(x: np.ndarray) -> np.ndarray:  # (B, N, N) per run -> (N, B, Q) pairs' rows
         return np.take(np.ascontiguousarray(np.moveaxis(x, -1, 0)), s, axis=2)
 
-    def table_row(x: np.ndarray) -> np.ndarray:  # (C, N, N) table -> (N, B, Q)
-        return np.take(np.ascontiguousarray(np.moveaxis(x, -1, 0)).reshape(n, -1), flat, axis=1)
+    def table_row(field: str) -> np.ndarray:  # a (C, N, N) field of the rows -> (N, B, Q)
+        return np.take(cache.partner_first(field), flat, axis=1)
 
     def table_entry(x: np.ndarray) -> np.ndarray:  # (C, N) table -> (B, Q)
         return np.take(x.reshape(-1), flat)
 
-    commit = table_row(rows.commit)  # (N, B, Q)
+    commit = table_row("commit")  # (N, B, Q)
     aff, gv, coop = ctx.affinity, attrs.goods, ctx.coop
     trade = p.trade_share * attrs.trade_need[..., :, None]
     deterrence = _deterrence(rows.weight, cfg, ctx.co_capability, s, p)
     supply = small_sum(commit * row(aff * gv), axis=0)
     risk = attrs.conflict_risk.T[:, :, None]  # [j] = conflict risk of j, (N, B, 1)
-    exposure = small_sum(table_row(rows.entangle) * risk, axis=0)
+    exposure = small_sum(table_row("entangle") * risk, axis=0)
     sup = commit * row(gv + trade)
     economy = attrs.trade_need[:, s] * small_sum(commit * row(ctx.affinity_trade), axis=0)
     seen = table_entry(rows.us_ties)
