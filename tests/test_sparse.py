@@ -86,9 +86,9 @@ def test_pairs_read_an_untouched_state_from_the_status_quo():
     assert pr.source.tolist() == [[0, 1, 2], [3, 1, 4], [0, 5, 2]]
 
 
-def _batch(p, runs: int, seed: int):
+def _batch(p, runs: int, seed: int, actions: bool = True):
     """A batch of runs in random valid configurations, with moved drivers and relations
-    and random actions in force."""
+    and random actions in force (none if not ``actions``)."""
     rng = np.random.default_rng(seed)
     n_levels = len(p.level_names)
     levels = rng.integers(0, n_levels, size=(runs, p.space.n_pacts)).astype(np.int8)
@@ -98,7 +98,7 @@ def _batch(p, runs: int, seed: int):
     affinity[:, np.arange(p.n_states), np.arange(p.n_states)] = 0.0
     priced = priced_actions(levels, attrs, p)
     on = rng.random(priced[0].shape) < 0.2
-    ctx = context(affinity, p, in_force(on, priced, attrs, p))
+    ctx = context(affinity, p, in_force(on, priced, attrs, p) if actions else None)
     return levels, attrs, ctx
 
 
@@ -119,11 +119,13 @@ def eight():
     return compile_params(build_scenario(raw, "eight states"))
 
 
-@pytest.mark.parametrize("runs", [1, 60])  # one run: the Mesa model's row
-@pytest.mark.parametrize("name", ["six", "eight"])
-def test_sparse_valuation_gives_the_whole_valuations_bits(name, runs, request, monkeypatch):
+@pytest.mark.parametrize(("runs", "actions"), [(1, True), (60, True), (60, False)])
+@pytest.mark.parametrize("name", ["six", "eight", "with_player"])
+def test_sparse_valuation_gives_the_whole_valuations_bits(name, runs, actions, request,
+                                                          monkeypatch):  # fmt: skip
+    """One run is the Mesa model's row; without actions the context has none in force."""
     p = request.getfixturevalue(name)
-    levels, attrs, ctx = _batch(p, runs, seed=3)
+    levels, attrs, ctx = _batch(p, runs, seed=3, actions=actions)
     calls = []
     real = sparse.effect_utilities
     monkeypatch.setattr(sparse, "effect_utilities", lambda *a: calls.append(1) or real(*a))
