@@ -17,7 +17,9 @@ folder) the record's visit pattern is also checked on the posterior: 200 paramet
 drawn by weight, 5 fresh seeds each (seeds no generation and no predictive check used). The
 pattern is not a calibration target, so this is an out-of-sample check. With
 ``--association A [A ...]`` the pattern is also given at those values of ``us.association``
-(guilt by association, docs/model.md 3.8; 0 in the scenario).
+(guilt by association, docs/model.md 3.8; 0 in the scenario), with ``--set PATH=VALUE``
+(repeatable) applied to those runs too, e.g. ``--set shocks.0.add=0.8`` for a larger 2025
+tariff shock.
 
 Shares carry Wilson intervals; a median month carries the order-statistic interval of the
 runs where the event happened (Conover 1999, exact binomial ranks). ``--quick`` uses 60
@@ -40,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from sim.calendar import round_date  # noqa: E402
 from sim.calibration.spec import load_calibration  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
+from sim.errors import ConfigError  # noqa: E402
 from sim.runner import run_table  # noqa: E402
 from sim.scenarios import scenario_names, scenario_path  # noqa: E402
 from sim.seeds import replicate_seeds  # noqa: E402
@@ -105,15 +108,16 @@ def visits(path: Path, n: int, overrides: tuple[str, ...] = ()) -> np.ndarray:
     return scenario_visits(scenario, replicate_seeds(ROOT_SEED, n), ROW, scenario.rounds)
 
 
-def association_table(values: list[float], n: int) -> list[str]:
+def association_table(values: list[float], n: int, extra: tuple[str, ...] = ()) -> list[str]:
     """Markdown rows: the record's visit pattern in korea_2024 at each ``us.association``
-    (docs/model.md 3.8, "Guilt by association"), with the mean visits of 2024 and 2025."""
+    (docs/model.md 3.8, "Guilt by association"), with the mean visits of 2024 and 2025;
+    ``extra`` overrides (``PATH=VALUE``) apply to every row."""
     names = [w.label for w in ROW.windows] + [ALL_WINDOWS]
     short = [name.split(" (")[0] for name in names]  # the labels without their notes
     rows = ["| us.association | " + " | ".join(short) + " | visits 2024 | visits 2025 |",
             "|" + " --- |" * (len(short) + 3)]  # fmt: skip
     for v in values:
-        taken = visits(DEFAULT, n, (f"us.association={v}",))
+        taken = visits(DEFAULT, n, (*extra, f"us.association={v}"))
         parts = record_pattern(taken, ROW)
         per_year = summits_per_year(taken)
         cells = [share_text(parts[name]) for name in names]
@@ -130,7 +134,14 @@ def main() -> None:
     ap.add_argument("--posterior", type=Path, help="a korea_2024 calibration's output folder")
     ap.add_argument("--association", type=float, nargs="+", metavar="A",
                     help="also the visit pattern at these values of us.association")  # fmt: skip
+    ap.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
+                    help="with --association: a value for those runs (repeatable)")  # fmt: skip
     args = ap.parse_args()
+    try:  # a bad --set is one line and exit 2, before any run
+        load_scenario(DEFAULT, args.sets)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
     n = 60 if args.quick else args.seeds
     seeds = replicate_seeds(ROOT_SEED, n)
     s = load_scenario(DEFAULT)
@@ -154,8 +165,9 @@ def main() -> None:
         taken[column] = posterior_visits(cal, args.posterior, ROW, sets, 5)
     print("\n".join(pattern_table(taken, ROW)) + "\n")
     if args.association:
-        print(f"## The record's visits by us.association (korea_2024), {n} seeds\n")
-        print("\n".join(association_table(args.association, n)) + "\n")
+        with_sets = "".join(f", {x}" for x in args.sets)
+        print(f"## The record's visits by us.association (korea_2024{with_sets}), {n} seeds\n")
+        print("\n".join(association_table(args.association, n, tuple(args.sets))) + "\n")
     print(f"## P(trilateral ever) by China's US-ties weight, {n} seeds\n")
     print("| states.CHN.weights.us_ties | P(trilateral ever) |")
     print("| --- | --- |")

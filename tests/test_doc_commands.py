@@ -321,3 +321,19 @@ def test_every_shipped_experiment_the_docs_run_loads():
     for name in files:
         if not name.endswith(("forecast_2024.toml", "forecast_2024_visits.toml")):
             assert load_experiment(ROOT / name).runs_total > 0, name
+
+
+def test_actions_report_set_applies_to_the_association_rows_and_refuses_a_typo(tmp_path):
+    """docs/model.md 3.8: `actions_report.py --association 0.5 --set shocks.0.add=0.8`
+    (a larger 2025 tariff shock); a wrong path is one line and exit 2, before any run."""
+    bad = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "actions_report.py"), "--quick",
+         "--association", "0.5", "--set", "shocks.0.ad=0.8"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "shocks.0.ad" in bad.stderr and "'add'" in bad.stderr
+    args = ["--quick", "--association", "0.5", "--set", "shocks.0.add=0.8"]
+    out = run_script(ROOT / "scripts" / "actions_report.py", args, tmp_path)
+    assert "## The record's visits by us.association (korea_2024, shocks.0.add=0.8)" in out
+    assert "\n| 0.5 | " in out
