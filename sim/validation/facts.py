@@ -205,7 +205,7 @@ def noise_table(n: int, workers: int = 1) -> list[str]:
     """§4.2: P(trilateral ever / active at end), P(old pact at end), modal configuration
     (runs on ``workers`` local processes: the same lines for any number)."""
     spec = load_facts()
-    prefetch([variant(_temperature(t), n) for t in TEMPERATURES], workers)
+    prefetch(_noise_variants(n), workers)
     old = spec.roles.old_pact
     lines = ["## Noise: temperature sweep", "",
              "| temperature | P(trilateral ever) | P(trilateral active at end) | "
@@ -225,8 +225,7 @@ def channels_table(n: int, workers: int = 1) -> list[str]:
     """§4.1: each cause removed on the same seeds; the paired effect with its interval (runs
     on ``workers`` local processes: the same lines for any number)."""
     spec = load_facts()
-    arms = [(c.at, (*c.at, *c.remove)) for c in spec.channels]
-    prefetch([variant(sets, n) for arm in arms for sets in arm], workers)
+    prefetch(_channel_variants(spec, n), workers)
     stats = facts(spec)
     lines = ["## Causal channels (paired: same seeds with and without the cause)", "",
              "| fact | channel removed | with | without | effect (with - without) |",
@@ -268,6 +267,15 @@ def _changes(value: float, n: int) -> tuple[float, float, float]:
     return float(changes.mean()), float(changes.std(ddof=1)), float(stable)
 
 
+def _noise_variants(n: int) -> list[Variant]:
+    return [variant(_temperature(t), n) for t in TEMPERATURES]
+
+
+def _channel_variants(spec: FactsSpec, n: int) -> list[Variant]:
+    arms = [(c.at, (*c.at, *c.remove)) for c in spec.channels]
+    return [variant(sets, n) for arm in arms for sets in arm]
+
+
 def _statics_variants(spec: FactsSpec, n: int) -> list[Variant]:
     values = [(*st.base, f"{st.parameter}={v}") for st in spec.statics for v in st.values]
     temps = [_temperature(t) for t in STATICS_TEMPERATURES]
@@ -296,3 +304,12 @@ def statics_table(n: int, workers: int = 1) -> list[str]:
                  + " / ".join(f"{m:.1f} ({s:.1f})" for m, s, _ in temps) + "; "
                  + " / ".join(f"{p:.3f}" for *_, p in temps) + " |")  # fmt: skip
     return lines
+
+
+def prefetch_tables(n: int, statics_n: int, workers: int) -> None:
+    """Run every variant of the four tables (facts, noise and channels at ``n`` seeds,
+    statics at ``statics_n``) in one pool of ``workers`` processes, the larger jobs first."""
+    spec = load_facts()
+    big = [*_noise_variants(n), *_channel_variants(spec, n), variant((), n)]
+    small = _statics_variants(spec, statics_n)
+    prefetch(big + small if n >= statics_n else small + big, workers)

@@ -22,6 +22,7 @@ from sim.validation.facts import (
     facts_table,
     load_facts,
     noise_table,
+    prefetch_tables,
     statics_table,
 )
 from sim.validation.forecast import forecast_section, recovery_section
@@ -168,6 +169,7 @@ def run_validation(out: Path, quick: bool, workers: int | None = 1) -> list[str]
     tables = ((facts_table, k["seeds"]), (noise_table, k["seeds"]),
               (channels_table, k["seeds"]), (statics_table, k["statics_seeds"]))  # fmt: skip
     local = workers or default_workers()  # the tables', record's and recovery's processes
+    prefetch_tables(k["seeds"], k["statics_seeds"], local)  # one pool for the four tables
     for table, n in tables:
         lines += [*table(n, local), ""]
     cal = load_calibration(CALIBRATION)
