@@ -20,10 +20,9 @@ import pandas as pd
 
 from sim.config import load_scenario
 from sim.errors import ConfigError
-from sim.runner import run_many
-from sim.seeds import replicate_seeds
 from sim.stats import wilson_interval
 from sim.validation.record import RecordRow
+from sim.validation.variants import Variant, prefetch, result
 
 ROOT = Path(__file__).resolve().parents[2]
 FACTS_FILE = ROOT / "configs" / "validation" / "korea_2024.toml"
@@ -135,11 +134,21 @@ def _tuples(table: dict) -> dict:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
 
 
-@cache
+def variant(sets: tuple[str, ...], n: int, root: int = 2024, kind: str = "outcomes") -> Variant:
+    """The facts file's scenario with the --set changes ``sets``, seeds
+    ``replicate_seeds(root, n)`` (sim/validation/variants.py)."""
+    return Variant(load_facts().scenario, tuple(sets), n, root, kind)
+
+
 def runs(sets: tuple[str, ...], n: int, root: int = 2024) -> pd.DataFrame:
-    scenario = load_scenario(load_facts().scenario, list(sets))
-    out = run_many(scenario, replicate_seeds(root, n), engine="lockstep")
-    return pd.DataFrame([o.outcome for o in out])
+    """The outcome table of :func:`variant` (run once per process, lockstep engine)."""
+    out = result(variant(sets, n, root))
+    assert isinstance(out, pd.DataFrame)
+    return out
+
+
+def _temperature(t: float) -> tuple[str]:
+    return (f"negotiation.temperature={t}",)
 
 
 def prop(x: pd.Series) -> str:
@@ -171,9 +180,11 @@ def facts(spec: FactsSpec) -> dict[str, Callable[[pd.DataFrame], pd.Series]]:
     return {spec.names[k]: f for k, f in stats.items()}
 
 
-def facts_table(n: int) -> list[str]:
-    """README's and §4's fact table, and the timing of the new pact."""
+def facts_table(n: int, workers: int = 1) -> list[str]:
+    """README's and §4's fact table, and the timing of the new pact (runs on ``workers``
+    local processes: the same lines for any number)."""
     spec = load_facts()
+    prefetch([variant((), n)], workers)
     new, cp = spec.roles.new_pact, f"r{spec.roles.checkpoint}"
     base = runs((), n)
     lines = [f"## Facts at the default ({n} seeds, 95% intervals)", "",
@@ -190,16 +201,18 @@ def facts_table(n: int) -> list[str]:
     return lines
 
 
-def noise_table(n: int) -> list[str]:
-    """§4.2: P(trilateral ever / active at end), P(old pact at end), modal configuration."""
+def noise_table(n: int, workers: int = 1) -> list[str]:
+    """§4.2: P(trilateral ever / active at end), P(old pact at end), modal configuration
+    (runs on ``workers`` local processes: the same lines for any number)."""
     spec = load_facts()
+    prefetch(_noise_variants(n), workers)
     old = spec.roles.old_pact
     lines = ["## Noise: temperature sweep", "",
              "| temperature | P(trilateral ever) | P(trilateral active at end) | "
              f"P({old} at end) | modal final configuration |",
              "| --- | --- | --- | --- | --- |"]  # fmt: skip
     for t in TEMPERATURES:
-        d = runs((f"negotiation.temperature={t}",), n)
+        d = runs(_temperature(t), n)
         top = d.final_pacts.replace("", "(none)").value_counts(normalize=True)
         label = f"{t:g}" + (" (random moves)" if t == TEMPERATURES[-1] else "")
         tri, bi = d[f"level_end.{spec.target}"] > 0, d[f"level_end.{old}"] > 0
@@ -208,9 +221,11 @@ def noise_table(n: int) -> list[str]:
     return lines
 
 
-def channels_table(n: int) -> list[str]:
-    """§4.1: each cause removed on the same seeds; the paired effect with its interval."""
+def channels_table(n: int, workers: int = 1) -> list[str]:
+    """§4.1: each cause removed on the same seeds; the paired effect with its interval (runs
+    on ``workers`` local processes: the same lines for any number)."""
     spec = load_facts()
+    prefetch(_channel_variants(spec, n), workers)
     stats = facts(spec)
     lines = ["## Causal channels (paired: same seeds with and without the cause)", "",
              "| fact | channel removed | with | without | effect (with - without) |",
@@ -242,19 +257,37 @@ def outcomes(spec: FactsSpec) -> dict[str, tuple[str, Callable[[pd.DataFrame], s
     }
 
 
-def _changes(value: float, n: int) -> tuple[float, float, float]:
-    from sim.lockstep import run_lockstep
+STATICS_TEMPERATURES = (0.005, 0.01, 0.1)  # the statics' pact changes per run
 
-    scenario = load_scenario(load_facts().scenario, [f"negotiation.temperature={value}"])
-    levels = run_lockstep(scenario, replicate_seeds(99, n), scenario.rounds).history.levels
-    changes = (np.diff(levels, axis=1) != 0).any(axis=2).sum(axis=1)
-    stable = runs((f"negotiation.temperature={value}",), n, 99).final_stable.mean()
+
+def _changes(value: float, n: int) -> tuple[float, float, float]:
+    changes = result(variant(_temperature(value), n, 99, "changes"))
+    assert isinstance(changes, np.ndarray)
+    stable = runs(_temperature(value), n, 99).final_stable.mean()
     return float(changes.mean()), float(changes.std(ddof=1)), float(stable)
 
 
-def statics_table(n: int) -> list[str]:
-    """§5: one parameter at a time, ``replicate_seeds(99, n)``, lockstep engine."""
+def _noise_variants(n: int) -> list[Variant]:
+    return [variant(_temperature(t), n) for t in TEMPERATURES]
+
+
+def _channel_variants(spec: FactsSpec, n: int) -> list[Variant]:
+    arms = [(c.at, (*c.at, *c.remove)) for c in spec.channels]
+    return [variant(sets, n) for arm in arms for sets in arm]
+
+
+def _statics_variants(spec: FactsSpec, n: int) -> list[Variant]:
+    values = [(*st.base, f"{st.parameter}={v}") for st in spec.statics for v in st.values]
+    temps = [_temperature(t) for t in STATICS_TEMPERATURES]
+    return [*(variant(sets, n, 99) for sets in [*values, *temps]),
+            *(variant(sets, n, 99, "changes") for sets in temps)]  # fmt: skip
+
+
+def statics_table(n: int, workers: int = 1) -> list[str]:
+    """§5: one parameter at a time, ``replicate_seeds(99, n)``, lockstep engine (runs on
+    ``workers`` local processes: the same lines for any number)."""
     spec = load_facts()
+    prefetch(_statics_variants(spec, n), workers)
     measures = outcomes(spec)
     lines = [f"## Comparative statics ({n} seeds per value)", "",
              "| parameter (base) | values | outcome | result |",
@@ -265,9 +298,18 @@ def statics_table(n: int) -> list[str]:
         at = f" ({', '.join(st.base)})" if st.base else ""
         lines.append(f"| `{st.parameter}`{at} | {' / '.join(f'{v:g}' for v in st.values)} | "
                      f"{label} | {' / '.join(res)} |")  # fmt: skip
-    temps = [_changes(t, n) for t in (0.005, 0.01, 0.1)]
+    temps = [_changes(t, n) for t in STATICS_TEMPERATURES]
     lines.append("| `negotiation.temperature` | 0.005 / 0.01 / 0.1 | pact changes per run "
                  "(mean, sd); P(final configuration stable) | "
                  + " / ".join(f"{m:.1f} ({s:.1f})" for m, s, _ in temps) + "; "
                  + " / ".join(f"{p:.3f}" for *_, p in temps) + " |")  # fmt: skip
     return lines
+
+
+def prefetch_tables(n: int, statics_n: int, workers: int) -> None:
+    """Run every variant of the four tables (facts, noise and channels at ``n`` seeds,
+    statics at ``statics_n``) in one pool of ``workers`` processes, the larger jobs first."""
+    spec = load_facts()
+    big = [*_noise_variants(n), *_channel_variants(spec, n), variant((), n)]
+    small = _statics_variants(spec, statics_n)
+    prefetch(big + small if n >= statics_n else small + big, workers)

@@ -22,6 +22,7 @@ from sim.validation.facts import (
     facts_table,
     load_facts,
     noise_table,
+    prefetch_tables,
     statics_table,
 )
 from sim.validation.forecast import forecast_section, recovery_section
@@ -167,12 +168,13 @@ def run_validation(out: Path, quick: bool, workers: int | None = 1) -> list[str]
              f"Regenerate: `python run.py validate{flag} --out {out}`", ""]  # fmt: skip
     tables = ((facts_table, k["seeds"]), (noise_table, k["seeds"]),
               (channels_table, k["seeds"]), (statics_table, k["statics_seeds"]))  # fmt: skip
+    local = workers or default_workers()  # the tables', record's and recovery's processes
+    prefetch_tables(k["seeds"], k["statics_seeds"], local)  # one pool for the four tables
     for table, n in tables:
-        lines += [*table(n), ""]
+        lines += [*table(n, local), ""]
     cal = load_calibration(CALIBRATION)
     cal = quick_calibration(cal) if quick else cal
     options = {"workers": workers, "scheduler": None, "progress": False}
-    local = workers or default_workers()  # the record and recovery sections' processes
     lines += [*calibration_section(cal, out / "calibration", k["predictive_sets"], options), ""]
     if (out / "calibration" / "posterior.parquet").is_file():
         lines += [*forecast_section(out / "forecast", out / "calibration", *k["forecast"],
