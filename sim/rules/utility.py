@@ -153,9 +153,8 @@ def counterbalancing(levels: np.ndarray, p: Params, ctx: Context | None = None) 
 
 
 def share_denominator(sup: np.ndarray) -> np.ndarray:
-    """``[..., k]``: the denominator of client k's support shares, its total support (1
-    where it has none: support is >= 0, so a zero total means every entry is 0 and
-    dividing by 1 gives 0)."""
+    """``[..., k]``: client k's total support, 1 where it has none (support is >= 0: a zero
+    total means every entry is 0, and dividing by 1 gives 0)."""
     total = small_sum(sup, axis=-1)
     return np.where(total > 0, total, 1.0)
 
@@ -166,10 +165,8 @@ def _leverage(sup: np.ndarray, den: np.ndarray, commit: np.ndarray, p: Params) -
     support, counted at the firmness of their tie (a sole patron still gains hold by
     turning a partnership into a treaty).
 
-    ``share[k, i] = sup[k, i] / den[k]`` (:func:`support_share`'s entries, divided only
-    where a stake reads them: same bits, far fewer divisions in a world of many states).
-    Skipping zero stakes leaves every sum unchanged (adding 0.0 is exact) and is faster.
-    """
+    ``share[k, i] = sup[k, i] / den[k]``, :func:`support_share`'s entries divided only where
+    a stake reads them. Skipping zero stakes changes no sum (adding 0.0 is exact)."""
     out = np.zeros(den.shape)
     for i, k, stake in p.stake_pairs:
         out[..., i] += stake * commit[..., i, k] * (sup[..., k, i] / den[..., k])
