@@ -18,6 +18,7 @@ from sim.rules.compile import compile_params
 from sim.rules.configs import SeenTerms
 from sim.rules.context import context
 from sim.rules.decisions import evaluate_moves
+from sim.rules.pacts import touched_states
 from sim.rules.utility import attributes, config_terms
 from sim.runner import run_table
 
@@ -156,11 +157,7 @@ def test_leaving_a_stakeholder_out_changes_values(six, monkeypatch):
     state's leverage at the status quo's, and the values differ from the whole valuation."""
     levels, attrs, ctx = _batch(six, 60, seed=3)
     want = _dense(monkeypatch, levels, attrs, six, ctx)
-    sp = six.space
-    members_only = sp.membership[sp.pact] | np.where(
-        (sp.other >= 0)[:, None], sp.membership[np.maximum(sp.other, 0)], False
-    )
-    members_only[sp.kind < 0] = True
+    members_only = touched_states(six.space, np.zeros_like(six.stakes))  # no stakeholders
     assert (sparse.touched(six) & ~members_only).any()  # the scenario has such states
     monkeypatch.setattr(sparse, "touched", lambda p: members_only)
     got = evaluate_moves(levels, attrs, six, ctx)

@@ -99,7 +99,6 @@ def effect_utilities(cache: SeenTerms, pos: np.ndarray, attrs: Attributes, p: Pa
     counter-balancing read every pact's weight (:mod:`sim.rules.players`), so the rows are
     spread to every (effect, state) and the player's terms added there."""
     pr = pairs(mask, status_quo)
-    rows = cache.terms_held()
     t = _row_terms(cache, pos[:, pr.effect], pr, attrs, p, ctx)  # (B, Q) each
     s = pr.state
     if p.player == NO_PLAYER:
@@ -110,7 +109,7 @@ def effect_utilities(cache: SeenTerms, pos: np.ndarray, attrs: Attributes, p: Pa
     full = RowTerms(*(x[:, pr.source] for x in t))  # (B, E, N): untouched rows unchanged
     affinity = ctx.affinity[:, None]
     pushed = p.reactivity * players.rival_alignment(
-        rows.weight[pos], affinity, p.space.membership
+        cache.terms_held().weight[pos], affinity, p.space.membership
     )  # (B, E, N), as players.player_terms
     threat = np.minimum(attrs.threat[:, None] + pushed, 1.0)
     return _finish(full, threat, attrs.us_stake[:, None], pushed, slice(None), p, ctx)
