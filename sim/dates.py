@@ -23,6 +23,7 @@ ROUND_FIELDS: dict[tuple[str, ...], bool] = {
     ("checkpoints", "*"): False,
     ("initial_talks", "*", "opened"): True,
     ("changes", "*", "at"): False,  # talks opened before the start: <= 0
+    ("occasions", "*", "at"): False,
 }
 
 

@@ -87,7 +87,9 @@ class DiplomacyModel(mesa.Model):
         self._configs = all_configurations(p) if detail else None
         self.running = True
         self.datacollector = make_datacollector(self)
-        self.log = EventLog(p, scenario.start, self.state, talks, list(scenario.changes))
+        self.log = EventLog(
+            p, scenario.start, self.state, talks, list(scenario.changes), scenario.occasions
+        )
 
     # -- state views -----------------------------------------------------------------------
     @property

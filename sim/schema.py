@@ -24,6 +24,7 @@ from sim.schema_dynamics import (
     Action,
     Change,
     Feedback,
+    Occasion,
     RelationDynamics,
 )
 from sim.schema_parts import (
@@ -76,6 +77,7 @@ class Scenario(BaseModel):
     relation_dynamics: RelationDynamics = RelationDynamics()
     feedback: list[Feedback] = []
     changes: list[Change] = []
+    occasions: list[Occasion] = []
 
     @field_validator("pacts", mode="before")
     @classmethod
@@ -303,11 +305,46 @@ def _check_dynamics(s: Scenario) -> None:
                 f"feedback.{i}.source",
                 "'actions.KIND', 'actions.KIND.ACTOR>RECIPIENT' or 'pacts.A-B' of this scenario",
             )
+    for i, o in enumerate(s.occasions):
+        _check_occasion(s, i, o)
     for i, c in enumerate(s.changes):
         if not _changeable(s, c.path):
             raise _CrossRefError(f"changes.{i}.path", "a dotted path to a number of the scenario")
         if c.at + c.ramp >= s.rounds + 1200:
             raise _CrossRefError(f"changes.{i}.at", "a month within reach of the horizon")
+
+
+def _check_occasion(s: Scenario, i: int, o: Occasion) -> None:
+    """An occasion's host, guests and kinds are the scenario's, and each guest may take
+    some listed kind toward the host (the kind's ``dyads``)."""
+    if o.host not in s.states:
+        raise _CrossRefError(f"occasions.{i}.host", f"a state in {sorted(s.states)}", o.host)
+    for g in o.guests:
+        if g not in s.states or g == o.host:
+            raise _CrossRefError(
+                f"occasions.{i}.guests", "states of this scenario other than the host", g
+            )
+    for kind in o.kinds:
+        if kind not in s.actions:
+            raise _CrossRefError(
+                f"occasions.{i}.kinds", f"action kinds in {sorted(s.actions)}", kind
+            )
+    for g in o.guests:
+        if not any(_may_take(s, g, o.host, k) for k in o.kinds):
+            raise _CrossRefError(
+                f"occasions.{i}.guests",
+                f"guests who may take {o.kinds} toward {o.host} (the kinds' dyads and goods)",
+                g,
+            )
+
+
+def _may_take(s: Scenario, actor: str, recipient: str, kind: str) -> bool:
+    """Whether the repertoire lets ``actor`` take ``kind`` toward ``recipient``: a listed
+    dyad (or no list) and, for a kind with a good, something of it to offer."""
+    a = s.actions[kind]
+    if a.dyads and f"{actor}>{recipient}" not in a.dyads:
+        return False
+    return a.good in (TRADE, "") or s.states[actor].offers.get(a.good, 0.0) > 0
 
 
 def _feedback_source_ok(source: str, s: Scenario) -> bool:

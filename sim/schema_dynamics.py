@@ -1,5 +1,6 @@
 """Scenario schema of model v3's dynamics: cooperation actions below the pact, relations
-that remember, drivers that respond, and dated changes (see docs/model.md 3.8-3.12).
+that remember, drivers that respond, dated changes and occasions (see docs/model.md 3.8-3.12
+and 3.15).
 
 Every field defaults to "off", so a scenario written for model v2 runs exactly as before.
 """
@@ -101,6 +102,24 @@ class RelationDynamics(_Frozen):
     ] = 0.0
 
 
+class Occasion(_Frozen):
+    """A dated occasion (docs/model.md 3.15): in month ``at`` the ``host`` receives
+    ``guests`` (a parade, an anniversary, a summit it hosts). That month an action of
+    ``kinds`` from a guest to the host is open to the guest even if declined lately, and
+    taking it is worth ``bonus`` more to both: the invitation's courtesy (declining is a
+    snub), the travel the occasion pays for, and a visit read as part of a multilateral
+    event (visits cluster on such occasions: Lebovic & Saunders 2016). Whether a guest
+    comes is still each side's logit choice on its own utility."""
+
+    at: Annotated[int, Field(ge=0), _unit("round")]
+    host: str
+    guests: list[str] = Field(min_length=1)
+    kinds: list[str] = ["summit"]
+    bonus: Annotated[float, Field(ge=0.0), _unit("utility")]
+    label: str = ""
+    source: str = ""
+
+
 class Feedback(_Frozen):
     """A driver that responds to the model: each month ``coef`` x the source is added to
     the driver (before clipping). ``source`` is ``actions.KIND`` (actions of that kind in
@@ -127,5 +146,5 @@ class Change(_Frozen):
 
 NOT_CHANGEABLE = ("name", "description", "start", "rounds", "checkpoints", "goods", "target",
                   "target_level", "initial_pacts", "initial_talks", "initial_actions",
-                  "changes", "feedback", "pacts", "base")  # fmt: skip
+                  "changes", "feedback", "occasions", "pacts", "base")  # fmt: skip
 """Top-level fields a dated change may not touch (structure, calendar, the start)."""

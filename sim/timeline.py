@@ -35,7 +35,7 @@ class Event:
     round: int
     date: str
     kind: str  # talks | signed | failed | refused | lowered | left | switch | shock |
-    #            change | action | action_end | relation
+    #            change | action | action_end | relation | occasion
     text: str
     states: tuple[str, ...] = ()  # the states involved; () for the world's (drivers, changes)
 
@@ -47,7 +47,7 @@ class Event:
 
 GROUPS = {  # --events groups of simulate: which kinds each shows
     "pacts": ("talks", "signed", "failed", "refused", "lowered", "left"),
-    "actions": ("action", "action_end"),
+    "actions": ("action", "action_end", "occasion"),
     "relations": ("relation",),
     "drivers": ("switch", "shock", "change"),
 }
@@ -69,7 +69,8 @@ def select(events: list[Event], states: set[str] | None = None,
 class EventLog:
     """Writes the events of a run round by round (one run: batch axis of one)."""
 
-    def __init__(self, p: Params, start: str, state: RunState, talks: dict, changes: list):
+    def __init__(self, p: Params, start: str, state: RunState, talks: dict, changes: list,
+                 occasions: tuple = ()):  # fmt: skip
         self.start = start
         self.events: list[Event] = []
         self.talk_opened = np.zeros(p.space.n_pacts, dtype=int)
@@ -83,6 +84,7 @@ class EventLog:
             self.add(0, "action", f"{_action(p, i, j, k)} in force at the start", _pair(p, i, j))
         self.logged_affinity = np.array(state.affinity[0])
         self.changes = changes
+        self.occasions = [o for o in occasions if o.bonus > 0]  # a bonus of 0 invites nobody
 
     def add(self, t: int, kind: str, text: str, states: tuple[str, ...] = ()) -> None:
         self.events.append(Event(t, round_date(self.start, t), kind, text, states))
@@ -176,11 +178,26 @@ class EventLog:
     def _actions(self, t: int, p: Params, before: RunState, after: RunState,
                  out: RoundOutcome) -> None:  # fmt: skip
         was, now = before.act_left[0] > 0, after.act_left[0] > 0
+        for o in self.occasions:
+            if o.at == t:
+                label = o.label or "an occasion"
+                text = f"{o.host} hosts {label}; invited: {', '.join(o.guests)}"
+                self.add(t, "occasion", text, (o.host, *o.guests))
         for i, j, k in np.argwhere(now & ~was):
             months = int(p.actions.duration[k])
-            self.add(t, "action", f"{_action(p, i, j, k)} ({months} months)", _pair(p, i, j))
+            at = self._occasion(t, p, i, j, k)
+            text = f"{_action(p, i, j, k)} ({months} months{at})"
+            self.add(t, "action", text, _pair(p, i, j))
         for i, j, k in np.argwhere(was & ~now):
             self.add(t, "action_end", f"{_action(p, i, j, k)} ends", _pair(p, i, j))
+
+    def _occasion(self, t: int, p: Params, i: int, j: int, k: int) -> str:
+        """``", at LABEL"`` when an occasion of round ``t`` invited the action, else ""."""
+        for o in self.occasions:
+            if (o.at == t and o.host == p.codes[j] and p.codes[i] in o.guests
+                    and p.actions.names[k] in o.kinds):  # fmt: skip
+                return f", at {o.label or 'an occasion'}"
+        return ""
 
     def _relations(self, t: int, p: Params, after: RunState) -> None:
         a = after.affinity[0]

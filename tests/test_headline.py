@@ -29,7 +29,7 @@ def _new_value(low: float, high: float, old: float) -> float:
 
 
 def test_every_scenario_is_a_library_scenario_or_the_base():
-    assert len(NAMES) == 10 and "ceasefire_never" in NAMES  # eight use base = korea_2024
+    assert len(NAMES) == 11 and "ceasefire_never" in NAMES  # nine use base = korea_2024
 
 
 @pytest.mark.parametrize("name", NAMES)

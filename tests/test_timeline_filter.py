@@ -38,7 +38,7 @@ def test_select_by_group_and_both():
     assert select(EVENTS) == EVENTS  # None keeps all
     assert {k for g in GROUPS.values() for k in g} == {
         "talks", "signed", "failed", "refused", "lowered", "left", "action", "action_end",
-        "relation", "switch", "shock", "change",
+        "relation", "switch", "shock", "change", "occasion",
     }  # fmt: skip
 
 

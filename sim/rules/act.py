@@ -53,14 +53,15 @@ def in_force(on: np.ndarray, priced: tuple, attrs: Attributes, p: Params):
     return cooperation(on, value, cost, p.actions, p.hostility, attrs.conflict_risk, partner)
 
 
-def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0):
+def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0, bonus=None):
     """Every action open to its actor is taken iff the actor and the recipient each agree
     (logit on its own utility change with the action added, at the end-of-month
     configuration with the actions in force, ``u0 (B, N)``;
     :func:`~sim.rules.actions.decide`). Only the (run, action) pairs open now are valued;
     an action declined (``waiting (B, N, N, K)``) is not open until the scenario's
-    ``action_review`` months have passed. Returns ``(taken, declined)``, ``(B, N, N, K)``
-    each."""
+    ``action_review`` months have passed, unless an occasion of the month invites it:
+    ``bonus`` (:func:`~sim.rules.actions.occasion_bonus`, None: no occasion) is then added
+    to both sides' gains. Returns ``(taken, declined)``, ``(B, N, N, K)`` each."""
     a = p.actions
     on = act_left > 0
     declined = np.zeros(on.shape, dtype=bool)
@@ -73,6 +74,8 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0):
     top = pair_strength(levels, p.pair_table, level_ids, per_run=p.stacked)  # (B, N, N)
     coop_before = ctx.coop
     taken = np.zeros(on.shape, dtype=bool)
+    if bonus is not None:  # an invitation reopens what was declined lately
+        waiting = waiting & ~(bonus > 0)
     rows, slot = open_pairs(open_actions(a, act_left, top) & ~waiting, a.slots)
     if len(rows):
         ijk = a.slots[slot]
@@ -82,6 +85,9 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0):
         c = np.arange(len(rows))
         i, j, k = ijk.T
         gain_i, gain_j = u[c, i] - u0[rows, i], u[c, j] - u0[rows, j]
+        if bonus is not None:
+            extra = bonus[i, j, k] if bonus.ndim == 3 else bonus[rows, i, j, k]
+            gain_i, gain_j = gain_i + extra, gain_j + extra
         temperature = p.negotiation.action_temperature
         if p.stacked:
             temperature = np.asarray(temperature)[rows]

@@ -23,7 +23,7 @@ same quantal response as every pact decision. All functions take a leading batch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -57,6 +57,11 @@ class ActionParams:
     visibility: np.ndarray  # (K,)
     entanglement: np.ndarray  # (K,)
     trust: np.ndarray  # (K,) affinity per month in force
+    # occasions (docs/model.md 3.15): round, the (guest, host, kind) actions each invites,
+    # and its bonus (per run when stacked)
+    occasion_at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # (O,)
+    occasion_slots: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0, 0), bool))
+    occasion_bonus: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (O,) [utility]
 
     @property
     def n_kinds(self) -> int:
@@ -111,7 +116,36 @@ def compile_actions(s: Scenario, codes: tuple[str, ...], offers: np.ndarray) -> 
         visibility=arr("visibility"),
         entanglement=arr("entanglement"),
         trust=arr("trust"),
+        **_occasions(s, idx, allowed),
     )
+
+
+def _occasions(s: Scenario, idx: dict[str, int], allowed: np.ndarray) -> dict[str, np.ndarray]:
+    """The scenario's occasions as :class:`ActionParams` fields: each invites the actions
+    of its kinds from each guest to the host that the repertoire allows."""
+    kinds = list(s.actions)
+    slots = np.zeros((len(s.occasions), *allowed.shape), dtype=bool)
+    for o, occ in enumerate(s.occasions):
+        for g in occ.guests:
+            for kind in occ.kinds:
+                k = kinds.index(kind)
+                slots[o, idx[g], idx[occ.host], k] = allowed[idx[g], idx[occ.host], k]
+    return {
+        "occasion_at": np.array([occ.at for occ in s.occasions], dtype=int),
+        "occasion_slots": slots,
+        "occasion_bonus": np.array([occ.bonus for occ in s.occasions], dtype=float),
+    }
+
+
+def occasion_bonus(a: ActionParams, t: int) -> np.ndarray | None:
+    """``(N, N, K)``, or ``(B, N, N, K)`` when stacked: the bonus of each action invited
+    by an occasion of round ``t`` (summed if two coincide); None when none falls in ``t``."""
+    now = np.flatnonzero(a.occasion_at == t)
+    if not len(now):
+        return None
+    slots = a.occasion_slots[now].astype(float)  # (O', N, N, K)
+    bonus = a.occasion_bonus[..., now]  # (O',) or (B, O')
+    return np.tensordot(bonus, slots, axes=([-1], [0]))
 
 
 def structural_dyads(s: Scenario) -> list[tuple[str, int, int]]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.rules.act import in_force, priced_actions, take_actions
+from sim.rules.actions import occasion_bonus
 from sim.rules.arrays import runwise, small_max, small_sum
 from sim.rules.context import Context, context
 from sim.rules.decisions import (
@@ -169,6 +170,7 @@ def play_round(
     taken, declined = take_actions(
         act_left, state.act_wait > t, levels, attrs, ctx, p, d.u_act, priced,
         None if priced is None else end.utility[:, 0, :],
+        None if priced is None else occasion_bonus(p.actions, t),
     )  # fmt: skip
     act_wait = np.where(declined, t + p.negotiation.action_review, state.act_wait)
     act_left = np.where(taken, p.actions.duration, act_left).astype(np.int16)  # shared (K,)

@@ -42,7 +42,17 @@ _SHARED_FIELDS: dict[type, tuple[str, ...]] = {
     DriverParams: ("names",),
     ShockParams: ("driver",),
     NegotiationParams: ("refusal_memory", "action_review"),
-    ActionParams: ("names", "good", "slots", "min_level", "cameo", "goldstein", "duration"),
+    ActionParams: (
+        "names",
+        "good",
+        "slots",
+        "min_level",
+        "cameo",
+        "goldstein",
+        "duration",
+        "occasion_at",
+        "occasion_slots",
+    ),
     RelationParams: (),
     FeedbackParams: ("driver", "kind", "actor", "recipient", "pact"),
 }
