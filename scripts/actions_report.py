@@ -8,7 +8,9 @@
    treaty lowered or left, the Russia-North Korea treaty signed; China-North Korea summits
    per year, and the record's pattern of China-North Korea visits (one by 2024-06, none
    from 2024-07 to 2025-08 as the "friendship year" faded, one in 2025-09/10) in the
-   default and the six-state scenario: China's cool 2024 and warmer 2025.
+   default, the six-state scenario and the library's china_cool_2024: China's cool 2024
+   and warmer 2025; who comes to each occasion (docs/model.md 3.15) of china_cool_2024 and
+   the six-state scenario.
 2. P(trilateral ever) across China's US-ties weight 0 .. 0.45.
 3. P(trilateral ever) across the scenario library.
 
@@ -43,7 +45,7 @@ from sim.calendar import round_date  # noqa: E402
 from sim.calibration.spec import load_calibration  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
-from sim.runner import run_table  # noqa: E402
+from sim.runner import run_many, run_table  # noqa: E402
 from sim.scenarios import scenario_names, scenario_path  # noqa: E402
 from sim.seeds import replicate_seeds  # noqa: E402
 from sim.validation.facts import load_facts  # noqa: E402
@@ -59,6 +61,7 @@ from sim.validation.record import (  # noqa: E402
 
 DEFAULT = ROOT / "configs" / "scenarios" / "korea_2024.toml"
 SIX = ROOT / "configs" / "scenarios" / "northeast_asia_2024.toml"
+COOL = ROOT / "configs" / "scenarios" / "china_cool_2024.toml"  # occasions, association
 CALIBRATION = ROOT / "configs" / "calibration" / "korea_2024.toml"
 ROOT_SEED = 20240619
 WEIGHTS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.45)
@@ -127,6 +130,24 @@ def association_table(values: list[float], n: int, extra: tuple[str, ...] = ()) 
     return rows
 
 
+def attendance(path: Path, n: int) -> list[str]:
+    """Markdown rows: for each occasion of the scenario and each guest, the share of runs
+    in which the guest took an invited kind toward the host that month (runs as long as
+    the last occasion needs, so their random numbers differ from the 84-month runs')."""
+    scenario = load_scenario(path)
+    rounds = max(o.at for o in scenario.occasions) + 1
+    runs = run_many(scenario, replicate_seeds(ROOT_SEED, n), rounds, series=True)
+    rows = ["| occasion | month | guest -> host | came |", "| --- | --- | --- | --- |"]
+    for o in scenario.occasions:
+        for g in o.guests:
+            keys = [f"taken.{k}.{g}>{o.host}" for k in o.kinds]
+            keys = [k for k in keys if k in runs[0].series]
+            came = np.array([r.series[keys].to_numpy(bool)[o.at].any() for r in runs])
+            when = round_date(scenario.start, o.at)
+            rows.append(f"| {o.label} | {when} | {g} -> {o.host} | {share_text(came)} |")
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=1000)
@@ -152,11 +173,20 @@ def main() -> None:
     for name, (happened, first) in events(t).items():
         when = "" if first is None else median_month(first, s.start)
         print(f"| {name} | {share_text(happened)} | {when} |")
-    taken = {"korea_2024": visits(DEFAULT, n), "northeast_asia_2024": visits(SIX, n)}
-    years = ", ".join(
-        f"{2024 + y}: {v:.2f}" for y, v in enumerate(summits_per_year(taken["korea_2024"]))
-    )
-    print(f"\nChina-North Korea summits per year, either way (mean over runs): {years}\n")
+    taken = {
+        name: visits(path, n)
+        for name, path in (
+            ("korea_2024", DEFAULT),
+            ("northeast_asia_2024", SIX),
+            ("china_cool_2024", COOL),
+        )
+    }
+    for name in taken:
+        per_year = enumerate(summits_per_year(taken[name]))
+        years = ", ".join(f"{2024 + y}: {v:.2f}" for y, v in per_year)
+        print(f"\nChina-North Korea summits per year in {name}, either way (mean over runs): "
+              f"{years}")  # fmt: skip
+    print()
     print(f"## The record's China-North Korea visits, {n} seeds (either direction)\n")
     if args.posterior is not None:
         sets = 20 if args.quick else 200
@@ -164,6 +194,9 @@ def main() -> None:
         column = "korea_2024 posterior (fresh runs)"
         taken[column] = posterior_visits(cal, args.posterior, ROW, sets, 5)
     print("\n".join(pattern_table(taken, ROW)) + "\n")
+    for name, path in (("china_cool_2024", COOL), ("northeast_asia_2024", SIX)):
+        print(f"## Who comes to each occasion in {name}, {n} seeds\n")
+        print("\n".join(attendance(path, n)) + "\n")
     if args.association:
         with_sets = "".join(f", {x}" for x in args.sets)
         print(f"## The record's visits by us.association (korea_2024{with_sets}), {n} seeds\n")

@@ -152,8 +152,8 @@ def run_script(path: Path, args: list[str], cwd: Path) -> str:
 
 def test_actions_report_quick_prints_each_table_of_section_4_3(tmp_path):
     """docs/model.md 4.3 (`scripts/actions_report.py --seeds 1000`), with --quick (60
-    seeds): every event row, the summits per year, every weight and every library
-    scenario."""
+    seeds): every event row, the summits per year of each scenario, who comes to each
+    occasion, every weight and every library scenario."""
     from sim.scenarios import scenario_names
 
     out = run_script(ROOT / "scripts" / "actions_report.py", ["--quick"], tmp_path)
@@ -163,15 +163,24 @@ def test_actions_report_quick_prints_each_table_of_section_4_3(tmp_path):
                   "CHN-PRK treaty lowered or left at the end",
                   "RUS-PRK treaty signed"):  # fmt: skip
         assert f"| {event} | " in out, event
-    assert re.search(
-        r"summits per year, either way \(mean over runs\): 2024: [\d.]+, .* 2030: [\d.]+", out
-    )
+    for name in ("korea_2024", "northeast_asia_2024", "china_cool_2024"):
+        assert re.search(
+            rf"summits per year in {name}, either way \(mean over runs\): 2024: [\d.]+, .* "
+            r"2030: [\d.]+",
+            out,
+        ), name
     assert "## The record's China-North Korea visits, 60 seeds" in out
     for part in ("a visit by 2024-06", "no visit 2024-07 .. 2025-08", "a visit in 2025-09",
                  "all together (the record's pattern)"):  # fmt: skip
         assert re.search(rf"\n\| {re.escape(part)}.* \| [\d.]+ \[.*\] \| [\d.]+ \[.*\] \|", out), (
             part
         )
+    for name in ("china_cool_2024", "northeast_asia_2024"):  # who comes to each occasion
+        assert f"## Who comes to each occasion in {name}, 60 seeds" in out, name
+    assert re.search(
+        r"\n\| Victory parade, Beijing \(80th\) \| 2025-09 \| PRK -> CHN \| [\d.]+ \[", out
+    )
+    assert re.search(r"\n\| APEC summit, Gyeongju \| 2025-10 \| CHN -> KOR \| [\d.]+ \[", out)
     for weight in ("0", "0.01", "0.45"):
         assert f"\n| {weight} | " in out, weight
     for name in scenario_names():
