@@ -5,9 +5,10 @@ opened, refused, failed and signed, pacts lowered or left (each refusal or walk-
 the state's utility change and its two largest terms: *why* it said no), cooperation
 actions starting and ending, occasions and who came, relations that moved, drivers that
 switched, shocks and dated changes. :func:`collapse` folds events that repeat (the same
-proposal refused again and again) into one line with a count. Each event names the states it involves,
-so :func:`select` can keep the events of some states (a six-state run tells ~90 events in
-its first 24 months; an analyst following China and North Korea wants theirs).
+proposal refused again and again) into one line with a count. Each event names the
+states it involves, so :func:`select` can keep the events of some states (a six-state run
+tells ~90 events in its first 24 months; an analyst following China and North Korea wants
+theirs).
 """
 
 from __future__ import annotations
