@@ -129,7 +129,8 @@ def test_missing_scenario_file_in_design(tmp_path):
 
 def test_shipped_library_experiment_loads():
     exp = load_experiment(ROOT / "configs" / "experiments" / "library.toml")
-    assert exp.parameters == ["scenario"] and exp.n_points == 8
+    # Nine scenarios: the eight of v2's library plus china_cool_2024.
+    assert exp.parameters == ["scenario"] and exp.n_points == 9
 
 
 def test_manifest_stores_the_merged_scenario_and_hash_uses_it(tmp_path):
