@@ -138,7 +138,9 @@ def _advance(
         p_t = schedule.at(t)
         state, out = play_round(state, t, draws.at(t), p_t, value_end=observed)
         rec.add(t, state, out, observe(state, out, p_t) if observed else None)
-    return LockstepResult(params=p, history=rec.history(), series=rec.series() if series else None)
+    return LockstepResult(
+        params=schedule.recorded, history=rec.history(), series=rec.series() if series else None
+    )
 
 
 def series_frames(result: LockstepResult, scenario: Scenario) -> list:

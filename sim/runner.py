@@ -69,7 +69,7 @@ def run_many(
         out = []
         for seed in seeds:
             model = run_model(scenario, int(seed), rounds, detail=False)
-            (row,) = outcomes(model.history(), model.params)
+            (row,) = outcomes(model.history(), model.schedule.recorded)
             out.append(RunOutput(int(seed), row, model_series(model) if series else None))
         return out
     if engine == "lockstep":

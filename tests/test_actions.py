@@ -282,3 +282,31 @@ def test_an_action_with_an_associated_partner_is_seen_with_its_allies_hostility(
 def test_a_negative_association_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match=r"us\.association.*>= 0"):
         load_scenario(ROOT_SCENARIO, ["us.association=-0.5"])
+
+
+def test_an_action_a_dated_change_opens_has_its_columns_in_both_engines():
+    """Outcome rows are laid out by every stretch's actions (Schedule.recorded): an
+    action that only a later change allows (China starts to offer munitions in May 2024)
+    has its columns, and the Mesa model and the lockstep engine give the same row."""
+    from sim.rules.schedule import compile_schedule
+    from sim.runner import run_many
+
+    s = load_scenario(
+        ROOT_SCENARIO,
+        [
+            "states.CHN.offers.munitions=0",
+            'changes=[{at="2024-05", path="states.CHN.offers.munitions", value=0.5}]',
+        ],
+    )
+    sched = compile_schedule(s)
+    kinds = list(s.actions)
+    codes = list(s.states)
+    shells = (codes.index("CHN"), codes.index("RUS"), kinds.index("munitions"))
+    assert not sched.first.actions.allowed[shells]
+    assert sched.recorded.actions.allowed[shells]
+    key = "action_first." + sched.first.actions.key(*shells, sched.first.codes)
+    (mesa,) = run_many(s, [5], 12, engine="mesa")
+    (lock,) = run_many(s, [5], 12, engine="lockstep")
+    assert key in mesa.outcome and key in lock.outcome
+    assert mesa.outcome.keys() == lock.outcome.keys()
+    assert all(np.array_equal(mesa.outcome[k], lock.outcome[k]) for k in mesa.outcome)

@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.runner import model_series, run_model, scenario_info
 
     model = run_model(scenario, args.seed, args.rounds)
-    (outcome,) = outcomes(model.history(), model.params)
+    (outcome,) = outcomes(model.history(), model.schedule.recorded)
     series = model_series(model) if (args.series or args.plot) else None
     label = ", ".join(args.overrides)
     try:

@@ -8,7 +8,9 @@ first rounds (:func:`stack_schedules`), or they cannot be stacked.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from sim.changes import change_rounds, scenario_at
 from sim.config import Scenario
@@ -31,6 +33,17 @@ class Schedule:
     @property
     def first(self) -> Params:
         return self.params[0]
+
+    @property
+    def recorded(self) -> Params:
+        """The parameters the outcome rows are laid out by: the first stretch's, with
+        every action that some stretch allows (a dated change can open an action, e.g.
+        a good a state starts to offer), so both engines give the same columns."""
+        first = self.params[0]
+        if len(self.params) == 1:
+            return first
+        allowed = np.logical_or.reduce([p.actions.allowed for p in self.params])
+        return replace(first, actions=replace(first.actions, allowed=allowed))
 
 
 def compile_schedule(s: Scenario) -> Schedule:
