@@ -93,6 +93,22 @@ def test_cutoff_splits_targets_and_removes_later_scheduled_shocks():
     assert later.removed_shocks == () and later.fit.spec.rounds == 18
 
 
+def test_cutoff_removes_the_occasions_after_it():
+    """An occasion's guest list is who came: the six-state scenario's four occasions of
+    2025 are removed for a 2024-12 cutoff, its two of 2024 stay (an occasion exactly at
+    the cutoff month stays: 2024-05 for a 2024-05 cutoff)."""
+    cal = load_calibration(ROOT / "configs" / "calibration" / "northeast_asia_2024.toml")
+    hc = setup(cal, "2024-12")
+    for c in (hc.fit, hc.forecast):
+        assert [o["at"] for o in c.scenario_raw["occasions"]] == ["2024-04", "2024-05"]
+    assert [r.split(":")[0] for r in hc.removed_occasions] == [
+        "2025-05", "2025-09", "2025-10", "2025-10"
+    ]  # fmt: skip
+    assert len(cal.scenario_raw["occasions"]) == 6  # the calibration itself keeps them
+    at_cutoff = setup(cal, "2024-05")
+    assert [o["at"] for o in at_cutoff.fit.scenario_raw["occasions"]] == ["2024-04", "2024-05"]
+
+
 CAL = cal_text(
     """[[targets]]
 name = "no_trilateral"

@@ -9,6 +9,9 @@ What the hindcast may see (no leak of information from after the cutoff):
 - the scenario without its scheduled shocks dated after the cutoff (e.g. the April 2025
   tariff shock for a 2024-12 cutoff): the forecast does not know them. Random shocks and
   drivers' regimes stay: they are the model's uncertainty, not events;
+- the scenario without its occasions dated after the cutoff (docs/model.md 3.15): an
+  occasion's guest list is who came, which the forecast cannot know (even where the date
+  and host were announced years ahead, as APEC 2025 in Gyeongju);
 - the cutoff round is added to the checkpoints so the state at the cutoff can be read.
 Scenario values set with knowledge of later events are listed in the calibration file and
 docs/calibration.md ("Information after the start"); they are not removed here.
@@ -53,6 +56,11 @@ class HindcastSetup:
     forecast: Calibration  # every target, the full record's rounds, same scenario
     events: tuple[Target, ...]
     removed_shocks: tuple[str, ...]
+    removed_occasions: tuple[str, ...] = ()
+
+
+def _round_of(when: object, start: str) -> int:
+    return months_between(start, when) if isinstance(when, str) else int(when)
 
 
 def _shock_round(shock: dict, start: str) -> int | None:
@@ -82,14 +90,18 @@ def setup(cal: Calibration, cutoff: str) -> HindcastSetup:
     shocks = list(raw.get("shocks", []))
     late = [s for s in shocks if (_shock_round(s, start) or -1) > c]
     raw["shocks"] = [s for s in shocks if s not in late]
+    occasions = list(raw.get("occasions", []))
+    gone = [o for o in occasions if _round_of(o.get("at"), start) > c]
+    raw["occasions"] = [o for o in occasions if o not in gone]
     marks = [months_between(start, m) if isinstance(m, str) else int(m)
              for m in raw.get("checkpoints", [])]  # fmt: skip
     raw["checkpoints"] = sorted({*marks, c})
     removed = tuple(f"{s.get('round')}: {s.get('note', s.get('driver'))}" for s in late)
     spec_fit = cal.spec.model_copy(update={"targets": list(fit), "rounds": c + 1})
     base = dataclasses.replace(cal, scenario_raw=raw)
+    removed_occasions = tuple(f"{o.get('at')}: {o.get('label') or o.get('host')}" for o in gone)
     return HindcastSetup(cutoff, c, dataclasses.replace(base, spec=spec_fit), base, events,
-                         removed)  # fmt: skip
+                         removed, removed_occasions)  # fmt: skip
 
 
 def persisted_statistic(statistic: str, cutoff_round: int) -> str | None:

@@ -166,6 +166,7 @@ def hindcast_report(hc_dir: str | Path) -> Report:
         ("Fitted targets", ", ".join(m.get("fitted_targets") or []) or "none"),
         ("Scored events", ", ".join(m.get("events") or []) or "none"),
         ("Scheduled shocks removed", "; ".join(m.get("removed_shocks") or []) or "none"),
+        ("Occasions removed", "; ".join(m.get("removed_occasions") or []) or "none"),
         ("Parameter sets per forecaster", str(m.get("sets"))),
         ("Code commit", str(m.get("git_commit") or "unknown (not a git checkout)")),
         ("Finished", str(m.get("finished"))), ("Versions", versions_line(m)),
