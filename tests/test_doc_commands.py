@@ -63,7 +63,8 @@ def test_the_docs_name_the_commands_of_their_tables():
                    "benchmarks/bench_vs_v2.py", "benchmarks/bench_engines.py",
                    "benchmarks/memory_batch.py", "benchmarks/bench_states.py",
                    "benchmarks/profile_round.py", "benchmarks/bench_single_run.py",
-                   "benchmarks/bench_v3.py", "scripts/compare_batches.py", "run.py"):  # fmt: skip
+                   "benchmarks/bench_v3.py", "scripts/compare_batches.py",
+                   "scripts/occasions_grid.py", "run.py"):  # fmt: skip
         assert script in progs, script
     flags = {a for _, prog, args in COMMANDS for a in args if prog == "scripts/scenario_facts.py"}
     assert {"--facts", "--channels", "--players", "--set"} <= flags
@@ -148,6 +149,22 @@ def run_script(path: Path, args: list[str], cwd: Path) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def test_occasions_grid_quick_prints_a_row_per_pair_and_rejects_a_bad_value(tmp_path):
+    """docs/model.md 4.3 (`scripts/occasions_grid.py --seeds 1000 ...`), with --quick
+    (20 seeds, a 2 x 2 grid): the header and one row per (association, bonus), each with
+    four shares; a negative bonus is one line and exit 2."""
+    out = run_script(ROOT / "scripts" / "occasions_grid.py", ["--quick"], tmp_path)
+    assert "## china_cool_2024, 20 seeds, 24 months" in out
+    for a, b in (("0", "0.01"), ("0", "0.04"), ("0.5", "0.01"), ("0.5", "0.04")):
+        assert re.search(rf"^\| {a} \| {b} \|( [\d.]+ \[[\d.]+, [\d.]+\] \|){{4}}$", out, re.M)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "occasions_grid.py"), "--bonus", "-1"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stderr.startswith("error: ")
+    assert "occasions.0.bonus" in done.stderr and done.stdout == ""
 
 
 def test_actions_report_quick_prints_each_table_of_section_4_3(tmp_path):
