@@ -119,18 +119,18 @@ class EventLog:
             lv = before.talk_level[0, q]
             m = sp.raise_move[q, lv]
             who = ", ".join(
-                f"{p.codes[i]} ({self._why(p, before.levels, m, out, i)})"
+                f"{p.codes[i]} ({self._why(p, before.levels, m, out, i, 'walked out')})"
                 for i in np.flatnonzero(out.walked[0, q])
             )
             months = t - self.talk_opened[q]
             self.add(t, "failed", f"talks on {sp.keys[q]} {p.level_names[lv]} fail after "
-                     f"{months} months: {who} walked out", _members(p, q))  # fmt: skip
+                     f"{_months(months)}: {who} walked out", _members(p, q))  # fmt: skip
         for q in np.flatnonzero(out.signed[0]):
             lv = p.level_names[after.levels[0, q]]
             opened = round_date(self.start, int(self.talk_opened[q]))
             what = "upgraded to" if before.levels[0, q] > 0 else "signed:"
             months = t - self.talk_opened[q]
-            self.add(t, "signed", f"{sp.keys[q]} {what} {lv} after {months} months of talks "
+            self.add(t, "signed", f"{sp.keys[q]} {what} {lv} after {_months(months)} of talks "
                      f"(opened {opened})", _members(p, q))  # fmt: skip
 
     def _move(self, t: int, p: Params, after: RunState, out: RoundOutcome) -> None:
@@ -152,29 +152,34 @@ class EventLog:
                          members)  # fmt: skip
             else:
                 refused = ", ".join(
-                    f"{p.codes[i]} ({self._why(p, after.levels, move, out, i)})"
+                    f"{p.codes[i]} ({self._why(p, after.levels, move, out, i, 'refused')})"
                     for i in np.flatnonzero(out.refused[0])
                 )
                 self.add(t, "refused", f"{what}: refused by {refused}", members)
         elif kind == LOWER:
             lv = p.level_names[after.levels[0, q]]
             self.add(t, "lowered", f"{who} lowers {sp.keys[q]} to {lv} "
-                     f"(gain {gain[proposer]:+.3f})", members)  # fmt: skip
+                     f"({_gain(gain[proposer])})", members)  # fmt: skip
         elif kind == LEAVE:
             rest = f"; {sp.keys[sp.other[move]]} continues" if sp.other[move] >= 0 else ""
-            text = f"{who} leaves {sp.keys[q]} (gain {gain[proposer]:+.3f}){rest}"
+            text = f"{who} leaves {sp.keys[q]} ({_gain(gain[proposer])}){rest}"
             self.add(t, "left", text, members)
 
-    def _why(self, p: Params, levels: np.ndarray, move: int, out: RoundOutcome, i: int) -> str:
+    def _why(self, p: Params, levels: np.ndarray, move: int, out: RoundOutcome, i: int,
+             did: str) -> str:  # fmt: skip
         """``dU -0.666: us_ties -0.52, influence -0.20``: the utility change of state ``i``
-        under ``move`` and its two largest terms (this round's conditions)."""
+        under ``move`` and its two largest terms (this round's conditions). A state that
+        ``did`` (refused, walked out) against a gain did so by the logit choice's noise
+        (3.4), and the line says so rather than leave a reader to wonder."""
         after = apply_moves(levels, p.space, np.array([move]))
         both = np.concatenate([levels, after])  # (2, P)
         w = weighted_terms(both, out.attrs, p, _pair_context(out))  # (2, N, T)
         delta = w[1, i] - w[0, i]
         top = np.argsort(-np.abs(delta))[:2]
         terms = ", ".join(f"{_short(TERMS[k])} {delta[k]:+.3f}" for k in top)
-        return f"dU {delta.sum():+.3f}: {terms}"
+        total = delta.sum()
+        chance = f"; a gain, {did} by chance" if total > 0 else ""
+        return f"dU {total:+.3f}: {terms}{chance}"
 
     def _actions(self, t: int, p: Params, before: RunState, after: RunState,
                  out: RoundOutcome) -> None:  # fmt: skip
@@ -233,21 +238,32 @@ def _action(p: Params, i: int, j: int, k: int) -> str:
     return f"{p.codes[i]} -> {p.codes[j]}: {label}"
 
 
+def _months(n: int) -> str:
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
+def _gain(g: float) -> str:
+    """A move's gain to its maker; a move made at a loss was the logit choice's noise."""
+    return f"gain {g:+.3f}" if g >= 0 else f"gain {g:+.3f}; a loss, made by chance"
+
+
 def _short(term: str) -> str:
     return {"regional_influence": "influence"}.get(term, term)
 
 
-_NUMBERS = re.compile(r"[+-]?\d+\.\d+|\(due \d{4}-\d{2}\)|after \d+ months")
+_NUMBERS = re.compile(r"[+-]?\d+\.\d+|\(due \d{4}-\d{2}\)|after \d+ months?")
+_CHANCE = re.compile(r"; a (gain|loss), [a-z ]+ by chance")
 
 
 def collapse(events: list[Event]) -> list[tuple[Event, int, str]]:
     """Events with repeats folded: ``(first event, count, last date)``, in order of first
-    occurrence. Two events repeat when their texts match once numbers are set aside
-    (the same proposal refused again, the same flow renewed)."""
+    occurrence. Two events repeat when their texts match once numbers (and whether a
+    refusal went against a gain) are set aside (the same proposal refused again, the same
+    flow renewed)."""
     first: dict[tuple[str, str], int] = {}
     out: list[list] = []
     for e in events:
-        key = (e.kind, _NUMBERS.sub("#", e.text))
+        key = (e.kind, _NUMBERS.sub("#", _CHANCE.sub("", e.text)))
         if key in first:
             row = out[first[key]]
             row[1] += 1

@@ -88,3 +88,56 @@ def test_simulate_filter_errors_are_one_line_exit_2(capsys, args, message):
     out, err = capsys.readouterr()
     assert code == 2
     assert out == "" and message in err and err.count("\n") == 1
+
+
+def test_a_refusal_against_a_gain_says_chance_and_folds_with_the_others():
+    """docs/model.md 3.4: refusing and walking out are logit choices, so a state can
+    refuse a pact that gains it utility; the line then says so. Seed 3 of
+    china_cool_2024 has both kinds (e.g. 2026-03: CHN refuses a partnership at dU +0.003)."""
+    import re
+
+    from sim.config import load_scenario
+    from sim.timeline import collapse
+
+    s = load_scenario("configs/scenarios/china_cool_2024.toml")
+    events = run_model(s, 3).events
+    why = re.compile(
+        r"(\w{3}) \(dU ([+-]\d\.\d{3}): [^)]*?(; a gain, (refused|walked out) by chance)?\)"
+    )
+    seen = set()
+    for e in events:
+        if e.kind not in ("refused", "failed"):
+            continue
+        for _, du, chance, did in why.findall(e.text):
+            gain = float(du) > 0
+            assert bool(chance) == gain, e.text  # exactly the refusals against a gain
+            if gain:
+                assert did == ("refused" if e.kind == "refused" else "walked out"), e.text
+            seen.add(gain)
+    assert seen == {True, False}
+    # whether a repeat was against a gain does not split its line
+    a = Event(0, "2024-01", "refused", "X: refused by CHN (dU -0.004: security -0.004)")
+    b = Event(
+        5,
+        "2024-06",
+        "refused",
+        "X: refused by CHN (dU +0.002: security +0.002; a gain, refused by chance)",
+    )
+    (row,) = collapse([a, b])
+    assert row[1] == 2 and row[2] == "2024-06"
+
+
+def test_a_move_at_a_loss_says_chance_and_one_month_is_singular(default_scenario):
+    """Seed 3 of the default: China leaves its partnership with Russia at a loss (2028-02,
+    gain -0.007: the proposer's logit choice among its moves) and talks fail after one
+    month (2024-12); a move at a gain carries no such note."""
+    events = run_model(default_scenario, 3).events
+    moves = [e.text for e in events if e.kind in ("lowered", "left")]
+    assert moves
+    for text in moves:
+        g = float(text.split("(gain ")[1][:6])
+        assert ("; a loss, made by chance" in text) == (g < 0), text
+    assert any("; a loss, made by chance" in t for t in moves)
+    failed = [e.text for e in events if e.kind == "failed"]
+    assert any(" fail after 1 month: " in t for t in failed)
+    assert not any(" 1 months" in e.text for e in events)
