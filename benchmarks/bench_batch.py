@@ -22,6 +22,7 @@ import mesa
 
 from benchmarks._common import write_experiment
 from sim.batch.session import run_batch
+from sim.commands import whole_number
 from sim.config import build_scenario
 from sim.experiment import load_experiment
 from sim.model import DiplomacyModel
@@ -51,10 +52,10 @@ def _levels(model: DiplomacyModel) -> tuple:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--points", type=int, default=3)
-    parser.add_argument("--replicates", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=84)
-    parser.add_argument("--workers", type=int, default=1, help="workers for our path")
+    parser.add_argument("--points", type=whole_number(1), default=3)
+    parser.add_argument("--replicates", type=whole_number(1), default=10)
+    parser.add_argument("--rounds", type=whole_number(1), default=84)
+    parser.add_argument("--workers", type=whole_number(1), default=1, help="workers for our path")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         exp = load_experiment(

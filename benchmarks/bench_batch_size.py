@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import SCENARIO
+from sim.commands import whole_number
 from sim.config import load_scenario
 from sim.lockstep import run_lockstep
 
@@ -26,7 +27,7 @@ SIZES = ((1, 40), (10, 40), (1000, 4))  # runs per call, calls per timing
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=84)
+    parser.add_argument("--rounds", type=whole_number(1), default=84)
     args = parser.parse_args()
     scenario = load_scenario(SCENARIO)
     run_lockstep(scenario, list(range(200)), args.rounds)  # warm up

@@ -33,16 +33,17 @@ import mesa
 from benchmarks._common import write_experiment
 from benchmarks.bench_batch import mesa_model_class
 from sim.batch.session import run_batch
+from sim.commands import whole_number
 from sim.config import build_scenario
 from sim.experiment import load_experiment
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--points", type=int, default=2)
-    parser.add_argument("--replicates", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=84)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--points", type=whole_number(1), default=2)
+    parser.add_argument("--replicates", type=whole_number(1), default=300)
+    parser.add_argument("--rounds", type=whole_number(1), default=84)
+    parser.add_argument("--workers", type=whole_number(1), default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = write_experiment(Path(tmp), args.points, args.replicates, args.rounds)

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import write_experiment
 from sim.batch.session import run_batch
+from sim.commands import whole_number
 from sim.experiment import load_experiment
 
 REPLICATES = (1000, 100, 20, 10)
@@ -29,9 +30,9 @@ REPLICATES = (1000, 100, 20, 10)
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=4000)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=84)
+    parser.add_argument("--runs", type=whole_number(1), default=4000)
+    parser.add_argument("--workers", type=whole_number(1), default=1)
+    parser.add_argument("--rounds", type=whole_number(1), default=84)
     args = parser.parse_args()
     rates = {}
     for replicates in REPLICATES:

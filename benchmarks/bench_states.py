@@ -39,6 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import SCENARIO
+from sim.commands import whole_number
 from sim.config import Scenario, build_scenario, load_raw, load_scenario
 from sim.rules.compile import compile_params
 from sim.runner import run_table
@@ -229,11 +230,13 @@ def profile(args: argparse.Namespace) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=400)
-    parser.add_argument("--rounds", type=int, default=24)
-    parser.add_argument("--all-runs", type=int, default=200, help="runs of 6 states, all")
+    parser.add_argument("--runs", type=whole_number(1), default=400)
+    parser.add_argument("--rounds", type=whole_number(1), default=24)
+    parser.add_argument(
+        "--all-runs", type=whole_number(1), default=200, help="runs of 6 states, all"
+    )
     parser.add_argument("--profile", help="comma-separated numbers of states: 3, 4, 6, 8")
-    parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--top", type=whole_number(1), default=15)
     args = parser.parse_args()
     if args.profile:
         profile(args)

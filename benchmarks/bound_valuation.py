@@ -28,6 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import SCENARIO
+from sim.commands import whole_number
 from sim.config import load_scenario
 from sim.lockstep import run_lockstep
 from sim.rules import act, decisions
@@ -52,9 +53,9 @@ def rate(scenario, runs: int, rounds: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=1000)
-    ap.add_argument("--rounds", type=int, default=84)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--runs", type=whole_number(1), default=1000)
+    ap.add_argument("--rounds", type=whole_number(1), default=84)
+    ap.add_argument("--repeats", type=whole_number(1), default=3)
     ap.add_argument("--scenario", type=Path, default=SCENARIO)
     args = ap.parse_args(argv)
     scenario = load_scenario(args.scenario)

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import write_experiment
 from sim.batch.session import run_batch
+from sim.commands import whole_number
 from sim.experiment import load_experiment
 
 
@@ -36,8 +37,8 @@ def _cpu(who: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", type=int, help="number of runs (10 design points x N/10 seeds)")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=84)
+    parser.add_argument("--workers", type=whole_number(1), default=2)
+    parser.add_argument("--rounds", type=whole_number(1), default=84)
     parser.add_argument("--series", action="store_true")
     parser.add_argument("--engine", default=None, help="mesa or lockstep (default: batch's)")
     parser.add_argument("--out", type=Path, default=None, help="keep results here")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sim.commands import whole_number
 from sim.config import load_scenario
 from sim.lockstep import run_lockstep
 
@@ -68,8 +69,8 @@ def shares(stats: pstats.Stats) -> list[tuple[str, int, float]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=1000)
-    ap.add_argument("--rounds", type=int, default=84)
+    ap.add_argument("--runs", type=whole_number(1), default=1000)
+    ap.add_argument("--rounds", type=whole_number(1), default=84)
     ap.add_argument("--scenario", default=str(ROOT / "configs/scenarios/korea_2024.toml"))
     args = ap.parse_args(argv)
     scenario = load_scenario(Path(args.scenario))

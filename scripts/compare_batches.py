@@ -22,6 +22,9 @@ def table(out: Path, name: str):
 
 
 def main(argv: list[str]) -> int:
+    if argv in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
     if len(argv) != 2:
         print("error: compare_batches.py: expected two results directories A B", file=sys.stderr)
         return 2

@@ -23,6 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sim.commands import whole_number  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.runner import run_many  # noqa: E402
@@ -76,7 +77,7 @@ def grid_rows(associations: list[float], bonuses: list[float], n: int) -> list[s
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=400)
+    ap.add_argument("--seeds", type=whole_number(1), default=400)
     ap.add_argument("--quick", action="store_true", help="20 seeds, a 2 x 2 grid")
     ap.add_argument("--association", type=float, nargs="+", default=[0, 0.1, 0.2, 0.3, 0.5])
     ap.add_argument("--bonus", type=float, nargs="+", default=[0.005, 0.01, 0.02, 0.04])

@@ -36,6 +36,7 @@ from sim.calibration.recovery import (  # noqa: E402
     Recovery,
     run_repetitions,
 )
+from sim.commands import whole_number  # noqa: E402
 from sim.validation.forecast import recovery_lines  # noqa: E402
 
 
@@ -54,14 +55,14 @@ def line(x: Recovery) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--repetitions", type=int, default=40)
-    p.add_argument("--first-seed", type=int, default=FIRST_SEED)
-    p.add_argument("--population", type=int, default=FULL.population)
-    p.add_argument("--replicates", type=int, default=FULL.replicates)
+    p.add_argument("--repetitions", type=whole_number(1), default=40)
+    p.add_argument("--first-seed", type=whole_number(0), default=FIRST_SEED)
+    p.add_argument("--population", type=whole_number(1), default=FULL.population)
+    p.add_argument("--replicates", type=whole_number(1), default=FULL.replicates)
     p.add_argument("--ess-fraction", type=float, default=FULL.ess_fraction)
-    p.add_argument("--max-generations", type=int, default=FULL.max_generations)
+    p.add_argument("--max-generations", type=whole_number(1), default=FULL.max_generations)
     p.add_argument("--out", type=Path, default=Path("results/recovery"))
-    p.add_argument("--workers", type=int, default=1, help="local processes (default 1)")
+    p.add_argument("--workers", type=whole_number(1), default=1, help="local processes (default 1)")
     args = p.parse_args(argv)
     if args.workers < 1:
         print(f"error: recovery_real.py: --workers must be >= 1, got {args.workers}",

@@ -23,8 +23,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sim.commands import whole_number
 from sim.config import load_scenario
+from sim.errors import ConfigError
 from sim.runner import run_many
+from sim.scenarios import scenario_file
 from sim.seeds import replicate_seeds
 from sim.validation.facts import facts, load_facts, mean, prop
 
@@ -123,12 +126,14 @@ def channel_lines(path: Path, sets: list[str], seeds: list[int], spec) -> list[s
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", required=True)
-    ap.add_argument("--seeds", type=int, default=1000)
-    ap.add_argument("--root", type=int, default=2024)
+    ap.add_argument("--seeds", type=whole_number(1), default=1000)
+    ap.add_argument("--root", type=whole_number(0), default=2024)
     ap.add_argument("--set", action="append", default=[], dest="sets")
     ap.add_argument("--players", default="USA,KOR,JPN", help="codes whose actions to list")
     ap.add_argument("--no-player", action="store_true", help="[us] player unset")
-    ap.add_argument("--channels", type=int, default=0, help="seeds for 4.1's counterfactuals")
+    ap.add_argument(
+        "--channels", type=whole_number(0), default=0, help="seeds for 4.1's counterfactuals"
+    )
     ap.add_argument(
         "--facts",
         type=Path,
@@ -136,7 +141,13 @@ def main(argv: list[str] | None = None) -> int:
         help="facts file (roles, channels; default configs/validation/korea_2024.toml)",
     )
     args = ap.parse_args(argv)
-    scenario = load_scenario(Path(args.scenario), args.sets)
+    try:  # a bad scenario, --set or facts file: one line and exit 2, before any run
+        path = scenario_file(args.scenario)
+        scenario = load_scenario(path, args.sets)
+        spec = load_facts() if args.facts is None else load_facts(args.facts)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     if args.no_player:
         us = scenario.us.model_copy(update={"player": None})
         scenario = scenario.model_copy(update={"us": us})
@@ -149,7 +160,6 @@ def main(argv: list[str] | None = None) -> int:
     name = scenario.name + (" without a US player" if args.no_player else "")
     print(f"## {name}: {args.seeds} seeds (root {args.root}), 95% intervals, "
           f"{took:.0f} s on one process\n")  # fmt: skip
-    spec = load_facts() if args.facts is None else load_facts(args.facts)
     print("\n".join(facts_lines(d, spec)), end="\n\n")
     print("\n".join(pact_lines(d, keys)), end="\n\n")
     if record := record_lines(d):
@@ -159,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.channels:
         seeds = replicate_seeds(args.root, args.channels)
         print(f"Counterfactuals ({args.channels} seeds, paired):\n")
-        print("\n".join(channel_lines(Path(args.scenario), args.sets, seeds, spec)))
+        print("\n".join(channel_lines(path, args.sets, seeds, spec)))
     return 0
 
 

@@ -363,3 +363,26 @@ def test_actions_report_set_applies_to_the_association_rows_and_refuses_a_typo(t
     out = run_script(ROOT / "scripts" / "actions_report.py", args, tmp_path)
     assert "## The record's visits by us.association (korea_2024, shocks.0.add=0.8)" in out
     assert "\n| 0.5 | " in out
+
+
+@pytest.mark.parametrize(
+    "script,args",
+    [
+        ("scripts/actions_report.py", ["--seeds", "0"]),
+        ("scripts/occasions_grid.py", ["--seeds", "-3"]),
+        ("scripts/model_report.py", ["--seeds", "0"]),
+        ("scripts/scenario_facts.py", ["--scenario", "korea_2024", "--seeds", "0"]),
+        ("scripts/scenario_facts.py", ["--scenario", "korea_2025"]),
+        ("scripts/scenario_facts.py", ["--scenario", "korea_2024", "--set", "us.nothing=1"]),
+        ("benchmarks/bench_states.py", ["--runs", "zero"]),
+    ],
+)
+def test_a_script_given_a_bad_count_or_scenario_says_so_in_one_line(script, args, tmp_path):
+    """No traceback and nothing run: an error line naming the argument, exit 2."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / script), *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert "error:" in done.stderr.strip().splitlines()[-1]
