@@ -233,25 +233,31 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any], source
             elif isinstance(node, dict) and _table_may_be_absent(keys[: depth + 1]):
                 node = node.setdefault(key, {})
             else:
-                raise _unknown_path(source, path, node, key)
+                raise _unknown_path(source, path, node, key, depth)
         last = keys[-1]
         if isinstance(node, list):
             if not (last.isdigit() and int(last) < len(node)):
-                raise ConfigError(source, path, "an existing field path (unknown path)")
+                raise _unknown_path(source, path, node, last, len(keys) - 1)
             node[int(last)] = value
         elif isinstance(node, dict):
             if last not in node and not _key_may_be_absent(keys):
-                raise _unknown_path(source, path, node, last)
+                raise _unknown_path(source, path, node, last, len(keys) - 1)
             node[last] = value
         else:
             raise ConfigError(source, path, "an existing field path (unknown path)")
     return data
 
 
-def _unknown_path(source: str, path: str, node: Any, key: str) -> ConfigError:
-    """An override path that leads nowhere; list what exists at that level."""
+def _unknown_path(source: str, path: str, node: Any, key: str, depth: int = 0) -> ConfigError:
+    """An override path that leads nowhere; list what exists at that level (a list's
+    indexes; a scenario field the file leaves at its default, which is set whole)."""
     options = sorted(node) if isinstance(node, dict) else []
     hint = f"one of {options}" if options and len(options) <= 30 else "an existing key"
+    if isinstance(node, list):
+        hint = f"an index below {len(node)} (the list has {len(node)} entries)"
+    elif depth == 0 and key in Scenario.model_fields:
+        hint = (f"a field this scenario sets; '{key}' is left at its default here, so set "
+                f"it whole (--set '{key}=...')")  # fmt: skip
     return ConfigError(
         f"{source} (--set {path})", path, f"unknown path at '{key}': expected {hint}"
     )

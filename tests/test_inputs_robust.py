@@ -212,3 +212,22 @@ def test_set_keeps_plain_and_tiny_zeros() -> None:
     assert parse_set_args([f"{P}=0", f"{P}x=0.0", f"{P}y=1e-300", f"{P}z=0e5"]) == {
         P: 0, f"{P}x": 0.0, f"{P}y": 1e-300, f"{P}z": 0.0,
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("shocks.5.add", "an index below 2 (the list has 2 entries)"),
+        ("shocks.2", "an index below 2 (the list has 2 entries)"),
+        ("occasions.0.bonus", "'occasions' is left at its default here, so set it whole"),
+        ("states.CHN.nothing", "one of ['autonomy', "),
+    ],
+)
+def test_a_set_path_that_leads_nowhere_says_what_exists_there(
+    capsys: pytest.CaptureFixture[str], path: str, expected: str
+) -> None:
+    """A list's index past its end names the list's length (korea_2024 has two shocks);
+    a scenario field the file does not set (korea_2024 has no occasions) is set whole."""
+    assert cli(["simulate", "--set", f"{path}=1"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert f"field '{path}'" in line and expected in line
