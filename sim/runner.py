@@ -46,9 +46,12 @@ def model_series(model: DiplomacyModel) -> pd.DataFrame:
     """The per-round series of a finished Mesa run.
 
     With ``detail`` (the default for single runs) it adds ``preferred.<STATE>``: the
-    configuration each state would most prefer that round, found by enumeration.
+    configuration each state would most prefer that round, found by enumeration. Its
+    columns are laid out by every stretch's actions (``Schedule.recorded``), as the
+    outcome row and the lockstep engine's series are: an action a dated change closes
+    keeps its columns (``model.params`` is only the last stretch's).
     """
-    frame = series_frame(model.params, model.config.start, model.series())
+    frame = series_frame(model.schedule.recorded, model.config.start, model.series())
     if model.preferred:
         for i, code in enumerate(model.params.codes):
             frame[f"preferred.{code}"] = [r[i] for r in model.preferred]

@@ -159,27 +159,34 @@ class EventLog:
         elif kind == LOWER:
             lv = p.level_names[after.levels[0, q]]
             self.add(t, "lowered", f"{who} lowers {sp.keys[q]} to {lv} "
-                     f"({_gain(gain[proposer])})", members)  # fmt: skip
+                     f"({_gain(gain[proposer], _cost(p, move))})", members)  # fmt: skip
         elif kind == LEAVE:
             rest = f"; {sp.keys[sp.other[move]]} continues" if sp.other[move] >= 0 else ""
-            text = f"{who} leaves {sp.keys[q]} ({_gain(gain[proposer])}){rest}"
+            text = f"{who} leaves {sp.keys[q]} ({_gain(gain[proposer], _cost(p, move))}){rest}"
             self.add(t, "left", text, members)
 
     def _why(self, p: Params, levels: np.ndarray, move: int, out: RoundOutcome, i: int,
              did: str) -> str:  # fmt: skip
         """``dU -0.666: us_ties -0.52, influence -0.20``: the utility change of state ``i``
-        under ``move`` and its two largest terms (this round's conditions). A state that
-        ``did`` (refused, walked out) against a gain did so by the logit choice's noise
-        (3.4), and the line says so rather than leave a reader to wonder."""
+        under ``move`` and its two largest terms, as the decision read them (the month's
+        context at its start, before the month's actions). The decision weighs dU against
+        the formation cost (3.3, 3.4): a state that ``did`` (refused, walked out) with dU
+        above that cost did so by the logit choice's noise, and the line says so; with dU
+        above 0 but not above the cost the line names the cost instead."""
         after = apply_moves(levels, p.space, np.array([move]))
         both = np.concatenate([levels, after])  # (2, P)
         w = weighted_terms(both, out.attrs, p, _pair_context(out))  # (2, N, T)
         delta = w[1, i] - w[0, i]
         top = np.argsort(-np.abs(delta))[:2]
         terms = ", ".join(f"{_short(TERMS[k])} {delta[k]:+.3f}" for k in top)
-        total = delta.sum()
-        chance = f"; a gain, {did} by chance" if total > 0 else ""
-        return f"dU {total:+.3f}: {terms}{chance}"
+        total, cost = delta.sum(), _cost(p, move)
+        if total > cost:
+            note = f"; a net gain, {did} by chance"
+        elif total > 0:
+            note = f"; below its {cost:.3f} formation cost"
+        else:
+            note = ""
+        return f"dU {total:+.3f}: {terms}{note}"
 
     def _actions(self, t: int, p: Params, before: RunState, after: RunState,
                  out: RoundOutcome) -> None:  # fmt: skip
@@ -219,8 +226,9 @@ class EventLog:
 
 
 def _pair_context(out: RoundOutcome):
-    """The round's context broadcast to two configurations (before, after)."""
-    ctx = out.context
+    """The context the round's pact decisions read, broadcast to two configurations
+    (before, after)."""
+    ctx = out.decided if out.decided is not None else out.context
     return None if ctx is None else ctx.take(np.array([0, 0]))
 
 
@@ -242,9 +250,20 @@ def _months(n: int) -> str:
     return f"{n} month" if n == 1 else f"{n} months"
 
 
-def _gain(g: float) -> str:
-    """A move's gain to its maker; a move made at a loss was the logit choice's noise."""
-    return f"gain {g:+.3f}" if g >= 0 else f"gain {g:+.3f}; a loss, made by chance"
+def _cost(p: Params, move: int) -> float:
+    """What ``move`` costs each state that takes it (the formation cost of a raise, the
+    exit threshold of lowering or leaving: :func:`sim.rules.decisions.move_costs`)."""
+    return float(np.asarray(p.move_cost)[..., move].reshape(-1)[0])
+
+
+def _gain(g: float, cost: float) -> str:
+    """A move's gain to its maker; a move whose gain does not cover its cost (the exit
+    threshold: the status quo was worth more) was the logit choice's noise."""
+    if g >= cost:
+        return f"gain {g:+.3f}"
+    if g < 0:
+        return f"gain {g:+.3f}; a loss, made by chance"
+    return f"gain {g:+.3f}; below its {cost:.3f} exit cost, made by chance"
 
 
 def _short(term: str) -> str:
@@ -252,7 +271,9 @@ def _short(term: str) -> str:
 
 
 _NUMBERS = re.compile(r"[+-]?\d+\.\d+|\(due \d{4}-\d{2}\)|after \d+ months?")
-_CHANCE = re.compile(r"; a (gain|loss), [a-z ]+ by chance")
+_CHANCE = re.compile(
+    r"; (a net gain|a loss|below its \d+\.\d+ (formation|exit) cost)(, [a-z ]+ by chance)?"
+)
 
 
 def collapse(events: list[Event]) -> list[tuple[Event, int, str]]:

@@ -310,3 +310,25 @@ def test_an_action_a_dated_change_opens_has_its_columns_in_both_engines():
     assert key in mesa.outcome and key in lock.outcome
     assert mesa.outcome.keys() == lock.outcome.keys()
     assert all(np.array_equal(mesa.outcome[k], lock.outcome[k]) for k in mesa.outcome)
+
+
+def test_an_action_a_dated_change_closes_keeps_its_series_columns_in_both_engines():
+    """The per-month series are laid out by every stretch's actions too: North Korea's
+    shells to Russia, in force from the start, closed from 2025-01, keep their columns in
+    the Mesa model's series (model_series read the last stretch's parameters, which no
+    longer allow them) as in the lockstep engine's, and both give the same frame."""
+    import pandas as pd
+
+    from sim.runner import run_many
+
+    s = load_scenario(
+        ROOT_SCENARIO,
+        ['changes=[{at="2025-01", path="states.PRK.offers.munitions", value=0}]'],
+    )
+    (mesa,) = run_many(s, [0], 24, engine="mesa", series=True)
+    (lock,) = run_many(s, [0], 24, engine="lockstep", series=True)
+    col = "action.munitions.PRK>RUS"
+    assert col in mesa.series and col in lock.series
+    assert mesa.series[col].iloc[:12].all()  # in force through 2024
+    assert mesa.outcome["action_months.munitions.PRK>RUS"] == int(mesa.series[col].sum())
+    pd.testing.assert_frame_equal(mesa.series, lock.series)

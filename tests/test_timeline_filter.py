@@ -90,54 +90,87 @@ def test_simulate_filter_errors_are_one_line_exit_2(capsys, args, message):
     assert out == "" and message in err and err.count("\n") == 1
 
 
-def test_a_refusal_against_a_gain_says_chance_and_folds_with_the_others():
-    """docs/model.md 3.4: refusing and walking out are logit choices, so a state can
-    refuse a pact that gains it utility; the line then says so. Seed 3 of
-    china_cool_2024 has both kinds (e.g. 2026-03: CHN refuses a partnership at dU +0.003)."""
+def test_a_refusal_names_the_decisions_own_gain_and_says_chance_only_above_the_cost():
+    """docs/model.md 3.3-3.4: a member agrees to open talks (and stays in them) with the
+    logit probability of its gain minus the formation cost. A refusal's dU is the gain the
+    decision read (the month's context at its start, before the month's actions: seed 1
+    of the default, 2025-10, PRK refuses at +0.0098 where the end of the month reads
+    -0.005); "by chance" only where dU exceeds the cost (china_cool_2024 seed 3, 2026-03:
+    CHN refuses at +0.003, below the 0.010 cost: the likelier answer, not chance)."""
     import re
 
     from sim.config import load_scenario
+    from sim.model import DiplomacyModel
     from sim.timeline import collapse
 
-    s = load_scenario("configs/scenarios/china_cool_2024.toml")
-    events = run_model(s, 3).events
-    why = re.compile(
-        r"(\w{3}) \(dU ([+-]\d\.\d{3}): [^)]*?(; a gain, (refused|walked out) by chance)?\)"
-    )
+    why = re.compile(r"(\w{3}) \(dU ([+-]\d\.\d{3}): [^;)]*(; [^)]*)?\)")
     seen = set()
-    for e in events:
-        if e.kind not in ("refused", "failed"):
-            continue
-        for _, du, chance, did in why.findall(e.text):
-            gain = float(du) > 0
-            assert bool(chance) == gain, e.text  # exactly the refusals against a gain
-            if gain:
-                assert did == ("refused" if e.kind == "refused" else "walked out"), e.text
-            seen.add(gain)
-    assert seen == {True, False}
+    for name, seed in (("configs/scenarios/korea_2024.toml", 1),
+                       ("configs/scenarios/china_cool_2024.toml", 3)):  # fmt: skip
+        s = load_scenario(name)
+        cost = s.negotiation.formation_cost
+        model = DiplomacyModel(s, rng=seed, detail=False)
+        while model.running:
+            n = len(model.events)
+            model.step()
+            gains = model.last.gains[0]
+            for e in model.events[n:]:
+                if e.kind not in ("refused", "failed"):
+                    continue
+                did = "refused" if e.kind == "refused" else "walked out"
+                for code, du, note in why.findall(e.text):
+                    g = float(du)
+                    if e.kind == "refused":  # the decision's own gain
+                        assert g == pytest.approx(gains[model.params.codes.index(code)],
+                                                  abs=5e-4), e.text  # fmt: skip
+                    if g > cost + 5e-4:
+                        assert note == f"; a net gain, {did} by chance", e.text
+                        seen.add("chance")
+                    elif 5e-4 < g < cost - 5e-4:
+                        assert note == f"; below its {cost:.3f} formation cost", e.text
+                        seen.add("below")
+                    elif g < -5e-4:
+                        assert note == "", e.text
+    assert seen == {"chance", "below"}
     # whether a repeat was against a gain does not split its line
     a = Event(0, "2024-01", "refused", "X: refused by CHN (dU -0.004: security -0.004)")
     b = Event(
         5,
         "2024-06",
         "refused",
-        "X: refused by CHN (dU +0.002: security +0.002; a gain, refused by chance)",
+        "X: refused by CHN (dU +0.012: security +0.012; a net gain, refused by chance)",
     )
-    (row,) = collapse([a, b])
-    assert row[1] == 2 and row[2] == "2024-06"
+    c = Event(
+        7,
+        "2024-08",
+        "refused",
+        "X: refused by CHN (dU +0.002: security +0.002; below its 0.010 formation cost)",
+    )
+    (row,) = collapse([a, b, c])
+    assert row[1] == 3 and row[2] == "2024-08"
 
 
-def test_a_move_at_a_loss_says_chance_and_one_month_is_singular(default_scenario):
-    """Seed 3 of the default: China leaves its partnership with Russia at a loss (2028-02,
-    gain -0.007: the proposer's logit choice among its moves) and talks fail after one
-    month (2024-12); a move at a gain carries no such note."""
+def test_a_move_that_does_not_cover_its_exit_cost_says_chance_and_one_month_is_singular(
+    default_scenario,
+):
+    """Seed 3 of the default: lowering or leaving is worth its gain minus the exit
+    threshold (0.03) against the status quo's 0, so a move below that cost was the
+    proposer's logit noise: PRK lowers RUS-PRK at +0.001 (2024-10), China leaves its
+    partnership with Russia at -0.007 (2028-02); talks fail after one month (2024-12)."""
     events = run_model(default_scenario, 3).events
+    cost = default_scenario.negotiation.exit_threshold
     moves = [e.text for e in events if e.kind in ("lowered", "left")]
     assert moves
     for text in moves:
         g = float(text.split("(gain ")[1][:6])
-        assert ("; a loss, made by chance" in text) == (g < 0), text
+        if g < 0:
+            assert "; a loss, made by chance" in text, text
+        elif g < cost:
+            assert f"; below its {cost:.3f} exit cost, made by chance" in text, text
+        else:
+            assert "by chance" not in text, text
     assert any("; a loss, made by chance" in t for t in moves)
+    assert any("exit cost, made by chance" in t for t in moves)
     failed = [e.text for e in events if e.kind == "failed"]
     assert any(" fail after 1 month: " in t for t in failed)
     assert not any(" 1 months" in e.text for e in events)

@@ -83,6 +83,7 @@ class RoundOutcome:
     values: MoveValues | None  # every move valued at the end of the round (if asked)
     taken: np.ndarray  # (B, N, N, K) actions taken this round [actor, recipient, kind]
     context: Context | None  # relations and actions in force at the end (if values)
+    decided: Context | None = None  # the context the month's pact decisions read (its start)
 
     @property
     def failed(self) -> np.ndarray:
@@ -189,7 +190,7 @@ def play_round(
         attrs=attrs, switched_now=switched & ~state.switched, signed=signed, walked=walked,
         proposer=pr.proposer, move=pr.move, accepted=pr.accepted, refused=pr.refused,
         opened=opened, gains=pr.gains, values=end if value_end else None, taken=taken,
-        context=end_ctx,
+        context=end_ctx, decided=ctx,
     )  # fmt: skip
     return new, out
 
