@@ -15,6 +15,7 @@ from sim.batch.store import BatchStore
 from sim.calibration.hindcast import horizon, persisted_statistic, reproduces, setup
 from sim.calibration.scoring import brier, crps, reliability
 from sim.calibration.spec import Target, load_calibration
+from sim.config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATION = ROOT / "configs" / "calibration" / "korea_2024.toml"
@@ -157,3 +158,32 @@ def test_hindcast_refuses_undated_targets_and_bad_cutoffs(tmp_path, capsys):
     assert main([*args[:3], "2026-01", *args[4:]]) == 2
     assert main([*args[:3], "2024-8", *args[4:]]) == 2
     assert not (tmp_path / "o").exists()
+
+
+def test_a_prior_on_an_occasion_is_refused_when_the_cutoff_removes_occasions():
+    """Removing later occasions moves the indexes a prior on ``occasions.N`` names."""
+    import dataclasses
+
+    from sim.calibration.spec import Prior
+
+    cal = load_calibration(ROOT / "configs" / "calibration" / "northeast_asia_2024.toml")
+    priors = {**cal.spec.priors, "occasions.3.bonus": Prior(dist="uniform", low=0.0, high=0.1)}
+    cal = dataclasses.replace(cal, spec=cal.spec.model_copy(update={"priors": priors}))
+    with pytest.raises(ConfigError) as err:
+        setup(cal, "2024-12")
+    assert err.value.field == "priors.occasions.3.bonus"
+    assert setup(cal, "2025-10").removed_occasions == ()  # nothing removed: allowed
+
+
+def test_removed_occasions_are_named_by_month_and_an_old_manifest_says_not_recorded():
+    import dataclasses
+
+    from sim.report.calibration import _removed_occasions
+
+    cal = load_calibration(ROOT / "configs" / "calibration" / "northeast_asia_2024.toml")
+    raw = dict(cal.scenario_raw)
+    raw["occasions"] = [{**o, "at": 16} if o["at"] == "2025-05" else o for o in raw["occasions"]]
+    hc = setup(dataclasses.replace(cal, scenario_raw=raw), "2024-12")
+    assert hc.removed_occasions[0].startswith("2025-05: ")  # round 16 told as its month
+    assert _removed_occasions({}).startswith("not recorded")
+    assert _removed_occasions({"removed_occasions": []}) == "none"

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.calendar import round_date
 from sim.calibration.spec import CUMULATIVE, NEVER, Calibration, Target
 from sim.calibration.targets import distance, observed_value, target_values
 from sim.config import ConfigError
@@ -93,13 +94,21 @@ def setup(cal: Calibration, cutoff: str) -> HindcastSetup:
     occasions = list(raw.get("occasions", []))
     gone = [o for o in occasions if _round_of(o.get("at"), start) > c]
     raw["occasions"] = [o for o in occasions if o not in gone]
+    indexed = sorted(n for n in cal.spec.priors if n.startswith("occasions."))
+    if gone and indexed:  # removing entries would move the indexes the priors name
+        raise ConfigError(file, f"priors.{indexed[0]}",
+                          "no prior on an occasion when the cutoff removes occasions",
+                          f"{len(gone)} removed at {cutoff}")  # fmt: skip
     marks = [months_between(start, m) if isinstance(m, str) else int(m)
              for m in raw.get("checkpoints", [])]  # fmt: skip
     raw["checkpoints"] = sorted({*marks, c})
     removed = tuple(f"{s.get('round')}: {s.get('note', s.get('driver'))}" for s in late)
     spec_fit = cal.spec.model_copy(update={"targets": list(fit), "rounds": c + 1})
     base = dataclasses.replace(cal, scenario_raw=raw)
-    removed_occasions = tuple(f"{o.get('at')}: {o.get('label') or o.get('host')}" for o in gone)
+    removed_occasions = tuple(
+        f"{round_date(start, _round_of(o.get('at'), start))}: {o.get('label') or o.get('host')}"
+        for o in gone
+    )
     return HindcastSetup(cutoff, c, dataclasses.replace(base, spec=spec_fit), base, events,
                          removed, removed_occasions)  # fmt: skip
 

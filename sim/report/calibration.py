@@ -166,7 +166,7 @@ def hindcast_report(hc_dir: str | Path) -> Report:
         ("Fitted targets", ", ".join(m.get("fitted_targets") or []) or "none"),
         ("Scored events", ", ".join(m.get("events") or []) or "none"),
         ("Scheduled shocks removed", "; ".join(m.get("removed_shocks") or []) or "none"),
-        ("Occasions removed", "; ".join(m.get("removed_occasions") or []) or "none"),
+        ("Occasions removed", _removed_occasions(m)),
         ("Parameter sets per forecaster", str(m.get("sets"))),
         ("Code commit", str(m.get("git_commit") or "unknown (not a git checkout)")),
         ("Finished", str(m.get("finished"))), ("Versions", versions_line(m)),
@@ -182,3 +182,11 @@ def hindcast_report(hc_dir: str | Path) -> Report:
 
 
 __all__ = ["calibration_report", "hindcast_report", "posterior_table"]
+
+
+def _removed_occasions(m: dict) -> str:
+    """The hindcast's removed occasions; a manifest from before they were removed (no
+    such key) says so rather than "none"."""
+    if "removed_occasions" not in m:
+        return "not recorded (a hindcast from before occasions were removed at the cutoff)"
+    return "; ".join(m["removed_occasions"]) or "none"
