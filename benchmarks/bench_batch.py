@@ -10,7 +10,6 @@ twice: with the Mesa engine (like for like) and with the lockstep engine (the de
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -22,7 +21,7 @@ import mesa
 
 from benchmarks._common import write_experiment
 from sim.batch.session import run_batch
-from sim.commands import whole_number
+from sim.commands import OneLineParser, whole_number
 from sim.config import build_scenario
 from sim.experiment import load_experiment
 from sim.model import DiplomacyModel
@@ -51,7 +50,7 @@ def _levels(model: DiplomacyModel) -> tuple:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=whole_number(1), default=3)
     parser.add_argument("--replicates", type=whole_number(1), default=10)
     parser.add_argument("--rounds", type=whole_number(1), default=84)

@@ -10,7 +10,6 @@ engine pays in rules per run; 10 runs is one design point of a Sobol batch playe
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import SCENARIO
-from sim.commands import whole_number
+from sim.commands import OneLineParser, whole_number
 from sim.config import load_scenario
 from sim.lockstep import run_lockstep
 
@@ -26,7 +25,7 @@ SIZES = ((1, 40), (10, 40), (1000, 4))  # runs per call, calls per timing
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=whole_number(1), default=84)
     args = parser.parse_args()
     scenario = load_scenario(SCENARIO)

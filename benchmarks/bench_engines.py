@@ -20,7 +20,6 @@ For the million-run figure use ``benchmarks/memory_batch.py 1000000 --workers 2`
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -33,13 +32,13 @@ import mesa
 from benchmarks._common import write_experiment
 from benchmarks.bench_batch import mesa_model_class
 from sim.batch.session import run_batch
-from sim.commands import whole_number
+from sim.commands import OneLineParser, whole_number
 from sim.config import build_scenario
 from sim.experiment import load_experiment
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=whole_number(1), default=2)
     parser.add_argument("--replicates", type=whole_number(1), default=300)
     parser.add_argument("--rounds", type=whole_number(1), default=84)

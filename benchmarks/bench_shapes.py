@@ -12,7 +12,6 @@ ratios to the first shape are what to read on this shared machine.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -22,14 +21,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import write_experiment
 from sim.batch.session import run_batch
-from sim.commands import whole_number
+from sim.commands import OneLineParser, whole_number
 from sim.experiment import load_experiment
 
 REPLICATES = (1000, 100, 20, 10)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=whole_number(1), default=4000)
     parser.add_argument("--workers", type=whole_number(1), default=1)
     parser.add_argument("--rounds", type=whole_number(1), default=84)

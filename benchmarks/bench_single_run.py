@@ -11,7 +11,6 @@ ratios; the machine is shared, so compare ratios rather than absolute times.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.commands import whole_number
+from sim.commands import OneLineParser, whole_number
 from sim.config import load_scenario
 from sim.lockstep import run_lockstep
 from sim.runner import run_model
@@ -29,7 +28,7 @@ SCENARIO = Path(__file__).resolve().parents[1] / "configs" / "scenarios" / "kore
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=whole_number(1), default=200)
     args = parser.parse_args()
     scenario = load_scenario(SCENARIO)

@@ -39,7 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import SCENARIO
-from sim.commands import whole_number
+from sim.commands import OneLineParser, whole_number
 from sim.config import Scenario, build_scenario, load_raw, load_scenario
 from sim.rules.compile import compile_params
 from sim.runner import run_table
@@ -229,7 +229,7 @@ def profile(args: argparse.Namespace) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=whole_number(1), default=400)
     parser.add_argument("--rounds", type=whole_number(1), default=24)
     parser.add_argument(

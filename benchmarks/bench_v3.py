@@ -13,7 +13,6 @@ for at least 0.5).
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -22,13 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.commands import whole_number  # noqa: E402
+from sim.commands import OneLineParser, whole_number  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
 from sim.lockstep import run_lockstep  # noqa: E402
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=whole_number(1), default=1000)
     ap.add_argument("--repeats", type=whole_number(1), default=3)
     args = ap.parse_args()

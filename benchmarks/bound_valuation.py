@@ -18,7 +18,6 @@ beyond it needs the whole round compiled. Ratios within one invocation are what 
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import SCENARIO
-from sim.commands import whole_number
+from sim.commands import OneLineParser, whole_number
 from sim.config import load_scenario
 from sim.lockstep import run_lockstep
 from sim.rules import act, decisions
@@ -52,7 +51,7 @@ def rate(scenario, runs: int, rounds: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=whole_number(1), default=1000)
     ap.add_argument("--rounds", type=whole_number(1), default=84)
     ap.add_argument("--repeats", type=whole_number(1), default=3)

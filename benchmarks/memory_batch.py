@@ -9,7 +9,6 @@ the workers and the forkserver have exited).
 
 from __future__ import annotations
 
-import argparse
 import math
 import resource
 import sys
@@ -21,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import write_experiment
 from sim.batch.session import run_batch
-from sim.commands import whole_number
+from sim.commands import OneLineParser, whole_number
 from sim.experiment import load_experiment
 
 
@@ -35,7 +34,7 @@ def _cpu(who: int) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", type=int, help="number of runs (10 design points x N/10 seeds)")
     parser.add_argument("--workers", type=whole_number(1), default=2)
     parser.add_argument("--rounds", type=whole_number(1), default=84)

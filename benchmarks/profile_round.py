@@ -14,7 +14,6 @@ rule a faster engine must make cheaper (the speed items of issues 21 and 23). St
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import pstats
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.commands import whole_number
+from sim.commands import OneLineParser, whole_number
 from sim.config import load_scenario
 from sim.lockstep import run_lockstep
 
@@ -68,7 +67,7 @@ def shares(stats: pstats.Stats) -> list[tuple[str, int, float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=whole_number(1), default=1000)
     ap.add_argument("--rounds", type=whole_number(1), default=84)
     ap.add_argument("--scenario", default=str(ROOT / "configs/scenarios/korea_2024.toml"))

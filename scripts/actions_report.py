@@ -30,7 +30,6 @@ seeds (for CI: the command cannot break silently).
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -43,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from sim.calendar import round_date  # noqa: E402
 from sim.calibration.spec import load_calibration  # noqa: E402
-from sim.commands import whole_number  # noqa: E402
+from sim.commands import OneLineParser, whole_number  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.runner import run_many, run_table  # noqa: E402
@@ -150,7 +149,7 @@ def attendance(path: Path, n: int) -> list[str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=whole_number(1), default=1000)
     ap.add_argument("--quick", action="store_true", help="60 seeds")
     ap.add_argument("--posterior", type=Path, help="a korea_2024 calibration's output folder")

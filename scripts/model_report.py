@@ -14,18 +14,17 @@ posterior and the hindcast scores.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.commands import whole_number
+from sim.commands import OneLineParser, whole_number
 from sim.validation.facts import channels_table, facts_table, noise_table
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=whole_number(1), default=1000)
     n = ap.parse_args(argv).seeds
     for table in (facts_table, noise_table, channels_table):

@@ -14,7 +14,6 @@ numbers), so the rows differ only by the two values. Docs: docs/model.md 4.3.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.commands import whole_number  # noqa: E402
+from sim.commands import OneLineParser, whole_number  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.runner import run_many  # noqa: E402
@@ -76,7 +75,7 @@ def grid_rows(associations: list[float], bonuses: list[float], n: int) -> list[s
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=whole_number(1), default=400)
     ap.add_argument("--quick", action="store_true", help="20 seeds, a 2 x 2 grid")
     ap.add_argument("--association", type=float, nargs="+", default=[0, 0.1, 0.2, 0.3, 0.5])

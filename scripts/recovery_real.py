@@ -20,7 +20,6 @@ the table is over the rows in seed order.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Iterator
@@ -36,7 +35,7 @@ from sim.calibration.recovery import (  # noqa: E402
     Recovery,
     run_repetitions,
 )
-from sim.commands import whole_number  # noqa: E402
+from sim.commands import OneLineParser, whole_number  # noqa: E402
 from sim.validation.forecast import recovery_lines  # noqa: E402
 
 
@@ -54,7 +53,7 @@ def line(x: Recovery) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = OneLineParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repetitions", type=whole_number(1), default=40)
     p.add_argument("--first-seed", type=whole_number(0), default=FIRST_SEED)
     p.add_argument("--population", type=whole_number(1), default=FULL.population)
@@ -64,10 +63,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path("results/recovery"))
     p.add_argument("--workers", type=whole_number(1), default=1, help="local processes (default 1)")
     args = p.parse_args(argv)
-    if args.workers < 1:
-        print(f"error: recovery_real.py: --workers must be >= 1, got {args.workers}",
-              file=sys.stderr)  # fmt: skip
-        return 2
     design = Design(args.population, args.replicates, args.max_generations, args.ess_fraction)
     seeds = range(args.first_seed, args.first_seed + args.repetitions)
     rows = []

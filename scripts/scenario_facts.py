@@ -14,7 +14,6 @@ the share of runs in which it was taken and the median month of the first time.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.commands import whole_number
+from sim.commands import OneLineParser, whole_number
 from sim.config import load_scenario
 from sim.errors import ConfigError
 from sim.runner import run_many
@@ -124,7 +123,7 @@ def channel_lines(path: Path, sets: list[str], seeds: list[int], spec) -> list[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", required=True)
     ap.add_argument("--seeds", type=whole_number(1), default=1000)
     ap.add_argument("--root", type=whole_number(0), default=2024)

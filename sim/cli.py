@@ -21,11 +21,11 @@ Parses, calls, prints: the work is done in ``sim``; each command is a module of
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import importlib
 import sys
 
+from sim.commands import OneLineParser
 from sim.early import EXIT_INTERRUPTED, EXIT_TERMINATED, entered, install, interrupted
 
 COMMANDS = (
@@ -34,11 +34,7 @@ COMMANDS = (
 )  # fmt: skip
 
 
-class _Parser(argparse.ArgumentParser):
-    """Argument errors as one line (exit 2), like config errors; ``-h`` shows the usage."""
-
-    def error(self, message: str) -> None:
-        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} -h)\n")
+_Parser = OneLineParser
 
 
 def main(argv: list[str] | None = None) -> int:

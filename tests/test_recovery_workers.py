@@ -92,5 +92,8 @@ def test_validation_recovery_section_is_the_same_table_on_two_processes(tmp_path
 def test_workers_below_one_is_a_one_line_error(tmp_path):
     done = run([*TINY, "--out", "w0", "--workers", "0"], tmp_path)
     assert done.returncode == 2
-    assert done.stderr == "error: recovery_real.py: --workers must be >= 1, got 0\n"
+    assert done.stderr == (
+        "error: recovery_real.py: argument --workers: expected a number >= 1, got 0 "
+        "(see recovery_real.py -h)\n"
+    )
     assert not (tmp_path / "w0").exists()
