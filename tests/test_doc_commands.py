@@ -64,7 +64,7 @@ def test_the_docs_name_the_commands_of_their_tables():
                    "benchmarks/memory_batch.py", "benchmarks/bench_states.py",
                    "benchmarks/profile_round.py", "benchmarks/bench_single_run.py",
                    "benchmarks/bench_v3.py", "scripts/compare_batches.py",
-                   "scripts/occasions_grid.py", "run.py"):  # fmt: skip
+                   "scripts/occasions_grid.py", "scripts/noise_exits.py", "run.py"):  # fmt: skip
         assert script in progs, script
     flags = {a for _, prog, args in COMMANDS for a in args if prog == "scripts/scenario_facts.py"}
     assert {"--facts", "--channels", "--players", "--set"} <= flags
@@ -149,6 +149,23 @@ def run_script(path: Path, args: list[str], cwd: Path) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def test_noise_exits_quick_prints_both_periods_and_rejects_an_unknown_pact(tmp_path):
+    """docs/model.md 4.2 (`scripts/noise_exits.py --seeds 1000 ...`), with --quick (20
+    seeds): a row per period at the scenario's temperature, with counts and shares; an
+    unknown pact is one line and exit 2."""
+    out = run_script(ROOT / "scripts" / "noise_exits.py", ["--quick"], tmp_path)
+    assert "## korea_2024: lowerings and exits of RUS-PRK, 20 seeds" in out
+    for period in ("2024-2025", "2026 on"):
+        assert re.search(rf"^\| 0\.01 \| {period} \| \d+ \| ([\d.]+|-) \|", out, re.M), period
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "noise_exits.py"), "--pact", "RUS-XYZ"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: --pact") and "RUS-PRK" in line
 
 
 def test_occasions_grid_quick_prints_a_row_per_pair_and_rejects_a_bad_value(tmp_path):
