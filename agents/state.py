@@ -39,8 +39,10 @@ class StateAgent(mesa.Agent):
     def proposal_values(self) -> np.ndarray:
         """``(M,)``: its expected net value of proposing each move now (-inf: not its
         move), as the round's proposer choice uses it."""
-        p, state = self.model.params, self.model.state
-        blocked = state.refused_until > self.model.round  # as next month's round will read it
+        model, state = self.model, self.model.state
+        # as next month's round will read them: its refusal memory and its stretch's costs
+        p = model.schedule.at(min(model.round, model.rounds - 1))
+        blocked = state.refused_until > model.round
         return move_values(self._values, p, state.talk_level, blocked)[0, :, self.index]
 
     def best_proposal(self) -> str:
