@@ -67,3 +67,21 @@ def _locate(data: dict[str, Any], path: str) -> tuple[Any, Any]:
         node = node[int(key)] if isinstance(node, list) else node[key]
     last = keys[-1]
     return node, int(last) if isinstance(node, list) else last
+
+
+def after_horizon(s: Scenario) -> list[str]:
+    """Dated entries (scheduled shocks, changes, occasions) at or after the scenario's
+    last month + 1: they can act in no run of it (a run is at most ``rounds`` long), so a
+    mistyped year would pass unnoticed. One line each, for a note to the user."""
+    from sim.calendar import round_date
+
+    last = round_date(s.start, s.rounds - 1)
+    dated = [(f"shocks.{i}", sh.round) for i, sh in enumerate(s.shocks) if sh.round is not None]
+    dated += [(f"changes.{i}", c.at) for i, c in enumerate(s.changes)]
+    dated += [(f"occasions.{i}", o.at) for i, o in enumerate(s.occasions)]
+    return [
+        f"{name} is dated {round_date(s.start, r)}, after the scenario's last month ({last}): "
+        "it does nothing"
+        for name, r in dated
+        if r >= s.rounds
+    ]

@@ -162,3 +162,24 @@ def test_the_timeline_tells_the_occasion_and_who_came_to_it():
     assert came == [("2024-05", "CHN -> PRK: summit (6 months, at a parade)")]
     none = load_scenario(ROOT_SCENARIO, [_occasion(bonus=0.0)])
     assert not [e for e in run_model(none, 4, rounds=8).events if e.kind == "occasion"]
+
+
+def test_simulate_notes_dated_entries_after_the_scenarios_last_month(capsys):
+    """A mistyped year does not pass unnoticed: an occasion (or shock, or change) dated
+    after the last month of the scenario acts in no run; simulate says so on stderr, one
+    line each, and still runs (stdout unchanged, exit 0). Library scenarios have none."""
+    from runcli import main
+
+    from sim.changes import after_horizon
+
+    args = ["simulate", "--scenario", "china_cool_2024", "--rounds", "3", "--json"]
+    assert main([*args, "--set", "occasions.1.at=2031-01"]) == 0
+    out, err = capsys.readouterr()
+    assert err == (
+        "note: occasions.1 is dated 2031-01, after the scenario's last month (2030-12): "
+        "it does nothing\n"
+    )
+    assert out.startswith("{")
+    assert main([*args, "--set", "occasions.1.at=2030-12"]) == 0  # the last month acts
+    assert capsys.readouterr().err == ""
+    assert after_horizon(load_scenario(ROOT_SCENARIO)) == []

@@ -107,6 +107,10 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from sim.changes import after_horizon
+
+    for line in after_horizon(scenario):  # on stderr: --json keeps stdout clean
+        print(f"note: {line}", file=sys.stderr)
     codes = list(scenario.states)
     unknown = sorted(set(args.about or ()) - set(codes))
     if unknown:
