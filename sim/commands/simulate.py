@@ -107,10 +107,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from sim.changes import after_horizon
-
-    for line in after_horizon(scenario):  # on stderr: --json keeps stdout clean
-        print(f"note: {line}", file=sys.stderr)
+    _note_late_entries(scenario)
     codes = list(scenario.states)
     unknown = sorted(set(args.about or ()) - set(codes))
     if unknown:
@@ -206,6 +203,15 @@ def timeline_lines(events: list) -> list[str]:
         again = f"  [x{count}, last {last}]" if count > 1 else ""
         out.append(f"  {e.date}  {e.text}{again}")
     return out
+
+
+def _note_late_entries(scenario) -> None:
+    """One stderr line per dated entry after the scenario's last month (it acts in no run;
+    stderr, so --json keeps stdout clean)."""
+    from sim.changes import after_horizon
+
+    for line in after_horizon(scenario):
+        print(f"note: {line}", file=sys.stderr)
 
 
 def format_report(model, report: dict) -> str:
