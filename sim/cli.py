@@ -34,16 +34,13 @@ COMMANDS = (
 )  # fmt: skip
 
 
-_Parser = OneLineParser
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
         from sim.commands.batch import main_job
 
         return main_job()
-    parser = _Parser(
+    parser = OneLineParser(
         prog="run.py",
         description="Agent-based simulation of China-Russia-North Korea pact formation.",
         epilog="Run 'python run.py' with no arguments for the default experiment and its plots.",

@@ -61,14 +61,13 @@ class HindcastSetup:
 
 
 def _round_of(when: object, start: str) -> int:
+    """A raw scenario's date, a month ``YYYY-MM`` or a round, as a round."""
     return months_between(start, when) if isinstance(when, str) else int(when)
 
 
 def _shock_round(shock: dict, start: str) -> int | None:
     when = shock.get("round")
-    if when is None:
-        return None
-    return months_between(start, when) if isinstance(when, str) else int(when)
+    return None if when is None else _round_of(when, start)
 
 
 def setup(cal: Calibration, cutoff: str) -> HindcastSetup:
@@ -99,8 +98,7 @@ def setup(cal: Calibration, cutoff: str) -> HindcastSetup:
         raise ConfigError(file, f"priors.{indexed[0]}",
                           "no prior on an occasion when the cutoff removes occasions",
                           f"{len(gone)} removed at {cutoff}")  # fmt: skip
-    marks = [months_between(start, m) if isinstance(m, str) else int(m)
-             for m in raw.get("checkpoints", [])]  # fmt: skip
+    marks = [_round_of(m, start) for m in raw.get("checkpoints", [])]
     raw["checkpoints"] = sorted({*marks, c})
     removed = tuple(f"{s.get('round')}: {s.get('note', s.get('driver'))}" for s in late)
     spec_fit = cal.spec.model_copy(update={"targets": list(fit), "rounds": c + 1})
