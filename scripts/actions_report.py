@@ -51,6 +51,7 @@ from sim.seeds import replicate_seeds  # noqa: E402
 from sim.validation.facts import load_facts  # noqa: E402
 from sim.validation.record import (  # noqa: E402
     ALL_WINDOWS,
+    guest_came,
     pattern_table,
     posterior_visits,
     record_pattern,
@@ -140,9 +141,7 @@ def attendance(path: Path, n: int) -> list[str]:
     rows = ["| occasion | month | guest -> host | came |", "| --- | --- | --- | --- |"]
     for o in scenario.occasions:
         for g in o.guests:
-            keys = [f"taken.{k}.{g}>{o.host}" for k in o.kinds]
-            keys = [k for k in keys if k in runs[0].series]
-            came = np.array([r.series[keys].to_numpy(bool)[o.at].any() for r in runs])
+            came = guest_came([r.series for r in runs], o, g)
             when = round_date(scenario.start, o.at)
             rows.append(f"| {o.label} | {when} | {g} -> {o.host} | {share_text(came)} |")
     return rows

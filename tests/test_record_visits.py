@@ -62,6 +62,23 @@ def test_a_visit_either_way_counts_and_missing_dyads_are_skipped():
     assert r.either_way(series[["taken.summit.CHN>PRK"]], ROW).tolist() == [False, True, False]
 
 
+def test_guest_came_reads_the_occasions_month_and_skips_kinds_not_allowed():
+    """A guest came if it took an invited kind toward the host in the occasion's month
+    (round 2 here); a month early does not count, nor another recipient; a kind the
+    scenario lacks (no column) is skipped, not an error."""
+    from types import SimpleNamespace
+
+    occasion = SimpleNamespace(host="CHN", kinds=("summit", "aid"), at=2)
+    cols = ["taken.summit.PRK>CHN", "taken.summit.PRK>RUS", "action.summit.PRK>CHN"]
+    runs = [pd.DataFrame(np.zeros((4, 3), dtype=bool), columns=cols) for _ in range(4)]
+    runs[0].loc[2, "taken.summit.PRK>CHN"] = True  # came that month
+    runs[1].loc[1, "taken.summit.PRK>CHN"] = True  # a month early
+    runs[2].loc[2, "taken.summit.PRK>RUS"] = True  # to someone else
+    runs[3].loc[2, "action.summit.PRK>CHN"] = True  # in force, not taken
+    assert r.guest_came(runs, occasion, "PRK").tolist() == [True, False, False, False]
+    assert r.guest_came(runs, occasion, "PRK", "action").tolist() == [False, False, False, True]
+
+
 def test_summits_per_year_sums_each_calendar_year_of_the_mean():
     taken = _runs((0, 11, 12), (12, 13, 23))  # run means: 2024 = (2 + 0) / 2, 2025 = (1 + 3) / 2
     assert r.summits_per_year(taken) == [1.0, 2.0]

@@ -85,6 +85,16 @@ def either_way(series: pd.DataFrame, row: RecordRow) -> np.ndarray:
     return series[cols].to_numpy(bool).any(axis=1)
 
 
+def guest_came(series: list[pd.DataFrame], occasion, guest: str, column: str = "taken"
+               ) -> np.ndarray:  # fmt: skip
+    """Per run, whether ``guest`` took an invited kind toward the occasion's host in its
+    month (``column="taken"``), or had one in force then (``"action"``: a visit in force is
+    not taken again, docs/model.md 3.15). Kinds the scenario does not allow are skipped."""
+    keys = [f"{column}.{k}.{guest}>{occasion.host}" for k in occasion.kinds]
+    return np.array([s[[k for k in keys if k in s]].to_numpy(bool)[occasion.at].any()
+                     for s in series])  # fmt: skip
+
+
 def record_pattern(taken: np.ndarray, row: RecordRow) -> dict[str, np.ndarray]:
     """Per run, whether it reproduces each window of ``row`` and all of them together,
     from ``taken (runs, rounds)``."""
