@@ -17,10 +17,12 @@ from sim.schema import Scenario
 
 
 def change_rounds(s: Scenario) -> list[int]:
-    """Rounds (within the horizon) in which some value changes, sorted; 0 first."""
+    """Rounds in which some value changes, sorted; 0 first. Rounds past the scenario's
+    horizon are kept: a run may be longer (``simulate --rounds``), and a change or a ramp
+    past the horizon must then act as dated, as scheduled shocks and occasions do."""
     rounds = {0}
     for c in s.changes:
-        rounds.update(r for r in range(c.at, c.at + c.ramp + 1) if r < s.rounds)
+        rounds.update(range(c.at, c.at + c.ramp + 1))
     return sorted(rounds)
 
 
@@ -55,8 +57,9 @@ def scenario_at(s: Scenario, r: int, source: str = "scenario") -> Scenario:
 
 
 def check_changes(s: Scenario, source: str) -> None:
-    """Validate the scenario of every round where something changes (errors name it)."""
-    for r in change_rounds(s)[1:]:
+    """Validate the scenario of every round where something changes, round 0 included (a
+    change dated at the start month acts from the first round; errors name it)."""
+    for r in change_rounds(s):
         scenario_at(s, r, source)
 
 
@@ -69,19 +72,21 @@ def _locate(data: dict[str, Any], path: str) -> tuple[Any, Any]:
     return node, int(last) if isinstance(node, list) else last
 
 
-def after_horizon(s: Scenario) -> list[str]:
-    """Dated entries (scheduled shocks, changes, occasions) at or after the scenario's
-    last month + 1: they can act in no run of it (a run is at most ``rounds`` long), so a
-    mistyped year would pass unnoticed. One line each, for a note to the user."""
+def after_horizon(s: Scenario, rounds: int | None = None) -> list[str]:
+    """Dated entries (scheduled shocks, changes, occasions) after the scenario's last
+    month, or a longer run's (``rounds``): they act in no such run, so a mistyped year
+    would pass unnoticed. One line each, for a note to the user (a shorter run is a
+    deliberate choice and notes nothing more)."""
     from sim.calendar import round_date
 
-    last = round_date(s.start, s.rounds - 1)
+    horizon = s.rounds if rounds is None else max(s.rounds, rounds)
+    last = round_date(s.start, horizon - 1)
     dated = [(f"shocks.{i}", sh.round) for i, sh in enumerate(s.shocks) if sh.round is not None]
     dated += [(f"changes.{i}", c.at) for i, c in enumerate(s.changes)]
     dated += [(f"occasions.{i}", o.at) for i, o in enumerate(s.occasions)]
     return [
-        f"{name} is dated {round_date(s.start, r)}, after the scenario's last month ({last}): "
+        f"{name} is dated {round_date(s.start, r)}, after the run's last month ({last}): "
         "it does nothing"
         for name, r in dated
-        if r >= s.rounds
+        if r >= horizon
     ]

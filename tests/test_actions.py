@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.changes import change_rounds, scenario_at, value_at
+from sim.changes import after_horizon, change_rounds, scenario_at, value_at
 from sim.config import ConfigError, load_scenario
 from sim.rules.actions import (
     NO_GOOD,
@@ -26,6 +26,7 @@ from sim.rules.actions import (
 from sim.rules.feedback import FeedbackParams, feedback_push
 from sim.rules.relations import RelationEvents, RelationParams, update_affinity
 from sim.rules.round import remember_refusals
+from sim.rules.schedule import compile_schedule
 
 APPROX = {"rel": 1e-12, "abs": 1e-12}
 ROOT_SCENARIO = Path(__file__).resolve().parents[1] / "configs" / "scenarios" / "korea_2024.toml"
@@ -181,6 +182,27 @@ def test_dated_change_applies_from_its_month(tmp_path):
     assert scenario_at(s, 5).us.reactivity == pytest.approx(0.5)
 
 
+def test_a_change_at_the_start_month_is_in_force_from_round_0():
+    """Round 0 reads the scenario in force at round 0: a change dated at the start
+    (2024-01) acts at once, or its ramp begins there (0.3 -> 0.5 over two rounds)."""
+    change = 'changes=[{at="2024-01", path="us.reactivity", value=0.5, ramp=1}]'
+    sc = compile_schedule(load_scenario("configs/scenarios/korea_2024.toml", [change]))
+    assert sc.starts == (0, 1)
+    assert [sc.at(t).reactivity for t in (0, 1, 2)] == pytest.approx([0.4, 0.5, 0.5])
+
+
+def test_a_change_past_the_horizon_acts_in_a_longer_run():
+    """A run longer than the scenario's 12 months keeps a change dated 2025-03 (round 14)
+    and its whole ramp; the late-entry note reads the run's length, not the scenario's."""
+    sets = ["rounds=12", "checkpoints=[5, 11]", "shocks=[]",
+            'changes=[{at="2025-03", path="us.reactivity", value=0.5, ramp=1}]']  # fmt: skip
+    s = load_scenario("configs/scenarios/korea_2024.toml", sets)
+    sc = compile_schedule(s)
+    assert [sc.at(t).reactivity for t in (13, 14, 15, 40)] == pytest.approx([0.3, 0.4, 0.5, 0.5])
+    assert len(after_horizon(s)) == 1 and after_horizon(s, 15) == []
+    assert "after the run's last month (2025-02)" in after_horizon(s, 14)[0]
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -188,6 +210,7 @@ def test_dated_change_applies_from_its_month(tmp_path):
         ('[{at="2024-05", path="start", value=1.0}]', "changes.0.path"),
         ('[{at="2024-05", path="us.nothing", value=1.0}]', "changes.0.path"),
         ('[{at="2023-05", path="us.reactivity", value=1.0}]', "changes.0.at"),
+        ('[{at="2024-01", path="us.reactivity", value=-1.0}]', "changes.0.value"),
     ],
 )
 def test_a_bad_change_names_its_field(change, field):

@@ -176,7 +176,7 @@ def test_simulate_notes_dated_entries_after_the_scenarios_last_month(capsys):
     assert main([*args, "--set", "occasions.1.at=2031-01"]) == 0
     out, err = capsys.readouterr()
     assert err == (
-        "note: occasions.1 is dated 2031-01, after the scenario's last month (2030-12): "
+        "note: occasions.1 is dated 2031-01, after the run's last month (2030-12): "
         "it does nothing\n"
     )
     assert out.startswith("{")

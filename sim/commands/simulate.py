@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    _note_late_entries(scenario)
+    _note_late_entries(scenario, args.rounds)
     codes = list(scenario.states)
     unknown = sorted(set(args.about or ()) - set(codes))
     if unknown:
@@ -205,12 +205,12 @@ def timeline_lines(events: list) -> list[str]:
     return out
 
 
-def _note_late_entries(scenario) -> None:
-    """One stderr line per dated entry after the scenario's last month (it acts in no run;
-    stderr, so --json keeps stdout clean)."""
+def _note_late_entries(scenario, rounds: int | None) -> None:
+    """One stderr line per dated entry after the run's last month (it acts in no run of
+    that length; stderr, so --json keeps stdout clean)."""
     from sim.changes import after_horizon
 
-    for line in after_horizon(scenario):
+    for line in after_horizon(scenario, rounds):
         print(f"note: {line}", file=sys.stderr)
 
 

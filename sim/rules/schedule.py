@@ -47,11 +47,10 @@ class Schedule:
 
 
 def compile_schedule(s: Scenario) -> Schedule:
-    """Compile the scenario in force at each round where something changes."""
+    """Compile the scenario in force at each round where something changes (round 0
+    included: a change dated at the start month is in force from the first round)."""
     rounds = change_rounds(s)
-    first = compile_params(s)
-    rest = [compile_params(scenario_at(s, r)) for r in rounds[1:]]
-    return Schedule(tuple(rounds), (first, *rest))
+    return Schedule(tuple(rounds), tuple(compile_params(scenario_at(s, r)) for r in rounds))
 
 
 def stack_schedules(schedules: list[Schedule], counts: list[int]) -> Schedule:
