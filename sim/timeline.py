@@ -3,11 +3,11 @@
 The Mesa model hands every round to :class:`EventLog`, which writes what changed: talks
 opened, refused, failed and signed, pacts lowered or left (each refusal or walk-out with
 the state's utility change and its two largest terms: *why* it said no), cooperation
-actions starting and ending, occasions and who came, relations that moved, drivers that
+actions taken, renewed and ended, occasions and who came, relations that moved, drivers that
 switched, shocks and dated changes. :func:`collapse` folds events that repeat (the same
 proposal refused again and again) into one line with a count. Each event names the
 states it involves, so :func:`select` can keep the events of some states (a six-state run
-tells ~90 events in its first 24 months; an analyst following China and North Korea wants
+tells ~110 events in its first 24 months; an analyst following China and North Korea wants
 theirs).
 """
 
@@ -196,10 +196,11 @@ class EventLog:
                 label = o.label or "an occasion"
                 text = f"{o.host} hosts {label}; invited: {', '.join(o.guests)}"
                 self.add(t, "occasion", text, (o.host, *o.guests))
-        for i, j, k in np.argwhere(now & ~was):
+        for i, j, k in np.argwhere(out.taken[0]):  # taken, or renewed as it lapsed
             months = int(p.actions.duration[k])
             at = self._occasion(t, p, i, j, k)
-            text = f"{_action(p, i, j, k)} ({months} months{at})"
+            again = " renewed" if was[i, j, k] else ""
+            text = f"{_action(p, i, j, k)}{again} ({months} months{at})"
             self.add(t, "action", text, _pair(p, i, j))
         for i, j, k in np.argwhere(was & ~now):
             self.add(t, "action_end", f"{_action(p, i, j, k)} ends", _pair(p, i, j))

@@ -174,3 +174,22 @@ def test_a_move_that_does_not_cover_its_exit_cost_says_chance_and_one_month_is_s
     failed = [e.text for e in events if e.kind == "failed"]
     assert any(" fail after 1 month: " in t for t in failed)
     assert not any(" 1 months" in e.text for e in events)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_every_action_taken_is_told_once_renewals_included(seed):
+    """docs/model.md 3.13: the timeline tells each action taken, in its month, including
+    one renewed as it lapsed (in force the month before and after, so "started" alone would
+    miss it): per month, the action lines equal the run's ``taken.*`` columns."""
+    import numpy as np
+
+    import sim
+
+    frame = sim.simulate("korea_2024", seed=seed, rounds=24)
+    taken = frame[[c for c in frame.columns if c.startswith("taken.")]].to_numpy(int).sum(axis=1)
+    told = np.zeros(24, dtype=int)
+    for e in frame.attrs["events"]:
+        if e["kind"] == "action" and not e["text"].endswith("in force at the start"):
+            told[e["round"]] += 1
+    assert taken.sum() > 0 and told.tolist() == taken.tolist()
+    assert any("renewed" in e["text"] for e in frame.attrs["events"])
