@@ -23,9 +23,17 @@ from sim.rules.actions import (
     partner_hostility,
     with_one,
 )
+from sim.rules.compile import compile_params
+from sim.rules.draws import draw_many
 from sim.rules.feedback import FeedbackParams, feedback_push
+from sim.rules.params import (
+    initial_actions,
+    initial_affinity,
+    initial_levels,
+    initial_talks,
+)
 from sim.rules.relations import RelationEvents, RelationParams, update_affinity
-from sim.rules.round import remember_refusals
+from sim.rules.round import initial_state, play_round, remember_refusals
 from sim.rules.schedule import compile_schedule
 
 APPROX = {"rel": 1e-12, "abs": 1e-12}
@@ -233,6 +241,26 @@ def test_a_refused_raise_is_not_proposed_again_within_the_memory():
     assert out[1].tolist() == [-1, -1, -1, -1, 16]  # talks failed: the same memory
     blocked_at_15, blocked_at_16 = out > 15, out > 16
     assert blocked_at_15[0, 3] and not blocked_at_16[0, 3]
+
+
+def test_talks_that_failed_are_not_reopened_in_the_same_month():
+    """3.12: a raise whose talks failed is not proposable for ``refusal_memory`` months,
+    starting with the month they failed (the proposal reads the walk-out, it comes after
+    the talks in the round). At temperature 0.05 talks fail often (200 runs x 36 months);
+    the proposer never picks the raise that just failed."""
+    s = load_scenario(ROOT_SCENARIO, ["negotiation.temperature=0.05"])
+    p = compile_params(s)
+    d = draw_many(list(range(200)), p, 36)
+    state = initial_state(initial_levels(s, p.space), initial_talks(s, p.space), p,
+                          d.u_start, initial_actions(s, p), initial_affinity(s, p))  # fmt: skip
+    failed = 0
+    for t in range(36):
+        raise_of = p.space.raise_move[np.arange(p.space.n_pacts), state.talk_level]  # (B, P)
+        state, out = play_round(state, t, d.at(t), p, value_end=False)
+        just_failed = np.where(out.walked.any(axis=-1), raise_of, 0)  # (B, P)
+        failed += int((just_failed > 0).sum())
+        assert not (just_failed == out.move[:, None]).any(where=just_failed > 0)
+    assert failed > 100  # the rule was exercised
 
 
 def test_simulate_plot_writes_the_action_timeline(tmp_path):

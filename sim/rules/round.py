@@ -160,7 +160,8 @@ def play_round(
         state.levels, state.talk_level, state.talk_due, t, mv, p, d.u_talks
     )
     mv = update_rows(mv, np.flatnonzero(signed.any(axis=-1)), levels, attrs, p, ctx)
-    pr = propose(mv, p, talk_level, state.refused_until > t, d)
+    after_talks = _failed_talks(state, t, p, walked)  # not proposable again from this month
+    pr = propose(mv, p, talk_level, after_talks > t, d)
     talk_level, talk_due, opened = open_talks(pr, talk_level, talk_due, t, d, p)
     acts = pr.accepted & ~pr.is_raise  # lowering or leaving: at once
     levels = np.where(acts[:, None], moved(levels, np.where(acts, pr.move, 0), p), levels)
@@ -180,7 +181,8 @@ def play_round(
         coop_end = coop_now if not taken.any() else in_force(act_left > 0, priced, attrs, p)
         end_ctx = ctx.with_coop(coop_end)
 
-    refused_until, affinity = _memory(state, t, p, pr, signed, walked, acts, levels, act_left)
+    refused_until, affinity = _memory(state, after_talks, t, p, pr, signed, walked, acts,
+                                      levels, act_left)  # fmt: skip
 
     new = RunState(
         levels, talk_level, talk_due, x, switched, affinity, act_left, refused_until,
@@ -195,16 +197,25 @@ def play_round(
     return new, out
 
 
-def _memory(state: RunState, t: int, p: Params, pr: Proposal, signed, walked, acts, levels,
-            act_left) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """``(refused_until, affinity)`` after the month: the raises refused or walked out of
-    are remembered, and the relations move with the month's events (and, with a US player,
-    its loss to the states' alignment with its adversaries)."""
+def _failed_talks(state: RunState, t: int, p: Params, walked: np.ndarray) -> np.ndarray:
+    """``refused_until (B, M)`` with the raises whose talks failed this month remembered
+    (3.12): read by the month's proposal, so talks that just failed are not reopened at
+    once."""
     failed_raise = p.space.raise_move[np.arange(p.space.n_pacts), state.talk_level]  # (B, P)
-    refused_until = remember_refusals(
-        state.refused_until, t, p, np.where(pr.refused.any(axis=-1), pr.move, 0),
-        np.where(walked.any(axis=-1), failed_raise, 0),
-    )  # fmt: skip
+    none = np.zeros(len(walked), dtype=np.int64)
+    failed = np.where(walked.any(axis=-1), failed_raise, 0)
+    return remember_refusals(state.refused_until, t, p, none, failed)
+
+
+def _memory(state: RunState, after_talks: np.ndarray, t: int, p: Params, pr: Proposal, signed,
+            walked, acts, levels, act_left) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """``(refused_until, affinity)`` after the month: the raise refused is remembered on top
+    of the talks failed (``after_talks``, :func:`_failed_talks`), and the relations move
+    with the month's events (and, with a US player, its loss to the states' alignment with
+    its adversaries)."""
+    none = np.zeros(walked.shape[:2], dtype=np.int64)  # (B, P): no talks failed here
+    refused = np.where(pr.refused.any(axis=-1), pr.move, 0)
+    refused_until = remember_refusals(after_talks, t, p, refused, none)
     on = act_left > 0
     ev, loss = relation_events(p, on, signed, walked, pr, acts), _player_loss(levels, on, p)
     return refused_until, update_affinity(state.affinity, p.affinity, ev, p.relations, loss)
