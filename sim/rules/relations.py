@@ -11,6 +11,9 @@ scenario's value (its baseline A0) and, each month, after the round's events:
           - defection    * [one left or lowered a pact the other is in]
     A <- clip(A, -1, 1), diagonal 0
 
+The brackets count: each action in force, each pact signed together, and each state that
+refused, walked out or defected (both walking out of the same talks costs 2 x walkout).
+
 Sustained cooperation builds trust, costly signals (visits, troops) move it faster
 (Fearon 1997), and broken commitments cost reputation with the partners who saw them
 (Crescenzi et al. 2012; Gibler 2008). The rates are the scenario's ``relation_dynamics``.
@@ -109,14 +112,6 @@ def alignment_loss(
     link = commit + visible + np.swapaxes(visible, -1, -2)  # (..., N, N)
     # sum over m in index order (no BLAS product: one run and a batch round alike)
     aligned = rate * small_sum(link * adversary[..., None, :], axis=-1)  # (..., N)
-    aligned = np.array(np.broadcast_to(aligned, shape[:-1]))
-    aligned[..., player] = 0.0
-    out[..., :, player] = aligned
-    out[..., player, :] = aligned
-    return out
-    adversary = np.maximum(-np.asarray(baseline)[player], 0.0)  # (N,) w_m; w_u = 0
-    link = commit + visible + np.swapaxes(visible, -1, -2)  # (..., N, N)
-    aligned = rate * np.matmul(link, adversary)  # (..., N)
     aligned = np.array(np.broadcast_to(aligned, shape[:-1]))
     aligned[..., player] = 0.0
     out[..., :, player] = aligned
