@@ -105,3 +105,29 @@ def test_discover_command_on_a_small_lhs(tmp_path, capsys):
     assert main(["discover", str(tmp_path / "b"), "--outcome", "utility_end.CHN"]) == 2
     err = capsys.readouterr().err
     assert "nope" in err and "--threshold" in err
+
+
+def test_one_parameter_gets_feature_scores():
+    # EMA's default max_features, round(1 / 3) = 0, made sklearn raise
+    batch = synthetic_batch()
+    batch.manifest["design"]["parameters"] = {"a": {}}
+    scores = feature_scores(cases(batch, "target_formed"))
+    assert scores["parameter"].tolist() == ["a"]
+    assert scores["importance"].tolist() == pytest.approx([1.0])
+
+
+def test_a_scenarios_design_is_discovered_by_its_scenario_column():
+    # the EMA Workbench drops a column named "scenario": PRIM saw no parameter and the
+    # extra trees none at all (sklearn raised)
+    batch = synthetic_batch(600)
+    runs = batch.runs.assign(scenario=np.repeat(["base", "calm", "hot"], 200))
+    runs["target_formed"] = runs["scenario"].eq("hot")
+    batch = Batch(batch.path, {"design": {"kind": "scenarios", "scenarios": ["x"]}}, runs,
+                  None, batch.info)  # fmt: skip
+    c = cases(batch, "target_formed")
+    assert list(c.x.columns) == ["scenario"]
+    assert feature_scores(c)["parameter"].tolist() == ["scenario"]
+    res = run_prim(c, min_coverage=0.9)
+    lim = res.limits.set_index("parameter")
+    assert lim.loc["scenario", "values"] == "hot"
+    assert res.trajectory.iloc[res.chosen]["density"] == pytest.approx(1.0)

@@ -18,6 +18,18 @@ import pandas as pd
 
 from sim.analysis.batch import Batch, BatchError, design_parameters
 
+# The EMA Workbench drops a column named "scenario" (its own experiments' bookkeeping)
+# from PRIM's and extra trees' input; a scenarios design's column goes in under this name
+_EMA_SCENARIO = "scenario (name)"
+
+
+def _to_ema(x: pd.DataFrame) -> pd.DataFrame:
+    return x.rename(columns={"scenario": _EMA_SCENARIO})
+
+
+def _from_ema(name: str) -> str:
+    return "scenario" if name == _EMA_SCENARIO else name
+
 
 class MissingExtra(ImportError):
     """The EMA Workbench is not installed (``pip install -e '.[discovery]'``)."""
@@ -109,7 +121,7 @@ def run_prim(c: Cases, min_coverage: float = 0.5, box: int | None = None,
         kwargs["threshold"] = 1e-9
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        found = prim.Prim(c.x, c.y.astype(int), **kwargs).find_box()
+        found = prim.Prim(_to_ema(c.x), c.y.astype(int), **kwargs).find_box()
     traj = found.peeling_trajectory.reset_index(drop=True)
     traj = traj.rename(columns={"id": "box"})[["box", "coverage", "density", "mass", "res_dim"]]
     traj["box"] = np.arange(len(traj))
@@ -117,6 +129,7 @@ def run_prim(c: Cases, min_coverage: float = 0.5, box: int | None = None,
     if not 0 <= chosen < len(traj):
         raise BatchError(f"--box {chosen}: expected 0..{len(traj) - 1}")
     limits = box_limits(found.box_lims[chosen], found.box_lims[0])
+    limits["parameter"] = limits["parameter"].map(_from_ema)
     return PrimResult(traj, chosen, with_drop_effect(limits, c), float(c.y.mean()))
 
 
@@ -179,14 +192,19 @@ def with_drop_effect(limits: pd.DataFrame, c: Cases) -> pd.DataFrame:
 def feature_scores(c: Cases, seed: int = 1) -> pd.DataFrame:
     """Extra-trees importances of each parameter for the outcome (sum to 1), highest first."""
     _, fs = _ema()
-    x = c.x.copy()
+    x = _to_ema(c.x)
     for col in x.columns:  # extra trees want numbers: categories as their codes
         if isinstance(x[col].dtype, pd.CategoricalDtype):
             x[col] = x[col].cat.codes
+    # EMA's default max_features, round(n / 3), is 0 for one parameter (a one-parameter
+    # grid, a scenarios design), which sklearn refuses: at least 1
+    max_features = max(1, round(x.shape[1] / 3))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scores, _forest = fs.get_ex_feature_scores(
-            x, c.y.astype(int), mode=fs.RuleInductionType.CLASSIFICATION, random_state=seed
-        )
+            x, c.y.astype(int), mode=fs.RuleInductionType.CLASSIFICATION,
+            max_features=max_features, random_state=seed,
+        )  # fmt: skip
     out = scores.iloc[:, 0].rename("importance").rename_axis("parameter").reset_index()
+    out["parameter"] = out["parameter"].map(_from_ema)
     return out.sort_values("importance", ascending=False, ignore_index=True)
