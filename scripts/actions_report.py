@@ -147,6 +147,29 @@ def attendance(path: Path, n: int) -> list[str]:
     return rows
 
 
+def checked_posterior(folder: Path):
+    """korea_2024's calibration, if ``folder`` holds a posterior of it (a table with its
+    parameters and positive weights); raises ConfigError naming the folder."""
+    cal = load_calibration(CALIBRATION)
+    table = folder / "posterior.parquet"
+    expected = (
+        f"expected a korea_2024 calibration's output folder with posterior.parquet "
+        f"(run.py calibrate {CALIBRATION.relative_to(ROOT)} --out DIR)"
+    )
+    if not table.is_file():
+        found = "no such folder" if not folder.is_dir() else "no posterior.parquet in it"
+        raise ConfigError(f"--posterior {folder}", None, f"{found}; {expected}")
+    try:
+        post = pd.read_parquet(table)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(str(table), None, f"not a readable table ({exc}); {expected}") from None
+    missing = [p for p in [*cal.parameters, "weight"] if p not in post]
+    if missing or post["weight"].sum() <= 0:
+        found = f"no column {', '.join(missing)}" if missing else "no positive weight"
+        raise ConfigError(str(table), None, f"{found}; {expected}")
+    return cal
+
+
 def main() -> None:
     ap = OneLineParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=whole_number(1), default=1000)
@@ -157,8 +180,9 @@ def main() -> None:
     ap.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
                     help="with --association: a value for those runs (repeatable)")  # fmt: skip
     args = ap.parse_args()
-    try:  # a bad --set is one line and exit 2, before any run
+    try:  # a bad --set or --posterior is one line and exit 2, before any run
         load_scenario(DEFAULT, args.sets)
+        cal = None if args.posterior is None else checked_posterior(args.posterior)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
@@ -189,7 +213,6 @@ def main() -> None:
     print(f"## The record's China-North Korea visits, {n} seeds (either direction)\n")
     if args.posterior is not None:
         sets = 20 if args.quick else 200
-        cal = load_calibration(CALIBRATION)
         column = "korea_2024 posterior (fresh runs)"
         taken[column] = posterior_visits(cal, args.posterior, ROW, sets, 5)
     print("\n".join(pattern_table(taken, ROW)) + "\n")

@@ -4,10 +4,14 @@ window read from the months a visit was taken, rounds inclusive."""
 
 from __future__ import annotations
 
+import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from sim.calibration.spec import load_calibration
 from sim.config import build_scenario
@@ -234,3 +238,35 @@ def test_a_count_target_must_be_dated_at_the_calibrations_last_month(tmp_path):
     good = tmp_path / "good.toml"
     good.write_text(text)
     assert load_calibration(good).spec.targets[-1].date == "2025-12"
+
+
+def _actions_report():
+    path = ROOT / "scripts" / "actions_report.py"
+    spec = importlib.util.spec_from_file_location("actions_report", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("folder", ["missing", "batch", "other"])
+def test_actions_report_checks_the_posterior_folder_before_any_run(folder, tmp_path):
+    """A folder that is not a korea_2024 calibration's: one line naming it, exit 2, nothing
+    printed (the tables were printed, then pyarrow's FileNotFoundError traceback)."""
+    (tmp_path / "batch").mkdir()
+    (tmp_path / "other").mkdir()
+    pd.DataFrame({"x": [1.0], "weight": [1.0]}).to_parquet(tmp_path / "other" / "posterior.parquet")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "actions_report.py"), "--quick",
+         "--posterior", str(tmp_path / folder)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: ") and str(tmp_path / folder) in line
+    assert "calibration's output folder with posterior.parquet" in line
+
+
+def test_actions_report_accepts_a_calibration_posterior(tmp_path):
+    cal = load_calibration(ROOT / "configs" / "calibration" / "korea_2024.toml")
+    _posterior(tmp_path, cal)
+    assert _actions_report().checked_posterior(tmp_path).parameters == cal.parameters
