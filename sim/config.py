@@ -17,7 +17,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from sim.dates import resolve_dates
+from sim.dates import as_dated, resolve_dates
 from sim.errors import MAX_MAGNITUDE, ConfigError, check_magnitudes, describe, first_error
 from sim.headline import to_paths
 from sim.schema import Scenario, _CrossRefError
@@ -347,7 +347,8 @@ def build_scenario(
 ) -> Scenario:
     """Validate a raw TOML mapping (after overrides) into a :class:`Scenario`."""
     data = apply_overrides(raw, overrides or {}, source)
-    resolve_dates(data, source, lambda field: _origin(source, field, overrides))
+    months: dict[str, str] = {}  # fields written as months, for errors
+    resolve_dates(data, source, lambda field: _origin(source, field, overrides), months)
     huge = check_magnitudes(data)
     if huge is not None:
         field, value = huge
@@ -356,7 +357,7 @@ def build_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _as_config_error(exc, source, overrides) from None
+        raise as_dated(_as_config_error(exc, source, overrides), months, data.get("start")) from None
     from sim.changes import check_changes  # the scenario of every month must be valid
 
     check_changes(scenario, source)

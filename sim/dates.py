@@ -61,12 +61,17 @@ def _matches(node: Any, pattern: tuple[str, ...], path: tuple[str, ...]) -> Iter
 
 
 def resolve_dates(
-    data: dict[str, Any], source: str, origin: Callable[[str], str] | None = None
+    data: dict[str, Any],
+    source: str,
+    origin: Callable[[str], str] | None = None,
+    months: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Replace months by rounds in place in the round-valued fields of ``data``; returns it.
 
     Nothing is done unless ``start`` is a valid month (its own validation then speaks).
-    ``origin(field)`` names where a bad value came from (the file, or a ``--set``).
+    ``origin(field)`` names where a bad value came from (the file, or a ``--set``);
+    ``months``, if given, gets the month written in each replaced field (for
+    :func:`as_dated`).
     """
     start = data.get("start")
     if not isinstance(start, str) or not MONTH.match(start):
@@ -87,4 +92,25 @@ def resolve_dates(
                     where(field), field, f"expected a month not before the start ({start})", value
                 )
             node[key] = rnd
+            if months is not None:
+                months[field] = value
     return data
+
+
+# a bound on a round, said of the month it was written as
+_SIDES = {"expected a number <= 0": "not after", "expected a number >= 0": "not before"}
+
+
+def as_dated(err: ConfigError, months: dict[str, str], start: Any) -> ConfigError:
+    """``err`` about a field written as a month (``months``, from :func:`resolve_dates`)
+    said of that month: ``expected a month not after the start (2023-07), got '2023-09'``,
+    not of its round (``expected a number <= 0, got 2``); other errors unchanged."""
+    month = months.get(err.field or "")
+    if month is None:
+        return err
+    side = _SIDES.get(err.expected)
+    if side is not None:
+        return ConfigError(
+            err.file, err.field, f"expected a month {side} the start ({start})", month
+        )
+    return ConfigError(err.file, err.field, f"{err.expected} (round {err.got})", month)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sim.config import ConfigError, build_scenario, deep_merge, load_raw, load_scenario
-from sim.dates import months_between
+from sim.dates import as_dated, months_between
 
 BASE = Path(__file__).resolve().parents[1] / "configs" / "scenarios" / "korea_2024.toml"
 
@@ -143,3 +143,28 @@ def test_talks_opened_before_the_start_as_a_month():
     with pytest.raises(ConfigError) as err:  # after the start: the field's own rule (<= 0)
         build_scenario(raw, "s.toml", {"initial_talks.RUS-PRK.opened": "2024-03"})
     assert err.value.field == "initial_talks.RUS-PRK.opened"
+
+
+def test_talks_opened_after_a_moved_start_are_named_by_month():
+    """docs/scenarios.md: `--set start=2023-07` said 'expected a number <= 0, got 2' of the
+    month 2023-09 the file gives; the month and the start are named."""
+    with pytest.raises(ConfigError) as err:
+        load_scenario(BASE, ["start=2023-07"])
+    assert str(err.value).endswith(
+        "field 'initial_talks.RUS-PRK.opened': expected a month not after the start "
+        "(2023-07), got '2023-09'"
+    )
+    assert load_scenario(BASE, ["start=2023-10"]).initial_talks["RUS-PRK"].opened == -1
+    # a round written as a number keeps the round's message
+    with pytest.raises(ConfigError, match=r"expected a number <= 0, got 2$"):
+        build_scenario(load_raw(BASE), "s.toml", {"initial_talks.RUS-PRK.opened": 2})
+
+
+def test_another_error_of_a_month_field_names_the_month_and_its_round():
+    err = ConfigError("s.toml", "occasions.0.at", "expected a round below 24", 30)
+    dated = as_dated(err, {"occasions.0.at": "2026-07"}, "2024-01")
+    assert (
+        str(dated)
+        == "s.toml: field 'occasions.0.at': expected a round below 24 (round 30), got '2026-07'"
+    )
+    assert as_dated(err, {}, "2024-01") is err
