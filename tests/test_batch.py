@@ -11,7 +11,8 @@ import pytest
 from batch_fakes import FAIL_ROOT_SEED, FAIL_SEED
 from conftest import DEFAULT_SCENARIO, runs_table
 
-from sim.batch.prepare import BatchRefused
+from sim.batch.integrity import read_manifest
+from sim.batch.prepare import BatchRefused, differences
 from sim.batch.session import run_batch
 from sim.batch.store import BatchStore
 from sim.commands.batch import run_experiment
@@ -199,15 +200,32 @@ def test_other_experiment_refused_unless_force(
     out = tmp_path / "o"
     run_batch(experiment(tmp_path), out, workers=1, progress=False)
     other = experiment(tmp_path, SMALL.replace("replicates = 4", "replicates = 2"), "b.toml")
-    with pytest.raises(BatchRefused, match="different experiment"):
+    with pytest.raises(BatchRefused, match=r"different experiment .*: replicates 4 there, 2 here"):
         run_batch(other, out, workers=1, progress=False)
     assert len(runs_table(out)) == 12
     assert run_experiment(other.file, out, workers=1, progress=False) == 2
     assert "--force" in capsys.readouterr().err
-    with pytest.raises(BatchRefused):  # asking for series changes the experiment too
+    # asking for series changes the experiment too: the message says so
+    with pytest.raises(BatchRefused, match=r"it was run without --series \(leave out --series"):
         run_batch(experiment(tmp_path), out, workers=1, series=True, progress=False)
     result = run_batch(other, out, workers=1, force=True, progress=False)
     assert result.ran_now == 6 and len(runs_table(out)) == 6
+
+
+def test_what_differs_from_a_batch_is_named(tmp_path: Path, reference_dir: Path) -> None:
+    """The refusal said only 'a different experiment' (of the same file, when only
+    --series differed); it names the parts that differ."""
+    old = read_manifest(reference_dir / "manifest.json")
+    assert differences(old, experiment(tmp_path), series=False) == []
+    assert differences(old, experiment(tmp_path), series=True) == [
+        "it was run without --series (leave out --series to resume it)"
+    ]
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO.read_text().replace('start = "2024-01"', 'start = "2023-12"'))
+    text = SMALL.replace(str(SCENARIO), str(scenario)).replace("rounds = 12", "rounds = 6")
+    assert differences(old, experiment(tmp_path, text.replace("0.2,", "0.3,")), False) == [
+        "rounds 12 there, 6 here", "the design differs", "the scenario's content differs"
+    ]  # fmt: skip
 
 
 def test_sobol_batch_rows_match_design_points(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ corrupt or duplicate parts, and find the runs already done."""
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
 from functools import partial
@@ -39,7 +40,10 @@ def prepare(store: BatchStore, exp: Experiment, series: bool, force: bool) -> Re
     """Check (or with ``force`` clear) ``store``'s directory for ``exp``, extend the batch
     ``exp`` extends, and read what is done."""
     exp_hash = exp.hash(series)
-    old = _check_out_dir(store, exp_hash, force, partial(extends, exp=exp, series=series))
+    old = _check_out_dir(
+        store, exp_hash, force, partial(extends, exp=exp, series=series),
+        partial(differences, exp=exp, series=series),
+    )  # fmt: skip
     if old is not None and old.experiment_hash != exp_hash:
         old = extend(store, old, exp, _warn)
     return Resume(old, frozenset(_resume_state(store, exp, series)))
@@ -49,18 +53,19 @@ def check_out_dir(out: str | Path, exp_hash: str, exp: Experiment | None = None)
     """Raise :class:`BatchRefused` if ``out`` holds results of another experiment (one that
     ``exp``, given, extends is not another)."""
     extended = partial(extends, exp=exp, series=True) if exp is not None else None
+    differs = partial(differences, exp=exp, series=True) if exp is not None else None
     try:
-        _check_out_dir(BatchStore(out), exp_hash, force=False, extended=extended)
+        _check_out_dir(BatchStore(out), exp_hash, False, extended, differs)
     except ManifestError as err:
         raise BatchRefused(str(err)) from None
 
 
 def _check_out_dir(
-    store: BatchStore, exp_hash: str, force: bool, extended: Any = None
+    store: BatchStore, exp_hash: str, force: bool, extended: Any = None, differs: Any = None
 ) -> Manifest | None:
     """The previous manifest if DIR holds this experiment by this model version, or one it
     extends (``extended(old)``: more replicates, points appended); refuse (or with
-    ``force`` clear) anything else."""
+    ``force`` clear) anything else, saying what differs (``differs(old)``)."""
     try:
         old = read_manifest(store.manifest_path)
     except ManifestError as err:
@@ -90,10 +95,40 @@ def _check_out_dir(
         what = "results without a manifest.json"
     elif old.experiment.get("file"):
         what = f"results of a different experiment ({old.experiment['file']})"
+    found = differs(old) if old is not None and differs else []
+    if found:
+        what += ": " + "; ".join(found)
     raise BatchRefused(
         f"{store.out} holds {what}; use another --out, or --force to delete them "
         "(runs/, series/, manifest.json) and start over"
     )
+
+
+def _json(value: Any) -> Any:
+    """``value`` as it reads back from the manifest (JSON)."""
+    return json.loads(json.dumps(value, sort_keys=True, default=str))
+
+
+def differences(old: Manifest, exp: Experiment, series: bool) -> list[str]:
+    """What makes ``exp`` (run with or without ``series``) another experiment than the
+    batch of manifest ``old``, in words: the parts of :meth:`Experiment.identity`."""
+    was, new = old.experiment, _json(exp.resolved(series))
+    found = []
+    if "series" in was and bool(was["series"]) != series:
+        found.append(
+            "it was run with --series (add --series to resume it)" if was["series"]
+            else "it was run without --series (leave out --series to resume it)"
+        )  # fmt: skip
+    for key in ("rounds", "replicates", "root_seed"):
+        if key in was and was[key] != new[key]:
+            found.append(f"{key} {was[key]} there, {new[key]} here")
+    if "design" in was and was["design"] != new["design"]:
+        found.append("the design differs")
+    if old.scenario is not None and old.scenario != _json(exp.scenario_raw):
+        found.append("the scenario's content differs")
+    if (old.scenarios or None) != (_json(exp.variants) or None):
+        found.append("the design's scenarios differ")
+    return found
 
 
 def _warn(line: str) -> None:
