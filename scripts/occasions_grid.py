@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Does any guilt-by-association and occasion bonus give the whole visit record at once?
 
-    python scripts/occasions_grid.py [--seeds 400] [--association A ...] [--bonus B ...]
+    python scripts/occasions_grid.py [--seeds 400] [--association A ...] [--bonus B ...] [--quick]
 
 Runs ``china_cool_2024`` (docs/scenarios.md) over the record's 24 months at each pair of
 ``us.association`` (docs/model.md 3.8) and occasion bonus (the same bonus on every
@@ -9,7 +9,8 @@ occasion, 3.15) and prints, per pair, the share of runs (95% Wilson intervals) w
 the record's China-North Korea visit pattern (the three windows of the facts file's
 record row, sim/validation/record.py); every guest at every occasion (the record: each
 came); and both together, the whole visit record. Same seeds at every pair (common random
-numbers), so the rows differ only by the two values. Docs: docs/model.md 4.3.
+numbers), so the rows differ only by the two values. ``--quick``: 20 seeds and a 2 x 2
+grid, for what is not given (given values are used). Docs: docs/model.md 4.3.
 """
 
 from __future__ import annotations
@@ -80,13 +81,21 @@ def grid_rows(associations: list[float], bonuses: list[float], n: int) -> list[s
 
 def main() -> None:
     ap = OneLineParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=whole_number(1), default=400)
-    ap.add_argument("--quick", action="store_true", help="20 seeds, a 2 x 2 grid")
-    ap.add_argument("--association", type=float, nargs="+", default=[0, 0.1, 0.2, 0.3, 0.5])
-    ap.add_argument("--bonus", type=float, nargs="+", default=[0.005, 0.01, 0.02, 0.04])
+    ap.add_argument("--seeds", type=whole_number(1), help="seeds per pair (default: 400)")
+    ap.add_argument("--quick", action="store_true",
+                    help="20 seeds and a 2 x 2 grid, for what is not given")  # fmt: skip
+    ap.add_argument("--association", type=float, nargs="+",
+                    help="us.association values (default: 0 0.1 0.2 0.3 0.5)")  # fmt: skip
+    ap.add_argument("--bonus", type=float, nargs="+",
+                    help="occasion bonus values (default: 0.005 0.01 0.02 0.04)")  # fmt: skip
     args = ap.parse_args()
-    if args.quick:
-        args.seeds, args.association, args.bonus = 20, [0, 0.5], [0.01, 0.04]
+    # --quick shrinks only what is not given (it replaced given values silently)
+    quick, full = (20, [0, 0.5], [0.01, 0.04]), (400, [0, 0.1, 0.2, 0.3, 0.5],
+                                                 [0.005, 0.01, 0.02, 0.04])  # fmt: skip
+    seeds, association, bonus = quick if args.quick else full
+    args.seeds = args.seeds or seeds
+    args.association = args.association or association
+    args.bonus = args.bonus or bonus
     try:  # a bad value is one line and exit 2, before any run
         for a in args.association:
             load_scenario(SCENARIO, [f"us.association={a}"])

@@ -4,6 +4,10 @@ one-off bonus to both sides that month, and reopens a visit declined lately."""
 from __future__ import annotations
 
 import dataclasses
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +20,7 @@ from sim.runner import run_many, run_model
 from tests import runcli
 from tests.test_actions import ROOT_SCENARIO, two_kinds
 
+GRID = Path(__file__).resolve().parents[1] / "scripts" / "occasions_grid.py"
 CHN, RUS, PRK = 0, 1, 2
 SUMMIT = 3  # korea_2024's kinds: munitions, technology, troops, summit, aid, cover
 
@@ -183,3 +188,31 @@ def test_simulate_notes_dated_entries_after_the_scenarios_last_month(capsys):
     assert main([*args, "--set", "occasions.1.at=2030-12"]) == 0  # the last month acts
     assert capsys.readouterr().err == ""
     assert after_horizon(load_scenario(ROOT_SCENARIO)) == []
+
+
+@pytest.mark.parametrize(
+    "args,rows",
+    [(["--association", "0.3", "--bonus", "0.02"], [("0.3", "0.02")]),
+     (["--bonus", "0.02"], [("0", "0.02"), ("0.5", "0.02")])],
+)  # fmt: skip
+def test_occasions_grid_quick_uses_the_values_given(args, rows, tmp_path):
+    """--quick replaced given values by its 2 x 2 grid silently; now it shrinks only the
+    seeds and what is not given."""
+    done = subprocess.run(
+        [sys.executable, str(GRID), "--quick", *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "## china_cool_2024, 20 seeds" in done.stdout
+    found = re.findall(r"^\| ([\d.]+) \| ([\d.]+) \|", done.stdout, re.M)
+    assert found == rows
+
+
+def test_occasions_grid_quick_checks_the_values_given(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(GRID), "--quick", "--association", "-3"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "us.association" in line and "-3" in line
