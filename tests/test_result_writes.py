@@ -94,3 +94,21 @@ def test_a_read_only_folder_keeps_the_error_of_the_write_not_of_the_cleanup(
     with pytest.raises(WriteError) as caught:
         write_atomic(target, fails)
     assert str(caught.value) == f"cannot write {target}: Read-only file system"
+
+
+@pytest.mark.parametrize(
+    "option,name,writer",
+    [("--series", "x.csv", (pd.DataFrame, "to_csv")),
+     ("--plot", "x.png", (matplotlib.figure.Figure, "savefig"))],
+)  # fmt: skip
+def test_simulate_names_a_file_it_cannot_write_once(
+    option: str, name: str, writer: tuple, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """It said 'cannot write F: cannot write F: No space left on device'."""
+    monkeypatch.setattr(*writer, disk_full())
+    target = tmp_path / name
+    assert cli(["simulate", "--rounds", "3", option, str(target)]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert line == f"error: cannot write {target}: No space left on device"
+    assert leftovers(tmp_path) == [] and not target.exists()

@@ -126,8 +126,11 @@ def run(args: argparse.Namespace) -> int:
             _write_table(series, args.series)
         if args.plot is not None:
             _plot(series, scenario_info(scenario), args.plot, args.seed, label)
-    except OSError as exc:
-        print(f"error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+    except OSError as exc:  # a WriteError (sim.files) names the file already
+        from sim.files import WriteError
+
+        why = exc if isinstance(exc, WriteError) else f"cannot write {exc.filename}: {exc.strerror}"
+        print(f"error: {why}", file=sys.stderr)
         return 2
     report = build_report(model, outcome, args.seed, args.about, args.events)
     report["overrides"] = list(args.overrides)
