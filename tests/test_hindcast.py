@@ -160,6 +160,32 @@ def test_hindcast_refuses_undated_targets_and_bad_cutoffs(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("cutoff", ["2023-06", "2025-12"])
+def test_a_cutoff_outside_the_targets_names_the_months_it_may_take(cutoff):
+    """It said 'after the first dated target and before the last one' without the months."""
+    cal = load_calibration(CALIBRATION)  # targets dated 2024-01 .. 2025-12, 24 rounds
+    with pytest.raises(ConfigError) as err:
+        setup(cal, cutoff)
+    assert str(err.value) == (
+        "--cutoff: expected a month from 2024-01 (the first target's date) to 2025-11 "
+        f"(before the last target's, 2025-12), got '{cutoff}'"
+    )
+    assert setup(cal, "2024-01").cutoff == "2024-01" and setup(cal, "2025-11")
+
+
+def test_a_cutoff_bound_by_the_rounds_or_by_one_date_says_so():
+    import dataclasses
+
+    cal = load_calibration(CALIBRATION)
+    short = dataclasses.replace(cal, spec=cal.spec.model_copy(update={"rounds": 12}))
+    with pytest.raises(ConfigError, match=r"to 2024-12 \(the calibration's last month\)"):
+        setup(short, "2025-03")
+    one = [t.model_copy(update={"date": "2025-12"}) for t in cal.spec.targets]
+    single = dataclasses.replace(cal, spec=cal.spec.model_copy(update={"targets": one}))
+    with pytest.raises(ConfigError, match=r"needs targets of two dates \(all are 2025-12\)"):
+        setup(single, "2025-03")
+
+
 def test_a_prior_on_an_occasion_is_refused_when_the_cutoff_removes_occasions():
     """Removing later occasions moves the indexes a prior on ``occasions.N`` names."""
     import dataclasses

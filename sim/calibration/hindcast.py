@@ -70,6 +70,26 @@ def _shock_round(shock: dict, start: str) -> int | None:
     return None if when is None else _round_of(when, start)
 
 
+def _cutoffs(cal: Calibration, start: str) -> str:
+    """The cutoffs a hindcast of ``cal`` takes, in words: from the first target's month
+    (one target to fit) to the month before the last target's (one to forecast), within
+    the calibration's rounds."""
+    dated = sorted(months_between(start, t.date) for t in cal.spec.targets)
+    first, last = dated[0], dated[-1]
+    latest = min(last - 1, cal.spec.rounds - 1)
+    if latest < first:
+        return (
+            f"no month: a hindcast needs targets of two dates (all are {round_date(start, first)})"
+        )
+    why = f"before the last target's, {round_date(start, last)}"
+    if latest < last - 1:
+        why = "the calibration's last month"
+    return (
+        f"expected a month from {round_date(start, first)} (the first target's date) to "
+        f"{round_date(start, latest)} ({why})"
+    )
+
+
 def setup(cal: Calibration, cutoff: str) -> HindcastSetup:
     """The hindcast of ``cal`` at ``cutoff`` (``YYYY-MM``); raises ConfigError."""
     file = str(cal.file)
@@ -84,8 +104,7 @@ def setup(cal: Calibration, cutoff: str) -> HindcastSetup:
     fit = tuple(t for t in cal.spec.targets if months_between(start, t.date) <= c)
     events = tuple(t for t in cal.spec.targets if months_between(start, t.date) > c)
     if not fit or not events or c + 1 > cal.spec.rounds:
-        raise ConfigError("--cutoff", "", "a month after the first dated target and before "
-                          "the last one", cutoff)  # fmt: skip
+        raise ConfigError("--cutoff", "", _cutoffs(cal, start), cutoff)
     raw = dict(cal.scenario_raw)
     shocks = list(raw.get("shocks", []))
     late = [s for s in shocks if (_shock_round(s, start) or -1) > c]
