@@ -194,6 +194,15 @@ def test_report_of_a_directory_of_no_kind_is_one_line_and_exit_2(tmp_path, capsy
     assert len(err.splitlines()) == 1 and "not a results directory" in err
 
 
+def test_report_of_a_missing_directory_says_not_found_and_the_kinds(tmp_path, capsys):
+    """It said 'batch directory not found' of any missing DIR, a hindcast's too."""
+    missing = tmp_path / "hindcast"
+    assert main(["report", str(missing)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: not found: {missing} (expected a results directory: ")
+    assert "batch" in line and "comparison" in line and "calibration or a hindcast)" in line
+
+
 def test_kinds_and_the_directories_found(batch_dir, calibration_dir, hindcast_dir, tmp_path):
     from sim.report.kinds import find_results, result_kind
 

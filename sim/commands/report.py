@@ -58,7 +58,7 @@ def build_report(path: Path):
         from sim.report.compare import comparison_report
 
         return comparison_report(path, display)
-    if kind is None and path.exists():
+    if kind is None:  # a missing folder too (it was "batch directory not found")
         raise ReportError(not_results(path))
     from sim.batch.integrity import check_results
     from sim.report.batch import batch_report, summary_tables

@@ -45,14 +45,15 @@ def result_kind(path: str | Path) -> str | None:
 def not_results(path: str | Path) -> str:
     """One line saying why ``path`` is not a results directory."""
     path = Path(path)
+    kinds = (
+        "a batch with manifest.json and runs/, a comparison with compare.csv, a calibration "
+        "or a hindcast"
+    )
     if not path.exists():
-        return f"{path}: no such directory"
+        return f"not found: {path} (expected a results directory: {kinds})"
     if not path.is_dir():
         return f"{path}: a file, expected a results directory"
-    return (
-        f"{path}: not a results directory (expected a batch with manifest.json and runs/, "
-        "a comparison with compare.csv, a calibration or a hindcast)"
-    )
+    return f"{path}: not a results directory (expected {kinds})"
 
 
 @dataclass(frozen=True)
