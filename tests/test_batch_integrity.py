@@ -170,8 +170,11 @@ def test_summary_and_plot_warn_about_an_unfinished_batch(
         part.unlink()
         (out / "series" / part.name).unlink()
     assert cli(["summary", str(out)]) == 0
-    err = capsys.readouterr().err.strip().splitlines()
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
     assert len(err) == 1 and "6/12 runs done" in err[0]
+    assert "runs done" not in captured.out  # said once (stdout said it again in other words)
+    assert "incomplete batch: 6 of 12 runs done" in (out / "summary.md").read_text()
     assert cli(["plot", str(out)]) == 0
     assert "6/12 runs done" in capsys.readouterr().err
     assert batch(exp, out) == 0

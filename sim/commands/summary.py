@@ -31,23 +31,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("dir", type=Path, metavar="DIR", help="batch results directory")
 
 
-def notes(batch, table: pd.DataFrame) -> list[str]:
-    """Warnings and legends printed above the table."""
+def notes(batch, table: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Warnings and legends written above the table in summary.md (the warnings are not
+    printed again: ``check_results`` has said them on stderr)."""
     from sim.analysis.checks import incomplete
     from sim.lock import holder
 
     # counted from the parts read (the manifest's count lags a running or killed batch);
     # a running batch is not incomplete: check_results says it runs
     done = {**batch.manifest, "runs_done": len(batch.runs)}
-    out = [w for w in [incomplete(done)] if w and holder(batch.path) is None]
+    warnings = [w for w in [incomplete(done)] if w and holder(batch.path) is None]
+    legends = []
     if "scenario_value" in table and table["scenario_value"].any():
-        out.append("* = the design point at the scenario's own values")
-    return out
+        legends.append("* = the design point at the scenario's own values")
+    return warnings, legends
 
 
 def write_summary(batch_dir: str | Path) -> tuple[pd.DataFrame, list[Path], list[str]]:
     """Build the summary of a batch, write CSV and Markdown into it; return (text, paths,
-    warnings and notes)."""
+    legends to print above it)."""
     from sim.analysis import detect_design, load_batch, summary_table
     from sim.files import write_atomic
 
@@ -71,10 +73,10 @@ def write_summary(batch_dir: str | Path) -> tuple[pd.DataFrame, list[Path], list
         "with the number of those runs; tied A-B: share of runs in which some pact holding "
         "both A and B is active at the end.\n\n"
     )
-    extra = notes(batch, table)
-    text = head + "".join(f"{line}\n\n" for line in extra) + markdown(shown)
+    warnings, legends = notes(batch, table)
+    text = head + "".join(f"{line}\n\n" for line in warnings + legends) + markdown(shown)
     write_atomic(md_path, lambda tmp: tmp.write_text(text))
-    return shown, [csv_path, md_path], extra
+    return shown, [csv_path, md_path], legends
 
 
 def _forecast(batch_dir: Path):
