@@ -41,6 +41,9 @@ def test_citation_cff_is_valid_1_2_0_and_carries_the_version():
     assert cff["version"] == __version__ and cff["license"] == "MIT"
     readme = (ROOT / "README.md").read_text()
     assert "## How to cite" in readme and "CITATION.cff" in readme
+    # the citation example and `--version`'s output quoted there are this version's
+    assert f"(version {__version__}, model version {MODEL_VERSION})" in readme
+    assert f"`trilateral-sim {__version__} (model version {MODEL_VERSION})`" in readme
 
 
 def test_changelog_lists_this_version_and_the_model_versions():

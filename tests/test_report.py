@@ -34,7 +34,8 @@ def external_references(text: str) -> list[str]:
 def test_report_is_one_self_contained_file(batch_dir, tmp_path, capsys):
     out = tmp_path / "shared" / "report.html"
     assert main(["report", str(batch_dir), "--out", str(out.parent)]) == 0
-    assert f"wrote {out}" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"wrote {out}" in printed
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]  # one file
     text = out.read_text()
     assert external_references(text) == [] and "<script" not in text
@@ -50,6 +51,21 @@ def test_report_is_one_self_contained_file(batch_dir, tmp_path, capsys):
     assert f"mesa {manifest['versions']['mesa']}" in text
     assert "12 of 12 done, 0 failed" in text and "class='warning'" not in text
     assert "* = the design point at the scenario&#x27;s own values" in text
+    # the line printed gives what a citation needs (README, "How to cite")
+    package = manifest["versions"]["trilateral-sim"]
+    cited = f"; results of trilateral-sim {package}, model version {manifest['model_version']}"
+    assert cited in printed
+    assert (f", commit {manifest['git_commit']}" in printed) == bool(manifest["git_commit"])
+
+
+def test_the_line_printed_says_only_what_the_manifest_records(tmp_path):
+    from sim.commands.report import provenance
+
+    assert provenance(tmp_path) == ""  # a comparison: no manifest
+    (tmp_path / "manifest.json").write_text(json.dumps({"git_commit": "abc", "versions": {}}))
+    assert provenance(tmp_path) == "; results of commit abc"
+    (tmp_path / "manifest.json").write_text("[1]")
+    assert provenance(tmp_path) == ""
 
 
 def test_report_warns_of_an_incomplete_batch(batch_dir, tmp_path):

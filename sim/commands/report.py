@@ -92,5 +92,27 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: cannot write {out}: {exc.strerror}", file=sys.stderr)
         return 2
     n = len(report.figures)
-    print(f"wrote {out} ({n} figure{'' if n == 1 else 's'}, {out.stat().st_size / 1e6:.1f} MB)")
+    print(f"wrote {out} ({n} figure{'' if n == 1 else 's'}, {out.stat().st_size / 1e6:.1f} MB)"
+          f"{provenance(args.dir)}")  # fmt: skip
     return 0
+
+
+def provenance(path: Path) -> str:
+    """``'; results of trilateral-sim 0.3.0, model version 3, commit C'`` from what
+    DIR/manifest.json records (for citing them), or '' (a comparison has no manifest)."""
+    import json
+
+    try:
+        m = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(m, dict):
+        return ""
+    package = (m.get("versions") or {}).get("trilateral-sim")
+    parts = [
+        f"trilateral-sim {package}" if package else "",
+        f"model version {m['model_version']}" if m.get("model_version") else "",
+        f"commit {m['git_commit']}" if m.get("git_commit") else "",
+    ]
+    found = ", ".join(p for p in parts if p)
+    return f"; results of {found}" if found else ""
