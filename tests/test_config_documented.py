@@ -110,3 +110,29 @@ def test_checker_flags_uncommented_lines():
         "u = 2\n"
     )
     assert [n for n, _ in undocumented(text)] == [4, 6, 9]
+
+
+def test_docs_calibration_lists_the_shipped_calibrations_targets_priors_and_checkpoints():
+    """docs/calibration.md's "What is calibrated to what" said 7 targets, checkpoints 5, 11,
+    23 and the priors before they were widened; it gives the file's."""
+    root = SCENARIOS.parent.parent
+    cal = tomllib.loads((root / "configs" / "calibration" / "korea_2024.toml").read_text())
+    doc = (root / "docs" / "calibration.md").read_text()
+    section = doc.split("## What is calibrated to what", 1)[1].split("### ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| `([^`]+)` \|.*\| (\d{4}-\d\d) \|", section, re.M)
+    assert rows == [(t["name"], t["statistic"], t["date"]) for t in cal["targets"]]
+    assert f"{len(cal['targets'])} targets" in section
+    marks = cal["scenario_overrides"]["checkpoints"]
+    assert "checkpoints " + ", ".join(map(str, marks[:-1])) + f" and {marks[-1]}" in section
+    priors = " ".join(section.split("Priors (", 1)[1].split())  # one line
+    for name, p in cal["priors"].items():
+        short = name.removeprefix("negotiation.") if "formation" in name or "exit" in name else name
+        if p["dist"] == "normal":
+            told = f"normal {p['mean']:g} ± {p['sd']:g} truncated to {p['low']:g}–{p['high']:g}"
+        elif p.get("integer"):
+            told = f"whole months {p['low'] + 0.5:g}–{p['high'] - 0.5:g}"
+        else:
+            told = f"{p['dist'].replace('loguniform', 'log-uniform')} {p['low']:g}–{p['high']:g}"
+        assert (
+            f"`{short}` ({told}" in priors or f"`{short}` (longest treaty talks, {told}" in priors
+        ), name
