@@ -357,7 +357,8 @@ def build_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise as_dated(_as_config_error(exc, source, overrides), months, data.get("start")) from None
+        error = _as_config_error(exc, source, overrides)
+        raise as_dated(error, months, data.get("start")) from None
     from sim.changes import check_changes  # the scenario of every month must be valid
 
     check_changes(scenario, source)

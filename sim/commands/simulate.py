@@ -126,11 +126,8 @@ def run(args: argparse.Namespace) -> int:
             _write_table(series, args.series)
         if args.plot is not None:
             _plot(series, scenario_info(scenario), args.plot, args.seed, label)
-    except OSError as exc:  # a WriteError (sim.files) names the file already
-        from sim.files import WriteError
-
-        why = exc if isinstance(exc, WriteError) else f"cannot write {exc.filename}: {exc.strerror}"
-        print(f"error: {why}", file=sys.stderr)
+    except OSError as exc:
+        print(f"error: {_write_failure(exc)}", file=sys.stderr)
         return 2
     report = build_report(model, outcome, args.seed, args.about, args.events)
     report["overrides"] = list(args.overrides)
@@ -293,6 +290,15 @@ def _unwritable(path: Path) -> str | None:
     if not os.access(ancestor, os.W_OK):
         return f"cannot create or write in {ancestor}"
     return None
+
+
+def _write_failure(exc: OSError) -> str:
+    """'cannot write F: why' (a WriteError of sim.files says so already)."""
+    from sim.files import WriteError
+
+    return (
+        str(exc) if isinstance(exc, WriteError) else f"cannot write {exc.filename}: {exc.strerror}"
+    )
 
 
 def _write_table(frame, path: Path) -> None:
