@@ -204,12 +204,42 @@ def test_a_prior_on_an_occasion_is_refused_when_the_cutoff_removes_occasions():
 def test_removed_occasions_are_named_by_month_and_an_old_manifest_says_not_recorded():
     import dataclasses
 
-    from sim.report.calibration import _removed_occasions
+    from sim.report.calibration import _removed
 
     cal = load_calibration(ROOT / "configs" / "calibration" / "northeast_asia_2024.toml")
     raw = dict(cal.scenario_raw)
     raw["occasions"] = [{**o, "at": 16} if o["at"] == "2025-05" else o for o in raw["occasions"]]
     hc = setup(dataclasses.replace(cal, scenario_raw=raw), "2024-12")
     assert hc.removed_occasions[0].startswith("2025-05: ")  # round 16 told as its month
-    assert _removed_occasions({}).startswith("not recorded")
-    assert _removed_occasions({"removed_occasions": []}) == "none"
+    assert _removed({}, "removed_occasions", "occasions").startswith("not recorded")
+    assert _removed({"removed_occasions": []}, "removed_occasions", "occasions") == "none"
+
+
+def test_cutoff_removes_the_changes_that_begin_after_it():
+    """A dated change is a policy or regime that came: one beginning after the cutoff is
+    removed (named by month, path, value and note); one begun by the cutoff stays with its
+    ramp, also when the ramp runs past the cutoff; a prior on ``changes.N`` is refused when
+    changes are removed (the indexes would move); an old manifest says "not recorded"."""
+    import dataclasses
+
+    from sim.calibration.spec import Prior
+    from sim.report.calibration import _removed
+
+    cal = load_calibration(CALIBRATION)
+    raw = dict(cal.scenario_raw)
+    raw["changes"] = [
+        {"at": "2024-10", "path": "us.reactivity", "value": 0.4, "ramp": 6},
+        {"at": "2025-01", "path": "us.reactivity", "value": 0.5, "note": "new administration"},
+    ]
+    cal = dataclasses.replace(cal, scenario_raw=raw)
+    hc = setup(cal, "2024-12")
+    for c in (hc.fit, hc.forecast):
+        assert c.scenario_raw["changes"] == [raw["changes"][0]]
+    assert hc.removed_changes == ("2025-01: us.reactivity -> 0.5 (new administration)",)
+    assert setup(cal, "2025-01").removed_changes == ()  # at the cutoff month: stays
+    priors = {**cal.spec.priors, "changes.1.value": Prior(dist="uniform", low=0.0, high=1.0)}
+    with pytest.raises(ConfigError) as err:
+        setup(dataclasses.replace(cal, spec=cal.spec.model_copy(update={"priors": priors})),
+              "2024-12")  # fmt: skip
+    assert err.value.field == "priors.changes.1.value"
+    assert _removed({}, "removed_changes", "dated changes").startswith("not recorded")

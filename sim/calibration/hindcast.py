@@ -12,6 +12,9 @@ What the hindcast may see (no leak of information from after the cutoff):
 - the scenario without its occasions dated after the cutoff (docs/model.md 3.15): an
   occasion's guest list is who came, which the forecast cannot know (even where the date
   and host were announced years ahead, as APEC 2025 in Gyeongju);
+- the scenario without its dated changes (``[[changes]]``) that begin after the cutoff: a
+  policy or a regime that came later (docs/model.md 3.11); a change begun by the cutoff
+  stays, its ramp included;
 - the cutoff round is added to the checkpoints so the state at the cutoff can be read.
 Scenario values set with knowledge of later events are listed in the calibration file and
 docs/calibration.md ("Information after the start"); they are not removed here.
@@ -58,6 +61,7 @@ class HindcastSetup:
     events: tuple[Target, ...]
     removed_shocks: tuple[str, ...]
     removed_occasions: tuple[str, ...] = ()
+    removed_changes: tuple[str, ...] = ()
 
 
 def _round_of(when: object, start: str) -> int:
@@ -112,11 +116,16 @@ def setup(cal: Calibration, cutoff: str) -> HindcastSetup:
     occasions = list(raw.get("occasions", []))
     gone = [o for o in occasions if _round_of(o.get("at"), start) > c]
     raw["occasions"] = [o for o in occasions if o not in gone]
-    indexed = sorted(n for n in cal.spec.priors if n.startswith("occasions."))
-    if gone and indexed:  # removing entries would move the indexes the priors name
-        raise ConfigError(file, f"priors.{indexed[0]}",
-                          "no prior on an occasion when the cutoff removes occasions",
-                          f"{len(gone)} removed at {cutoff}")  # fmt: skip
+    changes = list(raw.get("changes", []))
+    later = [ch for ch in changes if _round_of(ch.get("at"), start) > c]
+    raw["changes"] = [ch for ch in changes if ch not in later]
+    for table, what, removed_here in (("occasions", "an occasion", gone),
+                                      ("changes", "a change", later)):  # fmt: skip
+        indexed = sorted(n for n in cal.spec.priors if n.startswith(f"{table}."))
+        if removed_here and indexed:  # removing entries moves the indexes priors name
+            raise ConfigError(file, f"priors.{indexed[0]}",
+                              f"no prior on {what} when the cutoff removes {table}",
+                              f"{len(removed_here)} removed at {cutoff}")  # fmt: skip
     marks = [_round_of(m, start) for m in raw.get("checkpoints", [])]
     raw["checkpoints"] = sorted({*marks, c})
     removed = tuple(f"{s.get('round')}: {s.get('note', s.get('driver'))}" for s in late)
@@ -126,8 +135,13 @@ def setup(cal: Calibration, cutoff: str) -> HindcastSetup:
         f"{round_date(start, _round_of(o.get('at'), start))}: {o.get('label') or o.get('host')}"
         for o in gone
     )
+    removed_changes = tuple(
+        f"{round_date(start, _round_of(ch.get('at'), start))}: {ch.get('path')} -> "
+        f"{ch.get('value')}" + (f" ({ch['note']})" if ch.get("note") else "")
+        for ch in later
+    )
     return HindcastSetup(cutoff, c, dataclasses.replace(base, spec=spec_fit), base, events,
-                         removed, removed_occasions)  # fmt: skip
+                         removed, removed_occasions, removed_changes)  # fmt: skip
 
 
 def persisted_statistic(statistic: str, cutoff_round: int) -> str | None:

@@ -135,12 +135,14 @@ def write_hindcast(hc, out: Path, key: str, args, options: dict):
         "fitted_targets": [t.name for t in hc.fit.spec.targets],
         "events": [t.name for t in hc.events], "removed_shocks": list(hc.removed_shocks),
         "removed_occasions": list(hc.removed_occasions),
+        "removed_changes": list(hc.removed_changes),
         "mean_scores": means, "versions": versions(), "git_commit": git_commit(),
         "finished": now(), "status": "done",
     })  # fmt: skip
     lines += [f"hindcast with cutoff {hc.cutoff}: {len(scores)} events after it "
               f"(scheduled shocks removed: {', '.join(hc.removed_shocks) or 'none'}; "
-              f"occasions removed: {', '.join(hc.removed_occasions) or 'none'})"]  # fmt: skip
+              f"occasions removed: {', '.join(hc.removed_occasions) or 'none'}; "
+              f"changes removed: {', '.join(hc.removed_changes) or 'none'})"]  # fmt: skip
     lines += [_score_line(r) for r in scores.to_dict("records")]
     lines.append("mean: " + ", ".join(f"{k} {v:.3f}" for k, v in means.items()))
     lines.append(f"wrote {out / SCORES} and {out / 'reliability.png'}")

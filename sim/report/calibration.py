@@ -166,7 +166,8 @@ def hindcast_report(hc_dir: str | Path) -> Report:
         ("Fitted targets", ", ".join(m.get("fitted_targets") or []) or "none"),
         ("Scored events", ", ".join(m.get("events") or []) or "none"),
         ("Scheduled shocks removed", "; ".join(m.get("removed_shocks") or []) or "none"),
-        ("Occasions removed", _removed_occasions(m)),
+        ("Occasions removed", _removed(m, "removed_occasions", "occasions")),
+        ("Dated changes removed", _removed(m, "removed_changes", "dated changes")),
         ("Parameter sets per forecaster", str(m.get("sets"))),
         ("Code commit", str(m.get("git_commit") or "unknown (not a git checkout)")),
         ("Finished", str(m.get("finished"))), ("Versions", versions_line(m)),
@@ -184,9 +185,9 @@ def hindcast_report(hc_dir: str | Path) -> Report:
 __all__ = ["calibration_report", "hindcast_report", "posterior_table"]
 
 
-def _removed_occasions(m: dict) -> str:
-    """The hindcast's removed occasions; a manifest from before they were removed (no
-    such key) says so rather than "none"."""
-    if "removed_occasions" not in m:
-        return "not recorded (a hindcast from before occasions were removed at the cutoff)"
-    return "; ".join(m["removed_occasions"]) or "none"
+def _removed(m: dict, key: str, what: str) -> str:
+    """The hindcast's removed entries of one kind (occasions, dated changes); a manifest
+    from before they were removed (no such key) says so rather than "none"."""
+    if key not in m:
+        return f"not recorded (a hindcast from before {what} were removed at the cutoff)"
+    return "; ".join(m[key]) or "none"
