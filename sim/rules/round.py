@@ -202,9 +202,8 @@ def _failed_talks(state: RunState, t: int, p: Params, walked: np.ndarray) -> np.
     (3.12): read by the month's proposal, so talks that just failed are not reopened at
     once."""
     failed_raise = p.space.raise_move[np.arange(p.space.n_pacts), state.talk_level]  # (B, P)
-    none = np.zeros(len(walked), dtype=np.int64)
     failed = np.where(walked.any(axis=-1), failed_raise, 0)
-    return remember_refusals(state.refused_until, t, p, none, failed)
+    return remember_refusals(state.refused_until, t, p, failed_move=failed)
 
 
 def _memory(state: RunState, after_talks: np.ndarray, t: int, p: Params, pr: Proposal, signed,
@@ -213,9 +212,8 @@ def _memory(state: RunState, after_talks: np.ndarray, t: int, p: Params, pr: Pro
     of the talks failed (``after_talks``, :func:`_failed_talks`), and the relations move
     with the month's events (and, with a US player, its loss to the states' alignment with
     its adversaries)."""
-    none = np.zeros(walked.shape[:2], dtype=np.int64)  # (B, P): no talks failed here
     refused = np.where(pr.refused.any(axis=-1), pr.move, 0)
-    refused_until = remember_refusals(after_talks, t, p, refused, none)
+    refused_until = remember_refusals(after_talks, t, p, refused_move=refused)
     on = act_left > 0
     ev, loss = relation_events(p, on, signed, walked, pr, acts), _player_loss(levels, on, p)
     return refused_until, update_affinity(state.affinity, p.affinity, ev, p.relations, loss)
@@ -264,19 +262,20 @@ def open_talks(pr: Proposal, talk_level, talk_due, t: int, d: Draws, p: Params):
     return talk_level, talk_due, opened
 
 
-def remember_refusals(refused_until, t, p, refused_move, failed_move):
-    """``(B, M)``: a raise refused (``refused_move``, 0 = none) or whose talks failed
+def remember_refusals(refused_until, t, p, refused_move=None, failed_move=None):
+    """``(B, M)``: a raise refused (``refused_move (B,)``, 0 = none) or whose talks failed
     (``failed_move (B, P)``, 0 = none) this round is not proposed again for the scenario's
-    ``refusal_memory`` months."""
+    ``refusal_memory`` months; None: nothing of that kind this round."""
     memory = runwise(p.negotiation.refusal_memory, p, 0)
     out = refused_until.copy()
     rows = np.arange(len(out))
     until = (t + memory) * np.ones(len(out), dtype=np.int64)
-    hit = refused_move > 0
-    out[rows[hit], refused_move[hit]] = until[hit]
-    for q in range(failed_move.shape[-1]):
-        hit = failed_move[:, q] > 0
-        out[rows[hit], failed_move[hit, q]] = until[hit]
+    columns = [] if refused_move is None else [refused_move]
+    if failed_move is not None:
+        columns += [failed_move[:, q] for q in range(failed_move.shape[-1])]
+    for move in columns:
+        hit = move > 0
+        out[rows[hit], move[hit]] = until[hit]
     return out
 
 
