@@ -30,6 +30,7 @@ seeds (for CI: the command cannot break silently).
 
 from __future__ import annotations
 
+import argparse
 import math
 import sys
 from pathlib import Path
@@ -170,7 +171,7 @@ def checked_posterior(folder: Path):
     return cal
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     ap = OneLineParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=whole_number(1), default=1000)
     ap.add_argument("--quick", action="store_true", help="60 seeds")
@@ -179,15 +180,11 @@ def main() -> None:
                     help="also the visit pattern at these values of us.association")  # fmt: skip
     ap.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
                     help="with --association: a value for those runs (repeatable)")  # fmt: skip
-    args = ap.parse_args()
-    try:  # a bad --set or --posterior is one line and exit 2, before any run
-        load_scenario(DEFAULT, args.sets)
-        cal = None if args.posterior is None else checked_posterior(args.posterior)
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
-    n = 60 if args.quick else args.seeds
-    seeds = replicate_seeds(ROOT_SEED, n)
+    return ap.parse_args()
+
+
+def _below_the_pact(n: int, seeds: list[int]) -> None:
+    """The default scenario's events below the pact (docs/model.md 4.3)."""
     s = load_scenario(DEFAULT)
     t = run_table(s, seeds)
     print(f"## Below the pact: default scenario, {n} seeds (95% intervals)\n")
@@ -196,6 +193,10 @@ def main() -> None:
     for name, (happened, first) in events(t).items():
         when = "" if first is None else median_month(first, s.start)
         print(f"| {name} | {share_text(happened)} | {when} |")
+
+
+def _visits(args: argparse.Namespace, n: int, cal) -> None:
+    """Summits per year, the record's visit pattern (and the posterior's), attendance."""
     taken = {
         name: visits(path, n)
         for name, path in (
@@ -223,6 +224,10 @@ def main() -> None:
         with_sets = "".join(f", {x}" for x in args.sets)
         print(f"## The record's visits by us.association (korea_2024{with_sets}), {n} seeds\n")
         print("\n".join(association_table(args.association, n, tuple(args.sets))) + "\n")
+
+
+def _trilateral(n: int, seeds: list[int]) -> None:
+    """P(trilateral ever) by China's US-ties weight and across the scenario library."""
     print(f"## P(trilateral ever) by China's US-ties weight, {n} seeds\n")
     print("| states.CHN.weights.us_ties | P(trilateral ever) |")
     print("| --- | --- |")
@@ -236,6 +241,21 @@ def main() -> None:
         tl = run_table(load_scenario(scenario_path(name)), seeds)
         active = tl["level_end.RUS-PRK"] > 0
         print(f"| {name} | {share_text(tl['target_formed'].astype(bool))} | {share_text(active)} |")
+
+
+def main() -> None:
+    args = _arguments()
+    try:  # a bad --set or --posterior is one line and exit 2, before any run
+        load_scenario(DEFAULT, args.sets)
+        cal = None if args.posterior is None else checked_posterior(args.posterior)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    n = 60 if args.quick else args.seeds
+    seeds = replicate_seeds(ROOT_SEED, n)
+    _below_the_pact(n, seeds)
+    _visits(args, n, cal)
+    _trilateral(n, seeds)
 
 
 if __name__ == "__main__":
