@@ -303,7 +303,8 @@ def _check_dynamics(s: Scenario) -> None:
         if not _feedback_source_ok(f.source, s):
             raise _CrossRefError(
                 f"feedback.{i}.source",
-                "'actions.KIND', 'actions.KIND.ACTOR>RECIPIENT' or 'pacts.A-B' of this scenario",
+                "'actions.KIND', 'actions.KIND.ACTOR>RECIPIENT' or 'pacts.A-B' of this scenario "
+                "(distinct states; a pact declared in 'pacts')",
             )
     for i, o in enumerate(s.occasions):
         _check_occasion(s, i, o)
@@ -349,9 +350,16 @@ def _may_take(s: Scenario, actor: str, recipient: str, kind: str) -> bool:
 
 def _feedback_source_ok(source: str, s: Scenario) -> bool:
     head, _, rest = source.partition(".")
-    if head == "pacts":
+    if head == "pacts":  # distinct states of a pact the scenario declares
         members = rest.split("-")
-        return len(members) >= 2 and set(members) <= set(s.states)
+        if (
+            len(members) < 2
+            or len(set(members)) < len(members)
+            or not set(members) <= set(s.states)
+        ):
+            return False
+        declared = s.declared_pacts
+        return declared is None or frozenset(members) in {frozenset(d) for d in declared}
     if head != "actions":
         return False
     kind, _, dyad = rest.partition(".")

@@ -252,6 +252,34 @@ def test_a_bad_declaration_in_a_file_names_the_file(tmp_path, capsys):
     assert len(err.splitlines()) == 1 and str(bad) in err and "'target'" in err
 
 
+@pytest.mark.parametrize(
+    ("sets", "source"),
+    [
+        ([], "pacts.CHN-CHN"),  # one state twice is no pact
+        ([], "pacts.CHN-USA"),  # not a state of the scenario
+        (['pacts=["CHN-RUS", "RUS-PRK", "CHN-PRK", "CHN-RUS-PRK"]'], "pacts.CHN-RUS-PRK-CHN"),
+        (['pacts=["bilaterals"]', 'target=["CHN", "RUS"]'], "pacts.CHN-RUS-PRK"),
+    ],
+    ids=["repeated-state", "unknown-state", "repeated-in-a-triple", "undeclared"],
+)
+def test_a_feedback_source_names_a_declared_pact_of_distinct_states(capsys, sets, source):
+    """A feedback source ``pacts.A-B`` must be a pact the scenario can have: an undeclared
+    or malformed one is a one-line error naming the field (it crashed in the compiler)."""
+    args = [*sets, f"feedback.2.source={source}"]
+    with pytest.raises(ConfigError) as info:
+        load_scenario(DEFAULT_SCENARIO, args)
+    assert info.value.field == "feedback.2.source"
+    assert main(["simulate", *(x for a in args for x in ("--set", a))]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "'feedback.2.source'" in err and "declared" in err
+
+
+def test_a_feedback_source_on_a_declared_pact_loads():
+    s = load_scenario(DEFAULT_SCENARIO, ['pacts=["bilaterals", "CHN-RUS-PRK"]',
+                                         "feedback.2.source=pacts.CHN-RUS-PRK"])  # fmt: skip
+    assert s.feedback[2].source == "pacts.CHN-RUS-PRK"
+
+
 # -- the configuration table ---------------------------------------------------------------
 
 

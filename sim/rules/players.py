@@ -23,13 +23,14 @@ things the reaction function computed become what the players actually do:
   the value of the relationship: exit costs of interdependence, Keohane & Nye 1977;
   Crescenzi 2005). So the relation's memory changes choices: summits and
   cooperation with the US make alignment with its adversaries costlier, refusals cheaper.
-* **Balancing by the rivals' own pacts.** The counter-balancing aimed at state i is no
-  longer provoked by i's alignment: it is the alignment its rivals have actually formed,
-  each pact not containing i weighted by its commitment x visibility and by how hostile
-  its members are to i (the mean of max(0, -A_mi) over its members m)::
+* **Balancing by the rivals' own pacts.** The counter-balancing aimed at state i is the
+  reaction its own visible alignment is expected to draw (as without a player) plus the
+  alignment its rivals have actually formed, each pact not containing i weighted by its
+  commitment x visibility and by how hostile its members are to i (the mean of
+  max(0, -A_mi) over its members m)::
 
       R_i = sum_{q not containing i} weight_q x mean_{m in q} max(0, -A_mi)
-      counter-balancing on i = reactivity x R_i          (the influence term's presence x cb)
+      counter-balancing on i = expected reaction + reactivity x R_i   (presence x cb)
 
 * **Threat that the rivals' alignment raises.** States balance against threat, and an
   aggregation of hostile capability is threat (Walt 1987): the same R_i adds to the
