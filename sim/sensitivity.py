@@ -73,10 +73,20 @@ def point_means(runs: pd.DataFrame, columns: list[str], n_points: int) -> pd.Dat
     if len(missing):
         shown = ", ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
         raise BatchError(
-            f"{len(missing)} Sobol design point(s) have no successful run "
-            f"(point_id {shown}); the indices need every point"
+            f"{len(missing)} design point(s) have no successful run "
+            f"(point_id {shown}); the indices need every point (an incomplete batch: rerun "
+            "the batch command to finish it)"
         )
     return means
+
+
+def design_points(batch: Batch) -> int:
+    """The design's number of points: the manifest's (so the points of a batch stopped
+    early count as missing), else one more than the largest point_id found."""
+    points = (batch.manifest.get("design") or {}).get("points")
+    if isinstance(points, list) and points:
+        return len(points)
+    return int(batch.runs["point_id"].max()) + 1
 
 
 def sobol_setup(batch: Batch) -> tuple[dict, bool]:
@@ -92,7 +102,7 @@ def sobol_setup(batch: Batch) -> tuple[dict, bool]:
         raise BatchError(f"{batch.path}: manifest design has no SALib 'problem'")
     problem = {**problem, "num_vars": len(problem["names"])}
     d = problem["num_vars"]
-    n_points = int(batch.runs["point_id"].max()) + 1
+    n_points = design_points(batch)
     second = design.get("calc_second_order", design.get("second_order"))
     if second is None:  # infer from the size: N(2D+2) with second order, N(D+2) without
         second = n_points % (2 * d + 2) == 0 and n_points % (d + 2) != 0
@@ -121,7 +131,7 @@ def sobol_indices(
     from SALib.analyze import sobol
 
     problem, second = sobol_setup(batch)
-    n_points = int(batch.runs["point_id"].max()) + 1
+    n_points = design_points(batch)
     outcomes = outcomes or default_outcomes(batch.runs, batch.info)
     means = point_means(batch.runs, [o.column for o in outcomes], n_points)
     rows = []
@@ -172,7 +182,7 @@ def morris_indices(
         raise BatchError(f"{batch.path} is not a Morris design with a SALib problem")
     problem = {**design["problem"], "num_vars": len(design["problem"]["names"])}
     names = problem["names"]
-    n_points = int(batch.runs["point_id"].max()) + 1
+    n_points = design_points(batch)
     x = batch.runs.groupby("point_id")[names].first().reindex(range(n_points))
     outcomes = outcomes or default_outcomes(batch.runs, batch.info)
     means = point_means(batch.runs, [o.column for o in outcomes], n_points)

@@ -58,6 +58,11 @@ def manifest(out: Path) -> dict:
     return json.loads((out / "manifest.json").read_text())
 
 
+def readers(out: Path) -> list[list[str]]:
+    """Every command that reads a batch's runs as data."""
+    return [[c, str(out)] for c in ("summary", "plot", "compare", "discover", "sensitivity")]
+
+
 def one_error_line(err: str) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err
@@ -85,8 +90,8 @@ def test_duplicate_part_refused_by_summary_and_plot_then_set_aside_by_resume(
     exp, out = done
     first = sorted((out / "runs").glob("part-*.parquet"))[0]
     shutil.copy(first, out / "runs" / "part-zz-copy.parquet")  # 2 runs now twice
-    for command in (["summary", str(out)], ["plot", str(out)]):
-        assert cli(command) == 2
+    for command in readers(out):  # compare, discover, sensitivity: they read it as data
+        assert cli(command) == 2, command
         line = one_error_line(capsys.readouterr().err)
         assert "part-zz-copy.parquet" in line and "duplicate runs: 2" in line
     assert batch(exp, out) == 0
@@ -154,8 +159,8 @@ def test_broken_manifest_is_one_line_for_batch_summary_and_plot(
     exp, out = done
     (out / "manifest.json").write_bytes(content)
     assert batch(exp, out) == 2
-    for command in (["summary", str(out)], ["plot", str(out)]):
-        assert cli(command) == 2
+    for command in readers(out):
+        assert cli(command) == 2, command
     for line in capsys.readouterr().err.strip().splitlines():
         assert line.startswith("error: ") and "manifest.json: not a valid manifest" in line
     assert batch(exp, out, force=True) == 0  # --force starts over
@@ -176,6 +181,10 @@ def test_summary_and_plot_warn_about_an_unfinished_batch(
     assert "runs done" not in captured.out  # said once (stdout said it again in other words)
     assert "incomplete batch: 6 of 12 runs done" in (out / "summary.md").read_text()
     assert cli(["plot", str(out)]) == 0
+    assert "6/12 runs done" in capsys.readouterr().err
+    assert cli(["compare", str(out)]) == 0  # compare and discover warn too
+    assert "6/12 runs done" in capsys.readouterr().err
+    cli(["discover", str(out)])  # (then refuses a 3-point grid: it needs many points)
     assert "6/12 runs done" in capsys.readouterr().err
     assert batch(exp, out) == 0
     assert cli(["summary", str(out)]) == 0

@@ -10,7 +10,14 @@ from SALib.sample import sobol as sobol_sample
 from synthetic import scenario_info, write_batch
 
 from sim.analysis import BatchError, load_batch
-from sim.sensitivity import Outcome, morris_indices, point_means, sobol_indices, sobol_setup
+from sim.sensitivity import (
+    Outcome,
+    design_points,
+    morris_indices,
+    point_means,
+    sobol_indices,
+    sobol_setup,
+)
 
 NAMES = ["states.CHN.weights.security", "states.RUS.weights.us_ties", "negotiation.temperature"]
 PROBLEM = {"num_vars": 3, "names": NAMES, "bounds": [[-np.pi, np.pi]] * 3}
@@ -106,6 +113,22 @@ def test_missing_point_and_failed_runs(tmp_path):
     runs.loc[runs["point_id"] == 5, "status"] = "failed"
     with pytest.raises(BatchError, match="point_id 5"):
         point_means(runs, ["y"], len(x))
+
+
+def test_a_batch_stopped_early_is_refused_not_analysed_as_a_smaller_design(tmp_path):
+    """The manifest's design gives the number of points: the last blocks of a Saltelli
+    sample not run yet are missing points (an incomplete batch), not a smaller design."""
+    n = 16
+    x = sobol_sample.sample(PROBLEM, n, calc_second_order=False, seed=7)
+    whole = fake_runs(x, ishigami(x))
+    done = whole[whole["point_id"] < 10 * (len(NAMES) + 2)]  # 10 of 16 blocks run
+    design = {"kind": "sobol", "problem": PROBLEM, "calc_second_order": False,
+              "points": [dict(zip(NAMES, xi, strict=True)) for xi in x.tolist()]}  # fmt: skip
+    manifest = {"scenario_info": scenario_info(), "design": design}
+    batch = load_batch(write_batch(tmp_path / "s", done, None, manifest), with_series=False)
+    assert design_points(batch) == len(x) == 80
+    with pytest.raises(BatchError, match=r"30 design point.*incomplete batch"):
+        sobol_indices(batch, outcomes=Y, num_resamples=10)
 
 
 def test_not_a_sobol_design(tmp_path):

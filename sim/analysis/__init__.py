@@ -9,6 +9,7 @@ from sim.analysis.batch import (
     design_parameters,
     detect_design,
     load_batch,
+    load_checked,
     short_name,
 )
 from sim.analysis.prep import (
@@ -44,6 +45,7 @@ __all__ = [
     "formation_groups",
     "formation_times",
     "load_batch",
+    "load_checked",
     "pact_probabilities",
     "pact_spells",
     "param_keys",

@@ -163,6 +163,8 @@ def load_batch(path: str | Path, with_series: bool = True) -> Batch:
         manifest = json.loads(read_regular(mpath)) if mpath.exists() else {}
     except (json.JSONDecodeError, PathError) as exc:
         raise BatchError(f"cannot read {mpath}: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise BatchError(f"cannot read {mpath}: not a manifest (a JSON object expected)")
     runs_dir = path / "runs"
     if not runs_dir.exists() or not any(runs_dir.glob("*.parquet")):
         raise BatchError(f"no runs table in {path} (expected {runs_dir}/part-*.parquet)")
@@ -181,6 +183,23 @@ def load_batch(path: str | Path, with_series: bool = True) -> Batch:
         series = series.sort_values(["run_id", "round"]).reset_index(drop=True)
     info = ScenarioInfo.from_manifest(manifest)
     return Batch(path, manifest, runs, series, info)
+
+
+def load_checked(path: str | Path, with_series: bool = True) -> Batch:
+    """:func:`load_batch` after the checks ``summary`` and ``plot`` make
+    (:func:`sim.batch.integrity.check_results`): its warnings (a batch incomplete or still
+    running) go to stderr, and corrupt, foreign or duplicate parts or an unreadable manifest
+    raise :class:`BatchError`, since every figure read from them would be wrong."""
+    import sys
+
+    from sim.batch.integrity import ResultsError, check_results
+
+    try:
+        for line in check_results(path):
+            print(line, file=sys.stderr)
+    except ResultsError as exc:
+        raise BatchError(str(exc)) from None
+    return load_batch(path, with_series)
 
 
 def _names(raw: Any) -> list[str]:

@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def build(dirs: list[Path], reference: str | None = None):
     """(groups, comparison table, formation curves per pact label) for the directories."""
-    from sim.analysis import BatchError, load_batch
+    from sim.analysis import BatchError, load_checked
     from sim.analysis.compare import (
         active_at_start,
         comparison_table,
@@ -58,7 +58,7 @@ def build(dirs: list[Path], reference: str | None = None):
         groups_from_batches,
     )
 
-    batches = [load_batch(d, with_series=False) for d in dirs]
+    batches = [load_checked(d, with_series=False) for d in dirs]
     pacts = [set(b.info.pacts) for b in batches]
     if any(p != pacts[0] for p in pacts):
         raise BatchError("the batches have different pacts (different states); cannot compare")

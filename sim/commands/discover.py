@@ -69,11 +69,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py discover``."""
-    from sim.analysis import BatchError, load_batch
+    from sim.analysis import BatchError, load_checked
     from sim.analysis.discover import MissingExtra, cases, feature_scores, run_prim
 
     try:
-        batch = load_batch(args.dir, with_series=False)
+        batch = load_checked(args.dir, with_series=False)
         c = cases(batch, args.outcome, args.threshold, args.below)
         prim = run_prim(c, args.min_coverage, args.box)
         scores = feature_scores(c)

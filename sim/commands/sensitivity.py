@@ -68,13 +68,13 @@ def run(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.analysis import BatchError, load_batch
+    from sim.analysis import BatchError, load_checked
     from sim.design.registry import kind_of
     from sim.plots import plot_sobol_indices, save_figure
     from sim.sensitivity import morris_indices, sobol_indices
 
     try:
-        batch = load_batch(args.dir, with_series=False)
+        batch = load_checked(args.dir, with_series=False)
         method = kind_of((batch.manifest.get("design") or {}).get("kind")).sensitivity
         if method == "morris":
             table = morris_indices(batch, num_resamples=args.resamples)
