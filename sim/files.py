@@ -125,7 +125,8 @@ def check_regular(path: str | Path) -> None:
 def check_out_dir_path(out: Path, raw: str | None = None) -> None:
     """Refuse an output directory before any work: the current directory (``--out ""``
     or ``.``) unless it already holds a batch, a path pyarrow cannot encode (a byte that
-    is not UTF-8), and a path under a file. Raises :class:`PathError` (one line)."""
+    is not UTF-8), a path under a file, and a path inside another batch's ``runs/`` or
+    ``series/`` table. Raises :class:`PathError` (one line)."""
     shown = repr(raw) if raw is not None else str(out)
     text = str(out)
     try:
@@ -144,6 +145,13 @@ def check_out_dir_path(out: Path, raw: str | None = None) -> None:
     blocked = next((q for q in (out, *out.parents) if q.exists() and not q.is_dir()), None)
     if blocked is not None:
         raise PathError(f"--out {out}: {blocked} is a file, expected a directory")
+    inside = next((q for q in (out, *out.parents) if q.name in ("runs", "series")
+                   and (q.parent / "manifest.json").is_file()), None)  # fmt: skip
+    if inside is not None:  # its files would become parts of that batch's table
+        raise PathError(
+            f"--out {out}: inside {inside}, a table of the batch in {inside.parent}; "
+            "choose a folder outside it"
+        )
 
 
 def _is_cwd(path: Path) -> bool:

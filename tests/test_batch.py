@@ -208,8 +208,15 @@ def test_other_experiment_refused_unless_force(
     # asking for series changes the experiment too: the message says so
     with pytest.raises(BatchRefused, match=r"it was run without --series \(leave out --series"):
         run_batch(experiment(tmp_path), out, workers=1, series=True, progress=False)
+    (out / "summary.md").write_text("summary of the old batch")
+    capsys.readouterr()
     result = run_batch(other, out, workers=1, force=True, progress=False)
     assert result.ran_now == 6 and len(runs_table(out)) == 6
+    # what --force does not delete is named, so no one reads it as the new batch's
+    warning = capsys.readouterr().err.strip()
+    assert warning.startswith(f"warning: {out}: --force deleted the old results")
+    assert "left summary.md:" in warning and len(warning.splitlines()) == 1
+    assert (out / "summary.md").read_text() == "summary of the old batch"  # nothing lost
 
 
 def test_what_differs_from_a_batch_is_named(tmp_path: Path, reference_dir: Path) -> None:
@@ -226,6 +233,11 @@ def test_what_differs_from_a_batch_is_named(tmp_path: Path, reference_dir: Path)
     assert differences(old, experiment(tmp_path, text.replace("0.2,", "0.3,")), False) == [
         "rounds 12 there, 6 here", "the design differs", "the scenario's content differs"
     ]  # fmt: skip
+    integer = experiment(tmp_path, SMALL.replace("[0.0,", "[0,"), "int.toml")
+    assert integer.hash() != experiment(tmp_path).hash()  # another experiment, for a reason:
+    assert differences(old, integer, series=False) == [
+        "the design's values differ in type (e.g. 0 there, 0.0 here; the hash tells them apart)"
+    ]
 
 
 def test_sobol_batch_rows_match_design_points(tmp_path: Path) -> None:

@@ -132,3 +132,20 @@ def test_out_that_is_a_file_exits_2_without_traceback(
     assert code == 2
     assert "is a file, expected a directory" in err and "Traceback" not in err
     assert blocker.read_text() == "not a directory"
+
+
+@pytest.mark.parametrize("table", ["runs", "series"])
+def test_out_inside_another_batchs_table_exits_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str
+) -> None:
+    """A batch written into DIR/runs/ (or series/) of another batch would make its
+    manifest and parts unreadable as that table (pandas.read_parquet(DIR/runs) fails)."""
+    other = tmp_path / "other"
+    (other / table).mkdir(parents=True)
+    (other / "manifest.json").write_text("{}")
+    for out in (other / table, other / table / "deeper"):
+        code = batch_command.run_experiment(DEFAULT_EXPERIMENT, out, progress=False)
+        err = capsys.readouterr().err.strip()
+        assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
+        assert f"inside {other / table}, a table of the batch in {other}" in err
+    assert sorted(p.name for p in other.rglob("*")) == ["manifest.json", table]

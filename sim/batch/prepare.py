@@ -72,6 +72,7 @@ def _check_out_dir(
         if not force:
             raise BatchRefused(f"{err}; use --force to delete the results and start over") from None
         store.clear()
+        _left_behind(store)
         return None
     if old is None and not store.has_results():
         return None
@@ -82,6 +83,7 @@ def _check_out_dir(
         return old
     if force:
         store.clear()
+        _left_behind(store)
         return None
     if same:
         theirs = old.model_version or "unrecorded"
@@ -122,13 +124,33 @@ def differences(old: Manifest, exp: Experiment, series: bool) -> list[str]:
     for key in ("rounds", "replicates", "root_seed"):
         if key in was and was[key] != new[key]:
             found.append(f"{key} {was[key]} there, {new[key]} here")
-    if "design" in was and was["design"] != new["design"]:
-        found.append("the design differs")
+    if "design" in was and _text(was["design"]) != _text(new["design"]):
+        same = was["design"] == new["design"]  # equal values, other types: 0 is not 0.0
+        found.append("the design's values differ in type (e.g. 0 there, 0.0 here; the "
+                     "hash tells them apart)" if same else "the design differs")  # fmt: skip
     if old.scenario is not None and old.scenario != _json(exp.scenario_raw):
         found.append("the scenario's content differs")
     if (old.scenarios or None) != (_json(exp.variants) or None):
         found.append("the design's scenarios differ")
     return found
+
+
+def _text(value: Any) -> str:
+    """``value`` as canonical JSON text (types kept: 0 and 0.0 differ)."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _left_behind(store: BatchStore) -> None:
+    """After ``--force`` deleted the results: a warning naming what is left in the folder
+    (summaries, plots, reports of the deleted batch, or the user's own files; nothing else
+    is deleted, so nothing of theirs is lost), since it describes results that are gone."""
+    kept = sorted(p.name + ("/" if p.is_dir() else "") for p in store.out.iterdir()
+                  if not p.name.startswith("."))  # fmt: skip
+    if kept:
+        shown = ", ".join(kept[:6]) + (f" and {len(kept) - 6} more" if len(kept) > 6 else "")
+        _warn(f"warning: {store.out}: --force deleted the old results (runs/, series/, "
+              f"manifest.json) but left {shown}: they describe the deleted batch until "
+              "summary, plot or report is run again")  # fmt: skip
 
 
 def _warn(line: str) -> None:
