@@ -290,3 +290,39 @@ def test_run_batch_library_call_also_takes_the_lock(tmp_path: Path) -> None:
     exp = load_experiment(write_exp(tmp_path))
     with DirLock(tmp_path / "out"), pytest.raises(sim.batch.prepare.BatchRefused, match="in use"):
         run_batch(exp, tmp_path / "out", workers=1, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (("0.45]", "0.46]"), "states.CHN.weights.us_ties is 0.46 where this experiment has 0.45"),
+        (("rounds = 12", "rounds = 6"), "runs of other than this experiment's 12 months"),
+    ],
+    ids=["another-grid-value", "another-horizon"],
+)
+def test_a_part_of_another_experiment_with_the_same_seeds_is_foreign(
+    done: tuple[Path, Path],
+    reference: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: tuple[str, str],
+    says: str,
+) -> None:
+    """Its ids and seeds match this experiment's (same root seed and replicates), so only
+    its design values or months tell it apart: summary refuses it, resume sets it aside
+    and reruns its runs (it was kept, mixing 0.46 or 6-month rows into the batch)."""
+    exp, out = done
+    variant = tmp_path / "variant.toml"
+    variant.write_text(EXPERIMENT.replace(*change))
+    assert batch(variant, tmp_path / "variant", series=False) == 0
+    last = sorted((out / "runs").glob("part-*.parquet"))[-1]  # point 2's last runs
+    theirs = sorted((tmp_path / "variant" / "runs").glob("part-*.parquet"))[-1]
+    assert pq.read_table(theirs)["run_id"].to_pylist() == pq.read_table(last)["run_id"].to_pylist()
+    shutil.copy(theirs, last)
+    capsys.readouterr()
+    assert cli(["summary", str(out)]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert last.name in line and says in line
+    assert batch(exp, out) == 0
+    assert "quarantine" in one_error_line(capsys.readouterr().err)
+    pd.testing.assert_frame_equal(runs(out), runs(reference))

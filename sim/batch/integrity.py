@@ -11,7 +11,7 @@ one line naming the file.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +140,8 @@ class Design:
     runs_total: int
     seeds: np.ndarray | None = None  # seeds (int64) per replicate, or (points, replicates)
     series_rounds: int | None = None  # with --series: the rows each ok run has in `series`
+    values: dict[str, np.ndarray] = field(default_factory=dict)  # numeric design columns
+    rounds: int | None = None  # the experiment's months: every ok run's `rounds`
 
     @classmethod
     def from_manifest(cls, manifest: Manifest) -> Design | None:
@@ -147,9 +149,11 @@ class Design:
         if not (replicates is not None and total is not None and replicates > 0):
             return None
         exp = manifest.experiment
-        rounds = exp.get("rounds") if exp.get("series") is True else None
-        rounds = rounds if isinstance(rounds, int) and not isinstance(rounds, bool) else None
-        return cls._with_seeds(replicates, total, manifest.seeds, rounds)
+        months = exp.get("rounds")
+        months = months if isinstance(months, int) and not isinstance(months, bool) else None
+        rounds = months if exp.get("series") is True else None
+        design = cls._with_seeds(replicates, total, manifest.seeds, rounds)
+        return replace(design, values=design_values(manifest.points), rounds=months)
 
     @classmethod
     def _with_seeds(cls, replicates: int, total: int, seeds: list, rounds: int | None) -> Design:
@@ -304,6 +308,8 @@ def _runs_part_ids(part: Path, design: Design | None) -> tuple[np.ndarray, np.nd
     if design is not None:
         _check_ids(cols, design)
     status = table.column("status").to_numpy(zero_copy_only=False)
+    if design is not None:
+        _check_values(part, schema.names, cols["point_id"], status == "ok", design)
     return ids, status == "ok"
 
 
@@ -321,6 +327,44 @@ def _check_ids(cols: dict[str, np.ndarray], design: Design) -> None:
     expected = None if seeds is None else seeds[point, rep] if seeds.ndim == 2 else seeds[rep]
     if expected is not None and (cols["seed"] != expected).any():
         raise _Bad("seeds differ from this experiment's seeds (another experiment's part?)")
+
+
+def design_values(points: list[Any] | None) -> dict[str, np.ndarray]:
+    """Per design parameter whose values are all numbers, its value at each point
+    (float64; names and months are not checked): what a part's design columns must hold."""
+    if not points or not all(isinstance(x, dict) for x in points):
+        return {}
+    out = {}
+    for name in points[0]:
+        values = [x.get(name) for x in points]
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            out[name] = np.asarray(values, dtype=np.float64)
+    return out
+
+
+def _check_values(part: Path, names: list[str], point: np.ndarray, ok: np.ndarray,
+                  design: Design) -> None:  # fmt: skip
+    """The part's design columns hold its points' values and its ok runs the experiment's
+    months: a part of another experiment run with the same seeds (another grid value,
+    horizon) is foreign, though its ids match (raises :class:`_Bad`)."""
+    wanted = [c for c in design.values if c in names and len(design.values[c]) > point.max()]
+    check_rounds = design.rounds is not None and "rounds" in names
+    if not wanted and not check_rounds:
+        return
+    table = _read(part, [*wanted, *(["rounds"] if check_rounds else [])])
+    for c in wanted:
+        got = table.column(c).to_numpy(zero_copy_only=False).astype(np.float64)
+        expected = design.values[c][point]
+        bad = ~((got == expected) | (np.isnan(got) & np.isnan(expected)))
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise _Bad(f"{c} is {got[k]:g} where this experiment has {expected[k]:g} "
+                       "(another experiment's part?)")  # fmt: skip
+    if check_rounds:
+        months = table.column("rounds").to_numpy(zero_copy_only=False)[ok]
+        if len(months) and (months.astype(np.float64) != design.rounds).any():
+            raise _Bad(f"runs of other than this experiment's {design.rounds} months "
+                       "(another experiment's part?)")  # fmt: skip
 
 
 def _check_series_part(part: Path, run_ids: np.ndarray | None) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.batch.extend import extend, extends
 from sim.batch.integrity import Design as IntegrityDesign
-from sim.batch.integrity import ManifestError, read_manifest, scan
+from sim.batch.integrity import ManifestError, design_values, read_manifest, scan
 from sim.batch.manifest import Manifest
 from sim.batch.store import BatchStore, quarantine
 from sim.experiment import Experiment
@@ -164,7 +164,8 @@ def _resume_state(store: BatchStore, exp: Experiment, series: bool) -> set[int]:
         probe_writable(folder)  # a read-only runs/ is found now, not after the first chunk
     seeds = np.asarray(exp.seeds, dtype=np.int64)
     rounds = exp.rounds if series else None  # every ok run's series rows are checked
-    design = IntegrityDesign(exp.spec.replicates, exp.runs_total, seeds, rounds)
+    design = IntegrityDesign(exp.spec.replicates, exp.runs_total, seeds, rounds,
+                             design_values(exp.design.points), exp.rounds)  # fmt: skip
     found = scan(store, design)
     if found.problems:
         quarantine(store, found.problems, _warn)
