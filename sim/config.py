@@ -71,7 +71,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
     path = Path(path)
     try:
-        return tomllib.loads(read_regular(path).decode("utf-8"))
+        # utf-8-sig: a byte-order mark (Windows editors write one) is read as no text
+        return tomllib.loads(read_regular(path).decode("utf-8-sig"))
     except PathError as exc:  # a FIFO or /dev/zero would hang or fill the memory
         if path.is_dir():
             raise ConfigError(str(path), "", "is a directory, expected a TOML file") from None

@@ -65,6 +65,19 @@ def test_non_utf8_files_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "a UTF-8 text file" in line
 
 
+def test_a_byte_order_mark_is_read_as_utf8(tmp_path: Path) -> None:
+    """Windows editors start UTF-8 files with a BOM; tomllib alone calls it an invalid
+    statement at line 1, column 1. The experiment and its scenario load as without it."""
+    from sim.config import load_scenario
+
+    scenario = tmp_path / "bom_scenario.toml"
+    scenario.write_bytes(b"\xef\xbb\xbf" + SCENARIO.read_bytes())
+    assert load_scenario(scenario) == load_scenario(SCENARIO)
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + experiment(scenario=scenario).encode())
+    assert load_experiment(path).runs_total == 8
+
+
 @pytest.mark.parametrize(
     ("replicates", "shown"),
     [(2**64 + 1, "18446744073709551617"), (10**12, "1000000000000"), (MAX_REPLICATES + 1, "")],
