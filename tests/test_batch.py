@@ -11,7 +11,7 @@ import pytest
 from batch_fakes import FAIL_ROOT_SEED, FAIL_SEED
 from conftest import DEFAULT_SCENARIO, runs_table
 
-from sim.batch.integrity import read_manifest
+from sim.batch.manifest_read import read_manifest
 from sim.batch.prepare import BatchRefused, differences
 from sim.batch.session import run_batch
 from sim.batch.store import BatchStore

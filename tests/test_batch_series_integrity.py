@@ -19,7 +19,8 @@ from runcli import main as cli
 from test_batch_integrity import batch, one_error_line, runs, series, write_exp
 
 import sim.batch.store
-from sim.batch.integrity import Design, read_manifest, scan
+from sim.batch.integrity import Design, scan
+from sim.batch.manifest_read import read_manifest
 from sim.batch.store import BatchStore
 from sim.lock import DirLock, holder
 

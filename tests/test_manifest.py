@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import FOUR_STATES, ROOT
 
-from sim.batch.integrity import ManifestError, parse_manifest, read_manifest
 from sim.batch.manifest import ExecutionRecord, Extension, Manifest, SessionRecord
+from sim.batch.manifest_read import ManifestError, parse_manifest, read_manifest
 from sim.batch.session import run_batch
 from sim.batch.store import RUNS, SERIES, BatchStore, manifest_text
 from sim.experiment import Experiment, load_experiment

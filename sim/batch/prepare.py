@@ -15,8 +15,9 @@ import numpy as np
 
 from sim.batch.extend import extend, extends
 from sim.batch.integrity import Design as IntegrityDesign
-from sim.batch.integrity import ManifestError, design_values, read_manifest, scan
+from sim.batch.integrity import design_values, scan
 from sim.batch.manifest import Manifest
+from sim.batch.manifest_read import ManifestError, read_manifest
 from sim.batch.store import BatchStore, quarantine
 from sim.experiment import Experiment
 from sim.files import probe_writable
