@@ -12,7 +12,14 @@ from runcli import main
 from small_results import cal_text
 
 from sim.batch.store import BatchStore
-from sim.calibration.hindcast import horizon, persisted_statistic, reproduces, setup
+from sim.calibration.hindcast import (
+    event_forecast,
+    horizon,
+    per_set_weights,
+    persisted_statistic,
+    reproduces,
+    setup,
+)
 from sim.calibration.scoring import brier, crps, reliability
 from sim.calibration.spec import Target, load_calibration
 from sim.config import ConfigError
@@ -47,11 +54,11 @@ def test_persistence_reads_the_statistic_at_the_cutoff():
     assert persisted_statistic("utility_end.CHN", 11) is None
 
 
-def test_reproduces_leaves_a_cumulative_target_out_for_runs_longer_than_its_horizon():
-    """Both targets dated 2024-06: horizon 6 rounds from 2024-01. The visit count (a
-    cumulative statistic, summed over the whole run) of a 24-round run includes months
-    after 2024-06, so it is left out for runs of 24 rounds and applied to runs of exactly
-    6; the signing (not cumulative) is applied to every run, read at round 6."""
+def test_reproduces_leaves_a_cumulative_target_out_for_runs_longer_than_the_fit():
+    """A fit of 8 rounds. The visit count (a cumulative statistic, summed over the whole
+    run) of a 24-round run includes months after the fit's, so it is left out for runs of
+    24 rounds and applied to runs of 6; the signing (not cumulative) is applied to every
+    run, read over the fit's 8 rounds."""
     visits = Target(name="visits", statistic="action_count.CHN-PRK.visit", observed=2,
                     tolerance=0, date="2024-06")  # fmt: skip
     signed = Target(name="signed", statistic="first_round.RUS-PRK", observed=5,
@@ -65,14 +72,42 @@ def test_reproduces_leaves_a_cumulative_target_out_for_runs_longer_than_its_hori
         # signed in round 5, 2 (|2 - 5| = 3 > 1), 5, 5
         "first_round.RUS-PRK": [5, 2, 5, 5],
     })  # fmt: skip
-    kept = reproduces(runs, [visits, signed], "2024-01", 8)
+    kept = reproduces(runs, [visits, signed], 8)
     # run 0: count left out, signed ok; run 1: signing missed; run 2: 6 rounds, so the
     # count is applied and missed; run 3: both met
     assert kept.tolist() == [True, False, False, True]
     # without a rounds column the count is applied to every run (as record_match does)
-    assert reproduces(runs.drop(columns="rounds"), [visits], "2024-01", 8).tolist() == [
+    assert reproduces(runs.drop(columns="rounds"), [visits], 8).tolist() == [
         False, False, False, True
     ]  # fmt: skip
+
+
+def test_reproduces_reads_a_timing_over_the_fit_not_to_the_targets_date():
+    """Signed in round 5 +- 1, dated 2024-06 (round 5), in a fit of 12 rounds: the
+    calibration reads the first round over 12 rounds, so a signing in round 7, 8 or never
+    misses it. Read to the date (6 rounds), each was "not by round 6" = 6, within the
+    tolerance: 27% of the runs kept at the 2024-12 cutoff were such runs."""
+    signed = Target(name="signed", statistic="first_round.RUS-PRK", observed=5,
+                    tolerance=1, date="2024-06")  # fmt: skip
+    runs = pd.DataFrame({"status": ["ok"] * 5, "rounds": [24] * 5,
+                         "first_round.RUS-PRK": [4, 6, 7, 8, None]})  # fmt: skip
+    assert reproduces(runs, [signed], 12).tolist() == [True, True, False, False, False]
+
+
+def test_the_model_forecast_is_the_mean_over_sets_of_each_sets_share():
+    """Sets drawn from the posterior already carry the likelihood: set A kept 1 run (the
+    event holds), set B kept 3 (it does not). P = (1/1 + 0/3) / 2 = 0.5; pooling the 4
+    runs gave 0.25, weighting B by its reproduction rate a second time."""
+    w = per_set_weights(np.array([0, 1, 1, 1]))
+    assert w.tolist() == pytest.approx([0.5, 1 / 6, 1 / 6, 1 / 6]) and w.sum() == pytest.approx(1)
+    held = Target(name="held", statistic="level_r23.RUS-PRK", observed=2, tolerance=0,
+                  date="2025-12")  # fmt: skip
+    p, values, weights = event_forecast(np.array([2.0, 1.0, 1.0, 1.0]), held, 24, w)
+    assert p == pytest.approx(0.5) and weights.tolist() == pytest.approx(w.tolist())
+    # CRPS of the weighted forecast: F = 0.5 on [1, 2), observed 2: 0.25 x 1
+    assert crps(values, 2.0, weights) == pytest.approx(0.25)
+    assert event_forecast(np.array([2.0, 1.0, 1.0, 1.0]), held, 24)[0] == 0.25  # pooled
+    assert per_set_weights(np.array([])).size == 0
 
 
 def test_cutoff_splits_targets_and_removes_later_scheduled_shocks():

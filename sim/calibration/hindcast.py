@@ -170,23 +170,38 @@ def horizon(target: Target, start: str, rounds: int) -> int:
     return min(rounds, months_between(start, target.date) + 1)
 
 
-def reproduces(runs: pd.DataFrame, targets, start: str, rounds: int) -> np.ndarray:
+def reproduces(runs: pd.DataFrame, targets, rounds: int) -> np.ndarray:
     """Runs within tolerance of every run-level target (``at_least`` ones are set-level),
-    each read at its horizon. A target on a cumulative statistic (:data:`CUMULATIVE`:
-    summed over a whole run, with no reading at an earlier month) is left out for a run
-    longer than its horizon (``runs["rounds"]``; as in
-    :func:`sim.analysis.forecast.record_match`): that run's count includes months after
-    the target's date."""
+    each read over the fit's ``rounds`` as the calibration read it (:func:`score`), so
+    the runs kept are those the calibration would have accepted: read to a target's date
+    instead, a treaty signed after it counted as "by the date" and met a target dated
+    there (a run signing in round 8 met "round 5 +- 1" read over 6 rounds). A target on
+    a cumulative statistic (:data:`CUMULATIVE`: summed over a whole run, with no reading
+    at an earlier month) is left out for a run longer than ``rounds``
+    (``runs["rounds"]``; as in :func:`sim.analysis.forecast.record_match`): that run's
+    count includes months after the fit's."""
     ok = np.ones(len(runs), bool)
     length = _run_rounds(runs)
     for t in targets:
         if t.at_least is None:
-            r = horizon(t, start, rounds)
-            within = distance(target_values(runs, t, r), t, r) <= 1.0
+            within = distance(target_values(runs, t, rounds), t, rounds) <= 1.0
             if t.statistic.startswith(CUMULATIVE):
-                within |= length > r
+                within |= length > rounds
             ok &= within
     return ok
+
+
+def per_set_weights(point_id: np.ndarray) -> np.ndarray:
+    """Weights of the runs kept (``point_id``: each one's parameter set) that make a
+    forecast the mean over sets of each set's share: P(event | record) = mean_s P(event |
+    record, theta_s), the sets being draws from the posterior. Pooling the kept runs
+    instead weights a set by how often it reproduces the record, i.e. by the likelihood a
+    second time (theta ~ prior x L^2). Sum 1; sets without a kept run have no weight."""
+    point_id = np.asarray(point_id)
+    if not len(point_id):
+        return np.zeros(0)
+    _, inverse, counts = np.unique(point_id, return_inverse=True, return_counts=True)
+    return 1.0 / (counts[inverse] * len(counts))
 
 
 def _run_rounds(runs: pd.DataFrame) -> np.ndarray:
@@ -200,9 +215,15 @@ def observed(target: Target, rounds: int) -> float:
     return observed_value(target, rounds) if target.observed != NEVER else float(rounds)
 
 
-def event_forecast(values: np.ndarray, target: Target, rounds: int) -> tuple[float, np.ndarray]:
-    """(probability the target holds, the values kept) for one forecaster's values."""
-    values = values[~np.isnan(values)]
-    if len(values) == 0:
-        return float("nan"), values
-    return float((distance(values, target, rounds) <= 1.0).mean()), values
+def event_forecast(
+    values: np.ndarray, target: Target, rounds: int, weights: np.ndarray | None = None
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """(probability the target holds, the values kept, their weights) for one forecaster's
+    values (``weights``: per run, e.g. :func:`per_set_weights`; equal if None)."""
+    w = np.ones(len(values)) if weights is None else np.asarray(weights, float)
+    keep = ~np.isnan(values)
+    values, w = values[keep], w[keep]
+    if len(values) == 0 or w.sum() <= 0:
+        return float("nan"), values, w
+    hit = distance(values, target, rounds) <= 1.0
+    return float((w * hit).sum() / w.sum()), values, w

@@ -20,6 +20,7 @@ from sim.calibration.hindcast import (
     event_forecast,
     horizon,
     observed,
+    per_set_weights,
     persisted_statistic,
     persisted_values,
     reproduces,
@@ -65,24 +66,28 @@ def forecast_runs(
 def score_events(hc: HindcastSetup, model: pd.DataFrame, prior: pd.DataFrame) -> pd.DataFrame:
     """One row per event: each forecaster's probability, Brier score and CRPS."""
     start = str(hc.forecast.scenario_raw["start"])
-    kept = model[reproduces(model, hc.fit.spec.targets, start, hc.cutoff_round + 1)]
+    kept = model[reproduces(model, hc.fit.spec.targets, hc.cutoff_round + 1)]
+    # the model's and persistence's runs: each posterior set counts once (per_set_weights)
+    weights = per_set_weights(kept["point_id"].to_numpy())
     rows = []
     for t in hc.events:
         rounds = horizon(t, start, hc.forecast.spec.rounds)
         values = {
-            "model": target_values(kept, t, rounds),
-            "persistence": persisted_values(kept, t, hc.cutoff_round, rounds),
-            "base_rate": target_values(prior, t, rounds),
+            "model": (target_values(kept, t, rounds), weights),
+            "persistence": (persisted_values(kept, t, hc.cutoff_round, rounds), weights),
+            "base_rate": (target_values(prior, t, rounds), None),
         }
         x = observed(t, rounds)
         row: dict[str, Any] = {"event": t.name, "date": t.date, "statistic": t.statistic,
                                "observed": t.observed, "tolerance": t.tolerance}  # fmt: skip
         for name in FORECASTERS:
-            p, v = event_forecast(values[name], t, rounds)
+            v, w = values[name]
+            p, v, w = event_forecast(v, t, rounds, w)
             row[f"p_{name}"] = p
             row[f"brier_{name}"] = brier(p, 1.0)  # the record: the statement held
-            row[f"crps_{name}"] = crps(v, x)
+            row[f"crps_{name}"] = crps(v, x, w)
         row["runs_model"] = len(kept)
+        row["sets_model"] = kept["point_id"].nunique()
         row["runs_base_rate"] = len(prior)
         rows.append(row)
     return pd.DataFrame(rows)

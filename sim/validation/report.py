@@ -91,9 +91,11 @@ def posterior_table(cal: Calibration, post: pd.DataFrame, checks: list[dict]) ->
 def hindcast_table(cutoff: str, scores: pd.DataFrame | None) -> list[str]:
     lines = [f"## Hindcast, cutoff {cutoff} (Brier; CRPS)", ""]
     if scores is not None:
+        sets = scores["sets_model"].iloc[0] if "sets_model" in scores else None
+        of = "" if sets is None else f", from {int(sets)} parameter sets, each counted once"
         lines += [f"model: {int(scores['runs_model'].iloc[0])} fresh posterior runs reproduce "
-                  f"the record to the cutoff; base rate: {int(scores['runs_base_rate'].iloc[0])}"
-                  " prior runs", ""]  # fmt: skip
+                  f"the record to the cutoff{of}; base rate: "
+                  f"{int(scores['runs_base_rate'].iloc[0])} prior runs", ""]  # fmt: skip
     if scores is None:
         return [*lines, "not scored: the calibration to the cutoff did not converge"]
     lines += ["| event | date | P model | P persistence | P base rate | Brier model / "
