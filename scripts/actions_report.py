@@ -54,6 +54,7 @@ from sim.validation.record import (  # noqa: E402
     ALL_WINDOWS,
     guest_came,
     pattern_table,
+    posterior_sets,
     posterior_visits,
     record_pattern,
     scenario_visits,
@@ -212,11 +213,13 @@ def _visits(args: argparse.Namespace, n: int, cal) -> None:
               f"{years}")  # fmt: skip
     print()
     print(f"## The record's China-North Korea visits, {n} seeds (either direction)\n")
+    clusters = {}  # the posterior's runs come 5 per parameter set
     if args.posterior is not None:
         sets = 20 if args.quick else 200
         column = "korea_2024 posterior (fresh runs)"
         taken[column] = posterior_visits(cal, args.posterior, ROW, sets, 5)
-    print("\n".join(pattern_table(taken, ROW)) + "\n")
+        clusters[column] = posterior_sets(sets, 5)
+    print("\n".join(pattern_table(taken, ROW, clusters)) + "\n")
     for name, path in (("china_cool_2024", COOL), ("northeast_asia_2024", SIX)):
         print(f"## Who comes to each occasion in {name}, {n} seeds\n")
         print("\n".join(attendance(path, n)) + "\n")

@@ -50,6 +50,29 @@ def wilson_interval(k, n, z: float = Z95):
     return lo, hi
 
 
+def clustered_wilson(hit: np.ndarray, cluster: np.ndarray, z: float = Z95) -> tuple[float, float]:
+    """Wilson interval for the share of ``hit`` over runs grouped in ``cluster`` (e.g. a
+    posterior's parameter sets, several seeds each), at Kish's (1965) effective sample
+    size n / deff, with the design effect deff = (the share's variance from the cluster
+    totals, the ratio estimator's) / (its variance for independent runs). Runs of one set
+    are alike, so counting them as independent narrows the interval; deff is at least 1
+    here (never narrower than the independent-runs interval)."""
+    y = np.asarray(hit, float)
+    ids, inverse = np.unique(np.asarray(cluster), return_inverse=True)
+    n, s = len(y), len(ids)
+    p = y.mean()
+    if s < 2 or p in (0.0, 1.0):
+        lo, hi = wilson_interval(y.sum(), n, z)
+        return float(lo), float(hi)
+    totals = np.bincount(inverse, weights=y)
+    sizes = np.bincount(inverse).astype(float)
+    var_clustered = s / (s - 1) * ((totals - p * sizes) ** 2).sum() / n**2
+    deff = max(1.0, var_clustered / (p * (1 - p) / n))
+    n_eff = n / deff
+    lo, hi = wilson_interval(p * n_eff, n_eff, z)
+    return float(lo), float(hi)
+
+
 @dataclass(frozen=True)
 class KMResult:
     """Kaplan–Meier estimate per round 0..horizon-1.

@@ -7,6 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.stats import (
+    clustered_wilson,
     cumulative_incidence,
     kaplan_meier,
     logrank_test,
@@ -14,6 +15,24 @@ from sim.stats import (
     quantile_envelope,
     wilson_interval,
 )
+
+
+def test_clustered_wilson_uses_kishs_effective_sample_size():
+    """4 parameter sets x 2 seeds, hits 11 11 00 00: p = 0.5, n = 8. Cluster totals minus
+    p x size: 1, 1, -1, -1; clustered variance 4/3 x 4 / 8^2 = 1/12; independent variance
+    0.25 / 8 = 1/32; deff = 8/3, n_eff = 3: Wilson(1.5 of 3)."""
+    sets = np.repeat(np.arange(4), 2)
+    hit = np.array([1, 1, 1, 1, 0, 0, 0, 0], bool)
+    assert clustered_wilson(hit, sets) == pytest.approx(wilson_interval(1.5, 3.0))
+    assert clustered_wilson(hit, sets)[1] - clustered_wilson(hit, sets)[0] > (
+        np.subtract(*wilson_interval(4, 8)[::-1])
+    )  # wider than counting the 8 runs as independent
+    # each set split 1-1: the sets agree, deff = 0 -> 1 (never narrower than independent)
+    mixed = np.array([1, 0, 1, 0, 1, 0, 1, 0], bool)
+    assert clustered_wilson(mixed, sets) == pytest.approx(wilson_interval(4, 8))
+    # no variation, or one set: the independent interval
+    assert clustered_wilson(np.zeros(8, bool), sets) == pytest.approx(wilson_interval(0, 8))
+    assert clustered_wilson(hit, np.zeros(8)) == pytest.approx(wilson_interval(4, 8))
 
 
 def test_wilson_known_values():

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.stats import wilson_interval
+from sim.stats import clustered_wilson, wilson_interval
 
 ALL_WINDOWS = "all together (the record's pattern)"
 SEEDS_PER_JOB = 50  # runs at the scenario's values per job (fixed: the same for any workers)
@@ -170,21 +170,30 @@ def _gave_up(item, reason: str):
     raise RuntimeError(f"record row, job {item[0]}: {reason}")
 
 
-def share_text(mask: np.ndarray) -> str:
-    """``share [95% Wilson interval]``."""
+def share_text(mask: np.ndarray, cluster: np.ndarray | None = None) -> str:
+    """``share [95% Wilson interval]``; ``cluster``: each run's parameter set, for runs
+    of a posterior (several seeds per set: the interval at the effective sample size,
+    :func:`sim.stats.clustered_wilson`)."""
     k, n = int(mask.sum()), len(mask)
-    lo, hi = wilson_interval(k, n)
+    lo, hi = wilson_interval(k, n) if cluster is None else clustered_wilson(mask, cluster)
     return f"{k / n:.3f} [{lo:.3f}, {hi:.3f}]"
 
 
-def pattern_table(columns: dict[str, np.ndarray], row: RecordRow) -> list[str]:
+def posterior_sets(sets: int, reps: int) -> np.ndarray:
+    """Each run's parameter set in :func:`posterior_visits`'s rows (a set's seeds in turn)."""
+    return np.repeat(np.arange(sets), reps)
+
+
+def pattern_table(columns: dict[str, np.ndarray], row: RecordRow,
+                  clusters: dict[str, np.ndarray] | None = None) -> list[str]:  # fmt: skip
     """Markdown rows: each window of ``row`` and all together (rows) in each set of runs
-    (columns)."""
+    (columns); ``clusters``: a column's runs' parameter sets (:func:`share_text`)."""
+    clusters = clusters or {}
     parts = {name: record_pattern(taken, row) for name, taken in columns.items()}
     lines = ["| part of the record | " + " | ".join(columns) + " |",
              "|" + " --- |" * (len(columns) + 1)]  # fmt: skip
     for label in [w.label for w in row.windows] + [ALL_WINDOWS]:
-        cells = " | ".join(share_text(p[label]) for p in parts.values())
+        cells = " | ".join(share_text(p[label], clusters.get(name)) for name, p in parts.items())
         lines.append(f"| {label} | {cells} |")
     return lines
 
@@ -199,15 +208,17 @@ def record_section(cal, folder: Path, row: RecordRow, seeds: int, sets: int, rep
     rounds = max(row.rounds, cal.spec.rounds)  # as the calibration's runs
     flat = replicate_seeds(cal.spec.root_seed, seeds)
     jobs = [({}, flat[i : i + SEEDS_PER_JOB]) for i in range(0, seeds, SEEDS_PER_JOB)]
+    post = "posterior (fresh runs)"
     columns = {
         "scenario values": visits_of(cal, jobs, row, rounds, workers),
-        "posterior (fresh runs)": posterior_visits(cal, folder, row, sets, reps, workers),
+        post: posterior_visits(cal, folder, row, sets, reps, workers),
     }
     return [
         f"## A record row not fitted: {row.kind} {row.pair}, either way (out of sample)",
         "",
         f"Share of runs with each part ({seeds} runs at the scenario's values, {sets} "
-        f"posterior sets x {reps} fresh seeds; docs/model.md 4.3):",
+        f"posterior sets x {reps} fresh seeds; docs/model.md 4.3; the posterior's 95% "
+        "intervals at the effective sample size of its sets' runs, which are alike):",
         "",
-        *pattern_table(columns, row),
+        *pattern_table(columns, row, {post: posterior_sets(sets, reps)}),
     ]
