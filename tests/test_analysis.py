@@ -9,6 +9,7 @@ from synthetic import P1, PACTS, make_batch, scenario_info, write_batch
 
 from sim.analysis import (
     BatchError,
+    Design,
     ScenarioInfo,
     active_from_start,
     add_months,
@@ -149,6 +150,26 @@ def test_formation_groups_sweep_limits_curves(tmp_path):
     design = detect_design(batch)
     groups = formation_groups(batch, design, max_groups=3)
     assert list(pd.unique(groups.dropna())) == ["0", "0.5", "1"]
+
+
+def test_formation_groups_of_named_points_keep_the_first_and_the_likeliest(tmp_path):
+    """12 scenarios (names, 2 runs each): no order to spread over. The first point (the
+    design's reference) and the 9 with the highest share forming the target are kept;
+    the trilateral forms in both runs of s07 and s11, in one of s03's. With 10 or fewer
+    names every point is kept."""
+    names = [f"s{k:02d}" for k in range(12)]
+    first = {7: [3, 4], 11: [5, 6], 3: [2, None]}
+    tri = [v for k in range(12) for v in first.get(k, [None, None])]
+    runs = tiny_runs(tri, [k for k in range(12) for _ in range(2)])
+    runs["scenario"] = [names[k] for k in runs["point_id"]]
+    batch = batch_of(tmp_path, runs)
+    design = Design("scenarios", ("scenario",), ("scenario",), "sweep", 12)
+    shown = list(pd.unique(formation_groups(batch, design).dropna()))
+    assert len(shown) == 10 and shown[0] == "s00"
+    assert {"s07", "s11", "s03"} <= set(shown) and sum(n in shown for n in names) == 10
+    few = batch_of(tmp_path / "few", runs[runs["point_id"] < 9].copy())
+    design9 = Design("scenarios", ("scenario",), ("scenario",), "sweep", 9)
+    assert list(pd.unique(formation_groups(few, design9).dropna())) == names[:9]
 
 
 def test_config_label_and_shares():

@@ -156,6 +156,8 @@ def formation_groups(batch: Batch, design: Design, max_groups: int = 6) -> pd.Se
     if design.shape == "single" or not params:
         return pd.Series("all runs", index=runs.index)
     points = runs.groupby("point_id")[params].first()
+    if design.shape == "sweep" and not pd.api.types.is_numeric_dtype(points[params[0]]):
+        return _named_points(runs, points, params)
     if design.shape in {"sweep", "grid2"}:
         if len(points) > max_groups and design.shape == "sweep":
             order = points.sort_values(params[0]).index.to_numpy()
@@ -171,6 +173,22 @@ def formation_groups(batch: Batch, design: Design, max_groups: int = 6) -> pd.Se
             order = [f"{name} = {fmt_value(v)}{suffix}" for v in sorted(points[by].unique())]
             return _ordered(f"{name} = " + runs[by].map(fmt_value) + suffix, order)
     return pd.Series("all runs (pooled over design)", index=runs.index)
+
+
+NAMED_GROUPS = 10  # curves for a sweep over names (scenarios): one colour each (tab10)
+
+
+def _named_points(runs: pd.DataFrame, points: pd.DataFrame, params: list[str]) -> pd.Series:
+    """A sweep over names (e.g. the scenario library): names have no order to spread over,
+    so every point is shown up to :data:`NAMED_GROUPS`; beyond, the first point (the
+    design's reference) and those with the highest share of runs forming the target pact
+    (the others are left out, and the figure says so)."""
+    if len(points) > NAMED_GROUPS and "target_formed" in runs:
+        share = pd.to_numeric(runs["target_formed"], errors="coerce").groupby(runs["point_id"])
+        ranked = share.mean().drop(points.index[0]).sort_values(ascending=False, kind="stable")
+        points = points.loc[[points.index[0], *ranked.index[: NAMED_GROUPS - 1]]]
+    labels = point_labels(points, params)
+    return _ordered(runs["point_id"].map(labels), list(labels))
 
 
 def time_to_formation(

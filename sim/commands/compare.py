@@ -168,7 +168,8 @@ def run(args: argparse.Namespace) -> int:
                                  out / f"compare_curves.{args.format}"))  # fmt: skip
         paths.append(save_figure(plot_differences(data, subtitle),
                                  out / f"compare_differences.{args.format}"))  # fmt: skip
-    paths.append(save_figure(plot_end_forest(table, subtitle), out / f"compare_end.{args.format}"))
+    levels = f"reference '{groups[0].label}'"  # levels, not differences: no pairing to say
+    paths.append(save_figure(plot_end_forest(table, levels), out / f"compare_end.{args.format}"))
     with pd.option_context("display.width", 220, "display.max_rows", 500):
         print(head.replace("# ", "", 1).strip())
         print(shown.to_string(index=False))

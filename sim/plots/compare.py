@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sim.analysis.batch import ScenarioInfo
 from sim.plots._common import figure_titles, month_axis, percent_axis, tidy_grid
@@ -63,10 +63,22 @@ def plot_formation_curves(data: Curves, subtitle: str = "") -> Figure:
     fig, axs = _grid(len(data.curves))
     for ax, label in zip(axs.flat, data.curves, strict=False):
         formation_panel(ax, data, label)
-    axs.flat[0].legend(fontsize=7, loc="upper left")
+    _legend_below(fig, axs.flat[0])
     tidy_grid(axs)
-    figure_titles(fig, "Probability each pact has formed by each month", subtitle)
+    figure_titles(fig, "Probability each pact has formed by each month",
+                  _with(subtitle, "bands: 95% Wilson intervals"))  # fmt: skip
     return fig
+
+
+def _legend_below(fig: Figure, ax: Axes) -> None:
+    """The groups' legend under the panels, where it covers no curve."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4),
+               fontsize=8, frameon=False)  # fmt: skip
+
+
+def _with(subtitle: str, note: str) -> str:
+    return f"{subtitle} · {note}" if subtitle else note
 
 
 def formation_panel(ax: Axes, data: Curves, label: str) -> None:
@@ -92,9 +104,10 @@ def plot_differences(data: Curves, subtitle: str = "") -> Figure:
     fig, axs = _grid(len(data.curves))
     for ax, label in zip(axs.flat, data.curves, strict=False):
         difference_panel(ax, data, label)
-    axs.flat[0].legend(fontsize=7, loc="best")
+    _legend_below(fig, axs.flat[0])
     tidy_grid(axs)
-    figure_titles(fig, f"Difference in P(formed by month) from '{data.groups[0]}'", subtitle)
+    figure_titles(fig, f"Difference in P(formed by month) from the reference '{data.groups[0]}'",
+                  _with(subtitle, "bands: 95% Newcombe intervals"))  # fmt: skip
     return fig
 
 
@@ -111,8 +124,8 @@ def difference_panel(ax: Axes, data: Curves, label: str) -> None:
         )
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_title(label, fontsize=10)
-    ax.set_ylabel(f"difference from {groups[0]} (percentage points)")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    ax.set_ylabel(f"difference from '{groups[0]}' (percentage points)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{100 * v:+.0f} pp"))
     month_axis(ax, data.info, horizon)
     ax.grid(alpha=0.3)
 
@@ -137,7 +150,11 @@ def plot_end_forest(table: pd.DataFrame, subtitle: str = "") -> Figure:
         lo, hi = float(d["lo"].min()), float(d["hi"].max())
         pad = max(0.02, 0.1 * (hi - lo))  # zoomed on the data, so differences show
         ax.set_xlim(max(-0.01, lo - pad), min(1.01, hi + pad))
+        ticks = [x for x in ax.get_xticks() if -1e-9 <= x <= 1 + 1e-9]  # no 101% tick
+        ax.set_xticks(ticks)
+        ax.set_xlim(max(-0.01, lo - pad), min(1.01, hi + pad))
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if hi - lo < 0.1 else 0))
         ax.grid(alpha=0.3, axis="x")
-    figure_titles(fig, "Outcomes at the end of the horizon, by scenario", subtitle)
+    figure_titles(fig, "Outcomes at the end of the horizon, by group compared",
+                  _with(subtitle, "bars: 95% Wilson intervals"))  # fmt: skip
     return fig

@@ -150,11 +150,13 @@ def timing_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Pa
         legend = ""  # the labels name the parameter
     if groups.nunique() == 1:
         legend = ""
+    named = design.shape == "sweep" and bool(design.varying)
+    named = named and not pd.api.types.is_numeric_dtype(runs[design.varying[0]])
     fig, axs = _panels(len(pacts), 7, 4.6)
     band = groups.nunique() <= 2
     for ax, pact in zip(axs.flat, pacts, strict=False):
         ttf = time_to_formation(batch, pact, groups)
-        data = Formation(ttf, info, info.pact_label(pact), legend_title=legend)
+        data = Formation(ttf, info, info.pact_label(pact), legend_title=legend, named=named)
         plot_time_to_formation(data, ax=ax, band=band, legend=False)
         ax.set_title(info.pact_label(pact), fontsize=11)
     handles, labels = axs[0, 0].get_legend_handles_labels()
@@ -167,7 +169,9 @@ def timing_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Pa
     n_points = runs["point_id"].nunique()
     shown = runs.loc[groups.notna(), "point_id"].nunique()
     if design.shape == "sweep" and shown < n_points:
-        note += f" · {shown} of {n_points} design points shown, evenly spread"
+        how = ("the first and those with the highest P(target pact)" if named
+               else "evenly spread")  # fmt: skip
+        note += f" · {shown} of {n_points} design points shown, {how}"
     if skipped:
         note += " · active from the start in every run (not shown): " + ", ".join(
             info.pact_label(p) for p in skipped

@@ -17,10 +17,14 @@ from sim.analysis.batch import ScenarioInfo
 from sim.plots._common import BAND_ALPHA, month_axis, new_axes, percent_axis, set_titles
 
 
-def group_colors(groups: list[str], single: str = "#c0392b") -> dict[str, str]:
-    """One colour per group along a sequential map (ordered design values)."""
+def group_colors(groups: list[str], single: str = "#c0392b", named: bool = False
+                 ) -> dict[str, str]:  # fmt: skip
+    """One colour per group: along a sequential map for ordered design values, from a
+    qualitative one (tab10) for names, which have no order a gradient would suggest."""
     if len(groups) == 1:
         return {groups[0]: single}
+    if named and len(groups) <= 10:
+        return {g: colormaps["tab10"](i) for i, g in enumerate(groups)}
     cmap = colormaps["viridis"]
     return {g: cmap(0.05 + 0.85 * i / (len(groups) - 1)) for i, g in enumerate(groups)}
 
@@ -35,6 +39,7 @@ class Formation:
     info: ScenarioInfo
     pact_label: str
     legend_title: str = ""
+    named: bool = False  # the groups are names (scenarios), not ordered values
 
     @property
     def groups(self) -> list[str]:
@@ -68,7 +73,7 @@ def plot_time_to_formation(
 
 def timing_panel(ax: Axes, data: Formation, *, band: bool, legend: bool = True) -> None:
     """Step curves of P(pact formed by month t) per group, with pointwise 95% bands."""
-    ttf, colors = data.table, group_colors(data.groups)
+    ttf, colors = data.table, group_colors(data.groups, named=data.named)
     for g in data.groups:
         df = ttf[ttf["group"] == g]
         n = int(df["n"].iloc[0])

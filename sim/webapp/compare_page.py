@@ -98,7 +98,8 @@ def CompareView(dirs: tuple[str, ...]):
         Table(display(table), f"Side by side (reference: {groups[0].label})", command(dirs),
               note, csv=f"{stem}_compare.csv", raw=table)  # fmt: skip
     with solara.Card(margin=0):
-        FigureWithDownload(lambda: plot_end_forest(table, sub), f"{stem}_compare_end.png", key)
+        FigureWithDownload(lambda: plot_end_forest(table, f"reference '{groups[0].label}'"),
+                           f"{stem}_compare_end.png", key)  # fmt: skip
 
 
 @solara.component
