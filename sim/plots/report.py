@@ -9,6 +9,7 @@ line and the tests choose Agg).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -260,22 +261,44 @@ def config_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: str
     return fig
 
 
+STATE_COLUMNS = 3  # panels per row in the per-state figures: six states stay legible
+
+
+def _state_panels(n_groups: int, n_panels: int, width: float, sharey: bool | str):
+    """(figure, axes grid, each group's panels in state order): one row per group for up to
+    :data:`STATE_COLUMNS` states, else each group's states wrapped over rows of
+    STATE_COLUMNS (six states in one row shrank to illegible panels in a report)."""
+    cols = min(n_panels, STATE_COLUMNS)
+    per_group = math.ceil(n_panels / cols)
+    wrap = per_group > 1
+    fig, axs = plt.subplots(
+        n_groups * per_group, cols, figsize=(width * cols, 0.8 + 3.2 * n_groups * per_group),
+        squeeze=False, sharex=True, sharey=False if wrap else sharey, layout="constrained",
+    )  # fmt: skip
+    panels = []
+    for i in range(n_groups):
+        flat = list(axs[i * per_group : (i + 1) * per_group].flat)
+        for ax in flat[n_panels:]:
+            ax.set_visible(False)
+        panels.append(flat[:n_panels])
+    return fig, axs, panels
+
+
 def utility_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: str):
-    """Envelopes of each state's utility (columns) per group (rows); None without data."""
+    """Envelopes of each state's utility per group (rows, states wrapped beyond
+    :data:`STATE_COLUMNS`); None without data."""
     info = batch.info
     env_all = utility_envelopes(batch.series, info)
     if not len(env_all):
         return None
     n_states = env_all["state"].nunique()
-    fig, axs = plt.subplots(
-        len(groups), n_states, figsize=(4.3 * n_states, 0.8 + 3.2 * len(groups)),
-        squeeze=False, sharex=True, sharey="col", layout="constrained",
-    )  # fmt: skip
-    for i, (label, rows) in enumerate(groups):
+    fig, axs, panels = _state_panels(len(groups), n_states, 4.3, "col")
+    for (label, rows), axes in zip(groups, panels, strict=True):
         data = Envelopes(utility_envelopes(rows, info), info)
-        plot_utility_envelopes(data, axes=list(axs[i]), row_label=label, legend=False)
-    for ax in axs[:, 1:].flat:
-        ax.set_ylabel("")
+        plot_utility_envelopes(data, axes=axes, row_label=label, legend=False)
+        for ax in axes[1:]:
+            if ax.get_subplotspec().colspan.start > 0:
+                ax.set_ylabel("")
     tidy_grid(axs)
     fig.legend(
         handles=envelope_handles({}), fontsize=9, ncols=3, frameon=False,
@@ -292,20 +315,16 @@ def support_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: st
     if not len(env_all):
         return None
     clients = [c for c in info.states if c in set(env_all["client"])]
-    fig, axs = plt.subplots(
-        len(groups), len(clients), figsize=(5 * len(clients), 0.8 + 3.2 * len(groups)),
-        squeeze=False, sharex=True, sharey=True, layout="constrained",
-    )  # fmt: skip
-    for i, (label, rows) in enumerate(groups):
+    fig, axs, panels = _state_panels(len(groups), len(clients), 5, True)
+    for (label, rows), axes in zip(groups, panels, strict=True):
         env = support_envelopes(rows)
-        for j, client in enumerate(clients):
-            ax = axs[i, j]
+        for j, (ax, client) in enumerate(zip(axes, clients, strict=True)):
             plot_support_envelopes(Envelopes(env[env["client"] == client], info), ax=ax,
                                    legend=False)  # fmt: skip
             ax.set_title(f"{info.state_label(client)}: its support comes from", fontsize=10)
-            if j > 0:
+            if ax.get_subplotspec().colspan.start > 0:
                 ax.set_ylabel("")
-            elif label:
+            elif label and j == 0:
                 ax.set_ylabel(f"{label}\nShare of external support (%)")
     tidy_grid(axs)
     cmap = colormaps["tab10"]
