@@ -150,11 +150,35 @@ def test_report_of_a_comparison_names_the_batch_compared(batch_dir, tmp_path, ca
     assert "root seed 5; 6 replicate seed(s)" in text and "states.CHN.weights.us_ties" in text
 
 
-def test_report_of_a_comparison_outside_a_batch_says_the_sources_are_unknown(
+def test_report_of_a_comparison_names_the_batches_it_read_wherever_it_is(
+    batch_dir, tmp_path, capsys
+):
+    """run.py compare records the batches it read (compare_sources.json): a comparison
+    written inside another batch's folder described that batch (its experiment, and a
+    'Reproduce with' command comparing it); moved elsewhere, it still names its source."""
+    other = tmp_path / "other"
+    shutil.copytree(batch_dir, other)
+    (other / "manifest.json").write_text(
+        (other / "manifest.json").read_text().replace('"root_seed": 5', '"root_seed": 77')
+    )  # another batch: its manifest must not describe this comparison
+    assert '"root_seed": 77' in (other / "manifest.json").read_text()
+    out = other / "cmp_of_first"
+    assert main(["compare", str(batch_dir), "--out", str(out)]) == 0
+    capsys.readouterr()
+    text = report_text(out, capsys)
+    source = batch_dir.resolve()
+    assert figures_and_commands(text, f"python run.py compare {source} --out {out}") == 3
+    assert "root seed 5;" in text and "root seed 77" not in text
+    shutil.copytree(out, tmp_path / "moved")
+    assert f"python run.py compare {source} --out" in report_text(tmp_path / "moved", capsys)
+
+
+def test_report_of_an_older_comparison_outside_a_batch_says_the_sources_are_unknown(
     batch_dir, tmp_path, capsys
 ):
     out = tmp_path / "elsewhere"
     assert main(["compare", str(batch_dir), "--out", str(out)]) == 0
+    (out / "compare_sources.json").unlink()  # as written before the sources were recorded
     shutil.copytree(out, tmp_path / "moved")
     text = report_text(tmp_path / "moved", capsys)
     assert "compared directories are not recorded" in text

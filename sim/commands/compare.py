@@ -10,6 +10,7 @@ Writes FIGDIR/compare.csv and compare.md (table) and three figures; prints the t
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -46,6 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--reference", metavar="LABEL", help="label of the reference group (default: the first)"
     )
     p.add_argument("--format", default="png", choices=["png", "svg", "pdf"], help="figure format")
+
+
+SOURCES = "compare_sources.json"  # the batches compared, for the report's provenance
 
 
 def build(dirs: list[Path], reference: str | None = None):
@@ -156,6 +160,9 @@ def run(args: argparse.Namespace) -> int:
         "is conservative).\n\n"
     )
     write_atomic(out / "compare.csv", lambda tmp: table.to_csv(tmp, index=False))
+    sources = {"batches": [str(Path(d).resolve()) for d in args.dirs],
+               "reference": args.reference}  # fmt: skip
+    write_atomic(out / SOURCES, lambda tmp: tmp.write_text(json.dumps(sources, indent=2)))
     write_atomic(out / "compare.md", lambda tmp: tmp.write_text(head + markdown(shown)))
     subtitle = f"reference '{groups[0].label}' · " + (
         "seeds shared: paired differences (common random numbers)" if paired else note

@@ -30,6 +30,16 @@ def _heading(path: Path) -> tuple[str, str]:
     return title, parts[1] if len(parts) > 1 and not parts[1].startswith("|") else ""
 
 
+def _sources(path: Path) -> tuple[list[str], str | None] | None:
+    """(batches compared, --reference) from the folder's compare_sources.json, or None."""
+    try:
+        raw = json.loads((path / "compare_sources.json").read_text(encoding="utf-8"))
+        batches = [str(b) for b in raw["batches"]]
+        return batches, raw.get("reference")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def comparison_report(
     cmp_dir: str | Path, display: Callable[[pd.DataFrame], pd.DataFrame]
 ) -> Report:
@@ -42,9 +52,18 @@ def comparison_report(
         table = pd.read_csv(path / "compare.csv", dtype={"group": str})
     except (OSError, ValueError) as exc:
         raise ReportError(f"{path / 'compare.csv'}: unreadable ({exc})") from None
-    source = path.parent if result_kind(path.parent) == "batch" else None
-    found = [f"python run.py compare {source} --out {path}"] if source else []
-    command = (found or [f"python run.py compare DIR [DIR ...] --out {path}"])[0]
+    recorded = _sources(path)  # the batches run.py compare read (None: an older folder)
+    if recorded is not None:
+        batches, reference = recorded
+        source = Path(batches[0]) if len(batches) == 1 else None
+        ref = f" --reference {reference}" if reference else ""
+        command = f"python run.py compare {' '.join(batches)}{ref} --out {path}"
+    else:  # before the sources were recorded: the batch the folder sits in, if any
+        source = path.parent if result_kind(path.parent) == "batch" else None
+        found = [f"python run.py compare {source} --out {path}"] if source else []
+        command = (found or [f"python run.py compare DIR [DIR ...] --out {path}"])[0]
+    if source is not None and result_kind(source) != "batch":
+        source = None
     title, note = _heading(path)
     notes, info, blocks = [], [("Comparison directory", str(path))], []
     if source is not None:
@@ -55,6 +74,8 @@ def comparison_report(
         info += [(k, v) for k, v in facts(manifest, source) if k != "Report written"]
         exp = json.dumps(manifest.get("experiment") or {}, indent=2, default=str)
         blocks.append(("The experiment compared (from its manifest.json)", exp))
+    elif recorded is not None:
+        info.append(("Batches compared", ", ".join(recorded[0])))
     else:
         notes.append("note: the compared directories are not recorded in a comparison "
                      "directory outside a batch; the command below names them DIR")  # fmt: skip
