@@ -18,6 +18,7 @@ from sim.calibration.hindcast import (
     per_set_weights,
     persisted_statistic,
     reproduces,
+    set_bootstrap,
     setup,
 )
 from sim.calibration.scoring import brier, crps, reliability
@@ -108,6 +109,25 @@ def test_the_model_forecast_is_the_mean_over_sets_of_each_sets_share():
     assert crps(values, 2.0, weights) == pytest.approx(0.25)
     assert event_forecast(np.array([2.0, 1.0, 1.0, 1.0]), held, 24)[0] == 0.25  # pooled
     assert per_set_weights(np.array([])).size == 0
+
+
+def test_set_bootstrap_resamples_parameter_sets_not_runs():
+    """Two sets: A's 2 runs both hit, B's 4 runs none. Every resample is a multiset of
+    sets: per set (the model) P* in {1, 0.5, 0}; pooled (the base rate) P* in {1, 2/6,
+    0}. With 2,000 resamples each value comes up about 1/4, 1/2, 1/4 of the time. A NaN
+    value is dropped; a run of set A that is NaN leaves A's share at 1."""
+    point = np.array([0, 0, 1, 1, 1, 1])
+    hit = np.array([True, True, False, False, False, False])
+    valid = np.ones(6, bool)
+    rng = np.random.default_rng(7)
+    per_set = set_bootstrap(hit, valid, point, True, rng, n=2000)
+    assert set(np.round(per_set, 6)) == {0.0, 0.5, 1.0}
+    assert abs((per_set == 0.5).mean() - 0.5) < 0.05  # 2 of the 4 equally likely draws
+    pooled = set_bootstrap(hit, valid, point, False, rng, n=2000)
+    assert set(np.round(pooled, 6)) == {0.0, round(2 / 6, 6), 1.0}
+    valid[1] = False  # A: one run left, still a hit
+    assert set(np.round(set_bootstrap(hit, valid, point, True, rng, n=200), 6)) <= {0, 0.5, 1}
+    assert np.isnan(set_bootstrap(hit, np.zeros(6, bool), point, True, rng, n=5)).all()
 
 
 def test_cutoff_splits_targets_and_removes_later_scheduled_shocks():

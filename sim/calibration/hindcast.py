@@ -227,3 +227,24 @@ def event_forecast(
         return float("nan"), values, w
     hit = distance(values, target, rounds) <= 1.0
     return float((w * hit).sum() / w.sum()), values, w
+
+
+BOOTSTRAP = 1000  # resamples of the parameter sets for a hindcast probability's interval
+
+
+def set_bootstrap(hit: np.ndarray, valid: np.ndarray, point_id: np.ndarray, per_set: bool,
+                  rng: np.random.Generator, n: int = BOOTSTRAP) -> np.ndarray:  # fmt: skip
+    """``n`` bootstrap replicates of a forecast probability, resampling the parameter sets
+    (clusters: a set's runs are alike, so resampling runs would understate the error;
+    Davison & Hinkley 1997, 2.4). ``per_set``: the probability is the mean of each set's
+    share (the model, :func:`per_set_weights`); else the share of all runs (the base rate:
+    prior sets of equal size). ``valid``: runs with a value (NaN dropped)."""
+    ids, inverse = np.unique(np.asarray(point_id)[valid], return_inverse=True)
+    if not len(ids):
+        return np.full(n, np.nan)
+    hits = np.bincount(inverse, weights=np.asarray(hit, float)[valid], minlength=len(ids))
+    runs = np.bincount(inverse, minlength=len(ids)).astype(float)
+    idx = rng.integers(0, len(ids), size=(n, len(ids)))
+    if per_set:
+        return (hits / runs)[idx].mean(axis=1)
+    return hits[idx].sum(axis=1) / runs[idx].sum(axis=1)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.calibration.hindcast import (
@@ -24,8 +25,10 @@ from sim.calibration.hindcast import (
     persisted_statistic,
     persisted_values,
     reproduces,
+    set_bootstrap,
 )
 from sim.calibration.predictive import (
+    HINDCAST_BOOT_KEY,
     HINDCAST_MODEL_KEY,
     HINDCAST_PRIOR_KEY,
     draw_sets,
@@ -34,7 +37,7 @@ from sim.calibration.predictive import (
 )
 from sim.calibration.priors import PriorSet
 from sim.calibration.scoring import brier, crps
-from sim.calibration.targets import target_values
+from sim.calibration.targets import distance, target_values
 
 FORECASTERS = ("model", "persistence", "base_rate")
 SCORES = "scores.csv"
@@ -64,11 +67,14 @@ def forecast_runs(
 
 
 def score_events(hc: HindcastSetup, model: pd.DataFrame, prior: pd.DataFrame) -> pd.DataFrame:
-    """One row per event: each forecaster's probability, Brier score and CRPS."""
+    """One row per event: each forecaster's probability, Brier score and CRPS; for the
+    model and the base rate a 95% interval of the probability and of the Brier score
+    difference model - base rate (:func:`_intervals`)."""
     start = str(hc.forecast.scenario_raw["start"])
     kept = model[reproduces(model, hc.fit.spec.targets, hc.cutoff_round + 1)]
     # the model's and persistence's runs: each posterior set counts once (per_set_weights)
     weights = per_set_weights(kept["point_id"].to_numpy())
+    rng, _seed = fresh_streams(hc.forecast.spec.root_seed, HINDCAST_BOOT_KEY)
     rows = []
     for t in hc.events:
         rounds = horizon(t, start, hc.forecast.spec.rounds)
@@ -86,6 +92,7 @@ def score_events(hc: HindcastSetup, model: pd.DataFrame, prior: pd.DataFrame) ->
             row[f"p_{name}"] = p
             row[f"brier_{name}"] = brier(p, 1.0)  # the record: the statement held
             row[f"crps_{name}"] = crps(v, x, w)
+        row.update(_intervals(values, kept, prior, t, rounds, rng))
         row["runs_model"] = len(kept)
         row["sets_model"] = kept["point_id"].nunique()
         row["runs_base_rate"] = len(prior)
@@ -93,8 +100,37 @@ def score_events(hc: HindcastSetup, model: pd.DataFrame, prior: pd.DataFrame) ->
     return pd.DataFrame(rows)
 
 
+def _intervals(values: dict, kept: pd.DataFrame, prior: pd.DataFrame, t, rounds: int,
+               rng) -> dict[str, float]:  # fmt: skip
+    """Percentile 95% intervals (:func:`set_bootstrap`, the sets resampled) of the model's
+    and the base rate's probability and of the Brier difference model - base rate (the
+    two resampled independently: fresh posterior and prior sets share nothing)."""
+    boot = {}
+    for name, runs, per_set in (("model", kept, True), ("base_rate", prior, False)):
+        v = values[name][0]
+        valid = ~np.isnan(v)
+        hit = np.zeros(len(v), bool)
+        hit[valid] = distance(v[valid], t, rounds) <= 1.0
+        boot[name] = set_bootstrap(hit, valid, runs["point_id"].to_numpy(), per_set, rng)
+    out = {}
+    for name, b in boot.items():
+        out[f"p_{name}_lo"], out[f"p_{name}_hi"] = _percentiles(b)
+    diff = (1 - boot["model"]) ** 2 - (1 - boot["base_rate"]) ** 2  # Brier, the event held
+    out["brier_diff_lo"], out["brier_diff_hi"] = _percentiles(diff)
+    return out
+
+
+def _percentiles(b: np.ndarray) -> tuple[float, float]:
+    b = b[~np.isnan(b)]
+    if not len(b):
+        return float("nan"), float("nan")
+    lo, hi = np.quantile(b, [0.025, 0.975])
+    return float(lo), float(hi)
+
+
 def mean_scores(scores: pd.DataFrame) -> dict[str, float]:
-    cols = [c for c in scores if c.startswith(("brier_", "crps_"))]
+    cols = [c for c in scores if c.startswith(("brier_", "crps_"))
+            and not c.endswith(("_lo", "_hi"))]  # fmt: skip
     return {c: float(scores[c].mean()) for c in cols}
 
 

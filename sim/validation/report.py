@@ -99,19 +99,36 @@ def hindcast_table(cutoff: str, scores: pd.DataFrame | None) -> list[str]:
     if scores is None:
         return [*lines, "not scored: the calibration to the cutoff did not converge"]
     lines += ["| event | date | P model | P persistence | P base rate | Brier model / "
-              "persistence / base rate | CRPS model / persistence / base rate |",
-              "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+              "persistence / base rate | Brier model - base rate | CRPS model / persistence "
+              "/ base rate |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     for r in scores.to_dict("records"):
-        lines.append(f"| {r['event']} | {r['date']} | {r['p_model']:.3f} | "
-                     f"{r['p_persistence']:.3f} | {r['p_base_rate']:.3f} | "
+        lines.append(f"| {r['event']} | {r['date']} | {_p(r, 'model')} | "
+                     f"{r['p_persistence']:.3f} | {_p(r, 'base_rate')} | "
                      f"{r['brier_model']:.3f} / {r['brier_persistence']:.3f} / "
-                     f"{r['brier_base_rate']:.3f} | {r['crps_model']:.3f} / "
+                     f"{r['brier_base_rate']:.3f} | {_diff(r)} | {r['crps_model']:.3f} / "
                      f"{r['crps_persistence']:.3f} / {r['crps_base_rate']:.3f} |")  # fmt: skip
     m = scores.mean(numeric_only=True)
     lines.append(f"| mean | | | | | {m.brier_model:.3f} / {m.brier_persistence:.3f} / "
-                 f"{m.brier_base_rate:.3f} | {m.crps_model:.3f} / {m.crps_persistence:.3f} / "
+                 f"{m.brier_base_rate:.3f} | | {m.crps_model:.3f} / {m.crps_persistence:.3f} / "
                  f"{m.crps_base_rate:.3f} |")  # fmt: skip
+    if "p_model_lo" in scores:
+        lines += ["", "[95% intervals]: percentiles of 1,000 bootstrap resamples of the "
+                  "parameter sets (a set's runs are alike; sim/calibration/hindcast.py "
+                  "set_bootstrap)."]  # fmt: skip
     return lines
+
+
+def _p(r: dict, name: str) -> str:
+    """A forecaster's probability, with its 95% interval when the scores have one."""
+    p = f"{r[f'p_{name}']:.3f}"
+    lo, hi = r.get(f"p_{name}_lo"), r.get(f"p_{name}_hi")
+    return p if lo is None or pd.isna(lo) else f"{p} [{lo:.3f}, {hi:.3f}]"
+
+
+def _diff(r: dict) -> str:
+    d = r["brier_model"] - r["brier_base_rate"]
+    lo, hi = r.get("brier_diff_lo"), r.get("brier_diff_hi")
+    return f"{d:+.3f}" if lo is None or pd.isna(lo) else f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]"
 
 
 def calibration_section(cal: Calibration, out: Path, sets: int, options: dict) -> list[str]:
