@@ -28,7 +28,7 @@ from sim.errors import ConfigError
 from sim.runner import run_many
 from sim.scenarios import scenario_file
 from sim.seeds import replicate_seeds
-from sim.validation.facts import facts, load_facts, mean, prop
+from sim.validation.facts import facts, load_facts, mean, paired_effect, prop
 
 
 def facts_lines(d: pd.DataFrame, spec) -> list[str]:
@@ -115,9 +115,7 @@ def channel_lines(path: Path, sets: list[str], seeds: list[int], spec) -> list[s
         fact, channel, stat = c.fact, c.channel, facts(spec)[spec.names[c.statistic]]
         xa = stat(runs(c.at)).astype(float)
         xb = stat(runs((*c.at, *c.remove))).astype(float)
-        d = xa - xb
-        half = 1.96 * d.std(ddof=1) / len(d) ** 0.5
-        effect = f"{d.mean():+.3f} [{d.mean() - half:+.3f}, {d.mean() + half:+.3f}]"
+        effect = paired_effect(xa.to_numpy(), xb.to_numpy())
         lines.append(f"| {fact} | {channel} | {xa.mean():.3f} | {xb.mean():.3f} | {effect} |")
     return lines
 

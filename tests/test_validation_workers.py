@@ -67,3 +67,21 @@ def test_the_four_tables_give_the_same_lines_on_one_and_two_processes(fresh, mon
     assert lines[1] == lines[2]
     assert lines[1][0][0] == "## Facts at the default (8 seeds, 95% intervals)"
     assert lines[1][3][0] == "## Comparative statics (6 seeds per value)"
+
+
+def test_a_paired_binary_effect_has_newcombes_interval_not_a_zero_width_one():
+    """The channels tables' effect: 1,000 seeds with the fact and none without it gave
+    +1.000 [+1.000, +1.000] (Wald: the differences have no spread). Newcombe (1998) method
+    10 for paired proportions: p1 = 1, Wilson lower 1,000/1,000 = 0.99617; p2 = 0, Wilson
+    upper 0/1,000 = 0.00383; phi = 0 (no concordant pairs), so the lower end is
+    1 - sqrt(0.00383^2 + 0.00383^2) = 0.99458. Non-binary statistics keep the normal
+    interval of the paired differences: mean 0.1, sd 0.1 over 3 pairs, 1.96 x 0.1 / sqrt 3."""
+    import numpy as np
+
+    from sim.validation.facts import paired_effect
+
+    assert paired_effect(np.ones(1000), np.zeros(1000)) == "+1.000 [+0.995, +1.000]"
+    assert paired_effect(np.zeros(1000), np.ones(1000)) == "-1.000 [-1.000, -0.995]"
+    assert paired_effect(np.array([0.5, 0.7, 0.6]), np.array([0.4, 0.5, 0.6])) == (
+        "+0.100 [-0.013, +0.213]"
+    )

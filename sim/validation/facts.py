@@ -163,6 +163,24 @@ def mean(x: pd.Series) -> str:
     return f"{x.mean():.3f} [{x.mean() - half:.3f}, {x.mean() + half:.3f}]"
 
 
+def paired_effect(xa: np.ndarray, xb: np.ndarray) -> str:
+    """``mean(xa - xb) [95%]`` over runs paired by seed: for 0/1 outcomes Newcombe's
+    (1998) interval for paired proportions (method 10; Wald's, the normal interval of the
+    differences, is zero-width at an effect of +-1 over every seed), else the normal
+    interval of the paired differences."""
+    from sim.analysis.compare import diff_interval
+
+    xa, xb = np.asarray(xa, float), np.asarray(xb, float)
+    if np.isin(xa, (0.0, 1.0)).all() and np.isin(xb, (0.0, 1.0)).all():
+        d, lo, hi = diff_interval(xa == 1.0, xb == 1.0, paired=True)
+    else:
+        diff = xa - xb
+        d = float(diff.mean())
+        half = 1.96 * diff.std(ddof=1) / math.sqrt(len(diff))
+        lo, hi = d - half, d + half
+    return f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+
+
 def facts(spec: FactsSpec) -> dict[str, Callable[[pd.DataFrame], pd.Series]]:
     """The fact's name in the tables -> its statistic per run (F1 .. F5, then the F5 level)."""
     r, cp = spec.roles, f"r{spec.roles.checkpoint}"
@@ -234,9 +252,7 @@ def channels_table(n: int, workers: int = 1) -> list[str]:
         stat = stats[spec.names[c.statistic]]
         xa = stat(runs(c.at, n)).astype(float)
         xb = stat(runs((*c.at, *c.remove), n)).astype(float)
-        d = xa - xb
-        half = 1.96 * d.std(ddof=1) / math.sqrt(n)
-        effect = f"{d.mean():+.3f} [{d.mean() - half:+.3f}, {d.mean() + half:+.3f}]"
+        effect = paired_effect(xa.to_numpy(), xb.to_numpy())
         lines.append(f"| {c.fact} | {c.channel} | {xa.mean():.3f} | {xb.mean():.3f} | {effect} |")
     return lines
 
