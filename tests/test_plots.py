@@ -213,3 +213,21 @@ def test_register_adds_subcommands():
     args = parser.parse_args(["plot", "DIR", "--format", "svg"])
     assert args.format == "svg" and args.out is None
     assert parser.parse_args(["sensitivity", "DIR"]).resamples == 200
+
+
+def test_a_sweep_over_names_draws_no_line_between_them(batches):
+    """Scenario names have no order: the probability is a dot with a 95% bar per name,
+    not a line joining them as if a trend (a numeric sweep keeps its line and band)."""
+    batch = load_batch(batches["sweep"])
+    design = detect_design(batch)
+    probs = pact_probabilities(batch, design)
+    param = design.varying[0]
+    named = probs.assign(**{param: "s" + probs["point_id"].astype(str)})
+    fig = plot_probability_sweep(named, param, batch.info, "sub")
+    ax = fig.axes[0]
+    assert ax.lines and all(line.get_linestyle() == "None" for line in ax.lines)
+    assert not ax.collections or all(type(c).__name__ == "LineCollection" for c in ax.collections)
+    plt.close(fig)
+    fig = plot_probability_sweep(probs, param, batch.info, "sub")
+    assert any(line.get_linestyle() == "-" for line in fig.axes[0].lines)
+    plt.close(fig)

@@ -22,16 +22,27 @@ from sim.plots._common import BAND_ALPHA, new_axes, pact_colors, percent_axis, s
 _Y_LABEL = "P(pact formed within horizon) (%)"
 
 
+def _named(values: pd.Series) -> bool:
+    """Names on the x axis (scenarios): no order between them, so no lines join them and
+    intervals are bars, not bands."""
+    return not pd.api.types.is_numeric_dtype(values)
+
+
 def _end_lines(ax: Axes, de: pd.DataFrame, param: str, c, label: str, lw: float) -> None:
     """P(active at the end), dashed with its band; for a bilateral pact also P(its two
     states tied at the end by any pact), dotted (a pact replaced by a larger one is not
-    a broken tie)."""
-    ax.fill_between(de[param], de["lo"], de["hi"], color=c, alpha=BAND_ALPHA / 2, lw=0)
-    ax.plot(de[param], de["p"], "--s", color=c, lw=lw, ms=5, mfc="white", label=label)
+    a broken tie). Over names: markers with 95% bars, no lines."""
+    x = de[param]
+    if _named(x):
+        ax.errorbar(x, de["p"], yerr=[de["p"] - de["lo"], de["hi"] - de["p"]], fmt="s",
+                    color=c, ms=5, mfc="white", capsize=3, label=label)  # fmt: skip
+    else:
+        ax.fill_between(x, de["lo"], de["hi"], color=c, alpha=BAND_ALPHA / 2, lw=0)
+        ax.plot(x, de["p"], "--s", color=c, lw=lw, ms=5, mfc="white", label=label)
     if "tied_p" in de and de["tied_p"].notna().any():
         pair = de["pact"].iloc[0].replace("-", "–")
-        ax.plot(de[param], de["tied_p"], ":^", color=c, lw=1.4, ms=5, mfc="white",
-                label=f"{pair} tied at the end (any pact)")  # fmt: skip
+        ax.plot(x, de["tied_p"], "^" if _named(x) else ":^", color=c, lw=1.4, ms=5,
+                mfc="white", label=f"{pair} tied at the end (any pact)")  # fmt: skip
 
 
 def _uneven_grid_scale(ax: Axes, values: pd.Series) -> None:
@@ -111,10 +122,14 @@ def sweep_lines(ax: Axes, data: Probabilities, pact: str, param: str, one: bool)
     if de is not None and "started" in df and df["started"].all():
         _end_lines(ax, de, param, c, f"still {end_label}" if one else pact, lw)
         return  # a pact the scenario starts with: 'ever formed' is always 100%
-    ax.fill_between(df[param], df["lo"], df["hi"], color=c, alpha=BAND_ALPHA, lw=0,
-                    label="95% Wilson interval" if one else None)  # fmt: skip
-    ax.plot(df[param], df["p"], "-o", color=c, lw=lw, ms=5,
-            label="ever formed" if one else df["label"].iloc[0])  # fmt: skip
+    label = "ever formed" if one else df["label"].iloc[0]
+    if _named(df[param]):  # names: 95% Wilson bars, no line between scenarios
+        ax.errorbar(df[param], df["p"], yerr=[df["p"] - df["lo"], df["hi"] - df["p"]],
+                    fmt="o", color=c, ms=6, capsize=3, label=label)  # fmt: skip
+    else:
+        ax.fill_between(df[param], df["lo"], df["hi"], color=c, alpha=BAND_ALPHA, lw=0,
+                        label="95% Wilson interval" if one else None)  # fmt: skip
+        ax.plot(df[param], df["p"], "-o", color=c, lw=lw, ms=5, label=label)
     if de is not None:
         label = end_label if one else f"{de['label'].iloc[0]}: {end_label}"
         _end_lines(ax, de, param, c, label, 1.4)

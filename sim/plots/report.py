@@ -116,7 +116,10 @@ def _probability_panels(batch, design, probs, probs_end, end_label: str):
     per += " runs per point"
     if sweep:
         title = f"Probability of each pact forming vs {design.varying[0]}"
-        note = f"{per}; solid: pact ever formed; dashed: {end_label}; bands: 95% Wilson"
+        if pd.api.types.is_numeric_dtype(probs[design.varying[0]]):
+            note = f"{per}; solid: pact ever formed; dashed: {end_label}; bands: 95% Wilson"
+        else:  # names: markers, no lines between scenarios
+            note = f"{per}; dots: pact ever formed; squares: {end_label}; bars: 95% Wilson"
     else:
         title = "Probability of each pact over the design grid"
         note = "cells: P, [95% Wilson interval], n runs"
