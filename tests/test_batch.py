@@ -274,3 +274,20 @@ def test_scheduler_without_dask_is_a_clear_error(
     assert code == 2  # a missing optional extra is a setup error, like bad input
     assert "pip install '.[cluster]'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_grid_of_whole_numbers_extended_by_a_fraction_is_refused_saying_why(
+    tmp_path: Path,
+) -> None:
+    """[0, 1] then [0, 1, 0.5]: the old points come first, so it reads as an extension,
+    but the new grid is read as floats and the runs written hold integers; the refusal
+    says that, not only 'the design differs'."""
+    ints = SMALL.replace("[0.0, 0.2, 0.45]", "[0, 1]").replace("rounds = 12", "rounds = 3")
+    out = tmp_path / "o"
+    run_batch(experiment(tmp_path, ints), out, workers=1, progress=False)
+    wider = experiment(tmp_path, ints.replace("[0, 1]", "[0, 1, 0.5]"), "wider.toml")
+    with pytest.raises(BatchRefused, match=r"turn whole numbers into fractions"):
+        run_batch(wider, out, workers=1, progress=False)
+    assert len(runs_table(out)) == 8  # nothing lost
+    appended = experiment(tmp_path, ints.replace("[0, 1]", "[0, 1, 2]"), "ints.toml")
+    assert run_batch(appended, out, workers=1, progress=False).ran_now == 4  # extended

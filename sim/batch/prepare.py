@@ -126,14 +126,30 @@ def differences(old: Manifest, exp: Experiment, series: bool) -> list[str]:
         if key in was and was[key] != new[key]:
             found.append(f"{key} {was[key]} there, {new[key]} here")
     if "design" in was and _text(was["design"]) != _text(new["design"]):
-        same = was["design"] == new["design"]  # equal values, other types: 0 is not 0.0
-        found.append("the design's values differ in type (e.g. 0 there, 0.0 here; the "
-                     "hash tells them apart)" if same else "the design differs")  # fmt: skip
+        found.append(_design_difference(old, exp, was["design"] == new["design"]))
     if old.scenario is not None and old.scenario != _json(exp.scenario_raw):
         found.append("the scenario's content differs")
     if (old.scenarios or None) != (_json(exp.variants) or None):
         found.append("the design's scenarios differ")
     return found
+
+
+def _design_difference(old: Manifest, exp: Experiment, same_values: bool) -> str:
+    """Why the designs differ, in words: the values' types only (0 there, 0.0 here), the
+    old points extended by points whose values change the columns' type (whole numbers
+    then a fraction: not an extension, as the runs written hold integers), or otherwise."""
+    if same_values:
+        return (
+            "the design's values differ in type (e.g. 0 there, 0.0 here; the hash tells them apart)"
+        )
+    points, new = old.points or [], _json(exp.design.points)
+    if points and len(new) > len(points) and _json(points) == new[: len(points)]:
+        return (
+            "its first points are this batch's, but the points appended turn whole "
+            "numbers into fractions (e.g. 0, 1 then 0.5): the runs written hold "
+            "integers, so it cannot be extended"
+        )
+    return "the design differs"
 
 
 def _text(value: Any) -> str:
