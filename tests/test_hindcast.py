@@ -130,6 +130,23 @@ def test_set_bootstrap_resamples_parameter_sets_not_runs():
     assert np.isnan(set_bootstrap(hit, np.zeros(6, bool), point, True, rng, n=5)).all()
 
 
+def test_mean_crps_is_per_unit_months_and_levels_are_not_summed():
+    """A war's timing (CRPS 3.0 months) and two pact levels (0.2 and 0.0 levels): the mean
+    CRPS was (3.0 + 0.2 + 0.0) / 3 = 1.067 of nothing; now months 3.0, levels 0.1."""
+    from sim.calibration.hindcast import unit
+    from sim.calibration.hindcast_run import mean_scores
+
+    assert unit("switch_round.rus_war") == unit("action_first.troops.PRK>RUS") == "months"
+    assert unit("level_r23.RUS-PRK") == "levels" and unit("action_count.CHN-PRK.visit") == "count"
+    scores = pd.DataFrame({
+        "unit": ["months", "levels", "levels"], "brier_model": [0.3, 0.1, 0.2],
+        "crps_model": [3.0, 0.2, 0.0], "brier_diff_lo": [0.0, 0.0, 0.0],
+    })  # fmt: skip
+    means = mean_scores(scores)
+    assert means == pytest.approx({"brier_model": 0.2, "crps_model.levels": 0.1,
+                                   "crps_model.months": 3.0})  # fmt: skip
+
+
 def test_cutoff_splits_targets_and_removes_later_scheduled_shocks():
     """2024-12 = round 11: the fit sees the targets dated to 2024-12 and runs 12 rounds; the
     April 2025 tariff shock (round 15) is removed from the scenario of both the fit and the

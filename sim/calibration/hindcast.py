@@ -248,3 +248,11 @@ def set_bootstrap(hit: np.ndarray, valid: np.ndarray, point_id: np.ndarray, per_
     if per_set:
         return (hits / runs)[idx].mean(axis=1)
     return hits[idx].sum(axis=1) / runs[idx].sum(axis=1)
+
+
+def unit(statistic: str) -> str:
+    """What a statistic's CRPS is measured in: months (a timing), a count (a cumulative
+    statistic) or pact levels. CRPS values in different units are not averaged together."""
+    if statistic.startswith((*_FIRST, "action_first.")):
+        return "months"
+    return "count" if statistic.startswith(CUMULATIVE) else "levels"

@@ -26,6 +26,7 @@ from sim.calibration.hindcast import (
     persisted_values,
     reproduces,
     set_bootstrap,
+    unit,
 )
 from sim.calibration.predictive import (
     HINDCAST_BOOT_KEY,
@@ -93,6 +94,7 @@ def score_events(hc: HindcastSetup, model: pd.DataFrame, prior: pd.DataFrame) ->
             row[f"brier_{name}"] = brier(p, 1.0)  # the record: the statement held
             row[f"crps_{name}"] = crps(v, x, w)
         row.update(_intervals(values, kept, prior, t, rounds, rng))
+        row["unit"] = unit(t.statistic)  # of the CRPS: months, count or levels
         row["runs_model"] = len(kept)
         row["sets_model"] = kept["point_id"].nunique()
         row["runs_base_rate"] = len(prior)
@@ -129,9 +131,15 @@ def _percentiles(b: np.ndarray) -> tuple[float, float]:
 
 
 def mean_scores(scores: pd.DataFrame) -> dict[str, float]:
-    cols = [c for c in scores if c.startswith(("brier_", "crps_"))
-            and not c.endswith(("_lo", "_hi"))]  # fmt: skip
-    return {c: float(scores[c].mean()) for c in cols}
+    """Mean Brier scores over events, and mean CRPS per unit (``crps_model.months``, ...):
+    a CRPS in months and one in pact levels are not summed."""
+    out = {c: float(scores[c].mean()) for c in scores
+           if c.startswith("brier_") and not c.endswith(("_lo", "_hi"))}  # fmt: skip
+    units = scores["unit"] if "unit" in scores else pd.Series("all", index=scores.index)
+    for u, rows in scores.groupby(units, sort=True):
+        for c in (c for c in scores if c.startswith("crps_")):
+            out[f"{c}.{u}"] = float(rows[c].mean())
+    return out
 
 
 def run_hindcast(

@@ -109,13 +109,25 @@ def hindcast_table(cutoff: str, scores: pd.DataFrame | None) -> list[str]:
                      f"{r['crps_persistence']:.3f} / {r['crps_base_rate']:.3f} |")  # fmt: skip
     m = scores.mean(numeric_only=True)
     lines.append(f"| mean | | | | | {m.brier_model:.3f} / {m.brier_persistence:.3f} / "
-                 f"{m.brier_base_rate:.3f} | | {m.crps_model:.3f} / {m.crps_persistence:.3f} / "
-                 f"{m.crps_base_rate:.3f} |")  # fmt: skip
+                 f"{m.brier_base_rate:.3f} | | {_crps_means(scores)} |")  # fmt: skip
     if "p_model_lo" in scores:
         lines += ["", "[95% intervals]: percentiles of 1,000 bootstrap resamples of the "
                   "parameter sets (a set's runs are alike; sim/calibration/hindcast.py "
                   "set_bootstrap)."]  # fmt: skip
     return lines
+
+
+def _crps_means(scores: pd.DataFrame) -> str:
+    """Mean CRPS model / persistence / base rate per unit (months, levels: not summed)."""
+    if "unit" not in scores:
+        m = scores.mean(numeric_only=True)
+        return f"{m.crps_model:.3f} / {m.crps_persistence:.3f} / {m.crps_base_rate:.3f}"
+    parts = []
+    for u, rows in scores.groupby("unit", sort=True):
+        m = rows.mean(numeric_only=True)
+        parts.append(f"{u}: {m.crps_model:.3f} / {m.crps_persistence:.3f} / "
+                     f"{m.crps_base_rate:.3f}")  # fmt: skip
+    return "; ".join(parts)
 
 
 def _p(r: dict, name: str) -> str:
