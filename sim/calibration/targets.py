@@ -56,9 +56,10 @@ class Scores:
     values: dict[str, np.ndarray]  # name -> (sets, reps) statistic values
 
     def pass_fraction(self, eps: float) -> np.ndarray:
-        """Per set: share of runs within ``eps`` of every run-level target, times whether
-        its probability targets hold at ``eps``: an unbiased estimate of the ABC
-        likelihood at ``eps`` (Del Moral, Doucet & Jasra 2012)."""
+        """Per set: share of runs within ``eps`` of every run-level target (an unbiased
+        estimate of their ABC likelihood at ``eps``; Del Moral, Doucet & Jasra 2012), times
+        whether its probability targets hold at ``eps`` (a constraint read from the same
+        runs, not an unbiased estimate: near a threshold it depends on the replicates)."""
         within = (self.run_distance <= eps).mean(axis=1)
         return np.where(self.set_threshold <= eps, within, 0.0)
 
