@@ -225,6 +225,8 @@ def test_forecast_from_the_posterior(calibrated, tmp_path, capsys) -> None:
     cond = tri[tri["conditioned"]].set_index("round")
     assert (cond.loc[0:3, "mean"] == 0).all()
     assert ((tri["q05"] <= tri["q95"]) & tri["mean"].between(0, 1)).all()
+    assert cond["mean_all_sets"].between(0, 1).all() and (cond["sets"] == 6).all()
+    assert (cond["points"] <= cond["sets"]).all()
     assert main(["plot", str(fc)]) == 0
     assert (fc / "plots" / "forecast.png").exists()
 

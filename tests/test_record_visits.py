@@ -270,3 +270,18 @@ def test_actions_report_accepts_a_calibration_posterior(tmp_path):
     cal = load_calibration(ROOT / "configs" / "calibration" / "korea_2024.toml")
     _posterior(tmp_path, cal)
     assert _actions_report().checked_posterior(tmp_path).parameters == cal.parameters
+
+
+def test_sets_left_out_of_the_forecast_given_the_record_count_at_their_overall_share():
+    """Three sets: shares given the record 0.2 and 0.0; the third has no reproducing run
+    (NaN), and over all its runs forms the pact in 0.9 of them. Given the record the mean
+    is 0.1 (two sets); counting the third at 0.9 gives (0.2 + 0.0 + 0.9) / 3 = 0.367."""
+    import numpy as np
+
+    from sim.analysis.forecast import with_left_out
+
+    given = np.array([[0.2], [0.0], [np.nan]])
+    every = np.array([[0.3], [0.1], [0.9]])
+    filled = with_left_out(given, every)
+    assert filled[:, 0].tolist() == [0.2, 0.0, 0.9]
+    assert np.nanmean(given) == 0.1 and abs(filled.mean() - 1.1 / 3) < 1e-12

@@ -77,32 +77,46 @@ def by_round(first: np.ndarray, point: np.ndarray, n_points: int, rounds: int) -
 
 
 def forecast_table(batch: Batch, conditioned: bool) -> pd.DataFrame:
-    """Long table: pact, level, round, date, mean, q05, q95, points (sets used)."""
+    """Long table: pact, level, round, date, mean, q05, q95, points (sets used) and, given
+    the record, ``mean_all_sets`` and ``sets`` (:func:`with_left_out`)."""
     runs = batch.ok_runs.reset_index(drop=True)
+    match = None
     if conditioned:
         match = record_match(runs, batch.manifest.get("design") or {})
         if match is None:
             return pd.DataFrame()
-        runs = runs[match].reset_index(drop=True)
     rounds = int(batch.runs["rounds"].max())
     codes, uniques = pd.factorize(runs["point_id"])
     rows = []
     for pact, level, col in events(batch):
         first = pd.to_numeric(runs[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        p = by_round(first, codes, len(uniques), rounds)
+        every = by_round(first, codes, len(uniques), rounds)  # each set's share, all runs
+        p = every if match is None else by_round(first[match], codes[match], len(uniques), rounds)
+        filled = with_left_out(p, every)
         p = p[~np.isnan(p[:, 0])] if len(p) else p
         if not len(p):
             continue
         q05, q95 = np.quantile(p, [0.05, 0.95], axis=0)
         for m in range(rounds):
-            rows.append(
-                {"pact": pact, "level": level, "round": m, "date": batch.info.date(m),
-                 "mean": p[:, m].mean(), "q05": q05[m], "q95": q95[m], "points": len(p)}
-            )  # fmt: skip
+            row = {"pact": pact, "level": level, "round": m, "date": batch.info.date(m),
+                   "mean": p[:, m].mean(), "q05": q05[m], "q95": q95[m],
+                   "points": len(p)}  # fmt: skip
+            if match is not None:
+                row["mean_all_sets"] = float(np.nanmean(filled[:, m]))
+                row["sets"] = len(uniques)
+            rows.append(row)
     out = pd.DataFrame(rows)
     if len(out):
         out.insert(0, "conditioned", conditioned)
     return out
+
+
+def with_left_out(given: np.ndarray, every: np.ndarray) -> np.ndarray:
+    """``(sets, rounds)``: each set's share given the record, and for a set without a
+    record-reproducing run (NaN) its share over all its runs. The forecast given the record
+    leaves such sets out; they may lean one way (in the 2030 forecast they lean to a
+    trilateral), so ``mean_all_sets`` shows what counting them would change."""
+    return np.where(np.isnan(given), every, given)
 
 
 def forecast(batch: Batch) -> pd.DataFrame:
@@ -128,6 +142,26 @@ def display_forecast(table: pd.DataFrame, batch: Batch) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _left_out_note(table: pd.DataFrame) -> str:
+    """A paragraph for forecast.md: how many sets the forecast given the record leaves out,
+    and the last month's means with them counted at their share over all runs."""
+    cond = table[table["conditioned"]] if len(table) and "sets" in table else table.iloc[0:0]
+    if not len(cond):
+        return ""
+    last = cond[cond["round"] == cond["round"].max()]
+    left = int(last["sets"].iloc[0] - last["points"].min())
+    if left <= 0:
+        return ""
+    moved = last[(last["mean_all_sets"] - last["mean"]).abs() >= 0.0005]
+    shown = "; ".join(f"{r.pact} {r.level} {r.mean:.1%} -> {r.mean_all_sets:.1%}"
+                      for r in moved.itertuples())  # fmt: skip
+    return (
+        f"\n\n{left} of {int(last['sets'].iloc[0])} parameter sets have no run that "
+        "reproduces the record and are left out of runs = record. Counting each at its "
+        f"share over all its runs, the last month's means become: {shown or 'the same'}.\n"
+    )
+
+
 def write_forecast(batch: Batch) -> tuple[pd.DataFrame, list[Path]]:
     """DIR/forecast.csv (every month) and DIR/forecast.md (Decembers); the display table."""
     from sim.analysis.markdown import markdown
@@ -143,6 +177,6 @@ def write_forecast(batch: Batch) -> tuple[pd.DataFrame, list[Path]]:
         "the posterior [5%, 95% over sets]. runs = all: every run; runs = record: only runs "
         "that reproduce the calibration's record (sets: parameter sets with such runs).\n\n"
     )
-    text = head + markdown(shown)
+    text = head + markdown(shown) + _left_out_note(table)
     write_atomic(md_path, lambda tmp: tmp.write_text(text))
     return shown, [csv_path, md_path]
