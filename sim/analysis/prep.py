@@ -144,6 +144,12 @@ def group_order(groups: pd.Series) -> list:
     return list(pd.unique(groups.dropna()))
 
 
+def named(values: pd.Series) -> bool:
+    """Whether design values are names (scenarios), which have no order: no line joins
+    them in a figure, and no "evenly spread" subset of them means anything."""
+    return not pd.api.types.is_numeric_dtype(values)
+
+
 def formation_groups(batch: Batch, design: Design, max_groups: int = 6) -> pd.Series:
     """Group label per run for the time-to-formation curves.
 
@@ -156,7 +162,7 @@ def formation_groups(batch: Batch, design: Design, max_groups: int = 6) -> pd.Se
     if design.shape == "single" or not params:
         return pd.Series("all runs", index=runs.index)
     points = runs.groupby("point_id")[params].first()
-    if design.shape == "sweep" and not pd.api.types.is_numeric_dtype(points[params[0]]):
+    if design.shape == "sweep" and named(points[params[0]]):
         return _named_points(runs, points, params)
     if design.shape in {"sweep", "grid2"}:
         if len(points) > max_groups and design.shape == "sweep":

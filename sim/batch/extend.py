@@ -24,7 +24,8 @@ from sim.batch.store import RUNS, SERIES, BatchStore, write_atomic
 from sim.experiment import Experiment
 
 
-def _canonical(value: Any) -> str:
+def canonical(value: Any) -> str:
+    """``value`` as canonical JSON text (keys sorted, types kept: 0 and 0.0 differ)."""
     return json.dumps(value, sort_keys=True, default=str)
 
 
@@ -39,8 +40,8 @@ def extends(old: Manifest, exp: Experiment, series: bool) -> bool:
         was.get("rounds") == exp.rounds
         and was.get("root_seed") == exp.spec.root_seed
         and was.get("series") is series
-        and _canonical(old.scenario) == _canonical(exp.scenario_raw)
-        and _canonical(old.scenarios) == _canonical(exp.variants or None)
+        and canonical(old.scenario) == canonical(exp.scenario_raw)
+        and canonical(old.scenarios) == canonical(exp.variants or None)
     )
     seeds = old.seeds
     if not same or any(isinstance(s, list) for s in seeds):
@@ -50,7 +51,7 @@ def extends(old: Manifest, exp: Experiment, series: bool) -> bool:
     points = old.points
     if points is None or len(points) > len(exp.design.points):
         return False
-    return _canonical(points) == _canonical(exp.design.points[: len(points)])
+    return canonical(points) == canonical(exp.design.points[: len(points)])
 
 
 def extend(store: BatchStore, old: Manifest, exp: Experiment, warn: Any) -> Manifest:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.batch.extend import extend, extends
+from sim.batch.extend import canonical, extend, extends
 from sim.batch.integrity import Design as IntegrityDesign
 from sim.batch.integrity import design_values, scan
 from sim.batch.manifest import Manifest
@@ -125,7 +125,7 @@ def differences(old: Manifest, exp: Experiment, series: bool) -> list[str]:
     for key in ("rounds", "replicates", "root_seed"):
         if key in was and was[key] != new[key]:
             found.append(f"{key} {was[key]} there, {new[key]} here")
-    if "design" in was and _text(was["design"]) != _text(new["design"]):
+    if "design" in was and canonical(was["design"]) != canonical(new["design"]):
         found.append(_design_difference(old, exp, was["design"] == new["design"]))
     if old.scenario is not None and old.scenario != _json(exp.scenario_raw):
         found.append("the scenario's content differs")
@@ -150,11 +150,6 @@ def _design_difference(old: Manifest, exp: Experiment, same_values: bool) -> str
             "integers, so it cannot be extended"
         )
     return "the design differs"
-
-
-def _text(value: Any) -> str:
-    """``value`` as canonical JSON text (types kept: 0 and 0.0 differ)."""
-    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _left_behind(store: BatchStore) -> None:

@@ -184,7 +184,7 @@ def reproduces(runs: pd.DataFrame, targets, rounds: int) -> np.ndarray:
     length = _run_rounds(runs)
     for t in targets:
         if t.at_least is None:
-            within = distance(target_values(runs, t, rounds), t, rounds) <= 1.0
+            within = holds(target_values(runs, t, rounds), t, rounds)
             if t.statistic.startswith(CUMULATIVE):
                 within |= length > rounds
             ok &= within
@@ -225,8 +225,12 @@ def event_forecast(
     values, w = values[keep], w[keep]
     if len(values) == 0 or w.sum() <= 0:
         return float("nan"), values, w
-    hit = distance(values, target, rounds) <= 1.0
-    return float((w * hit).sum() / w.sum()), values, w
+    return float((w * holds(values, target, rounds)).sum() / w.sum()), values, w
+
+
+def holds(values: np.ndarray, target: Target, rounds: int) -> np.ndarray:
+    """Per run: the target's statement holds (within its tolerance; NaN: no)."""
+    return distance(values, target, rounds) <= 1.0
 
 
 BOOTSTRAP = 1000  # resamples of the parameter sets for a hindcast probability's interval

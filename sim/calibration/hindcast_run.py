@@ -19,6 +19,7 @@ import pandas as pd
 from sim.calibration.hindcast import (
     HindcastSetup,
     event_forecast,
+    holds,
     horizon,
     observed,
     per_set_weights,
@@ -38,7 +39,7 @@ from sim.calibration.predictive import (
 )
 from sim.calibration.priors import PriorSet
 from sim.calibration.scoring import brier, crps
-from sim.calibration.targets import distance, target_values
+from sim.calibration.targets import target_values
 
 FORECASTERS = ("model", "persistence", "base_rate")
 SCORES = "scores.csv"
@@ -110,9 +111,7 @@ def _intervals(values: dict, kept: pd.DataFrame, prior: pd.DataFrame, t, rounds:
     boot = {}
     for name, runs, per_set in (("model", kept, True), ("base_rate", prior, False)):
         v = values[name][0]
-        valid = ~np.isnan(v)
-        hit = np.zeros(len(v), bool)
-        hit[valid] = distance(v[valid], t, rounds) <= 1.0
+        hit, valid = holds(v, t, rounds), ~np.isnan(v)
         boot[name] = set_bootstrap(hit, valid, runs["point_id"].to_numpy(), per_set, rng)
     out = {}
     for name, b in boot.items():

@@ -16,16 +16,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.analysis.batch import ScenarioInfo, short_name
-from sim.analysis.prep import param_keys, point_labels
+from sim.analysis.prep import named, param_keys, point_labels
 from sim.plots._common import BAND_ALPHA, new_axes, pact_colors, percent_axis, set_titles
 
 _Y_LABEL = "P(pact formed within horizon) (%)"
-
-
-def _named(values: pd.Series) -> bool:
-    """Names on the x axis (scenarios): no order between them, so no lines join them and
-    intervals are bars, not bands."""
-    return not pd.api.types.is_numeric_dtype(values)
 
 
 def _end_lines(ax: Axes, de: pd.DataFrame, param: str, c, label: str, lw: float) -> None:
@@ -33,7 +27,7 @@ def _end_lines(ax: Axes, de: pd.DataFrame, param: str, c, label: str, lw: float)
     states tied at the end by any pact), dotted (a pact replaced by a larger one is not
     a broken tie). Over names: markers with 95% bars, no lines."""
     x = de[param]
-    if _named(x):
+    if named(x):
         ax.errorbar(x, de["p"], yerr=[de["p"] - de["lo"], de["hi"] - de["p"]], fmt="s",
                     color=c, ms=5, mfc="white", capsize=3, label=label)  # fmt: skip
     else:
@@ -41,7 +35,7 @@ def _end_lines(ax: Axes, de: pd.DataFrame, param: str, c, label: str, lw: float)
         ax.plot(x, de["p"], "--s", color=c, lw=lw, ms=5, mfc="white", label=label)
     if "tied_p" in de and de["tied_p"].notna().any():
         pair = de["pact"].iloc[0].replace("-", "–")
-        ax.plot(x, de["tied_p"], "^" if _named(x) else ":^", color=c, lw=1.4, ms=5,
+        ax.plot(x, de["tied_p"], "^" if named(x) else ":^", color=c, lw=1.4, ms=5,
                 mfc="white", label=f"{pair} tied at the end (any pact)")  # fmt: skip
 
 
@@ -123,7 +117,7 @@ def sweep_lines(ax: Axes, data: Probabilities, pact: str, param: str, one: bool)
         _end_lines(ax, de, param, c, f"still {end_label}" if one else pact, lw)
         return  # a pact the scenario starts with: 'ever formed' is always 100%
     label = "ever formed" if one else df["label"].iloc[0]
-    if _named(df[param]):  # names: 95% Wilson bars, no line between scenarios
+    if named(df[param]):  # names: 95% Wilson bars, no line between scenarios
         ax.errorbar(df[param], df["p"], yerr=[df["p"] - df["lo"], df["hi"] - df["p"]],
                     fmt="o", color=c, ms=6, capsize=3, label=label)  # fmt: skip
     else:
@@ -139,9 +133,9 @@ def _sweep_axes(ax: Axes, data: Probabilities, param: str, one: bool) -> None:
     """Percent y axis, the parameter's x axis (symlog for an uneven grid), legend."""
     percent_axis(ax)
     ax.set_xlabel(data.info.param_label(param))
-    if pd.api.types.is_numeric_dtype(data.probs[param]):
+    if not named(data.probs[param]):
         _uneven_grid_scale(ax, data.probs[param])
-    else:  # names (scenarios, levels)
+    else:  # names (scenarios, levels): no line joins them, intervals are bars
         ax.tick_params(axis="x", labelrotation=30)
         plt.setp(ax.get_xticklabels(), ha="right", fontsize=8)
     ax.set_ylabel("P(pact) (%)" if data.probs_end is not None else _Y_LABEL)

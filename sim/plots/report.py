@@ -27,7 +27,7 @@ from sim.analysis import (
     utility_envelopes,
 )
 from sim.analysis.batch import Batch, Design
-from sim.analysis.prep import group_order
+from sim.analysis.prep import group_order, named
 from sim.design.registry import kind_of
 from sim.plots._common import envelope_handles, figure_titles, save_figure, tidy_grid
 from sim.plots.probability import (
@@ -116,10 +116,10 @@ def _probability_panels(batch, design, probs, probs_end, end_label: str):
     per += " runs per point"
     if sweep:
         title = f"Probability of each pact forming vs {design.varying[0]}"
-        if pd.api.types.is_numeric_dtype(probs[design.varying[0]]):
-            note = f"{per}; solid: pact ever formed; dashed: {end_label}; bands: 95% Wilson"
-        else:  # names: markers, no lines between scenarios
+        if named(probs[design.varying[0]]):  # markers, no lines between scenarios
             note = f"{per}; dots: pact ever formed; squares: {end_label}; bars: 95% Wilson"
+        else:
+            note = f"{per}; solid: pact ever formed; dashed: {end_label}; bands: 95% Wilson"
     else:
         title = "Probability of each pact over the design grid"
         note = "cells: P, [95% Wilson interval], n runs"
@@ -154,13 +154,12 @@ def timing_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Pa
         legend = ""  # the labels name the parameter
     if groups.nunique() == 1:
         legend = ""
-    named = design.shape == "sweep" and bool(design.varying)
-    named = named and not pd.api.types.is_numeric_dtype(runs[design.varying[0]])
+    names = design.shape == "sweep" and bool(design.varying) and named(runs[design.varying[0]])
     fig, axs = _panels(len(pacts), 7, 4.6)
     band = groups.nunique() <= 2
     for ax, pact in zip(axs.flat, pacts, strict=False):
         ttf = time_to_formation(batch, pact, groups)
-        data = Formation(ttf, info, info.pact_label(pact), legend_title=legend, named=named)
+        data = Formation(ttf, info, info.pact_label(pact), legend_title=legend, named=names)
         plot_time_to_formation(data, ax=ax, band=band, legend=False)
         ax.set_title(info.pact_label(pact), fontsize=11)
     handles, labels = axs[0, 0].get_legend_handles_labels()
@@ -173,7 +172,7 @@ def timing_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Pa
     n_points = runs["point_id"].nunique()
     shown = runs.loc[groups.notna(), "point_id"].nunique()
     if design.shape == "sweep" and shown < n_points:
-        how = ("the first and those with the highest P(target pact)" if named
+        how = ("the first and those with the highest P(target pact)" if names
                else "evenly spread")  # fmt: skip
         note += f" · {shown} of {n_points} design points shown, {how}"
     if skipped:
@@ -219,7 +218,7 @@ def series_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Pa
     what = "groups" if any("pooled over" in g for g, _ in groups) else "design points"
     shown = "" if len(groups) == 1 else f" · {len(groups)} {what} shown"
     sub = batch.subtitle(runs=n) + shown + (" · all design points pooled" if pooled else "")
-    named = [(lab, rows) for lab, (_, rows) in zip(labels, groups, strict=True)]
+    labelled = [(lab, rows) for lab, (_, rows) in zip(labels, groups, strict=True)]
     makers = [
         ("configurations", config_figure, sub),
         ("utility", utility_figure, f"{sub}\n{BANDS}"),
@@ -227,7 +226,7 @@ def series_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Pa
     ]
     paths = []
     for name, make, subtitle in makers:
-        fig = make(batch, named, subtitle)
+        fig = make(batch, labelled, subtitle)
         if fig is not None:
             paths.append(save_figure(fig, out / f"{name}.{fmt}"))
     return paths

@@ -118,16 +118,14 @@ def hindcast_table(cutoff: str, scores: pd.DataFrame | None) -> list[str]:
 
 
 def _crps_means(scores: pd.DataFrame) -> str:
-    """Mean CRPS model / persistence / base rate per unit (months, levels: not summed)."""
-    if "unit" not in scores:
-        m = scores.mean(numeric_only=True)
-        return f"{m.crps_model:.3f} / {m.crps_persistence:.3f} / {m.crps_base_rate:.3f}"
-    parts = []
-    for u, rows in scores.groupby("unit", sort=True):
-        m = rows.mean(numeric_only=True)
-        parts.append(f"{u}: {m.crps_model:.3f} / {m.crps_persistence:.3f} / "
-                     f"{m.crps_base_rate:.3f}")  # fmt: skip
-    return "; ".join(parts)
+    """Mean CRPS model / persistence / base rate per unit (months, levels: not summed),
+    from :func:`~sim.calibration.hindcast_run.mean_scores`."""
+    from sim.calibration.hindcast_run import FORECASTERS, mean_scores
+
+    m = mean_scores(scores)
+    units = sorted(k.split(".", 1)[1] for k in m if k.startswith("crps_model."))
+    parts = {u: " / ".join(f"{m[f'crps_{f}.{u}']:.3f}" for f in FORECASTERS) for u in units}
+    return parts["all"] if units == ["all"] else "; ".join(f"{u}: {v}" for u, v in parts.items())
 
 
 def _p(r: dict, name: str) -> str:
