@@ -231,3 +231,30 @@ def test_a_sweep_over_names_draws_no_line_between_them(batches):
     fig = plot_probability_sweep(probs, param, batch.info, "sub")
     assert any(line.get_linestyle() == "-" for line in fig.axes[0].lines)
     plt.close(fig)
+
+
+def test_share_ticks_show_every_tick_exactly():
+    """Percent ticks use the fewest decimals that show each tick exactly: 2.5% steps are
+    not rounded to whole percents ("2%, 5%, 8%"), whole steps keep no decimals, and
+    percentage points carry their sign with no "-0"."""
+    from sim.plots._common import ShareTicks
+
+    assert ShareTicks().format_ticks([0.025, 0.05, 0.075]) == ["2.5%", "5.0%", "7.5%"]
+    assert ShareTicks().format_ticks([0.0, 0.2, 1.0]) == ["0%", "20%", "100%"]
+    assert ShareTicks().format_ticks([0.875, 0.9]) == ["87.5%", "90.0%"]
+    pp = ShareTicks(" pp", signed=True)
+    assert pp.format_ticks([-0.01, -1e-12, 0.005]) == ["-1.0 pp", "0.0 pp", "+0.5 pp"]
+
+
+def test_equal_bands_are_drawn_once_per_month():
+    """Comparison bands equal to one already drawn (groups equal to the reference) are not
+    stacked: only the months where a band differs are filled again."""
+    import pandas as pd
+
+    from sim.plots.compare import _Bands
+
+    drawn = _Bands()
+    lo, hi = pd.Series([0.0, -0.01, -0.01]), pd.Series([0.0, 0.01, 0.01])
+    assert drawn.new(lo, hi).tolist() == [True, True, True]
+    assert drawn.new(lo, hi).tolist() == [False, False, False]
+    assert drawn.new(pd.Series([0.0, -0.02, -0.01]), hi).tolist() == [False, True, False]

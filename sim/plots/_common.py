@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation
-from matplotlib.ticker import FixedLocator, FuncFormatter, PercentFormatter
+from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter
 
 from sim.analysis.batch import ScenarioInfo
 from sim.files import write_atomic
@@ -88,10 +88,31 @@ def month_axis(ax: Axes, info: ScenarioInfo, horizon: int, label: bool = True) -
         ax.set_xlabel(f"Month (round 0 = {info.start})")
 
 
+class ShareTicks(Formatter):
+    """Shares stored as 0..1 shown in percent (``suffix`` "%") or as signed percentage
+    points (``signed``, suffix " pp"), with the fewest decimals (0-2) that show every tick
+    exactly: ticks at 2.5% steps read "2.5%, 5.0%, 7.5%", not "2%, 5%, 8%"."""
+
+    def __init__(self, suffix: str = "%", signed: bool = False) -> None:
+        self.suffix, self.signed = suffix, signed
+
+    def format_ticks(self, values) -> list[str]:
+        x = [100 * float(v) for v in values]
+        digits = next((d for d in range(3) if all(abs(round(v, d) - v) < 1e-6 for v in x)), 2)
+        return [self._text(v, digits) for v in x]
+
+    def __call__(self, x, pos=None) -> str:
+        return self.format_ticks([x])[0]
+
+    def _text(self, v: float, digits: int) -> str:
+        v = 0.0 if abs(v) < 0.5 * 10.0**-digits else v  # no "-0%"
+        return f"{v:{'+' if self.signed and v else ''}.{digits}f}{self.suffix}"
+
+
 def percent_axis(ax: Axes, axis: str = "y", limits: bool = True) -> None:
-    """Probabilities stored as 0..1 shown as percentages."""
+    """Probabilities stored as 0..1 shown as percentages (:class:`ShareTicks`)."""
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    target.set_major_formatter(ShareTicks())
     if limits:
         (ax.set_ylim if axis == "y" else ax.set_xlim)(-0.02, 1.02)
 

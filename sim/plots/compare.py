@@ -13,12 +13,43 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import MaxNLocator
 
 from sim.analysis.batch import ScenarioInfo
-from sim.plots._common import figure_titles, month_axis, percent_axis, tidy_grid
+from sim.plots._common import ShareTicks, figure_titles, month_axis, percent_axis, tidy_grid
 
 BAND = 0.12
+STYLES = ("-", "--", ":", "-.")  # groups whose curves coincide stay distinguishable
+
+
+def _band_alpha(groups: int) -> float:
+    """Band opacity shared out over the groups, so that equal bands stacked over one another
+    do not add up to an opaque block."""
+    return min(BAND, 1.0 / max(groups, 1))
+
+
+class _Bands:
+    """The bands a panel has drawn, month by month: where a band equals one already drawn
+    (groups that do not differ from the reference share it) it is drawn once, not stacked
+    into an opaque block."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def new(self, lo: pd.Series, hi: pd.Series) -> np.ndarray:
+        """Bool per month: this band differs there from every band drawn before."""
+        band = (lo.to_numpy(float), hi.to_numpy(float))
+        fresh = np.ones(len(band[0]), dtype=bool)
+        for a, b in self.seen:
+            fresh &= ~((band[0] == a) & (band[1] == b))
+        self.seen.append(band)
+        return fresh
+
+
+def _style(k: int) -> dict:
+    """Line style of the ``k``-th group: styles cycle and the first groups sit on top (the
+    reference is never hidden under a group equal to it)."""
+    return {"ls": STYLES[k % len(STYLES)], "zorder": 3 + 0.01 * (100 - k)}
 
 
 def scenario_colors(groups: list[str]) -> dict[str, object]:
@@ -85,13 +116,14 @@ def formation_panel(ax: Axes, data: Curves, label: str) -> None:
     """One pact's P(formed by month t) of every group, with Wilson 95% bands."""
     df, colors = data.curves[label], data.colors
     horizon = int(df["round"].max()) + 1
-    for g in data.groups:
+    alpha, drawn = _band_alpha(len(data.groups)), _Bands()
+    for k, g in enumerate(data.groups):
         d = df[df["group"] == g]
         n = int(d["n"].iloc[0])
-        ax.step(d["round"], d["p"], where="post", color=colors[g], lw=1.8, label=f"{g} (n={n})")
-        ax.fill_between(
-            d["round"], d["lo"], d["hi"], step="post", color=colors[g], alpha=BAND, lw=0
-        )
+        ax.step(d["round"], d["p"], where="post", color=colors[g], lw=1.8, label=f"{g} (n={n})",
+                **_style(k))  # fmt: skip
+        ax.fill_between(d["round"], d["lo"], d["hi"], where=drawn.new(d["lo"], d["hi"]),
+                        step="post", color=colors[g], alpha=alpha, lw=0)  # fmt: skip
     ax.set_title(label, fontsize=10)
     ax.set_ylabel("P(formed by month)")
     percent_axis(ax)
@@ -115,17 +147,19 @@ def difference_panel(ax: Axes, data: Curves, label: str) -> None:
     """One pact's P(formed by month t) minus the reference's, with Newcombe 95% bands."""
     df, colors, groups = data.curves[label], data.colors, data.groups
     horizon = int(df["round"].max()) + 1
-    for g in groups[1:]:
+    alpha, drawn = _band_alpha(len(groups) - 1), _Bands()
+    for k, g in enumerate(groups[1:], start=1):
         d = df[df["group"] == g]
         tag = " (paired)" if bool(d["paired"].iloc[0]) else ""
-        ax.step(d["round"], d["diff"], where="post", color=colors[g], lw=1.8, label=g + tag)
-        ax.fill_between(
-            d["round"], d["diff_lo"], d["diff_hi"], step="post", color=colors[g], alpha=BAND
-        )
+        ax.step(d["round"], d["diff"], where="post", color=colors[g], lw=1.8, label=g + tag,
+                **_style(k))  # fmt: skip
+        fresh = drawn.new(d["diff_lo"], d["diff_hi"])
+        ax.fill_between(d["round"], d["diff_lo"], d["diff_hi"], where=fresh, step="post",
+                        color=colors[g], alpha=alpha, lw=0)  # fmt: skip
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_title(label, fontsize=10)
     ax.set_ylabel(f"difference from '{groups[0]}' (percentage points)")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{100 * v:+.0f} pp"))
+    ax.yaxis.set_major_formatter(ShareTicks(" pp", signed=True))
     month_axis(ax, data.info, horizon)
     ax.grid(alpha=0.3)
 
@@ -150,10 +184,10 @@ def plot_end_forest(table: pd.DataFrame, subtitle: str = "") -> Figure:
         lo, hi = float(d["lo"].min()), float(d["hi"].max())
         pad = max(0.02, 0.1 * (hi - lo))  # zoomed on the data, so differences show
         ax.set_xlim(max(-0.01, lo - pad), min(1.01, hi + pad))
+        ax.xaxis.set_major_locator(MaxNLocator(5))  # room for labels such as "99.5%"
         ticks = [x for x in ax.get_xticks() if -1e-9 <= x <= 1 + 1e-9]  # no 101% tick
         ax.set_xticks(ticks)
         ax.set_xlim(max(-0.01, lo - pad), min(1.01, hi + pad))
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if hi - lo < 0.1 else 0))
         ax.grid(alpha=0.3, axis="x")
     figure_titles(fig, "Outcomes at the end of the horizon, by group compared",
                   _with(subtitle, "bars: 95% Wilson intervals"))  # fmt: skip
