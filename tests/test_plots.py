@@ -258,3 +258,20 @@ def test_equal_bands_are_drawn_once_per_month():
     assert drawn.new(lo, hi).tolist() == [True, True, True]
     assert drawn.new(lo, hi).tolist() == [False, False, False]
     assert drawn.new(pd.Series([0.0, -0.02, -0.01]), hi).tolist() == [False, True, False]
+
+
+def test_forecast_figure_says_how_few_sets_reproduce_the_record():
+    """A record-conditioned forecast line resting on few parameter sets says so: the count
+    in its legend and, under 20 sets, a warning in the subtitle."""
+    import pandas as pd
+
+    from sim.plots.forecast import FEW_SETS, _few_sets
+
+    def table(points):
+        return pd.DataFrame({"conditioned": [False, True], "points": [20, points],
+                             "sets": [None, 20]})  # fmt: skip
+
+    assert _few_sets(table(1)) == 1
+    assert _few_sets(table(FEW_SETS - 1)) == FEW_SETS - 1
+    assert _few_sets(table(FEW_SETS)) is None  # exactly at the threshold: no warning
+    assert _few_sets(pd.DataFrame({"conditioned": [False], "points": [3]})) is None

@@ -42,6 +42,10 @@ def plot_forecast(data: Forecast, subtitle: str) -> Figure:
     note = "lines: posterior predictive mean; bands: 5-95% over parameter sets"
     if data.record_end is not None:
         note += f"; dotted: end of the record ({data.info.date(data.record_end)})"
+    if (few := _few_sets(data.table)) is not None:
+        sets = "1 parameter set reproduces" if few == 1 else f"{few} parameter sets reproduce"
+        note += (f"\nonly {sets} the record: the record-conditioned lines are rough and "
+                 "their bands narrow by construction")  # fmt: skip
     figure_titles(fig, "Forecast: probability each pact has reached each level by each month",
                   f"{subtitle}\n{note}")  # fmt: skip
     return fig
@@ -58,7 +62,10 @@ def forecast_panel(ax: Axes, data: Forecast, pact: str) -> None:
                       & (table["conditioned"] == cond)]  # fmt: skip
             if g.empty:
                 continue
-            what = "record-conditioned" if cond else "all runs"
+            what = "all runs"
+            if cond:
+                used, total = int(g["points"].iloc[0]), g.get("sets", g["points"]).iloc[0]
+                what = f"record-conditioned, {used} of {int(total)} sets"
             ax.plot(g["round"], g["mean"], style, color=color, lw=1.8,
                     label=f">= {level} ({what})")  # fmt: skip
             if cond or not (table["conditioned"]).any():
@@ -70,6 +77,18 @@ def forecast_panel(ax: Axes, data: Forecast, pact: str) -> None:
     percent_axis(ax)
     ax.set_title(info.pact_label(pact), fontsize=11)
     ax.set_ylabel("P(at level by month)")
+
+
+FEW_SETS = 20  # fewer sets reproducing the record than this: the figure says so
+
+
+def _few_sets(table: pd.DataFrame) -> int | None:
+    """The fewest sets behind a record-conditioned line, if under :data:`FEW_SETS`."""
+    cond = table[table["conditioned"]] if "conditioned" in table else table.iloc[0:0]
+    if cond.empty:
+        return None
+    few = int(cond["points"].min())
+    return few if few < FEW_SETS else None
 
 
 def forecast_figures(batch, out, fmt: str) -> list:
