@@ -56,7 +56,7 @@ def first_error(exc: ValidationError) -> dict[str, Any]:
 def describe(err: dict[str, Any], unknown: str, prefix: str = "") -> tuple[str, str, Any]:
     """``(dotted field, expected, got)`` for one pydantic error; ``unknown`` is the text for
     an unknown key (it names what kind of file the key is not part of)."""
-    field = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
+    field = ".".join(str(p) for p in (prefix, *_untagged(err["loc"])) if p != "")
     kind, got = err["type"], err.get("input")
     ctx = err.get("ctx", {}) or {}
     if kind in _BOUNDS:
@@ -67,15 +67,22 @@ def describe(err: dict[str, Any], unknown: str, prefix: str = "") -> tuple[str, 
         expected = _TYPES.get(kind, f"expected: {err['msg'].removeprefix('Value error, ')}")
     if isinstance(got, float) and not math.isfinite(got):  # nan or inf, not an "integer"
         expected = _TYPES["finite_number"]
-        field = ".".join(str(p) for p in (prefix, *_untagged(err["loc"])) if p != "")
     if kind in ("missing", "extra_forbidden") or isinstance(got, dict):
         got = None
     return field, expected, got
 
 
 def _untagged(loc: tuple) -> tuple:
-    """``loc`` without a trailing union member tag (``int``, ``float``, ...)."""
-    return loc[:-1] if loc and loc[-1] in ("int", "float", "str", "bool") else loc
+    """``loc`` without pydantic's union member tags (``int``, ``float``, ``list[str]``,
+    ``function-after[...]``, ...): they name the validator's internals, not a field the
+    user wrote (field names never hold brackets)."""
+    return tuple(p for p in loc if not _is_tag(p))
+
+
+def _is_tag(part: Any) -> bool:
+    return isinstance(part, str) and (
+        part in ("int", "float", "str", "bool") or "[" in part or part.startswith("function-")
+    )
 
 
 MAX_MAGNITUDE = 1e6  # no scenario quantity comes near this (shares, weights, months)

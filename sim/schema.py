@@ -138,6 +138,9 @@ def _check_cross_references(s: Scenario) -> None:
 
 def _check_states(s: Scenario) -> None:
     codes, goods = set(s.states), set(s.goods)
+    if len(goods) != len(s.goods):
+        twice = next(g for g in s.goods if s.goods.count(g) > 1)
+        raise _CrossRefError("goods", f"distinct goods ({twice!r} is listed twice)", s.goods)
     for code in s.states:
         if not _CODE.match(code):
             expected = "a state code of 2-16 capitals, digits or '_', starting with a capital"
@@ -309,8 +312,21 @@ def _check_dynamics(s: Scenario) -> None:
     for i, o in enumerate(s.occasions):
         _check_occasion(s, i, o)
     for i, c in enumerate(s.changes):
-        if not _changeable(s, c.path):
+        number = _changeable(s, c.path)
+        if number is None:
             raise _CrossRefError(f"changes.{i}.path", "a dotted path to a number of the scenario")
+        if _read_at_start(c.path):
+            raise _CrossRefError(
+                f"changes.{i}.path",
+                "a number that acts after the start (drivers.*.initial and relations.*.initial "
+                "are read in the first month only, and a shock's round is its date: a change "
+                "to them would do nothing)",
+                c.path,
+            )
+        if isinstance(number, int) and c.value != int(c.value):
+            raise _CrossRefError(
+                f"changes.{i}.value", f"a whole number ({c.path} counts whole units)", c.value
+            )
         if c.at + c.ramp >= s.rounds + 1200:
             raise _CrossRefError(f"changes.{i}.at", "a month within reach of the horizon")
 
@@ -371,25 +387,36 @@ def _feedback_source_ok(source: str, s: Scenario) -> bool:
     return m is not None and {m.group(1), m.group(2)} <= set(s.states)
 
 
-def _changeable(s: Scenario, path: str) -> bool:
-    """Whether ``path`` names a number of the scenario that may change over time."""
+START_ONLY = (("drivers", "initial"), ("relations", "initial"), ("shocks", "round"))
+"""(table, field) pairs a dated change may not touch: read in the first month only, or a
+date (a shock's round)."""
+
+
+def _read_at_start(path: str) -> bool:
+    keys = path.split(".")
+    return len(keys) == 3 and (keys[0], keys[2]) in START_ONLY
+
+
+def _changeable(s: Scenario, path: str) -> int | float | None:
+    """The number at ``path`` if it names one of the scenario that may change over time,
+    else None."""
     keys = path.split(".")
     if not keys or keys[0] in NOT_CHANGEABLE:
-        return False
+        return None
     node: Any = s
     for key in keys:
         if isinstance(node, BaseModel):
             if key not in type(node).model_fields:
-                return False
+                return None
             node = getattr(node, key)
         elif isinstance(node, dict):
             if key not in node:
-                return False
+                return None
             node = node[key]
         elif isinstance(node, list):
             if not key.isdigit() or int(key) >= len(node):
-                return False
+                return None
             node = node[int(key)]
         else:
-            return False
-    return isinstance(node, int | float) and not isinstance(node, bool)
+            return None
+    return node if isinstance(node, int | float) and not isinstance(node, bool) else None

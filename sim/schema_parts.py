@@ -42,7 +42,8 @@ NonNeg = Annotated[float, Field(ge=0.0)]
 Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
 # The same with their units (the scenario file's comments give them in brackets).
 Index = Annotated[Unit, unit("0-1")]
-Cinc = Annotated[Unit, unit("CINC")]
+Cinc = Annotated[float, Field(gt=0.0, le=1.0), unit("CINC")]  # > 0: every state has some
+AlliesCinc = Annotated[Unit, unit("CINC")]
 Utility = Annotated[NonNeg, unit("utility")]
 Weight = Annotated[NonNeg, unit("dimensionless")]
 PerMonth = Annotated[Unit, unit("1/month")]
@@ -172,7 +173,7 @@ class UnitedStates(_Frozen):
     the scenario's states and negotiates (sim/rules/players.py)."""
 
     capability: Cinc  # COW CINC
-    allies_capability: Cinc  # COW CINC of its regional allies
+    allies_capability: AlliesCinc  # COW CINC of its regional allies (0: none)
     reactivity: Utility  # counter-balancing per unit of visible alignment
     bloc_visibility: Weight  # extra visibility of each member beyond two in one pact
     # hostility of a partner's pact allies read into cooperation with it (0: none; 3.8)

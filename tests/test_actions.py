@@ -219,12 +219,29 @@ def test_a_change_past_the_horizon_acts_in_a_longer_run():
         ('[{at="2024-05", path="us.nothing", value=1.0}]', "changes.0.path"),
         ('[{at="2023-05", path="us.reactivity", value=1.0}]', "changes.0.at"),
         ('[{at="2024-01", path="us.reactivity", value=-1.0}]', "changes.0.value"),
+        # read in the first month only, or a date: a change would silently do nothing
+        ('[{at="2024-03", path="drivers.rus_war.initial", value=0.1}]', "changes.0.path"),
+        ('[{at="2024-03", path="relations.CHN-RUS.initial", value=0.1}]', "changes.0.path"),
+        ('[{at="2024-03", path="shocks.0.round", value=1.0}]', "changes.0.path"),
+        # a whole-number field takes a whole number, as when set directly (not rounded)
+        ('[{at="2024-03", path="negotiation.action_review", value=2.5}]', "changes.0.value"),
     ],
 )
 def test_a_bad_change_names_its_field(change, field):
     with pytest.raises(ConfigError) as err:
         load_scenario("configs/scenarios/korea_2024.toml", [f"changes={change}"])
     assert field in str(err.value)
+
+
+def test_changes_to_what_acts_after_the_start_are_kept():
+    """The refusals above stop at their fields: a driver's mean, an affinity's baseline and
+    a whole-number field given a whole number still change."""
+    changes = [("drivers.rus_war.mean", 0.5), ("relations.CHN-RUS.affinity", 0.5),
+               ("negotiation.action_review", 3.0)]  # fmt: skip
+    listed = ", ".join(f'{{at="2024-03", path="{p}", value={v}}}' for p, v in changes)
+    sets = ["relations.CHN-RUS.initial=0.5", f"changes=[{listed}]"]
+    s = load_scenario("configs/scenarios/korea_2024.toml", sets)
+    assert len(s.changes) == 3
 
 
 def test_a_refused_raise_is_not_proposed_again_within_the_memory():

@@ -149,11 +149,11 @@ BAD = [
      "field 'smc.population': expected a number >= 4"),
 ]  # fmt: skip
 BAD_TARGETS = [
-    (("t", "level_r3.RUS-PKR", 2, 0), "targets[0].statistic': expected a column of the runs "
+    (("t", "level_r3.RUS-PKR", 2, 0), "targets.0.statistic': expected a column of the runs "
      "table (docs/results_schema.md); did you mean level_r3.RUS-PRK"),
-    (("t", "level_r3.RUS-PRK", '"never"', 0), "targets[0].observed"),
+    (("t", "level_r3.RUS-PRK", '"never"', 0), "targets.0.observed"),
     (("t", "level_r3.RUS-PRK", 2, -1), "targets.0.tolerance': expected a number >= 0"),
-    (("t", "level_r9.RUS-PRK", 2, 0), "targets[0].statistic"),  # not a checkpoint
+    (("t", "level_r9.RUS-PRK", 2, 0), "targets.0.statistic"),  # not a checkpoint
 ]  # fmt: skip
 
 

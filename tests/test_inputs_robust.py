@@ -244,3 +244,47 @@ def test_a_set_path_that_leads_nowhere_says_what_exists_there(
     assert cli(["simulate", "--set", f"{path}=1"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert f"field '{path}'" in line and expected in line
+
+
+@pytest.mark.parametrize(
+    ("sets", "field", "expected"),
+    [
+        (['goods=["munitions", "munitions", "technology", "diplomatic_cover", "manpower"]'],
+         "goods", "'munitions' is listed twice"),
+        (["states.CHN.capability=0"], "states.CHN.capability", "> 0"),
+        (["us.capability=0"], "us.capability", "> 0"),
+    ],
+)  # fmt: skip
+def test_inputs_that_broke_the_maths_are_refused(sets, field, expected) -> None:
+    """A good listed twice (an IndexError deep in compile.py, after a batch had made its
+    folder) and a zero capability (NaN utilities in runs marked ok) are refused at load."""
+    from sim.config import load_scenario
+    from sim.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        load_scenario("configs/scenarios/korea_2024.toml", sets)
+    assert f"field '{field}'" in str(err.value) and expected in str(err.value)
+
+
+def test_us_allies_capability_may_be_zero() -> None:
+    from sim.config import load_scenario
+
+    assert load_scenario("configs/scenarios/korea_2024.toml", ["us.allies_capability=0"])
+
+
+def test_an_empty_priors_table_says_so() -> None:
+    """An empty [priors] is "at least one prior", not a field 'priors.dist' that no one
+    wrote; pydantic's union tags (.float, .int) never reach the message."""
+    import tomllib
+
+    from sim.calibration.spec import parse_spec
+    from sim.errors import ConfigError
+
+    raw = tomllib.loads(Path("configs/calibration/korea_2024.toml").read_text())
+    with pytest.raises(ConfigError) as err:
+        parse_spec({**raw, "priors": {}}, "c.toml")
+    assert "field 'priors'" in str(err.value) and "priors." not in str(err.value)
+    targets = [{**raw["targets"][0], "observed": "two"}]
+    with pytest.raises(ConfigError) as err:
+        parse_spec({**raw, "targets": targets}, "c.toml")
+    assert "field 'targets.0.observed': expected a number" in str(err.value)

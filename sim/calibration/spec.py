@@ -168,7 +168,7 @@ def _flatten_priors(node: Any, prefix: str = "") -> dict[str, Any]:
 def parse_spec(raw: dict[str, Any], file: str) -> CalibrationSpec:
     """Validate the raw TOML mapping of a calibration file."""
     data = dict(raw)
-    if isinstance(data.get("priors"), dict):
+    if isinstance(data.get("priors"), dict) and data["priors"]:  # {}: "at least one prior"
         data["priors"] = _flatten_priors(data["priors"])
     try:
         return CalibrationSpec.model_validate(data)
@@ -208,7 +208,7 @@ def _check_targets(file: str, cal: Calibration, runner: str) -> None:
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ConfigError(
                 file,
-                f"targets[{i}].statistic",
+                f"targets.{i}.statistic",
                 f"expected a column of the runs table (docs/results_schema.md){hint}",
                 target.statistic,
             )
@@ -218,7 +218,7 @@ def _check_targets(file: str, cal: Calibration, runner: str) -> None:
         ):
             raise ConfigError(
                 file,
-                f"targets[{i}].observed",
+                f"targets.{i}.observed",
                 "a number ('never' only for first_round.* / switch_round.* statistics)",
                 target.observed,
             )
@@ -262,7 +262,7 @@ def _check_cumulative(file: str, i: int, target: Target, start: str, rounds: int
     if months_between(start, target.date) != rounds - 1:
         raise ConfigError(
             file,
-            f"targets[{i}].date",
+            f"targets.{i}.date",
             f"the calibration's last month ({rounds} rounds from {start}) for a count over "
             "the whole run (action_count.*, action_months.*)",
             target.date,
