@@ -31,20 +31,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("calibration", type=Path, metavar="CALIBRATION.toml", help="calibration file")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     p.add_argument(
-        "--workers", type=positive_int, default=None, metavar="N", help="local worker processes"
+        "--workers",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="local worker processes (default: every core)",
     )
     p.add_argument(
         "--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786"
     )
     p.add_argument(
-        "--budget", type=positive_int, default=None, metavar="N", help="maximum runs in all"
+        "--budget",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="maximum runs in all (default: the file's [smc] budget)",
     )
     p.add_argument("--force", action="store_true", help="delete another calibration in DIR")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument(
         "--predictive-sets", type=whole_number(0), default=200,
-        help="posterior sets run with fresh seeds for the predictive check (0: none)",
+        help="posterior sets run with fresh seeds for the predictive check (0: none; default 200)",
     )  # fmt: skip
     p.add_argument("--no-progress", dest="quiet", action="store_true", help=argparse.SUPPRESS)
 

@@ -40,11 +40,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--cutoff", required=True, help="last month the hindcast sees [YYYY-MM]")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     p.add_argument("--sets", type=whole_number(1), default=200, metavar="N",
-                   help="parameter sets of the forecast and of the base rate")  # fmt: skip
+                   help="parameter sets of the forecast and of the base rate "
+                   "(default 200)")  # fmt: skip
     p.add_argument("--budget", type=whole_number(1), default=None, metavar="N",
-                   help="calibration runs")  # fmt: skip
+                   help="calibration runs (default: the file's [smc] budget)")  # fmt: skip
     p.add_argument(
-        "--workers", type=whole_number(1), default=None, metavar="N", help="local processes"
+        "--workers",
+        type=whole_number(1),
+        default=None,
+        metavar="N",
+        help="local processes (default: every core)",
     )
     p.add_argument("--force", action="store_true", help="delete another hindcast in DIR")
     p.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -33,11 +33,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "dir", type=Path, metavar="DIR", help="results directory of a Sobol (or Morris) design"
     )
     p.add_argument(
-        "--out", type=Path, default=None, metavar="DIR", help="figure directory (default DIR/plots)"
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="figure directory (default DIR/plots; sensitivity.csv goes to DIR)",
     )
     p.add_argument("--format", choices=("png", "svg", "pdf"), default="png")
     p.add_argument(
-        "--resamples", type=int, default=200, metavar="N", help="bootstrap resamples for the CIs"
+        "--resamples",
+        type=int,
+        default=200,
+        metavar="N",
+        help="bootstrap resamples for the CIs (default 200)",
     )
 
 

@@ -32,10 +32,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--quick", action="store_true", help="few seeds, tiny calibration (< 1 min)")
     p.add_argument(
-        "--out", type=Path, default=Path("results/validation"), metavar="DIR", help="output dir"
+        "--out",
+        type=Path,
+        default=Path("results/validation"),
+        metavar="DIR",
+        help="output dir (default results/validation)",
     )
     p.add_argument(
-        "--workers", type=whole_number(1), default=1, metavar="N", help="local processes"
+        "--workers",
+        type=whole_number(1),
+        default=1,
+        metavar="N",
+        help="local processes (default 1)",
     )
 
 
