@@ -81,15 +81,38 @@ def comparison_report(
                      "directory outside a batch; the command below names them DIR")  # fmt: skip
     info.append(("Report written", now()))
     figures = [path / name for name in FIGURES if (path / name).is_file()]
+    tables = [TableItem("Outcomes side by side", display(table), command, note)]
+    batches = recorded[0] if recorded is not None else [str(source)] if source else []
+    groups = group_descriptions(list(pd.unique(table["group"])), [Path(b) for b in batches])
+    if len(groups):
+        tables.insert(0, TableItem("What each group is (the scenarios' descriptions)", groups,
+                                   command))  # fmt: skip
     return Report(
         title=title or f"Comparison in {path}",
         subtitle=f"{table['group'].nunique()} groups · {len(table)} rows",
         warnings=notes,
         facts=info,
-        tables=[TableItem("Outcomes side by side", display(table), command, note)],
+        tables=tables,
         figures=embedded(figures, command),
         blocks=blocks,
     )
 
 
-__all__ = ["comparison_report"]
+def group_descriptions(groups: list[str], batches: list[Path]) -> pd.DataFrame:
+    """``group, description``: for each group that is a scenario of the compared batches
+    (a what-if of the library, by its name), the description its scenario file gives, so
+    that a shared report says what each what-if changes; empty when no group is one."""
+    described: dict[str, str] = {}
+    for batch in batches:
+        try:
+            manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
+            scenarios = manifest.get("scenarios") or {}
+            for name, s in scenarios.items():
+                described.setdefault(str(name), str((s or {}).get("description") or ""))
+        except (OSError, ValueError, AttributeError):
+            continue
+    rows = [(g, described[g]) for g in groups if described.get(g)]
+    return pd.DataFrame(rows, columns=["group", "description"])
+
+
+__all__ = ["comparison_report", "group_descriptions"]
