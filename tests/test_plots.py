@@ -275,3 +275,27 @@ def test_forecast_figure_says_how_few_sets_reproduce_the_record():
     assert _few_sets(table(FEW_SETS - 1)) == FEW_SETS - 1
     assert _few_sets(table(FEW_SETS)) is None  # exactly at the threshold: no warning
     assert _few_sets(pd.DataFrame({"conditioned": [False], "points": [3]})) is None
+
+
+def test_prim_box_figure_orders_limits_by_what_they_do():
+    """The box figure lists the limit whose removal lowers the density most first, and a
+    limit that lowers it by under MATTERS (2 points) is drawn pale with its figure grey:
+    PRIM's incidental limits must not read as important assumptions."""
+    import pandas as pd
+
+    from sim.analysis.discover import PrimResult
+    from sim.plots.discover import plot_box
+
+    limits = pd.DataFrame({
+        "parameter": ["weight", "reactivity", "edge"], "low": [0.05, 0.0, 0.0],
+        "high": [0.5, 0.17, 0.9], "full_low": [0.0, 0.0, 0.0], "full_high": [0.6, 0.6, 1.0],
+        "values": ["", "", ""], "density_without": [0.93, 0.32, 0.909],
+    })  # fmt: skip
+    traj = pd.DataFrame({"coverage": [0.5], "density": [0.94], "mass": [0.15]})
+    fig = plot_box(PrimResult(traj, 0, limits, 0.27))
+    ax = fig.axes[0]
+    order = [t.get_text() for t in ax.get_yticklabels()]  # ticks set top row first
+    assert order == ["reactivity", "edge", "weight"]  # drops 0.62, 0.031, 0.01
+    texts = {t.get_text(): t.get_color() for t in ax.texts if t.get_text().startswith("without")}
+    assert texts["without: 93%"] == "0.5" and texts["without: 32%"] == "black"
+    plt.close(fig)
