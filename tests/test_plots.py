@@ -299,3 +299,26 @@ def test_prim_box_figure_orders_limits_by_what_they_do():
     texts = {t.get_text(): t.get_color() for t in ax.texts if t.get_text().startswith("without")}
     assert texts["without: 93%"] == "0.5" and texts["without: 32%"] == "black"
     plt.close(fig)
+
+
+def test_reliability_diagram_counts_each_point_and_keeps_the_legend_off_the_axes():
+    """Each point of the hindcast's reliability diagram is labelled with its events (ten
+    events make few points; the counts say how much each weighs), and the legend is the
+    figure's, below the axes, where no point hides under it."""
+    import pandas as pd
+
+    from sim.plots.hindcast import plot_reliability
+
+    scores = pd.DataFrame({
+        "p_model": [0.9, 0.1], "p_persistence": [1.0, 0.0], "p_base_rate": [0.3, 0.3],
+        "brier_model": [0.01, 0.01], "brier_persistence": [0.0, 0.0],
+        "brier_base_rate": [0.49, 0.49],
+    })  # fmt: skip
+    fig = plot_reliability(scores, "t", "s")
+    ax = fig.axes[0]
+    counts = [t.get_text() for t in ax.texts]
+    # model: bins of 0.1 (the 0.1 and the complement of 0.9) and 0.9: 2 + 2; persistence
+    # 0.0 and 1.0: 2 + 2; base rate: 0.3 (2) and 0.7 (2)
+    assert sorted(counts) == ["2"] * 6
+    assert ax.get_legend() is None and len(fig.legends) == 1
+    plt.close(fig)

@@ -12,22 +12,30 @@ from sim.plots._common import figure_titles
 
 def plot_reliability(scores: pd.DataFrame, title: str, subtitle: str):
     """Reliability diagram: forecast probability against observed frequency per forecaster
-    (each event with its complement), the diagonal is perfect calibration."""
+    (each event with its complement), the diagonal is perfect calibration. Each point
+    carries its count of events (a diagram of ten events is read by its counts), the
+    diagonal is drawn over the points and the legend sits below the axes, where no point
+    can hide under it."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.6, 5.4), layout="constrained")
-    ax.plot([0, 1], [0, 1], color="#7f7f7f", ls="--", lw=1, label="perfectly reliable")
-    for name, marker in zip(FORECASTERS, ("o", "s", "^"), strict=True):
+    fig, ax = plt.subplots(figsize=(5.8, 6.2), layout="constrained")
+    ax.plot([0, 1], [0, 1], color="black", ls="--", lw=0.9, label="perfectly reliable",
+            zorder=5)  # fmt: skip
+    for k, (name, marker) in enumerate(zip(FORECASTERS, ("o", "s", "^"), strict=True)):
         p = scores[f"p_{name}"].to_numpy(float)
         ok = ~np.isnan(p)
         table = reliability(p[ok], np.ones(ok.sum()))
         mean = float(np.nanmean(scores[f"brier_{name}"]))
-        ax.plot(table["forecast"], table["observed"], marker=marker, ms=7, alpha=0.8,
-                label=f"{name} (mean Brier {mean:.3f})")  # fmt: skip
+        line = ax.plot(table["forecast"], table["observed"], marker=marker, ms=7, alpha=0.8,
+                       label=f"{name} (mean Brier {mean:.3f})", zorder=3)  # fmt: skip
+        for x, y, n in zip(table["forecast"], table["observed"], table["events"], strict=True):
+            ax.annotate(f"{n}", (x, y), xytext=(6, -10 - 8 * k), textcoords="offset points",
+                        fontsize=7, color=line[0].get_color())  # fmt: skip
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("forecast probability (binned, 5 bins)")
     ax.set_ylabel("observed frequency")
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
-    figure_titles(fig, title, subtitle)
+    fig.legend(fontsize=8, frameon=False, loc="outside lower center", ncols=2)
+    figure_titles(fig, title, f"{subtitle}\nnumbers: events in the bin (each event and its "
+                  "complement)")  # fmt: skip
     return fig
