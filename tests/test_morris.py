@@ -69,3 +69,21 @@ def test_morris_batch_ranks_china_us_ties_first(tmp_path):
     tri = table[table["outcome"].str.contains("trilateral", case=False)]
     mu = dict(zip(tri["parameter"], tri["mu_star"], strict=True))
     assert mu["states.CHN.weights.us_ties"] > 3 * mu["states.CHN.weights.economy"]
+
+
+def test_morris_text_lists_outcomes_that_never_vary_apart():
+    """As for Sobol, an outcome whose every elementary effect is 0 is named once below the
+    table, not printed as rows of zeros; an outcome with one nonzero effect stays."""
+    import pandas as pd
+
+    from sim.commands.sensitivity import format_morris
+
+    table = pd.DataFrame({
+        "outcome": ["P(a)", "P(a)", "P(b)", "P(b)"], "parameter": ["x", "y", "x", "y"],
+        "mu_star": [0.0, 0.0, 0.0, 0.2], "mu_star_conf": [0.0, 0.0, 0.0, 0.1],
+        "sigma": [0.0, 0.0, 0.0, 0.3],
+    })  # fmt: skip
+    text = format_morris(table)
+    assert text.splitlines()[-1] == "constant over the design (every elementary effect 0): P(a)"
+    assert sum("P(b)" in line for line in text.splitlines()) == 2
+    assert "P(a)" not in "\n".join(text.splitlines()[:-1])

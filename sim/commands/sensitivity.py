@@ -71,6 +71,19 @@ def format_sobol(table: pd.DataFrame) -> str:
     return text
 
 
+def format_morris(table: pd.DataFrame) -> str:
+    """Text table: outcome, parameter, mu*, its 95% CI, sigma; outcomes whose every
+    elementary effect is 0 (they never vary over the design) listed apart, as for Sobol."""
+    still = [o for o, df in table.groupby("outcome", sort=False)
+             if not (df[["mu_star", "sigma"]].fillna(0.0) != 0).to_numpy().any()]  # fmt: skip
+    shown = table[~table["outcome"].isin(still)]
+    text = (shown.to_string(index=False, float_format=lambda v: f"{v:.4f}") if len(shown)
+            else "(no outcome varies over the design)")  # fmt: skip
+    if still:
+        text += "\nconstant over the design (every elementary effect 0): " + ", ".join(still)
+    return text
+
+
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py sensitivity``."""
     import matplotlib
@@ -91,6 +104,20 @@ def run(args: argparse.Namespace) -> int:
     except BatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    csv_path = batch.path / "sensitivity.csv"
+    n_points = batch.runs["point_id"].nunique()
+    reps = len(batch.ok_runs) / max(n_points, 1)
+    if method == "morris":  # a table only: no figure, so no figure folder made
+        write_atomic(csv_path, lambda tmp: table.to_csv(tmp, index=False))
+        print(
+            f"Morris elementary effects, experiment '{batch.name}': {n_points} design points, "
+            f"{reps:.3g} seeds per point on average (outcomes averaged over seeds); mu_star: "
+            "mean absolute change of the outcome per the parameter's sampled range (SALib), "
+            "sigma: their spread (interactions or a nonlinear effect)"
+        )
+        print(format_morris(table))
+        print(f"wrote {csv_path}")
+        return 0
     out = Path(args.out) if args.out is not None else batch.path / "plots"
     try:  # make sure the figure can be written before writing anything
         out.mkdir(parents=True, exist_ok=True)
@@ -99,14 +126,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: --out {out}: cannot write ({exc.strerror})", file=sys.stderr)
         return 2
-    csv_path = batch.path / "sensitivity.csv"
     write_atomic(csv_path, lambda tmp: table.to_csv(tmp, index=False))
-    if method == "morris":
-        print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-        print(f"wrote {csv_path}")
-        return 0
-    n_points = batch.runs["point_id"].nunique()
-    reps = len(batch.ok_runs) / max(n_points, 1)
     print(
         f"Sobol indices, experiment '{batch.name}': {n_points} design points, "
         f"{reps:.3g} seeds per point on average (outcomes averaged over seeds)"
