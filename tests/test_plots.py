@@ -322,3 +322,18 @@ def test_reliability_diagram_counts_each_point_and_keeps_the_legend_off_the_axes
     assert sorted(counts) == ["2"] * 6
     assert ax.get_legend() is None and len(fig.legends) == 1
     plt.close(fig)
+
+
+def test_a_plot_into_a_narrow_given_axes_wraps_its_title_and_slants_its_months(batches):
+    """Drawn into one panel of a user's grid (docs/python.md), a figure's title and
+    subtitle are wrapped to the panel's width (they ran into the next panel) and its month
+    labels are slanted (they ran together)."""
+    batch = load_batch(batches["sweep"])
+    design = detect_design(batch)
+    ttf = time_to_formation(batch, batch.info.target, formation_groups(batch, design))
+    fig, axs = plt.subplots(1, 3, figsize=(12, 4))
+    plot_time_to_formation(Formation(ttf, batch.info, "tri"), ax=axs[1])
+    title = axs[1].get_title()
+    assert max(len(line) for line in title.splitlines()) <= int(13 * 12 / 3.6) + 8
+    assert axs[1].xaxis.get_ticklabels()[0].get_rotation() == 30
+    plt.close(fig)

@@ -6,6 +6,7 @@ caller passes no axes.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -42,8 +43,17 @@ def set_titles(fig: Figure, ax: Axes, title: str, subtitle: str, own: bool) -> N
     """Title and subtitle: on the figure if we created it, else as the given axes' title."""
     if own:
         figure_titles(fig, title, subtitle)
-    else:
-        ax.set_title(f"{title}\n{subtitle}" if subtitle else title, fontsize=10)
+        return
+    width = max(20, int(13 * _axes_inches(ax)))  # characters a line of ~9 pt holds
+    lines = textwrap.wrap(title, width)
+    if subtitle:
+        lines += [w for part in subtitle.split("\n") for w in textwrap.wrap(part, width + 8)]
+    ax.set_title("\n".join(lines), fontsize=9)
+
+
+def _axes_inches(ax: Axes) -> float:
+    """The axes' width in inches as laid out now (the layout engine may still adjust it)."""
+    return ax.get_position().width * ax.figure.get_figwidth()
 
 
 def figure_titles(fig: Figure, title: str, subtitle: str) -> None:
@@ -84,6 +94,8 @@ def month_axis(ax: Axes, info: ScenarioInfo, horizon: int, label: bool = True) -
     ax.xaxis.set_minor_locator(FixedLocator(list(range(0, horizon + 1, 3 if step > 3 else 1))))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: info.date(round(x))))
     ax.set_xlim(-0.5, horizon - 0.5)
+    if _axes_inches(ax) < 5.5:  # a narrow panel: slant the dates so they do not touch
+        ax.tick_params(axis="x", labelrotation=30)
     if label:
         ax.set_xlabel(f"Month (round 0 = {info.start})")
 
