@@ -232,7 +232,7 @@ def test_a_count_target_must_be_dated_at_the_calibrations_last_month(tmp_path):
     assert "action_count.summit.CHN>PRK" in last and 'date = "2025-12"' in last
     bad = tmp_path / "bad.toml"
     bad.write_text(head + "[[targets]]" + last.replace('date = "2025-12"', 'date = "2024-12"'))
-    with pytest.raises(ConfigError, match=r"targets\[18\]\.date.*last month") as err:
+    with pytest.raises(ConfigError, match=r"targets\.21\.date.*last month") as err:
         load_calibration(bad)
     assert "\n" not in str(err.value)
     good = tmp_path / "good.toml"
