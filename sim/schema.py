@@ -19,13 +19,14 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from sim.schema_dynamics import (
     DYAD,
-    NOT_CHANGEABLE,
     TRADE,
     Action,
     Change,
     Feedback,
     Occasion,
     RelationDynamics,
+    changeable,
+    read_at_start,
 )
 from sim.schema_parts import (
     _CODE,
@@ -312,10 +313,10 @@ def _check_dynamics(s: Scenario) -> None:
     for i, o in enumerate(s.occasions):
         _check_occasion(s, i, o)
     for i, c in enumerate(s.changes):
-        number = _changeable(s, c.path)
+        number = changeable(s, c.path)
         if number is None:
             raise _CrossRefError(f"changes.{i}.path", "a dotted path to a number of the scenario")
-        if _read_at_start(c.path):
+        if read_at_start(c.path):
             raise _CrossRefError(
                 f"changes.{i}.path",
                 "a number that acts after the start (drivers.*.initial and relations.*.initial "
@@ -385,38 +386,3 @@ def _feedback_source_ok(source: str, s: Scenario) -> bool:
         return True
     m = DYAD.match(dyad)
     return m is not None and {m.group(1), m.group(2)} <= set(s.states)
-
-
-START_ONLY = (("drivers", "initial"), ("relations", "initial"), ("shocks", "round"))
-"""(table, field) pairs a dated change may not touch: read in the first month only, or a
-date (a shock's round)."""
-
-
-def _read_at_start(path: str) -> bool:
-    keys = path.split(".")
-    return len(keys) == 3 and (keys[0], keys[2]) in START_ONLY
-
-
-def _changeable(s: Scenario, path: str) -> int | float | None:
-    """The number at ``path`` if it names one of the scenario that may change over time,
-    else None."""
-    keys = path.split(".")
-    if not keys or keys[0] in NOT_CHANGEABLE:
-        return None
-    node: Any = s
-    for key in keys:
-        if isinstance(node, BaseModel):
-            if key not in type(node).model_fields:
-                return None
-            node = getattr(node, key)
-        elif isinstance(node, dict):
-            if key not in node:
-                return None
-            node = node[key]
-        elif isinstance(node, list):
-            if not key.isdigit() or int(key) >= len(node):
-                return None
-            node = node[int(key)]
-        else:
-            return None
-    return node if isinstance(node, int | float) and not isinstance(node, bool) else None

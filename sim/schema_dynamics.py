@@ -8,7 +8,7 @@ Every field defaults to "off", so a scenario written for model v2 runs exactly a
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -148,3 +148,38 @@ NOT_CHANGEABLE = ("name", "description", "start", "rounds", "checkpoints", "good
                   "target_level", "initial_pacts", "initial_talks", "initial_actions",
                   "changes", "feedback", "occasions", "pacts", "base")  # fmt: skip
 """Top-level fields a dated change may not touch (structure, calendar, the start)."""
+
+
+START_ONLY = (("drivers", "initial"), ("relations", "initial"), ("shocks", "round"))
+"""(table, field) pairs a dated change may not touch: read in the first month only, or a
+date (a shock's round)."""
+
+
+def read_at_start(path: str) -> bool:
+    keys = path.split(".")
+    return len(keys) == 3 and (keys[0], keys[2]) in START_ONLY
+
+
+def changeable(s: Any, path: str) -> int | float | None:
+    """The number at ``path`` if it names one of the scenario that may change over time,
+    else None."""
+    keys = path.split(".")
+    if not keys or keys[0] in NOT_CHANGEABLE:
+        return None
+    node: Any = s
+    for key in keys:
+        if isinstance(node, BaseModel):
+            if key not in type(node).model_fields:
+                return None
+            node = getattr(node, key)
+        elif isinstance(node, dict):
+            if key not in node:
+                return None
+            node = node[key]
+        elif isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                return None
+            node = node[int(key)]
+        else:
+            return None
+    return node if isinstance(node, int | float) and not isinstance(node, bool) else None

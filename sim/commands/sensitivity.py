@@ -84,6 +84,16 @@ def format_morris(table: pd.DataFrame) -> str:
     return text
 
 
+def _print_morris(name: str, table: pd.DataFrame, n_points: int, reps: float) -> None:
+    print(
+        f"Morris elementary effects, experiment '{name}': {n_points} design points, "
+        f"{reps:.3g} seeds per point on average (outcomes averaged over seeds); mu_star: "
+        "mean absolute change of the outcome per the parameter's sampled range (SALib), "
+        "sigma: their spread (interactions or a nonlinear effect)"
+    )
+    print(format_morris(table))
+
+
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py sensitivity``."""
     import matplotlib
@@ -109,13 +119,7 @@ def run(args: argparse.Namespace) -> int:
     reps = len(batch.ok_runs) / max(n_points, 1)
     if method == "morris":  # a table only: no figure, so no figure folder made
         write_atomic(csv_path, lambda tmp: table.to_csv(tmp, index=False))
-        print(
-            f"Morris elementary effects, experiment '{batch.name}': {n_points} design points, "
-            f"{reps:.3g} seeds per point on average (outcomes averaged over seeds); mu_star: "
-            "mean absolute change of the outcome per the parameter's sampled range (SALib), "
-            "sigma: their spread (interactions or a nonlinear effect)"
-        )
-        print(format_morris(table))
+        _print_morris(batch.name, table, n_points, reps)
         print(f"wrote {csv_path}")
         return 0
     out = Path(args.out) if args.out is not None else batch.path / "plots"
