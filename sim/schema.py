@@ -313,9 +313,6 @@ def _check_dynamics(s: Scenario) -> None:
     for i, o in enumerate(s.occasions):
         _check_occasion(s, i, o)
     for i, c in enumerate(s.changes):
-        number = changeable(s, c.path)
-        if number is None:
-            raise _CrossRefError(f"changes.{i}.path", "a dotted path to a number of the scenario")
         if read_at_start(c.path):
             raise _CrossRefError(
                 f"changes.{i}.path",
@@ -324,6 +321,9 @@ def _check_dynamics(s: Scenario) -> None:
                 "to them would do nothing)",
                 c.path,
             )
+        number = changeable(s, c.path)
+        if number is None:
+            raise _CrossRefError(f"changes.{i}.path", "a dotted path to a number of the scenario")
         if isinstance(number, int) and c.value != int(c.value):
             raise _CrossRefError(
                 f"changes.{i}.value", f"a whole number ({c.path} counts whole units)", c.value

@@ -231,6 +231,8 @@ def test_a_bad_change_names_its_field(change, field):
     with pytest.raises(ConfigError) as err:
         load_scenario("configs/scenarios/korea_2024.toml", [f"changes={change}"])
     assert field in str(err.value)
+    if ".initial" in change or ".round" in change:  # the start-only rule, not "no number"
+        assert "acts after the start" in str(err.value)
 
 
 def test_changes_to_what_acts_after_the_start_are_kept():

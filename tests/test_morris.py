@@ -87,3 +87,16 @@ def test_morris_text_lists_outcomes_that_never_vary_apart():
     assert text.splitlines()[-1] == "constant over the design (every elementary effect 0): P(a)"
     assert sum("P(b)" in line for line in text.splitlines()) == 2
     assert "P(a)" not in "\n".join(text.splitlines()[:-1])
+
+
+def test_morris_text_keeps_an_outcome_it_could_not_compute():
+    """An effect not computed (NaN) is not a zero: such an outcome is not called constant."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.commands.sensitivity import format_morris
+
+    table = pd.DataFrame({"outcome": ["P(c)", "P(c)"], "parameter": ["x", "y"],
+                          "mu_star": [np.nan, 0.0], "mu_star_conf": [np.nan, 0.0],
+                          "sigma": [np.nan, 0.0]})  # fmt: skip
+    assert "constant" not in format_morris(table)

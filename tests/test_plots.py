@@ -257,7 +257,8 @@ def test_equal_bands_are_drawn_once_per_month():
     lo, hi = pd.Series([0.0, -0.01, -0.01]), pd.Series([0.0, 0.01, 0.01])
     assert drawn.new(lo, hi).tolist() == [True, True, True]
     assert drawn.new(lo, hi).tolist() == [False, False, False]
-    assert drawn.new(pd.Series([0.0, -0.02, -0.01]), hi).tolist() == [False, True, False]
+    # month 1 differs; with step="post" its step runs to month 2's point, so 2 is marked
+    assert drawn.new(pd.Series([0.0, -0.02, -0.01]), hi).tolist() == [False, True, True]
 
 
 def test_forecast_figure_says_how_few_sets_reproduce_the_record():
@@ -336,4 +337,57 @@ def test_a_plot_into_a_narrow_given_axes_wraps_its_title_and_slants_its_months(b
     title = axs[1].get_title()
     assert max(len(line) for line in title.splitlines()) <= int(13 * 12 / 3.6) + 8
     assert axs[1].xaxis.get_ticklabels()[0].get_rotation() == 30
+    plt.close(fig)
+
+
+def test_forecast_legend_and_subtitle_say_how_few_sets_there_are():
+    """The figure itself, not only the helper: the record-conditioned line's legend names
+    its sets ("1 of 20 sets") and the subtitle warns that it rests on one set."""
+    import pandas as pd
+
+    from sim.analysis.batch import ScenarioInfo
+    from sim.plots.forecast import Forecast, plot_forecast
+
+    info = ScenarioInfo(("A", "B"), ("A-B",), "A-B", ("partnership",), "2024-01", ())
+    rows = [{"pact": "A-B", "level": "partnership", "conditioned": c, "round": r,
+             "mean": 0.5, "q05": 0.4, "q95": 0.6, "points": 1 if c else 20, "sets": 20}
+            for c in (False, True) for r in range(3)]  # fmt: skip
+    fig = plot_forecast(Forecast(pd.DataFrame(rows), info), "s")
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert ">= partnership (record-conditioned, 1 of 20 sets)" in labels
+    shown = " ".join(a.get_text() for a in [*fig.texts, *fig.artists] if hasattr(a, "get_text"))
+    assert "only 1 parameter set reproduces the record" in shown
+    plt.close(fig)
+
+
+def test_comparison_bands_fill_every_new_month():
+    """With step="post", a band drawn only where it is new still covers each new month to
+    the next point: a lone new month fills [1, 2], not nothing."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.plots.compare import _Bands
+
+    drawn = _Bands()
+    lo, hi = pd.Series([0.0, 0.0, 0.0, 0.0]), pd.Series([0.1, 0.1, 0.1, 0.1])
+    drawn.new(lo, hi)
+    fresh = drawn.new(pd.Series([0.0, -0.1, 0.0, 0.0]), hi)  # only month 1 differs
+    fig, ax = plt.subplots()
+    poly = ax.fill_between(np.arange(4), [0.0, -0.1, 0.0, 0.0], hi, where=fresh, step="post")
+    xs = poly.get_paths()[0].vertices[:, 0]
+    assert xs.min() == 1 and xs.max() == 2
+    plt.close(fig)
+
+
+def test_a_plot_into_a_subfigure_axes_works(batches):
+    """A panel of a matplotlib SubFigure (which has no width of its own) takes a month
+    axis and a wrapped title like any panel."""
+    batch = load_batch(batches["sweep"])
+    design = detect_design(batch)
+    ttf = time_to_formation(batch, batch.info.target, formation_groups(batch, design))
+    fig = plt.figure(figsize=(12, 4))
+    left, _right = fig.subfigures(1, 2)
+    axs = left.subplots(1, 2)
+    plot_time_to_formation(Formation(ttf, batch.info, "tri"), ax=axs[0])
+    assert axs[0].get_title() and axs[0].xaxis.get_ticklabels()[0].get_rotation() == 30
     plt.close(fig)

@@ -275,3 +275,7 @@ def test_a_comparison_report_says_what_each_scenario_group_is(tmp_path):
     (batch / "manifest.json").write_text(json.dumps({"scenarios": scenarios}))
     out = group_descriptions(["base", "what_if", "bare", "w=0.1"], [batch, tmp_path / "none"])
     assert out.values.tolist() == [["base", "the default"], ["what_if", "a shock"]]
+    # several batches compared ("batch: scenario"), a design varying a parameter too
+    labels = ["b: what_if", "scenario=base, w=0.1", "w=0.2, scenario=what_if"]
+    out = group_descriptions(labels, [batch])
+    assert out["description"].tolist() == ["a shock", "the default", "a shock"]

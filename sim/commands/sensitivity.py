@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="figure directory (default DIR/plots; sensitivity.csv goes to DIR)",
+        help="figure directory (default DIR/plots; sensitivity.csv goes to DIR; Morris: no figure)",
     )
     p.add_argument("--format", choices=("png", "svg", "pdf"), default="png")
     p.add_argument(
@@ -73,9 +73,11 @@ def format_sobol(table: pd.DataFrame) -> str:
 
 def format_morris(table: pd.DataFrame) -> str:
     """Text table: outcome, parameter, mu*, its 95% CI, sigma; outcomes whose every
-    elementary effect is 0 (they never vary over the design) listed apart, as for Sobol."""
+    elementary effect is 0 (they never vary over the design) listed apart, as for Sobol.
+    An effect not computed (NaN: a point without successful runs) is not a zero: such an
+    outcome stays in the table."""
     still = [o for o, df in table.groupby("outcome", sort=False)
-             if not (df[["mu_star", "sigma"]].fillna(0.0) != 0).to_numpy().any()]  # fmt: skip
+             if df[["mu_star", "sigma"]].eq(0).all().all()]  # fmt: skip
     shown = table[~table["outcome"].isin(still)]
     text = (shown.to_string(index=False, float_format=lambda v: f"{v:.4f}") if len(shown)
             else "(no outcome varies over the design)")  # fmt: skip

@@ -52,8 +52,9 @@ def set_titles(fig: Figure, ax: Axes, title: str, subtitle: str, own: bool) -> N
 
 
 def _axes_inches(ax: Axes) -> float:
-    """The axes' width in inches as laid out now (the layout engine may still adjust it)."""
-    return ax.get_position().width * ax.figure.get_figwidth()
+    """The axes' width in inches as laid out now (the layout engine may still adjust it);
+    also for an axes in a SubFigure, which has no width of its own."""
+    return ax.bbox.width / ax.figure.dpi
 
 
 def figure_titles(fig: Figure, title: str, subtitle: str) -> None:

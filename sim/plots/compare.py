@@ -37,13 +37,16 @@ class _Bands:
         self.seen: list[tuple[np.ndarray, np.ndarray]] = []
 
     def new(self, lo: pd.Series, hi: pd.Series) -> np.ndarray:
-        """Bool per month: this band differs there from every band drawn before."""
+        """Bool per month for ``fill_between(where=..., step="post")``: this band differs
+        there from every band drawn before. A month's step spans to the next month's
+        point, so each new month also marks the point after it (without it the last new
+        month of a stretch, or a lone one, would fill nothing)."""
         band = (lo.to_numpy(float), hi.to_numpy(float))
         fresh = np.ones(len(band[0]), dtype=bool)
         for a, b in self.seen:
             fresh &= ~((band[0] == a) & (band[1] == b))
         self.seen.append(band)
-        return fresh
+        return fresh | np.r_[False, fresh[:-1]]
 
 
 def _style(k: int) -> dict:

@@ -6,6 +6,7 @@ seeds, versions and commit and its warnings."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -111,8 +112,17 @@ def group_descriptions(groups: list[str], batches: list[Path]) -> pd.DataFrame:
                 described.setdefault(str(name), str((s or {}).get("description") or ""))
         except (OSError, ValueError, AttributeError):
             continue
-    rows = [(g, described[g]) for g in groups if described.get(g)]
+    rows = [(g, d) for g in groups if (d := described.get(_scenario_of(g), ""))]
     return pd.DataFrame(rows, columns=["group", "description"])
+
+
+def _scenario_of(group: str) -> str:
+    """The scenario name a group label carries: the label itself, the part after the
+    batch's name when several batches are compared ("batch: scenario"), or the value of
+    ``scenario=`` in a design that varies other parameters too."""
+    label = group.split(": ", 1)[-1]
+    m = re.search(r"(?:^|, )scenario=([^,]+)", label)
+    return m.group(1).strip() if m else label
 
 
 __all__ = ["comparison_report", "group_descriptions"]
