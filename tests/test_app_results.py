@@ -205,3 +205,25 @@ def test_the_what_if_library_is_offered_once_run_and_named_until_then(kinds, tmp
     click(rc, "The what-if library")
     assert compare_page.first_dir.value == "results/library"
     assert "python run.py compare results/library" in page_text(rc)
+
+
+def test_point_labels_of_a_library_batch_name_its_scenarios():
+    """A batch whose design values are names (the what-if library's scenarios) lists its
+    points by name; formatting them as numbers raised and replaced the page with a
+    traceback. Numbers keep their short form."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from sim.webapp.results_page import ALL_POINTS, point_labels
+
+    lib = SimpleNamespace(
+        parameters=["scenario"],
+        points=pd.DataFrame({"point_id": [0, 1], "scenario": ["korea_2024", "ceasefire_2025"]}),
+    )
+    assert point_labels(lib) == [ALL_POINTS, "0: scenario=korea_2024", "1: scenario=ceasefire_2025"]
+    grid = SimpleNamespace(
+        parameters=["states.CHN.weights.us_ties"],
+        points=pd.DataFrame({"point_id": [0], "w": [0.450000]}),
+    )
+    assert point_labels(grid) == [ALL_POINTS, "0: us_ties=0.45"]

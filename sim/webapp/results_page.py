@@ -42,11 +42,20 @@ def opened() -> tuple[api.Results | None, str]:
 
 
 def point_labels(results: api.Results) -> list[str]:
+    """The design points' choices: "id: name=value, ...", numbers in short form and names
+    (a library's scenarios, categorical values) as they are."""
     labels = [ALL_POINTS]
     for point_id, *values in results.points.itertuples(index=False):
         pairs = zip(results.parameters, values, strict=True)
-        labels.append(f"{point_id}: " + ", ".join(f"{p.split('.')[-1]}={v:g}" for p, v in pairs))
+        labels.append(f"{point_id}: " + ", ".join(f"{p.split('.')[-1]}={_short(v)}"
+                                                  for p, v in pairs))  # fmt: skip
     return labels
+
+
+def _short(value) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:g}"
+    return str(value)
 
 
 def selected() -> api.Results | None:
