@@ -227,3 +227,17 @@ def test_point_labels_of_a_library_batch_name_its_scenarios():
         points=pd.DataFrame({"point_id": [0], "w": [0.450000]}),
     )
     assert point_labels(grid) == [ALL_POINTS, "0: us_ties=0.45"]
+
+
+def test_a_results_folder_not_made_yet_is_a_note_not_an_error(tmp_path, monkeypatch):
+    """Before the first `python run.py` the page's default folder does not exist: it says
+    how to make it (an information note), where a folder that exists but does not load is
+    a warning naming the reason."""
+    from sim.webapp import results_page
+
+    monkeypatch.setattr(results_page.results_dir, "value", str(tmp_path / "none"))
+    results, message = results_page.opened()
+    assert results is None and message.startswith("no results in") and "python run.py" in message
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setattr(results_page.results_dir, "value", str(tmp_path / "empty"))
+    assert results_page.opened()[1].startswith("cannot open")

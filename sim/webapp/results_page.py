@@ -34,6 +34,9 @@ def opened() -> tuple[api.Results | None, str]:
     """The results at ``results_dir`` (cached), or None with the reason."""
     path = Path(results_dir.value).expanduser()
     manifest = path / "manifest.json"
+    if not path.exists():  # e.g. results/default before the first `python run.py`
+        return None, (f"no results in {path} yet: run `python run.py` (the default batch) "
+                      "or choose a results directory above")  # fmt: skip
     try:
         results = _load(str(path.resolve()), manifest.stat().st_mtime if manifest.exists() else 0)
     except Exception as exc:  # BatchError, unreadable Parquet: shown, not raised
@@ -76,7 +79,7 @@ def ResultsPicker():
         RootInput()
         DirectoryPicker(results_dir, ("batch",), "Results directory")
         if results is None:
-            solara.Warning(error)
+            (solara.Info if error.startswith("no results in") else solara.Warning)(error)
             return
         labels = point_labels(results)
         if point_choice.value not in labels:
