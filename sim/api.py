@@ -267,7 +267,9 @@ def plot_time_to_formation(results: Results, pact: str | None = None, ax=None):
 
 def _series(results: Results) -> pd.DataFrame:
     if results.series is None or results.series.empty:
-        raise ValueError("these results have no series (run the batch with --series, or series=True from Python)")
+        raise ValueError(
+            "these results have no series (run the batch with --series, or series=True from Python)"
+        )
     return results.series
 
 

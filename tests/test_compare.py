@@ -143,3 +143,20 @@ def test_compare_takes_a_shipped_experiment_by_name(monkeypatch, tmp_path):
         Path("nonesuch"),
     ]
     assert [(e.name, out) for e, out in ran] == [("library.toml", Path("results/library"))]
+
+
+def test_a_comparison_report_says_what_each_scenario_group_is(library_dir):
+    """Each group of a comparison (one batch of scenarios, or two batches, whose labels
+    carry the batch) is described by the scenario it played, read from the groups
+    run.py compare makes, not parsed from their labels."""
+    from sim.config import load_scenario
+    from sim.report.compare import group_descriptions
+
+    want = {n: load_scenario(f"configs/scenarios/{n}.toml").description
+            for n in ("korea_2024", "us_china_rupture")}  # fmt: skip
+    one = group_descriptions([library_dir])
+    assert dict(one.values.tolist()) == want
+    two = group_descriptions([library_dir, library_dir])
+    assert len(two) == 4 and all(": " in g for g in two["group"])
+    assert sorted(set(two["description"])) == sorted(want.values())
+    assert group_descriptions([library_dir / "missing"]).empty

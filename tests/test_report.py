@@ -258,24 +258,3 @@ def test_kinds_and_the_directories_found(batch_dir, calibration_dir, hindcast_di
         Path("hindcast/calibration"): "calibration", Path("hindcast/forecast"): "batch",
         Path("hindcast/prior"): "batch",
     }  # fmt: skip
-
-
-def test_a_comparison_report_says_what_each_scenario_group_is(tmp_path):
-    """Groups that are scenarios of the compared batch get their scenario file's
-    description (a shared report of the library must say what each what-if changes);
-    groups that are not (grid points) and scenarios without one get no row."""
-    import json
-
-    from sim.report.compare import group_descriptions
-
-    batch = tmp_path / "b"
-    batch.mkdir()
-    scenarios = {"base": {"description": "the default"}, "what_if": {"description": "a shock"},
-                 "bare": {"description": ""}}  # fmt: skip
-    (batch / "manifest.json").write_text(json.dumps({"scenarios": scenarios}))
-    out = group_descriptions(["base", "what_if", "bare", "w=0.1"], [batch, tmp_path / "none"])
-    assert out.values.tolist() == [["base", "the default"], ["what_if", "a shock"]]
-    # several batches compared ("batch: scenario"), a design varying a parameter too
-    labels = ["b: what_if", "scenario=base, w=0.1", "w=0.2, scenario=what_if"]
-    out = group_descriptions(labels, [batch])
-    assert out["description"].tolist() == ["a shock", "the default", "a shock"]

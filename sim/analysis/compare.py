@@ -33,6 +33,7 @@ class Group:
     runs: pd.DataFrame
     info: ScenarioInfo
     initial: frozenset[str] = frozenset()  # pacts the scenario starts with
+    scenario: str = ""  # the scenario's name (a point of a library names its own)
 
     @property
     def horizon(self) -> int:
@@ -54,8 +55,10 @@ def groups_from_batches(batches: list[Batch]) -> list[Group]:
         ok = batch.ok_runs
         started = initial_pacts(batch.manifest, batch.info)
         name = batch.name if names.count(batch.name) == 1 else str(batch.path)
+        scenario = str((batch.manifest.get("scenario") or {}).get("name", ""))
         if ok["point_id"].nunique() <= 1:
-            out.append(Group(name, ok.reset_index(drop=True), batch.info, started))
+            out.append(Group(name, ok.reset_index(drop=True), batch.info, started,
+                             _scenario_of(ok, scenario)))  # fmt: skip
             continue
         params = _design_columns(batch)
         points = ok.groupby("point_id")[params].first() if params else ok.groupby("point_id").size()
@@ -69,7 +72,7 @@ def groups_from_batches(batches: list[Batch]) -> list[Group]:
         for pid, label in labels.items():
             runs = ok[ok["point_id"] == pid].reset_index(drop=True)
             label = label if len(batches) == 1 else f"{name}: {label}"
-            out.append(Group(label, runs, batch.info, started))
+            out.append(Group(label, runs, batch.info, started, _scenario_of(runs, scenario)))
     return _unique_labels(out)
 
 
@@ -80,8 +83,16 @@ def _unique_labels(groups: list[Group]) -> list[Group]:
     for g in groups:
         seen[g.label] = seen.get(g.label, 0) + 1
         label = g.label if seen[g.label] == 1 else f"{g.label} ({seen[g.label]})"
-        out.append(Group(label, g.runs, g.info, g.initial))
+        out.append(Group(label, g.runs, g.info, g.initial, g.scenario))
     return out
+
+
+def _scenario_of(runs: pd.DataFrame, default: str) -> str:
+    """The scenario the runs played: their ``scenario`` column (a design over scenarios),
+    else the batch's one scenario."""
+    if "scenario" in runs and len(runs) and runs["scenario"].nunique() == 1:
+        return str(runs["scenario"].iloc[0])
+    return default
 
 
 def _design_columns(batch: Batch) -> list[str]:

@@ -6,7 +6,6 @@ seeds, versions and commit and its warnings."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -84,7 +83,7 @@ def comparison_report(
     figures = [path / name for name in FIGURES if (path / name).is_file()]
     tables = [TableItem("Outcomes side by side", display(table), command, note)]
     batches = recorded[0] if recorded is not None else [str(source)] if source else []
-    groups = group_descriptions(list(pd.unique(table["group"])), [Path(b) for b in batches])
+    groups = group_descriptions([Path(b) for b in batches])
     if len(groups):
         tables.insert(0, TableItem("What each group is (the scenarios' descriptions)", groups,
                                    command))  # fmt: skip
@@ -99,30 +98,27 @@ def comparison_report(
     )
 
 
-def group_descriptions(groups: list[str], batches: list[Path]) -> pd.DataFrame:
-    """``group, description``: for each group that is a scenario of the compared batches
-    (a what-if of the library, by its name), the description its scenario file gives, so
-    that a shared report says what each what-if changes; empty when no group is one."""
+def group_descriptions(batches: list[Path]) -> pd.DataFrame:
+    """``group, description``: each group of the comparison (the groups ``run.py compare``
+    makes of these batches, :func:`sim.analysis.compare.groups_from_batches`) with the
+    description of the scenario it played, so that a shared report says what each what-if
+    changes; groups whose scenario has no description get no row."""
+    from sim.analysis import BatchError, load_batch
+    from sim.analysis.compare import groups_from_batches
+
+    try:
+        loaded = [load_batch(b, with_series=False) for b in batches]
+    except BatchError:
+        return pd.DataFrame(columns=["group", "description"])
     described: dict[str, str] = {}
-    for batch in batches:
-        try:
-            manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
-            scenarios = manifest.get("scenarios") or {}
-            for name, s in scenarios.items():
-                described.setdefault(str(name), str((s or {}).get("description") or ""))
-        except (OSError, ValueError, AttributeError):
-            continue
-    rows = [(g, d) for g in groups if (d := described.get(_scenario_of(g), ""))]
+    for batch in loaded:
+        m = batch.manifest
+        for s in [m.get("scenario") or {}, *(m.get("scenarios") or {}).values()]:
+            if isinstance(s, dict) and s.get("name"):
+                described.setdefault(str(s["name"]), str(s.get("description") or ""))
+    rows = [(g.label, d) for g in groups_from_batches(loaded)
+            if (d := described.get(g.scenario, ""))]  # fmt: skip
     return pd.DataFrame(rows, columns=["group", "description"])
-
-
-def _scenario_of(group: str) -> str:
-    """The scenario name a group label carries: the label itself, the part after the
-    batch's name when several batches are compared ("batch: scenario"), or the value of
-    ``scenario=`` in a design that varies other parameters too."""
-    label = group.split(": ", 1)[-1]
-    m = re.search(r"(?:^|, )scenario=([^,]+)", label)
-    return m.group(1).strip() if m else label
 
 
 __all__ = ["comparison_report", "group_descriptions"]
