@@ -63,7 +63,7 @@ def plot_box(prim: PrimResult, subtitle: str = "", *, ax: Axes | None = None) ->
     ax.set_xlabel("position within the sampled range (numbers: box limits; right: full range)")
     head = (f"coverage {stats['coverage']:.0%}, density {stats['density']:.0%}, "
             f"mass {stats['mass']:.0%}; right: the density without each limit "
-            f"(pale: it drops by under {MATTERS:.0%})")  # fmt: skip
+            f"(pale: it drops by under {100 * MATTERS:.0f} points)")  # fmt: skip
     title = "PRIM box: the chosen combination of assumptions"
     set_titles(fig, ax, title, f"{head} · {subtitle}", own)
     return fig
