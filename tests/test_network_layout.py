@@ -95,3 +95,27 @@ def test_drawn_the_six_states_names_and_labels_do_not_overlap():
     boxes = [t.get_window_extent() for t in texts]
     for (i, bi), (j, bj) in combinations(enumerate(boxes), 2):
         assert not bi.overlaps(bj), (texts[i].get_text(), texts[j].get_text())
+
+
+def test_the_target_outline_sits_inside_its_members_and_the_legend_names_every_style():
+    """Drawn on the edges, the dotted outline of a target not yet formed was hidden by its
+    members' bilateral lines (3 states, every pair allied: nothing red showed)."""
+    from matplotlib.patches import Polygon
+
+    from sim.plots.live import TARGET_INSET
+
+    scenario = load_scenario(ROOT / "configs/scenarios/korea_2024.toml")
+    info = ScenarioInfo.from_manifest({"scenario_info": scenario_info(scenario)})
+    levels = {"CHN-RUS": 1, "CHN-PRK": 2, "RUS-PRK": 2, "CHN-RUS-PRK": 0}
+    fig = Figure(figsize=(5.0, 3.9), layout="constrained", dpi=90)
+    ax = plot_pact_network(levels, info, fig.subplots())
+    outlines = [p for p in ax.patches if isinstance(p, Polygon) and not p.get_fill()]
+    assert len(outlines) == 1 and outlines[0].get_linestyle() == ":"
+    pos = node_positions(info.states, info.target)
+    centre = np.mean([pos[s] for s in ("CHN", "RUS", "PRK")], axis=0)
+    # 3 states on the unit circle: centre (0, 0), CHN at (0, 1) -> (0, 0.65)
+    assert TARGET_INSET == 0.65
+    assert np.allclose(outlines[0].get_xy()[0], centre + 0.65 * (pos["CHN"] - centre))
+    assert np.allclose(outlines[0].get_xy()[0], (0.0, 0.65))
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["partnership", "treaty", "pact of 3+", "target (dotted: not formed)"]

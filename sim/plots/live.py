@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.patches import Polygon
+from matplotlib.patches import Patch, Polygon
 
 from sim.analysis.batch import ScenarioInfo
 from sim.plots._common import TARGET_COLOR
@@ -85,6 +85,7 @@ def _style(level: int) -> tuple[str, float, str]:
     return LEVEL_STYLE.get(level, LEVEL_STYLE[max(LEVEL_STYLE)] if level > 0 else ("", 0, ""))
 
 
+TARGET_INSET = 0.65  # the target's outline, scaled about its centre [share of the polygon]
 BOX = {"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1.0}
 
 
@@ -94,7 +95,8 @@ def plot_pact_network(
     """States as nodes (:func:`node_positions`), active pacts as edges styled by level
     (dashed: weakest level, thick solid: the strongest) with the level's name along the
     edge; pacts of three or more as shaded polygons named at their centre; the target pact
-    outlined in red (dotted while it is not formed)."""
+    outlined in red inside its members (dotted while it is not formed), with a legend of
+    every style drawn."""
     pos = node_positions(info.states, info.target)
     centres = _draw_polygons(levels, info, pos, ax)
     _draw_edges(levels, info, pos, ax, centres)
@@ -106,12 +108,17 @@ def plot_pact_network(
                label=info.level_name(lv))
         for lv in range(1, len(info.levels) + 1)
     ]  # fmt: skip
-    handles.append(Line2D([], [], color=TARGET_COLOR, linewidth=3, label="target pact"))
-    ax.legend(handles=handles, loc="lower center", ncols=len(handles), fontsize=8,
-              frameon=False)  # fmt: skip
+    if any(k.count("-") >= 2 for k in levels):
+        handles.append(Patch(facecolor=_style(1)[2], alpha=0.25, label="pact of 3+"))
+    if info.target.count("-") >= 2:  # a bilateral target has no outline of its own
+        handles.append(Line2D([], [], color=TARGET_COLOR, linewidth=2, linestyle=":",
+                              label="target (dotted: not formed)"))  # fmt: skip
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),  # below
+              ncols=2 if len(handles) > 3 else 3, fontsize=8, frameon=False,
+              handlelength=2.2, columnspacing=1.2)  # fmt: skip
     xs, ys = zip(*pos.values(), strict=True)
     ax.set_xlim(min(xs) - 0.4, max(xs) + 0.4)
-    ax.set_ylim(min(ys) - 0.55, max(ys) + 0.3)  # room for the legend
+    ax.set_ylim(min(ys) - 0.3, max(ys) + 0.3)
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
@@ -139,10 +146,11 @@ def _draw_polygons(
             ax.text(*centre, info.level_name(level), fontsize=8, style="italic", zorder=5,
                     ha="center", va="center", bbox=BOX)  # fmt: skip
             centres.append(centre)
-        if target:
+        if target:  # inset, so the members' bilateral lines do not hide it
+            inner = pts.mean(axis=0) + TARGET_INSET * (pts - pts.mean(axis=0))
             ax.add_patch(
-                Polygon(pts, closed=True, fill=False, edgecolor=TARGET_COLOR, zorder=2,
-                        linewidth=3.0 if active else 1.2, linestyle="-" if active else ":")
+                Polygon(inner, closed=True, fill=False, edgecolor=TARGET_COLOR, zorder=2,
+                        linewidth=2.5 if active else 1.8, linestyle="-" if active else ":")
             )  # fmt: skip
     return centres
 
