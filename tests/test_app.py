@@ -209,3 +209,26 @@ def test_results_page_names_a_missing_directory(tmp_path):
     _, rc = solara.render(results_page.ResultsPicker(), handle_error=False)
     assert rc.find(v.Alert).widgets  # a warning naming the directory
     assert "nothing" in str(rc.find(v.Alert).widgets[0].children)
+
+
+def test_the_event_log_says_when_it_shows_only_the_newest_events():
+    """The log shows the newest LOG_LINES events; it said nothing when it left older ones
+    out (84 months of seed 3 have more)."""
+    from sim.model import DiplomacyModel
+    from sim.webapp.run_page import LOG_LINES, EventLog
+
+    model = DiplomacyModel("korea_2024", seed=3)
+    for _ in range(3):
+        model.step()
+    n = len(model.events)
+    assert 0 < n <= LOG_LINES
+    _, rc = solara.render(EventLog(model, 3), handle_error=False)
+    assert "Event log</h4>" in page_text(rc) and "newest" not in page_text(rc)
+    for _ in range(81):
+        model.step()
+    n = len(model.events)
+    assert n > LOG_LINES
+    _, rc = solara.render(EventLog(model, 84), handle_error=False)
+    text = page_text(rc)
+    assert f"Event log (the newest {LOG_LINES} of {n};" in text
+    assert text.count("<li>") == LOG_LINES

@@ -241,3 +241,43 @@ def test_a_results_folder_not_made_yet_is_a_note_not_an_error(tmp_path, monkeypa
     (tmp_path / "empty").mkdir()
     monkeypatch.setattr(results_page.results_dir, "value", str(tmp_path / "empty"))
     assert results_page.opened()[1].startswith("cannot open")
+
+
+def test_a_wide_figure_gets_a_row_of_its_own_and_narrow_ones_pair_up(tmp_path):
+    """A figure 1716 x 662 px (a panel per target) in half the page's width had text about
+    5 px high; one at least WIDE times wider than tall now gets the whole row."""
+    import struct
+    import zlib
+
+    def png(name: str, w: int, h: int) -> Path:
+        def chunk(kind: bytes, data: bytes) -> bytes:
+            body = kind + data
+            return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+        ihdr = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+        raw = zlib.compress(b"".join(b"\x00" + b"\x00" * w for _ in range(h)))
+        path = tmp_path / name
+        path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", raw)
+                         + chunk(b"IEND", b""))  # fmt: skip
+        return path
+
+    a, b = png("a.png", 80, 64), png("b.png", 160, 66)  # 1.25 and 2.42 times wider
+    c, d = png("c.png", 100, 100), png("d.png", 159, 100)  # 1.59: below WIDE
+    e = png("e.png", 160, 100)  # exactly WIDE (1.6): wide
+    assert calibration_page.png_size(b.read_bytes()) == (160, 66)
+    assert calibration_page.png_size(b"not a png at all, but long enough") == (0, 0)
+    assert calibration_page.image_rows([a, b, c, d, e]) == [[a, c], [b], [d], [e]]
+    assert calibration_page.image_rows([]) == []
+
+
+def test_batch_results_before_a_batch_is_open_show_one_line_not_empty_cards(tmp_path):
+    """Before a batch is open, three cards said 'open a results directory' beside an empty
+    one; now one line says what will show, and the picker says why nothing is open."""
+    results_page.results_dir.set(str(tmp_path / "nothing_here"))
+    _, rc = solara.render(results_page.ResultsPage(), handle_error=False)
+    text = page_text(rc)
+    assert "open a results directory" not in text
+    assert "The figures and the table of a batch show here once one is open." in text
+    assert f"no results in {tmp_path / 'nothing_here'} yet" in text
+    assert rc.find(ipywidgets.Image).widgets == []
+    results_page.results_dir.set(results_page.DEFAULT_RESULTS)

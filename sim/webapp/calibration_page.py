@@ -59,12 +59,46 @@ def forecasts_of(path: str, root: str) -> list[str]:
             if (manifest_of(Path(f.path)).get("design") or {}).get("digest") == digest]  # fmt: skip
 
 
+WIDE = 1.6  # a figure this many times wider than tall gets a row of its own
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """``(width, height)`` in pixels from a PNG's header (its IHDR chunk)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or len(data) < 24:
+        return (0, 0)
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def image_rows(pngs: list[Path]) -> list[list[Path]]:
+    """The figures laid out in rows: a wide one (e.g. a panel per target) alone, so its
+    text stays legible at the page's width; the others two a row, in order."""
+    rows: list[list[Path]] = []
+    pair: list[Path] = []  # the narrow figure waiting for a second
+    for png in pngs:
+        w, h = png_size(png.read_bytes()[:24])
+        if h and w / h >= WIDE:
+            rows.append([png])
+        elif pair:
+            pair.append(png)
+            pair = []
+        else:
+            pair = [png]
+            rows.append(pair)
+    return rows
+
+
 @solara.component
 def Images(path: Path, command: str):
-    """The PNG figures in ``path``, two a row, each with its command and a download."""
-    with solara.Columns([1, 1]):
-        for png in sorted(path.glob("*.png")):
-            FileImage(png, command)
+    """The PNG figures in ``path`` (:func:`image_rows`), each with its command and a
+    download."""
+    for row in image_rows(sorted(path.glob("*.png"))):
+        w, h = png_size(row[0].read_bytes()[:24])
+        wide = len(row) == 1 and h and w / h >= WIDE
+        with solara.Columns([1] if wide else [1, 1]):  # a lone narrow one: half the row
+            for png in row:
+                FileImage(png, command)
+            if len(row) == 1 and not wide:
+                solara.Div()  # the empty half
 
 
 @solara.component

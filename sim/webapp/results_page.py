@@ -171,6 +171,10 @@ def ResultsPage():
     with solara.Columns([1, 3]):
         with solara.Card("Results", margin=0):
             ResultsPicker()
+        if opened()[0] is None:  # the picker says why; no empty cards beside it
+            solara.Text("The figures and the table of a batch show here once one is open.",
+                        style={"color": "#666"})  # fmt: skip
+            return
         with solara.Column():
             with solara.Columns([1, 1]):
                 with solara.Card(margin=0):

@@ -268,15 +268,24 @@ def Drivers(model: DiplomacyModel, tick: int):
     )
 
 
+LOG_LINES = 40  # events the log shows, newest first
+
+
 @solara.component
 def EventLog(model: DiplomacyModel, tick: int):
     """The run's events, newest first."""
     lines = [
         f"<li><code>{html.escape(e.date)}</code> {html.escape(e.text)}</li>"
-        for e in reversed(model.events[-40:])
+        for e in reversed(model.events[-LOG_LINES:])
     ]
     body = f"<ul>{''.join(lines)}</ul>" if lines else "<p><i>no events yet</i></p>"
-    return Html(["<h4>Event log</h4>", body])
+    n = len(model.events)
+    shown = (
+        f" (the newest {LOG_LINES} of {n}; python run.py simulate tells the whole run)"
+        if n > LOG_LINES
+        else ""
+    )
+    return Html([f"<h4>Event log{html.escape(shown)}</h4>", body])
 
 
 @solara.component
