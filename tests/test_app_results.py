@@ -281,3 +281,19 @@ def test_batch_results_before_a_batch_is_open_show_one_line_not_empty_cards(tmp_
     assert f"no results in {tmp_path / 'nothing_here'} yet" in text
     assert rc.find(ipywidgets.Image).widgets == []
     results_page.results_dir.set(results_page.DEFAULT_RESULTS)
+
+
+def test_wrap_titles_keeps_each_titles_font_size_and_wraps_at_what_it_holds():
+    """The app re-set a 9-pt title at the default 12 pt and wrapped it at 12-pt widths:
+    the timing panel's title stood twice the size of its neighbour's and broke early."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.6, 4.1))
+    small, large = fig.subplots(1, 2)
+    line = "x" * 70  # 5.6 in: 56 characters at 12 pt, 74 at 9 pt
+    small.set_title(line, fontsize=9)
+    large.set_title(line, fontsize=12)
+    results_page.wrap_titles(fig, 5.6)
+    assert small.get_title() == line and small.title.get_fontsize() == 9
+    assert large.get_title() == "x" * 56 + "\n" + "x" * 14
+    assert large.title.get_fontsize() == 12

@@ -391,3 +391,25 @@ def test_a_plot_into_a_subfigure_axes_works(batches):
     plot_time_to_formation(Formation(ttf, batch.info, "tri"), ax=axs[0])
     assert axs[0].get_title() and axs[0].xaxis.get_ticklabels()[0].get_rotation() == 30
     plt.close(fig)
+
+
+def test_time_to_formation_curves_that_coincide_stay_distinguishable():
+    """Two design points at 0% all along drew one line over the other (the app's timing
+    panel showed two of three legend entries); the styles now cycle with the group."""
+    import pandas as pd
+
+    from sim.analysis.batch import ScenarioInfo
+    from sim.plots.timing import Formation
+
+    info = ScenarioInfo.from_manifest({"scenario_info": {
+        "states": ["A", "B"], "pacts": ["A-B"], "target": "A-B",
+        "levels": ["partnership", "treaty"], "start": "2024-01"}})  # fmt: skip
+    rows = [
+        {"group": g, "round": r, "cum_inc": 0.0, "lo": 0.0, "hi": 0.1, "n": 40}
+        for g in ("0.2", "0.45", "0.7", "0.9", "1.0") for r in range(3)
+    ]  # fmt: skip
+    fig, ax = plt.subplots()
+    plot_time_to_formation(Formation(pd.DataFrame(rows), info, "tri"), ax=ax)
+    styles = [line.get_linestyle() for line in ax.get_lines()]
+    assert styles == ["-", "--", ":", "-.", "-"]
+    plt.close(fig)

@@ -18,6 +18,8 @@ from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter
 from sim.analysis.batch import ScenarioInfo
 from sim.files import write_atomic
 
+STYLES = ("-", "--", ":", "-.")  # groups whose curves coincide stay distinguishable
+
 TARGET_COLOR = "#c0392b"
 PACT_PALETTE = ["#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#e377c2"]
 BAND_ALPHA = 0.2

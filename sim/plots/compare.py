@@ -16,10 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from sim.analysis.batch import ScenarioInfo
-from sim.plots._common import ShareTicks, figure_titles, month_axis, percent_axis, tidy_grid
+from sim.plots._common import STYLES, ShareTicks, figure_titles, month_axis, percent_axis, tidy_grid
 
 BAND = 0.12
-STYLES = ("-", "--", ":", "-.")  # groups whose curves coincide stay distinguishable
 
 
 def _band_alpha(groups: int) -> float:

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.analysis.batch import ScenarioInfo
-from sim.plots._common import BAND_ALPHA, month_axis, new_axes, percent_axis, set_titles
+from sim.plots._common import BAND_ALPHA, STYLES, month_axis, new_axes, percent_axis, set_titles
 
 
 def group_colors(groups: list[str], single: str = "#c0392b", named: bool = False
@@ -72,13 +72,15 @@ def plot_time_to_formation(
 
 
 def timing_panel(ax: Axes, data: Formation, *, band: bool, legend: bool = True) -> None:
-    """Step curves of P(pact formed by month t) per group, with pointwise 95% bands."""
+    """Step curves of P(pact formed by month t) per group (line styles cycle, so that
+    equal curves, e.g. several at 0%, do not hide each other), with pointwise 95% bands."""
     ttf, colors = data.table, group_colors(data.groups, named=data.named)
-    for g in data.groups:
+    for k, g in enumerate(data.groups):  # styles cycle: a curve equal to another shows
         df = ttf[ttf["group"] == g]
         n = int(df["n"].iloc[0])
         label = f"{g} (n={n})"
-        ax.step(df["round"], df["cum_inc"], where="post", color=colors[g], lw=2, label=label)
+        ax.step(df["round"], df["cum_inc"], where="post", color=colors[g], lw=2, label=label,
+                linestyle=STYLES[k % len(STYLES)])  # fmt: skip
         if band:
             ax.fill_between(
                 df["round"],

@@ -99,7 +99,7 @@ def _results_figure(draw, name: str, width: float = 5.6, height: float = 4.1):
     def make() -> Figure:
         fig = Figure(figsize=(width, height), layout="constrained", dpi=90)
         draw(results, fig.subplots())
-        wrap_titles(fig, int(width * 10))  # ~10 characters per inch at 12 pt
+        wrap_titles(fig, width)
         return fig
 
     stem = Path(results_dir.value).name
@@ -108,14 +108,21 @@ def _results_figure(draw, name: str, width: float = 5.6, height: float = 4.1):
     return FigureWithDownload(make, f"{stem}_{name}_{point}.png", key)
 
 
-def wrap_titles(fig: Figure, chars: int) -> None:
-    """Wrap axes titles longer than the figure is wide (a cut title hid counts)."""
+def wrap_titles(fig: Figure, width: float) -> None:
+    """Wrap axes titles longer than the figure (``width`` inches) is wide (a cut title hid
+    counts), at the characters a line holds in the title's own font size (about 10 an
+    inch at 12 pt), keeping that size."""
     for axes in fig.axes:
-        for loc in ("center", "left", "right"):
-            title = axes.get_title(loc)
-            if len(max(title.splitlines() or [""], key=len)) > chars:
+        for loc, text in (("center", axes.title), ("left", getattr(axes, "_left_title", None)),
+                          ("right", getattr(axes, "_right_title", None))):  # fmt: skip
+            if text is None or not text.get_text():
+                continue
+            size = text.get_fontsize()
+            chars = int(width * 10 * 12 / size)
+            title = text.get_text()
+            if len(max(title.splitlines(), key=len)) > chars:
                 lines = [textwrap.fill(line, chars) for line in title.splitlines()]
-                axes.set_title("\n".join(lines), loc=loc)
+                axes.set_title("\n".join(lines), loc=loc, fontsize=size)
 
 
 @solara.component
