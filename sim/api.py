@@ -285,8 +285,15 @@ def plot_configurations(results: Results, ax=None, top: int = 9, legend: str = "
     if legend == "below":
         axes = ax or fig.axes[0]
         handles, labels = axes.get_legend_handles_labels()
-        axes.legend(handles[::-1], labels[::-1], fontsize=7, ncols=1, frameon=False,
-                    loc="upper center", bbox_to_anchor=(0.5, -0.12))  # fmt: skip
+        style = {"fontsize": 7, "ncols": 1, "frameon": False}
+        owner = axes.get_figure()
+        engine = owner.get_layout_engine()
+        if len(owner.axes) == 1 and type(engine).__name__ == "ConstrainedLayoutEngine":
+            # the layout makes room under the month labels and the axis title
+            owner.legend(handles[::-1], labels[::-1], loc="outside lower center", **style)
+        else:  # beside other axes: under this one, clear of its slanted month labels
+            axes.legend(handles[::-1], labels[::-1], loc="upper center",
+                        bbox_to_anchor=(0.5, -0.3), **style)  # fmt: skip
     return fig
 
 

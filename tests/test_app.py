@@ -232,3 +232,25 @@ def test_the_event_log_says_when_it_shows_only_the_newest_events():
     text = page_text(rc)
     assert f"Event log (the newest {LOG_LINES} of {n};" in text
     assert text.count("<li>") == LOG_LINES
+
+
+def test_the_configurations_legend_below_clears_the_month_labels_and_axis_title(small_results):
+    """The legend under the configurations figure sat over the axis title 'Month (round 0
+    = ...)' and the slanted months (anchored at a fixed -0.12 of the axes' height)."""
+    from matplotlib.figure import Figure
+
+    results = api.load_results(small_results)
+    fig = Figure(figsize=(5.6, 5.0), layout="constrained", dpi=90)  # the app's figure
+    ax = fig.subplots()
+    api.plot_configurations(results, ax=ax, top=5, legend="below")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    legend = fig.legends[0].get_window_extent(renderer)
+    under = [ax.xaxis.label.get_window_extent(renderer)]
+    under += [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+    assert ax.get_legend() is None and len(fig.legends) == 1
+    assert all(legend.y1 <= box.y0 for box in under)  # wholly below (pixels: y up)
+    assert legend.y0 >= 0  # and inside the figure
