@@ -69,3 +69,23 @@ def test_merged_columns_keep_extra_columns_after_their_predecessor() -> None:
     assert merged_columns([["b", "e"], ["y", "b", "e"]]) == ["y", "b", "e"]
     assert merged_columns([["a", "e"], ["a", "x", "e"], ["a", "y", "e"]]) == ["a", "y", "x", "e"]
     assert merged_columns([]) == [] and merged_columns([["a"], ["a"]]) == ["a"]
+
+
+def test_a_batch_without_series_has_no_series_folder_and_one_with_series_does(
+    tmp_path: Path,
+) -> None:
+    """An empty series/ folder beside a batch run without --series suggested its series
+    were lost; the folder is made only when the batch keeps series, and resume, summary
+    and a second pass work either way."""
+    from sim import api
+
+    exp = api.write_experiment(tmp_path / "exp.toml", {"states.CHN.weights.us_ties": [0.0]},
+                               replicates=3, rounds=6)  # fmt: skip
+    api.run_batch(exp, tmp_path / "plain")
+    assert not (tmp_path / "plain" / "series").exists()
+    assert api.load_results(tmp_path / "plain").series is None
+    api.run_batch(exp, tmp_path / "plain")  # resume: nothing left to do, nothing breaks
+    assert len(api.load_results(tmp_path / "plain").runs) == 3
+    api.run_batch(exp, tmp_path / "kept", series=True)
+    assert len(list((tmp_path / "kept" / "series").glob("part-*.parquet"))) >= 1
+    assert len(api.load_results(tmp_path / "kept").series) == 3 * 6

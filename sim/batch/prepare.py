@@ -171,8 +171,8 @@ def _warn(line: str) -> None:
 
 def _resume_state(store: BatchStore, exp: Experiment, series: bool) -> set[int]:
     """Clean leftovers, set aside foreign/corrupt/duplicate parts; the run_ids done."""
-    store.prepare_folders()
-    for folder in (store.out, store.runs_dir, store.series_dir):
+    store.prepare_folders(series)
+    for folder in (store.out, store.runs_dir, *([store.series_dir] if series else [])):
         probe_writable(folder)  # a read-only runs/ is found now, not after the first chunk
     seeds = np.asarray(exp.seeds, dtype=np.int64)
     rounds = exp.rounds if series else None  # every ok run's series rows are checked

@@ -156,14 +156,16 @@ class BatchStore:
             shutil.rmtree(folder, ignore_errors=True)
         self.manifest_path.unlink(missing_ok=True)
 
-    def prepare_folders(self) -> None:
-        """Create the folders; remove temporary files and series parts without a runs part
-        (leftovers of a kill between the two renames of a chunk)."""
+    def prepare_folders(self, series: bool = True) -> None:
+        """Create the runs folder, and the series folder when the batch keeps series (a
+        batch without them has none); remove temporary files and series parts without a
+        runs part (leftovers of a kill between the two renames of a chunk)."""
         for tmp in self.out.glob(f".{MANIFEST}.*.tmp"):
             tmp.unlink(missing_ok=True)
-        for folder in (self.runs_dir, self.series_dir):
+        for folder in (self.runs_dir, self.series_dir) if series else (self.runs_dir,):
             folder.mkdir(parents=True, exist_ok=True)
-            for tmp in folder.glob(".*.tmp"):
+        for folder in (self.runs_dir, self.series_dir):
+            for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
                 tmp.unlink(missing_ok=True)
         done = {p.name for p in self.parts(RUNS)}
         for part in self.parts(SERIES):
