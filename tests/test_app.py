@@ -130,6 +130,9 @@ def test_an_error_is_one_line_on_the_page_and_the_run_stays(tmp_path):
     field = rc.find(v.TextField, label="or a scenario file (.toml)").widget
     field.v_model = str(missing)
     field.fire_event("keyup.enter", None)  # what Enter does in a browser
+    text = page_text(rc)  # the cue says Reset would fail, not "press Reset"
+    assert "the scenario below does not load; fix it or choose another" in text
+    assert "— press Reset" not in text
     click(rc, "Reset")
     alerts = [str(w.children) for w in rc.find(v.Alert).widgets]
     assert any("nowhere.toml" in a and "file not found" in a for a in alerts)

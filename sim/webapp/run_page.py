@@ -128,7 +128,12 @@ def Controls(session: RunSession):
         if session.error.value:
             solara.Error(session.error.value, dense=True)
         changed = changes(session.form.value, session.built.value)
-        if changed:
+        scenario = session.form.value.scenario
+        _, bad = solara.use_memo(lambda: sliders_or_error(scenario), [scenario])
+        if changed and bad:  # Reset would only fail: say what to do instead
+            text = f"changed ({', '.join(changed)}): the scenario below does not load; fix it"
+            solara.Warning(text + " or choose another, then press Reset", dense=True)
+        elif changed:
             solara.Warning(f"changed ({', '.join(changed)}) — press Reset", dense=True)
         ScenarioForm(session.form)
 
