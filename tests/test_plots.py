@@ -322,6 +322,11 @@ def test_reliability_diagram_counts_each_point_and_keeps_the_legend_off_the_axes
     # 0.0 and 1.0: 2 + 2; base rate: 0.3 (2) and 0.7 (2)
     assert sorted(counts) == ["2"] * 6
     assert ax.get_legend() is None and len(fig.legends) == 1
+    fig.canvas.draw()  # every count inside the axes' width (one at x = 1.0 ran off it)
+    box = ax.get_window_extent()
+    for t in ax.texts:
+        extent = t.get_window_extent()
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1, t.get_text()
     plt.close(fig)
 
 

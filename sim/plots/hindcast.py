@@ -29,7 +29,9 @@ def plot_reliability(scores: pd.DataFrame, title: str, subtitle: str):
         line = ax.plot(table["forecast"], table["observed"], marker=marker, ms=7, alpha=0.8,
                        label=f"{name} (mean Brier {mean:.3f})", zorder=3)  # fmt: skip
         for x, y, n in zip(table["forecast"], table["observed"], table["events"], strict=True):
-            ax.annotate(f"{n}", (x, y), xytext=(6, -10 - 8 * k), textcoords="offset points",
+            right = x <= 0.9  # near the right edge the count goes to the point's left
+            ax.annotate(f"{n}", (x, y), xytext=(6 if right else -6, -10 - 8 * k),
+                        textcoords="offset points", ha="left" if right else "right",
                         fontsize=7, color=line[0].get_color())  # fmt: skip
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
