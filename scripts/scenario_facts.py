@@ -3,13 +3,17 @@
 side does (the counter-bloc's pacts and actions, when the scenario has them).
 
     python scripts/scenario_facts.py --scenario configs/scenarios/northeast_asia_2024.toml \
-        [--seeds 1000] [--root 2024] [--set PATH=VALUE ...] [--channels N] [--facts FILE]
+        [--seeds 1000] [--root 2024] [--set PATH=VALUE ...] [--channels N] [--statics N]
+        [--facts FILE]
 
 The facts are measured as in ``run.py validate`` (sim/validation/facts.py: Wilson
 intervals for proportions, normal intervals for means), on the lockstep engine; the seeds
 are ``replicate_seeds(root, n)``. Beside them: each declared pact's share of runs active
 at the end and in which it was ever upgraded or formed, and, per action kind and dyad,
-the share of runs in which it was taken and the median month of the first time.
+the share of runs in which it was taken and the median month of the first time. With
+``--channels N``, docs/model.md 4.1's counterfactuals; with ``--statics N``, the facts
+file's comparative statics (docs/model.md 5) in this scenario, each value on the same N
+seeds.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from sim.errors import ConfigError
 from sim.runner import run_many
 from sim.scenarios import scenario_file
 from sim.seeds import replicate_seeds
-from sim.validation.facts import facts, load_facts, mean, paired_effect, prop
+from sim.validation.facts import facts, load_facts, mean, outcomes, paired_effect, prop
 
 
 def facts_lines(d: pd.DataFrame, spec) -> list[str]:
@@ -120,6 +124,28 @@ def channel_lines(path: Path, sets: list[str], seeds: list[int], spec) -> list[s
     return lines
 
 
+def statics_lines(path: Path, sets: list[str], seeds: list[int], spec) -> list[str]:
+    """The facts file's comparative statics in this scenario: one parameter at a time over
+    its values, on top of its ``base`` changes and ``sets``, every value on ``seeds``
+    (common random numbers); a share with its 95% Wilson interval, "survival" as
+    :func:`~sim.validation.facts.outcomes` gives it."""
+    measures = outcomes(spec)
+    lines = ["| parameter (base) | value | outcome | measured |", "| --- | --- | --- | --- |"]
+    for st in spec.statics:
+        label, f = measures[st.outcome]
+        at = f" ({', '.join(st.base)})" if st.base else ""
+        for v in st.values:
+            sc = load_scenario(path, [*sets, *st.base, f"{st.parameter}={v}"])
+            d = pd.DataFrame([o.outcome for o in run_many(sc, seeds, engine="lockstep")])
+            if st.outcome == "survival":
+                text = f(d)
+            else:
+                hit = d.target_formed if st.outcome == "trilateral" else spec.within(d)
+                text = prop(hit.astype(float))
+            lines.append(f"| `{st.parameter}`{at} | {v:g} | {label} | {text} |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = OneLineParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", required=True)
@@ -132,10 +158,13 @@ def main(argv: list[str] | None = None) -> int:
         "--channels", type=whole_number(0), default=0, help="seeds for 4.1's counterfactuals"
     )
     ap.add_argument(
+        "--statics", type=whole_number(0), default=0, help="seeds for the comparative statics"
+    )
+    ap.add_argument(
         "--facts",
         type=Path,
         default=None,
-        help="facts file (roles, channels; default configs/validation/korea_2024.toml)",
+        help="facts file (roles, channels, statics; default configs/validation/korea_2024.toml)",
     )
     args = ap.parse_args(argv)
     try:  # a bad scenario, --set or facts file: one line and exit 2, before any run
@@ -166,7 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.channels:
         seeds = replicate_seeds(args.root, args.channels)
         print(f"Counterfactuals ({args.channels} seeds, paired):\n")
-        print("\n".join(channel_lines(path, args.sets, seeds, spec)))
+        print("\n".join(channel_lines(path, args.sets, seeds, spec)), end="\n\n")
+    if args.statics:
+        seeds = replicate_seeds(args.root, args.statics)
+        print(f"Comparative statics ({args.statics} seeds per value, the same for each):\n")
+        print("\n".join(statics_lines(path, args.sets, seeds, spec)))
     return 0
 
 

@@ -119,6 +119,24 @@ def test_scenario_facts_counterfactuals_as_record_counter_bloc_names_them(tmp_pa
     assert "| action |" not in out  # --players none: no action table
 
 
+def test_scenario_facts_statics_as_record_counter_bloc_gives_them(tmp_path):
+    """docs/record_counter_bloc.md's comparative statics (`--statics 300`), 2 seeds: every
+    value of every static of the six-state facts file, the trilateral's at CHN us_ties 0.1
+    (at 0.01 they were flat), shares with their Wilson interval."""
+    args = ["--scenario", str(ROOT / "configs/scenarios/northeast_asia_2024.toml"),
+            "--facts", str(ROOT / "configs/validation/northeast_asia_2024.toml"),
+            "--seeds", "1", "--statics", "2", "--players", "none",
+            "--set", 'checkpoints=["2025-07","2025-12"]']  # fmt: skip
+    out = run_script(ROOT / "scripts" / "scenario_facts.py", args, tmp_path)
+    assert "Comparative statics (2 seeds per value, the same for each):" in out
+    rows = [line for line in out.splitlines() if line.startswith("| `")]
+    assert len(rows) == 5 + 4 + 5 + 4 + 3 + 3 + 3 + 3
+    assert "| `us.reactivity` (states.CHN.weights.us_ties=0.1) | 0.6 | P(tri) | " in out
+    assert "us_ties=0.01" not in out
+    assert re.search(r"\| `states.CHN.weights.us_ties` \| 0.45 \| P\(tri\) \| "
+                     r"\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] \|", out)  # fmt: skip
+
+
 def test_scenario_facts_main_table_without_the_player(tmp_path):
     """docs/record_counter_bloc.md's facts table (`--seeds 1000 ... --players
     CHN,RUS,PRK,USA,KOR,JPN`, "add --no-player to compare"), 6 seeds, the player unset."""
