@@ -1,10 +1,13 @@
-"""Every line of every scenario file that sets something carries a comment.
+"""Every line of every config file that sets something carries a comment.
 
 The brief asks that every parameter have a meaning, unit and source in the config. This
-test enforces the mechanical part of that: each key line of each TOML under
-``configs/scenarios/`` has a ``#`` comment on the same line; a table header (``[x]``,
-``[[x]]``) or a key whose value is an inline table or array may instead be explained by a
-comment line directly above it. Whether the comment says something sensible is for review.
+test enforces the mechanical part of that: each key line of each TOML under ``configs/``
+(scenarios, experiments, calibrations, validation files) has a ``#`` comment on the same
+line; a table header (``[x]``, ``[[x]]``) or a key whose value is an inline table or array
+may instead be explained by a comment line directly above it; in a repeated block
+(``[[x]]``) whose header says "fields as above", a key already commented in an earlier
+block of the same array needs no comment again. Whether the comment says something
+sensible is for review.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "configs" / "scenarios"
-FILES = sorted(SCENARIOS.glob("*.toml"))
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+SCENARIOS = CONFIGS / "scenarios"
+FILES = sorted(CONFIGS.glob("*/*.toml"))
+FOLDERS = {"scenarios", "experiments", "calibration", "validation"}  # every one is checked
 
 _HEADER = re.compile(r"^\s*\[\[?[^\]]+\]\]?")
 _KEY = re.compile(
@@ -50,6 +55,8 @@ def undocumented(text: str) -> list[tuple[int, str]]:
     missing: list[tuple[int, str]] = []
     depth = 0  # open brackets of a multi-line array or inline table being skipped
     in_multiline_string = False
+    commented: dict[str, set[str]] = {}  # array of tables -> keys commented in its blocks
+    array, as_above = "", False  # the current [[array]] block, and whether it says so
     for n, line in enumerate(lines, start=1):
         if in_multiline_string:
             if '"""' in line or "'''" in line:
@@ -69,11 +76,17 @@ def undocumented(text: str) -> list[tuple[int, str]]:
         if _HEADER.match(line) and not _KEY.match(line):
             if not (has_comment or above_is_comment):
                 missing.append((n, line))
+            repeated = code.strip().startswith("[[")
+            array = code.strip().strip("[]").strip() if repeated else ""
+            as_above = repeated and has_comment and "fields as above" in line[cut:]
             continue
         if _KEY.match(line):
-            value = code.split("=", 1)[1].strip()
+            key, value = (part.strip() for part in code.split("=", 1))
             compound = value.startswith(("{", "["))
-            if not (has_comment or (compound and above_is_comment)):
+            if has_comment and array:
+                commented.setdefault(array, set()).add(key)
+            known = as_above and key in commented.get(array, set())
+            if not (has_comment or (compound and above_is_comment) or known):
                 missing.append((n, line))
             if value.startswith(('"""', "'''")) and value.count(value[:3]) == 1:
                 in_multiline_string = True
@@ -84,11 +97,11 @@ def undocumented(text: str) -> list[tuple[int, str]]:
     return missing
 
 
-def test_there_are_scenarios():
-    assert FILES, f"no scenario files under {SCENARIOS}"
+def test_there_are_configs_in_every_folder_and_no_other():
+    assert {p.parent.name for p in FILES} == FOLDERS
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])
 def test_every_key_line_is_commented(path: Path):
     text = path.read_text(encoding="utf-8")
     tomllib.loads(text)  # the file is valid TOML
@@ -110,6 +123,23 @@ def test_checker_flags_uncommented_lines():
         "u = 2\n"
     )
     assert [n for n, _ in undocumented(text)] == [4, 6, 9]
+
+
+def test_a_repeated_block_that_says_fields_as_above_needs_only_new_keys_commented():
+    text = (
+        "[[w]]  # a window\n"
+        "first = 0  # [round]\n"
+        "taken = true  # the record has one\n"
+        "[[w]]  # fields as above\n"
+        "first = 6\n"
+        "taken = false\n"
+        "label = 'new'\n"  # 7: not commented in an earlier block
+        "[[v]]  # fields as above\n"
+        "first = 1\n"  # 9: another array's key
+        "[[w]]  # another window\n"
+        "first = 20\n"  # 11: the header does not say "fields as above"
+    )
+    assert [n for n, _ in undocumented(text)] == [7, 9, 11]
 
 
 def test_docs_calibration_lists_the_shipped_calibrations_targets_priors_and_checkpoints():
