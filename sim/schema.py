@@ -44,6 +44,7 @@ from sim.schema_parts import (
     StateConfig,
     Talks,
     UnitedStates,
+    unit,
 )
 
 
@@ -55,8 +56,8 @@ class Scenario(BaseModel):
     name: str
     description: str = ""
     start: Annotated[str, Field(pattern=_MONTH.pattern)]
-    rounds: Annotated[int, Field(ge=1, le=1200)]
-    checkpoints: list[Annotated[int, Field(ge=0)]] = []
+    rounds: Annotated[int, Field(ge=1, le=1200), unit("months")]
+    checkpoints: list[Annotated[int, Field(ge=0), unit("round")]] = []
     goods: list[Annotated[str, Field(pattern=_NAME.pattern)]]
     levels: list[Level] = Field(min_length=1)
     target: list[str] = Field(min_length=2)
@@ -74,7 +75,8 @@ class Scenario(BaseModel):
     negotiation: Negotiation
     # model v3 (sim/schema_dynamics.py): all off by default
     actions: dict[str, Action] = {}
-    initial_actions: dict[str, Annotated[int, Field(ge=1, le=120)]] = {}  # 'KIND.A>B' = months left
+    # 'KIND.A>B' = months left in force at round 0
+    initial_actions: dict[str, Annotated[int, Field(ge=1, le=120), unit("months")]] = {}
     relation_dynamics: RelationDynamics = RelationDynamics()
     feedback: list[Feedback] = []
     changes: list[Change] = []

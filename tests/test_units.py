@@ -9,6 +9,8 @@ from pydantic import BaseModel
 
 from sim.analysis.batch import ScenarioInfo
 from sim.config import _model_at, unit_of
+from sim.schema import Scenario
+from sim.schema_dynamics import Action, Change, Feedback, Occasion, RelationDynamics
 from sim.schema_parts import (
     Driver,
     Level,
@@ -16,6 +18,7 @@ from sim.schema_parts import (
     Relation,
     Shock,
     StateConfig,
+    Talks,
     UnitedStates,
     Weights,
 )
@@ -55,27 +58,42 @@ def _is_number(annotation) -> bool:
     return annotation in NUMBERS or any(_is_number(a) for a in get_args(annotation))
 
 
-@pytest.mark.parametrize(
-    "model",
-    [Weights, StateConfig, Level, Relation, Driver, Shock, UnitedStates, Negotiation],
-    ids=lambda m: m.__name__,
-)
+PREFIX = {
+    Scenario: "",
+    StateConfig: "states.X",
+    Weights: "states.X.weights",
+    Level: "levels.0",
+    Talks: "initial_talks.A-B",
+    Relation: "relations.A-B",
+    Driver: "drivers.d",
+    Shock: "shocks.0",
+    UnitedStates: "us",
+    Negotiation: "negotiation",
+    Action: "actions.k",
+    RelationDynamics: "relation_dynamics",
+    Occasion: "occasions.0",
+    Feedback: "feedback.0",
+    Change: "changes.0",
+}
+NO_UNIT = {(Change, "value")}  # a dated change's value has the unit of the path it sets
+
+
+def _numbers(annotation) -> bool:
+    """A number, or a list or table of numbers (checkpoints, initial_actions)."""
+    return _is_number(annotation) or any(_numbers(a) for a in get_args(annotation))
+
+
+@pytest.mark.parametrize("model", list(PREFIX), ids=lambda m: m.__name__)
 def test_every_numeric_field_has_a_unit(model: type[BaseModel]):
-    prefix = {
-        StateConfig: "states.X",
-        Weights: "states.X.weights",
-        Level: "levels.0",
-        Relation: "relations.A-B",
-        Driver: "drivers.d",
-        Shock: "shocks.0",
-        UnitedStates: "us",
-        Negotiation: "negotiation",
-    }[model]
-    assert _model_at(prefix.split(".")) is model  # the structure map follows the schema
+    prefix = PREFIX[model]
+    if prefix:
+        assert _model_at(prefix.split(".")) is model  # the structure map follows the schema
     missing = [
         name
         for name, field in model.model_fields.items()
-        if _is_number(field.annotation) and unit_of(f"{prefix}.{name}") is None
+        if _numbers(field.annotation)
+        and (model, name) not in NO_UNIT
+        and unit_of(f"{prefix}.{name}".lstrip(".")) is None
     ]
     assert missing == []
 
