@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from sim.schema_dynamics import (
     DYAD,
+    NOT_CHANGEABLE,
     TRADE,
     Action,
     Change,
@@ -324,14 +325,40 @@ def _check_dynamics(s: Scenario) -> None:
                 c.path,
             )
         number = changeable(s, c.path)
+        if number is None and c.path.split(".")[0] in NOT_CHANGEABLE:
+            raise _CrossRefError(
+                f"changes.{i}.path",
+                "a number that may change during a run (the calendar, the pacts and states, "
+                "the actions at the start, feedback and occasions are fixed for a run)",
+                c.path,
+            )
         if number is None:
             raise _CrossRefError(f"changes.{i}.path", "a dotted path to a number of the scenario")
+        if _affinity_without_drift(s, c.path):
+            raise _CrossRefError(
+                f"changes.{i}.path",
+                "a number that acts: a change to relations.*.affinity moves the baseline the "
+                "affinity drifts back to (docs/model.md 3.11), and relation_dynamics.drift is 0 "
+                "here, so it would do nothing (set a drift)",
+                c.path,
+            )
         if isinstance(number, int) and c.value != int(c.value):
             raise _CrossRefError(
                 f"changes.{i}.value", f"a whole number ({c.path} counts whole units)", c.value
             )
         if c.at + c.ramp >= s.rounds + 1200:
             raise _CrossRefError(f"changes.{i}.at", "a month within reach of the horizon")
+
+
+def _affinity_without_drift(s: Scenario, path: str) -> bool:
+    """A dated change to a relation's affinity in a scenario whose affinity never drifts:
+    the runs carry affinity in their state and the change moves only the baseline the
+    drift pulls toward, so at drift 0 (and no change of the drift) it does nothing."""
+    keys = path.split(".")
+    if len(keys) != 3 or keys[0] != "relations" or keys[2] != "affinity":
+        return False
+    drift_changes = any(c.path == "relation_dynamics.drift" for c in s.changes)
+    return s.relation_dynamics.drift == 0 and not drift_changes
 
 
 def _check_occasion(s: Scenario, i: int, o: Occasion) -> None:

@@ -235,6 +235,27 @@ def test_a_bad_change_names_its_field(change, field):
         assert "acts after the start" in str(err.value)
 
 
+def test_a_change_to_an_affinity_without_drift_is_refused_and_with_drift_it_acts():
+    """A dated change to relations.*.affinity moves the baseline the affinity drifts back
+    to (runs carry affinity in their state): at relation_dynamics.drift = 0 it did nothing
+    (identical runs) and passed silently; it is refused unless a drift is set or changed.
+    Fixed paths (feedback, occasions, ...) get a message that says they are fixed."""
+    change = 'changes=[{at="2024-03", path="relations.CHN-PRK.affinity", value=-0.9}]'
+    with pytest.raises(ConfigError) as err:
+        load_scenario("configs/scenarios/korea_2024.toml", ["relation_dynamics.drift=0", change])
+    assert "changes.0.path" in str(err.value) and "set a drift" in str(err.value)
+    drifting = load_scenario("configs/scenarios/korea_2024.toml", [change])  # drift 0.1
+    assert drifting.changes[0].value == -0.9
+    later = ('changes=[{at="2024-03", path="relations.CHN-PRK.affinity", value=-0.9}, '
+             '{at="2024-02", path="relation_dynamics.drift", value=0.2}]')  # fmt: skip
+    assert len(load_scenario("configs/scenarios/korea_2024.toml",
+                             ["relation_dynamics.drift=0", later]).changes) == 2  # fmt: skip
+    with pytest.raises(ConfigError) as err:
+        load_scenario("configs/scenarios/korea_2024.toml",
+                      ['changes=[{at="2024-03", path="feedback.0.coef", value=0.1}]'])  # fmt: skip
+    assert "fixed for a run" in str(err.value)
+
+
 def test_changes_to_what_acts_after_the_start_are_kept():
     """The refusals above stop at their fields: a driver's mean, an affinity's baseline and
     a whole-number field given a whole number still change."""

@@ -20,7 +20,8 @@ Sustained cooperation builds trust, costly signals (visits, troops) move it fast
 
 A US player's affinity can also answer alignment with its adversaries
 (:func:`alignment_loss`, docs/model.md 3.14): ``update_affinity(..., loss=...)`` subtracts
-it after the events (the round passes it when the scenario names a player and sets
+it in the same sum, right after the drift and before the events' terms, with one clip at
+the end (the round passes it when the scenario names a player and sets
 ``relation_dynamics.alignment``), and drift brings the affinity back once the alignment
 ends.
 """
