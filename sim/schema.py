@@ -19,15 +19,13 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from sim.schema_dynamics import (
     DYAD,
-    NOT_CHANGEABLE,
     TRADE,
     Action,
     Change,
     Feedback,
     Occasion,
     RelationDynamics,
-    changeable,
-    read_at_start,
+    change_problem,
 )
 from sim.schema_parts import (
     _CODE,
@@ -316,49 +314,10 @@ def _check_dynamics(s: Scenario) -> None:
     for i, o in enumerate(s.occasions):
         _check_occasion(s, i, o)
     for i, c in enumerate(s.changes):
-        if read_at_start(c.path):
-            raise _CrossRefError(
-                f"changes.{i}.path",
-                "a number that acts after the start (drivers.*.initial and relations.*.initial "
-                "are read in the first month only, and a shock's round is its date: a change "
-                "to them would do nothing)",
-                c.path,
-            )
-        number = changeable(s, c.path)
-        if number is None and c.path.split(".")[0] in NOT_CHANGEABLE:
-            raise _CrossRefError(
-                f"changes.{i}.path",
-                "a number that may change during a run (the calendar, the pacts and states, "
-                "the actions at the start, feedback and occasions are fixed for a run)",
-                c.path,
-            )
-        if number is None:
-            raise _CrossRefError(f"changes.{i}.path", "a dotted path to a number of the scenario")
-        if _affinity_without_drift(s, c.path):
-            raise _CrossRefError(
-                f"changes.{i}.path",
-                "a number that acts: a change to relations.*.affinity moves the baseline the "
-                "affinity drifts back to (docs/model.md 3.11), and relation_dynamics.drift is 0 "
-                "here, so it would do nothing (set a drift)",
-                c.path,
-            )
-        if isinstance(number, int) and c.value != int(c.value):
-            raise _CrossRefError(
-                f"changes.{i}.value", f"a whole number ({c.path} counts whole units)", c.value
-            )
-        if c.at + c.ramp >= s.rounds + 1200:
-            raise _CrossRefError(f"changes.{i}.at", "a month within reach of the horizon")
-
-
-def _affinity_without_drift(s: Scenario, path: str) -> bool:
-    """A dated change to a relation's affinity in a scenario whose affinity never drifts:
-    the runs carry affinity in their state and the change moves only the baseline the
-    drift pulls toward, so at drift 0 (and no change of the drift) it does nothing."""
-    keys = path.split(".")
-    if len(keys) != 3 or keys[0] != "relations" or keys[2] != "affinity":
-        return False
-    drift_changes = any(c.path == "relation_dynamics.drift" for c in s.changes)
-    return s.relation_dynamics.drift == 0 and not drift_changes
+        problem = change_problem(s, c)  # (field, what was expected) or None
+        if problem is not None:
+            field, expected = problem
+            raise _CrossRefError(f"changes.{i}.{field}", expected, getattr(c, field))
 
 
 def _check_occasion(s: Scenario, i: int, o: Occasion) -> None:

@@ -183,3 +183,41 @@ def changeable(s: Any, path: str) -> int | float | None:
         else:
             return None
     return node if isinstance(node, int | float) and not isinstance(node, bool) else None
+
+
+def change_problem(s: Any, c: Change) -> tuple[str, str] | None:
+    """What is wrong with the dated change ``c`` of scenario ``s``, as ``(field, what was
+    expected)``, or None. Refused: a path read in the first month only or a date
+    (:data:`START_ONLY`), a path fixed for a run (:data:`NOT_CHANGEABLE`), a path that is
+    not a number of the scenario, a relation's affinity when affinity never drifts (the
+    runs carry affinity in their state and the change moves only the baseline the drift
+    pulls toward: at drift 0 it does nothing), a fraction for a whole-number field, a
+    month out of reach of the horizon."""
+    if read_at_start(c.path):
+        return "path", (
+            "a number that acts after the start (drivers.*.initial and relations.*.initial are "
+            "read in the first month only, and a shock's round is its date: a change to them "
+            "would do nothing)"
+        )
+    number = changeable(s, c.path)
+    if number is None and c.path.split(".")[0] in NOT_CHANGEABLE:
+        return "path", (
+            "a number that may change during a run (the calendar, the pacts and states, the "
+            "actions at the start, feedback and occasions are fixed for a run)"
+        )
+    if number is None:
+        return "path", "a dotted path to a number of the scenario"
+    keys = c.path.split(".")
+    if len(keys) == 3 and keys[0] == "relations" and keys[2] == "affinity":
+        drift_changes = any(x.path == "relation_dynamics.drift" for x in s.changes)
+        if s.relation_dynamics.drift == 0 and not drift_changes:
+            return "path", (
+                "a number that acts: a change to relations.*.affinity moves the baseline the "
+                "affinity drifts back to (docs/model.md 3.11), and relation_dynamics.drift is "
+                "0 here, so it would do nothing (set a drift)"
+            )
+    if isinstance(number, int) and c.value != int(c.value):
+        return "value", f"a whole number ({c.path} counts whole units)"
+    if c.at + c.ramp >= s.rounds + 1200:
+        return "at", "a month within reach of the horizon"
+    return None

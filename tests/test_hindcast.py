@@ -160,7 +160,7 @@ def test_cutoff_splits_targets_and_removes_later_scheduled_shocks():
     for c in (hc.fit, hc.forecast):
         assert [s.get("round") for s in c.scenario_raw["shocks"]] == [None]
         assert 11 in c.scenario_raw["checkpoints"]
-    assert hc.removed_shocks == ("2025-04: US tariff escalation (judgement: scheduled shock)",)
+    assert hc.removed_shocks == ("2025-04: US tariff escalation (record 2025-04; size judgement)",)
     assert [s.get("round") for s in cal.scenario_raw["shocks"]] == ["2025-04", None]
     later = setup(cal, "2025-06")
     assert later.removed_shocks == () and later.fit.spec.rounds == 18
@@ -214,7 +214,7 @@ def test_hindcast_command_writes_scores_figure_and_manifest(tmp_path, capsys):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["fitted_targets"] == ["signed"] and manifest["cutoff_round"] == 7
     assert manifest["removed_shocks"] == [
-        "2025-04: US tariff escalation (judgement: scheduled shock)"
+        "2025-04: US tariff escalation (record 2025-04; size judgement)"
     ]
     assert main(args) == 0  # same command again: resumes, same table
     pd.testing.assert_frame_equal(scores, pd.read_csv(out / "scores.csv"))

@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim.analysis.batch import Batch, ScenarioInfo
 from sim.analysis.prep import point_labels, round_column
+from sim.analysis.selection import MAX_PACT_PANELS, PactSelection, select_pacts, target_first
 from sim.stats import wilson_interval
 
 
@@ -229,8 +230,9 @@ def comparison_table(groups: list[Group]) -> pd.DataFrame:
     """One row per measure and group: P at the end [95% CI], difference from group 0
     [95% CI] (paired when seeds are shared) and, for formation, the log-rank test.
 
-    Measures: each pact formed by the end, or still active at the end for pacts active at
-    the start; and, per pair of states, tied at the end (any pact holding both).
+    Measures: each pact formed by the end and active at the end, or still active at the
+    end for pacts active at the start; and, per pair of states, tied at the end (any pact
+    holding both).
     """
     from sim.analysis.ties import pair_label, state_pairs
 
@@ -241,10 +243,14 @@ def comparison_table(groups: list[Group]) -> pd.DataFrame:
     for pact in info.pacts:
         if round_column(info, pact) not in ref.runs:
             continue
-        still = active_at_start(groups, pact) and f"level_end.{pact}" in ref.runs
+        has_end = f"level_end.{pact}" in ref.runs
+        still = active_at_start(groups, pact) and has_end
         what = f"still active at the end ({end})" if still else f"formed by {end}"
         fn = partial(_end, pact=pact, still=still)
         measures.append((info.pact_label(pact), what, fn, None if still else pact))
+        if has_end and not still:  # formed, and still in force at the end (F4's measure)
+            fn = partial(_end, pact=pact, still=True)
+            measures.append((info.pact_label(pact), f"active at the end ({end})", fn, None))
     for pair in state_pairs(info):
         fn = partial(_tied, pair=pair)
         measures.append((pair_label(pair), "tied at the end (any pact)", fn, None))
@@ -288,3 +294,63 @@ def _row(g: Group, ref: Group, subject: str, what: str, fn, pact: str | None) ->
         "logrank_chi2": stat,
         "logrank_p": pval,
     }
+
+
+def figure_pacts(groups: list[Group]) -> PactSelection:
+    """The pacts the comparison's curves draw, the target first: in a world of many pacts
+    (:mod:`sim.analysis.selection`) those that formed in some run of some group and are
+    not in force in every run of every group."""
+    info = groups[0].info
+    return select_pacts(info, [g.runs for g in groups], target_first(info.pacts, info))
+
+
+def flat_measures(table: pd.DataFrame, info: ScenarioInfo) -> list[tuple[str, str]]:
+    """``(subject, measure)`` rows of :func:`comparison_table` at 0% in every group or at
+    100% in every group: nothing to compare. Listed only in a world of more than
+    :data:`~sim.analysis.selection.MAX_PACT_PANELS` pacts, where they are most of the
+    table (six states: 32 measures, about 26 flat); the figures and the printed table
+    leave them out and say so, the CSV keeps them."""
+    if len(info.pacts) <= MAX_PACT_PANELS:
+        return []
+    out = []
+    for key, d in table.groupby(["subject", "measure"], sort=False):
+        if (d["k"] == 0).all() or (d["k"] == d["n"]).all():
+            out.append((str(key[0]), str(key[1])))
+    return out
+
+
+def without(table: pd.DataFrame, keys: list[tuple[str, str]]) -> pd.DataFrame:
+    """``table`` without the rows of the measures ``keys``."""
+    if not keys:
+        return table
+    drop = pd.MultiIndex.from_frame(table[["subject", "measure"]]).isin(keys)
+    return table[~drop]
+
+
+def flat_note(table: pd.DataFrame, keys: list[tuple[str, str]], width: int = 120) -> str:
+    """What :func:`flat_measures` left out, in words, by measure ('' if nothing): e.g.
+    'not drawn, 0% in every group: formed: A–B, A–C; tied: A–C'."""
+    import textwrap
+
+    if not keys:
+        return ""
+    by_level: dict[str, dict[str, list[str]]] = {"0%": {}, "100%": {}}
+    for subject, measure in keys:
+        d = table[(table["subject"] == subject) & (table["measure"] == measure)]
+        level = "0%" if (d["k"] == 0).all() else "100%"
+        by_level[level].setdefault(_short(measure), []).append(subject)
+    parts = []
+    for level, measures in by_level.items():
+        if measures:
+            listed = "; ".join(f"{m}: {', '.join(subjects)}" for m, subjects in measures.items())
+            parts.append(f"not drawn, {level} in every group: {listed}")
+    return "\n".join(textwrap.fill(p, width) for p in parts)
+
+
+def _short(measure: str) -> str:
+    """'still active at the end (2030-12)' -> 'still active'; 'tied at the end (any pact)'
+    -> 'tied'; 'formed by 2030-12' -> 'formed'; 'active at the end (...)' -> 'active'."""
+    for word in ("still active", "tied", "formed", "active"):
+        if measure.startswith(word):
+            return word
+    return measure

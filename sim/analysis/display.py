@@ -7,10 +7,16 @@ import pandas as pd
 
 
 def display_table(
-    table: pd.DataFrame, params: list[str], pacts: list[str], started: frozenset = frozenset()
+    table: pd.DataFrame,
+    params: list[str],
+    pacts: list[str],
+    started: frozenset = frozenset(),
+    tied: list[str] | None = None,
 ) -> pd.DataFrame:
     """The summary as text columns for printing and Markdown (percentages, dates); pacts
-    in ``started`` (active at round 0) show P(still active at the end), not P(ever formed)."""
+    in ``started`` (active at round 0) show P(still active at the end), not P(ever formed),
+    the others P(ever formed) and P(active at the end) (a pact formed in every run may
+    still lapse: F4). ``tied``: the pairs whose ``tied.`` column to show (None: all)."""
     out = pd.DataFrame({"point": table["point_id"]})
     if "scenario_value" in table and table["scenario_value"].any():
         out["point"] = [
@@ -38,7 +44,37 @@ def display_table(
             col, name = f"p_end.{pact}", f"P({pact} still active)"
         if col in table:
             out[name] = table[col].map(lambda v: f"{v:.1%}" if pd.notna(v) else "–")
+        if pact not in started and f"p_end.{pact}" in table:
+            out[f"P({pact} at end)"] = table[f"p_end.{pact}"].map(
+                lambda v: f"{v:.1%}" if pd.notna(v) else "–"
+            )
     for col in [c for c in table.columns if c.startswith("tied.")]:
+        if tied is not None and col.removeprefix("tied.") not in tied:
+            continue
         label = f"tied {col.removeprefix('tied.')}"
         out[label] = table[col].map(lambda v: f"{v:.1%}" if pd.notna(v) else "–")
     return out
+
+
+def summary_view(
+    table: pd.DataFrame, info, runs: pd.DataFrame, params: list[str], started: frozenset
+) -> tuple[pd.DataFrame, str]:
+    """The summary as shown (:func:`display_table`) and a note of what it leaves out: in a
+    world of many pacts (:mod:`sim.analysis.selection`) the pacts formed in no run or in
+    force in every run to the end, and the pairs tied in no run or in every run at every
+    point. The CSV keeps every column."""
+
+    from sim.analysis.selection import MAX_PACT_PANELS, select_pacts
+
+    chosen = select_pacts(info, [runs], [info.target, *info.other_pacts])
+    pacts = [p for p in info.other_pacts if p in chosen.shown]
+    pairs = [c.removeprefix("tied.") for c in table.columns if c.startswith("tied.")]
+    flat = []
+    if len(info.pacts) > MAX_PACT_PANELS:
+        flat = [p for p in pairs if table[f"tied.{p}"].isin([0.0]).all()
+                or table[f"tied.{p}"].isin([1.0]).all()]  # fmt: skip
+    note = chosen.note(info, width=10**6, verb="shown")  # one line per clause
+    if flat:
+        note += "\nnot shown, tied in no run or in every run at every point: " + ", ".join(flat)
+    shown = display_table(table, params, pacts, started, [p for p in pairs if p not in flat])
+    return shown, note.strip()

@@ -58,6 +58,7 @@ def build(dirs: list[Path], reference: str | None = None):
     from sim.analysis.compare import (
         active_at_start,
         comparison_table,
+        figure_pacts,
         formation_curves,
         groups_from_batches,
     )
@@ -78,7 +79,7 @@ def build(dirs: list[Path], reference: str | None = None):
     info = groups[0].info
     curves = {
         info.pact_label(p): formation_curves(groups, p)
-        for p in info.pacts
+        for p in figure_pacts(groups).shown  # the target first; many pacts: those that move
         if not active_at_start(groups, p)
     }
     return groups, comparison_table(groups), curves
@@ -128,9 +129,8 @@ def _batches(given: list[Path]) -> list[Path] | int:
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``run.py compare``."""
     from sim.analysis import BatchError
+    from sim.analysis.compare import flat_measures, without
     from sim.analysis.markdown import markdown
-    from sim.plots import save_figure
-    from sim.plots.compare import Curves, plot_differences, plot_end_forest, plot_formation_curves
 
     dirs = _batches(args.dirs)
     if isinstance(dirs, int):
@@ -151,14 +151,18 @@ def run(args: argparse.Namespace) -> int:
         else "no shared seeds: differences are unpaired"
     )
     n = ", ".join(f"{g.label} n={len(g.runs)}" for g in groups)
-    shown = display(table)
+    flat = flat_measures(table, groups[0].info)  # many pacts: 0% or 100% in every group
+    shown = display(without(table, flat))
     head = (
         f"# Comparison (reference: {groups[0].label})\n\n{note}. Runs: {n}. P: share of "
         "successful runs, 95% Wilson interval; difference from the reference in percentage "
         "points (pp), 95% Newcombe interval; log-rank test of time to formation "
         "(scipy.stats.logrank; it assumes independent samples, so with shared seeds its p "
-        "is conservative).\n\n"
-    )
+        "is conservative)."
+        + (f" Left out of this table (kept in compare.csv): {len(flat)} measures at 0% in "
+           "every group or at 100% in every group, named under the figures." if flat else "")
+        + "\n\n"
+    )  # fmt: skip
     write_atomic(out / "compare.csv", lambda tmp: table.to_csv(tmp, index=False))
     sources = {"batches": [str(Path(d).resolve()) for d in args.dirs],
                "reference": args.reference}  # fmt: skip
@@ -167,18 +171,34 @@ def run(args: argparse.Namespace) -> int:
     subtitle = f"reference '{groups[0].label}' · " + (
         "seeds shared: paired differences (common random numbers)" if paired else note
     )
-    info = groups[0].info
-    paths = []
-    if curves:
-        data = Curves(curves, info)
-        paths.append(save_figure(plot_formation_curves(data, subtitle),
-                                 out / f"compare_curves.{args.format}"))  # fmt: skip
-        paths.append(save_figure(plot_differences(data, subtitle),
-                                 out / f"compare_differences.{args.format}"))  # fmt: skip
-    levels = f"reference '{groups[0].label}'"  # levels, not differences: no pairing to say
-    paths.append(save_figure(plot_end_forest(table, levels), out / f"compare_end.{args.format}"))
+    paths = _figures(groups, table, curves, flat, subtitle, out, args.format)
     with pd.option_context("display.width", 220, "display.max_rows", 500):
         print(head.replace("# ", "", 1).strip())
         print(shown.to_string(index=False))
     print("wrote " + ", ".join(str(p) for p in [out / "compare.csv", out / "compare.md", *paths]))
     return 0
+
+
+def _figures(groups, table, curves, flat, subtitle: str, out: Path, fmt: str) -> list[Path]:
+    """The curves, differences and end-of-horizon figures; in a world of many pacts the
+    flat pacts and measures are named under the titles, not drawn."""
+    from sim.analysis.compare import figure_pacts, flat_note, without
+    from sim.plots import save_figure
+    from sim.plots.compare import Curves, plot_differences, plot_end_forest, plot_formation_curves
+
+    info = groups[0].info
+    never = figure_pacts(groups).note(info)
+    paths = []
+    if curves:
+        data = Curves(curves, info)
+        curve_sub = subtitle + (f"\n{never}" if never else "")
+        paths.append(save_figure(plot_formation_curves(data, curve_sub),
+                                 out / f"compare_curves.{fmt}"))  # fmt: skip
+        paths.append(save_figure(plot_differences(data, curve_sub),
+                                 out / f"compare_differences.{fmt}"))  # fmt: skip
+    levels = f"reference '{groups[0].label}'"  # levels, not differences: no pairing to say
+    left_out = flat_note(table, flat)
+    levels += f"\n{left_out}" if left_out else ""
+    paths.append(save_figure(plot_end_forest(without(table, flat), levels),
+                             out / f"compare_end.{fmt}"))  # fmt: skip
+    return paths

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.display import display_table
+from sim.analysis.display import summary_view
 from sim.analysis.markdown import markdown
 
 
@@ -59,7 +59,7 @@ def write_summary(batch_dir: str | Path) -> tuple[pd.DataFrame, list[Path], list
     from sim.analysis.ties import initial_pacts
 
     started = initial_pacts(batch.manifest, batch.info)
-    shown = display_table(table, list(design.varying), list(batch.info.other_pacts), started)
+    shown, left_out = summary_view(table, batch.info, batch.runs, list(design.varying), started)
     csv_path = batch.path / "summary.csv"
     md_path = batch.path / "summary.md"
     write_atomic(csv_path, lambda tmp: table.to_csv(tmp, index=False))
@@ -74,6 +74,8 @@ def write_summary(batch_dir: str | Path) -> tuple[pd.DataFrame, list[Path], list
         "both A and B is active at the end.\n\n"
     )
     warnings, legends = notes(batch, table)
+    if left_out:  # many pacts: the flat ones are named, not given columns
+        legends = [*legends, *left_out.split("\n")]
     text = head + "".join(f"{line}\n\n" for line in warnings + legends) + markdown(shown)
     write_atomic(md_path, lambda tmp: tmp.write_text(text))
     return shown, [csv_path, md_path], legends

@@ -10,6 +10,7 @@ line and the tests choose Agg).
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -28,6 +29,7 @@ from sim.analysis import (
 )
 from sim.analysis.batch import Batch, Design
 from sim.analysis.prep import group_order, named
+from sim.analysis.selection import select_pacts
 from sim.design.registry import kind_of
 from sim.plots._common import envelope_handles, figure_titles, save_figure, tidy_grid
 from sim.plots.probability import (
@@ -82,21 +84,25 @@ def probability_figures(batch: Batch, design: Design, out: Path, fmt: str) -> li
     """P(each pact) per design point: bars, lines over a sweep, heat maps, or ranked dots."""
     probs = pact_probabilities(batch, design)
     probs_end = pact_probabilities(batch, design, measure="end")
+    chosen = select_pacts(batch.info, [batch.runs], list(dict.fromkeys(probs["pact"])))
+    probs = probs[probs["pact"].isin(chosen.shown)]
+    probs_end = probs_end[probs_end["pact"].isin(chosen.shown)]
     horizon = int(batch.ok_runs["rounds"].max())
     end_label = f"active at the end ({batch.info.date(horizon - 1)})"
-    sub = batch.subtitle()
+    left_out = chosen.note(batch.info)
+    sub = batch.subtitle() + (f"\n{left_out}" if left_out else "")
     if design.shape == "single":
         fig = plot_probability_single(
             probs, batch.info, sub, probs_end=probs_end, end_label=end_label
         )
     elif design.shape in {"sweep", "grid2"}:
-        fig = _probability_panels(batch, design, probs, probs_end, end_label)
+        fig = _probability_panels(batch, design, probs, probs_end, end_label, left_out)
     else:
         fig = plot_probability_ranked(probs, list(design.varying), batch.info, sub)
     return [save_figure(fig, out / f"pact_probability.{fmt}")]
 
 
-def _probability_panels(batch, design, probs, probs_end, end_label: str):
+def _probability_panels(batch, design, probs, probs_end, end_label: str, left_out: str = ""):
     """One panel per pact: P against the swept parameter, or a heat map over a 2-D grid."""
     pacts = list(dict.fromkeys(probs["pact"]))
     sweep = design.shape == "sweep"
@@ -123,6 +129,7 @@ def _probability_panels(batch, design, probs, probs_end, end_label: str):
     else:
         title = "Probability of each pact over the design grid"
         note = "cells: P, [95% Wilson interval], n runs"
+    note += f"\n{left_out}" if left_out else ""
     figure_titles(fig, title, f"{batch.subtitle()} · {note}")
     return fig
 
@@ -146,6 +153,9 @@ def timing_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Pa
     runs, info = batch.runs, batch.info
     pacts = [p for p in plotted_pacts(info, runs) if not active_from_start(runs, info, p)]
     skipped = [p for p in plotted_pacts(info, runs) if p not in pacts]
+    chosen = select_pacts(info, [runs], plotted_pacts(info, runs))
+    never = [p for p in chosen.never if p in pacts]  # flat at 0: named, not drawn
+    pacts = [p for p in pacts if p not in never]
     if not pacts:
         return []
     groups = formation_groups(batch, design)
@@ -178,6 +188,10 @@ def timing_figures(batch: Batch, design: Design, out: Path, fmt: str) -> list[Pa
     if skipped:
         note += " · active from the start in every run (not shown): " + ", ".join(
             info.pact_label(p) for p in skipped
+        )
+    if never:
+        note += "\n" + textwrap.fill(
+            "formed in no run (not shown): " + ", ".join(info.pact_label(p) for p in never), 120
         )
     figure_titles(
         fig,
@@ -255,12 +269,34 @@ def config_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: str
     for ax in axs[:, 1:].flat:
         ax.set_ylabel("")
     handles, labels = axs[0, 0].get_legend_handles_labels()
+    common, short = shared_parts(labels)
+    title = "Configuration (first = upper band)"
+    if common:  # six states: the pacts every listed configuration has are said once
+        title += "\n" + textwrap.fill("each also has: " + " + ".join(common), 140)
     fig.legend(
-        handles[::-1], labels[::-1], title="Configuration (first = upper band)", fontsize=9,
+        handles[::-1], short[::-1], title=title, fontsize=9,
         title_fontsize=9, loc="outside lower center", ncols=2, frameon=False,
     )  # fmt: skip
     figure_titles(fig, "Pact configurations over time: share of runs in each", sub)
     return fig
+
+
+def shared_parts(labels: list[str], other: str = "other configurations") -> tuple[list, list]:
+    """``(common, short)``: the pacts (``'A–B treaty'``) in every configuration label but
+    ``other`` when there are two or more, and each label without them ('only those'
+    if nothing is left); ``([], labels)`` when none is shared."""
+    named = [lab for lab in labels if lab != other]
+    if len(named) < 2:
+        return [], list(labels)
+    split = {lab: lab.split(" + ") for lab in named}
+    common = [p for p in split[named[0]] if all(p in parts for parts in split.values())]
+    if not common:
+        return [], list(labels)
+    short = []
+    for lab in labels:
+        rest = [p for p in split.get(lab, []) if p not in common]
+        short.append(lab if lab == other else " + ".join(rest) or "only those")
+    return common, short
 
 
 STATE_COLUMNS = 3  # panels per row in the per-state figures: six states stay legible

@@ -26,7 +26,7 @@ def group_colors(groups: list[str], single: str = "#c0392b", named: bool = False
     if named and len(groups) <= 10:
         return {g: colormaps["tab10"](i) for i, g in enumerate(groups)}
     cmap = colormaps["viridis"]
-    return {g: cmap(0.05 + 0.85 * i / (len(groups) - 1)) for i, g in enumerate(groups)}
+    return {g: cmap(0.05 + 0.75 * i / (len(groups) - 1)) for i, g in enumerate(groups)}
 
 
 @dataclass(frozen=True)

@@ -73,15 +73,15 @@ def warnings(manifest: dict[str, Any], runs: pd.DataFrame) -> list[str]:
 def summary_tables(batch_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The summary of a batch: (full-precision table, as ``run.py summary`` prints it)."""
     from sim.analysis import summary_table
-    from sim.analysis.display import display_table
+    from sim.analysis.display import summary_view
     from sim.analysis.ties import initial_pacts
 
     batch = load_batch(batch_dir, with_series=False)
     design = detect_design(batch)
     started = initial_pacts(batch.manifest, batch.info)
     table = summary_table(batch, design)
-    pacts = list(batch.info.other_pacts)
-    return table, display_table(table, list(design.varying), pacts, started)
+    shown, _ = summary_view(table, batch.info, batch.runs, list(design.varying), started)
+    return table, shown
 
 
 def figures(batch_dir: Path, command_dir: str) -> list[FigureItem]:

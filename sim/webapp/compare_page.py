@@ -74,6 +74,7 @@ def CompareChoice():
 
 @solara.component
 def CompareView(dirs: tuple[str, ...]):
+    from sim.analysis.compare import figure_pacts, flat_measures, flat_note, without
     from sim.commands.compare import display
     from sim.plots.compare import Curves, plot_end_forest, plot_formation_curves
 
@@ -83,6 +84,8 @@ def CompareView(dirs: tuple[str, ...]):
         ErrorLine(error)
         return
     sub = subtitle(groups, table)
+    never = figure_pacts(groups).note(groups[0].info)  # many pacts: the flat ones named
+    sub += f"\n{never}" if never else ""
     n = ", ".join(f"{g.label} n={len(g.runs)}" for g in groups)
     stem = "_".join(Path(d).name for d in dirs)
     with solara.Card(margin=0):
@@ -92,13 +95,18 @@ def CompareView(dirs: tuple[str, ...]):
                                f"{stem}_compare_curves.png", key)  # fmt: skip
         else:
             solara.Text("every pact is active at the start: no formation curves")
+    flat = flat_measures(table, groups[0].info)  # many pacts: 0% or 100% in every group
     note = (f"Runs: {n}. P: 95% Wilson interval; difference from the reference in percentage "
             "points (pp), 95% Newcombe interval.")  # fmt: skip
+    if flat:
+        note += (f" Left out (kept in the CSV): {len(flat)} measures at 0% in every group or "
+                 "at 100% in every group, named under the figure below.")  # fmt: skip
+    forest_sub = f"reference '{groups[0].label}'" + (f"\n{flat_note(table, flat)}" if flat else "")
     with solara.Card(margin=0):
-        Table(display(table), f"Side by side (reference: {groups[0].label})", command(dirs),
-              note, csv=f"{stem}_compare.csv", raw=table)  # fmt: skip
+        Table(display(without(table, flat)), f"Side by side (reference: {groups[0].label})",
+              command(dirs), note, csv=f"{stem}_compare.csv", raw=table)  # fmt: skip
     with solara.Card(margin=0):
-        FigureWithDownload(lambda: plot_end_forest(table, f"reference '{groups[0].label}'"),
+        FigureWithDownload(lambda: plot_end_forest(without(table, flat), forest_sub),
                            f"{stem}_compare_end.png", key)  # fmt: skip
 
 
