@@ -303,14 +303,17 @@ def test_talks_that_failed_are_not_reopened_in_the_same_month():
     assert failed > 100  # the rule was exercised
 
 
-def test_simulate_plot_writes_the_action_timeline(tmp_path):
-    """`simulate --plot run.png` also draws the actions in force by pair (run_actions.png)."""
+def test_simulate_plot_writes_the_action_timeline(tmp_path, capsys):
+    """`simulate --plot run.png` also draws the actions in force by pair (run_actions.png),
+    and says so (it announced only run.png)."""
     from run import main
 
     assert (
         main(["simulate", "--seed", "5", "--rounds", "24", "--plot", str(tmp_path / "r.png")]) == 0
     )
     assert (tmp_path / "r_actions.png").stat().st_size > 10_000
+    out = capsys.readouterr().out
+    assert f"wrote {tmp_path / 'r.png'}\nwrote {tmp_path / 'r_actions.png'}\n" in out
 
 
 def _three_states():

@@ -121,11 +121,12 @@ def run(args: argparse.Namespace) -> int:
     (outcome,) = outcomes(model.history(), model.schedule.recorded)
     series = model_series(model) if (args.series or args.plot) else None
     label = ", ".join(args.overrides)
+    written = [] if args.series is None else [args.series]
     try:
         if args.series is not None:
             _write_table(series, args.series)
         if args.plot is not None:
-            _plot(series, scenario_info(scenario), args.plot, args.seed, label)
+            written += _plot(series, scenario_info(scenario), args.plot, args.seed, label)
     except OSError as exc:
         print(f"error: {_write_failure(exc)}", file=sys.stderr)
         return 2
@@ -135,9 +136,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2, allow_nan=False))
     else:
         print(format_report(model, report))
-        for path in (args.series, args.plot):
-            if path is not None:
-                print(f"wrote {path}")
+        for path in written:
+            print(f"wrote {path}")
     return 0
 
 
@@ -311,7 +311,9 @@ def _write_table(frame, path: Path) -> None:
         write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
-def _plot(series, info: dict, path: Path, seed: int, overrides: str = "") -> None:
+def _plot(series, info: dict, path: Path, seed: int, overrides: str = "") -> list[Path]:
+    """The run's figure at ``path`` and, with actions, their timeline beside it
+    (``<stem>_actions<suffix>``); returns the paths written."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -327,3 +329,5 @@ def _plot(series, info: dict, path: Path, seed: int, overrides: str = "") -> Non
         where = path.with_name(f"{path.stem}_actions{path.suffix}")
         fig = plot_action_timeline(series, info.get("cameo", {}), title=f"{title}: actions")
         save_figure(fig, where)
+        return [path, where]
+    return [path]
