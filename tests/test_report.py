@@ -42,6 +42,10 @@ def test_report_is_one_self_contained_file(batch_dir, tmp_path, capsys):
     n_images = text.count('src="data:image/png;base64,')
     assert n_images >= 3  # probability, timing and (with series) configuration shares
     assert text.count("Reproduce with <code>python run.py plot") == n_images
+    # each caption says what its figure shows (they gave only the file's name)
+    assert text.count("<figcaption><b>") == n_images and "</b>: " in text
+    assert "<b>pact probability</b>: the share of runs in which each pact ever formed" in text
+    assert "<b>time to formation</b>: the probability that each pact has formed by" in text
     assert f"python run.py summary {batch_dir}" in text  # the table's command
     manifest = json.loads((batch_dir / "manifest.json").read_text())
     assert "root seed 5; 6 replicate seed(s) (the same at every design point)" in text

@@ -101,9 +101,35 @@ def figures(batch_dir: Path, command_dir: str) -> list[FigureItem]:
                 p.stem.replace("_", " "),
                 p.read_bytes(),
                 f"python run.py plot {command_dir}  # writes {command_dir}/plots/{p.name}",
+                about_figure(p.stem),
             )
             for p in paths
         ]
+
+
+ABOUT = {  # figure file stem (or its start) -> what it shows (docs/analysis.md has more)
+    "pact_probability": "the share of runs in which each pact ever formed and in which it is "
+    "active at the end, per design point, with 95% Wilson intervals",
+    "time_to_formation": "the probability that each pact has formed by each month "
+    "(Kaplan–Meier), per design point",
+    "configurations": "the share of runs in each configuration of pacts, month by month",
+    "utility": "each state's utility month by month: the median over runs with the bands "
+    "holding 50% and 90% of them",
+    "support_share": "each state's share of its external support from each partner, month "
+    "by month: median over runs and bands",
+    "outcome_vs_parameters": "per design point, the share of runs in which the pact formed, "
+    "against each sampled parameter",
+    "forecast": "the probability that each pact has reached each level by each month, over "
+    "the posterior's parameter sets",
+}
+
+
+def about_figure(stem: str) -> str:
+    """One sentence on what the figure ``stem`` shows ('' for one not listed)."""
+    for key, text in ABOUT.items():
+        if stem == key or stem.startswith(key + "_") or stem.endswith("_" + key):
+            return text
+    return ""
 
 
 def batch_report(batch_dir: str | Path, table: pd.DataFrame | None = None) -> Report:
@@ -115,7 +141,8 @@ def batch_report(batch_dir: str | Path, table: pd.DataFrame | None = None) -> Re
     tables = []
     if table is not None:
         note = "P = share of successful runs in which the pact was ever active (still active "
-        note += "at the end, for pacts active at the start); 95% Wilson "
+        note += "at the end, for pacts active at the start); P(... at end): active after the "
+        note += "last month; tied A-B: some pact holding both is active at the end; 95% Wilson "
         note += "intervals; median formation month among runs where the trilateral formed."
         if table["point"].astype(str).str.endswith("*").any():
             note += " * = the design point at the scenario's own values."

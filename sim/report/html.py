@@ -36,6 +36,7 @@ class FigureItem:
     title: str
     png: bytes
     command: str
+    about: str = ""  # what the figure shows, one sentence for the caption
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,9 @@ def figure_html(item: FigureItem) -> str:
     data = base64.b64encode(item.png).decode("ascii")
     return (
         f'<figure><img alt="{_e(item.title)}" src="data:image/png;base64,{data}">'
-        f"<figcaption>{_e(item.title)}. Reproduce with <code>{_e(item.command)}</code>"
+        f"<figcaption><b>{_e(item.title)}</b>"
+        + (f": {_e(item.about)}" if item.about else "")
+        + f". Reproduce with <code>{_e(item.command)}</code>"
         "</figcaption></figure>"
     )
 
