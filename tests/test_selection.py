@@ -177,7 +177,7 @@ def test_a_six_state_sweep_draws_the_pacts_that_move_and_names_the_rest(
 def test_configuration_labels_say_the_shared_pacts_once():
     """Six-state configuration labels ran to 130 characters, four pacts repeated in every
     one; the legend's title now names them once and each label keeps the rest."""
-    from sim.plots.report import shared_parts
+    from sim.plots.series import shared_parts
 
     labels = ["other configurations", "A–B treaty + B–C partnership",
               "A–B treaty + B–C partnership + A–C partnership", "A–B treaty"]  # fmt: skip
@@ -187,3 +187,24 @@ def test_configuration_labels_say_the_shared_pacts_once():
                      "B–C partnership + A–C partnership", "only those"]  # fmt: skip
     assert shared_parts(["A–B treaty", "B–C treaty"]) == ([], ["A–B treaty", "B–C treaty"])
     assert shared_parts(["other configurations", "A–B treaty"])[0] == []  # one: nothing shared
+
+
+def test_six_state_groups_are_bands_headed_by_their_label(six_state_batch, monkeypatch):
+    """With states wrapped over two rows per group, the group's label sat on the first
+    panel's axis only and the second row read as another group; each group is now a band
+    headed by its label, dates under the lowest panels only."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import sim.plots.report as report
+
+    labels = ["a = 1", "a = 2"]
+    fig, axs, panels, headed = report._state_panels(labels, 6, 4.3, "col")
+    assert headed and axs.shape == (4, 3) and [len(p) for p in panels] == [6, 6]
+    assert [sf._suptitle.get_text() for sf in fig.subfigs] == labels
+    report.tidy_grid(axs)
+    shown = [ax.xaxis.get_tick_params()["labelbottom"] for ax in axs[-1]]
+    hidden = [ax.xaxis.get_tick_params()["labelbottom"] for ax in axs[:-1].flat]
+    assert all(shown) and not any(hidden)
+    fig, axs, _, headed = report._state_panels(["one"], 6, 4.3, "col")  # one group: no band
+    assert not headed and not fig.subfigs

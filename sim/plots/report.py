@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 
@@ -45,6 +46,7 @@ from sim.plots.series import (
     plot_config_shares,
     plot_support_envelopes,
     plot_utility_envelopes,
+    shared_parts,
 )
 from sim.plots.timing import Formation, plot_time_to_formation
 
@@ -281,45 +283,45 @@ def config_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: str
     return fig
 
 
-def shared_parts(labels: list[str], other: str = "other configurations") -> tuple[list, list]:
-    """``(common, short)``: the pacts (``'A–B treaty'``) in every configuration label but
-    ``other`` when there are two or more, and each label without them ('only those'
-    if nothing is left); ``([], labels)`` when none is shared."""
-    named = [lab for lab in labels if lab != other]
-    if len(named) < 2:
-        return [], list(labels)
-    split = {lab: lab.split(" + ") for lab in named}
-    common = [p for p in split[named[0]] if all(p in parts for parts in split.values())]
-    if not common:
-        return [], list(labels)
-    short = []
-    for lab in labels:
-        rest = [p for p in split.get(lab, []) if p not in common]
-        short.append(lab if lab == other else " + ".join(rest) or "only those")
-    return common, short
-
-
 STATE_COLUMNS = 3  # panels per row in the per-state figures: six states stay legible
 
 
-def _state_panels(n_groups: int, n_panels: int, width: float, sharey: bool | str):
-    """(figure, axes grid, each group's panels in state order): one row per group for up to
-    :data:`STATE_COLUMNS` states, else each group's states wrapped over rows of
-    STATE_COLUMNS (six states in one row shrank to illegible panels in a report)."""
+def _state_panels(labels: list[str], n_panels: int, width: float, sharey: bool | str):
+    """(figure, axes grid, each group's panels in state order, whether each group has its
+    own heading): one row per group for up to :data:`STATE_COLUMNS` states, else each
+    group's states wrapped over rows of STATE_COLUMNS (six states in one row shrank to
+    illegible panels in a report), each group then in a band of its own headed by its
+    label (a label on the first panel's axis left the rows of the others unnamed)."""
+    n_groups = len(labels)
     cols = min(n_panels, STATE_COLUMNS)
     per_group = math.ceil(n_panels / cols)
     wrap = per_group > 1
-    fig, axs = plt.subplots(
-        n_groups * per_group, cols, figsize=(width * cols, 0.8 + 3.2 * n_groups * per_group),
-        squeeze=False, sharex=True, sharey=False if wrap else sharey, layout="constrained",
-    )  # fmt: skip
+    size = (width * cols, 0.8 + 3.2 * n_groups * per_group + (0.4 * n_groups if wrap else 0))
+    if wrap and n_groups > 1:
+        fig = plt.figure(figsize=size, layout="constrained")
+        bands = fig.subfigures(n_groups, 1)
+        grids = []
+        for k, (band, label) in enumerate(zip(bands, labels, strict=True)):
+            band.set_facecolor("0.96" if k % 2 else "white")
+            band.suptitle(label, fontsize=11, fontweight="bold", x=0.01, ha="left")
+            grids.append(band.subplots(per_group, cols, squeeze=False))
+        axs = np.vstack(grids)
+        for ax in axs.flat:  # one time axis: dates under the lowest panels (tidy_grid)
+            if ax is not axs[0, 0]:
+                ax.sharex(axs[0, 0])
+            ax.xaxis.set_tick_params(labelbottom=False)
+    else:
+        fig, axs = plt.subplots(
+            n_groups * per_group, cols, figsize=size, squeeze=False, sharex=True,
+            sharey=False if wrap else sharey, layout="constrained",
+        )  # fmt: skip
     panels = []
     for i in range(n_groups):
         flat = list(axs[i * per_group : (i + 1) * per_group].flat)
         for ax in flat[n_panels:]:
             ax.set_visible(False)
         panels.append(flat[:n_panels])
-    return fig, axs, panels
+    return fig, axs, panels, wrap and n_groups > 1
 
 
 def utility_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: str):
@@ -330,10 +332,10 @@ def utility_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: st
     if not len(env_all):
         return None
     n_states = env_all["state"].nunique()
-    fig, axs, panels = _state_panels(len(groups), n_states, 4.3, "col")
+    fig, axs, panels, headed = _state_panels([g[0] for g in groups], n_states, 4.3, "col")
     for (label, rows), axes in zip(groups, panels, strict=True):
         data = Envelopes(utility_envelopes(rows, info), info)
-        plot_utility_envelopes(data, axes=axes, row_label=label, legend=False)
+        plot_utility_envelopes(data, axes=axes, row_label="" if headed else label, legend=False)
         for ax in axes[1:]:
             if ax.get_subplotspec().colspan.start > 0:
                 ax.set_ylabel("")
@@ -353,7 +355,7 @@ def support_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: st
     if not len(env_all):
         return None
     clients = [c for c in info.states if c in set(env_all["client"])]
-    fig, axs, panels = _state_panels(len(groups), len(clients), 5, True)
+    fig, axs, panels, headed = _state_panels([g[0] for g in groups], len(clients), 5, True)
     for (label, rows), axes in zip(groups, panels, strict=True):
         env = support_envelopes(rows)
         for j, (ax, client) in enumerate(zip(axes, clients, strict=True)):
@@ -362,7 +364,7 @@ def support_figure(batch: Batch, groups: list[tuple[str, pd.DataFrame]], sub: st
             ax.set_title(f"{info.state_label(client)}: its support comes from", fontsize=10)
             if ax.get_subplotspec().colspan.start > 0:
                 ax.set_ylabel("")
-            elif label and j == 0:
+            elif label and j == 0 and not headed:
                 ax.set_ylabel(f"{label}\nShare of external support (%)")
     tidy_grid(axs)
     cmap = colormaps["tab10"]

@@ -207,3 +207,21 @@ def support_panel(ax: Axes, data: Envelopes) -> None:
     percent_axis(ax)
     ax.set_ylabel("Share of external support (%)")
     ax.grid(alpha=0.3)
+
+
+def shared_parts(labels: list[str], other: str = "other configurations") -> tuple[list, list]:
+    """``(common, short)``: the pacts (``'A–B treaty'``) in every configuration label but
+    ``other`` when there are two or more, and each label without them ('only those'
+    if nothing is left); ``([], labels)`` when none is shared."""
+    named = [lab for lab in labels if lab != other]
+    if len(named) < 2:
+        return [], list(labels)
+    split = {lab: lab.split(" + ") for lab in named}
+    common = [p for p in split[named[0]] if all(p in parts for parts in split.values())]
+    if not common:
+        return [], list(labels)
+    short = []
+    for lab in labels:
+        rest = [p for p in split.get(lab, []) if p not in common]
+        short.append(lab if lab == other else " + ".join(rest) or "only those")
+    return common, short
