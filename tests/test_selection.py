@@ -172,6 +172,8 @@ def test_a_six_state_sweep_draws_the_pacts_that_move_and_names_the_rest(
     )
     assert "not shown, formed in no run:" in note
     assert not any(f"P({p})" in shown for p in chosen.never)
+    # USA-KOR-JPN is a trilateral too: the target's column names it
+    assert "P(CHN-RUS-PRK) [95% CI]" in shown and "P(trilateral) [95% CI]" not in shown
 
 
 def test_configuration_labels_say_the_shared_pacts_once():

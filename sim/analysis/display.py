@@ -77,4 +77,6 @@ def summary_view(
     if flat:
         note += "\nnot shown, tied in no run or in every run at every point: " + ", ".join(flat)
     shown = display_table(table, params, pacts, started, [p for p in pairs if p not in flat])
+    if any(p.count("-") >= 2 for p in info.other_pacts):  # another trilateral: name the target
+        shown = shown.rename(columns={"P(trilateral) [95% CI]": f"P({info.target}) [95% CI]"})
     return shown, note.strip()
