@@ -102,14 +102,19 @@ def test_actions_report_quick_prints_each_table_of_section_4_3(tmp_path):
         assert f"\n| {name} | " in out, name
 
 
+def nea_facts_args(*extra: str) -> list[str]:
+    """scripts/scenario_facts.py's arguments for the six-state scenario with its own facts
+    file, as docs/record_counter_bloc.md's commands give them, and ``extra``."""
+    return ["--scenario", str(ROOT / "configs/scenarios/northeast_asia_2024.toml"),
+            "--facts", str(ROOT / "configs/validation/northeast_asia_2024.toml"),
+            *extra, "--set", 'checkpoints=["2025-07","2025-12"]']  # fmt: skip
+
+
 def test_scenario_facts_counterfactuals_as_record_counter_bloc_names_them(tmp_path):
     """docs/record_counter_bloc.md's counterfactual table: the command as the page gives
     it, with 6 seeds instead of 300. The channel at CHN us_ties 0.1 is the six-state facts
     file's own (--facts is read)."""
-    args = ["--scenario", str(ROOT / "configs/scenarios/northeast_asia_2024.toml"),
-            "--facts", str(ROOT / "configs/validation/northeast_asia_2024.toml"),
-            "--seeds", "6", "--channels", "6", "--players", "none",
-            "--set", 'checkpoints=["2025-07","2025-12"]']  # fmt: skip
+    args = nea_facts_args("--seeds", "6", "--channels", "6", "--players", "none")
     out = run_script(ROOT / "scripts" / "scenario_facts.py", args, tmp_path)
     assert "Counterfactuals (6 seeds, paired):" in out
     assert "| fact | channel removed | with | without | effect (with - without) |" in out
@@ -123,10 +128,7 @@ def test_scenario_facts_statics_as_record_counter_bloc_gives_them(tmp_path):
     """docs/record_counter_bloc.md's comparative statics (`--statics 300`), 2 seeds: every
     value of every static of the six-state facts file, the trilateral's at CHN us_ties 0.1
     (at 0.01 they were flat), shares with their Wilson interval."""
-    args = ["--scenario", str(ROOT / "configs/scenarios/northeast_asia_2024.toml"),
-            "--facts", str(ROOT / "configs/validation/northeast_asia_2024.toml"),
-            "--seeds", "1", "--statics", "2", "--players", "none",
-            "--set", 'checkpoints=["2025-07","2025-12"]']  # fmt: skip
+    args = nea_facts_args("--seeds", "1", "--statics", "2", "--players", "none")
     out = run_script(ROOT / "scripts" / "scenario_facts.py", args, tmp_path)
     assert "Comparative statics (2 seeds per value, the same for each):" in out
     rows = [line for line in out.splitlines() if line.startswith("| `")]
@@ -140,10 +142,7 @@ def test_scenario_facts_statics_as_record_counter_bloc_gives_them(tmp_path):
 def test_scenario_facts_main_table_without_the_player(tmp_path):
     """docs/record_counter_bloc.md's facts table (`--seeds 1000 ... --players
     CHN,RUS,PRK,USA,KOR,JPN`, "add --no-player to compare"), 6 seeds, the player unset."""
-    args = ["--scenario", str(ROOT / "configs/scenarios/northeast_asia_2024.toml"),
-            "--facts", str(ROOT / "configs/validation/northeast_asia_2024.toml"),
-            "--seeds", "6", "--set", 'checkpoints=["2025-07","2025-12"]',
-            "--players", "CHN,RUS,PRK,USA,KOR,JPN", "--no-player"]  # fmt: skip
+    args = nea_facts_args("--seeds", "6", "--players", "CHN,RUS,PRK,USA,KOR,JPN", "--no-player")
     out = run_script(ROOT / "scripts" / "scenario_facts.py", args, tmp_path)
     assert "## northeast_asia_2024 without a US player: 6 seeds" in out
     for row in ("| F1 P(trilateral ever) |", "| F5 share PRK from CHN, end - r18 |",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.analysis.selection import MAX_PACT_PANELS, select_pacts
+
 
 def display_table(
     table: pd.DataFrame,
@@ -63,8 +65,6 @@ def summary_view(
     world of many pacts (:mod:`sim.analysis.selection`) the pacts formed in no run or in
     force in every run to the end, and the pairs tied in no run or in every run at every
     point. The CSV keeps every column."""
-
-    from sim.analysis.selection import MAX_PACT_PANELS, select_pacts
 
     chosen = select_pacts(info, [runs], [info.target, *info.other_pacts])
     pacts = [p for p in info.other_pacts if p in chosen.shown]

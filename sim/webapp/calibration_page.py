@@ -69,14 +69,20 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
+def is_wide(png: Path) -> bool:
+    """At least :data:`WIDE` times wider than tall (read from the file's header only)."""
+    with png.open("rb") as fh:
+        w, h = png_size(fh.read(24))
+    return h > 0 and w / h >= WIDE
+
+
 def image_rows(pngs: list[Path]) -> list[list[Path]]:
     """The figures laid out in rows: a wide one (e.g. a panel per target) alone, so its
     text stays legible at the page's width; the others two a row, in order."""
     rows: list[list[Path]] = []
     pair: list[Path] = []  # the narrow figure waiting for a second
     for png in pngs:
-        w, h = png_size(png.read_bytes()[:24])
-        if h and w / h >= WIDE:
+        if is_wide(png):
             rows.append([png])
         elif pair:
             pair.append(png)
@@ -92,8 +98,7 @@ def Images(path: Path, command: str):
     """The PNG figures in ``path`` (:func:`image_rows`), each with its command and a
     download."""
     for row in image_rows(sorted(path.glob("*.png"))):
-        w, h = png_size(row[0].read_bytes()[:24])
-        wide = len(row) == 1 and h and w / h >= WIDE
+        wide = len(row) == 1 and is_wide(row[0])
         with solara.Columns([1] if wide else [1, 1]):  # a lone narrow one: half the row
             for png in row:
                 FileImage(png, command)

@@ -129,18 +129,20 @@ def Controls(session: RunSession):
             solara.Error(session.error.value, dense=True)
         changed = changes(session.form.value, session.built.value)
         scenario = session.form.value.scenario
-        _, bad = solara.use_memo(lambda: sliders_or_error(scenario), [scenario])
+        items, bad = solara.use_memo(lambda: sliders_or_error(scenario), [scenario])
         if changed and bad:  # Reset would only fail: say what to do instead
             text = f"changed ({', '.join(changed)}): the scenario below does not load; fix it"
             solara.Warning(text + " or choose another, then press Reset", dense=True)
         elif changed:
             solara.Warning(f"changed ({', '.join(changed)}) — press Reset", dense=True)
-        ScenarioForm(session.form)
+        ScenarioForm(session.form, items, bad)
 
 
 @solara.component
-def ScenarioForm(form: solara.Reactive[Form]):
-    """Scenario (library name or file), seed, one slider per headline parameter."""
+def ScenarioForm(form: solara.Reactive[Form], items: list[Slider], error: str):
+    """Scenario (library name or file), seed, one slider per headline parameter (``items``,
+    or the ``error`` of a scenario that does not load: :func:`sliders_or_error`, read once
+    by :func:`Controls`)."""
     names = scenario_names()
     f = form.value
 
@@ -159,7 +161,6 @@ def ScenarioForm(form: solara.Reactive[Form]):
         continuous_update=True,
         on_value=lambda seed: form.set(Form(f.scenario, seed, f.values)),
     )
-    items, error = solara.use_memo(lambda: sliders_or_error(f.scenario), [f.scenario])
     if error:
         solara.Error(error, dense=True)
     solara.Style(CSS)
