@@ -8,8 +8,9 @@ the cumulative time of each step of :func:`sim.rules.round.play_round` and of th
 around it, as a share of the batch's total, largest first. Shares, not seconds: the
 profiler's overhead and a shared machine move absolute times, while the shares say which
 rule a faster engine must make cheaper (the speed items of issues 21 and 23). Steps nest:
-``update_rows`` and ``take_actions`` value utilities too, so ``utility_given`` and
-``terms_with`` count time also counted in the steps that call them.
+``update_rows`` and ``take_actions`` value utilities too, so ``table_utility`` (the
+compiled utility of tabulated configurations) and ``terms_with`` count time also counted
+in the steps that call them.
 """
 
 from __future__ import annotations
@@ -46,10 +47,9 @@ STEPS = (  # (module file, function): the round's steps and the engine around th
     ("round.py", "_memory"),
     ("round.py", "observe"),
     ("recorder.py", "add"),
-    ("utility.py", "utility_given"),
+    ("compiled.py", "table_utility"),
     ("utility.py", "settled"),
     ("utility.py", "terms_with"),
-    ("utility.py", "weigh"),
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.rules import compiled
 from sim.rules.actions import (
     action_costs,
     action_values,
@@ -103,7 +104,12 @@ def _utility_with(coop_c, rows, levels, attrs, ctx, p):
     What the actions do not change (:class:`~sim.rules.utility.Settled`) is computed once
     per run: for the whole batch when most runs weigh actions (then gathered), else for
     the rows alone; either way each value is the same elementwise product."""
-    if p.configs is not None:
+    table = p.configs
+    if compiled.applies(p):  # read from the table and the runs' rows, no gathers
+        here = table.offset + table.index(levels)  # (B,)
+        cfg = here[rows]
+        return compiled.table_utility(cfg, rows, attrs, p, ctx, coop_c, np.arange(len(rows)))
+    if table is not None:
         ct = _table_terms(levels, p)
     else:
         ct = config_terms(levels, p) if p.seen is None else p.seen.take(levels, p)

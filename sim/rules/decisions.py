@@ -21,7 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.rules import sparse
+from sim.rules import compiled, sparse
 from sim.rules.arrays import runwise, small_max
 from sim.rules.context import Context
 from sim.rules.logit import accept_probability
@@ -88,8 +88,13 @@ def evaluate_moves(
         # Effects first, runs next: every product with a run's attributes then runs over
         # long contiguous rows (numpy's inner loops), instead of rows of N states.
         configs_after = np.moveaxis(result[..., sp.effect_move[idx]], -1, 0)  # (E, ...)
-        ct = table.terms.take(table.offset + configs_after)
-        u_needed = np.moveaxis(utility_given(ct, attrs, p, ctx), 0, -2)  # (..., E, N)
+        if ctx is not None and compiled.applies(p) and configs_after.ndim == 2:
+            run = np.broadcast_to(np.arange(configs_after.shape[1]), configs_after.shape)
+            u = compiled.table_utility(table.offset + configs_after, run, attrs, p, ctx)
+        else:
+            ct = table.terms.take(table.offset + configs_after)
+            u = utility_given(ct, attrs, p, ctx)
+        u_needed = np.moveaxis(u, 0, -2)  # (..., E, N)
         configs = None  # table.levels[result] if ever needed
     slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u_needed
     slot[idx] = np.arange(len(idx))

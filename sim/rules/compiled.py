@@ -1,0 +1,200 @@
+"""The utility of tabulated configurations, compiled (numba): the lockstep engine's hot loop.
+
+Where a scenario has a configuration table (``Params.configs``, small pact spaces) and no
+US player, every move's result and every open action are valued by
+:func:`table_utility`: one compiled loop over (configuration, run) rows that reads the
+table and the runs' rows where they are, instead of gathering them into arrays first and
+running the utility's numpy expressions over those (about 40 passes over memory).
+
+It computes :func:`sim.rules.utility.settled`, :func:`~sim.rules.utility.terms_with` and
+:func:`~sim.rules.utility.weigh` term by term, with the same operations in the same
+order, so it gives the same bits as :func:`~sim.rules.utility.utility_given` on the
+gathered terms (numba compiles without fast-math: no reassociation, no fused
+multiply-add); ``tests/test_compiled.py`` checks this equality on random rows, with and
+without actions in force, for one scenario and for stacked design points. The numpy
+functions stay the definition (docs/model.md 3.1-3.2) and serve every other case.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.rules.actions import Cooperation
+from sim.rules.arrays import runwise
+from sim.rules.context import Context
+from sim.rules.params import Params
+from sim.rules.players import NO_PLAYER
+from sim.rules.utility import Attributes, goods_value
+
+
+def applies(p: Params) -> bool:
+    """The scenario's moves and actions are valued by :func:`table_utility`."""
+    return p.configs is not None and p.player == NO_PLAYER
+
+
+def table_utility(
+    cfg: np.ndarray,
+    run: np.ndarray,
+    attrs: Attributes,
+    p: Params,
+    ctx: Context,
+    coop: Cooperation | None = None,
+    coop_run: np.ndarray | None = None,
+) -> np.ndarray:
+    """Total utility ``(..., N)`` of the configurations ``cfg`` (rows of the configuration
+    table, its offset included) in the runs ``run`` (same shape) of a batch whose
+    attributes and context are ``attrs`` and ``ctx`` ``(B, ...)``, with the actions in
+    force of row ``coop_run`` of ``coop`` (None: ``ctx.coop``, run by run): what
+    :func:`sim.rules.utility.utility_given` gives on the gathered rows."""
+    if not applies(p):
+        raise ValueError("table_utility needs a configuration table and no US player")
+    terms = p.configs.terms
+    n = p.n_states
+    shape = np.shape(cfg)
+    if coop is None:
+        coop, coop_run = ctx.coop, run
+    nothing = np.zeros((1, 1))
+    if coop is None:
+        coop_parts = [False, np.zeros((1, n, n)), nothing, nothing, nothing, nothing]
+    else:
+        coop_parts = [True] + [_floats(x) for x in (coop.flow, coop.exposure, coop.seen_us,
+                                                    coop.seen_cb, coop.economy)]  # fmt: skip
+    pairs = []
+    for group in (p.stake_pairs, p.dependence_pairs):
+        values = np.zeros((1, 0))
+        if group:
+            values = np.stack([np.asarray(q[2], dtype=float) for q in group], axis=-1)
+        pairs += [np.array([q[0] for q in group], dtype=np.int64),
+                  np.array([q[1] for q in group], dtype=np.int64), _per_run(values, 1)]  # fmt: skip
+    gv = goods_value(attrs, p) if attrs.goods is None else attrs.goods
+    out = np.empty((int(np.prod(shape)), n))
+    _table_utility(
+        _ints(cfg), _ints(run), _ints(coop_run),
+        *(_floats(x) for x in (terms.commit, terms.entangle, terms.weight, terms.us_ties,
+                               terms.cb_member, attrs.threat, attrs.conflict_risk,
+                               attrs.us_stake, attrs.trade_need, gv, ctx.affinity,
+                               ctx.affinity_trade, ctx.co_capability)),
+        _per_run(p.trade_share, 2), p.space.membership, *coop_parts,
+        _per_run(p.entrapment_aversion, 1), _per_run(runwise(p.reactivity, p, 1), 1),
+        _per_run(p.presence, 1), _per_run(p.autonomy, 1),
+        _per_run(np.swapaxes(p.weights, -1, -2), 2), *pairs, out,
+    )  # fmt: skip
+    return out.reshape(*shape, n)
+
+
+def _ints(x) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.int64).reshape(-1)
+
+
+def _floats(x) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=float)
+
+
+def _per_run(x, own: int) -> np.ndarray:
+    """A parameter ``(own axes)``, or stacked ``(B, own axes)``, as a contiguous float
+    array whose first axis is 1 (the same for every run) or the runs."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim <= own:
+        x = x.reshape((1,) * (own + 1 - x.ndim) + x.shape)
+    return np.ascontiguousarray(x)
+
+
+@njit(cache=True, inline="always")
+def _at(a, b):
+    """Row of run ``b`` in ``a`` (row 0 when ``a`` is the same for every run)."""
+    return b if a.shape[0] > 1 else 0
+
+
+@njit(cache=True)
+def _table_utility(
+    cfg, run, coop_run,
+    t_commit, t_entangle, t_weight, t_us_ties, t_cb_member,  # the table, (C, ...)
+    threat, risk, us_stake, trade_need, goods, affinity, aff_trade, co_cap,  # (B, ...)
+    trade_share, membership,
+    has_coop, flow, c_exposure, seen_us, seen_cb, c_economy,  # (rows of coop_run, ...)
+    aversion, react, presence, autonomy, weights,  # (1 or B, ...)
+    stake_i, stake_k, stake_v, dep_i, dep_j, dep_v,
+    out,
+):  # fmt: skip
+    """``out[r] (N,)``: utility of configuration ``cfg[r]`` in run ``run[r]`` with the
+    actions of row ``coop_run[r]``: settled, the shares, then the terms and their weighed
+    sum (utility.terms_with, utility.weigh) in the numpy functions' order. One function:
+    numba calls cost more than a row's arithmetic (106 ns a row written out, 251-330 ns
+    with the parts as functions, inlined or not), so it is exempt from the length limit
+    (tests/test_layout.py)."""
+    n = threat.shape[-1]
+    sup = np.empty((n, n))
+    den, lev, dep = np.empty(n), np.empty(n), np.empty(n)
+    det, supply, exposure, economy = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    for r in range(out.shape[0]):
+        c, b, q = cfg[r], run[r], coop_run[r]
+        ts = _at(trade_share, b)
+        # utility.settled (no US player)
+        for i in range(n):
+            # utility._deterrence: pacts in index order; with 8 or more, those containing i
+            # only (the others add exactly +0.0)
+            acc = 0.0
+            first = True
+            for k in range(t_weight.shape[-1]):
+                if t_weight.shape[-1] >= 8 and not membership[k, i]:
+                    continue
+                if first:
+                    acc = t_weight[c, k] * co_cap[b, k, i]
+                    first = False
+                else:
+                    acc = acc + t_weight[c, k] * co_cap[b, k, i]
+            det[i] = threat[b, i] * (acc / (1.0 + abs(acc)))
+            s_sup = t_commit[c, i, 0] * (affinity[b, i, 0] * goods[b, i, 0])
+            s_ex = t_entangle[c, i, 0] * risk[b, 0]
+            s_eco = t_commit[c, i, 0] * aff_trade[b, i, 0]
+            for j in range(1, n):
+                s_sup += t_commit[c, i, j] * (affinity[b, i, j] * goods[b, i, j])
+                s_ex += t_entangle[c, i, j] * risk[b, j]
+                s_eco += t_commit[c, i, j] * aff_trade[b, i, j]
+            supply[i], exposure[i], economy[i] = s_sup, s_ex, trade_need[b, i] * s_eco
+            for j in range(n):  # utility.support
+                trade = trade_share[ts, i, j] * trade_need[b, i]
+                sup[i, j] = t_commit[c, i, j] * (goods[b, i, j] + trade)
+        # utility.terms_with: the shares of support with the actions' flow
+        for k in range(n):
+            if has_coop:
+                for j in range(n):
+                    sup[k, j] = sup[k, j] + flow[q, k, j]
+            acc = sup[k, 0]
+            for j in range(1, n):
+                acc += sup[k, j]
+            den[k] = acc if acc > 0 else 1.0  # utility.share_denominator
+        for i in range(n):
+            lev[i] = 0.0
+            dep[i] = 0.0
+        for s in range(stake_i.shape[0]):  # utility._leverage, pairs in index order
+            i, k = stake_i[s], stake_k[s]
+            lev[i] += stake_v[_at(stake_v, b), s] * t_commit[c, i, k] * (sup[k, i] / den[k])
+        for s in range(dep_i.shape[0]):  # utility._dependence
+            i, j = dep_i[s], dep_j[s]
+            share = sup[i, j] / den[i]
+            dep[i] += share * share * dep_v[_at(dep_v, b), s]
+        rr, pb, w = react[_at(react, b), 0], _at(aversion, b), _at(weights, b)
+        for i in range(n):
+            sp, ex, eco = supply[i], exposure[i], economy[i]
+            seen, cb = t_us_ties[c, i], t_cb_member[c, i]
+            if has_coop:
+                acc = affinity[b, i, 0] * flow[q, i, 0]
+                for j in range(1, n):
+                    acc += affinity[b, i, j] * flow[q, i, j]
+                sp = sp + acc
+                ex = ex + c_exposure[q, i]
+                seen = seen + seen_us[q, i]
+                cb = cb + rr * seen_cb[q, i]
+                eco = eco + c_economy[q, i]
+            security = det[i] + sp / (1.0 + abs(sp))
+            security -= aversion[pb, i] * ex
+            us = -us_stake[b, i] * rr * seen
+            influence = lev[i] - presence[_at(presence, b), i] * cb
+            influence = influence - autonomy[_at(autonomy, b), i] * dep[i]
+            total = security * weights[w, 0, i]  # utility.weigh: in term order
+            total += us * weights[w, 1, i]
+            total += influence * weights[w, 2, i]
+            total += eco * weights[w, 3, i]
+            out[r, i] = total

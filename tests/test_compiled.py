@@ -1,0 +1,116 @@
+"""The compiled utility of tabulated configurations (sim/rules/compiled.py) gives the same
+bits as the numpy definition (sim.rules.utility.utility_given on the gathered rows), row
+by row, with and without actions in force, for one scenario and for stacked points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.config import build_scenario, load_raw, load_scenario
+from sim.rules import compiled
+from sim.rules.act import in_force, priced_actions
+from sim.rules.compile import compile_params
+from sim.rules.context import context
+from sim.rules.stack import stack_params, take_runs
+from sim.rules.utility import attributes, utility_given
+from tests.conftest import DEFAULT_SCENARIO, FOUR_STATES
+
+ROWS = 400
+OTHER = [  # a second point that varies what the kernel reads per run
+    "states.CHN.weights.us_ties=0.01",
+    "us.reactivity=0.2",
+    "states.PRK.trade_share.CHN=0.3",
+    "states.PRK.autonomy=0",
+    "states.CHN.stakes.PRK=0",
+    "states.RUS.entrapment_aversion=0.9",
+]
+
+
+def _batch(p, runs: int, seed: int, actions: bool):
+    """Random attributes, relations and actions in force for ``runs`` runs of ``p``, and
+    random (configuration, run) rows."""
+    rng = np.random.default_rng(seed)
+    n, d = p.n_states, len(p.drivers.names)
+    attrs = attributes(rng.uniform(0, 1, (runs, d)), p)
+    affinity = rng.uniform(-1, 1, (runs, n, n))
+    levels = p.configs.levels[rng.integers(0, len(p.configs.levels), runs)]
+    coop = None
+    if actions:
+        on = rng.random((runs, n, n, p.actions.n_kinds)) < 0.4
+        coop = in_force(on, priced_actions(levels, attrs, p), attrs, p)
+    ctx = context(affinity, p, coop)
+    run = rng.integers(0, runs, ROWS)
+    cfg = rng.integers(0, len(p.configs.levels), ROWS) + (p.configs.offset[run] if p.stacked else 0)
+    return attrs, ctx, cfg, run
+
+
+def _numpy(p, attrs, ctx, cfg, run):
+    """utility_given on the gathered rows: the definition."""
+    ct = p.configs.terms.take(cfg)
+    return utility_given(ct, attrs.take(run), take_runs(p, run), ctx.take(run))
+
+
+@pytest.fixture(scope="module")
+def default():
+    return compile_params(load_scenario(DEFAULT_SCENARIO))
+
+
+@pytest.mark.parametrize("actions", [False, True])
+def test_table_utility_is_utility_given_bit_for_bit(default, actions):
+    attrs, ctx, cfg, run = _batch(default, 50, 1, actions)
+    fast = compiled.table_utility(cfg, run, attrs, default, ctx)
+    assert fast.shape == (ROWS, default.n_states)
+    np.testing.assert_array_equal(fast, _numpy(default, attrs, ctx, cfg, run))
+
+
+def test_stacked_points_read_their_own_parameters(default):
+    other = compile_params(load_scenario(DEFAULT_SCENARIO, OTHER))
+    p = stack_params([default, other], [20, 30])
+    attrs, ctx, cfg, run = _batch(p, 50, 2, actions=True)
+    fast = compiled.table_utility(cfg, run, attrs, p, ctx)
+    np.testing.assert_array_equal(fast, _numpy(p, attrs, ctx, cfg, run))
+    # and the second point's rows differ from what the first point's parameters give
+    alone = compiled.table_utility(cfg - p.configs.offset[run], run, attrs, default, ctx)
+    assert not np.array_equal(fast[run >= 20], alone[run >= 20])
+
+
+def test_actions_of_candidate_rows_replace_the_runs_own(default):
+    """An open action is valued with its own actions in force (``coop_run``), not the
+    run's: the candidate path of sim.rules.act."""
+    attrs, ctx, cfg, run = _batch(default, 50, 3, actions=True)
+    rng = np.random.default_rng(4)
+    n, k = default.n_states, default.actions.n_kinds
+    levels = default.configs.levels[np.zeros(50, dtype=int)]
+    on = rng.random((ROWS, n, n, k)) < 0.4
+    priced = priced_actions(levels, attrs, default)
+    coop_c = in_force(on, tuple(x[run] if x is not None else None for x in priced),
+                      attrs.take(run), default)  # fmt: skip
+    fast = compiled.table_utility(cfg, run, attrs, default, ctx, coop_c, np.arange(ROWS))
+    want = utility_given(default.configs.terms.take(cfg), attrs.take(run), default,
+                         ctx.take(run, coop=False).with_coop(coop_c))  # fmt: skip
+    np.testing.assert_array_equal(fast, want)
+    assert not np.array_equal(fast, compiled.table_utility(cfg, run, attrs, default, ctx))
+
+
+def test_eight_pacts_or_more_sum_deterrence_over_members_only():
+    """Four states at one level: 11 pacts, a 2,048-row table, and utility._deterrence's
+    members-only sum (the branch for 8 pacts or more)."""
+    raw = load_raw(FOUR_STATES)
+    raw["levels"] = raw["levels"][:1]
+    first = raw["levels"][0]["name"]
+    raw["initial_pacts"] = {key: first for key in raw.get("initial_pacts", {})}
+    p = compile_params(build_scenario(raw, "four states, one level"))
+    assert p.space.n_pacts >= 8 and compiled.applies(p)
+    attrs, ctx, cfg, run = _batch(p, 30, 5, actions=p.actions.n_kinds > 0)
+    fast = compiled.table_utility(cfg, run, attrs, p, ctx)
+    np.testing.assert_array_equal(fast, _numpy(p, attrs, ctx, cfg, run))
+
+
+def test_worlds_without_a_table_or_with_a_us_player_keep_numpy(default):
+    four = compile_params(load_scenario(FOUR_STATES))  # 3^11 configurations: no table
+    assert compiled.applies(default) and not compiled.applies(four)
+    six = compile_params(load_scenario(DEFAULT_SCENARIO.parent / "northeast_asia_2024.toml"))
+    assert six.player >= 0 and not compiled.applies(six)
+    with pytest.raises(ValueError, match="configuration table"):
+        compiled.table_utility(np.zeros(1, int), np.zeros(1, int), None, four, None)
