@@ -19,6 +19,7 @@ from sim.rules.actions import (
     action_values,
     cooperation,
     decide,
+    one_action,
     open_actions,
     partner_hostility,
     with_one,
@@ -369,7 +370,8 @@ def test_an_action_with_an_associated_partner_is_seen_with_its_allies_hostility(
     assert plain.seen_us[0, 2] == pytest.approx(0.1 * 0.5, **APPROX)
     assert np.array_equal(plain.seen_cb, c.seen_cb)  # counter-balancing reads the pair only
     none = cooperation(np.zeros_like(on), zeros, zeros, a, h, risk, partner)
-    one = with_one(none, np.array([0]), a.slots, zeros, zeros, a, h, risk, partner)
+    added = one_action(np.array([0]), a.slots, zeros, zeros, a, h, risk, partner)
+    one = with_one(none, np.array([0]), added)
     assert one.seen_us[0] == pytest.approx(c.seen_us[0], **APPROX)
 
 

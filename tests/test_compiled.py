@@ -10,6 +10,7 @@ import pytest
 from sim.config import build_scenario, load_raw, load_scenario
 from sim.rules import compiled
 from sim.rules.act import in_force, priced_actions
+from sim.rules.actions import one_action, with_one
 from sim.rules.compile import compile_params
 from sim.rules.context import context
 from sim.rules.stack import stack_params, take_runs
@@ -89,6 +90,23 @@ def test_actions_of_candidate_rows_replace_the_runs_own(default):
     fast = compiled.table_utility(cfg, run, attrs, default, ctx, coop_c, np.arange(ROWS))
     want = utility_given(default.configs.terms.take(cfg), attrs.take(run), default,
                          ctx.take(run, coop=False).with_coop(coop_c))  # fmt: skip
+    np.testing.assert_array_equal(fast, want)
+    assert not np.array_equal(fast, compiled.table_utility(cfg, run, attrs, default, ctx))
+
+
+def test_an_added_action_is_with_one_of_the_runs_actions(default):
+    """The month's open actions (sim.rules.act): each candidate row adds one action
+    (actions.one_action) to its run's actions in force, as actions.with_one does."""
+    attrs, ctx, cfg, run = _batch(default, 50, 6, actions=True)
+    a = default.actions
+    rng = np.random.default_rng(7)
+    ijk = a.slots[rng.integers(0, len(a.slots), ROWS)]
+    levels = default.configs.levels[np.zeros(50, dtype=int)]
+    value, cost, partner = priced_actions(levels, attrs, default)
+    one = one_action(run, ijk, value, cost, a, default.hostility, attrs.conflict_risk, partner)
+    fast = compiled.table_utility(cfg, run, attrs, default, ctx, one=one)
+    runs_ctx = ctx.take(run, coop=False).with_coop(with_one(ctx.coop, run, one))
+    want = utility_given(default.configs.terms.take(cfg), attrs.take(run), default, runs_ctx)
     np.testing.assert_array_equal(fast, want)
     assert not np.array_equal(fast, compiled.table_utility(cfg, run, attrs, default, ctx))
 

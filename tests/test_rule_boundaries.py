@@ -23,7 +23,7 @@ from test_decisions import _gains_case, move
 
 from sim.config import load_scenario
 from sim.rules.act import in_force, priced_actions, take_actions
-from sim.rules.actions import cooperation, partner_hostility, with_one
+from sim.rules.actions import cooperation, one_action, partner_hostility, with_one
 from sim.rules.compile import compile_params
 from sim.rules.context import context
 from sim.rules.decisions import MoveValues, is_stable, proposable
@@ -190,7 +190,8 @@ def test_with_one_adds_what_cooperation_gives_on_all_five_fields():
     after = before.copy()
     after[0, 0, 1, 0] = True
     base = cooperation(before, value, cost, a, hostility, risk)
-    one = with_one(base, np.array([0]), np.array([[0, 1, 0]]), value, cost, a, hostility, risk)
+    added = one_action(np.array([0]), np.array([[0, 1, 0]]), value, cost, a, hostility, risk)
+    one = with_one(base, np.array([0]), added)
     full = cooperation(after, value, cost, a, hostility, risk)
     for name in ("flow", "economy", "seen_us", "seen_cb", "exposure"):
         np.testing.assert_allclose(getattr(one, name), getattr(full, name), rtol=1e-12,

@@ -10,10 +10,12 @@ import numpy as np
 
 from sim.rules import compiled
 from sim.rules.actions import (
+    OneAction,
     action_costs,
     action_values,
     cooperation,
     decide,
+    one_action,
     open_actions,
     open_pairs,
     partner_hostility,
@@ -73,16 +75,14 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0, bo
     if p.stacked:
         level_ids = np.broadcast_to(level_ids, p.commitment.shape)
     top = pair_strength(levels, p.pair_table, level_ids, per_run=p.stacked)  # (B, N, N)
-    coop_before = ctx.coop
     taken = np.zeros(on.shape, dtype=bool)
     if bonus is not None:  # an invitation reopens what was declined lately
         waiting = waiting & ~(bonus > 0)
     rows, slot = open_pairs(open_actions(a, act_left, top) & ~waiting, a.slots)
     if len(rows):
         ijk = a.slots[slot]
-        coop_c = with_one(coop_before, rows, ijk, value, cost, a, p.hostility,
-                          attrs.conflict_risk, partner)  # fmt: skip
-        u = _utility_with(coop_c, rows, levels, attrs, ctx, p)  # (C, N)
+        one = one_action(rows, ijk, value, cost, a, p.hostility, attrs.conflict_risk, partner)
+        u = _utility_with(one, rows, levels, attrs, ctx, p)  # (C, N)
         c = np.arange(len(rows))
         i, j, k = ijk.T
         gain_i, gain_j = u[c, i] - u0[rows, i], u[c, j] - u0[rows, j]
@@ -98,8 +98,9 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0, bo
     return taken, declined
 
 
-def _utility_with(coop_c, rows, levels, attrs, ctx, p):
-    """``(C, N)``: utility of runs ``rows`` (at ``levels``) with the actions ``coop_c``.
+def _utility_with(one: OneAction, rows, levels, attrs, ctx, p):
+    """``(C, N)``: utility of runs ``rows`` (at ``levels``) with the action ``one`` added
+    to their actions in force.
 
     What the actions do not change (:class:`~sim.rules.utility.Settled`) is computed once
     per run: for the whole batch when most runs weigh actions (then gathered), else for
@@ -108,7 +109,8 @@ def _utility_with(coop_c, rows, levels, attrs, ctx, p):
     if compiled.applies(p):  # read from the table and the runs' rows, no gathers
         here = table.offset + table.index(levels)  # (B,)
         cfg = here[rows]
-        return compiled.table_utility(cfg, rows, attrs, p, ctx, coop_c, np.arange(len(rows)))
+        return compiled.table_utility(cfg, rows, attrs, p, ctx, one=one)
+    coop_c = with_one(ctx.coop, rows, one)
     if table is not None:
         ct = _table_terms(levels, p)
     else:

@@ -266,35 +266,66 @@ def open_pairs(open_: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, np.nda
     return rows, slot
 
 
-def with_one(base: Cooperation, rows: np.ndarray, ijk: np.ndarray, value: np.ndarray,
-             cost: np.ndarray, a: ActionParams, hostility: np.ndarray,
-             risk: np.ndarray, partner: np.ndarray | None = None) -> Cooperation:  # fmt: skip
-    """For each pair ``c`` (run ``rows[c]``, action ``ijk[c]`` = actor, recipient, kind):
-    run ``rows[c]``'s ``base`` with that action also in force, ``(C, ...)``; what
-    :func:`cooperation` gives with it added, term by term (one action adds its value to one
-    flow, its payment and cost to two economies, its visibility to two states and its
-    entanglement to the actor)."""
+@dataclass(frozen=True)
+class OneAction:
+    """What one more action adds to its run's :class:`Cooperation`, for each candidate
+    ``c`` (``(C,)`` each): its value to the recipient's support from the actor, the
+    actor's payment less cost and the recipient's payment, the visibility the US reads
+    into each party's cooperation and the counter-balancing it draws, and the actor's
+    exposure to the recipient's conflict risk."""
+
+    actor: np.ndarray  # (C,) int
+    recipient: np.ndarray  # (C,) int
+    value: np.ndarray  # flow[recipient, actor] += value
+    actor_economy: np.ndarray  # economy[actor] += payment - cost
+    payment: np.ndarray  # economy[recipient] -= payment
+    seen_actor: np.ndarray  # seen_us[actor] += visibility x the hostility read into it
+    seen_recipient: np.ndarray  # seen_us[recipient] += ...
+    seen_cb: np.ndarray  # seen_cb[actor] and seen_cb[recipient] += visibility x pair
+    exposure: np.ndarray  # exposure[actor] += entanglement x the recipient's risk
+
+
+def one_action(rows: np.ndarray, ijk: np.ndarray, value: np.ndarray, cost: np.ndarray,
+               a: ActionParams, hostility: np.ndarray, risk: np.ndarray,
+               partner: np.ndarray | None = None) -> OneAction:  # fmt: skip
+    """The :class:`OneAction` of each pair ``c`` (run ``rows[c]``, action ``ijk[c]`` =
+    actor, recipient, kind): what :func:`cooperation` adds for it, term by term (one
+    action adds its value to one flow, its payment and cost to two economies, its
+    visibility to two states and its entanglement to the actor)."""
     c = np.arange(len(rows))
     i, j, k = ijk.T
-    flow, economy, seen_us, seen_cb, exposure = (  # fancy indexing copies
-        x[rows] for x in (base.flow, base.economy, base.seen_us, base.seen_cb, base.exposure)
-    )
     h = np.broadcast_to(hostility, risk.shape)[rows]  # (C, N)
     v = value[rows, i, j, k]
     pay = v * _kind(a.payment, k, rows)
     vis = _kind(a.visibility, k, rows)
-    flow[c, j, i] += v
-    economy[c, i] += pay - cost[rows, i, j, k]
-    economy[c, j] -= pay
     read_ij, read_ji = (
         (h[c, j], h[c, i]) if partner is None else (partner[rows, i, j], partner[rows, j, i])
     )
-    seen_us[c, i] += vis * read_ij  # the hostility the US reads into the pair's cooperation
-    seen_us[c, j] += vis * read_ji
     pair = 0.5 * (h[c, i] + h[c, j])
-    seen_cb[c, i] += vis * pair
-    seen_cb[c, j] += vis * pair
-    exposure[c, i] += _kind(a.entanglement, k, rows) * risk[rows, j]
+    return OneAction(
+        actor=i, recipient=j, value=v, actor_economy=pay - cost[rows, i, j, k], payment=pay,
+        seen_actor=vis * read_ij,  # the hostility the US reads into the pair's cooperation
+        seen_recipient=vis * read_ji, seen_cb=vis * pair,
+        exposure=_kind(a.entanglement, k, rows) * risk[rows, j],
+    )  # fmt: skip
+
+
+def with_one(base: Cooperation, rows: np.ndarray, one: OneAction) -> Cooperation:
+    """For each candidate ``c``: run ``rows[c]``'s ``base`` with the action of
+    :func:`one_action` also in force, ``(C, ...)``."""
+    c = np.arange(len(rows))
+    i, j = one.actor, one.recipient
+    flow, economy, seen_us, seen_cb, exposure = (  # fancy indexing copies
+        x[rows] for x in (base.flow, base.economy, base.seen_us, base.seen_cb, base.exposure)
+    )
+    flow[c, j, i] += one.value
+    economy[c, i] += one.actor_economy
+    economy[c, j] -= one.payment
+    seen_us[c, i] += one.seen_actor
+    seen_us[c, j] += one.seen_recipient
+    seen_cb[c, i] += one.seen_cb
+    seen_cb[c, j] += one.seen_cb
+    exposure[c, i] += one.exposure
     return Cooperation(flow, economy, seen_us, seen_cb, exposure)
 
 

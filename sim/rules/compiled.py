@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.rules.actions import Cooperation
+from sim.rules.actions import Cooperation, OneAction
 from sim.rules.arrays import runwise
 from sim.rules.context import Context
 from sim.rules.params import Params
@@ -41,12 +41,15 @@ def table_utility(
     ctx: Context,
     coop: Cooperation | None = None,
     coop_run: np.ndarray | None = None,
+    one: OneAction | None = None,
 ) -> np.ndarray:
     """Total utility ``(..., N)`` of the configurations ``cfg`` (rows of the configuration
     table, its offset included) in the runs ``run`` (same shape) of a batch whose
     attributes and context are ``attrs`` and ``ctx`` ``(B, ...)``, with the actions in
-    force of row ``coop_run`` of ``coop`` (None: ``ctx.coop``, run by run): what
-    :func:`sim.rules.utility.utility_given` gives on the gathered rows."""
+    force of row ``coop_run`` of ``coop`` (None: ``ctx.coop``, run by run) and, for each
+    entry of a 1-D ``cfg``, the action ``one`` added
+    (:func:`sim.rules.actions.with_one`): what :func:`sim.rules.utility.utility_given`
+    gives on the gathered rows."""
     if not applies(p):
         raise ValueError("table_utility needs a configuration table and no US player")
     terms = p.configs.terms
@@ -54,6 +57,13 @@ def table_utility(
     shape = np.shape(cfg)
     if coop is None:
         coop, coop_run = ctx.coop, run
+    if one is None:
+        added = [False, np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)]
+        added += [np.zeros(1)] * 7
+    else:
+        added = [True, _ints(one.actor), _ints(one.recipient)] + [_floats(x) for x in (
+            one.value, one.actor_economy, one.payment, one.seen_actor, one.seen_recipient,
+            one.seen_cb, one.exposure)]  # fmt: skip
     nothing = np.zeros((1, 1))
     if coop is None:
         coop_parts = [False, np.zeros((1, n, n)), nothing, nothing, nothing, nothing]
@@ -78,7 +88,7 @@ def table_utility(
         _per_run(p.trade_share, 2), p.space.membership, *coop_parts,
         _per_run(p.entrapment_aversion, 1), _per_run(runwise(p.reactivity, p, 1), 1),
         _per_run(p.presence, 1), _per_run(p.autonomy, 1),
-        _per_run(np.swapaxes(p.weights, -1, -2), 2), *pairs, out,
+        _per_run(np.swapaxes(p.weights, -1, -2), 2), *pairs, *added, out,
     )  # fmt: skip
     return out.reshape(*shape, n)
 
@@ -115,6 +125,8 @@ def _table_utility(
     has_coop, flow, c_exposure, seen_us, seen_cb, c_economy,  # (rows of coop_run, ...)
     aversion, react, presence, autonomy, weights,  # (1 or B, ...)
     stake_i, stake_k, stake_v, dep_i, dep_j, dep_v,
+    has_one, one_i, one_j, one_value, one_actor_eco, one_pay, one_seen_i, one_seen_j,
+    one_cb, one_exposure,  # (R,) the action added to row r's (sim.rules.actions.OneAction)
     out,
 ):  # fmt: skip
     """``out[r] (N,)``: utility of configuration ``cfg[r]`` in run ``run[r]`` with the
@@ -127,8 +139,26 @@ def _table_utility(
     sup = np.empty((n, n))
     den, lev, dep = np.empty(n), np.empty(n), np.empty(n)
     det, supply, exposure, economy = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    fl = np.empty((n, n))  # the row's actions in force (with the added one)
+    l_exp, l_seen, l_cb, l_eco = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     for r in range(out.shape[0]):
         c, b, q = cfg[r], run[r], coop_run[r]
+        if has_coop:
+            for i in range(n):
+                for j in range(n):
+                    fl[i, j] = flow[q, i, j]
+                l_exp[i], l_seen[i] = c_exposure[q, i], seen_us[q, i]
+                l_cb[i], l_eco[i] = seen_cb[q, i], c_economy[q, i]
+        if has_one:  # actions.with_one
+            i, j = one_i[r], one_j[r]
+            fl[j, i] += one_value[r]
+            l_eco[i] += one_actor_eco[r]
+            l_eco[j] -= one_pay[r]
+            l_seen[i] += one_seen_i[r]
+            l_seen[j] += one_seen_j[r]
+            l_cb[i] += one_cb[r]
+            l_cb[j] += one_cb[r]
+            l_exp[i] += one_exposure[r]
         ts = _at(trade_share, b)
         # utility.settled (no US player)
         for i in range(n):
@@ -160,7 +190,7 @@ def _table_utility(
         for k in range(n):
             if has_coop:
                 for j in range(n):
-                    sup[k, j] = sup[k, j] + flow[q, k, j]
+                    sup[k, j] = sup[k, j] + fl[k, j]
             acc = sup[k, 0]
             for j in range(1, n):
                 acc += sup[k, j]
@@ -180,14 +210,14 @@ def _table_utility(
             sp, ex, eco = supply[i], exposure[i], economy[i]
             seen, cb = t_us_ties[c, i], t_cb_member[c, i]
             if has_coop:
-                acc = affinity[b, i, 0] * flow[q, i, 0]
+                acc = affinity[b, i, 0] * fl[i, 0]
                 for j in range(1, n):
-                    acc += affinity[b, i, j] * flow[q, i, j]
+                    acc += affinity[b, i, j] * fl[i, j]
                 sp = sp + acc
-                ex = ex + c_exposure[q, i]
-                seen = seen + seen_us[q, i]
-                cb = cb + rr * seen_cb[q, i]
-                eco = eco + c_economy[q, i]
+                ex = ex + l_exp[i]
+                seen = seen + l_seen[i]
+                cb = cb + rr * l_cb[i]
+                eco = eco + l_eco[i]
             security = det[i] + sp / (1.0 + abs(sp))
             security -= aversion[pb, i] * ex
             us = -us_stake[b, i] * rr * seen
