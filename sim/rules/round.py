@@ -19,19 +19,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.rules import compiled_proposal
 from sim.rules.act import in_force, priced_actions, take_actions
 from sim.rules.actions import occasion_bonus
-from sim.rules.arrays import runwise, small_max, small_sum
+from sim.rules.arrays import runwise, small_sum
 from sim.rules.context import Context, context
 from sim.rules.decisions import (
     MoveValues,
     accept_probability,
-    choose,
     evaluate_moves,
     is_stable,
     move_costs,
-    move_values,
-    recognize,
     update_rows,
 )
 from sim.rules.draws import Draws
@@ -229,12 +227,11 @@ def _push(state: RunState, p: Params) -> np.ndarray | None:
 def propose(mv: MoveValues, p: Params, talk_level, blocked, d: Draws) -> Proposal:
     """Recognition, the proposer's choice and the others' consent (docs/model.md 3.3).
     ``blocked (B, M)``: raises refused within the refusal memory."""
-    values = move_values(mv, p, talk_level, blocked)  # (B, M, N)
-    proposer = recognize(small_max(values, axis=-2), p, d.u_recognize)
-    rows = np.arange(len(proposer))
-    own = values[rows, :, proposer]  # (B, M)
     temperature = runwise(p.temperature, p, 1)
-    move = choose(own, temperature, d.u_choice)
+    proposer, move = compiled_proposal.proposal(  # move_values, recognize, choose
+        mv, p, talk_level, blocked, d.u_recognize, d.u_choice
+    )
+    rows = np.arange(len(proposer))
     gains = mv.gains[rows, move]  # (B, N)
     is_raise = p.space.kind[move] == RAISE
     must = p.space.consent[move] & (np.arange(p.n_states) != proposer[:, None])

@@ -1,0 +1,94 @@
+"""The compiled proposal (sim/rules/compiled_proposal.py) values every move as
+decisions.move_values does, bit for bit, and draws the same proposer and move as the
+numpy definition (move_values, recognize, choose), for one scenario, stacked points and
+the six-state world."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.config import load_scenario
+from sim.rules import compiled_proposal
+from sim.rules.arrays import runwise, small_max
+from sim.rules.compile import compile_params
+from sim.rules.decisions import MoveValues, choose, move_costs, move_values, recognize
+from sim.rules.logit import accept_probability
+from sim.rules.stack import stack_params
+from tests.conftest import DEFAULT_SCENARIO
+
+RUNS = 3000
+
+
+def _numpy(mv, p, talk_level, blocked, u_recognize, u_choice):
+    values = move_values(mv, p, talk_level, blocked)
+    proposer = recognize(small_max(values, axis=-2), p, u_recognize)
+    own = values[np.arange(len(proposer)), :, proposer]
+    return proposer, choose(own, runwise(p.temperature, p, 1), u_choice)
+
+
+def _rows(p, seed: int, scale: float):
+    """Random moves' utilities (``scale``: their spread against the temperature), valid
+    moves, talks under way, blocked raises and uniforms for ``RUNS`` runs."""
+    rng = np.random.default_rng(seed)
+    m, n = p.space.n_moves, p.n_states
+    utility = rng.normal(0.0, scale, (RUNS, m, n))
+    valid = rng.random((RUNS, m)) < 0.7
+    valid[:, 0] = True
+    talk_level = (rng.random((RUNS, p.space.n_pacts)) < 0.2).astype(np.int8)
+    blocked = rng.random((RUNS, m)) < 0.1
+    mv = MoveValues(configs=None, utility=utility, valid=valid)
+    return mv, talk_level, blocked, rng.random(RUNS), rng.random(RUNS)
+
+
+@pytest.mark.parametrize("scale", [0.001, 0.02, 1.0])
+def test_the_compiled_proposal_is_the_numpy_one(scale):
+    p = compile_params(load_scenario(DEFAULT_SCENARIO))
+    mv, talk_level, blocked, u_r, u_c = _rows(p, 1, scale)
+    fast = compiled_proposal.proposal(mv, p, talk_level, blocked, u_r, u_c)
+    want = _numpy(mv, p, talk_level, blocked, u_r, u_c)
+    np.testing.assert_array_equal(fast[0], want[0])
+    np.testing.assert_array_equal(fast[1], want[1])
+    assert len(np.unique(fast[1])) > 3  # the draws do choose among moves
+
+
+def test_stacked_points_and_the_six_state_world():
+    a = compile_params(load_scenario(DEFAULT_SCENARIO))
+    b = compile_params(load_scenario(DEFAULT_SCENARIO, ["negotiation.temperature=0.2",
+                                                        "negotiation.eagerness=0",
+                                                        "states.PRK.recognition=3"]))  # fmt: skip
+    six = compile_params(load_scenario(DEFAULT_SCENARIO.parent / "northeast_asia_2024.toml"))
+    for p in (stack_params([a, b], [RUNS // 2, RUNS - RUNS // 2]), six):
+        mv, talk_level, blocked, u_r, u_c = _rows(p, 2, 0.02)
+        fast = compiled_proposal.proposal(mv, p, talk_level, blocked, u_r, u_c)
+        want = _numpy(mv, p, talk_level, blocked, u_r, u_c)
+        np.testing.assert_array_equal(fast[0], want[0])
+        np.testing.assert_array_equal(fast[1], want[1])
+
+
+@pytest.mark.parametrize("world", ["default", "stacked", "six"])
+def test_each_moves_value_is_move_values_bit_for_bit(world):
+    """The values the draws read (decisions.move_values: P(the others agree) x (gain -
+    cost), -inf where not proposable): equal draws alone would hide a last-bit change."""
+    a = compile_params(load_scenario(DEFAULT_SCENARIO))
+    p = {
+        "default": lambda: a,
+        "stacked": lambda: stack_params(
+            [a, compile_params(load_scenario(DEFAULT_SCENARIO, ["negotiation.temperature=0.2"]))],
+            [RUNS // 2, RUNS - RUNS // 2],
+        ),
+        "six": lambda: compile_params(
+            load_scenario(DEFAULT_SCENARIO.parent / "northeast_asia_2024.toml")
+        ),
+    }[world]()
+    mv, talk_level, blocked, _, _ = _rows(p, 3, 0.02)
+    want = move_values(mv, p, talk_level, blocked)
+    asked = p.space.raises
+    agree = accept_probability(mv.gains[..., asked, :], move_costs(p)[..., asked, None],
+                               runwise(p.temperature, p, 2))  # fmt: skip
+    args = compiled_proposal._inputs(mv, p, talk_level, blocked, agree)
+    got = np.empty(want.shape)
+    for b in range(RUNS):
+        compiled_proposal._values(*args, b, got[b])
+    np.testing.assert_array_equal(got, want)
+    assert np.isfinite(got[:, 1:]).any() and np.isinf(got).any()
