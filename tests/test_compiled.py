@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from sim.config import build_scenario, load_raw, load_scenario
-from sim.rules import compiled
+from sim.rules import compiled, compiled_actions
 from sim.rules.act import in_force, priced_actions
-from sim.rules.actions import one_action, with_one
+from sim.rules.actions import cooperation, one_action, partner_hostility, with_one
 from sim.rules.compile import compile_params
 from sim.rules.context import context
 from sim.rules.stack import stack_params, take_runs
@@ -132,3 +132,26 @@ def test_worlds_without_a_table_or_with_a_us_player_keep_numpy(default):
     assert six.player >= 0 and not compiled.applies(six)
     with pytest.raises(ValueError, match="configuration table"):
         compiled.table_utility(np.zeros(1, int), np.zeros(1, int), None, four, None)
+
+
+@pytest.mark.parametrize("association", [0.0, 0.5])
+def test_compiled_cooperation_is_cooperation_bit_for_bit(default, association):
+    """sim/rules/compiled_actions.py: the actions in force as utility terms, one scenario
+    and stacked points, with and without guilt by association."""
+    other = compile_params(load_scenario(DEFAULT_SCENARIO, OTHER))
+    for p in (default, stack_params([default, other], [20, 30])):
+        rng = np.random.default_rng(8)
+        n, k = p.n_states, p.actions.n_kinds
+        attrs = attributes(rng.uniform(0, 1, (50, len(p.drivers.names))), p)
+        levels = p.configs.levels[rng.integers(0, len(p.configs.levels), 50)]
+        value, cost, _ = priced_actions(levels, attrs, p)
+        on = rng.random((50, n, n, k)) < 0.5
+        partner = None
+        if association:
+            commit = rng.uniform(0, 1, (50, n, n)) * (1 - np.eye(n))
+            partner = partner_hostility(p.hostility, commit, association)
+        args = (on, value, cost, p.actions, p.hostility, attrs.conflict_risk, partner)
+        fast, want = compiled_actions.cooperation(*args), cooperation(*args)
+        for name in ("flow", "economy", "seen_us", "seen_cb", "exposure"):
+            np.testing.assert_array_equal(getattr(fast, name), getattr(want, name), name)
+        assert np.any(fast.flow) and np.any(fast.exposure)

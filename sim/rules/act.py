@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules import compiled
+from sim.rules import compiled, compiled_actions
 from sim.rules.actions import (
     OneAction,
     action_costs,
     action_values,
-    cooperation,
     decide,
     one_action,
     open_actions,
@@ -51,9 +50,11 @@ def priced_actions(levels: np.ndarray, attrs: Attributes, p: Params):
 
 
 def in_force(on: np.ndarray, priced: tuple, attrs: Attributes, p: Params):
-    """The :class:`~sim.rules.actions.Cooperation` of the actions ``on``."""
+    """The :class:`~sim.rules.actions.Cooperation` of the actions ``on``
+    (:func:`sim.rules.actions.cooperation`, compiled)."""
     value, cost, partner = priced
-    return cooperation(on, value, cost, p.actions, p.hostility, attrs.conflict_risk, partner)
+    return compiled_actions.cooperation(on, value, cost, p.actions, p.hostility,
+                                        attrs.conflict_risk, partner)  # fmt: skip
 
 
 def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0, bonus=None):

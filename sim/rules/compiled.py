@@ -52,7 +52,6 @@ def table_utility(
     gives on the gathered rows."""
     if not applies(p):
         raise ValueError("table_utility needs a configuration table and no US player")
-    terms = p.configs.terms
     n = p.n_states
     shape = np.shape(cfg)
     if coop is None:
@@ -70,27 +69,43 @@ def table_utility(
     else:
         coop_parts = [True] + [_floats(x) for x in (coop.flow, coop.exposure, coop.seen_us,
                                                     coop.seen_cb, coop.economy)]  # fmt: skip
-    pairs = []
+    table, shared, params = _scenario_args(p)
+    gv = goods_value(attrs, p) if attrs.goods is None else attrs.goods
+    out = np.empty((int(np.prod(shape)), n))
+    _table_utility(
+        _ints(cfg), _ints(run), _ints(coop_run), *table,
+        *(_floats(x) for x in (attrs.threat, attrs.conflict_risk, attrs.us_stake,
+                               attrs.trade_need, gv, ctx.affinity, ctx.affinity_trade,
+                               ctx.co_capability)),
+        *shared, *coop_parts, *params, *added, out,
+    )  # fmt: skip
+    return out.reshape(*shape, n)
+
+
+def _scenario_args(p: Params) -> tuple[tuple, tuple, tuple]:
+    """The kernel's arguments that depend on ``p`` alone (the table's terms, the trade
+    shares and membership, the states' parameters and the stake and dependence pairs),
+    laid out once per ``p`` and kept with it (as its cached properties are)."""
+    cached = vars(p).get("_compiled_args")
+    if cached is not None:
+        return cached
+    terms = p.configs.terms
+    table = tuple(_floats(x) for x in (terms.commit, terms.entangle, terms.weight,
+                                       terms.us_ties, terms.cb_member))  # fmt: skip
+    shared = (_per_run(p.trade_share, 2), p.space.membership)
+    params = [_per_run(p.entrapment_aversion, 1), _per_run(runwise(p.reactivity, p, 1), 1),
+              _per_run(p.presence, 1), _per_run(p.autonomy, 1),
+              _per_run(np.swapaxes(p.weights, -1, -2), 2)]  # fmt: skip
     for group in (p.stake_pairs, p.dependence_pairs):
         values = np.zeros((1, 0))
         if group:
             values = np.stack([np.asarray(q[2], dtype=float) for q in group], axis=-1)
-        pairs += [np.array([q[0] for q in group], dtype=np.int64),
-                  np.array([q[1] for q in group], dtype=np.int64), _per_run(values, 1)]  # fmt: skip
-    gv = goods_value(attrs, p) if attrs.goods is None else attrs.goods
-    out = np.empty((int(np.prod(shape)), n))
-    _table_utility(
-        _ints(cfg), _ints(run), _ints(coop_run),
-        *(_floats(x) for x in (terms.commit, terms.entangle, terms.weight, terms.us_ties,
-                               terms.cb_member, attrs.threat, attrs.conflict_risk,
-                               attrs.us_stake, attrs.trade_need, gv, ctx.affinity,
-                               ctx.affinity_trade, ctx.co_capability)),
-        _per_run(p.trade_share, 2), p.space.membership, *coop_parts,
-        _per_run(p.entrapment_aversion, 1), _per_run(runwise(p.reactivity, p, 1), 1),
-        _per_run(p.presence, 1), _per_run(p.autonomy, 1),
-        _per_run(np.swapaxes(p.weights, -1, -2), 2), *pairs, *added, out,
-    )  # fmt: skip
-    return out.reshape(*shape, n)
+        first, second = ([q[x] for q in group] for x in (0, 1))
+        params += [np.array(first, dtype=np.int64), np.array(second, dtype=np.int64),
+                   _per_run(values, 1)]  # fmt: skip
+    cached = (table, shared, tuple(params))
+    vars(p)["_compiled_args"] = cached
+    return cached
 
 
 def _ints(x) -> np.ndarray:

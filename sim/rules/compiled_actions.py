@@ -1,0 +1,96 @@
+"""The actions in force compiled (numba): :func:`sim.rules.actions.cooperation`.
+
+Twice a month every run's actions in force become utility terms (at the month's start for
+the decisions, at its end for the record): a dozen numpy passes over ``(B, N, N, K)``
+arrays, here one loop per run with the same operations in the same order (sums over kinds
+and partners in index order, as :func:`sim.rules.arrays.small_sum` adds them). The numpy
+function stays the definition (docs/model.md 3.8); ``tests/test_compiled.py`` checks the
+two bit for bit, with and without association, for one scenario and stacked points.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.rules.actions import ActionParams, Cooperation
+
+
+def cooperation(on: np.ndarray, value: np.ndarray, cost: np.ndarray, a: ActionParams,
+                hostility: np.ndarray, risk: np.ndarray,
+                partner: np.ndarray | None = None) -> Cooperation:  # fmt: skip
+    """What :func:`sim.rules.actions.cooperation` gives, for a batch ``(B, N, N, K)``."""
+    b, n = on.shape[0], on.shape[1]
+    out = Cooperation(flow=np.empty((b, n, n)), economy=np.empty((b, n)),
+                      seen_us=np.empty((b, n)), seen_cb=np.empty((b, n)),
+                      exposure=np.empty((b, n)))  # fmt: skip
+    _cooperation(
+        np.ascontiguousarray(on), np.ascontiguousarray(value, dtype=float),
+        np.ascontiguousarray(cost, dtype=float), _rows(a.payment, 1), _rows(a.visibility, 1),
+        _rows(a.entanglement, 1), _rows(hostility, 1), np.ascontiguousarray(risk),
+        partner is not None,
+        np.zeros((1, n, n)) if partner is None else np.ascontiguousarray(partner),
+        out.flow, out.economy, out.seen_us, out.seen_cb, out.exposure,
+    )  # fmt: skip
+    return out
+
+
+def _rows(x, own: int) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    return np.ascontiguousarray(x[None] if x.ndim == own else x)
+
+
+@njit(cache=True, inline="always")
+def _at(a, b):
+    return b if a.shape[0] > 1 else 0
+
+
+@njit(cache=True)
+def _cooperation(on, value, cost, payment, visibility, entanglement, hostility, risk,
+                 has_partner, partner, flow, economy, seen_us, seen_cb, exposure):  # fmt: skip
+    """actions.cooperation run by run (its names in the comments)."""
+    n_runs, n, _, n_kinds = on.shape
+    paid, seen0, ent = np.empty((n, n)), np.empty((n, n)), np.empty((n, n))
+    spent = np.empty(n)
+    for b in range(n_runs):
+        pb, vb, eb = _at(payment, b), _at(visibility, b), _at(entanglement, b)
+        for i in range(n):
+            s_spent = 0.0
+            for j in range(n):
+                d_flow = d_paid = d_cost = d_seen = d_ent = 0.0
+                for k in range(n_kinds):
+                    w = 1.0 if on[b, i, j, k] else 0.0
+                    delivered = w * value[b, i, j, k]
+                    if k == 0:
+                        d_flow, d_paid = delivered, delivered * payment[pb, 0]
+                        d_cost, d_seen = w * cost[b, i, j, 0], w * visibility[vb, 0]
+                        d_ent = w * entanglement[eb, 0]
+                    else:
+                        d_flow += delivered
+                        d_paid += delivered * payment[pb, k]
+                        d_cost += w * cost[b, i, j, k]
+                        d_seen += w * visibility[vb, k]
+                        d_ent += w * entanglement[eb, k]
+                flow[b, j, i] = d_flow  # swapped: [client j, patron i]
+                paid[i, j], seen0[i, j], ent[i, j] = d_paid, d_seen, d_ent
+                s_spent = d_cost if j == 0 else s_spent + d_cost
+            spent[i] = s_spent
+        hb = _at(hostility, b)
+        for i in range(n):
+            received, given = paid[i, 0], paid[0, i]
+            for j in range(1, n):
+                received += paid[i, j]
+                given += paid[j, i]
+            economy[b, i] = received - given - spent[i]
+            s_us = s_cb = s_exp = 0.0
+            for j in range(n):
+                seen = seen0[i, j] + seen0[j, i]  # either direction involves both
+                read = partner[b, i, j] if has_partner else hostility[hb, j]
+                pair = 0.5 * (hostility[hb, i] + hostility[hb, j])
+                if j == 0:
+                    s_us, s_cb, s_exp = seen * read, seen * pair, ent[i, 0] * risk[b, 0]
+                else:
+                    s_us += seen * read
+                    s_cb += seen * pair
+                    s_exp += ent[i, j] * risk[b, j]
+            seen_us[b, i], seen_cb[b, i], exposure[b, i] = s_us, s_cb, s_exp
