@@ -155,3 +155,22 @@ def test_compiled_cooperation_is_cooperation_bit_for_bit(default, association):
         for name in ("flow", "economy", "seen_us", "seen_cb", "exposure"):
             np.testing.assert_array_equal(getattr(fast, name), getattr(want, name), name)
         assert np.any(fast.flow) and np.any(fast.exposure)
+
+
+def test_rows_of_the_same_configuration_and_run_are_shared(default):
+    """A row marked as a copy (``source``: the same configuration, run and actions) gets
+    the bits the row computes, and consecutive rows of one configuration and run (the
+    month's open actions of a run) reuse its settled parts: same values as alone."""
+    attrs, ctx, cfg, run = _batch(default, 50, 9, actions=True)
+    cfg = cfg % 4  # few configurations: many rows share one with their run
+    order = np.lexsort((cfg, run))  # rows of a run and configuration next to each other
+    cfg, run = cfg[order], run[order]
+    want = _numpy(default, attrs, ctx, cfg, run)
+    first: dict[tuple[int, int], int] = {}
+    pairs = zip(cfg.tolist(), run.tolist(), strict=True)
+    source = np.array([first.setdefault(key, r) for r, key in enumerate(pairs)])
+    source[source == np.arange(ROWS)] = -1
+    assert (source >= 0).sum() > 50
+    shared = compiled.table_utility(cfg, run, attrs, default, ctx, source=source)
+    np.testing.assert_array_equal(shared, want)
+    np.testing.assert_array_equal(compiled.table_utility(cfg, run, attrs, default, ctx), want)

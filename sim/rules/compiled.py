@@ -42,6 +42,7 @@ def table_utility(
     coop: Cooperation | None = None,
     coop_run: np.ndarray | None = None,
     one: OneAction | None = None,
+    source: np.ndarray | None = None,
 ) -> np.ndarray:
     """Total utility ``(..., N)`` of the configurations ``cfg`` (rows of the configuration
     table, its offset included) in the runs ``run`` (same shape) of a batch whose
@@ -49,7 +50,8 @@ def table_utility(
     force of row ``coop_run`` of ``coop`` (None: ``ctx.coop``, run by run) and, for each
     entry of a 1-D ``cfg``, the action ``one`` added
     (:func:`sim.rules.actions.with_one`): what :func:`sim.rules.utility.utility_given`
-    gives on the gathered rows."""
+    gives on the gathered rows. ``source`` (same shape as ``cfg``, flat index or -1): an
+    entry that is a copy of another (the same configuration, run and actions)."""
     if not applies(p):
         raise ValueError("table_utility needs a configuration table and no US player")
     n = p.n_states
@@ -77,7 +79,8 @@ def table_utility(
         *(_floats(x) for x in (attrs.threat, attrs.conflict_risk, attrs.us_stake,
                                attrs.trade_need, gv, ctx.affinity, ctx.affinity_trade,
                                ctx.co_capability)),
-        *shared, *coop_parts, *params, *added, out,
+        *shared, *coop_parts, *params, *added,
+        np.zeros(0, dtype=np.int64) if source is None else _ints(source), out,
     )  # fmt: skip
     return out.reshape(*shape, n)
 
@@ -142,21 +145,26 @@ def _table_utility(
     stake_i, stake_k, stake_v, dep_i, dep_j, dep_v,
     has_one, one_i, one_j, one_value, one_actor_eco, one_pay, one_seen_i, one_seen_j,
     one_cb, one_exposure,  # (R,) the action added to row r's (sim.rules.actions.OneAction)
-    out,
+    source, out,
 ):  # fmt: skip
     """``out[r] (N,)``: utility of configuration ``cfg[r]`` in run ``run[r]`` with the
     actions of row ``coop_run[r]``: settled, the shares, then the terms and their weighed
     sum (utility.terms_with, utility.weigh) in the numpy functions' order. One function:
     numba calls cost more than a row's arithmetic (106 ns a row written out, 251-330 ns
     with the parts as functions, inlined or not), so it is exempt from the length limit
-    (tests/test_layout.py)."""
+    (tests/test_layout.py). A row whose ``source[r]`` >= 0 is a copy of that row (the
+    same configuration in the same run, with the same actions); the settled parts of
+    consecutive rows of the same configuration and run are computed once."""
     n = threat.shape[-1]
-    sup = np.empty((n, n))
+    sup, sup0 = np.empty((n, n)), np.empty((n, n))
+    last_c, last_b = -1, -1
     den, lev, dep = np.empty(n), np.empty(n), np.empty(n)
     det, supply, exposure, economy = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     fl = np.empty((n, n))  # the row's actions in force (with the added one)
     l_exp, l_seen, l_cb, l_eco = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     for r in range(out.shape[0]):
+        if source.shape[0] and source[r] >= 0:
+            continue
         c, b, q = cfg[r], run[r], coop_run[r]
         if has_coop:
             for i in range(n):
@@ -174,33 +182,41 @@ def _table_utility(
             l_cb[i] += one_cb[r]
             l_cb[j] += one_cb[r]
             l_exp[i] += one_exposure[r]
-        ts = _at(trade_share, b)
-        # utility.settled (no US player)
-        for i in range(n):
-            # utility._deterrence: pacts in index order; with 8 or more, those containing i
-            # only (the others add exactly +0.0)
-            acc = 0.0
-            first = True
-            for k in range(t_weight.shape[-1]):
-                if t_weight.shape[-1] >= 8 and not membership[k, i]:
-                    continue
-                if first:
-                    acc = t_weight[c, k] * co_cap[b, k, i]
-                    first = False
-                else:
-                    acc = acc + t_weight[c, k] * co_cap[b, k, i]
-            det[i] = threat[b, i] * (acc / (1.0 + abs(acc)))
-            s_sup = t_commit[c, i, 0] * (affinity[b, i, 0] * goods[b, i, 0])
-            s_ex = t_entangle[c, i, 0] * risk[b, 0]
-            s_eco = t_commit[c, i, 0] * aff_trade[b, i, 0]
-            for j in range(1, n):
-                s_sup += t_commit[c, i, j] * (affinity[b, i, j] * goods[b, i, j])
-                s_ex += t_entangle[c, i, j] * risk[b, j]
-                s_eco += t_commit[c, i, j] * aff_trade[b, i, j]
-            supply[i], exposure[i], economy[i] = s_sup, s_ex, trade_need[b, i] * s_eco
-            for j in range(n):  # utility.support
-                trade = trade_share[ts, i, j] * trade_need[b, i]
-                sup[i, j] = t_commit[c, i, j] * (goods[b, i, j] + trade)
+        if c != last_c or b != last_b:  # utility.settled (no US player)
+            ts = _at(trade_share, b)
+            for i in range(n):
+                # utility._deterrence: pacts in index order; with 8 or more, those
+                # containing i only (the others add exactly +0.0)
+                acc = 0.0
+                first = True
+                for k in range(t_weight.shape[-1]):
+                    if t_weight.shape[-1] >= 8 and not membership[k, i]:
+                        continue
+                    if first:
+                        acc = t_weight[c, k] * co_cap[b, k, i]
+                        first = False
+                    else:
+                        acc = acc + t_weight[c, k] * co_cap[b, k, i]
+                det[i] = threat[b, i] * (acc / (1.0 + abs(acc)))
+                s_sup = t_commit[c, i, 0] * (affinity[b, i, 0] * goods[b, i, 0])
+                s_ex = t_entangle[c, i, 0] * risk[b, 0]
+                s_eco = t_commit[c, i, 0] * aff_trade[b, i, 0]
+                for j in range(1, n):
+                    s_sup += t_commit[c, i, j] * (affinity[b, i, j] * goods[b, i, j])
+                    s_ex += t_entangle[c, i, j] * risk[b, j]
+                    s_eco += t_commit[c, i, j] * aff_trade[b, i, j]
+                supply[i], exposure[i], economy[i] = s_sup, s_ex, trade_need[b, i] * s_eco
+                for j in range(n):  # utility.support
+                    trade = trade_share[ts, i, j] * trade_need[b, i]
+                    sup[i, j] = t_commit[c, i, j] * (goods[b, i, j] + trade)
+            for i in range(n):
+                for j in range(n):
+                    sup0[i, j] = sup[i, j]
+            last_c, last_b = c, b
+        else:  # the same configuration and run as the row before
+            for i in range(n):
+                for j in range(n):
+                    sup[i, j] = sup0[i, j]
         # utility.terms_with: the shares of support with the actions' flow
         for k in range(n):
             if has_coop:
@@ -243,3 +259,7 @@ def _table_utility(
             total += influence * weights[w, 2, i]
             total += eco * weights[w, 3, i]
             out[r, i] = total
+    for r in range(source.shape[0]):  # the copies
+        if source[r] >= 0:
+            for i in range(out.shape[1]):
+                out[r, i] = out[source[r], i]

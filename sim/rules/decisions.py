@@ -89,8 +89,14 @@ def evaluate_moves(
         # long contiguous rows (numpy's inner loops), instead of rows of N states.
         configs_after = np.moveaxis(result[..., sp.effect_move[idx]], -1, 0)  # (E, ...)
         if ctx is not None and compiled.applies(p) and configs_after.ndim == 2:
-            run = np.broadcast_to(np.arange(configs_after.shape[1]), configs_after.shape)
-            u = compiled.table_utility(table.offset + configs_after, run, attrs, p, ctx)
+            n_runs = configs_after.shape[1]
+            run = np.broadcast_to(np.arange(n_runs), configs_after.shape)
+            # a move that leaves a run where it is (invalid there) is its status quo
+            status_quo = int(np.searchsorted(idx, sp.effect[0]))
+            source = np.where(configs_after == here, status_quo * n_runs + run, -1)
+            source[status_quo] = -1
+            u = compiled.table_utility(table.offset + configs_after, run, attrs, p, ctx,
+                                       source=source)  # fmt: skip
         else:
             ct = table.terms.take(table.offset + configs_after)
             u = utility_given(ct, attrs, p, ctx)
