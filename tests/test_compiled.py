@@ -10,7 +10,14 @@ import pytest
 from sim.config import build_scenario, load_raw, load_scenario
 from sim.rules import compiled, compiled_actions
 from sim.rules.act import in_force, priced_actions
-from sim.rules.actions import cooperation, one_action, partner_hostility, with_one
+from sim.rules.actions import (
+    action_costs,
+    action_values,
+    cooperation,
+    one_action,
+    partner_hostility,
+    with_one,
+)
 from sim.rules.compile import compile_params
 from sim.rules.context import context
 from sim.rules.stack import stack_params, take_runs
@@ -174,3 +181,25 @@ def test_rows_of_the_same_configuration_and_run_are_shared(default):
     shared = compiled.table_utility(cfg, run, attrs, default, ctx, source=source)
     np.testing.assert_array_equal(shared, want)
     np.testing.assert_array_equal(compiled.table_utility(cfg, run, attrs, default, ctx), want)
+
+
+def test_compiled_prices_are_action_values_and_costs(default):
+    """sim/rules/compiled_actions.priced: every action's value and cost this month, one
+    scenario and stacked points (per-run amounts, offers, trade shares and costs)."""
+    other = compile_params(
+        load_scenario(
+            DEFAULT_SCENARIO, [*OTHER, "actions.munitions.cost=0.02", "actions.aid.amount=0.2"]
+        )
+    )
+    for p in (default, stack_params([default, other], [20, 30])):
+        rng = np.random.default_rng(10)
+        n = p.n_states
+        attrs = attributes(rng.uniform(0, 1, (50, len(p.drivers.names))), p)
+        commit = rng.uniform(0, 1, (50, n, n)) * (1 - np.eye(n))
+        a = p.actions
+        value, cost = compiled_actions.priced(a, attrs.needs, attrs.trade_need, p.offers,
+                                              p.trade_share, commit)  # fmt: skip
+        want = action_values(a, attrs.needs, attrs.trade_need, p.offers, p.trade_share)
+        np.testing.assert_array_equal(value, want)
+        np.testing.assert_array_equal(cost, action_costs(a, commit))
+        assert np.any(value) and np.any(cost)

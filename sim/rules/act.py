@@ -11,8 +11,6 @@ import numpy as np
 from sim.rules import compiled, compiled_actions
 from sim.rules.actions import (
     OneAction,
-    action_costs,
-    action_values,
     decide,
     one_action,
     open_actions,
@@ -42,11 +40,13 @@ def priced_actions(levels: np.ndarray, attrs: Attributes, p: Params):
     if a.n_kinds == 0:
         return None
     commit = pair_strength(levels, p.pair_table, p.commitment, p.stacked)
-    value = action_values(a, attrs.needs, attrs.trade_need, p.offers, p.trade_share)
+    value, cost = compiled_actions.priced(  # action_values, action_costs
+        a, attrs.needs, attrs.trade_need, p.offers, p.trade_share, commit
+    )
     partner = None
     if np.any(p.association):
         partner = partner_hostility(p.hostility, commit, p.association)
-    return value, action_costs(a, commit), partner
+    return value, cost, partner
 
 
 def in_force(on: np.ndarray, priced: tuple, attrs: Attributes, p: Params):

@@ -1,11 +1,13 @@
-"""The actions in force compiled (numba): :func:`sim.rules.actions.cooperation`.
+"""The actions compiled (numba): their month's values and costs
+(:func:`sim.rules.actions.action_values`, :func:`~sim.rules.actions.action_costs`) and
+the actions in force as utility terms (:func:`sim.rules.actions.cooperation`).
 
 Twice a month every run's actions in force become utility terms (at the month's start for
 the decisions, at its end for the record): a dozen numpy passes over ``(B, N, N, K)``
 arrays, here one loop per run with the same operations in the same order (sums over kinds
 and partners in index order, as :func:`sim.rules.arrays.small_sum` adds them). The numpy
-function stays the definition (docs/model.md 3.8); ``tests/test_compiled.py`` checks the
-two bit for bit, with and without association, for one scenario and stacked points.
+functions stay the definition (docs/model.md 3.8); ``tests/test_compiled.py`` checks
+them bit for bit, with and without association, for one scenario and stacked points.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.rules.actions import ActionParams, Cooperation
+from sim.rules.actions import NO_GOOD, TRADE_GOOD, ActionParams, Cooperation
 
 
 def cooperation(on: np.ndarray, value: np.ndarray, cost: np.ndarray, a: ActionParams,
@@ -94,3 +96,42 @@ def _cooperation(on, value, cost, payment, visibility, entanglement, hostility, 
                     s_cb += seen * pair
                     s_exp += ent[i, j] * risk[b, j]
             seen_us[b, i], seen_cb[b, i], exposure[b, i] = s_us, s_cb, s_exp
+
+
+def priced(a: ActionParams, needs: np.ndarray, trade_need: np.ndarray, offers: np.ndarray,
+           trade_share: np.ndarray, commit: np.ndarray) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """``(value, cost)``, ``(B, N, N, K)`` each: :func:`sim.rules.actions.action_values`
+    and :func:`~sim.rules.actions.action_costs` at the pairs' commitment ``commit``."""
+    b, n, _ = commit.shape
+    value, cost = np.empty((b, n, n, a.n_kinds)), np.empty((b, n, n, a.n_kinds))
+    _priced(
+        a.good.astype(np.int64), _rows(a.amount, 1), _rows(a.cost, 1),
+        _rows(a.pact_discount, 1), _rows(offers, 2), np.ascontiguousarray(needs),
+        np.ascontiguousarray(trade_need), _rows(trade_share, 2),
+        np.ascontiguousarray(commit, dtype=float), value, cost,
+    )  # fmt: skip
+    return value, cost
+
+
+@njit(cache=True)
+def _priced(good, amount, cost_k, discount, offers, needs, trade_need, trade_share, commit,
+            value, cost):  # fmt: skip
+    """actions.action_values: amount x (the actor's offer x the recipient's need of the
+    good; for trade the recipient's trade need x its share of trade with the actor; 0
+    without a good); actions.action_costs: cost x (1 - pact_discount x commitment)."""
+    n_runs, n, _, n_kinds = value.shape
+    for b in range(n_runs):
+        ob, tb = _at(offers, b), _at(trade_share, b)
+        ab, cb, db = _at(amount, b), _at(cost_k, b), _at(discount, b)
+        for i in range(n):
+            for j in range(n):
+                for k in range(n_kinds):
+                    g = good[k]
+                    if g == TRADE_GOOD:
+                        v = trade_need[b, j] * trade_share[tb, j, i]
+                    elif g == NO_GOOD:
+                        v = 0.0
+                    else:
+                        v = offers[ob, i, g] * needs[b, j, g]
+                    value[b, i, j, k] = amount[ab, k] * v
+                    cost[b, i, j, k] = cost_k[cb, k] * (1.0 - discount[db, k] * commit[b, i, j])
