@@ -18,6 +18,7 @@ from sim.rules.actions import (
     partner_hostility,
     with_one,
 )
+from sim.rules.arrays import runwise, small_sum
 from sim.rules.compile import compile_params
 from sim.rules.context import context
 from sim.rules.stack import stack_params, take_runs
@@ -101,17 +102,22 @@ def test_actions_of_candidate_rows_replace_the_runs_own(default):
     assert not np.array_equal(fast, compiled.table_utility(cfg, run, attrs, default, ctx))
 
 
-def test_an_added_action_is_with_one_of_the_runs_actions(default):
+@pytest.mark.parametrize("association", ["0", "0.5"])
+def test_an_added_action_is_with_one_of_the_runs_actions(association):
     """The month's open actions (sim.rules.act): each candidate row adds one action
-    (actions.one_action) to its run's actions in force, as actions.with_one does."""
+    (actions.one_action) to its run's actions in force, as actions.with_one does (the
+    hostility read into it with and without guilt by association)."""
+    default = compile_params(load_scenario(DEFAULT_SCENARIO, [f"us.association={association}"]))
     attrs, ctx, cfg, run = _batch(default, 50, 6, actions=True)
     a = default.actions
     rng = np.random.default_rng(7)
     ijk = a.slots[rng.integers(0, len(a.slots), ROWS)]
     levels = default.configs.levels[np.zeros(50, dtype=int)]
     value, cost, partner = priced_actions(levels, attrs, default)
+    assert (partner is None) == (association == "0")
     one = one_action(run, ijk, value, cost, a, default.hostility, attrs.conflict_risk, partner)
-    fast = compiled.table_utility(cfg, run, attrs, default, ctx, one=one)
+    added = compiled.Added(ijk, value, cost, partner)
+    fast = compiled.table_utility(cfg, run, attrs, default, ctx, added=added)
     runs_ctx = ctx.take(run, coop=False).with_coop(with_one(ctx.coop, run, one))
     want = utility_given(default.configs.terms.take(cfg), attrs.take(run), default, runs_ctx)
     np.testing.assert_array_equal(fast, want)
@@ -203,3 +209,19 @@ def test_compiled_prices_are_action_values_and_costs(default):
         np.testing.assert_array_equal(value, want)
         np.testing.assert_array_equal(cost, action_costs(a, commit))
         assert np.any(value) and np.any(cost)
+
+
+def test_compiled_co_capability_is_the_pooled_capability(default):
+    """sim.rules.context.context's pooled capability of co-members, compiled: the numpy
+    sum over the batch (utility's deterrence reads it), one scenario and stacked."""
+    other = compile_params(load_scenario(DEFAULT_SCENARIO, ["states.CHN.capability=0.3"]))
+    for p in (default, stack_params([default, other], [20, 30])):
+        affinity = np.random.default_rng(11).uniform(-1, 1, (50, p.n_states, p.n_states))
+        m = p.space.membership
+        rel_cap = p.capability / runwise(p.us_capability, p, 1)
+        want = np.where(m, small_sum(m[:, None, :] * affinity[:, None, :, :]
+                                     * runwise(rel_cap, p, 1)[..., None, :], -1), 0.0)  # fmt: skip
+        got = compiled_actions.co_capability(affinity, m, rel_cap)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(context(affinity, p).co_capability, want)
+        assert np.any(got < 0) and np.any(got > 0)

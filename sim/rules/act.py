@@ -10,7 +10,6 @@ import numpy as np
 
 from sim.rules import compiled, compiled_actions
 from sim.rules.actions import (
-    OneAction,
     decide,
     one_action,
     open_actions,
@@ -71,7 +70,6 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0, bo
     declined = np.zeros(on.shape, dtype=bool)
     if priced is None:
         return declined, declined
-    value, cost, partner = priced
     level_ids = np.arange(len(p.level_names))
     if p.stacked:
         level_ids = np.broadcast_to(level_ids, p.commitment.shape)
@@ -82,8 +80,7 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0, bo
     rows, slot = open_pairs(open_actions(a, act_left, top) & ~waiting, a.slots)
     if len(rows):
         ijk = a.slots[slot]
-        one = one_action(rows, ijk, value, cost, a, p.hostility, attrs.conflict_risk, partner)
-        u = _utility_with(one, rows, levels, attrs, ctx, p)  # (C, N)
+        u = _utility_with(rows, ijk, priced, levels, attrs, ctx, p)  # (C, N)
         c = np.arange(len(rows))
         i, j, k = ijk.T
         gain_i, gain_j = u[c, i] - u0[rows, i], u[c, j] - u0[rows, j]
@@ -99,9 +96,10 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0, bo
     return taken, declined
 
 
-def _utility_with(one: OneAction, rows, levels, attrs, ctx, p):
-    """``(C, N)``: utility of runs ``rows`` (at ``levels``) with the action ``one`` added
-    to their actions in force.
+def _utility_with(rows, ijk, priced, levels, attrs, ctx, p):
+    """``(C, N)``: utility of runs ``rows`` (at ``levels``) with the action ``ijk``
+    (actor, recipient, kind) added to their actions in force (``priced``: this month's
+    values, costs and partner hostility, :func:`priced_actions`).
 
     What the actions do not change (:class:`~sim.rules.utility.Settled`) is computed once
     per run: for the whole batch when most runs weigh actions (then gathered), else for
@@ -110,7 +108,11 @@ def _utility_with(one: OneAction, rows, levels, attrs, ctx, p):
     if compiled.applies(p):  # read from the table and the runs' rows, no gathers
         here = table.offset + table.index(levels)  # (B,)
         cfg = here[rows]
-        return compiled.table_utility(cfg, rows, attrs, p, ctx, one=one)
+        added = compiled.Added(ijk, *priced)
+        return compiled.table_utility(cfg, rows, attrs, p, ctx, added=added)
+    value, cost, partner = priced
+    one = one_action(rows, ijk, value, cost, p.actions, p.hostility, attrs.conflict_risk,
+                     partner)  # fmt: skip
     coop_c = with_one(ctx.coop, rows, one)
     if table is not None:
         ct = _table_terms(levels, p)

@@ -17,15 +17,28 @@ functions stay the definition (docs/model.md 3.1-3.2) and serve every other case
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
-from sim.rules.actions import Cooperation, OneAction
+from sim.rules.actions import Cooperation
 from sim.rules.arrays import runwise
 from sim.rules.context import Context
 from sim.rules.params import Params
 from sim.rules.players import NO_PLAYER
 from sim.rules.utility import Attributes, goods_value
+
+
+class Added(NamedTuple):
+    """The month's open actions, one added to each row (:func:`table_utility`): ``ijk
+    (R, 3)`` actor, recipient, kind, and the month's prices (``value``, ``cost`` ``(B, N,
+    N, K)``, ``partner`` ``(B, N, N)`` or None: :func:`sim.rules.act.priced_actions`)."""
+
+    ijk: np.ndarray
+    value: np.ndarray
+    cost: np.ndarray
+    partner: np.ndarray | None
 
 
 def applies(p: Params) -> bool:
@@ -41,15 +54,16 @@ def table_utility(
     ctx: Context,
     coop: Cooperation | None = None,
     coop_run: np.ndarray | None = None,
-    one: OneAction | None = None,
+    added: Added | None = None,
     source: np.ndarray | None = None,
 ) -> np.ndarray:
     """Total utility ``(..., N)`` of the configurations ``cfg`` (rows of the configuration
     table, its offset included) in the runs ``run`` (same shape) of a batch whose
     attributes and context are ``attrs`` and ``ctx`` ``(B, ...)``, with the actions in
     force of row ``coop_run`` of ``coop`` (None: ``ctx.coop``, run by run) and, for each
-    entry of a 1-D ``cfg``, the action ``one`` added
-    (:func:`sim.rules.actions.with_one`): what :func:`sim.rules.utility.utility_given`
+    entry of a 1-D ``cfg``, the action ``added.ijk`` added (:func:`sim.rules.actions.
+    one_action` and :func:`~sim.rules.actions.with_one`): what
+    :func:`sim.rules.utility.utility_given`
     gives on the gathered rows. ``source`` (same shape as ``cfg``, flat index or -1): an
     entry that is a copy of another (the same configuration, run and actions)."""
     if not applies(p):
@@ -58,13 +72,16 @@ def table_utility(
     shape = np.shape(cfg)
     if coop is None:
         coop, coop_run = ctx.coop, run
-    if one is None:
-        added = [False, np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)]
-        added += [np.zeros(1)] * 7
+    if added is None:
+        one = [False, np.zeros((1, 3), dtype=np.int64), *(np.zeros((1, 1, 1, 1)),) * 2]
+        one += [np.zeros((1, 1))] * 5 + [False, np.zeros((1, 1, 1))]
     else:
-        added = [True, _ints(one.actor), _ints(one.recipient)] + [_floats(x) for x in (
-            one.value, one.actor_economy, one.payment, one.seen_actor, one.seen_recipient,
-            one.seen_cb, one.exposure)]  # fmt: skip
+        a = p.actions
+        one = [True, np.ascontiguousarray(added.ijk, dtype=np.int64), _floats(added.value),
+               _floats(added.cost), _per_run(a.payment, 1), _per_run(a.visibility, 1),
+               _per_run(a.entanglement, 1), _per_run(p.hostility, 1),
+               _floats(attrs.conflict_risk), added.partner is not None]  # fmt: skip
+        one.append(np.zeros((1, 1, 1)) if added.partner is None else _floats(added.partner))
     nothing = np.zeros((1, 1))
     if coop is None:
         coop_parts = [False, np.zeros((1, n, n)), nothing, nothing, nothing, nothing]
@@ -79,7 +96,7 @@ def table_utility(
         *(_floats(x) for x in (attrs.threat, attrs.conflict_risk, attrs.us_stake,
                                attrs.trade_need, gv, ctx.affinity, ctx.affinity_trade,
                                ctx.co_capability)),
-        *shared, *coop_parts, *params, *added,
+        *shared, *coop_parts, *params, *one,
         np.zeros(0, dtype=np.int64) if source is None else _ints(source), out,
     )  # fmt: skip
     return out.reshape(*shape, n)
@@ -143,8 +160,8 @@ def _table_utility(
     has_coop, flow, c_exposure, seen_us, seen_cb, c_economy,  # (rows of coop_run, ...)
     aversion, react, presence, autonomy, weights,  # (1 or B, ...)
     stake_i, stake_k, stake_v, dep_i, dep_j, dep_v,
-    has_one, one_i, one_j, one_value, one_actor_eco, one_pay, one_seen_i, one_seen_j,
-    one_cb, one_exposure,  # (R,) the action added to row r's (sim.rules.actions.OneAction)
+    has_one, ijk, value, cost, payment, visibility, entanglement, hostility, conflict_risk,
+    has_partner, partner,  # the action ijk[r] added to row r's (actions.one_action)
     source, out,
 ):  # fmt: skip
     """``out[r] (N,)``: utility of configuration ``cfg[r]`` in run ``run[r]`` with the
@@ -172,16 +189,23 @@ def _table_utility(
                     fl[i, j] = flow[q, i, j]
                 l_exp[i], l_seen[i] = c_exposure[q, i], seen_us[q, i]
                 l_cb[i], l_eco[i] = seen_cb[q, i], c_economy[q, i]
-        if has_one:  # actions.with_one
-            i, j = one_i[r], one_j[r]
-            fl[j, i] += one_value[r]
-            l_eco[i] += one_actor_eco[r]
-            l_eco[j] -= one_pay[r]
-            l_seen[i] += one_seen_i[r]
-            l_seen[j] += one_seen_j[r]
-            l_cb[i] += one_cb[r]
-            l_cb[j] += one_cb[r]
-            l_exp[i] += one_exposure[r]
+        if has_one:  # actions.one_action, then actions.with_one
+            i, j, k = ijk[r, 0], ijk[r, 1], ijk[r, 2]
+            hb = _at(hostility, b)
+            v = value[b, i, j, k]
+            pay = v * payment[_at(payment, b), k]
+            vis = visibility[_at(visibility, b), k]
+            read_ij = partner[b, i, j] if has_partner else hostility[hb, j]
+            read_ji = partner[b, j, i] if has_partner else hostility[hb, i]
+            pair = 0.5 * (hostility[hb, i] + hostility[hb, j])
+            fl[j, i] += v
+            l_eco[i] += pay - cost[b, i, j, k]
+            l_eco[j] -= pay
+            l_seen[i] += vis * read_ij
+            l_seen[j] += vis * read_ji
+            l_cb[i] += vis * pair
+            l_cb[j] += vis * pair
+            l_exp[i] += entanglement[_at(entanglement, b), k] * conflict_risk[b, j]
         if c != last_c or b != last_b:  # utility.settled (no US player)
             ts = _at(trade_share, b)
             for i in range(n):

@@ -135,3 +135,33 @@ def _priced(good, amount, cost_k, discount, offers, needs, trade_need, trade_sha
                         v = offers[ob, i, g] * needs[b, j, g]
                     value[b, i, j, k] = amount[ab, k] * v
                     cost[b, i, j, k] = cost_k[cb, k] * (1.0 - discount[db, k] * commit[b, i, j])
+
+
+def co_capability(affinity: np.ndarray, membership: np.ndarray, rel_cap: np.ndarray
+                  ) -> np.ndarray:  # fmt: skip
+    """``(B, P, N)``: what :func:`sim.rules.context.context` pools for deterrence, the
+    affinity-weighted capability of each member's co-members (0 for non-members);
+    ``rel_cap`` the capabilities relative to the US, ``(N,)`` or stacked ``(B, N)``."""
+    b, n, _ = affinity.shape
+    out = np.empty((b, membership.shape[0], n))
+    _co_capability(np.ascontiguousarray(affinity, dtype=float), membership,
+                   _rows(rel_cap, 1), out)  # fmt: skip
+    return out
+
+
+@njit(cache=True)
+def _co_capability(affinity, membership, rel_cap, out):
+    """sum_k (member_qk x A[i, k]) x rel_cap[k] over k in order, where i is a member."""
+    n_runs, n_pacts, n = out.shape
+    for b in range(n_runs):
+        rb = _at(rel_cap, b)
+        for q in range(n_pacts):
+            for i in range(n):
+                if not membership[q, i]:
+                    out[b, q, i] = 0.0
+                    continue
+                acc = 0.0
+                for k in range(n):
+                    term = ((1.0 if membership[q, k] else 0.0) * affinity[b, i, k]) * rel_cap[rb, k]
+                    acc = term if k == 0 else acc + term
+                out[b, q, i] = acc

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.rules import compiled_actions
 from sim.rules.actions import Cooperation
 from sim.rules.arrays import runwise, small_sum
 from sim.rules.params import Params
@@ -48,9 +49,13 @@ def context(affinity: np.ndarray, p: Params, coop: Cooperation | None = None) ->
     capability weighted by affinity (Walt 1987; Axelrod & Bennett 1993), so it is
     recomputed from this month's relations."""
     m = p.space.membership  # (P, N)
-    rel_cap = runwise(p.capability / runwise(p.us_capability, p, 1), p, 1)  # (..., 1, N)
-    per = small_sum(m[:, None, :] * affinity[..., None, :, :] * rel_cap[..., None, :], -1)
-    co_cap = np.where(m, per, 0.0)  # (..., P, N)
+    rel_cap = p.capability / runwise(p.us_capability, p, 1)  # (N,) or stacked (B, N)
+    if affinity.ndim == 3:  # a batch: the same sums, compiled
+        co_cap = compiled_actions.co_capability(affinity, m, rel_cap)
+    else:
+        rel_cap = runwise(rel_cap, p, 1)  # (..., 1, N)
+        per = small_sum(m[:, None, :] * affinity[..., None, :, :] * rel_cap[..., None, :], -1)
+        co_cap = np.where(m, per, 0.0)  # (..., P, N)
     return Context(affinity, affinity * p.trade_share, co_cap, coop)
 
 
