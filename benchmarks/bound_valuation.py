@@ -6,14 +6,15 @@
 
 An upper bound for compiling the valuation alone (issues 21 and 23 ask the default for
 >= 0.5 and >= 1.5 times model v2's rate): one process alternates lockstep batches of the
-real round with batches where the two valuation calls of a round return constants
-(``decisions.utility_given``: every move's utility; ``act._utility_with``: every open
-action's), and prints runs/s of each and their ratio. The stubbed runs are meaningless as
-outcomes (their decisions follow no utility); only their time is read. What the ratio
-leaves is the rest of the round (draws, drivers, talks, proposals, actions' bookkeeping,
-memory, records): a compiled valuation cannot be faster than this bound, so a target
-beyond it needs the whole round compiled. Ratios within one invocation are what to read
-(the machine is shared and noisy).
+real round with batches where the valuation calls of a round return constants
+(``compiled.table_utility`` or, without a table, ``decisions.utility_given``: every
+move's utility; ``act._utility_with``: every open action's), and prints runs/s of each
+and their ratio. The stubbed runs are meaningless as outcomes (their decisions follow no
+utility); only their time is read. What the ratio leaves is the rest of the round
+(draws, drivers, talks, proposals, actions' bookkeeping, memory, records): a compiled
+valuation cannot be faster than this bound, so a target beyond it needs the whole round
+compiled. Ratios within one invocation are what to read (the machine is shared and
+noisy).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from benchmarks._common import SCENARIO
 from sim.commands import OneLineParser, whole_number
 from sim.config import load_scenario
 from sim.lockstep import run_lockstep
-from sim.rules import act, decisions
+from sim.rules import act, compiled, decisions
 
 
 def _free_moves(ct, attrs, p, ctx=None):
@@ -38,7 +39,12 @@ def _free_moves(ct, attrs, p, ctx=None):
     return np.zeros(np.broadcast_shapes(ct.us_ties.shape, attrs.threat.shape))
 
 
-def _free_actions(coop_c, rows, levels, attrs, ctx, p):
+def _free_table(cfg, run, attrs, p, ctx, **_):
+    """Every move's utility as a constant (the shape ``compiled.table_utility`` returns)."""
+    return np.zeros((*np.shape(cfg), p.n_states))
+
+
+def _free_actions(rows, ijk, priced, levels, attrs, ctx, p):
     """Every open action's utility as a constant ``(C, N)``."""
     return np.zeros((len(rows), p.n_states))
 
@@ -58,18 +64,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenario", type=Path, default=SCENARIO)
     args = ap.parse_args(argv)
     scenario = load_scenario(args.scenario)
-    real = (decisions.utility_given, act._utility_with)
+    real = (decisions.utility_given, compiled.table_utility, act._utility_with)
+    free_calls = (_free_moves, _free_table, _free_actions)
     run_lockstep(scenario, list(range(min(args.runs, 100))), args.rounds)  # warm-up
     pairs = []
     try:
         for _ in range(args.repeats):
-            decisions.utility_given, act._utility_with = real
+            decisions.utility_given, compiled.table_utility, act._utility_with = real
             with_valuation = rate(scenario, args.runs, args.rounds)
-            decisions.utility_given, act._utility_with = _free_moves, _free_actions
+            decisions.utility_given, compiled.table_utility, act._utility_with = free_calls
             free = rate(scenario, args.runs, args.rounds)
             pairs.append((with_valuation, free))
     finally:
-        decisions.utility_given, act._utility_with = real
+        decisions.utility_given, compiled.table_utility, act._utility_with = real
     print(f"{args.scenario.stem}: {args.runs} runs x {args.rounds} months, one process")
     print("real round (runs/s) | valuation free (runs/s) | bound on a compiled valuation")
     for with_valuation, free in pairs:

@@ -43,7 +43,7 @@ STEPS = (  # (module file, function): the round's steps and the engine around th
     ("round.py", "propose"),
     ("act.py", "take_actions"),
     ("act.py", "_utility_with"),
-    ("actions.py", "one_action"),
+    ("compiled_proposal.py", "proposal"),
     ("round.py", "_memory"),
     ("round.py", "observe"),
     ("recorder.py", "add"),
