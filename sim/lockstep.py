@@ -8,6 +8,7 @@ this). The Mesa model stays the single-run path (event log, preferred configurat
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from sim.config import Scenario
 from sim.recorder import Recorder
 from sim.records import History, RoundSeries, series_frame
-from sim.rules.draws import draw_many
+from sim.rules.draws import DrawBuffers, draw_many
 from sim.rules.params import (
     Params,
     initial_actions,
@@ -115,13 +116,25 @@ def _stackable(first: Scenario, p_first: Schedule, s: Scenario, p: Schedule) -> 
     return True
 
 
+_THREAD = threading.local()
+
+
+def _draw_buffers() -> DrawBuffers:
+    """This thread's :class:`~sim.rules.draws.DrawBuffers`: a batch's draws are read only
+    within :func:`_advance`, which returns before the next call in the thread."""
+    buffers = getattr(_THREAD, "draws", None)
+    if buffers is None:
+        buffers = _THREAD.draws = DrawBuffers()
+    return buffers
+
+
 def _advance(
     schedule: Schedule, scenario: Scenario, seeds: list[int], rounds: int, series: bool
 ) -> LockstepResult:
     """The runs of ``schedule`` (one scenario's, or stacked points'); ``scenario`` gives
     the start (pacts, talks, actions) and the checkpoints."""
     p = schedule.first
-    draws = draw_many(seeds, p, rounds)
+    draws = draw_many(seeds, p, rounds, _draw_buffers())
     initial = initial_levels(scenario, p.space)
     state = initial_state(
         initial,

@@ -17,7 +17,7 @@ import pytest
 from sim.records import optional_columns
 from sim.rules.compile import compile_params
 from sim.rules.decisions import evaluate_moves
-from sim.rules.draws import draw, draw_many
+from sim.rules.draws import DrawBuffers, draw, draw_many
 from sim.rules.drivers import initial_drivers
 from sim.rules.pacts import apply_moves, valid_moves
 from sim.rules.utility import _CT_FIELDS, attributes, config_terms
@@ -79,6 +79,21 @@ def test_draw_many_equals_each_runs_draws(params):
         one = draw(np.random.default_rng(seed), params, 7)
         for f in fields(one):
             assert np.array_equal(getattr(many, f.name)[k], getattr(one, f.name)), f.name
+
+
+def test_draw_buffers_are_reused_and_refilled(params):
+    """DrawBuffers: a second call of the same shapes fills the same arrays with its own
+    runs' draws (each run's, as draw gives them), a new shape gets new arrays."""
+    buffers = DrawBuffers()
+    first = draw_many([1, 2, 3], params, 7, buffers)
+    second = draw_many([5, 11, 2024], params, 7, buffers)
+    assert second.z.base is first.z.base  # the same memory, refilled
+    for k, seed in enumerate([5, 11, 2024]):
+        one = draw(np.random.default_rng(seed), params, 7)
+        for f in fields(one):
+            assert np.array_equal(getattr(second, f.name)[k], getattr(one, f.name)), f.name
+    other = draw_many([1, 2], params, 7, buffers)
+    assert other.z.base is not second.z.base
 
 
 def test_run_table_equals_the_outcome_rows(default_scenario):
