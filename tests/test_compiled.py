@@ -225,3 +225,22 @@ def test_compiled_co_capability_is_the_pooled_capability(default):
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(context(affinity, p).co_capability, want)
         assert np.any(got < 0) and np.any(got > 0)
+
+
+def test_runs_valued_in_place_are_the_batch_rows(default):
+    """compiled.move_utilities of some runs read in place (update_rows: the runs whose
+    configuration changed) gives those runs' rows of the whole batch's valuation, on
+    every valid move; and each valid move's utility is utility_given of its result."""
+    attrs, ctx, _, _ = _batch(default, 60, 12, actions=True)
+    rng = np.random.default_rng(12)
+    table = default.configs
+    levels = table.levels[rng.integers(0, len(table.levels), 60)]
+    whole_u, whole_valid = compiled.move_utilities(levels, np.arange(60), attrs, default, ctx)
+    rows = np.array([3, 17, 18, 42])
+    u, valid = compiled.move_utilities(levels[rows], rows, attrs, default, ctx)
+    np.testing.assert_array_equal(valid, whole_valid[rows])
+    np.testing.assert_array_equal(u[valid], whole_u[rows][valid])
+    results = table.result[table.index(levels)]  # (B, M)
+    b, m = np.nonzero(whole_valid)
+    want = _numpy(default, attrs, ctx, results[b, m], b)
+    np.testing.assert_array_equal(whole_u[b, m], want)

@@ -102,6 +102,34 @@ def table_utility(
     return out.reshape(*shape, n)
 
 
+def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Params,
+                   ctx: Context) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """``(utility (R, M, N), valid (R, M))``: every move of configurations ``levels (R,
+    P)`` valued as :func:`sim.rules.decisions.evaluate_moves` values them, where row r
+    is run ``run[r]`` of the batch of ``attrs``, ``ctx`` (and ``p`` when stacked): the
+    whole batch (``run`` = 0..B-1) or the runs whose configuration changed, read in place
+    instead of taken out. Each distinct result valid in some row is valued once per row;
+    a move that leaves a row where it is (invalid there) copies the row's status quo."""
+    sp, table = p.space, p.configs
+    here = table.index(levels)  # (R,)
+    result, valid = table.result[here], table.valid[here]  # (R, M)
+    needed = np.zeros(len(sp.effect_move), dtype=bool)
+    needed[sp.effect[valid.any(axis=0)]] = True
+    needed[sp.effect[0]] = True  # the status quo
+    idx = np.flatnonzero(needed)
+    after = np.ascontiguousarray(result[:, sp.effect_move[idx]].T)  # (E, R)
+    rows = len(here)
+    status_quo = int(np.searchsorted(idx, sp.effect[0]))
+    source = np.where(after == here, status_quo * rows + np.arange(rows), -1)
+    source[status_quo] = -1
+    offset = table.offset[run] if np.ndim(table.offset) else table.offset
+    runs = np.broadcast_to(run, after.shape)
+    u = table_utility(offset + after, runs, attrs, p, ctx, source=source)  # (E, R, N)
+    slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u
+    slot[idx] = np.arange(len(idx))
+    return np.moveaxis(u, 0, -2)[:, slot[sp.effect], :], valid
+
+
 def _scenario_args(p: Params) -> tuple[tuple, tuple, tuple]:
     """The kernel's arguments that depend on ``p`` alone (the table's terms, the trade
     shares and membership, the states' parameters and the stake and dependence pairs),

@@ -33,7 +33,9 @@ def proposal(mv: MoveValues, p: Params, talk_level: np.ndarray, blocked: np.ndar
     sp = p.space
     b = len(u_recognize)
     asked = sp.raises
-    agree = accept_probability(mv.gains[..., asked, :], move_costs(p)[..., asked, None],
+    u = mv.utility
+    gains_asked = u[..., asked, :] - u[..., :1, :]  # MoveValues.gains of the raises
+    agree = accept_probability(gains_asked, move_costs(p)[..., asked, None],
                                runwise(p.temperature, p, 2))  # fmt: skip
     proposer, own = np.empty(b, dtype=np.int64), np.empty((b, sp.n_moves))
     _proposal(*_inputs(mv, p, talk_level, blocked, agree), _per_run(p.recognition, 1),
@@ -48,7 +50,7 @@ def _inputs(mv: MoveValues, p: Params, talk_level, blocked, agree) -> tuple:
     raise_index = np.full(sp.n_moves, -1, dtype=np.int64)  # move -> its row of ``agree``
     raise_index[sp.raises] = np.arange(len(sp.raises))
     return (
-        np.ascontiguousarray(mv.gains), np.ascontiguousarray(agree),
+        np.ascontiguousarray(mv.utility), np.ascontiguousarray(agree),
         np.ascontiguousarray(mv.valid), np.ascontiguousarray(talk_level),
         np.ascontiguousarray(blocked), _per_run(p.move_cost, 1), raise_index, sp.consent,
         sp.kind == RAISE, sp.pact.astype(np.int64), sp.mover,
@@ -69,7 +71,7 @@ def _at(a, b):
 
 
 @njit(cache=True)
-def _values(gains, agree, valid, talk_level, blocked, cost, raise_index, consent, is_raise,
+def _values(utility, agree, valid, talk_level, blocked, cost, raise_index, consent, is_raise,
             pact, mover, b, values):  # fmt: skip
     """decisions.move_values of run ``b`` into ``values (M, N)``: P(the others agree) x
     (gain - cost) where the state may propose the move, else -inf; 0 for the status quo.
@@ -90,21 +92,22 @@ def _values(gains, agree, valid, talk_level, blocked, cost, raise_index, consent
                         factor = agree[b, f, j] if consent[m, j] else 1.0
                         acc = factor if first else acc * factor
                         first = False
-            net = (gains[b, m, i] - cost[cb, m]) * acc
+            gain = utility[b, m, i] - utility[b, 0, i]  # MoveValues.gains
+            net = (gain - cost[cb, m]) * acc
             values[m, i] = net if (free and mover[m, i]) else -np.inf
     for i in range(n):
         values[0, i] = 0.0
 
 
 @njit(cache=True)
-def _proposal(gains, agree, valid, talk_level, blocked, cost, raise_index, consent, is_raise,
+def _proposal(utility, agree, valid, talk_level, blocked, cost, raise_index, consent, is_raise,
               pact, mover, recognition, eagerness, u_recognize, proposer, own):  # fmt: skip
     """decisions.recognize of every run into ``proposer``, and the proposer's values of
     its moves into ``own (B, M)``."""
-    n_runs, n_moves, n = gains.shape
+    n_runs, n_moves, n = utility.shape
     values, cum = np.empty((n_moves, n)), np.empty(n)
     for b in range(n_runs):
-        _values(gains, agree, valid, talk_level, blocked, cost, raise_index, consent,
+        _values(utility, agree, valid, talk_level, blocked, cost, raise_index, consent,
                 is_raise, pact, mover, b, values)  # fmt: skip
         rb, e = _at(recognition, b), eagerness[_at(eagerness, b)]
         for i in range(n):  # weights recognition x (1 + eagerness x best), summed in order

@@ -55,6 +55,9 @@ def evaluate_moves(
     run's context ``ctx`` (relations, actions in force; the scenario's baseline if None)."""
     sp = p.space
     table = p.configs
+    if ctx is not None and compiled.applies(p) and levels.ndim == 2:  # the same, compiled
+        u, valid = compiled.move_utilities(levels, np.arange(len(levels)), attrs, p, ctx)
+        return MoveValues(configs=None, utility=u, valid=valid)
     if table is None:
         configs = apply_moves(levels, sp)
         valid = valid_moves(levels, sp)
@@ -88,19 +91,8 @@ def evaluate_moves(
         # Effects first, runs next: every product with a run's attributes then runs over
         # long contiguous rows (numpy's inner loops), instead of rows of N states.
         configs_after = np.moveaxis(result[..., sp.effect_move[idx]], -1, 0)  # (E, ...)
-        if ctx is not None and compiled.applies(p) and configs_after.ndim == 2:
-            n_runs = configs_after.shape[1]
-            run = np.broadcast_to(np.arange(n_runs), configs_after.shape)
-            # a move that leaves a run where it is (invalid there) is its status quo
-            status_quo = int(np.searchsorted(idx, sp.effect[0]))
-            source = np.where(configs_after == here, status_quo * n_runs + run, -1)
-            source[status_quo] = -1
-            u = compiled.table_utility(table.offset + configs_after, run, attrs, p, ctx,
-                                       source=source)  # fmt: skip
-        else:
-            ct = table.terms.take(table.offset + configs_after)
-            u = utility_given(ct, attrs, p, ctx)
-        u_needed = np.moveaxis(u, 0, -2)  # (..., E, N)
+        ct = table.terms.take(table.offset + configs_after)
+        u_needed = np.moveaxis(utility_given(ct, attrs, p, ctx), 0, -2)  # (..., E, N)
         configs = None  # table.levels[result] if ever needed
     slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u_needed
     slot[idx] = np.arange(len(idx))
@@ -119,8 +111,11 @@ def update_rows(
     """Re-value only ``rows`` of a batch (whose configuration changed) and merge."""
     if rows.size == 0:
         return mv
-    sub_ctx = None if ctx is None else ctx.take(rows)
-    sub = evaluate_moves(levels[rows], attrs.take(rows), take_runs(p, rows), sub_ctx)
+    if ctx is not None and compiled.applies(p) and levels.ndim == 2:  # read in place
+        sub = MoveValues(None, *compiled.move_utilities(levels[rows], rows, attrs, p, ctx))
+    else:
+        sub_ctx = None if ctx is None else ctx.take(rows)
+        sub = evaluate_moves(levels[rows], attrs.take(rows), take_runs(p, rows), sub_ctx)
     utility_, valid = mv.utility.copy(), mv.valid.copy()
     utility_[rows], valid[rows] = sub.utility, sub.valid
     configs = None

@@ -232,7 +232,7 @@ def propose(mv: MoveValues, p: Params, talk_level, blocked, d: Draws) -> Proposa
         mv, p, talk_level, blocked, d.u_recognize, d.u_choice
     )
     rows = np.arange(len(proposer))
-    gains = mv.gains[rows, move]  # (B, N)
+    gains = mv.utility[rows, move] - mv.utility[rows, 0]  # (B, N): mv.gains[rows, move]
     is_raise = p.space.kind[move] == RAISE
     must = p.space.consent[move] & (np.arange(p.n_states) != proposer[:, None])
     cost = move_costs(p)[rows, move] if p.stacked else move_costs(p)[move]

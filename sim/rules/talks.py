@@ -73,7 +73,8 @@ def progress_talks(
     sp = p.space
     open_ = talk_level > 0  # (..., P)
     moves = sp.raise_move[np.arange(sp.n_pacts), talk_level]  # (..., P): 0 where none
-    gain = np.take_along_axis(mv.gains, moves[..., None], axis=-2)  # (..., P, N)
+    u = mv.utility  # gain: mv.gains of those moves, without the whole gains array
+    gain = np.take_along_axis(u, moves[..., None], axis=-2) - u[..., :1, :]  # (..., P, N)
     # Talks whose pact a leave has lifted to their level or past it: their raise is
     # invalid and worth nothing (the status quo) to every member.
     valid = np.take_along_axis(mv.valid, moves, axis=-1)  # (..., P)
