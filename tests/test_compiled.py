@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.config import build_scenario, load_raw, load_scenario
-from sim.rules import compiled, compiled_actions
+from sim.rules import compiled, compiled_actions, compiled_relations
 from sim.rules.act import in_force, priced_actions
 from sim.rules.actions import (
     action_costs,
@@ -21,6 +21,8 @@ from sim.rules.actions import (
 from sim.rules.arrays import runwise, small_sum
 from sim.rules.compile import compile_params
 from sim.rules.context import context
+from sim.rules.relations import update_affinity
+from sim.rules.round import Proposal, relation_events
 from sim.rules.stack import stack_params, take_runs
 from sim.rules.utility import attributes, utility_given
 from tests.conftest import DEFAULT_SCENARIO, FOUR_STATES
@@ -244,3 +246,30 @@ def test_runs_valued_in_place_are_the_batch_rows(default):
     b, m = np.nonzero(whole_valid)
     want = _numpy(default, attrs, ctx, results[b, m], b)
     np.testing.assert_array_equal(whole_u[b, m], want)
+
+
+@pytest.mark.parametrize("with_loss", [False, True])
+def test_compiled_relations_are_update_affinity_of_the_events(default, with_loss):
+    """sim/rules/compiled_relations.py: next month's relations from random events (actions
+    in force, pacts signed, walk-outs, refusals, defections), one scenario and stacked
+    points with their own rates, as round.relation_events and update_affinity give."""
+    other = compile_params(load_scenario(DEFAULT_SCENARIO, [
+        "relation_dynamics.drift=0.2", "relation_dynamics.refusal=0.05"]))  # fmt: skip
+    for p in (default, stack_params([default, other], [100, 100])):
+        rng = np.random.default_rng(13)
+        b, n, k, n_p = 200, p.n_states, p.actions.n_kinds, p.space.n_pacts
+        affinity = rng.uniform(-1, 1, (b, n, n)) * (1 - np.eye(n))
+        on = rng.random((b, n, n, k)) < 0.3
+        signed, walked = rng.random((b, n_p)) < 0.2, rng.random((b, n_p, n)) < 0.2
+        move = rng.integers(0, p.space.n_moves, b)
+        proposer = rng.integers(0, n, b)
+        refused = (rng.random((b, n)) < 0.3) & (np.arange(n) != proposer[:, None])
+        acts = (rng.random(b) < 0.3) & (move > 0)
+        loss = rng.uniform(0, 0.01, (b, n, n)) if with_loss else None
+        pr = Proposal(proposer, move, np.zeros((b, n)), np.zeros(b, bool), refused, acts)
+        ev = relation_events(p, on, signed, walked, pr, acts)
+        want = update_affinity(affinity, p.affinity, ev, p.relations, loss)
+        got = compiled_relations.next_affinity(affinity, p, on, signed, walked, proposer,
+                                               refused, acts, move, loss)  # fmt: skip
+        np.testing.assert_array_equal(got, want)
+        assert np.any(ev.defected) and np.any(ev.walked) and np.any(ev.refused)

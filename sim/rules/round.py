@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.rules import compiled_proposal
+from sim.rules import compiled_proposal, compiled_relations
 from sim.rules.act import in_force, priced_actions, take_actions
 from sim.rules.actions import occasion_bonus
 from sim.rules.arrays import runwise, small_sum
@@ -213,7 +213,13 @@ def _memory(state: RunState, after_talks: np.ndarray, t: int, p: Params, pr: Pro
     refused = np.where(pr.refused.any(axis=-1), pr.move, 0)
     refused_until = remember_refusals(after_talks, t, p, refused_move=refused)
     on = act_left > 0
-    ev, loss = relation_events(p, on, signed, walked, pr, acts), _player_loss(levels, on, p)
+    loss = _player_loss(levels, on, p)
+    if state.affinity.ndim == 3:  # relation_events and update_affinity, compiled
+        affinity = compiled_relations.next_affinity(
+            state.affinity, p, on, signed, walked, pr.proposer, pr.refused, acts, pr.move, loss
+        )
+        return refused_until, affinity
+    ev = relation_events(p, on, signed, walked, pr, acts)
     return refused_until, update_affinity(state.affinity, p.affinity, ev, p.relations, loss)
 
 
