@@ -4,6 +4,8 @@ by row, with and without actions in force, for one scenario and for stacked poin
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -18,13 +20,13 @@ from sim.rules.actions import (
     partner_hostility,
     with_one,
 )
-from sim.rules.arrays import runwise, small_sum
+from sim.rules.arrays import runwise, small_sum, weighted_rows
 from sim.rules.compile import compile_params
 from sim.rules.context import context
 from sim.rules.relations import update_affinity
 from sim.rules.round import Proposal, relation_events
 from sim.rules.stack import stack_params, take_runs
-from sim.rules.utility import attributes, utility_given
+from sim.rules.utility import attributes, goods_value, utility_given
 from tests.conftest import DEFAULT_SCENARIO, FOUR_STATES
 
 ROWS = 400
@@ -273,3 +275,20 @@ def test_compiled_relations_are_update_affinity_of_the_events(default, with_loss
                                                refused, acts, move, loss)  # fmt: skip
         np.testing.assert_array_equal(got, want)
         assert np.any(ev.defected) and np.any(ev.walked) and np.any(ev.refused)
+
+
+def test_compiled_attributes_are_the_weighted_rows_and_goods(default):
+    """utility.attributes of a batch, compiled: clip(base + drivers . effect) and the
+    goods' value (needs . offers), as arrays.weighted_rows and utility.goods_value sum
+    them, one scenario and stacked points with their own loadings and offers."""
+    other = compile_params(load_scenario(DEFAULT_SCENARIO, [
+        "states.PRK.needs.technology=0", "drivers.rus_war.sigma=0.2"]))  # fmt: skip
+    for p in (default, stack_params([default, other], [150, 150])):
+        drivers = np.random.default_rng(14).uniform(-0.5, 1.5, (300, len(p.drivers.names)))
+        base, effect = p.attribute_rows
+        want = np.clip(base + weighted_rows(drivers, effect), 0.0, 1.0)
+        got = compiled_actions.attribute_rows(drivers, base, effect)
+        np.testing.assert_array_equal(got, want)
+        assert np.any(got == 0.0) or np.any(got == 1.0)  # the clip is exercised
+        attrs = attributes(drivers, p)
+        np.testing.assert_array_equal(attrs.goods, goods_value(replace(attrs, goods=None), p))

@@ -165,3 +165,49 @@ def _co_capability(affinity, membership, rel_cap, out):
                     term = ((1.0 if membership[q, k] else 0.0) * affinity[b, i, k]) * rel_cap[rb, k]
                     acc = term if k == 0 else acc + term
                 out[b, q, i] = acc
+
+
+def attribute_rows(drivers: np.ndarray, base: np.ndarray, effect: np.ndarray) -> np.ndarray:
+    """``(B, X)``: clip(base + sum_d drivers[:, d] x effect[d], 0, 1), drivers in index
+    order (:func:`sim.rules.utility.attributes` with :func:`sim.rules.arrays.weighted_rows`);
+    ``base (X,)``, ``effect (D, X)``, or stacked with a leading run axis."""
+    out = np.empty((drivers.shape[0], base.shape[-1]))
+    _attribute_rows(np.ascontiguousarray(drivers, dtype=float), _rows(base, 1),
+                    _rows(effect, 2), out)  # fmt: skip
+    return out
+
+
+@njit(cache=True)
+def _attribute_rows(drivers, base, effect, out):
+    n_runs, n_drivers = drivers.shape
+    for b in range(n_runs):
+        bb, eb = _at(base, b), _at(effect, b)
+        for x in range(out.shape[1]):
+            acc = 0.0
+            for d in range(n_drivers):
+                term = drivers[b, d] * effect[eb, d, x]
+                acc = term if d == 0 else acc + term
+            out[b, x] = min(max(base[bb, x] + acc, 0.0), 1.0)
+
+
+def goods_value(needs: np.ndarray, offers: np.ndarray) -> np.ndarray:
+    """``(B, N, N)`` [i, j]: sum_g needs[:, i, g] x offers[j, g], goods in index order
+    (:func:`sim.rules.utility.goods_value`); ``offers (N, G)`` or stacked."""
+    b, n, _ = needs.shape
+    out = np.empty((b, n, offers.shape[-2]))
+    _goods_value(np.ascontiguousarray(needs, dtype=float), _rows(offers, 2), out)
+    return out
+
+
+@njit(cache=True)
+def _goods_value(needs, offers, out):
+    n_runs, n, n_goods = needs.shape
+    for b in range(n_runs):
+        ob = _at(offers, b)
+        for i in range(n):
+            for j in range(out.shape[2]):
+                acc = 0.0
+                for g in range(n_goods):
+                    term = needs[b, i, g] * offers[ob, j, g]
+                    acc = term if g == 0 else acc + term
+                out[b, i, j] = acc

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.rules import players
+from sim.rules import compiled_actions, players
 from sim.rules.actions import Cooperation
 from sim.rules.arrays import SMALL, runwise, small_sum, weighted_rows
 from sim.rules.context import Context, baseline_context
@@ -79,7 +79,10 @@ def attributes(drivers: np.ndarray, p: Params) -> Attributes:
     :attr:`Params.attribute_rows` (each entry adds the same terms in the same order as
     one product per attribute would)."""
     base, effect = p.attribute_rows
-    flat = np.clip(base + weighted_rows(drivers, effect), 0.0, 1.0)
+    if drivers.ndim == 2:  # a batch: the same sums, compiled
+        flat = compiled_actions.attribute_rows(drivers, base, effect)
+    else:
+        flat = np.clip(base + weighted_rows(drivers, effect), 0.0, 1.0)
     n = p.n_states
     attrs = Attributes(
         threat=flat[..., :n],
@@ -88,7 +91,9 @@ def attributes(drivers: np.ndarray, p: Params) -> Attributes:
         trade_need=flat[..., 3 * n : 4 * n],
         needs=flat[..., 4 * n :].reshape((*drivers.shape[:-1], *p.needs.shape[-2:])),
     )
-    return replace(attrs, goods=goods_value(attrs, p))  # read by every valuation
+    if drivers.ndim == 2:  # read by every valuation
+        return replace(attrs, goods=compiled_actions.goods_value(attrs.needs, p.offers))
+    return replace(attrs, goods=goods_value(attrs, p))
 
 
 def saturate(x: np.ndarray) -> np.ndarray:
