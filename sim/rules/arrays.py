@@ -64,3 +64,18 @@ def runwise(x: Any, p: Any, k: int = 0) -> Any:
         return x
     x = np.asarray(x)
     return x.reshape((x.shape[0], *(1,) * k, *x.shape[1:]))
+
+
+def per_run(constant: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``constant`` repeated to the shape of a per-run array ``like`` (a contiguous copy).
+
+    Multiplying a batch by a short per-state constant makes numpy loop over rows of N
+    items; a per-run copy lines up with the batch's trailing axes, so the same products
+    (same values) run over long contiguous rows. A small batch (one run) gets ``constant``
+    itself: broadcasting gives the same products, without the copy's overhead.
+    """
+    if like.size <= SMALL:
+        return constant
+    return np.ascontiguousarray(
+        np.broadcast_to(constant, np.broadcast_shapes(constant.shape, like.shape))
+    )

@@ -32,7 +32,7 @@ import numpy as np
 
 from sim.rules import compiled_actions, players
 from sim.rules.actions import Cooperation
-from sim.rules.arrays import SMALL, runwise, small_sum, weighted_rows
+from sim.rules.arrays import per_run, runwise, small_sum, weighted_rows
 from sim.rules.context import Context, baseline_context
 from sim.rules.params import Params
 from sim.rules.strength import _strength, pair_strength, pair_strengths
@@ -79,10 +79,9 @@ def attributes(drivers: np.ndarray, p: Params) -> Attributes:
     :attr:`Params.attribute_rows` (each entry adds the same terms in the same order as
     one product per attribute would)."""
     base, effect = p.attribute_rows
-    if drivers.ndim == 2:  # a batch: the same sums, compiled
-        flat = compiled_actions.attribute_rows(drivers, base, effect)
-    else:
-        flat = np.clip(base + weighted_rows(drivers, effect), 0.0, 1.0)
+    batch = drivers.ndim == 2  # a batch: the same sums compiled (compiled_actions)
+    flat = (compiled_actions.attribute_rows(drivers, base, effect) if batch
+            else np.clip(base + weighted_rows(drivers, effect), 0.0, 1.0))  # fmt: skip
     n = p.n_states
     attrs = Attributes(
         threat=flat[..., :n],
@@ -91,9 +90,8 @@ def attributes(drivers: np.ndarray, p: Params) -> Attributes:
         trade_need=flat[..., 3 * n : 4 * n],
         needs=flat[..., 4 * n :].reshape((*drivers.shape[:-1], *p.needs.shape[-2:])),
     )
-    if drivers.ndim == 2:  # read by every valuation
-        return replace(attrs, goods=compiled_actions.goods_value(attrs.needs, p.offers))
-    return replace(attrs, goods=goods_value(attrs, p))
+    gv = compiled_actions.goods_value(attrs.needs, p.offers) if batch else goods_value(attrs, p)
+    return replace(attrs, goods=gv)  # read by every valuation
 
 
 def saturate(x: np.ndarray) -> np.ndarray:
@@ -388,18 +386,3 @@ def weigh(parts: tuple[np.ndarray, ...], attrs: Attributes, p: Params) -> np.nda
     for t in range(1, len(parts)):
         total += parts[t] * weights[..., t, :]
     return total
-
-
-def per_run(constant: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """``constant`` repeated to the shape of a per-run array ``like`` (a contiguous copy).
-
-    Multiplying a batch by a short per-state constant makes numpy loop over rows of N
-    items; a per-run copy lines up with the batch's trailing axes, so the same products
-    (same values) run over long contiguous rows. A small batch (one run) gets ``constant``
-    itself: broadcasting gives the same products, without the copy's overhead.
-    """
-    if like.size <= SMALL:
-        return constant
-    return np.ascontiguousarray(
-        np.broadcast_to(constant, np.broadcast_shapes(constant.shape, like.shape))
-    )
