@@ -37,3 +37,15 @@ def default_scenario() -> Scenario:
 def four_states_scenario() -> Scenario:
     """The four-state test scenario (tests/fixtures/four_states.toml), validated."""
     return load_scenario(FOUR_STATES)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the numba kernels (sim/rules/compiled*.py) once, in the controlling process
+    before xdist starts its workers: on a fresh checkout each process would otherwise
+    compile them (about 4 s of CPU) until the first one has cached them, in bursts that
+    starve the timing tests of the other worker. A no-op (about 1 s) once cached."""
+    if hasattr(session.config, "workerinput"):  # an xdist worker: already compiled
+        return
+    from sim.lockstep import run_lockstep
+
+    run_lockstep(load_scenario(DEFAULT_SCENARIO), [0, 1], 3)
