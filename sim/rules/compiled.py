@@ -25,6 +25,7 @@ from numba import njit
 from sim.rules.actions import Cooperation
 from sim.rules.arrays import runwise
 from sim.rules.context import Context
+from sim.rules.kernel_args import at, per_run
 from sim.rules.params import Params
 from sim.rules.players import NO_PLAYER
 from sim.rules.utility import Attributes, goods_value
@@ -78,8 +79,8 @@ def table_utility(
     else:
         a = p.actions
         one = [True, np.ascontiguousarray(added.ijk, dtype=np.int64), _floats(added.value),
-               _floats(added.cost), _per_run(a.payment, 1), _per_run(a.visibility, 1),
-               _per_run(a.entanglement, 1), _per_run(p.hostility, 1),
+               _floats(added.cost), per_run(a.payment, 1), per_run(a.visibility, 1),
+               per_run(a.entanglement, 1), per_run(p.hostility, 1),
                _floats(attrs.conflict_risk), added.partner is not None]  # fmt: skip
         one.append(np.zeros((1, 1, 1)) if added.partner is None else _floats(added.partner))
     nothing = np.zeros((1, 1))
@@ -140,17 +141,17 @@ def _scenario_args(p: Params) -> tuple[tuple, tuple, tuple]:
     terms = p.configs.terms
     table = tuple(_floats(x) for x in (terms.commit, terms.entangle, terms.weight,
                                        terms.us_ties, terms.cb_member))  # fmt: skip
-    shared = (_per_run(p.trade_share, 2), p.space.membership)
-    params = [_per_run(p.entrapment_aversion, 1), _per_run(runwise(p.reactivity, p, 1), 1),
-              _per_run(p.presence, 1), _per_run(p.autonomy, 1),
-              _per_run(np.swapaxes(p.weights, -1, -2), 2)]  # fmt: skip
+    shared = (per_run(p.trade_share, 2), p.space.membership)
+    params = [per_run(p.entrapment_aversion, 1), per_run(runwise(p.reactivity, p, 1), 1),
+              per_run(p.presence, 1), per_run(p.autonomy, 1),
+              per_run(np.swapaxes(p.weights, -1, -2), 2)]  # fmt: skip
     for group in (p.stake_pairs, p.dependence_pairs):
         values = np.zeros((1, 0))
         if group:
             values = np.stack([np.asarray(q[2], dtype=float) for q in group], axis=-1)
         first, second = ([q[x] for q in group] for x in (0, 1))
         params += [np.array(first, dtype=np.int64), np.array(second, dtype=np.int64),
-                   _per_run(values, 1)]  # fmt: skip
+                   per_run(values, 1)]  # fmt: skip
     cached = (table, shared, tuple(params))
     vars(p)["_compiled_args"] = cached
     return cached
@@ -162,21 +163,6 @@ def _ints(x) -> np.ndarray:
 
 def _floats(x) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=float)
-
-
-def _per_run(x, own: int) -> np.ndarray:
-    """A parameter ``(own axes)``, or stacked ``(B, own axes)``, as a contiguous float
-    array whose first axis is 1 (the same for every run) or the runs."""
-    x = np.asarray(x, dtype=float)
-    if x.ndim <= own:
-        x = x.reshape((1,) * (own + 1 - x.ndim) + x.shape)
-    return np.ascontiguousarray(x)
-
-
-@njit(cache=True, inline="always")
-def _at(a, b):
-    """Row of run ``b`` in ``a`` (row 0 when ``a`` is the same for every run)."""
-    return b if a.shape[0] > 1 else 0
 
 
 @njit(cache=True)
@@ -219,10 +205,10 @@ def _table_utility(
                 l_cb[i], l_eco[i] = seen_cb[q, i], c_economy[q, i]
         if has_one:  # actions.one_action, then actions.with_one
             i, j, k = ijk[r, 0], ijk[r, 1], ijk[r, 2]
-            hb = _at(hostility, b)
+            hb = at(hostility, b)
             v = value[b, i, j, k]
-            pay = v * payment[_at(payment, b), k]
-            vis = visibility[_at(visibility, b), k]
+            pay = v * payment[at(payment, b), k]
+            vis = visibility[at(visibility, b), k]
             read_ij = partner[b, i, j] if has_partner else hostility[hb, j]
             read_ji = partner[b, j, i] if has_partner else hostility[hb, i]
             pair = 0.5 * (hostility[hb, i] + hostility[hb, j])
@@ -233,9 +219,9 @@ def _table_utility(
             l_seen[j] += vis * read_ji
             l_cb[i] += vis * pair
             l_cb[j] += vis * pair
-            l_exp[i] += entanglement[_at(entanglement, b), k] * conflict_risk[b, j]
+            l_exp[i] += entanglement[at(entanglement, b), k] * conflict_risk[b, j]
         if c != last_c or b != last_b:  # utility.settled (no US player)
-            ts = _at(trade_share, b)
+            ts = at(trade_share, b)
             for i in range(n):
                 # utility._deterrence: pacts in index order; with 8 or more, those
                 # containing i only (the others add exactly +0.0)
@@ -283,12 +269,12 @@ def _table_utility(
             dep[i] = 0.0
         for s in range(stake_i.shape[0]):  # utility._leverage, pairs in index order
             i, k = stake_i[s], stake_k[s]
-            lev[i] += stake_v[_at(stake_v, b), s] * t_commit[c, i, k] * (sup[k, i] / den[k])
+            lev[i] += stake_v[at(stake_v, b), s] * t_commit[c, i, k] * (sup[k, i] / den[k])
         for s in range(dep_i.shape[0]):  # utility._dependence
             i, j = dep_i[s], dep_j[s]
             share = sup[i, j] / den[i]
-            dep[i] += share * share * dep_v[_at(dep_v, b), s]
-        rr, pb, w = react[_at(react, b), 0], _at(aversion, b), _at(weights, b)
+            dep[i] += share * share * dep_v[at(dep_v, b), s]
+        rr, pb, w = react[at(react, b), 0], at(aversion, b), at(weights, b)
         for i in range(n):
             sp, ex, eco = supply[i], exposure[i], economy[i]
             seen, cb = t_us_ties[c, i], t_cb_member[c, i]
@@ -304,8 +290,8 @@ def _table_utility(
             security = det[i] + sp / (1.0 + abs(sp))
             security -= aversion[pb, i] * ex
             us = -us_stake[b, i] * rr * seen
-            influence = lev[i] - presence[_at(presence, b), i] * cb
-            influence = influence - autonomy[_at(autonomy, b), i] * dep[i]
+            influence = lev[i] - presence[at(presence, b), i] * cb
+            influence = influence - autonomy[at(autonomy, b), i] * dep[i]
             total = security * weights[w, 0, i]  # utility.weigh: in term order
             total += us * weights[w, 1, i]
             total += influence * weights[w, 2, i]

@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 from sim.rules.actions import NO_GOOD, TRADE_GOOD, ActionParams, Cooperation
+from sim.rules.kernel_args import at, per_run
 
 
 def cooperation(on: np.ndarray, value: np.ndarray, cost: np.ndarray, a: ActionParams,
@@ -28,23 +29,13 @@ def cooperation(on: np.ndarray, value: np.ndarray, cost: np.ndarray, a: ActionPa
                       exposure=np.empty((b, n)))  # fmt: skip
     _cooperation(
         np.ascontiguousarray(on), np.ascontiguousarray(value, dtype=float),
-        np.ascontiguousarray(cost, dtype=float), _rows(a.payment, 1), _rows(a.visibility, 1),
-        _rows(a.entanglement, 1), _rows(hostility, 1), np.ascontiguousarray(risk),
+        np.ascontiguousarray(cost, dtype=float), per_run(a.payment, 1), per_run(a.visibility, 1),
+        per_run(a.entanglement, 1), per_run(hostility, 1), np.ascontiguousarray(risk),
         partner is not None,
         np.zeros((1, n, n)) if partner is None else np.ascontiguousarray(partner),
         out.flow, out.economy, out.seen_us, out.seen_cb, out.exposure,
     )  # fmt: skip
     return out
-
-
-def _rows(x, own: int) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
-    return np.ascontiguousarray(x[None] if x.ndim == own else x)
-
-
-@njit(cache=True, inline="always")
-def _at(a, b):
-    return b if a.shape[0] > 1 else 0
 
 
 @njit(cache=True)
@@ -55,7 +46,7 @@ def _cooperation(on, value, cost, payment, visibility, entanglement, hostility, 
     paid, seen0, ent = np.empty((n, n)), np.empty((n, n)), np.empty((n, n))
     spent = np.empty(n)
     for b in range(n_runs):
-        pb, vb, eb = _at(payment, b), _at(visibility, b), _at(entanglement, b)
+        pb, vb, eb = at(payment, b), at(visibility, b), at(entanglement, b)
         for i in range(n):
             s_spent = 0.0
             for j in range(n):
@@ -77,7 +68,7 @@ def _cooperation(on, value, cost, payment, visibility, entanglement, hostility, 
                 paid[i, j], seen0[i, j], ent[i, j] = d_paid, d_seen, d_ent
                 s_spent = d_cost if j == 0 else s_spent + d_cost
             spent[i] = s_spent
-        hb = _at(hostility, b)
+        hb = at(hostility, b)
         for i in range(n):
             received, given = paid[i, 0], paid[0, i]
             for j in range(1, n):
@@ -105,9 +96,9 @@ def priced(a: ActionParams, needs: np.ndarray, trade_need: np.ndarray, offers: n
     b, n, _ = commit.shape
     value, cost = np.empty((b, n, n, a.n_kinds)), np.empty((b, n, n, a.n_kinds))
     _priced(
-        a.good.astype(np.int64), _rows(a.amount, 1), _rows(a.cost, 1),
-        _rows(a.pact_discount, 1), _rows(offers, 2), np.ascontiguousarray(needs),
-        np.ascontiguousarray(trade_need), _rows(trade_share, 2),
+        a.good.astype(np.int64), per_run(a.amount, 1), per_run(a.cost, 1),
+        per_run(a.pact_discount, 1), per_run(offers, 2), np.ascontiguousarray(needs),
+        np.ascontiguousarray(trade_need), per_run(trade_share, 2),
         np.ascontiguousarray(commit, dtype=float), value, cost,
     )  # fmt: skip
     return value, cost
@@ -121,8 +112,8 @@ def _priced(good, amount, cost_k, discount, offers, needs, trade_need, trade_sha
     without a good); actions.action_costs: cost x (1 - pact_discount x commitment)."""
     n_runs, n, _, n_kinds = value.shape
     for b in range(n_runs):
-        ob, tb = _at(offers, b), _at(trade_share, b)
-        ab, cb, db = _at(amount, b), _at(cost_k, b), _at(discount, b)
+        ob, tb = at(offers, b), at(trade_share, b)
+        ab, cb, db = at(amount, b), at(cost_k, b), at(discount, b)
         for i in range(n):
             for j in range(n):
                 for k in range(n_kinds):
@@ -145,7 +136,7 @@ def co_capability(affinity: np.ndarray, membership: np.ndarray, rel_cap: np.ndar
     b, n, _ = affinity.shape
     out = np.empty((b, membership.shape[0], n))
     _co_capability(np.ascontiguousarray(affinity, dtype=float), membership,
-                   _rows(rel_cap, 1), out)  # fmt: skip
+                   per_run(rel_cap, 1), out)  # fmt: skip
     return out
 
 
@@ -154,7 +145,7 @@ def _co_capability(affinity, membership, rel_cap, out):
     """sum_k (member_qk x A[i, k]) x rel_cap[k] over k in order, where i is a member."""
     n_runs, n_pacts, n = out.shape
     for b in range(n_runs):
-        rb = _at(rel_cap, b)
+        rb = at(rel_cap, b)
         for q in range(n_pacts):
             for i in range(n):
                 if not membership[q, i]:
@@ -172,8 +163,8 @@ def attribute_rows(drivers: np.ndarray, base: np.ndarray, effect: np.ndarray) ->
     order (:func:`sim.rules.utility.attributes` with :func:`sim.rules.arrays.weighted_rows`);
     ``base (X,)``, ``effect (D, X)``, or stacked with a leading run axis."""
     out = np.empty((drivers.shape[0], base.shape[-1]))
-    _attribute_rows(np.ascontiguousarray(drivers, dtype=float), _rows(base, 1),
-                    _rows(effect, 2), out)  # fmt: skip
+    _attribute_rows(np.ascontiguousarray(drivers, dtype=float), per_run(base, 1),
+                    per_run(effect, 2), out)  # fmt: skip
     return out
 
 
@@ -181,7 +172,7 @@ def attribute_rows(drivers: np.ndarray, base: np.ndarray, effect: np.ndarray) ->
 def _attribute_rows(drivers, base, effect, out):
     n_runs, n_drivers = drivers.shape
     for b in range(n_runs):
-        bb, eb = _at(base, b), _at(effect, b)
+        bb, eb = at(base, b), at(effect, b)
         for x in range(out.shape[1]):
             acc = 0.0
             for d in range(n_drivers):
@@ -195,7 +186,7 @@ def goods_value(needs: np.ndarray, offers: np.ndarray) -> np.ndarray:
     (:func:`sim.rules.utility.goods_value`); ``offers (N, G)`` or stacked."""
     b, n, _ = needs.shape
     out = np.empty((b, n, offers.shape[-2]))
-    _goods_value(np.ascontiguousarray(needs, dtype=float), _rows(offers, 2), out)
+    _goods_value(np.ascontiguousarray(needs, dtype=float), per_run(offers, 2), out)
     return out
 
 
@@ -203,7 +194,7 @@ def goods_value(needs: np.ndarray, offers: np.ndarray) -> np.ndarray:
 def _goods_value(needs, offers, out):
     n_runs, n, n_goods = needs.shape
     for b in range(n_runs):
-        ob = _at(offers, b)
+        ob = at(offers, b)
         for i in range(n):
             for j in range(out.shape[2]):
                 acc = 0.0

@@ -20,6 +20,7 @@ from numba import njit
 
 from sim.rules.arrays import runwise
 from sim.rules.decisions import MoveValues, choose, move_costs
+from sim.rules.kernel_args import at, per_run
 from sim.rules.logit import accept_probability
 from sim.rules.pacts import RAISE
 from sim.rules.params import Params
@@ -38,8 +39,8 @@ def proposal(mv: MoveValues, p: Params, talk_level: np.ndarray, blocked: np.ndar
     agree = accept_probability(gains_asked, move_costs(p)[..., asked, None],
                                runwise(p.temperature, p, 2))  # fmt: skip
     proposer, own = np.empty(b, dtype=np.int64), np.empty((b, sp.n_moves))
-    _proposal(*_inputs(mv, p, talk_level, blocked, agree), _per_run(p.recognition, 1),
-              _per_run(p.negotiation.eagerness, 0), np.ascontiguousarray(u_recognize),
+    _proposal(*_inputs(mv, p, talk_level, blocked, agree), per_run(p.recognition, 1),
+              per_run(p.negotiation.eagerness, 0), np.ascontiguousarray(u_recognize),
               proposer, own)  # fmt: skip
     return proposer, choose(own, runwise(p.temperature, p, 1), u_choice)
 
@@ -52,22 +53,9 @@ def _inputs(mv: MoveValues, p: Params, talk_level, blocked, agree) -> tuple:
     return (
         np.ascontiguousarray(mv.utility), np.ascontiguousarray(agree),
         np.ascontiguousarray(mv.valid), np.ascontiguousarray(talk_level),
-        np.ascontiguousarray(blocked), _per_run(p.move_cost, 1), raise_index, sp.consent,
+        np.ascontiguousarray(blocked), per_run(p.move_cost, 1), raise_index, sp.consent,
         sp.kind == RAISE, sp.pact.astype(np.int64), sp.mover,
     )  # fmt: skip
-
-
-def _per_run(x, own: int) -> np.ndarray:
-    """A value ``(own axes)`` or stacked ``(B, own axes)``, first axis 1 or the runs."""
-    x = np.asarray(x, dtype=float)
-    if x.ndim <= own:
-        x = x.reshape((1,) * (own + 1 - x.ndim) + x.shape)
-    return np.ascontiguousarray(x)
-
-
-@njit(cache=True, inline="always")
-def _at(a, b):
-    return b if a.shape[0] > 1 else 0
 
 
 @njit(cache=True)
@@ -77,7 +65,7 @@ def _values(utility, agree, valid, talk_level, blocked, cost, raise_index, conse
     (gain - cost) where the state may propose the move, else -inf; 0 for the status quo.
     ``agree (B, F, N)``: each member's consent probability to each raise."""
     n_moves, n = values.shape
-    cb = _at(cost, b)
+    cb = at(cost, b)
     for m in range(n_moves):
         free = valid[b, m] and not blocked[b, m]
         if is_raise[m] and talk_level[b, pact[m]] > 0:
@@ -109,7 +97,7 @@ def _proposal(utility, agree, valid, talk_level, blocked, cost, raise_index, con
     for b in range(n_runs):
         _values(utility, agree, valid, talk_level, blocked, cost, raise_index, consent,
                 is_raise, pact, mover, b, values)  # fmt: skip
-        rb, e = _at(recognition, b), eagerness[_at(eagerness, b)]
+        rb, e = at(recognition, b), eagerness[at(eagerness, b)]
         for i in range(n):  # weights recognition x (1 + eagerness x best), summed in order
             best = values[0, i]
             for m in range(1, n_moves):

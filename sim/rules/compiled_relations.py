@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.rules.kernel_args import at, per_run
 from sim.rules.params import Params
 
 
@@ -26,10 +27,7 @@ def next_affinity(state_affinity: np.ndarray, p: Params, on: np.ndarray, signed,
     b, n = state_affinity.shape[:2]
     rates = np.stack([np.broadcast_to(np.asarray(x, dtype=float), (b,)) for x in (
         r.drift, r.signing, r.refusal, r.walkout, r.defection)], axis=-1)  # fmt: skip
-    trust = np.asarray(p.actions.trust, dtype=float)
-    trust = np.ascontiguousarray(trust[None] if trust.ndim == 1 else trust)
-    baseline = np.asarray(p.affinity, dtype=float)
-    baseline = np.ascontiguousarray(baseline[None] if baseline.ndim == 2 else baseline)
+    trust, baseline = per_run(p.actions.trust, 1), per_run(p.affinity, 2)
     out = np.empty((b, n, n))
     _next_affinity(
         np.ascontiguousarray(state_affinity), baseline, np.ascontiguousarray(rates),
@@ -51,7 +49,7 @@ def _next_affinity(affinity, baseline, rates, on, trust, signed, walked, member,
     n_pacts = member.shape[0]
     coop = np.empty((n, n))
     for b in range(n_runs):
-        tb, ab = (b if trust.shape[0] > 1 else 0), (b if baseline.shape[0] > 1 else 0)
+        tb, ab = at(trust, b), at(baseline, b)
         drift, signing, refusal, walkout, defection = (
             rates[b, 0], rates[b, 1], rates[b, 2], rates[b, 3], rates[b, 4])  # fmt: skip
         for i in range(n):  # cooperation: trust of the actions in force, kinds in order
