@@ -37,7 +37,7 @@ from sim.rules.drivers import initial_drivers, step_drivers
 from sim.rules.feedback import feedback_push
 from sim.rules.pacts import RAISE, apply_moves
 from sim.rules.params import Params
-from sim.rules.relations import RelationEvents, alignment_loss, update_affinity
+from sim.rules.relations import RelationEvents, alignment_loss
 from sim.rules.strength import pair_strength
 from sim.rules.talks import progress_talks, start_talks, talk_months
 from sim.rules.utility import (
@@ -214,13 +214,10 @@ def _memory(state: RunState, after_talks: np.ndarray, t: int, p: Params, pr: Pro
     refused_until = remember_refusals(after_talks, t, p, refused_move=refused)
     on = act_left > 0
     loss = _player_loss(levels, on, p)
-    if state.affinity.ndim == 3:  # relation_events and update_affinity, compiled
-        affinity = compiled_relations.next_affinity(
-            state.affinity, p, on, signed, walked, pr.proposer, pr.refused, acts, pr.move, loss
-        )
-        return refused_until, affinity
-    ev = relation_events(p, on, signed, walked, pr, acts)
-    return refused_until, update_affinity(state.affinity, p.affinity, ev, p.relations, loss)
+    affinity = compiled_relations.next_affinity(  # update_affinity of relation_events
+        state.affinity, p, on, signed, walked, pr.proposer, pr.refused, acts, pr.move, loss
+    )
+    return refused_until, affinity
 
 
 def _push(state: RunState, p: Params) -> np.ndarray | None:
