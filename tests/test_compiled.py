@@ -142,15 +142,6 @@ def test_eight_pacts_or_more_sum_deterrence_over_members_only():
     np.testing.assert_array_equal(fast, _numpy(p, attrs, ctx, cfg, run))
 
 
-def test_worlds_without_a_table_or_with_a_us_player_keep_numpy(default):
-    four = compile_params(load_scenario(FOUR_STATES))  # 3^11 configurations: no table
-    assert compiled.applies(default) and not compiled.applies(four)
-    six = compile_params(load_scenario(DEFAULT_SCENARIO.parent / "northeast_asia_2024.toml"))
-    assert six.player >= 0 and not compiled.applies(six)
-    with pytest.raises(ValueError, match="configuration table"):
-        compiled.table_utility(np.zeros(1, int), np.zeros(1, int), None, four, None)
-
-
 @pytest.mark.parametrize("association", [0.0, 0.5])
 def test_compiled_cooperation_is_cooperation_bit_for_bit(default, association):
     """sim/rules/compiled_actions.py: the actions in force as utility terms, one scenario

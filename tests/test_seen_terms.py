@@ -5,15 +5,18 @@ change no value (docs/model.md 3.14, issue 23's "value only what can change").""
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from conftest import ROOT
 
 from sim.config import load_scenario
+from sim.rules import compiled, decisions
 from sim.rules.compile import compile_params
 from sim.rules.configs import SeenTerms
-from sim.rules.utility import _deterrence, config_terms
+from sim.rules.context import context
+from sim.rules.utility import _deterrence, attributes, config_terms
 
 SIX = ROOT / "configs" / "scenarios" / "northeast_asia_2024.toml"
 
@@ -98,3 +101,34 @@ def test_deterrence_over_members_gives_the_dense_bits_on_six_states(six):
     members = six.space.membership
     co = np.where(members, rng.normal(size=(40, 1, *members.shape)), 0.0)
     assert np.array_equal(_deterrence(w, co, members), _deterrence(w, co))
+
+
+def test_the_cache_refuses_a_negative_level(six):
+    cache = SeenTerms(3, six.space.n_pacts)
+    bad = np.zeros((1, six.space.n_pacts), dtype=np.int8)
+    bad[0, 2] = -1
+    with pytest.raises(ValueError, match="negative level"):
+        cache.positions(bad, six)
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_an_invalid_move_never_caches_another_configurations_row(six, kernel, monkeypatch):
+    """Regression: lowering a pact not in force gave levels with a -1, whose code is
+    another configuration's (base L + 1); cached first, that row was computed from the
+    wrong levels and served to the valid configuration later (8-state benchmark world).
+    Both valuations: the compiled one and numpy's."""
+    if not kernel:
+        monkeypatch.setattr(compiled, "applies", lambda p: False)
+    p = replace(six, seen=SeenTerms(len(six.level_names), six.space.n_pacts))
+    levels = np.zeros((2, p.space.n_pacts), dtype=np.int8)
+    levels[0, 1] = 1  # run 0: lowering pact 0 (at 0) is invalid; its -1 would read as ...
+    levels[1, 0] = 2  # run 1: lowering pact 0 is valid (so valued in this batch), and run
+    # 1 sits in the twin configuration, met after run 0's invalid move
+    twin = levels[1:].copy()  # ... run 1's configuration's code (-1 + 3 = 2 + 0)
+    code = levels[:1].astype(np.int64) @ p.seen.radix
+    assert code - 1 == twin.astype(np.int64) @ p.seen.radix
+    x = np.broadcast_to(p.drivers.initial, (2, len(p.drivers.names)))
+    affinity = np.broadcast_to(p.affinity, (2, p.n_states, p.n_states))
+    decisions.evaluate_moves(levels, attributes(x, p), p, context(affinity, p))
+    got = p.seen.take(twin, p)
+    assert np.array_equal(got.commit, config_terms(twin, p).commit)

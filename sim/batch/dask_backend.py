@@ -123,6 +123,8 @@ def run_dask(
         client = _connect(address)
         try:
             yield from _loop(client, ctx, iter(chunks), address)
+        except SchedulerLost:  # found silent or gone: asking it once more only waits
+            raise
         except (OSError, RuntimeError) as exc:  # e.g. CommClosedError from a closed client
             if client.status == "running" and _identity_of(client, PING_SECONDS) is not None:
                 raise  # the scheduler answers: another error (the client may not know yet)

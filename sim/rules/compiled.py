@@ -1,10 +1,13 @@
-"""The utility of tabulated configurations, compiled (numba): the lockstep engine's hot loop.
+"""The utility of configurations, compiled (numba): the lockstep engine's hot loop.
 
-Where a scenario has a configuration table (``Params.configs``, small pact spaces) and no
-US player, every move's result and every open action are valued by
-:func:`table_utility`: one compiled loop over (configuration, run) rows that reads the
-table and the runs' rows where they are, instead of gathering them into arrays first and
-running the utility's numpy expressions over those (about 40 passes over memory).
+Every move's result and every open action are valued by :func:`table_utility`: one
+compiled loop over (configuration, run) rows that reads the configuration's terms from a
+table of them and the runs' rows where they are, instead of gathering them into arrays
+first and running the utility's numpy expressions over those (about 40 passes over
+memory). The table is the configuration table (``Params.configs``, small pact spaces) or,
+for pact spaces too large to tabulate, the configurations met so far (``Params.seen``,
+one scenario); with a US player, the kernel adds the player's terms
+(:mod:`sim.rules.players`).
 
 It computes :func:`sim.rules.utility.settled`, :func:`~sim.rules.utility.terms_with` and
 :func:`~sim.rules.utility.weigh` term by term, with the same operations in the same
@@ -26,9 +29,10 @@ from sim.rules.actions import Cooperation
 from sim.rules.arrays import runwise
 from sim.rules.context import Context
 from sim.rules.kernel_args import at, per_run
+from sim.rules.pacts import apply_moves, valid_moves
 from sim.rules.params import Params
-from sim.rules.players import NO_PLAYER
-from sim.rules.utility import Attributes, goods_value
+from sim.rules.players import NO_PLAYER, rivalry
+from sim.rules.utility import Attributes, ConfigTerms, goods_value
 
 
 class Added(NamedTuple):
@@ -43,8 +47,23 @@ class Added(NamedTuple):
 
 
 def applies(p: Params) -> bool:
-    """The scenario's moves and actions are valued by :func:`table_utility`."""
-    return p.configs is not None and p.player == NO_PLAYER
+    """The scenario's moves and actions are valued by :func:`table_utility`: it has a
+    configuration table, or (one scenario, not stacked points) the configurations met."""
+    return p.configs is not None or (p.seen is not None and not p.stacked)
+
+
+def held_terms(p: Params) -> ConfigTerms:
+    """The table :func:`table_utility` reads configurations' terms from: the configuration
+    table's, or the configurations met so far (rows valid until ``p.seen`` meets more)."""
+    return p.configs.terms if p.configs is not None else p.seen.terms_held()
+
+
+def rows_of(levels: np.ndarray, p: Params) -> np.ndarray:
+    """The rows of :func:`held_terms` of configurations ``levels (..., P)`` (the
+    configuration table's rows, its offset not included; the seen ones added first)."""
+    if p.configs is not None:
+        return p.configs.index(levels)
+    return p.seen.positions(levels, p)
 
 
 def table_utility(
@@ -58,49 +77,63 @@ def table_utility(
     added: Added | None = None,
     source: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Total utility ``(..., N)`` of the configurations ``cfg`` (rows of the configuration
-    table, its offset included) in the runs ``run`` (same shape) of a batch whose
-    attributes and context are ``attrs`` and ``ctx`` ``(B, ...)``, with the actions in
-    force of row ``coop_run`` of ``coop`` (None: ``ctx.coop``, run by run) and, for each
-    entry of a 1-D ``cfg``, the action ``added.ijk`` added (:func:`sim.rules.actions.
-    one_action` and :func:`~sim.rules.actions.with_one`): what
-    :func:`sim.rules.utility.utility_given`
-    gives on the gathered rows. ``source`` (same shape as ``cfg``, flat index or -1): an
-    entry that is a copy of another (the same configuration, run and actions)."""
+    """Total utility ``(..., N)`` of the configurations ``cfg`` (rows of
+    :func:`held_terms`, a configuration table's offset included) in the runs ``run`` (same
+    shape) of a batch whose attributes and context are ``attrs`` and ``ctx`` ``(B, ...)``,
+    with the actions in force of row ``coop_run`` of ``coop`` (None: ``ctx.coop``, run by
+    run) and, for each entry of a 1-D ``cfg``, the action ``added.ijk`` added
+    (:func:`sim.rules.actions.one_action` and :func:`~sim.rules.actions.with_one`): what
+    :func:`sim.rules.utility.utility_given` gives on the gathered rows. ``source`` (same
+    shape as ``cfg``, flat index or -1): an entry that is a copy of another (the same
+    configuration, run and actions)."""
     if not applies(p):
-        raise ValueError("table_utility needs a configuration table and no US player")
+        raise ValueError(
+            "table_utility needs a configuration table or the configurations met (one scenario)"
+        )
     n = p.n_states
     shape = np.shape(cfg)
     if coop is None:
         coop, coop_run = ctx.coop, run
-    if added is None:
-        one = [False, np.zeros((1, 3), dtype=np.int64), *(np.zeros((1, 1, 1, 1)),) * 2]
-        one += [np.zeros((1, 1))] * 5 + [False, np.zeros((1, 1, 1))]
-    else:
-        a = p.actions
-        one = [True, np.ascontiguousarray(added.ijk, dtype=np.int64), _floats(added.value),
-               _floats(added.cost), per_run(a.payment, 1), per_run(a.visibility, 1),
-               per_run(a.entanglement, 1), per_run(p.hostility, 1),
-               _floats(attrs.conflict_risk), added.partner is not None]  # fmt: skip
-        one.append(np.zeros((1, 1, 1)) if added.partner is None else _floats(added.partner))
-    nothing = np.zeros((1, 1))
-    if coop is None:
-        coop_parts = [False, np.zeros((1, n, n)), nothing, nothing, nothing, nothing]
-    else:
-        coop_parts = [True] + [_floats(x) for x in (coop.flow, coop.exposure, coop.seen_us,
-                                                    coop.seen_cb, coop.economy)]  # fmt: skip
-    table, shared, params = _scenario_args(p)
+    shared, params = _scenario_args(p)
+    terms = held_terms(p)
+    if p.player == NO_PLAYER:
+        player = [False, 0, np.zeros((1, 1, 1))]
+    else:  # players.rival_alignment reads each pact's rivalry, per run
+        player = [True, p.player, rivalry(ctx.affinity, p.space.membership)]
     gv = goods_value(attrs, p) if attrs.goods is None else attrs.goods
     out = np.empty((int(np.prod(shape)), n))
     _table_utility(
-        _ints(cfg), _ints(run), _ints(coop_run), *table,
+        _ints(cfg), _ints(run), _ints(coop_run), *(_floats(getattr(terms, f)) for f in _TERMS),
         *(_floats(x) for x in (attrs.threat, attrs.conflict_risk, attrs.us_stake,
                                attrs.trade_need, gv, ctx.affinity, ctx.affinity_trade,
                                ctx.co_capability)),
-        *shared, *coop_parts, *params, *one,
+        *shared, *_coop_args(coop, n), *params, *_added_args(added, attrs, p), *player,
         np.zeros(0, dtype=np.int64) if source is None else _ints(source), out,
     )  # fmt: skip
     return out.reshape(*shape, n)
+
+
+def _coop_args(coop: Cooperation | None, n: int) -> list:
+    """The kernel's arguments for the actions in force (placeholders if none)."""
+    if coop is None:
+        nothing = np.zeros((1, 1))
+        return [False, np.zeros((1, n, n)), nothing, nothing, nothing, nothing]
+    fields = (coop.flow, coop.exposure, coop.seen_us, coop.seen_cb, coop.economy)
+    return [True, *(_floats(x) for x in fields)]
+
+
+def _added_args(added: Added | None, attrs: Attributes, p: Params) -> list:
+    """The kernel's arguments for the action added to each row (placeholders if none)."""
+    if added is None:
+        one = [False, np.zeros((1, 3), dtype=np.int64), *(np.zeros((1, 1, 1, 1)),) * 2]
+        return one + [np.zeros((1, 1))] * 5 + [False, np.zeros((1, 1, 1))]
+    a = p.actions
+    one = [True, np.ascontiguousarray(added.ijk, dtype=np.int64), _floats(added.value),
+           _floats(added.cost), per_run(a.payment, 1), per_run(a.visibility, 1),
+           per_run(a.entanglement, 1), per_run(p.hostility, 1),
+           _floats(attrs.conflict_risk), added.partner is not None]  # fmt: skip
+    one.append(np.zeros((1, 1, 1)) if added.partner is None else _floats(added.partner))
+    return one
 
 
 def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Params,
@@ -112,18 +145,28 @@ def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Pa
     instead of taken out. Each distinct result valid in some row is valued once per row;
     a move that leaves a row where it is (invalid there) copies the row's status quo."""
     sp, table = p.space, p.configs
-    here = table.index(levels)  # (R,)
-    result, valid = table.result[here], table.valid[here]  # (R, M)
+    if table is not None:
+        here = table.index(levels)  # (R,)
+        result, valid = table.result[here], table.valid[here]  # (R, M)
+    else:
+        valid = valid_moves(levels, sp)  # (R, M)
     needed = np.zeros(len(sp.effect_move), dtype=bool)
     needed[sp.effect[valid.any(axis=0)]] = True
     needed[sp.effect[0]] = True  # the status quo
     idx = np.flatnonzero(needed)
-    after = np.ascontiguousarray(result[:, sp.effect_move[idx]].T)  # (E, R)
-    rows = len(here)
     status_quo = int(np.searchsorted(idx, sp.effect[0]))
+    if table is not None:
+        after = np.ascontiguousarray(result[:, sp.effect_move[idx]].T)  # (E, R)
+        offset = table.offset[run] if np.ndim(table.offset) else table.offset
+    else:  # an invalid move's result is the row's status quo (evaluate_moves)
+        moves = np.broadcast_to(sp.effect_move[idx], (len(levels), len(idx)))
+        moved = apply_moves(levels[:, None, :], sp, moves)  # (R, E, P)
+        ok = valid[:, sp.effect_move[idx], None]
+        after = np.ascontiguousarray(rows_of(np.where(ok, moved, levels[:, None]), p).T)
+        here, offset = after[status_quo], 0
+    rows = len(levels)
     source = np.where(after == here, status_quo * rows + np.arange(rows), -1)
     source[status_quo] = -1
-    offset = table.offset[run] if np.ndim(table.offset) else table.offset
     runs = np.broadcast_to(run, after.shape)
     u = table_utility(offset + after, runs, attrs, p, ctx, source=source)  # (E, R, N)
     slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u
@@ -131,16 +174,16 @@ def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Pa
     return np.moveaxis(u, 0, -2)[:, slot[sp.effect], :], valid
 
 
-def _scenario_args(p: Params) -> tuple[tuple, tuple, tuple]:
-    """The kernel's arguments that depend on ``p`` alone (the table's terms, the trade
-    shares and membership, the states' parameters and the stake and dependence pairs),
-    laid out once per ``p`` and kept with it (as its cached properties are)."""
+_TERMS = ("commit", "entangle", "weight", "us_ties", "cb_member")
+
+
+def _scenario_args(p: Params) -> tuple[tuple, tuple]:
+    """The kernel's arguments that depend on ``p`` alone (the trade shares and
+    membership, the states' parameters and the stake and dependence pairs), laid out once
+    per ``p`` and kept with it (as its cached properties are)."""
     cached = vars(p).get("_compiled_args")
     if cached is not None:
         return cached
-    terms = p.configs.terms
-    table = tuple(_floats(x) for x in (terms.commit, terms.entangle, terms.weight,
-                                       terms.us_ties, terms.cb_member))  # fmt: skip
     shared = (per_run(p.trade_share, 2), p.space.membership)
     params = [per_run(p.entrapment_aversion, 1), per_run(runwise(p.reactivity, p, 1), 1),
               per_run(p.presence, 1), per_run(p.autonomy, 1),
@@ -152,7 +195,7 @@ def _scenario_args(p: Params) -> tuple[tuple, tuple, tuple]:
         first, second = ([q[x] for q in group] for x in (0, 1))
         params += [np.array(first, dtype=np.int64), np.array(second, dtype=np.int64),
                    per_run(values, 1)]  # fmt: skip
-    cached = (table, shared, tuple(params))
+    cached = (shared, tuple(params))
     vars(p)["_compiled_args"] = cached
     return cached
 
@@ -176,6 +219,7 @@ def _table_utility(
     stake_i, stake_k, stake_v, dep_i, dep_j, dep_v,
     has_one, ijk, value, cost, payment, visibility, entanglement, hostility, conflict_risk,
     has_partner, partner,  # the action ijk[r] added to row r's (actions.one_action)
+    has_player, player, riv,  # a US player, and players.rivalry (B, P, N)
     source, out,
 ):  # fmt: skip
     """``out[r] (N,)``: utility of configuration ``cfg[r]`` in run ``run[r]`` with the
@@ -193,6 +237,7 @@ def _table_utility(
     det, supply, exposure, economy = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     fl = np.empty((n, n))  # the row's actions in force (with the added one)
     l_exp, l_seen, l_cb, l_eco = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    pushed = np.zeros(n)  # players.player_terms: reactivity x rival_alignment
     for r in range(out.shape[0]):
         if source.shape[0] and source[r] >= 0:
             continue
@@ -220,9 +265,17 @@ def _table_utility(
             l_cb[i] += vis * pair
             l_cb[j] += vis * pair
             l_exp[i] += entanglement[at(entanglement, b), k] * conflict_risk[b, j]
-        if c != last_c or b != last_b:  # utility.settled (no US player)
+        rr = react[at(react, b), 0]
+        if c != last_c or b != last_b:  # utility.settled
             ts = at(trade_share, b)
             for i in range(n):
+                thr = threat[b, i]
+                if has_player:  # players.rival_alignment: pacts in index order
+                    acc = t_weight[c, 0] * riv[b, 0, i]
+                    for k in range(1, t_weight.shape[-1]):
+                        acc = acc + t_weight[c, k] * riv[b, k, i]
+                    pushed[i] = rr * acc
+                    thr = min(thr + pushed[i], 1.0)
                 # utility._deterrence: pacts in index order; with 8 or more, those
                 # containing i only (the others add exactly +0.0)
                 acc = 0.0
@@ -235,7 +288,7 @@ def _table_utility(
                         first = False
                     else:
                         acc = acc + t_weight[c, k] * co_cap[b, k, i]
-                det[i] = threat[b, i] * (acc / (1.0 + abs(acc)))
+                det[i] = thr * (acc / (1.0 + abs(acc)))
                 s_sup = t_commit[c, i, 0] * (affinity[b, i, 0] * goods[b, i, 0])
                 s_ex = t_entangle[c, i, 0] * risk[b, 0]
                 s_eco = t_commit[c, i, 0] * aff_trade[b, i, 0]
@@ -274,7 +327,7 @@ def _table_utility(
             i, j = dep_i[s], dep_j[s]
             share = sup[i, j] / den[i]
             dep[i] += share * share * dep_v[at(dep_v, b), s]
-        rr, pb, w = react[at(react, b), 0], at(aversion, b), at(weights, b)
+        pb, w = at(aversion, b), at(weights, b)
         for i in range(n):
             sp, ex, eco = supply[i], exposure[i], economy[i]
             seen, cb = t_us_ties[c, i], t_cb_member[c, i]
@@ -289,7 +342,15 @@ def _table_utility(
                 eco = eco + l_eco[i]
             security = det[i] + sp / (1.0 + abs(sp))
             security -= aversion[pb, i] * ex
-            us = -us_stake[b, i] * rr * seen
+            if not has_player:
+                us = -us_stake[b, i] * rr * seen
+            elif i == player:  # players.us_ties: 0 for the player itself
+                us = 0.0
+            else:  # players.us_ties with players.tie_with_player
+                tie = affinity[b, i, player] + t_commit[c, i, player]
+                us = us_stake[b, i] * (tie - rr * seen * (1.0 + affinity[b, i, player]))
+            if has_player:  # the alignment its rivals formed (players.player_terms)
+                cb = cb + pushed[i]
             influence = lev[i] - presence[at(presence, b), i] * cb
             influence = influence - autonomy[at(autonomy, b), i] * dep[i]
             total = security * weights[w, 0, i]  # utility.weigh: in term order

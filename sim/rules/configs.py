@@ -73,7 +73,6 @@ class SeenTerms:
         self.radix = n_levels ** np.arange(n_pacts, dtype=np.int64)  # code = levels @ radix
         self.codes = np.empty(0, dtype=np.int64)  # sorted codes of the rows held
         self.terms: ConfigTerms | None = None  # rows aligned with ``codes``
-        self._partner_first: dict[str, np.ndarray] = {}  # of the rows held
 
     @staticmethod
     def usable(n_levels: int, n_pacts: int) -> bool:
@@ -87,7 +86,6 @@ class SeenTerms:
         self.radix = state["radix"]
         self.codes = np.empty(0, dtype=np.int64)
         self.terms = None
-        self._partner_first = {}
 
     def take(self, configs: np.ndarray, p: Params) -> ConfigTerms:
         """The terms of ``configs[..., P]`` (any leading shape), computing the new ones."""
@@ -98,17 +96,6 @@ class SeenTerms:
         """The rows held (valid until the next :meth:`positions` or :meth:`take`)."""
         assert self.terms is not None, "positions() first"
         return self.terms
-
-    def partner_first(self, field: str) -> np.ndarray:
-        """``(N, C x N)``: the ``(C, N, N)`` field ``field`` of the rows held with the
-        partner axis first, contiguous (what :mod:`sim.rules.sparse` gathers rows from);
-        built once for each set of rows held."""
-        got = self._partner_first.get(field)
-        if got is None:
-            x = getattr(self.terms_held(), field)
-            got = np.ascontiguousarray(np.moveaxis(x, -1, 0)).reshape(x.shape[-1], -1)
-            self._partner_first[field] = got
-        return got
 
     def positions(self, configs: np.ndarray, p: Params) -> np.ndarray:
         """The rows of ``configs[..., P]`` in :meth:`terms_held`, computing the new ones.
@@ -137,7 +124,6 @@ class SeenTerms:
                                   for f in _FIELDS))  # fmt: skip
         self.terms = fresh.take(order)
         self.codes = merged[order]
-        self._partner_first = {}
 
 
 _FIELDS = ("commit", "entangle", "weight", "us_ties", "cb_member")

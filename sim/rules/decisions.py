@@ -21,7 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.rules import compiled, sparse
+from sim.rules import compiled
 from sim.rules.arrays import runwise, small_max
 from sim.rules.context import Context
 from sim.rules.logit import accept_probability
@@ -78,12 +78,7 @@ def evaluate_moves(
         # levels would read -1): that run values its status quo there instead.
         ok = valid[..., sp.effect_move[idx], None]
         after = np.where(ok, configs[..., sp.effect_move[idx], :], levels[..., None, :])
-        if ctx is not None and p.seen is not None and sparse.applies(p):  # large worlds
-            status_quo = int(np.searchsorted(idx, sp.effect[0]))
-            mask = sparse.touched(p)[sp.effect_move[idx]]
-            pos = p.seen.positions(after, p)
-            u_needed = sparse.effect_utilities(p.seen, pos, attrs, p, ctx, mask, status_quo)
-        elif p.seen is None:
+        if p.seen is None:
             u_needed = utility(after, attrs.expand(), p, ctx_e)
         else:
             u_needed = utility_given(p.seen.take(after, p), attrs.expand(), p, ctx_e)

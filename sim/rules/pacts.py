@@ -227,21 +227,6 @@ def pair_table(membership: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(table.T)
 
 
-def touched_states(space: PactSpace, stakes: np.ndarray) -> np.ndarray:
-    """``(M, N)`` bool: the states whose utility move m can change (docs/model.md, pact
-    spaces; :mod:`sim.rules.sparse`): the members of the pacts it sets (its pact, and the
-    pact of the remaining members when one leaves), and the states with a stake in one of
-    them (``stakes (N, N)`` [i, k]: their leverage reads the members' support shares);
-    every state for the status quo (move 0, valued whole as the reference)."""
-    members = space.membership[space.pact] | np.where(
-        (space.other >= 0)[:, None], space.membership[np.maximum(space.other, 0)], False
-    )
-    stakeholders = (members.astype(int) @ (stakes != 0).T.astype(int)) > 0
-    out = members | stakeholders
-    out[space.kind < 0] = True
-    return out
-
-
 def valid_moves(levels: np.ndarray, space: PactSpace) -> np.ndarray:
     """Which moves can apply to each configuration: ``levels[..., P] -> bool[..., M]``.
 

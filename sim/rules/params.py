@@ -18,7 +18,7 @@ import numpy as np
 from sim.config import TERMS, Scenario
 from sim.rules.actions import ActionParams
 from sim.rules.feedback import FeedbackParams
-from sim.rules.pacts import LOWER, RAISE, PactSpace, pair_table, touched_states
+from sim.rules.pacts import LOWER, RAISE, PactSpace, pair_table
 from sim.rules.relations import RelationParams
 
 
@@ -182,15 +182,6 @@ class Params:
             (int(i), int(k), self.stakes[..., i, k])
             for i, k in zip(*np.nonzero(nonzero), strict=True)
         )
-
-    @cached_property
-    def touched(self) -> np.ndarray:
-        """``(M, N)`` bool, read-only: the states each move can change the utility of
-        (:func:`sim.rules.pacts.touched_states`; stacked: a stake in any run counts)."""
-        stakes = self.stakes.any(axis=0) if self.stacked else self.stakes
-        out = touched_states(self.space, stakes)
-        out.flags.writeable = False
-        return out
 
     @cached_property
     def dependence_pairs(self) -> tuple[tuple[int, int, float], ...]:

@@ -64,19 +64,30 @@ class PlayerTerms:
 
 def rivalry(affinity: np.ndarray, membership: np.ndarray) -> np.ndarray:
     """``(..., P, N)`` [q, i]: mean over the members m of pact q of max(0, -A[m, i]), 0
-    where i is a member of q. ``affinity (..., N, N)``, ``membership (P, N)`` bool."""
+    where i is a member of q. ``affinity (..., N, N)``, ``membership (P, N)`` bool. The
+    members are summed in index order (as :mod:`sim.rules.compiled` does)."""
     hostile = np.maximum(-affinity, 0.0)
-    m = membership.astype(float)
-    per = np.matmul(m, hostile) / m.sum(axis=-1)[:, None]
+    per = np.empty((*hostile.shape[:-2], *membership.shape))
+    for q, row in enumerate(membership):
+        members = np.flatnonzero(row)
+        acc = hostile[..., members[0], :]
+        for m in members[1:]:
+            acc = acc + hostile[..., m, :]
+        per[..., q, :] = acc / len(members)
     return np.where(membership, 0.0, per)
 
 
 def rival_alignment(weight: np.ndarray, affinity: np.ndarray, membership: np.ndarray
                     ) -> np.ndarray:  # fmt: skip
     """``(..., N)``: R_i = sum_q weight[q] x rivalry[q, i] (the module docstring);
-    ``weight (..., P)`` commitment x visibility of each pact (0 where inactive)."""
+    ``weight (..., P)`` commitment x visibility of each pact (0 where inactive). Pacts are
+    summed in index order, not by a matrix product: BLAS sums in an order of its own
+    (which differs between CPUs), and a compiled loop could not give its bits."""
     riv = rivalry(affinity, membership)  # (..., P, N)
-    return np.matmul(weight[..., None, :], riv)[..., 0, :]
+    acc = weight[..., 0, None] * riv[..., 0, :]
+    for q in range(1, weight.shape[-1]):
+        acc = acc + weight[..., q, None] * riv[..., q, :]
+    return acc
 
 
 def tie_with_player(commit: np.ndarray, affinity: np.ndarray, player: int) -> np.ndarray:
