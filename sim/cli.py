@@ -26,7 +26,14 @@ import importlib
 import sys
 
 from sim.commands import OneLineParser
-from sim.early import EXIT_INTERRUPTED, EXIT_TERMINATED, entered, install, interrupted
+from sim.early import (
+    EXIT_INTERRUPTED,
+    EXIT_SCHEDULER_LOST,
+    EXIT_TERMINATED,
+    entered,
+    install,
+    interrupted,
+)
 
 COMMANDS = (
     "simulate", "batch", "plot", "summary", "sensitivity", "compare", "discover", "calibrate",
@@ -136,9 +143,11 @@ def _silence(stream) -> None:
 
 
 def _exit(code: int) -> None:
-    """Exit; after an interrupt, at once: the batch has stopped its workers and saved its
-    manifest, and a second Ctrl-C during interpreter shutdown would end it by the signal."""
-    if code not in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+    """Exit; after an interrupt or a lost scheduler, at once: the batch has stopped its
+    workers and saved its manifest, a second Ctrl-C during interpreter shutdown would end
+    it by the signal, and a Dask client whose scheduler is gone can hold the shutdown in
+    its own timeouts (joining its threads, closing its connections)."""
+    if code not in (EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_SCHEDULER_LOST):
         sys.exit(code)
     import os
 

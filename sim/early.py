@@ -14,6 +14,7 @@ import sys
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command killed by it
 EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_SCHEDULER_LOST = 3  # run.py batch: the Dask scheduler was lost mid-batch
 
 
 class Terminated(KeyboardInterrupt):

@@ -19,6 +19,7 @@ import math
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ LOST_SECONDS = 30.0  # the scheduler is lost when the client was not running thi
 SILENT_SECONDS = 50.0  # ... or when it did not answer a ping this long (SIM_SCHEDULER_SILENT)
 PING_SECONDS = 5.0  # a ping while no task has finished for this long; it waits this long
 POLL_SECONDS = 0.1
+CLOSE_SECONDS = 5.0  # closing the client: a frozen scheduler never answers
 STALL_SECONDS = 60.0  # a worker not heard from this long: its chunks are submitted again
 DASK_RESUBMITS = 3  # a chunk whose task the cluster cancelled is resubmitted this often
 
@@ -130,8 +132,21 @@ def run_dask(
                 raise  # the scheduler answers: another error (the client may not know yet)
             raise SchedulerLost(address) from exc
         finally:
-            with contextlib.suppress(Exception):  # a frozen scheduler: close times out
-                client.close(timeout=5)
+            _close(client)
+
+
+def _close(client: Any, wait: float = CLOSE_SECONDS) -> None:
+    """Close the client, waiting at most about ``wait`` seconds: in a daemon thread, since
+    a client whose scheduler is frozen can block past its close's own timeout (its event
+    loop still in a connection attempt); then it is left to the process's exit."""
+
+    def close() -> None:
+        with contextlib.suppress(Exception):  # a frozen scheduler: close times out
+            client.close(timeout=wait)
+
+    closing = threading.Thread(target=close, name="close-dask-client", daemon=True)
+    closing.start()
+    closing.join(wait + 1)
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.commands import whole_number
+from sim.early import EXIT_SCHEDULER_LOST
 
 if TYPE_CHECKING:
     from sim.batch.plan import BatchOptions
@@ -29,7 +30,6 @@ DEFAULT_OUT = Path("results") / "default"
 
 
 _positive = whole_number(1)
-EXIT_SCHEDULER_LOST = 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
