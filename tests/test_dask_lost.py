@@ -255,3 +255,56 @@ def test_a_stopped_worker_is_reported_and_its_chunks_run_elsewhere(tmp_path: Pat
     assert len(set(warnings)) == len(warnings), proc.stderr  # each moved once, not back
     run_batch(load_experiment(exp), tmp_path / "local", workers=1, progress=False)
     pd.testing.assert_frame_equal(runs(out), runs(tmp_path / "local"))
+
+
+class _NoResult:
+    """A task that finished as the scheduler froze: done, but its result cannot be fetched
+    (the fetch times out)."""
+
+    key = "chunk-0"
+
+    def done(self) -> bool:
+        return True
+
+    def result(self, timeout: float) -> None:
+        time.sleep(timeout)
+        raise TimeoutError(f"no result within {timeout} s")
+
+    def release(self) -> None:
+        pass
+
+
+class _FrozenClient:
+    """A client whose scheduler froze: still 'running', answering nothing."""
+
+    status = "running"
+    scheduler = None
+
+    def nthreads(self) -> dict[str, int]:
+        return {"tcp://worker:1": 1}
+
+    def submit(self, *args, **kwargs) -> _NoResult:
+        return _NoResult()
+
+    def sync(self, *args, **kwargs) -> None:
+        raise TimeoutError("no answer")
+
+    def close(self, timeout: float) -> None:
+        pass
+
+
+def test_a_result_a_frozen_scheduler_cannot_serve_waits_no_longer_than_its_silence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A task that finished as the scheduler froze: fetching its result waits the silence
+    limit (SIM_SCHEDULER_SILENT), not the client's 20 s of reconnection, and the batch
+    ends as lost (why fresh-clone runs of the frozen-scheduler test took 25 s: 20 s of
+    fetching, 5 s of a last ping)."""
+    from sim.batch import dask_backend
+
+    monkeypatch.setenv("SIM_SCHEDULER_SILENT", "1")
+    monkeypatch.setattr(dask_backend, "_connect", lambda address: _FrozenClient())
+    started = time.monotonic()
+    with pytest.raises(dask_backend.SchedulerLost, match="lost"):
+        list(dask_backend.run_dask(None, [object()], "tcp://127.0.0.1:1"))
+    assert 1 <= time.monotonic() - started < 3

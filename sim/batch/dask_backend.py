@@ -224,7 +224,7 @@ def _loop(
             time.sleep(POLL_SECONDS)
         for future in done:
             chunk = tasks.pop(future)
-            result, cancelled = _result(future, ctx, chunk)
+            result, cancelled = _result(future, ctx, chunk, min(RECONNECT_SECONDS, watch.limit))
             if cancelled:  # by the cluster (e.g. a worker lost): again, if it is still there
                 if client.status != "running":
                     raise SchedulerLost(address)
@@ -325,15 +325,20 @@ def _placement(client: Any, workers: set[str]) -> dict[Any, str]:
     return {key: w for w, keys in processing.items() for key in keys}
 
 
-def _result(future: Any, ctx: RunContext, chunk: Chunk | ChunkGroup) -> tuple[Any, bool]:
-    """(result, cancelled): a finished task's result; a chunk whose workers kept dying
-    (Dask retries it on other workers first) is recorded as failed with the reason."""
+def _result(
+    future: Any, ctx: RunContext, chunk: Chunk | ChunkGroup, wait: float
+) -> tuple[Any, bool]:
+    """(result, cancelled): a finished task's result, fetched within ``wait`` seconds (the
+    scheduler's silence limit at most: a task that finished as the scheduler froze has a
+    result no one can fetch, and the fetch raises ``TimeoutError``); a chunk whose workers
+    kept dying (Dask retries it on other workers first) is recorded as failed with the
+    reason."""
     from concurrent.futures import CancelledError
 
     from distributed import KilledWorker
 
     try:
-        return future.result(timeout=RECONNECT_SECONDS), False
+        return future.result(timeout=wait), False
     except KilledWorker as exc:
         why = f"Dask workers died while running this chunk ({exc})"
         return failed_chunk(ctx, chunk, why), False
