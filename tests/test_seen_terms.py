@@ -132,3 +132,21 @@ def test_an_invalid_move_never_caches_another_configurations_row(six, kernel, mo
     decisions.evaluate_moves(levels, attributes(x, p), p, context(affinity, p))
     got = p.seen.take(twin, p)
     assert np.array_equal(got.commit, config_terms(twin, p).commit)
+
+
+def test_a_configurations_code_is_its_levels_in_base_l_plus_one(six):
+    """configs._codes, hand-computed (levels 1, 2, 0 in base 3: 1 + 2 x 3 + 0 x 9 = 7), and
+    the positions of a batch already met are found without recomputing any row."""
+    from sim.rules.configs import _codes
+
+    levels = np.array([[1, 2, 0], [0, 0, 2]], dtype=np.int8)
+    assert _codes(levels, np.array([1, 3, 9])).tolist() == [7, 18]
+    cache = SeenTerms(3, six.space.n_pacts)
+    rng = np.random.default_rng(3)
+    configs = rng.integers(0, 3, (4, 5, six.space.n_pacts)).astype(np.int8)
+    first = cache.positions(configs, six)
+    assert first.shape == (4, 5)
+    np.testing.assert_array_equal(cache.codes[first], configs.astype(np.int64) @ cache.radix)
+    rows = cache.terms_held()
+    np.testing.assert_array_equal(cache.positions(configs[::-1], six), first[::-1])
+    assert cache.terms_held() is rows  # nothing new: no row computed, none moved

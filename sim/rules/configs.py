@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.rules.pacts import PactSpace
 from sim.rules.utility import ConfigTerms, config_terms
@@ -104,16 +105,19 @@ class SeenTerms:
         its row would be computed from the wrong levels."""
         if configs.size and configs.min() < 0:
             raise ValueError("SeenTerms: a configuration with a negative level (an invalid move)")
-        code = configs.astype(np.int64) @ self.radix
-        uniq, first = np.unique(code.ravel(), return_index=True)
+        flat = configs.reshape(-1, configs.shape[-1])
+        code = _codes(np.ascontiguousarray(flat), self.radix)  # levels @ radix, exactly
+        pos = np.searchsorted(self.codes, code)
+        if len(self.codes) and (self.codes[np.minimum(pos, len(self.codes) - 1)] == code).all():
+            return pos.reshape(configs.shape[:-1])  # every configuration met before
+        uniq, first = np.unique(code, return_index=True)
         held = np.zeros(len(uniq), dtype=bool)
         if len(self.codes):
-            pos = np.minimum(np.searchsorted(self.codes, uniq), len(self.codes) - 1)
-            held = self.codes[pos] == uniq
+            at = np.minimum(np.searchsorted(self.codes, uniq), len(self.codes) - 1)
+            held = self.codes[at] == uniq
         if not held.all():  # one configuration per new code, computed at once
-            flat = configs.reshape(-1, configs.shape[-1])
             self._insert(uniq[~held], config_terms(flat[first[~held]], p))
-        return np.searchsorted(self.codes, code)
+        return np.searchsorted(self.codes, code).reshape(configs.shape[:-1])
 
     def _insert(self, codes: np.ndarray, fresh: ConfigTerms) -> None:
         """Add the rows ``fresh`` of the new ``codes``, keeping the codes sorted."""
@@ -127,3 +131,16 @@ class SeenTerms:
 
 
 _FIELDS = ("commit", "entangle", "weight", "us_ties", "cb_member")
+
+
+@njit(cache=True)
+def _codes(levels, radix):
+    """``(R,)`` int64: each row of ``levels (R, P)`` (any integer type) in base L + 1,
+    ``sum_k levels[r, k] x radix[k]`` (integers: exact in any order)."""
+    out = np.empty(levels.shape[0], dtype=np.int64)
+    for r in range(levels.shape[0]):
+        acc = 0
+        for k in range(levels.shape[1]):
+            acc += np.int64(levels[r, k]) * radix[k]
+        out[r] = acc
+    return out
