@@ -28,12 +28,15 @@ SMALL = ["CHN-RUS", "CHN-PRK", "RUS-PRK", "USA-KOR", "USA-JPN", "CHN-RUS-PRK", "
 """A pact space small enough for a configuration table (3^7 configurations)."""
 
 
-def _six(player: bool = True, pacts: list[str] | None = None):
+def _six(player: bool = True, pacts: list[str] | None = None, reactivity: float | None = None):
     """northeast_asia_2024, with or without its US player, its pact space as declared or
-    only ``pacts`` (a space small enough for a configuration table)."""
+    only ``pacts`` (a space small enough for a configuration table), and its US
+    ``reactivity`` if given."""
     raw = load_raw(SIX)
     if not player:
         del raw["us"]["player"]
+    if reactivity is not None:
+        raw["us"]["reactivity"] = reactivity
     if pacts is not None:
         raw["pacts"] = pacts
         raw["initial_pacts"] = {k: v for k, v in raw["initial_pacts"].items() if k in pacts}
@@ -67,9 +70,7 @@ def _batch(p, seed: int, actions: bool):
     ctx = context(rng.uniform(-1, 1, (RUNS, n, n)), p, coop)
     run = rng.integers(0, RUNS, ROWS)
     configs = _levels(p, rng, ROWS)
-    cfg = compiled.rows_of(configs, p)
-    if p.configs is not None and p.stacked:
-        cfg = cfg + p.configs.offset[run]
+    cfg = compiled.rows_of(configs, p, run)
     return attrs, ctx, levels, configs, cfg, run
 
 
@@ -109,14 +110,8 @@ def test_seen_configurations_are_utility_given_bit_for_bit(actions, player):
 def test_a_table_with_a_us_player_and_stacked_points(six):
     """A pact space small enough to tabulate, with the US player: one scenario and two
     stacked points with their own reactivity (the player's pushed terms read it)."""
-    pacts = SMALL
-    one, other = _six(pacts=pacts), None
-    raw = load_raw(SIX)
-    raw["pacts"] = pacts
-    raw["initial_pacts"] = {k: v for k, v in raw["initial_pacts"].items() if k in pacts}
-    raw.pop("talks", None)
-    raw["us"]["reactivity"] = 0.9
-    other = compile_params(build_scenario(raw, "six states, reactive"))
+    one, other = _six(pacts=SMALL), _six(pacts=SMALL, reactivity=0.9)
+    assert other.reactivity != one.reactivity
     for p in (one, stack_params([one, other], [20, 20])):
         attrs, ctx, _, _, cfg, run = _batch(p, 2, actions=True)
         np.testing.assert_array_equal(

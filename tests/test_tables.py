@@ -20,7 +20,7 @@ from sim.rules.decisions import evaluate_moves
 from sim.rules.draws import DrawBuffers, draw, draw_many
 from sim.rules.drivers import initial_drivers
 from sim.rules.pacts import apply_moves, valid_moves
-from sim.rules.utility import _CT_FIELDS, attributes, config_terms
+from sim.rules.utility import CONFIG_TERMS, attributes, config_terms
 from sim.runner import run_many, run_table
 
 
@@ -55,7 +55,7 @@ def test_table_terms_are_bit_identical_to_direct_terms(params):
     table = params.configs
     for c in (0, 17, 40, 80):
         one = config_terms(table.levels[c][None], params)
-        for name in _CT_FIELDS:
+        for name in CONFIG_TERMS:
             assert np.array_equal(getattr(one, name)[0], getattr(table.terms, name)[c])
 
 

@@ -106,10 +106,7 @@ def _utility_with(rows, ijk, priced, levels, attrs, ctx, p):
     the rows alone; either way each value is the same elementwise product."""
     table = p.configs
     if compiled.applies(p):  # read from the table and the runs' rows, no gathers
-        if table is not None:
-            cfg = (table.offset + table.index(levels))[rows]
-        else:  # the configurations met
-            cfg = compiled.rows_of(levels[rows], p)
+        cfg = compiled.rows_of(levels[rows], p, rows)
         added = compiled.Added(ijk, *priced)
         return compiled.table_utility(cfg, rows, attrs, p, ctx, added=added)
     value, cost, partner = priced

@@ -32,7 +32,7 @@ from sim.rules.kernel_args import at, per_run
 from sim.rules.pacts import apply_moves, valid_moves
 from sim.rules.params import Params
 from sim.rules.players import NO_PLAYER, rivalry
-from sim.rules.utility import Attributes, ConfigTerms, goods_value
+from sim.rules.utility import CONFIG_TERMS, Attributes, ConfigTerms, goods_value
 
 
 class Added(NamedTuple):
@@ -58,12 +58,15 @@ def held_terms(p: Params) -> ConfigTerms:
     return p.configs.terms if p.configs is not None else p.seen.terms_held()
 
 
-def rows_of(levels: np.ndarray, p: Params) -> np.ndarray:
-    """The rows of :func:`held_terms` of configurations ``levels (..., P)`` (the
-    configuration table's rows, its offset not included; the seen ones added first)."""
-    if p.configs is not None:
-        return p.configs.index(levels)
-    return p.seen.positions(levels, p)
+def rows_of(levels: np.ndarray, p: Params, run: np.ndarray | None = None) -> np.ndarray:
+    """The rows of :func:`held_terms` of configurations ``levels (..., P)`` (the seen ones
+    added first); with ``run`` (same leading shape), a stacked table's offsets of those
+    runs included, as :func:`table_utility` reads ``cfg``."""
+    if p.configs is None:
+        return p.seen.positions(levels, p)
+    here = p.configs.index(levels)
+    offset = p.configs.offset
+    return here if run is None else here + (offset[run] if np.ndim(offset) else offset)
 
 
 def table_utility(
@@ -96,6 +99,7 @@ def table_utility(
         coop, coop_run = ctx.coop, run
     shared, params = _scenario_args(p)
     terms = held_terms(p)
+    table = (_floats(getattr(terms, f)) for f in CONFIG_TERMS)
     if p.player == NO_PLAYER:
         player = [False, 0, np.zeros((1, 1, 1))]
     else:  # players.rival_alignment reads each pact's rivalry, per run
@@ -103,7 +107,7 @@ def table_utility(
     gv = goods_value(attrs, p) if attrs.goods is None else attrs.goods
     out = np.empty((int(np.prod(shape)), n))
     _table_utility(
-        _ints(cfg), _ints(run), _ints(coop_run), *(_floats(getattr(terms, f)) for f in _TERMS),
+        _ints(cfg), _ints(run), _ints(coop_run), *table,
         *(_floats(x) for x in (attrs.threat, attrs.conflict_risk, attrs.us_stake,
                                attrs.trade_need, gv, ctx.affinity, ctx.affinity_trade,
                                ctx.co_capability)),
@@ -172,9 +176,6 @@ def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Pa
     slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u
     slot[idx] = np.arange(len(idx))
     return np.moveaxis(u, 0, -2)[:, slot[sp.effect], :], valid
-
-
-_TERMS = ("commit", "entangle", "weight", "us_ties", "cb_member")
 
 
 def _scenario_args(p: Params) -> tuple[tuple, tuple]:

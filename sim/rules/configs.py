@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 
 from sim.rules.pacts import PactSpace
-from sim.rules.utility import ConfigTerms, config_terms
+from sim.rules.utility import CONFIG_TERMS, ConfigTerms, config_terms
 
 if TYPE_CHECKING:
     from sim.rules.params import Params
@@ -125,12 +125,9 @@ class SeenTerms:
         order = np.argsort(merged, kind="stable")
         if self.terms is not None:
             fresh = ConfigTerms(*(np.concatenate([getattr(self.terms, f), getattr(fresh, f)])
-                                  for f in _FIELDS))  # fmt: skip
+                                  for f in CONFIG_TERMS))  # fmt: skip
         self.terms = fresh.take(order)
         self.codes = merged[order]
-
-
-_FIELDS = ("commit", "entangle", "weight", "us_ties", "cb_member")
 
 
 @njit(cache=True)

@@ -202,10 +202,11 @@ class ConfigTerms:
 
     def take(self, idx: np.ndarray) -> ConfigTerms:
         """Rows ``idx`` (any shape) of a table over configurations (first axis)."""
-        return ConfigTerms(*(np.take(getattr(self, f), idx, axis=0) for f in _CT_FIELDS))
+        return ConfigTerms(*(np.take(getattr(self, f), idx, axis=0) for f in CONFIG_TERMS))
 
 
-_CT_FIELDS = ("commit", "entangle", "weight", "us_ties", "cb_member")
+CONFIG_TERMS = ("commit", "entangle", "weight", "us_ties", "cb_member")
+"""The fields of :class:`ConfigTerms`, in order (tables of them are built field by field)."""
 
 
 def config_terms(levels: np.ndarray, p: Params) -> ConfigTerms:
