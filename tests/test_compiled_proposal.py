@@ -12,7 +12,15 @@ from sim.config import load_scenario
 from sim.rules import compiled_proposal
 from sim.rules.arrays import runwise, small_max
 from sim.rules.compile import compile_params
-from sim.rules.decisions import MoveValues, choose, move_costs, move_values, recognize
+from sim.rules.decisions import (
+    MoveValues,
+    choice_probabilities,
+    choose,
+    move_costs,
+    move_values,
+    recognize,
+)
+from sim.rules.kernel_args import pairwise_sum, per_run
 from sim.rules.logit import accept_probability
 from sim.rules.stack import stack_params
 from tests.conftest import DEFAULT_SCENARIO
@@ -92,3 +100,46 @@ def test_each_moves_value_is_move_values_bit_for_bit(world):
         compiled_proposal._values(*args, b, got[b])
     np.testing.assert_array_equal(got, want)
     assert np.isfinite(got[:, 1:]).any() and np.isinf(got).any()
+
+
+def test_pairwise_sum_is_numpys_row_sum_for_every_length_to_1000():
+    """decisions.choose divides by ``w.sum(axis=-1)``: numpy adds a row of 8 or more items
+    in interleaved partial sums, not in order; the kernel must add as it does."""
+    rng = np.random.default_rng(4)
+    in_order_differs = 0
+    for n in range(1001):
+        x = rng.random((2, n)) * rng.choice([1e-3, 1.0, 1e6], (2, n))
+        want = x.sum(axis=-1)
+        assert [pairwise_sum(x[0]), pairwise_sum(x[1])] == want.tolist(), n
+        in_order_differs += sum(x[0].tolist()) != want[0]
+    assert in_order_differs > 100  # so the order matters: a sum in index order fails
+
+
+@pytest.mark.parametrize("n_moves", [22, 200])
+def test_the_compiled_choice_is_choose_even_at_the_cumulative_boundaries(n_moves):
+    """Uniforms placed exactly on numpy's cumulative probabilities pick what choose picks
+    only if every probability has the same bits."""
+    rng = np.random.default_rng(5)
+    values = rng.normal(0.0, 0.05, (400, n_moves))
+    values[rng.random(values.shape) < 0.3] = -np.inf
+    values[:, 0] = 0.0
+    cum = np.cumsum(choice_probabilities(values, 0.05), axis=-1)
+    u = cum[np.arange(400), rng.integers(0, n_moves, 400)]
+    for temperature in (np.array([0.05]), np.full(400, 0.05)):
+        got = compiled_proposal.choose(values, temperature, u)
+        np.testing.assert_array_equal(got, choose(values, 0.05, u))
+    assert np.isfinite(values[np.arange(400), got]).all()
+
+
+@pytest.mark.parametrize("world", ["default", "six"])
+def test_the_consent_probabilities_are_accept_probability_bit_for_bit(world):
+    six = DEFAULT_SCENARIO.parent / "northeast_asia_2024.toml"
+    p = compile_params(load_scenario(DEFAULT_SCENARIO if world == "default" else six))
+    mv, *_ = _rows(p, 6, 0.02)
+    asked = p.space.raises
+    want = accept_probability(mv.gains[..., asked, :], move_costs(p)[..., asked, None],
+                              runwise(p.temperature, p, 2))  # fmt: skip
+    x = np.empty(want.shape)
+    cost, temperature = per_run(move_costs(p), 1), per_run(p.temperature, 0)
+    compiled_proposal._consent_x(mv.utility, asked.astype(np.int64), cost, temperature, x)
+    np.testing.assert_array_equal(1.0 / (1.0 + np.exp(-x)), want)

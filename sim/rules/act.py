@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules import compiled, compiled_actions
+from sim.rules import compiled, compiled_actions, compiled_take
 from sim.rules.actions import (
-    decide,
     one_action,
-    open_actions,
-    open_pairs,
     partner_hostility,
     with_one,
 )
+from sim.rules.logit import accept_probability
 from sim.rules.params import Params
 from sim.rules.stack import take_runs
 from sim.rules.strength import pair_strength
@@ -66,33 +64,22 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0, bo
     ``bonus`` (:func:`~sim.rules.actions.occasion_bonus`, None: no occasion) is then added
     to both sides' gains. Returns ``(taken, declined)``, ``(B, N, N, K)`` each."""
     a = p.actions
-    on = act_left > 0
-    declined = np.zeros(on.shape, dtype=bool)
+    declined = np.zeros(act_left.shape, dtype=bool)
     if priced is None:
         return declined, declined
     level_ids = np.arange(len(p.level_names))
     if p.stacked:
         level_ids = np.broadcast_to(level_ids, p.commitment.shape)
     top = pair_strength(levels, p.pair_table, level_ids, per_run=p.stacked)  # (B, N, N)
-    taken = np.zeros(on.shape, dtype=bool)
-    if bonus is not None:  # an invitation reopens what was declined lately
-        waiting = waiting & ~(bonus > 0)
-    rows, slot = open_pairs(open_actions(a, act_left, top) & ~waiting, a.slots)
+    taken = np.zeros(act_left.shape, dtype=bool)
+    rows, slot, ijk = compiled_take.open_slots(a, act_left, top, waiting, bonus)  # open_pairs
     if len(rows):
-        ijk = a.slots[slot]
         u = _utility_with(rows, ijk, priced, levels, attrs, ctx, p)  # (C, N)
-        c = np.arange(len(rows))
-        i, j, k = ijk.T
-        gain_i, gain_j = u[c, i] - u0[rows, i], u[c, j] - u0[rows, j]
-        if bonus is not None:
-            extra = bonus[i, j, k] if bonus.ndim == 3 else bonus[rows, i, j, k]
-            gain_i, gain_j = gain_i + extra, gain_j + extra
         temperature = p.negotiation.action_temperature
         if p.stacked:
             temperature = np.asarray(temperature)[rows]
-        yes = decide(gain_i, gain_j, temperature, u_act[rows, slot])
-        taken[rows[yes], i[yes], j[yes], k[yes]] = True
-        declined[rows[~yes], i[~yes], j[~yes], k[~yes]] = True
+        agree = accept_probability(compiled_take.gains(u, u0, rows, ijk, bonus), 0.0, temperature)
+        compiled_take.record(agree, rows, slot, ijk, u_act, taken, declined)  # decide
     return taken, declined
 
 
@@ -106,7 +93,10 @@ def _utility_with(rows, ijk, priced, levels, attrs, ctx, p):
     the rows alone; either way each value is the same elementwise product."""
     table = p.configs
     if compiled.applies(p):  # read from the table and the runs' rows, no gathers
-        cfg = compiled.rows_of(levels[rows], p, rows)
+        if table is not None:  # each run's row once, then the candidates' (fewer lookups)
+            cfg = compiled.rows_of(levels, p, np.arange(len(levels)))[rows]
+        else:  # only the configurations of runs with candidates are added to those met
+            cfg = compiled.rows_of(levels[rows], p, rows)
         added = compiled.Added(ijk, *priced)
         return compiled.table_utility(cfg, rows, attrs, p, ctx, added=added)
     value, cost, partner = priced

@@ -173,9 +173,21 @@ def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Pa
     source[status_quo] = -1
     runs = np.broadcast_to(run, after.shape)
     u = table_utility(offset + after, runs, attrs, p, ctx, source=source)  # (E, R, N)
-    slot = np.zeros(len(sp.effect_move), dtype=np.intp)  # effect -> column of u
+    slot = np.zeros(len(sp.effect_move), dtype=np.int64)  # effect -> column of u
     slot[idx] = np.arange(len(idx))
-    return np.moveaxis(u, 0, -2)[:, slot[sp.effect], :], valid
+    out = np.empty((rows, sp.n_moves, u.shape[-1]))  # run-major and contiguous for its readers
+    _spread(u, slot[sp.effect], out)
+    return out, valid
+
+
+@njit(cache=True)
+def _spread(u, column, out):
+    """``out[r, m] = u[column[m], r]``: each move's row from its result's (the
+    ``np.moveaxis(u, 0, -2)[:, column, :]`` of numpy, written in C order)."""
+    for r in range(out.shape[0]):
+        for m in range(out.shape[1]):
+            for i in range(out.shape[2]):
+                out[r, m, i] = u[column[m], r, i]
 
 
 def _scenario_args(p: Params) -> tuple[tuple, tuple]:

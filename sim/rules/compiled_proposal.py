@@ -1,16 +1,19 @@
-"""The month's proposal compiled (numba): every move's value and the recognised proposer.
+"""The month's proposal compiled (numba): every move's value, the recognised proposer and
+its choice.
 
 :func:`proposal` gives what :func:`sim.rules.round.propose` computes with
-:func:`~sim.rules.decisions.move_values` and :func:`~sim.rules.decisions.recognize`, run
-by run in one loop instead of a dozen numpy passes over ``(B, M, N)`` arrays, with the
-same operations in the same order (the product of the other members' consent in index
-order, the recognition weights' cumulative sum in order). Exponentials stay in numpy:
-numpy's ``exp`` is its own SIMD code where the processor has AVX-512, and it differs from
-the C library's (which compiled code calls) in the last bit of about 1 value in 20. So
-the members' consent probabilities (:func:`~sim.rules.decisions.acceptance`'s factors)
-come in computed, and the proposer's choice among its moves is
-:func:`~sim.rules.decisions.choose` itself. The numpy functions stay the definition
-(docs/model.md 3.3); ``tests/test_compiled_proposal.py`` checks every value bit for bit.
+:func:`~sim.rules.decisions.move_values`, :func:`~sim.rules.decisions.recognize` and
+:func:`~sim.rules.decisions.choose`, run by run in loops instead of a few dozen numpy
+passes over ``(B, M, N)`` and ``(B, M)`` arrays, with the same operations in the same
+order (the product of the other members' consent in index order, the recognition
+weights' cumulative sum in order, the choice weights summed as numpy sums a row:
+:func:`~sim.rules.kernel_args.pairwise_sum`). Exponentials stay in numpy: numpy's
+``exp`` is its own SIMD code where the processor has AVX-512, and it differs from the C
+library's (which compiled code calls) in the last bit of about 1 value in 20. So a loop
+computes each logistic's argument, numpy its exponential, and a loop goes on from there.
+The numpy functions stay the definition (docs/model.md 3.3);
+``tests/test_compiled_proposal.py`` checks every value bit for bit and the choices at
+the cumulative probabilities' boundaries.
 """
 
 from __future__ import annotations
@@ -18,10 +21,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.rules.arrays import runwise
-from sim.rules.decisions import MoveValues, choose, move_costs
-from sim.rules.kernel_args import at, per_run
-from sim.rules.logit import accept_probability
+from sim.rules.decisions import MoveValues, move_costs
+from sim.rules.kernel_args import at, pairwise_sum, per_run
 from sim.rules.pacts import RAISE
 from sim.rules.params import Params
 
@@ -33,16 +34,81 @@ def proposal(mv: MoveValues, p: Params, talk_level: np.ndarray, blocked: np.ndar
     within the refusal memory."""
     sp = p.space
     b = len(u_recognize)
-    asked = sp.raises
-    u = mv.utility
-    gains_asked = u[..., asked, :] - u[..., :1, :]  # MoveValues.gains of the raises
-    agree = accept_probability(gains_asked, move_costs(p)[..., asked, None],
-                               runwise(p.temperature, p, 2))  # fmt: skip
+    u = np.ascontiguousarray(mv.utility)
+    temperature = per_run(p.temperature, 0)
+    x = np.empty((b, len(sp.raises), p.n_states))  # logit.accept_probability, then its exp
+    _consent_x(u, sp.raises.astype(np.int64), per_run(move_costs(p), 1), temperature, x)
+    agree = 1.0 / (1.0 + np.exp(-x))
     proposer, own = np.empty(b, dtype=np.int64), np.empty((b, sp.n_moves))
     _proposal(*_inputs(mv, p, talk_level, blocked, agree), per_run(p.recognition, 1),
               per_run(p.negotiation.eagerness, 0), np.ascontiguousarray(u_recognize),
               proposer, own)  # fmt: skip
-    return proposer, choose(own, runwise(p.temperature, p, 1), u_choice)
+    return proposer, choose(own, temperature, np.ascontiguousarray(u_choice))
+
+
+def choose(values: np.ndarray, temperature: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """:func:`sim.rules.decisions.choose` of ``values (B, M)`` at ``temperature``
+    (``(1,)`` or per run ``(B,)``) with ``u (B,)``: the same option, from the same
+    probabilities (the exponential in numpy between two loops)."""
+    x = np.empty(values.shape)
+    _choice_x(values, temperature, x)
+    w = np.exp(x)
+    out = np.empty(len(values), dtype=np.int64)
+    _choose(values, w, u, out)
+    return out
+
+
+@njit(cache=True)
+def _consent_x(u, asked, cost, temperature, x):
+    """logit.accept_probability's clipped argument for each member's consent to each
+    raise: ``(gain - cost) / T`` in [-700, 700], gain = MoveValues.gains of the raise."""
+    for b in range(u.shape[0]):
+        cb, t = at(cost, b), temperature[at(temperature, b)]
+        for f in range(asked.shape[0]):
+            m = asked[f]
+            for i in range(u.shape[2]):
+                v = (u[b, m, i] - u[b, 0, i] - cost[cb, m]) / t
+                x[b, f, i] = min(max(v, -700.0), 700.0)
+
+
+@njit(cache=True)
+def _choice_x(values, temperature, x):
+    """decisions.choice_probabilities' exponent: ``(v - max) / T`` in [-700, 0]."""
+    for b in range(values.shape[0]):
+        t = temperature[at(temperature, b)]
+        top = values[b, 0]
+        for m in range(1, values.shape[1]):
+            top = max(top, values[b, m])
+        for m in range(values.shape[1]):
+            x[b, m] = min(max((values[b, m] - top) / t, -700.0), 0.0)
+
+
+@njit(cache=True)
+def _choose(values, w, u, out):
+    """decisions.choose from the weights ``w = exp(x)``: unavailable options weigh 0, the
+    weights are summed as numpy sums a row (arrays.pairwise_sum), divided by the sum and
+    accumulated in order; the option is the inverse CDF at ``u``, never past the last
+    available one."""
+    n_moves = values.shape[1]
+    for b in range(values.shape[0]):
+        last = -1
+        for m in range(n_moves):
+            if np.isfinite(values[b, m]):
+                last = m
+            else:
+                w[b, m] = 0.0
+        if last < 0:  # nothing available (never: the status quo is)
+            last = n_moves - 1
+        total = pairwise_sum(w[b])
+        acc, pick = 0.0, 0
+        cum = np.empty(n_moves)
+        for m in range(n_moves):
+            acc = w[b, m] / total if m == 0 else acc + w[b, m] / total
+            cum[m] = acc
+        for m in range(n_moves):
+            if u[b] * cum[n_moves - 1] >= cum[m]:
+                pick += 1
+        out[b] = min(pick, last)
 
 
 def _inputs(mv: MoveValues, p: Params, talk_level, blocked, agree) -> tuple:

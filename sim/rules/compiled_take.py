@@ -1,0 +1,116 @@
+"""The month's action choices compiled (numba): which actions are open, each side's gain,
+and the decisions written back (:func:`sim.rules.act.take_actions`).
+
+Every month each run has a dozen open actions to weigh: :func:`~sim.rules.actions.open_actions`
+and :func:`~sim.rules.actions.open_pairs` find them, the gains subtract each side's
+end-of-month utility, :func:`~sim.rules.actions.decide` draws, and the decisions are
+scattered into ``(B, N, N, K)`` arrays: about twenty numpy passes of fancy indexing over
+``(C,)`` candidates, here three loops. The logistic's exponential stays in numpy (the
+reason is in :mod:`sim.rules.compiled_proposal`): :func:`gains` returns both sides' gains
+as one ``(2, C)`` array for :func:`~sim.rules.logit.accept_probability`, elementwise
+the same products as the two ``(C,)`` calls of :func:`~sim.rules.actions.decide`.
+The numpy functions stay the definition (docs/model.md 3.8);
+``tests/test_compiled_take.py`` checks every output against them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.rules.actions import ActionParams
+from sim.rules.kernel_args import at
+
+
+def open_slots(a: ActionParams, act_left: np.ndarray, top: np.ndarray, waiting: np.ndarray,
+               bonus: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """``(rows, slot, ijk)``: every (run, slot) whose action is open now, run-major, as
+    ``open_pairs(open_actions(a, act_left, top) & ~waiting, a.slots)`` gives them, with
+    ``waiting`` lifted where ``bonus`` (an occasion's invitation) is positive; ``ijk``
+    the slots' (actor, recipient, kind)."""
+    b = act_left.shape[0]
+    n_slots = len(a.slots)
+    rows, slot = np.empty(b * n_slots, dtype=np.int64), np.empty(b * n_slots, dtype=np.int64)
+    invited = np.zeros((1, 1, 1, 1), dtype=bool) if bonus is None else bonus > 0
+    if invited.ndim == 3:
+        invited = invited[None]
+    allowed = a.allowed if a.allowed.ndim == 4 else a.allowed[None]
+    min_level = a.min_level if a.min_level.ndim == 2 else a.min_level[None]
+    count = _open(
+        np.ascontiguousarray(act_left), np.ascontiguousarray(top), np.ascontiguousarray(waiting),
+        bonus is not None, np.ascontiguousarray(invited), np.ascontiguousarray(allowed),
+        np.ascontiguousarray(min_level), np.ascontiguousarray(a.slots, dtype=np.int64),
+        rows, slot,
+    )  # fmt: skip
+    rows, slot = rows[:count], slot[:count]
+    return rows, slot, a.slots[slot]
+
+
+@njit(cache=True)
+def _open(act_left, top, waiting, has_bonus, invited, allowed, min_level, slots, rows, slot):
+    """actions.open_actions & ~waiting at each run's slots, in open_pairs' order."""
+    count = 0
+    for b in range(act_left.shape[0]):
+        ab, mb, wb = at(allowed, b), at(min_level, b), at(invited, b)
+        for s in range(slots.shape[0]):
+            i, j, k = slots[s, 0], slots[s, 1], slots[s, 2]
+            wait = waiting[b, i, j, k] and not (has_bonus and invited[wb, i, j, k])
+            if (allowed[ab, i, j, k] and act_left[b, i, j, k] <= 0
+                    and top[b, i, j] >= min_level[mb, k] and not wait):  # fmt: skip
+                rows[count], slot[count] = b, s
+                count += 1
+    return count
+
+
+def gains(u: np.ndarray, u0: np.ndarray, rows: np.ndarray, ijk: np.ndarray,
+          bonus: np.ndarray | None) -> np.ndarray:  # fmt: skip
+    """``(2, C)``: the actor's and the recipient's utility change for each candidate
+    (``u (C, N)`` with the action, ``u0 (B, N)`` without), plus the occasion's ``bonus``
+    ``(N, N, K)`` or ``(B, N, N, K)`` (None: no occasion)."""
+    out = np.empty((2, len(rows)))
+    extra = np.zeros((1, 1, 1, 1)) if bonus is None else bonus
+    if extra.ndim == 3:
+        extra = extra[None]
+    _gains(np.ascontiguousarray(u), np.ascontiguousarray(u0), rows,
+           np.ascontiguousarray(ijk, dtype=np.int64), bonus is not None,
+           np.ascontiguousarray(extra, dtype=float), out)  # fmt: skip
+    return out
+
+
+@njit(cache=True)
+def _gains(u, u0, rows, ijk, has_bonus, bonus, out):
+    """take_actions' gain_i, gain_j (+ the bonus) of each candidate."""
+    for c in range(rows.shape[0]):
+        b, i, j, k = rows[c], ijk[c, 0], ijk[c, 1], ijk[c, 2]
+        g_i, g_j = u[c, i] - u0[b, i], u[c, j] - u0[b, j]
+        if has_bonus:
+            extra = bonus[at(bonus, b), i, j, k]
+            g_i, g_j = g_i + extra, g_j + extra
+        out[0, c], out[1, c] = g_i, g_j
+
+
+def record(
+    agree: np.ndarray,
+    rows: np.ndarray,
+    slot: np.ndarray,
+    ijk: np.ndarray,
+    u_act: np.ndarray,
+    taken: np.ndarray,
+    declined: np.ndarray,
+) -> None:
+    """Each candidate is taken iff ``u_act[run, slot]`` < the product of both sides'
+    consent ``agree (2, C)`` (:func:`~sim.rules.actions.decide`), else declined: written
+    into ``taken`` and ``declined`` ``(B, N, N, K)``."""
+    _record(np.ascontiguousarray(agree), rows, slot, np.ascontiguousarray(ijk, dtype=np.int64),
+            np.ascontiguousarray(u_act), taken, declined)  # fmt: skip
+
+
+@njit(cache=True)
+def _record(agree, rows, slot, ijk, u_act, taken, declined):
+    """decide (u < P(actor) x P(recipient)) and the scatter of its outcome."""
+    for c in range(rows.shape[0]):
+        b, i, j, k = rows[c], ijk[c, 0], ijk[c, 1], ijk[c, 2]
+        if u_act[b, slot[c]] < agree[0, c] * agree[1, c]:
+            taken[b, i, j, k] = True
+        else:
+            declined[b, i, j, k] = True
