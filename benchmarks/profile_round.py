@@ -39,7 +39,7 @@ STEPS = (  # (module file, function): the round's steps and the engine around th
     ("context.py", "context"),
     ("decisions.py", "evaluate_moves"),
     ("decisions.py", "update_rows"),
-    ("talks.py", "progress_talks"),
+    ("compiled_talks.py", "progress_talks"),
     ("round.py", "propose"),
     ("act.py", "take_actions"),
     ("act.py", "_utility_with"),

@@ -8,6 +8,7 @@ series, :meth:`Recorder.series`) at the end, so a run's records are built in one
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.records import History, RoundSeries
 from sim.rules.params import Params
@@ -51,11 +52,8 @@ class Recorder:
         self.levels[:, t] = state.levels
         self.switch_round[out.switched_now] = t
         self.opened += out.opened
-        self.failed += out.failed
-        on = state.act_left > 0
-        self.action_count += out.taken
-        self.action_months += on
-        self.action_first = np.where((self.action_first < 0) & on, t, self.action_first)
+        _tally(out.walked, out.taken, state.act_left, t, self.failed, self.action_count,
+               self.action_months, self.action_first)  # fmt: skip
         self.t = t + 1
         if obs is None:
             return
@@ -109,3 +107,25 @@ def _row(state: RunState, out: RoundOutcome, obs: Observation) -> dict[str, np.n
         "taken": out.taken,
         "affinity": state.affinity,
     }
+
+
+@njit(cache=True)
+def _tally(walked, taken, act_left, t, failed, count, months, first):
+    """One pass over a round's talks and actions: a talk with a walk-out failed; each
+    action taken counts, each in force adds a month, and its first month in force is
+    kept (-1 until then)."""
+    for b in range(walked.shape[0]):
+        for q in range(walked.shape[1]):
+            for i in range(walked.shape[2]):
+                if walked[b, q, i]:
+                    failed[b, q] += 1
+                    break
+        for i in range(taken.shape[1]):
+            for j in range(taken.shape[2]):
+                for k in range(taken.shape[3]):
+                    if taken[b, i, j, k]:
+                        count[b, i, j, k] += 1
+                    if act_left[b, i, j, k] > 0:
+                        months[b, i, j, k] += 1
+                        if first[b, i, j, k] < 0:
+                            first[b, i, j, k] = t

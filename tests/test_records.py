@@ -48,3 +48,30 @@ def test_a_pact_active_at_the_start_and_left_in_round_0_counts_as_formed_in_roun
     assert row[f"first_round.{key_ac}"] == 1 and row[f"first_round.{key_ac}.treaty"] == 2
     assert row[f"level_r1.{key_ac}"] == 1 and row[f"active_r1.{key_ac}"] is True
     assert row["target_formed"] is False and row["target_round"] is None
+
+
+def test_a_rounds_tally_counts_a_failed_talk_once_and_keeps_an_actions_first_month():
+    """Recorder's per-round tally (sim.recorder._tally), hand-computed: two members
+    walking out of one talk fail it once; an action taken counts once; an action in force
+    adds a month, and its first month in force is kept when it is in force again."""
+    from sim.recorder import _tally
+
+    walked = np.zeros((1, 2, 3), dtype=bool)
+    walked[0, 0, [0, 2]] = True  # talk 0: two walk out; talk 1: nobody
+    taken = np.zeros((1, 2, 2, 1), dtype=bool)
+    taken[0, 0, 1, 0] = True
+    act_left = np.zeros((1, 2, 2, 1), dtype=np.int16)
+    act_left[0, 0, 1, 0] = 3
+    act_left[0, 1, 0, 0] = 1  # in force for its last month
+    failed = np.zeros((1, 2), dtype=np.int64)
+    count, months = np.zeros((1, 2, 2, 1), np.int64), np.zeros((1, 2, 2, 1), np.int64)
+    first = np.full((1, 2, 2, 1), -1, dtype=np.int64)
+    first[0, 1, 0, 0] = 2  # in force since round 2
+    _tally(walked, taken, act_left, 7, failed, count, months, first)
+    assert failed.tolist() == [[1, 0]]
+    assert count[0, :, :, 0].tolist() == [[0, 1], [0, 0]]
+    assert months[0, :, :, 0].tolist() == [[0, 1], [1, 0]]
+    assert first[0, :, :, 0].tolist() == [[-1, 7], [2, -1]]
+    act_left[0, 0, 1, 0] = 0  # no longer in force: nothing added, the first month stays
+    _tally(walked, taken, act_left, 8, failed, count, months, first)
+    assert failed.tolist() == [[2, 0]] and months[0, 0, 1, 0] == 1 and first[0, 0, 1, 0] == 7

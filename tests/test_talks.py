@@ -8,10 +8,12 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from handmade import compile_raw, levels_of, three_raw, two_raw
 
 from sim.config import build_scenario
 from sim.model import DiplomacyModel
+from sim.rules import compiled_talks
 from sim.rules.decisions import MoveValues
 from sim.rules.pacts import apply_moves, valid_moves
 from sim.rules.talks import progress_talks, start_talks, talk_months
@@ -51,7 +53,9 @@ def _mv(p, levels, gains: dict[str, list[float]]):
     return MoveValues(apply_moves(levels, p.space), u, valid_moves(levels, p.space))
 
 
-def test_each_member_stays_with_the_logit_of_its_net_gain_and_signs_at_the_due_round():
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+def test_each_member_stays_with_the_logit_of_its_net_gain_and_signs_at_the_due_round(engine):
+    progress = progress_talks if engine == "numpy" else compiled_talks.progress_talks
     _, p, _ = compile_raw(_talks_raw())
     q = p.space.index(["PA", "CL"])
     levels = levels_of(p)
@@ -68,7 +72,7 @@ def test_each_member_stays_with_the_logit_of_its_net_gain_and_signs_at_the_due_r
     u = np.zeros((4, p.space.n_pacts, p.n_states))
     u[1, q, PA] = 0.75  # exactly at P(stay): walks out (u < P is required to stay)
     u[3, q, PA] = 0.7499
-    new_levels, new_talk, new_due, signed, walked = progress_talks(
+    new_levels, new_talk, new_due, signed, walked = progress(
         np.broadcast_to(levels, (4, p.space.n_pacts)), talk_level, due, 4, mv, p, u
     )
     # row 0: stays, not yet due; row 1: PA walks out; row 2: due at round 4 -> signed;
@@ -179,3 +183,36 @@ def test_agents_report_the_decisions_the_round_used():
             m = int(np.argmax(want))
             assert agent.best_proposal() == model.params.space.labels[m]
             assert 0.0 <= agent.agree_probability(m) <= 1.0
+
+
+@pytest.mark.parametrize("world", ["default", "stacked"])
+def test_compiled_talks_are_progress_talks_on_random_months(world):
+    """Random utilities, valid moves, talks, due rounds and draws: every output of the
+    compiled month of talks equals the numpy definition's (tests/test_talks.py)."""
+    from sim.config import load_scenario
+    from sim.rules.compile import compile_params
+    from sim.rules.stack import stack_params
+    from tests.conftest import DEFAULT_SCENARIO
+
+    runs = 2000
+    a = compile_params(load_scenario(DEFAULT_SCENARIO))
+    p = a
+    if world == "stacked":
+        other = ["negotiation.temperature=0.2", "negotiation.formation_cost=0.01"]
+        b = compile_params(load_scenario(DEFAULT_SCENARIO, other))
+        p = stack_params([a, b], [runs // 2, runs // 2])
+    rng = np.random.default_rng(7)
+    sp, n = p.space, p.n_states
+    mv = MoveValues(None, rng.normal(0, 0.05, (runs, sp.n_moves, n)),
+                    rng.random((runs, sp.n_moves)) < 0.8)  # fmt: skip
+    levels = rng.integers(0, 3, (runs, sp.n_pacts)).astype(np.int8)
+    talk_level = np.where(rng.random((runs, sp.n_pacts)) < 0.5,
+                          rng.integers(1, 3, (runs, sp.n_pacts)), 0).astype(np.int8)  # fmt: skip
+    due = rng.integers(3, 7, (runs, sp.n_pacts)).astype(np.int16)
+    u = rng.random((runs, sp.n_pacts, n))
+    want = progress_talks(levels, talk_level, due, 5, mv, p, u)
+    got = compiled_talks.progress_talks(levels, talk_level, due, 5, mv, p, u)
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype
+        np.testing.assert_array_equal(g, w)
+    assert want[3].any() and want[4].any() and (want[0] != levels).any()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.rules import compiled_proposal, compiled_relations
+from sim.rules import compiled_proposal, compiled_relations, compiled_talks
 from sim.rules.act import in_force, priced_actions, take_actions
 from sim.rules.actions import occasion_bonus
 from sim.rules.arrays import runwise, small_sum
@@ -39,7 +39,7 @@ from sim.rules.pacts import RAISE, apply_moves
 from sim.rules.params import Params
 from sim.rules.relations import RelationEvents, alignment_loss
 from sim.rules.strength import pair_strength
-from sim.rules.talks import progress_talks, start_talks, talk_months
+from sim.rules.talks import start_talks, talk_months
 from sim.rules.utility import (
     Attributes,
     attributes,
@@ -154,7 +154,7 @@ def play_round(
     ctx = context(state.affinity, p, coop_now)
     mv = evaluate_moves(state.levels, attrs, p, ctx)
 
-    levels, talk_level, talk_due, signed, walked = progress_talks(
+    levels, talk_level, talk_due, signed, walked = compiled_talks.progress_talks(
         state.levels, state.talk_level, state.talk_due, t, mv, p, d.u_talks
     )
     mv = update_rows(mv, np.flatnonzero(signed.any(axis=-1)), levels, attrs, p, ctx)
