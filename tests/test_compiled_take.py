@@ -128,3 +128,19 @@ def test_exactly_at_the_probability_an_action_is_declined():
     declined[:] = False
     record(agree, rows, slot, ijk, np.array([[np.nextafter(0.25, 0)]]), taken, declined)
     assert taken[0, 0, 1, 0] and not declined.any()
+
+
+def test_gains_as_logit_arguments_give_accept_probability_bit_for_bit():
+    rng = np.random.default_rng(8)
+    c = 5000
+    u, u0 = rng.normal(0, 0.1, (c, 3)), rng.normal(0, 0.1, (c, 3))
+    u[:3, 0] = [1e6, -1e6, 0.0]  # clipped at +-700 / T, and exactly no change
+    u0[:3, 0] = 0.0
+    rows = np.arange(c)
+    ijk = np.column_stack([np.zeros(c, int), np.ones(c, int), np.zeros(c, int)])
+    for temperature in (0.05, np.full(c, 0.05)):
+        x = gains(u, u0, rows, ijk, None, temperature)
+        raw = gains(u, u0, rows, ijk, None)
+        want = accept_probability(raw, 0.0, temperature)
+        np.testing.assert_array_equal(1.0 / (1.0 + np.exp(-x)), want)
+    assert x[0, :3].tolist() == [700.0, -700.0, 0.0]

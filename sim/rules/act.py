@@ -14,7 +14,6 @@ from sim.rules.actions import (
     partner_hostility,
     with_one,
 )
-from sim.rules.logit import accept_probability
 from sim.rules.params import Params
 from sim.rules.stack import take_runs
 from sim.rules.strength import pair_strength
@@ -78,7 +77,8 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0, bo
         temperature = p.negotiation.action_temperature
         if p.stacked:
             temperature = np.asarray(temperature)[rows]
-        agree = accept_probability(compiled_take.gains(u, u0, rows, ijk, bonus), 0.0, temperature)
+        x = compiled_take.gains(u, u0, rows, ijk, bonus, temperature)
+        agree = 1.0 / (1.0 + np.exp(-x))  # logit.accept_probability at cost 0
         compiled_take.record(agree, rows, slot, ijk, u_act, taken, declined)  # decide
     return taken, declined
 

@@ -6,9 +6,9 @@ and :func:`~sim.rules.actions.open_pairs` find them, the gains subtract each sid
 end-of-month utility, :func:`~sim.rules.actions.decide` draws, and the decisions are
 scattered into ``(B, N, N, K)`` arrays: about twenty numpy passes of fancy indexing over
 ``(C,)`` candidates, here three loops. The logistic's exponential stays in numpy (the
-reason is in :mod:`sim.rules.compiled_proposal`): :func:`gains` returns both sides' gains
-as one ``(2, C)`` array for :func:`~sim.rules.logit.accept_probability`, elementwise
-the same products as the two ``(C,)`` calls of :func:`~sim.rules.actions.decide`.
+reason is in :mod:`sim.rules.compiled_proposal`): :func:`gains` returns both sides'
+clipped logit arguments as one ``(2, C)`` array, and ``1 / (1 + exp(-x))`` of it is
+elementwise what the two ``(C,)`` calls of :func:`~sim.rules.actions.decide` compute.
 The numpy functions stay the definition (docs/model.md 3.8);
 ``tests/test_compiled_take.py`` checks every output against them.
 """
@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 
 from sim.rules.actions import ActionParams
-from sim.rules.kernel_args import at
+from sim.rules.kernel_args import at, per_run
 
 
 def open_slots(a: ActionParams, act_left: np.ndarray, top: np.ndarray, waiting: np.ndarray,
@@ -54,39 +54,43 @@ def _open(act_left, top, waiting, has_bonus, invited, allowed, min_level, slots,
         ab, mb, wb = at(allowed, b), at(min_level, b), at(invited, b)
         for s in range(slots.shape[0]):
             i, j, k = slots[s, 0], slots[s, 1], slots[s, 2]
-            wait = waiting[b, i, j, k] and not (has_bonus and invited[wb, i, j, k])
-            if (allowed[ab, i, j, k] and act_left[b, i, j, k] <= 0
-                    and top[b, i, j] >= min_level[mb, k] and not wait):  # fmt: skip
-                rows[count], slot[count] = b, s
-                count += 1
+            wait = waiting[b, i, j, k] & ~(has_bonus & invited[wb, i, j, k])
+            ok = allowed[ab, i, j, k] & (act_left[b, i, j, k] <= 0)
+            ok = ok & (top[b, i, j] >= min_level[mb, k]) & ~wait
+            rows[count], slot[count] = b, s  # written always, kept if open (no branch)
+            count += ok
     return count
 
 
 def gains(u: np.ndarray, u0: np.ndarray, rows: np.ndarray, ijk: np.ndarray,
-          bonus: np.ndarray | None) -> np.ndarray:  # fmt: skip
+          bonus: np.ndarray | None, temperature=1.0) -> np.ndarray:  # fmt: skip
     """``(2, C)``: the actor's and the recipient's utility change for each candidate
     (``u (C, N)`` with the action, ``u0 (B, N)`` without), plus the occasion's ``bonus``
-    ``(N, N, K)`` or ``(B, N, N, K)`` (None: no occasion)."""
+    ``(N, N, K)`` or ``(B, N, N, K)`` (None: no occasion), as the argument of their logit
+    consent: divided by ``temperature`` (one, or one per candidate) and clipped to
+    [-700, 700] (:func:`~sim.rules.logit.accept_probability` at cost 0)."""
     out = np.empty((2, len(rows)))
     extra = np.zeros((1, 1, 1, 1)) if bonus is None else bonus
     if extra.ndim == 3:
         extra = extra[None]
     _gains(np.ascontiguousarray(u), np.ascontiguousarray(u0), rows,
            np.ascontiguousarray(ijk, dtype=np.int64), bonus is not None,
-           np.ascontiguousarray(extra, dtype=float), out)  # fmt: skip
+           np.ascontiguousarray(extra, dtype=float), per_run(temperature, 0), out)  # fmt: skip
     return out
 
 
 @njit(cache=True)
-def _gains(u, u0, rows, ijk, has_bonus, bonus, out):
-    """take_actions' gain_i, gain_j (+ the bonus) of each candidate."""
+def _gains(u, u0, rows, ijk, has_bonus, bonus, temperature, out):
+    """take_actions' gain_i, gain_j (+ the bonus) of each candidate, as logit arguments."""
     for c in range(rows.shape[0]):
         b, i, j, k = rows[c], ijk[c, 0], ijk[c, 1], ijk[c, 2]
         g_i, g_j = u[c, i] - u0[b, i], u[c, j] - u0[b, j]
         if has_bonus:
             extra = bonus[at(bonus, b), i, j, k]
             g_i, g_j = g_i + extra, g_j + extra
-        out[0, c], out[1, c] = g_i, g_j
+        t = temperature[at(temperature, c)]
+        out[0, c] = min(max((g_i - 0.0) / t, -700.0), 700.0)
+        out[1, c] = min(max((g_j - 0.0) / t, -700.0), 700.0)
 
 
 def record(
