@@ -12,7 +12,7 @@ import pytest
 from sim.config import load_scenario
 from sim.rules.actions import decide, open_actions, open_pairs
 from sim.rules.compile import compile_params
-from sim.rules.compiled_take import gains, open_slots, record
+from sim.rules.compiled_take import gains, open_slots, record, settle
 from sim.rules.logit import accept_probability
 from sim.rules.stack import stack_params
 from tests.conftest import DEFAULT_SCENARIO
@@ -144,3 +144,17 @@ def test_gains_as_logit_arguments_give_accept_probability_bit_for_bit():
         want = accept_probability(raw, 0.0, temperature)
         np.testing.assert_array_equal(1.0 / (1.0 + np.exp(-x)), want)
     assert x[0, :3].tolist() == [700.0, -700.0, 0.0]
+
+
+def test_settle_puts_taken_actions_in_force_and_declined_ones_on_review():
+    """Hand-computed: kinds last 3 and 5 months; the action taken gets its kind's
+    duration, the one declined waits until the round given, the others keep theirs."""
+    taken, declined = np.zeros((1, 2, 2, 2), bool), np.zeros((1, 2, 2, 2), bool)
+    taken[0, 0, 1, 1] = True
+    declined[0, 1, 0, 0] = True
+    act_left = np.full((1, 2, 2, 2), 2, dtype=np.int16)
+    act_wait = np.full((1, 2, 2, 2), 4, dtype=np.int16)
+    left, wait = settle(taken, declined, act_left, act_wait, np.array([3, 5]), 9)
+    assert left.dtype == wait.dtype == np.int16
+    assert left[0, 0, 1].tolist() == [2, 5] and (left[0, 1] == 2).all()
+    assert wait[0, 1, 0].tolist() == [9, 4] and wait.sum() == 4 * 7 + 9

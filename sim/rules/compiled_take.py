@@ -118,3 +118,28 @@ def _record(agree, rows, slot, ijk, u_act, taken, declined):
             taken[b, i, j, k] = True
         else:
             declined[b, i, j, k] = True
+
+
+def settle(taken: np.ndarray, declined: np.ndarray, act_left: np.ndarray, act_wait: np.ndarray,
+           duration: np.ndarray, until: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """``(act_left, act_wait)`` after the month's decisions, int16 ``(B, N, N, K)``: an
+    action taken is in force for its kind's ``duration``, one declined waits until round
+    ``until`` (this month + the scenario's ``action_review``); the others keep theirs."""
+    new_left = np.empty(act_left.shape, dtype=np.int16)
+    new_wait = np.empty(act_wait.shape, dtype=np.int16)
+    c = np.ascontiguousarray
+    _settle(c(taken), c(declined), c(act_left), c(act_wait), c(duration, dtype=np.int64), until,
+            new_left, new_wait)  # fmt: skip
+    return new_left, new_wait
+
+
+@njit(cache=True)
+def _settle(taken, declined, act_left, act_wait, duration, until, new_left, new_wait):
+    """play_round's np.where of the actions taken and declined, in one pass."""
+    n_kinds = duration.shape[0]
+    flat_taken, flat_declined = taken.reshape(-1), declined.reshape(-1)
+    flat_left, flat_wait = act_left.reshape(-1), act_wait.reshape(-1)
+    out_left, out_wait = new_left.reshape(-1), new_wait.reshape(-1)
+    for e in range(flat_left.shape[0]):
+        out_left[e] = duration[e % n_kinds] if flat_taken[e] else flat_left[e]
+        out_wait[e] = until if flat_declined[e] else flat_wait[e]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.rules import compiled_proposal, compiled_relations, compiled_talks
+from sim.rules import compiled_proposal, compiled_relations, compiled_take, compiled_talks
 from sim.rules.act import in_force, priced_actions, take_actions
 from sim.rules.actions import occasion_bonus
 from sim.rules.arrays import runwise, small_sum
@@ -172,8 +172,10 @@ def play_round(
         None if priced is None else end.utility[:, 0, :],
         None if priced is None else occasion_bonus(p.actions, t),
     )  # fmt: skip
-    act_wait = np.where(declined, t + p.negotiation.action_review, state.act_wait)
-    act_left = np.where(taken, p.actions.duration, act_left).astype(np.int16)  # shared (K,)
+    act_left, act_wait = compiled_take.settle(  # np.where of the taken and declined
+        taken, declined, act_left, state.act_wait, p.actions.duration,  # shared (K,)
+        t + p.negotiation.action_review,
+    )  # fmt: skip
     end_ctx = None
     if value_end:  # the actions in force at the end of the month, for the record
         coop_end = coop_now if not taken.any() else in_force(act_left > 0, priced, attrs, p)
@@ -183,9 +185,8 @@ def play_round(
                                       levels, act_left)  # fmt: skip
 
     new = RunState(
-        levels, talk_level, talk_due, x, switched, affinity, act_left, refused_until,
-        act_wait.astype(np.int16),
-    )  # fmt: skip
+        levels, talk_level, talk_due, x, switched, affinity, act_left, refused_until, act_wait
+    )
     out = RoundOutcome(
         attrs=attrs, switched_now=switched & ~state.switched, signed=signed, walked=walked,
         proposer=pr.proposer, move=pr.move, accepted=pr.accepted, refused=pr.refused,
