@@ -221,7 +221,7 @@ def _floats(x) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=float)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")  # no zero-division checks: every divisor is >= 1 or > 0
 def _table_utility(
     cfg, run, coop_run,
     t_commit, t_entangle, t_weight, t_us_ties, t_cb_member,  # the table, (C, ...)

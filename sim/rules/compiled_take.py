@@ -48,15 +48,27 @@ def open_slots(a: ActionParams, act_left: np.ndarray, top: np.ndarray, waiting: 
 
 @njit(cache=True)
 def _open(act_left, top, waiting, has_bonus, invited, allowed, min_level, slots, rows, slot):
-    """actions.open_actions & ~waiting at each run's slots, in open_pairs' order."""
-    count = 0
-    for b in range(act_left.shape[0]):
-        ab, mb, wb = at(allowed, b), at(min_level, b), at(invited, b)
-        for s in range(slots.shape[0]):
-            i, j, k = slots[s, 0], slots[s, 1], slots[s, 2]
-            wait = waiting[b, i, j, k] & ~(has_bonus & invited[wb, i, j, k])
-            ok = allowed[ab, i, j, k] & (act_left[b, i, j, k] <= 0)
-            ok = ok & (top[b, i, j] >= min_level[mb, k]) & ~wait
+    """actions.open_actions & ~waiting at each run's slots, in open_pairs' order (flat
+    offsets of each slot's (actor, recipient, kind) and pair, read run by run)."""
+    n_runs, n, _, n_kinds = act_left.shape
+    n_slots = slots.shape[0]
+    cell, pair = np.empty(n_slots, dtype=np.int64), np.empty(n_slots, dtype=np.int64)
+    floor = np.empty((min_level.shape[0], n_slots), dtype=np.int64)
+    for s in range(n_slots):
+        i, j, k = slots[s, 0], slots[s, 1], slots[s, 2]
+        pair[s], cell[s] = i * n + j, (i * n + j) * n_kinds + k
+        for r in range(min_level.shape[0]):
+            floor[r, s] = min_level[r, k]
+    left, wait_, top_ = act_left.reshape(-1), waiting.reshape(-1), top.reshape(-1)
+    allowed_, invited_ = allowed.reshape(-1), invited.reshape(-1)
+    size, count = n * n * n_kinds, 0
+    for b in range(n_runs):
+        ab, wb, mb = at(allowed, b) * size, at(invited, b) * size, at(min_level, b)
+        for s in range(n_slots):
+            e = b * size + cell[s]
+            wait = wait_[e] & ~(has_bonus & invited_[wb + cell[s]])
+            ok = allowed_[ab + cell[s]] & (left[e] <= 0)
+            ok = ok & (top_[b * n * n + pair[s]] >= floor[mb, s]) & ~wait
             rows[count], slot[count] = b, s  # written always, kept if open (no branch)
             count += ok
     return count
