@@ -150,3 +150,48 @@ def test_a_configurations_code_is_its_levels_in_base_l_plus_one(six):
     rows = cache.terms_held()
     np.testing.assert_array_equal(cache.positions(configs[::-1], six), first[::-1])
     assert cache.terms_held() is rows  # nothing new: no row computed, none moved
+
+
+@pytest.mark.parametrize("world", ["six", "four_states_all_subsets"])
+def test_moved_codes_are_the_codes_of_apply_moves(six, world):
+    """compiled._moved_codes gives, for every move and configuration, the code of
+    pacts.apply_moves's result where the move is valid and of the configuration itself
+    where it is not (a leave with a second pact receiving the old level included)."""
+    from sim.rules.configs import _codes
+    from sim.rules.pacts import LOWER, apply_moves, valid_moves
+
+    p = six
+    if world == "four_states_all_subsets":
+        p = compile_params(load_scenario(ROOT / "tests" / "fixtures" / "four_states.toml"))
+    sp = p.space
+    rng = np.random.default_rng(11)
+    levels = rng.integers(0, 3, (300, sp.n_pacts)).astype(np.int8)
+    levels[rng.random(levels.shape) < 0.6] = 0
+    valid = valid_moves(levels, sp)
+    moves = np.arange(sp.n_moves, dtype=np.int64)
+    radix = 3 ** np.arange(sp.n_pacts, dtype=np.int64)
+    got = np.empty((sp.n_moves, len(levels)), dtype=np.int64)
+    compiled._moved_codes(levels, moves, valid, sp.pact.astype(np.int64),
+                          sp.other.astype(np.int64), sp.kind == LOWER,
+                          sp.value.astype(np.int64), radix, got)  # fmt: skip
+    after = np.where(valid[..., None], apply_moves(levels, sp), levels[:, None, :])
+    want = _codes(np.ascontiguousarray(after.reshape(-1, sp.n_pacts)), radix)
+    np.testing.assert_array_equal(got.T.reshape(-1), want)
+    assert (sp.other >= 0).any() and valid[:, sp.other >= 0].any()  # a second pact is moved
+
+
+def test_codes_decode_to_their_levels_and_positions_of_codes_are_positions(six):
+    from sim.rules.configs import _codes
+
+    rng = np.random.default_rng(12)
+    configs = rng.integers(0, 3, (200, six.space.n_pacts)).astype(np.int8)
+    held = SeenTerms(3, six.space.n_pacts)
+    code = _codes(configs, held.radix)
+    np.testing.assert_array_equal(held.decode(code), configs)
+    assert held.decode(np.array([7]))[0, :3].tolist() == [1, 2, 0]  # 7 = 1 + 2 x 3
+    by_levels, by_codes = SeenTerms(3, six.space.n_pacts), SeenTerms(3, six.space.n_pacts)
+    np.testing.assert_array_equal(
+        by_codes.positions_of(code, six), by_levels.positions(configs, six)
+    )
+    for f in ("commit", "entangle", "weight", "us_ties", "cb_member"):
+        assert np.array_equal(getattr(by_codes.terms, f), getattr(by_levels.terms, f)), f

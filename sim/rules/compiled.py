@@ -29,7 +29,7 @@ from sim.rules.actions import Cooperation
 from sim.rules.arrays import runwise
 from sim.rules.context import Context
 from sim.rules.kernel_args import at, per_run
-from sim.rules.pacts import apply_moves, valid_moves
+from sim.rules.pacts import LOWER, valid_moves
 from sim.rules.params import Params
 from sim.rules.players import NO_PLAYER, rivalry
 from sim.rules.utility import CONFIG_TERMS, Attributes, ConfigTerms, goods_value
@@ -103,7 +103,7 @@ def table_utility(
     if p.player == NO_PLAYER:
         player = [False, 0, np.zeros((1, 1, 1))]
     else:  # players.rival_alignment reads each pact's rivalry, per run
-        player = [True, p.player, rivalry(ctx.affinity, p.space.membership)]
+        player = [True, p.player, _rivalry(ctx, p)]
     gv = goods_value(attrs, p) if attrs.goods is None else attrs.goods
     out = np.empty((int(np.prod(shape)), n))
     _table_utility(
@@ -115,6 +115,19 @@ def table_utility(
         np.zeros(0, dtype=np.int64) if source is None else _ints(source), out,
     )  # fmt: skip
     return out.reshape(*shape, n)
+
+
+def _rivalry(ctx: Context, p: Params) -> np.ndarray:
+    """:func:`~sim.rules.players.rivalry` of ``ctx``'s relations, computed once per
+    context and kept with it (the month's moves, talks and actions are valued in the same
+    context; its arrays are not changed in place)."""
+    kept = vars(ctx).get("_rivalry")
+    if kept is None or kept[0] is not p.space.membership:
+        kept = vars(ctx)["_rivalry"] = (
+            p.space.membership,
+            rivalry(ctx.affinity, p.space.membership),
+        )
+    return kept[1]
 
 
 def _coop_args(coop: Cooperation | None, n: int) -> list:
@@ -163,10 +176,14 @@ def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Pa
         after = np.ascontiguousarray(result[:, sp.effect_move[idx]].T)  # (E, R)
         offset = table.offset[run] if np.ndim(table.offset) else table.offset
     else:  # an invalid move's result is the row's status quo (evaluate_moves)
-        moves = np.broadcast_to(sp.effect_move[idx], (len(levels), len(idx)))
-        moved = apply_moves(levels[:, None, :], sp, moves)  # (R, E, P)
-        ok = valid[:, sp.effect_move[idx], None]
-        after = np.ascontiguousarray(rows_of(np.where(ok, moved, levels[:, None]), p).T)
+        seen, flat = p.seen, np.ascontiguousarray(levels)
+        if flat.size and flat.min() < 0:
+            raise ValueError("SeenTerms: a configuration with a negative level")
+        codes = np.empty((len(idx), len(levels)), dtype=np.int64)  # (E, R)
+        _moved_codes(flat, sp.effect_move[idx].astype(np.int64), valid, sp.pact.astype(np.int64),
+                     sp.other.astype(np.int64), sp.kind == LOWER, sp.value.astype(np.int64),
+                     seen.radix, codes)  # apply_moves, as codes  # fmt: skip
+        after = seen.positions_of(codes.reshape(-1), p, dtype=levels.dtype).reshape(codes.shape)
         here, offset = after[status_quo], 0
     rows = len(levels)
     source = np.where(after == here, status_quo * rows + np.arange(rows), -1)
@@ -178,6 +195,32 @@ def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Pa
     out = np.empty((rows, sp.n_moves, u.shape[-1]))  # run-major and contiguous for its readers
     _spread(u, slot[sp.effect], out)
     return out, valid
+
+
+@njit(cache=True)
+def _moved_codes(levels, moves, valid, pact, other, lower, value, radix, out):
+    """``out[e, r]``: the code (levels in base L + 1) of configuration ``levels[r]`` after
+    move ``moves[e]`` as :func:`sim.rules.pacts.apply_moves` moves it (the pact to the
+    move's level, or one level down for a lower; a second pact ``other`` receiving the old
+    level if higher), or of ``levels[r]`` itself where the move is invalid there."""
+    n_pacts = levels.shape[1]
+    for r in range(levels.shape[0]):
+        here = 0
+        for k in range(n_pacts):
+            here += np.int64(levels[r, k]) * radix[k]
+        for e in range(moves.shape[0]):
+            m = moves[e]
+            code = here
+            if m > 0 and valid[r, m]:
+                q = pact[m]
+                old = np.int64(levels[r, q])
+                new = old - 1 if lower[m] else value[m]
+                code += (new - old) * radix[q]
+                o = other[m]
+                if o >= 0:
+                    current = new if o == q else np.int64(levels[r, o])
+                    code += (max(current, old) - current) * radix[o]
+            out[e, r] = code
 
 
 @njit(cache=True)

@@ -107,17 +107,34 @@ class SeenTerms:
             raise ValueError("SeenTerms: a configuration with a negative level (an invalid move)")
         flat = configs.reshape(-1, configs.shape[-1])
         code = _codes(np.ascontiguousarray(flat), self.radix)  # levels @ radix, exactly
+        return self.positions_of(code, p, flat).reshape(configs.shape[:-1])
+
+    def positions_of(self, code: np.ndarray, p: Params, levels: np.ndarray | None = None,
+                     dtype: type = np.int8) -> np.ndarray:  # fmt: skip
+        """:meth:`positions` of configurations given by their codes ``(R,)``: ``levels[r]``
+        is the configuration of ``code[r]``, or (None) the new ones are decoded from their
+        codes, as ``dtype`` (the digits in base L + 1: the same levels)."""
         pos = np.searchsorted(self.codes, code)
         if len(self.codes) and (self.codes[np.minimum(pos, len(self.codes) - 1)] == code).all():
-            return pos.reshape(configs.shape[:-1])  # every configuration met before
+            return pos  # every configuration met before
         uniq, first = np.unique(code, return_index=True)
         held = np.zeros(len(uniq), dtype=bool)
         if len(self.codes):
             at = np.minimum(np.searchsorted(self.codes, uniq), len(self.codes) - 1)
             held = self.codes[at] == uniq
         if not held.all():  # one configuration per new code, computed at once
-            self._insert(uniq[~held], config_terms(flat[first[~held]], p))
-        return np.searchsorted(self.codes, code).reshape(configs.shape[:-1])
+            new = uniq[~held]
+            fresh = levels[first[~held]] if levels is not None else self.decode(new, dtype)
+            self._insert(new, config_terms(fresh, p))
+        return np.searchsorted(self.codes, code)
+
+    def decode(self, code: np.ndarray, dtype: type = np.int8) -> np.ndarray:
+        """``(R, P)``: the levels of each code (its digits, least significant first)."""
+        rest = np.array(code, dtype=np.int64)
+        out = np.empty((len(rest), len(self.radix)), dtype=dtype)
+        for k in range(len(self.radix) - 1, -1, -1):
+            out[:, k], rest = np.divmod(rest, self.radix[k])
+        return out
 
     def _insert(self, codes: np.ndarray, fresh: ConfigTerms) -> None:
         """Add the rows ``fresh`` of the new ``codes``, keeping the codes sorted."""
