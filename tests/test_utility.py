@@ -75,6 +75,30 @@ def test_pair_strength_takes_strongest_shared_pact():
     np.testing.assert_array_equal(both[1], np.zeros((3, 3)))
 
 
+@pytest.mark.parametrize("kind", ["rising", "not_rising", "per_run", "ids"])
+def test_a_batchs_compiled_pair_strength_is_pair_strengths(kind):
+    """A batch (levels (B, P)) reads pair strengths in a compiled loop: the same values as
+    pair_strengths (the definition), for strengths that rise with the level (the highest
+    level taken) and that do not (the maximum over the shared pacts), per run or not."""
+    from sim.rules.strength import pair_strengths
+
+    rng = np.random.default_rng(9)
+    membership = rng.random((9, 5)) < 0.5
+    membership[:, :2] = True  # every pact holds a pair
+    levels = rng.integers(0, 3, (400, 9)).astype(np.int8)
+    by_level = {
+        "rising": np.array([0.0, 0.4, 1.0]),
+        "not_rising": np.array([0.1, 0.9, 0.3]),
+        "per_run": np.sort(rng.random((400, 3)), axis=-1),
+        "ids": np.arange(3),
+    }[kind]
+    table, per_run = pair_table(membership), kind == "per_run"
+    got = pair_strength(levels, table, by_level, per_run=per_run)
+    want = pair_strengths(levels, table, by_level, per_run=per_run)[0]
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
 def test_support_share_zero_support_client_gives_zero():
     sup = np.array([[0.0, 3.0, 1.0], [0.0, 0.0, 0.0], [2.0, 2.0, 0.0]])
     got = support_share(sup)

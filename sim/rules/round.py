@@ -19,7 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.rules import compiled_proposal, compiled_relations, compiled_take, compiled_talks
+from sim.rules import (
+    compiled_memory,
+    compiled_proposal,
+    compiled_relations,
+    compiled_take,
+    compiled_talks,
+)
 from sim.rules.act import in_force, priced_actions, take_actions
 from sim.rules.actions import occasion_bonus
 from sim.rules.arrays import runwise, small_sum
@@ -158,8 +164,8 @@ def play_round(
         state.levels, state.talk_level, state.talk_due, t, mv, p, d.u_talks
     )
     mv = update_rows(mv, np.flatnonzero(signed.any(axis=-1)), levels, attrs, p, ctx)
-    after_talks = _failed_talks(state, t, p, walked)  # not proposable again from this month
-    pr = propose(mv, p, talk_level, after_talks > t, d)
+    after_talks, blocked = _failed_talks(state, t, p, walked)  # not proposable again now
+    pr = propose(mv, p, talk_level, blocked, d)
     talk_level, talk_due, opened = open_talks(pr, talk_level, talk_due, t, d, p)
     acts = pr.accepted & ~pr.is_raise  # lowering or leaving: at once
     levels = np.where(acts[:, None], moved(levels, np.where(acts, pr.move, 0), p), levels)
@@ -196,13 +202,14 @@ def play_round(
     return new, out
 
 
-def _failed_talks(state: RunState, t: int, p: Params, walked: np.ndarray) -> np.ndarray:
-    """``refused_until (B, M)`` with the raises whose talks failed this month remembered
-    (3.12): read by the month's proposal, so talks that just failed are not reopened at
-    once."""
-    failed_raise = p.space.raise_move[np.arange(p.space.n_pacts), state.talk_level]  # (B, P)
-    failed = np.where(walked.any(axis=-1), failed_raise, 0)
-    return remember_refusals(state.refused_until, t, p, failed_move=failed)
+def _failed_talks(state: RunState, t: int, p: Params, walked: np.ndarray) -> tuple:
+    """``(refused_until, blocked)``, ``(B, M)`` each: the memory with the raises whose
+    talks failed this month remembered (3.12), and the raises it blocks this month: read by
+    the month's proposal, so talks that just failed are not reopened at once."""
+    until = t + runwise(p.negotiation.refusal_memory, p, 0)  # shared by stacked points
+    return compiled_memory.after_failed_talks(  # remember_refusals(failed_move=...)
+        state.refused_until, state.talk_level, walked, p.space.raise_move, t, until
+    )
 
 
 def _memory(state: RunState, after_talks: np.ndarray, t: int, p: Params, pr: Proposal, signed,
@@ -211,8 +218,8 @@ def _memory(state: RunState, after_talks: np.ndarray, t: int, p: Params, pr: Pro
     of the talks failed (``after_talks``, :func:`_failed_talks`), and the relations move
     with the month's events (and, with a US player, its loss to the states' alignment with
     its adversaries)."""
-    refused = np.where(pr.refused.any(axis=-1), pr.move, 0)
-    refused_until = remember_refusals(after_talks, t, p, refused_move=refused)
+    until = t + runwise(p.negotiation.refusal_memory, p, 0)
+    refused_until = compiled_memory.after_refusal(after_talks, pr.refused, pr.move, until)
     on = act_left > 0
     loss = _player_loss(levels, on, p)
     affinity = compiled_relations.next_affinity(  # update_affinity of relation_events
