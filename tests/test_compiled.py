@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sim.config import build_scenario, load_raw, load_scenario
-from sim.rules import compiled, compiled_actions, compiled_relations
+from sim.rules import compiled, compiled_actions, compiled_moves, compiled_relations
 from sim.rules.act import in_force, priced_actions
 from sim.rules.actions import (
     action_costs,
@@ -230,9 +230,9 @@ def test_runs_valued_in_place_are_the_batch_rows(default):
     rng = np.random.default_rng(12)
     table = default.configs
     levels = table.levels[rng.integers(0, len(table.levels), 60)]
-    whole_u, whole_valid = compiled.move_utilities(levels, np.arange(60), attrs, default, ctx)
+    whole_u, whole_valid = compiled_moves.move_utilities(levels, np.arange(60), attrs, default, ctx)
     rows = np.array([3, 17, 18, 42])
-    u, valid = compiled.move_utilities(levels[rows], rows, attrs, default, ctx)
+    u, valid = compiled_moves.move_utilities(levels[rows], rows, attrs, default, ctx)
     np.testing.assert_array_equal(valid, whole_valid[rows])
     np.testing.assert_array_equal(u[valid], whole_u[rows][valid])
     results = table.result[table.index(levels)]  # (B, M)

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 
 from sim.config import build_scenario, load_raw
-from sim.rules import compiled, players
+from sim.rules import compiled, compiled_moves, players
 from sim.rules.act import _utility_with, in_force, priced_actions
 from sim.rules.actions import one_action, with_one
 from sim.rules.compile import compile_params
@@ -141,7 +141,7 @@ def test_every_move_of_a_seen_world_is_valued_as_its_result(player):
     read in place gives the whole batch's rows."""
     p = _six(player=player)
     attrs, ctx, levels, _, _, _ = _batch(p, 5, actions=True)
-    u, valid = compiled.move_utilities(levels, np.arange(RUNS), attrs, p, ctx)
+    u, valid = compiled_moves.move_utilities(levels, np.arange(RUNS), attrs, p, ctx)
     np.testing.assert_array_equal(valid, valid_moves(levels, p.space))
     b, m = np.nonzero(valid)
     after = apply_moves(levels, p.space)[b, m]
@@ -150,7 +150,7 @@ def test_every_move_of_a_seen_world_is_valued_as_its_result(player):
     b, m = np.nonzero(~valid)
     assert len(b) and np.array_equal(u[b, m], u[b, 0])
     rows = np.array([1, 7, 8, 30])
-    sub, sub_valid = compiled.move_utilities(levels[rows], rows, attrs, p, ctx)
+    sub, sub_valid = compiled_moves.move_utilities(levels[rows], rows, attrs, p, ctx)
     np.testing.assert_array_equal(sub[sub_valid], u[rows][sub_valid])
 
 

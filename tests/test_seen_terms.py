@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 
 from sim.config import load_scenario
-from sim.rules import compiled, decisions
+from sim.rules import compiled, compiled_moves, decisions
 from sim.rules.compile import compile_params
 from sim.rules.configs import SeenTerms
 from sim.rules.context import context
@@ -171,7 +171,7 @@ def test_moved_codes_are_the_codes_of_apply_moves(six, world):
     moves = np.arange(sp.n_moves, dtype=np.int64)
     radix = 3 ** np.arange(sp.n_pacts, dtype=np.int64)
     got = np.empty((sp.n_moves, len(levels)), dtype=np.int64)
-    compiled._moved_codes(levels, moves, valid, sp.pact.astype(np.int64),
+    compiled_moves._moved_codes(levels, moves, valid, sp.pact.astype(np.int64),
                           sp.other.astype(np.int64), sp.kind == LOWER,
                           sp.value.astype(np.int64), radix, got)  # fmt: skip
     after = np.where(valid[..., None], apply_moves(levels, sp), levels[:, None, :])

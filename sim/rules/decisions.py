@@ -21,7 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.rules import compiled
+from sim.rules import compiled, compiled_moves
 from sim.rules.arrays import runwise, small_max
 from sim.rules.context import Context
 from sim.rules.logit import accept_probability
@@ -56,7 +56,7 @@ def evaluate_moves(
     sp = p.space
     table = p.configs
     if ctx is not None and compiled.applies(p) and levels.ndim == 2:  # the same, compiled
-        u, valid = compiled.move_utilities(levels, np.arange(len(levels)), attrs, p, ctx)
+        u, valid = compiled_moves.move_utilities(levels, np.arange(len(levels)), attrs, p, ctx)
         return MoveValues(configs=None, utility=u, valid=valid)
     if table is None:
         configs = apply_moves(levels, sp)
@@ -107,7 +107,7 @@ def update_rows(
     if rows.size == 0:
         return mv
     if ctx is not None and compiled.applies(p) and levels.ndim == 2:  # read in place
-        sub = MoveValues(None, *compiled.move_utilities(levels[rows], rows, attrs, p, ctx))
+        sub = MoveValues(None, *compiled_moves.move_utilities(levels[rows], rows, attrs, p, ctx))
     else:
         sub_ctx = None if ctx is None else ctx.take(rows)
         sub = evaluate_moves(levels[rows], attrs.take(rows), take_runs(p, rows), sub_ctx)

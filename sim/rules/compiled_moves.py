@@ -1,0 +1,98 @@
+"""Every move of a batch valued by the compiled utility (numba): the moves' results as
+rows of the configuration table or codes of the configurations met, each distinct result
+valued once per run by :func:`sim.rules.compiled.table_utility`, then spread over the
+moves (what :func:`sim.rules.decisions.evaluate_moves` gives, read in place).
+``tests/test_compiled.py``, ``tests/test_compiled_worlds.py`` and
+``tests/test_seen_terms.py`` check it against the numpy definitions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.rules.compiled import table_utility
+from sim.rules.context import Context
+from sim.rules.pacts import LOWER, valid_moves
+from sim.rules.params import Params
+from sim.rules.utility import Attributes
+
+
+def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Params,
+                   ctx: Context) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """``(utility (R, M, N), valid (R, M))``: every move of configurations ``levels (R,
+    P)`` valued as :func:`sim.rules.decisions.evaluate_moves` values them, where row r
+    is run ``run[r]`` of the batch of ``attrs``, ``ctx`` (and ``p`` when stacked): the
+    whole batch (``run`` = 0..B-1) or the runs whose configuration changed, read in place
+    instead of taken out. Each distinct result valid in some row is valued once per row;
+    a move that leaves a row where it is (invalid there) copies the row's status quo."""
+    sp, table = p.space, p.configs
+    if table is not None:
+        here = table.index(levels)  # (R,)
+        result, valid = table.result[here], table.valid[here]  # (R, M)
+    else:
+        valid = valid_moves(levels, sp)  # (R, M)
+    needed = np.zeros(len(sp.effect_move), dtype=bool)
+    needed[sp.effect[valid.any(axis=0)]] = True
+    needed[sp.effect[0]] = True  # the status quo
+    idx = np.flatnonzero(needed)
+    status_quo = int(np.searchsorted(idx, sp.effect[0]))
+    if table is not None:
+        after = np.ascontiguousarray(result[:, sp.effect_move[idx]].T)  # (E, R)
+        offset = table.offset[run] if np.ndim(table.offset) else table.offset
+    else:  # an invalid move's result is the row's status quo (evaluate_moves)
+        seen, flat = p.seen, np.ascontiguousarray(levels)
+        if flat.size and flat.min() < 0:
+            raise ValueError("SeenTerms: a configuration with a negative level")
+        codes = np.empty((len(idx), len(levels)), dtype=np.int64)  # (E, R)
+        _moved_codes(flat, sp.effect_move[idx].astype(np.int64), valid, sp.pact.astype(np.int64),
+                     sp.other.astype(np.int64), sp.kind == LOWER, sp.value.astype(np.int64),
+                     seen.radix, codes)  # apply_moves, as codes  # fmt: skip
+        after = seen.positions_of(codes.reshape(-1), p, dtype=levels.dtype).reshape(codes.shape)
+        here, offset = after[status_quo], 0
+    rows = len(levels)
+    source = np.where(after == here, status_quo * rows + np.arange(rows), -1)
+    source[status_quo] = -1
+    runs = np.broadcast_to(run, after.shape)
+    u = table_utility(offset + after, runs, attrs, p, ctx, source=source)  # (E, R, N)
+    slot = np.zeros(len(sp.effect_move), dtype=np.int64)  # effect -> column of u
+    slot[idx] = np.arange(len(idx))
+    out = np.empty((rows, sp.n_moves, u.shape[-1]))  # run-major and contiguous for its readers
+    _spread(u, slot[sp.effect], out)
+    return out, valid
+
+
+@njit(cache=True)
+def _moved_codes(levels, moves, valid, pact, other, lower, value, radix, out):
+    """``out[e, r]``: the code (levels in base L + 1) of configuration ``levels[r]`` after
+    move ``moves[e]`` as :func:`sim.rules.pacts.apply_moves` moves it (the pact to the
+    move's level, or one level down for a lower; a second pact ``other`` receiving the old
+    level if higher), or of ``levels[r]`` itself where the move is invalid there."""
+    n_pacts = levels.shape[1]
+    for r in range(levels.shape[0]):
+        here = 0
+        for k in range(n_pacts):
+            here += np.int64(levels[r, k]) * radix[k]
+        for e in range(moves.shape[0]):
+            m = moves[e]
+            code = here
+            if m > 0 and valid[r, m]:
+                q = pact[m]
+                old = np.int64(levels[r, q])
+                new = old - 1 if lower[m] else value[m]
+                code += (new - old) * radix[q]
+                o = other[m]
+                if o >= 0:
+                    current = new if o == q else np.int64(levels[r, o])
+                    code += (max(current, old) - current) * radix[o]
+            out[e, r] = code
+
+
+@njit(cache=True)
+def _spread(u, column, out):
+    """``out[r, m] = u[column[m], r]``: each move's row from its result's (the
+    ``np.moveaxis(u, 0, -2)[:, column, :]`` of numpy, written in C order)."""
+    for r in range(out.shape[0]):
+        for m in range(out.shape[1]):
+            for i in range(out.shape[2]):
+                out[r, m, i] = u[column[m], r, i]
