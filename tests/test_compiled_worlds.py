@@ -192,3 +192,37 @@ def test_rivals_alignment_sums_pacts_in_index_order():
     for q in range(1, 17):
         want = want + w[:, q, None] * riv[:, q]
     np.testing.assert_array_equal(players.rival_alignment(w, aff, mem), want)
+
+
+@pytest.mark.parametrize("player", [True, False])
+def test_the_states_read_have_the_bits_of_computing_every_state(six, player):
+    """table_utility with ``need``: the states asked for get the bits computing all gives
+    them, the others NaN, also when consecutive rows of one configuration and run ask for
+    different states (the settled terms kept from the row before must be extended)."""
+    p = six if player else _six(player=False)
+    attrs, ctx, _, _, cfg, run = _batch(p, 21, actions=True)
+    cfg, run = np.repeat(cfg, 3), np.repeat(run, 3)  # runs of three equal rows
+    need = np.random.default_rng(22).random((len(cfg), p.n_states)) < 0.3
+    full = compiled.table_utility(cfg, run, attrs, p, ctx)
+    part = compiled.table_utility(cfg, run, attrs, p, ctx, need=need)
+    np.testing.assert_array_equal(part[need], full[need])
+    assert np.isnan(part[~need]).all() and need.any() and (~need).any()
+
+
+def test_a_month_not_observed_values_each_result_for_the_states_that_read_it(six):
+    """compiled_moves.move_utilities(full=False): every state a month's decisions read
+    (PactSpace.effect_need: movers, consenting and pact members, everyone for the status
+    quo) has the full valuation's bits; a state outside a bilateral is not valued for it."""
+    attrs, ctx, levels, _, _, _ = _batch(six, 23, actions=True)
+    rows = np.arange(RUNS)
+    u_full, valid = compiled_moves.move_utilities(levels, rows, attrs, six, ctx)
+    u_part, valid_part = compiled_moves.move_utilities(levels, rows, attrs, six, ctx, full=False)
+    sp = six.space
+    need = sp.effect_need[sp.effect]  # (M, N)
+    read = np.broadcast_to(need, u_full.shape)
+    np.testing.assert_array_equal(valid_part, valid)
+    np.testing.assert_array_equal(u_part[read], u_full[read])
+    skipped = ~read & valid[..., None]  # an invalid move copies its row's status quo
+    assert np.isnan(u_part[skipped]).all() and skipped.any() and need[0].all()
+    m = sp.labels.index("form CHN-RUS " + six.level_names[1])  # a bilateral
+    assert need[m].tolist() == [c in ("CHN", "RUS") for c in six.codes]

@@ -64,6 +64,23 @@ def test_declared_six_state_space_counts():
     assert space.keys[-2:] == ("CHN-RUS-PRK", "USA-KOR-JPN")
 
 
+def test_the_states_that_read_each_effect_by_hand():
+    """PactSpace.effect_need (a month not observed values each result for these only):
+    a bilateral's members for its moves, all three for the trilateral's, everyone for the
+    status quo; either member leaving a bilateral is one effect, read by both."""
+    space = build_pact_space(("A", "B", "C"), LEVELS)
+    need = space.effect_need[space.effect]  # (M, N)
+    label = space.labels.index
+    assert need[0].tolist() == [True, True, True]
+    assert need[label("form A-B partnership")].tolist() == [True, True, False]
+    assert need[label("form B-C treaty")].tolist() == [False, True, True]
+    assert need[label("form A-B-C partnership")].tolist() == [True, True, True]
+    leaves = [m for m in range(space.n_moves) if space.kind[m] == LEAVE and space.pact[m] == 0]
+    assert len(leaves) == 2 and space.effect[leaves[0]] == space.effect[leaves[1]]
+    assert need[leaves[0]].tolist() == [True, True, False]
+    assert not space.effect_need.flags.writeable
+
+
 def test_full_six_state_space_counts():
     # 57 subsets of 2..6 states; leaves: sum_k C(6, k) k = 30 + 60 + 60 + 30 + 6 = 186.
     space = build_pact_space(SIX, LEVELS)

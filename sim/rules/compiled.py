@@ -78,6 +78,7 @@ def table_utility(
     coop_run: np.ndarray | None = None,
     added: Added | None = None,
     source: np.ndarray | None = None,
+    need: np.ndarray | None = None,
 ) -> np.ndarray:
     """Total utility ``(..., N)`` of the configurations ``cfg`` (rows of
     :func:`held_terms`, a configuration table's offset included) in the runs ``run`` (same
@@ -87,7 +88,10 @@ def table_utility(
     (:func:`sim.rules.actions.one_action` and :func:`~sim.rules.actions.with_one`): what
     :func:`sim.rules.utility.utility_given` gives on the gathered rows. ``source`` (same
     shape as ``cfg``, flat index or -1): an entry that is a copy of another (the same
-    configuration, run and actions)."""
+    configuration, run and actions). ``need`` (bool ``(*shape, N)``, or ``(shape[0], N)``
+    for every entry of a row of ``cfg``): the states whose utility is read; the others
+    are not computed (NaN). Each state's utility is computed on its own, so the states
+    computed have the bits computing all would give them."""
     if not applies(p):
         raise ValueError(
             "table_utility needs a configuration table or the configurations met (one scenario)"
@@ -111,7 +115,8 @@ def table_utility(
                                attrs.trade_need, gv, ctx.affinity, ctx.affinity_trade,
                                ctx.co_capability)),
         *shared, *_coop_args(coop, n), *params, *_added_args(added, attrs, p), *player,
-        np.zeros(0, dtype=np.int64) if source is None else _ints(source), out,
+        np.zeros(0, dtype=np.int64) if source is None else _ints(source), *_need_args(need, shape),
+        out,
     )  # fmt: skip
     return out.reshape(*shape, n)
 
@@ -127,6 +132,14 @@ def _rivalry(ctx: Context, p: Params) -> np.ndarray:
             rivalry(ctx.affinity, p.space.membership),
         )
     return kept[1]
+
+
+def _need_args(need: np.ndarray | None, shape: tuple) -> list:
+    """The kernel's ``need`` ``(K, N)`` and the rows per row of it (placeholders if None)."""
+    if need is None:
+        return [np.zeros((0, 1), dtype=bool), 1]
+    need = np.ascontiguousarray(need, dtype=bool)
+    return [need.reshape(-1, need.shape[-1]), int(np.prod(shape)) // (need.size // need.shape[-1])]
 
 
 def _coop_args(coop: Cooperation | None, n: int) -> list:
@@ -195,7 +208,7 @@ def _table_utility(
     has_one, ijk, value, cost, payment, visibility, entanglement, hostility, conflict_risk,
     has_partner, partner,  # the action ijk[r] added to row r's (actions.one_action)
     has_player, player, riv,  # a US player, and players.rivalry (B, P, N)
-    source, out,
+    source, need, per_need, out,
 ):  # fmt: skip
     """``out[r] (N,)``: utility of configuration ``cfg[r]`` in run ``run[r]`` with the
     actions of row ``coop_run[r]``: settled, the shares, then the terms and their weighed
@@ -213,6 +226,8 @@ def _table_utility(
     fl = np.empty((n, n))  # the row's actions in force (with the added one)
     l_exp, l_seen, l_cb, l_eco = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     pushed = np.zeros(n)  # players.player_terms: reactivity x rival_alignment
+    done = np.zeros(n, dtype=np.bool_)  # states whose settled terms are computed for (c, b)
+    has_need = need.shape[0] > 0
     for r in range(out.shape[0]):
         if source.shape[0] and source[r] >= 0:
             continue
@@ -241,48 +256,51 @@ def _table_utility(
             l_cb[j] += vis * pair
             l_exp[i] += entanglement[at(entanglement, b), k] * conflict_risk[b, j]
         rr = react[at(react, b), 0]
-        if c != last_c or b != last_b:  # utility.settled
+        if c != last_c or b != last_b:  # utility.settled: support for every state
             ts = at(trade_share, b)
             for i in range(n):
-                thr = threat[b, i]
-                if has_player:  # players.rival_alignment: pacts in index order
-                    acc = t_weight[c, 0] * riv[b, 0, i]
-                    for k in range(1, t_weight.shape[-1]):
-                        acc = acc + t_weight[c, k] * riv[b, k, i]
-                    pushed[i] = rr * acc
-                    thr = min(thr + pushed[i], 1.0)
-                # utility._deterrence: pacts in index order; with 8 or more, those
-                # containing i only (the others add exactly +0.0)
-                acc = 0.0
-                first = True
-                for k in range(t_weight.shape[-1]):
-                    if t_weight.shape[-1] >= 8 and not membership[k, i]:
-                        continue
-                    if first:
-                        acc = t_weight[c, k] * co_cap[b, k, i]
-                        first = False
-                    else:
-                        acc = acc + t_weight[c, k] * co_cap[b, k, i]
-                det[i] = thr * (acc / (1.0 + abs(acc)))
-                s_sup = t_commit[c, i, 0] * (affinity[b, i, 0] * goods[b, i, 0])
-                s_ex = t_entangle[c, i, 0] * risk[b, 0]
-                s_eco = t_commit[c, i, 0] * aff_trade[b, i, 0]
-                for j in range(1, n):
-                    s_sup += t_commit[c, i, j] * (affinity[b, i, j] * goods[b, i, j])
-                    s_ex += t_entangle[c, i, j] * risk[b, j]
-                    s_eco += t_commit[c, i, j] * aff_trade[b, i, j]
-                supply[i], exposure[i], economy[i] = s_sup, s_ex, trade_need[b, i] * s_eco
+                done[i] = False
                 for j in range(n):  # utility.support
                     trade = trade_share[ts, i, j] * trade_need[b, i]
                     sup[i, j] = t_commit[c, i, j] * (goods[b, i, j] + trade)
-            for i in range(n):
-                for j in range(n):
                     sup0[i, j] = sup[i, j]
             last_c, last_b = c, b
         else:  # the same configuration and run as the row before
             for i in range(n):
                 for j in range(n):
                     sup[i, j] = sup0[i, j]
+        for i in range(n):  # the rest of settled, for the states read not yet computed
+            if done[i] or (has_need and not need[r // per_need, i]):
+                continue
+            done[i] = True
+            thr = threat[b, i]
+            if has_player:  # players.rival_alignment: pacts in index order
+                acc = t_weight[c, 0] * riv[b, 0, i]
+                for k in range(1, t_weight.shape[-1]):
+                    acc = acc + t_weight[c, k] * riv[b, k, i]
+                pushed[i] = rr * acc
+                thr = min(thr + pushed[i], 1.0)
+            # utility._deterrence: pacts in index order; with 8 or more, those
+            # containing i only (the others add exactly +0.0)
+            acc = 0.0
+            first = True
+            for k in range(t_weight.shape[-1]):
+                if t_weight.shape[-1] >= 8 and not membership[k, i]:
+                    continue
+                if first:
+                    acc = t_weight[c, k] * co_cap[b, k, i]
+                    first = False
+                else:
+                    acc = acc + t_weight[c, k] * co_cap[b, k, i]
+            det[i] = thr * (acc / (1.0 + abs(acc)))
+            s_sup = t_commit[c, i, 0] * (affinity[b, i, 0] * goods[b, i, 0])
+            s_ex = t_entangle[c, i, 0] * risk[b, 0]
+            s_eco = t_commit[c, i, 0] * aff_trade[b, i, 0]
+            for j in range(1, n):
+                s_sup += t_commit[c, i, j] * (affinity[b, i, j] * goods[b, i, j])
+                s_ex += t_entangle[c, i, j] * risk[b, j]
+                s_eco += t_commit[c, i, j] * aff_trade[b, i, j]
+            supply[i], exposure[i], economy[i] = s_sup, s_ex, trade_need[b, i] * s_eco
         # utility.terms_with: the shares of support with the actions' flow
         for k in range(n):
             if has_coop:
@@ -304,6 +322,9 @@ def _table_utility(
             dep[i] += share * share * dep_v[at(dep_v, b), s]
         pb, w = at(aversion, b), at(weights, b)
         for i in range(n):
+            if has_need and not need[r // per_need, i]:
+                out[r, i] = np.nan  # not read
+                continue
             sp, ex, eco = supply[i], exposure[i], economy[i]
             seen, cb = t_us_ties[c, i], t_cb_member[c, i]
             if has_coop:

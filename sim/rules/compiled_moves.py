@@ -19,13 +19,15 @@ from sim.rules.utility import Attributes
 
 
 def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Params,
-                   ctx: Context) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+                   ctx: Context, full: bool = True) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """``(utility (R, M, N), valid (R, M))``: every move of configurations ``levels (R,
     P)`` valued as :func:`sim.rules.decisions.evaluate_moves` values them, where row r
     is run ``run[r]`` of the batch of ``attrs``, ``ctx`` (and ``p`` when stacked): the
     whole batch (``run`` = 0..B-1) or the runs whose configuration changed, read in place
     instead of taken out. Each distinct result valid in some row is valued once per row;
-    a move that leaves a row where it is (invalid there) copies the row's status quo."""
+    a move that leaves a row where it is (invalid there) copies the row's status quo.
+    Not ``full``: each result is valued only for the states a month's decisions read it
+    for (:attr:`~sim.rules.pacts.PactSpace.effect_need`; the others are NaN)."""
     sp, table = p.space, p.configs
     if table is not None:
         here = table.index(levels)  # (R,)
@@ -54,7 +56,8 @@ def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Pa
     source = np.where(after == here, status_quo * rows + np.arange(rows), -1)
     source[status_quo] = -1
     runs = np.broadcast_to(run, after.shape)
-    u = table_utility(offset + after, runs, attrs, p, ctx, source=source)  # (E, R, N)
+    need = None if full else sp.effect_need[idx]  # (E, N): one row of it per row of after
+    u = table_utility(offset + after, runs, attrs, p, ctx, source=source, need=need)  # (E, R, N)
     slot = np.zeros(len(sp.effect_move), dtype=np.int64)  # effect -> column of u
     slot[idx] = np.arange(len(idx))
     out = np.empty((rows, sp.n_moves, u.shape[-1]))  # run-major and contiguous for its readers

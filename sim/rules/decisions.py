@@ -49,14 +49,22 @@ class MoveValues:
 
 
 def evaluate_moves(
-    levels: np.ndarray, attrs: Attributes, p: Params, ctx: Context | None = None
+    levels: np.ndarray,
+    attrs: Attributes,
+    p: Params,
+    ctx: Context | None = None,
+    full: bool = True,
 ) -> MoveValues:
     """Apply every move to ``levels[B, P]`` and value the results for every state, in the
-    run's context ``ctx`` (relations, actions in force; the scenario's baseline if None)."""
+    run's context ``ctx`` (relations, actions in force; the scenario's baseline if None).
+    Not ``full`` (a month not observed): compiled, each result is valued only for the
+    states the month's decisions read (:func:`sim.rules.compiled_moves.move_utilities`;
+    the others are NaN)."""
     sp = p.space
     table = p.configs
     if ctx is not None and compiled.applies(p) and levels.ndim == 2:  # the same, compiled
-        u, valid = compiled_moves.move_utilities(levels, np.arange(len(levels)), attrs, p, ctx)
+        rows = np.arange(len(levels))
+        u, valid = compiled_moves.move_utilities(levels, rows, attrs, p, ctx, full)
         return MoveValues(configs=None, utility=u, valid=valid)
     if table is None:
         configs = apply_moves(levels, sp)
@@ -102,12 +110,15 @@ def update_rows(
     attrs: Attributes,
     p: Params,
     ctx: Context | None = None,
+    full: bool = True,
 ) -> MoveValues:
-    """Re-value only ``rows`` of a batch (whose configuration changed) and merge."""
+    """Re-value only ``rows`` of a batch (whose configuration changed) and merge (``full``:
+    as :func:`evaluate_moves`)."""
     if rows.size == 0:
         return mv
     if ctx is not None and compiled.applies(p) and levels.ndim == 2:  # read in place
-        sub = MoveValues(None, *compiled_moves.move_utilities(levels[rows], rows, attrs, p, ctx))
+        u, valid = compiled_moves.move_utilities(levels[rows], rows, attrs, p, ctx, full)
+        sub = MoveValues(None, u, valid)
     else:
         sub_ctx = None if ctx is None else ctx.take(rows)
         sub = evaluate_moves(levels[rows], attrs.take(rows), take_runs(p, rows), sub_ctx)

@@ -87,6 +87,19 @@ class PactSpace:
         """Indices of the lowers and leaves (no consent needed), computed once."""
         return np.flatnonzero((self.kind == LOWER) | (self.kind == LEAVE))
 
+    @cached_property
+    def effect_need(self) -> np.ndarray:
+        """``(E, N)`` bool: the states a month's decisions read each effect's utility for
+        (docs/model.md 3.14): those who may propose one of its moves or must consent to it,
+        and the members of its pact (talks read a raise's gain for each member); every
+        state for the status quo, the baseline of every gain. Read-only."""
+        need = np.zeros((len(self.effect_move), len(self.codes)), dtype=bool)
+        for m in range(1, len(self.kind)):
+            need[self.effect[m]] |= self.mover[m] | self.consent[m] | self.membership[self.pact[m]]
+        need[self.effect[0]] = True
+        need.flags.writeable = False
+        return need
+
     @property
     def n_pacts(self) -> int:
         return len(self.keys)
