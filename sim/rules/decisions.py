@@ -111,9 +111,13 @@ def update_rows(
     p: Params,
     ctx: Context | None = None,
     full: bool = True,
+    *,
+    in_place: bool = False,
 ) -> MoveValues:
     """Re-value only ``rows`` of a batch (whose configuration changed) and merge (``full``:
-    as :func:`evaluate_moves`)."""
+    as :func:`evaluate_moves`): into copies, or (``in_place``, for a caller that reads
+    ``mv`` no more) into ``mv``'s own arrays, returned in a new :class:`MoveValues` (so
+    no gains cached before the merge)."""
     if rows.size == 0:
         return mv
     if ctx is not None and compiled.applies(p) and levels.ndim == 2:  # read in place
@@ -122,7 +126,7 @@ def update_rows(
     else:
         sub_ctx = None if ctx is None else ctx.take(rows)
         sub = evaluate_moves(levels[rows], attrs.take(rows), take_runs(p, rows), sub_ctx)
-    utility_, valid = mv.utility.copy(), mv.valid.copy()
+    utility_, valid = (mv.utility, mv.valid) if in_place else (mv.utility.copy(), mv.valid.copy())
     utility_[rows], valid[rows] = sub.utility, sub.valid
     configs = None
     if mv.configs is not None and sub.configs is not None:

@@ -163,7 +163,8 @@ def play_round(
     levels, talk_level, talk_due, signed, walked = compiled_talks.progress_talks(
         state.levels, state.talk_level, state.talk_due, t, mv, p, d.u_talks
     )
-    mv = update_rows(mv, np.flatnonzero(signed.any(axis=-1)), levels, attrs, p, ctx, value_end)
+    mv = update_rows(mv, np.flatnonzero(signed.any(axis=-1)), levels, attrs, p, ctx, value_end,
+                     in_place=True)  # fmt: skip
     after_talks, blocked = _failed_talks(state, t, p, walked)  # not proposable again now
     pr = propose(mv, p, talk_level, blocked, d)
     talk_level, talk_due, opened = open_talks(pr, talk_level, talk_due, t, d, p)
@@ -172,7 +173,7 @@ def play_round(
 
     end = None  # every move's value at the end of the month (read by actions, the record)
     if priced is not None or value_end:
-        end = update_rows(mv, np.flatnonzero(acts), levels, attrs, p, ctx, value_end)
+        end = update_rows(mv, np.flatnonzero(acts), levels, attrs, p, ctx, value_end, in_place=True)
     taken, declined = take_actions(
         act_left, state.act_wait > t, levels, attrs, ctx, p, d.u_act, priced,
         None if priced is None else end.utility[:, 0, :],
