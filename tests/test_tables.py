@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from sim.records import optional_columns
+from sim.rules import draws as draws_module
 from sim.rules.compile import compile_params
 from sim.rules.decisions import evaluate_moves
 from sim.rules.draws import DrawBuffers, draw, draw_many
@@ -72,8 +73,11 @@ def test_evaluate_moves_with_and_without_table_agree_bitwise(params):
     assert np.array_equal(fast.utility[used], slow.utility[used])
 
 
-def test_draw_many_equals_each_runs_draws(params):
-    seeds = [5, 11, 2024]
+@pytest.mark.parametrize("seeds", [[5, 11, 2024], list(range(100, 250))])
+def test_draw_many_equals_each_runs_draws(params, seeds):
+    """Every run's draws, for a few runs and for blocks of them (draws._BLOCK runs are
+    drawn before each copy into the round-major arrays; 150 runs: two blocks and a rest)."""
+    assert len(seeds) <= 3 or len(seeds) > 2 * draws_module._BLOCK
     many = draw_many(seeds, params, 7)
     for k, seed in enumerate(seeds):
         one = draw(np.random.default_rng(seed), params, 7)
