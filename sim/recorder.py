@@ -52,8 +52,9 @@ class Recorder:
         self.levels[:, t] = state.levels
         self.switch_round[out.switched_now] = t
         self.opened += out.opened
-        _tally(out.walked, out.taken, state.act_left, t, self.failed, self.action_count,
-               self.action_months, self.action_first)  # fmt: skip
+        c = np.ascontiguousarray  # (no copy: the round's arrays are)
+        _tally(c(out.walked), c(out.taken), c(state.act_left), t, self.failed,
+               self.action_count, self.action_months, self.action_first)  # fmt: skip
         self.t = t + 1
         if obs is None:
             return
@@ -113,19 +114,18 @@ def _row(state: RunState, out: RoundOutcome, obs: Observation) -> dict[str, np.n
 def _tally(walked, taken, act_left, t, failed, count, months, first):
     """One pass over a round's talks and actions: a talk with a walk-out failed; each
     action taken counts, each in force adds a month, and its first month in force is
-    kept (-1 until then)."""
-    for b in range(walked.shape[0]):
-        for q in range(walked.shape[1]):
-            for i in range(walked.shape[2]):
-                if walked[b, q, i]:
-                    failed[b, q] += 1
-                    break
-        for i in range(taken.shape[1]):
-            for j in range(taken.shape[2]):
-                for k in range(taken.shape[3]):
-                    if taken[b, i, j, k]:
-                        count[b, i, j, k] += 1
-                    if act_left[b, i, j, k] > 0:
-                        months[b, i, j, k] += 1
-                        if first[b, i, j, k] < 0:
-                            first[b, i, j, k] = t
+    kept (-1 until then). Flat and without branches: the arrays are C-contiguous."""
+    n = walked.shape[2]
+    gone, fail = walked.reshape(-1), failed.reshape(-1)
+    for e in range(fail.shape[0]):
+        any_ = False
+        for i in range(n):
+            any_ |= gone[e * n + i]
+        fail[e] += any_
+    took, left = taken.reshape(-1), act_left.reshape(-1)
+    cnt, mon, fst = count.reshape(-1), months.reshape(-1), first.reshape(-1)
+    for e in range(left.shape[0]):
+        on = left[e] > 0
+        cnt[e] += took[e]
+        mon[e] += on
+        fst[e] = t if on and fst[e] < 0 else fst[e]

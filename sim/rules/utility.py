@@ -83,11 +83,12 @@ def attributes(drivers: np.ndarray, p: Params) -> Attributes:
     flat = (compiled_actions.attribute_rows(drivers, base, effect) if batch
             else np.clip(base + weighted_rows(drivers, effect), 0.0, 1.0))  # fmt: skip
     n = p.n_states
-    attrs = Attributes(
-        threat=flat[..., :n],
-        conflict_risk=flat[..., n : 2 * n],
-        us_stake=flat[..., 2 * n : 3 * n],
-        trade_need=flat[..., 3 * n : 4 * n],
+    own = np.ascontiguousarray if batch else np.asarray  # a batch's columns as arrays of
+    attrs = Attributes(  # their own: the kernels read them without a copy each
+        threat=own(flat[..., :n]),
+        conflict_risk=own(flat[..., n : 2 * n]),
+        us_stake=own(flat[..., 2 * n : 3 * n]),
+        trade_need=own(flat[..., 3 * n : 4 * n]),
         needs=flat[..., 4 * n :].reshape((*drivers.shape[:-1], *p.needs.shape[-2:])),
     )
     gv = compiled_actions.goods_value(attrs.needs, p.offers) if batch else goods_value(attrs, p)
