@@ -143,3 +143,51 @@ def test_the_consent_probabilities_are_accept_probability_bit_for_bit(world):
     cost, temperature = per_run(move_costs(p), 1), per_run(p.temperature, 0)
     compiled_proposal._consent_x(mv.utility, asked.astype(np.int64), cost, temperature, x)
     np.testing.assert_array_equal(1.0 / (1.0 + np.exp(-x)), want)
+
+
+@pytest.mark.parametrize("world", ["default", "stacked", "six"])
+def test_the_answers_to_a_proposal_are_round_answers(world):
+    """compiled_proposal.answers gives round.answers' gains (bits), refusals and
+    acceptance, also where a state's utility was not computed (NaN: a month not observed
+    values a move only for the states that read it)."""
+    from sim.rules.round import answers
+
+    a = compile_params(load_scenario(DEFAULT_SCENARIO))
+    p = {
+        "default": lambda: a,
+        "stacked": lambda: stack_params(
+            [a, compile_params(load_scenario(DEFAULT_SCENARIO, ["negotiation.temperature=0.2"]))],
+            [RUNS // 2, RUNS - RUNS // 2],
+        ),
+        "six": lambda: compile_params(
+            load_scenario(DEFAULT_SCENARIO.parent / "northeast_asia_2024.toml")
+        ),
+    }[world]()
+    mv, *_ = _rows(p, 14, 0.02)
+    rng = np.random.default_rng(15)
+    mv.utility[rng.random(mv.utility.shape) < 0.1] = np.nan
+    mv.utility[:, 0] = rng.normal(0.0, 0.02, (RUNS, p.n_states))
+    proposer = rng.integers(0, p.n_states, RUNS)
+    move = rng.integers(0, p.space.n_moves, RUNS)
+    u_consent = rng.random((RUNS, p.n_states))
+    got = compiled_proposal.answers(mv, p, proposer, move, u_consent)
+    want = answers(mv, p, proposer, move, u_consent)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    assert want[1].any() and want[2].any() and not want[2].all()
+
+
+def test_a_member_exactly_at_even_odds_refuses():
+    """Hand-computed: a member whose gain equals the formation cost agrees with
+    probability 1/2; a uniform of exactly 1/2 refuses (u < P is required to agree), one
+    just below agrees; the proposer is never asked."""
+    p = compile_params(load_scenario(DEFAULT_SCENARIO))
+    m = p.space.labels.index("form CHN-RUS partnership")
+    utility = np.zeros((2, p.space.n_moves, p.n_states))
+    utility[:, m, :] = move_costs(p)[m]  # gain = cost: x = 0
+    mv = MoveValues(None, utility, np.ones((2, p.space.n_moves), dtype=bool))
+    u = np.array([[0.9, 0.5, 0.9], [0.9, np.nextafter(0.5, 0.0), 0.9]])  # RUS: 1/2, below
+    gains, refused, accepted = compiled_proposal.answers(mv, p, np.array([0, 0]),
+                                                         np.array([m, m]), u)  # fmt: skip
+    assert refused.tolist() == [[False, True, False], [False, False, False]]
+    assert accepted.tolist() == [False, True] and (gains[:, :2] == move_costs(p)[m]).all()

@@ -46,6 +46,50 @@ def proposal(mv: MoveValues, p: Params, talk_level: np.ndarray, blocked: np.ndar
     return proposer, choose(own, temperature, np.ascontiguousarray(u_choice))
 
 
+def answers(mv: MoveValues, p: Params, proposer: np.ndarray, move: np.ndarray,
+            u_consent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """``(gains (B, N), refused (B, N), accepted (B,))`` of each run's proposed ``move``, as
+    :func:`sim.rules.round.answers` gives them (the consent logit's argument in a loop,
+    its exponential in numpy, the answers in a second loop)."""
+    sp = p.space
+    b, n = len(move), p.n_states
+    gains, x = np.empty((b, n)), np.empty((b, n))
+    _gains_x(np.ascontiguousarray(mv.utility), move, per_run(move_costs(p), 1),
+             per_run(p.temperature, 0), gains, x)  # fmt: skip
+    agree = 1.0 / (1.0 + np.exp(-x))  # logit.accept_probability
+    refused, accepted = np.empty((b, n), dtype=bool), np.empty(b, dtype=bool)
+    _answers(agree, np.ascontiguousarray(u_consent), move, proposer, sp.consent,
+             sp.kind == RAISE, refused, accepted)  # fmt: skip
+    return gains, refused, accepted
+
+
+@njit(cache=True)
+def _gains_x(utility, move, cost, temperature, gains, x):
+    """round.answers' gains and its consent logit's clipped argument."""
+    for b in range(gains.shape[0]):
+        m = move[b]
+        c, t = cost[at(cost, b), m], temperature[at(temperature, b)]
+        for i in range(gains.shape[1]):
+            g = utility[b, m, i] - utility[b, 0, i]
+            gains[b, i] = g
+            x[b, i] = min(max((g - c) / t, -700.0), 700.0)
+
+
+@njit(cache=True)
+def _answers(agree, u_consent, move, proposer, consent, is_raise, refused, accepted):
+    """round.answers' refusals (u >= P(agree) of a member whose consent a raise needs,
+    the proposer aside) and whether the move goes ahead."""
+    for b in range(refused.shape[0]):
+        m = move[b]
+        any_ = False
+        for i in range(refused.shape[1]):
+            no = is_raise[m] and consent[m, i] and i != proposer[b]
+            no = no and not (u_consent[b, i] < agree[b, i])
+            refused[b, i] = no
+            any_ = any_ or no
+        accepted[b] = m > 0 and not any_
+
+
 def choose(values: np.ndarray, temperature: np.ndarray, u: np.ndarray) -> np.ndarray:
     """:func:`sim.rules.decisions.choose` of ``values (B, M)`` at ``temperature``
     (``(1,)`` or per run ``(B,)``) with ``u (B,)``: the same option, from the same

@@ -239,19 +239,29 @@ def _push(state: RunState, p: Params) -> np.ndarray | None:
 def propose(mv: MoveValues, p: Params, talk_level, blocked, d: Draws) -> Proposal:
     """Recognition, the proposer's choice and the others' consent (docs/model.md 3.3).
     ``blocked (B, M)``: raises refused within the refusal memory."""
-    temperature = runwise(p.temperature, p, 1)
     proposer, move = compiled_proposal.proposal(  # move_values, recognize, choose
         mv, p, talk_level, blocked, d.u_recognize, d.u_choice
     )
+    is_raise = p.space.kind[move] == RAISE
+    gains, refused, accepted = compiled_proposal.answers(mv, p, proposer, move, d.u_consent)
+    return Proposal(proposer, move, gains, is_raise, refused, accepted)
+
+
+def answers(mv: MoveValues, p: Params, proposer, move, u_consent):
+    """``(gains, refused, accepted)``: each state's gain from the proposed ``move``, the
+    members whose consent it needs (the proposer aside) who refuse to open its talks
+    (logit on gain - formation cost; a raise only), and whether it goes ahead. The numpy
+    definition of :func:`sim.rules.compiled_proposal.answers`."""
+    temperature = runwise(p.temperature, p, 1)
     rows = np.arange(len(proposer))
     gains = mv.utility[rows, move] - mv.utility[rows, 0]  # (B, N): mv.gains[rows, move]
     is_raise = p.space.kind[move] == RAISE
     must = p.space.consent[move] & (np.arange(p.n_states) != proposer[:, None])
     cost = move_costs(p)[rows, move] if p.stacked else move_costs(p)[move]
-    yes = d.u_consent < accept_probability(gains, cost[:, None], temperature)
+    yes = u_consent < accept_probability(gains, cost[:, None], temperature)
     refused = is_raise[:, None] & must & ~yes
     accepted = (move > 0) & ~refused.any(axis=-1)
-    return Proposal(proposer, move, gains, is_raise, refused, accepted)
+    return gains, refused, accepted
 
 
 def open_talks(pr: Proposal, talk_level, talk_due, t: int, d: Draws, p: Params):
