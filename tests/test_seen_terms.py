@@ -170,13 +170,13 @@ def test_moved_codes_are_the_codes_of_apply_moves(six, world):
     valid = valid_moves(levels, sp)
     moves = np.arange(sp.n_moves, dtype=np.int64)
     radix = 3 ** np.arange(sp.n_pacts, dtype=np.int64)
-    got = np.empty((sp.n_moves, len(levels)), dtype=np.int64)
+    got = np.empty((len(levels), sp.n_moves), dtype=np.int64)
     compiled_moves._moved_codes(levels, moves, valid, sp.pact.astype(np.int64),
                           sp.other.astype(np.int64), sp.kind == LOWER,
                           sp.value.astype(np.int64), radix, got)  # fmt: skip
     after = np.where(valid[..., None], apply_moves(levels, sp), levels[:, None, :])
     want = _codes(np.ascontiguousarray(after.reshape(-1, sp.n_pacts)), radix)
-    np.testing.assert_array_equal(got.T.reshape(-1), want)
+    np.testing.assert_array_equal(got.reshape(-1), want)
     assert (sp.other >= 0).any() and valid[:, sp.other >= 0].any()  # a second pact is moved
 
 

@@ -88,9 +88,9 @@ def table_utility(
     (:func:`sim.rules.actions.one_action` and :func:`~sim.rules.actions.with_one`): what
     :func:`sim.rules.utility.utility_given` gives on the gathered rows. ``source`` (same
     shape as ``cfg``, flat index or -1): an entry that is a copy of another (the same
-    configuration, run and actions). ``need`` (bool ``(*shape, N)``, or ``(shape[0], N)``
-    for every entry of a row of ``cfg``): the states whose utility is read; the others
-    are not computed (NaN). Each state's utility is computed on its own, so the states
+    configuration, run and actions). ``need`` (bool ``(K, N)``; entry r of the flattened
+    ``cfg`` reads row ``r % K``): the states whose utility is read; the others are not
+    computed (NaN). Each state's utility is computed on its own, so the states
     computed have the bits computing all would give them."""
     if not applies(p):
         raise ValueError(
@@ -115,7 +115,7 @@ def table_utility(
                                attrs.trade_need, gv, ctx.affinity, ctx.affinity_trade,
                                ctx.co_capability)),
         *shared, *_coop_args(coop, n), *params, *_added_args(added, attrs, p), *player,
-        np.zeros(0, dtype=np.int64) if source is None else _ints(source), *_need_args(need, shape),
+        np.zeros(0, dtype=np.int64) if source is None else _ints(source), *_need_args(need),
         out,
     )  # fmt: skip
     return out.reshape(*shape, n)
@@ -134,12 +134,12 @@ def _rivalry(ctx: Context, p: Params) -> np.ndarray:
     return kept[1]
 
 
-def _need_args(need: np.ndarray | None, shape: tuple) -> list:
-    """The kernel's ``need`` ``(K, N)`` and the rows per row of it (placeholders if None)."""
+def _need_args(need: np.ndarray | None) -> list:
+    """The kernel's ``need`` ``(K, N)`` (a placeholder if None)."""
     if need is None:
-        return [np.zeros((0, 1), dtype=bool), 1]
+        return [np.zeros((0, 1), dtype=bool)]
     need = np.ascontiguousarray(need, dtype=bool)
-    return [need.reshape(-1, need.shape[-1]), int(np.prod(shape)) // (need.size // need.shape[-1])]
+    return [need.reshape(-1, need.shape[-1])]
 
 
 def _coop_args(coop: Cooperation | None, n: int) -> list:
@@ -208,7 +208,7 @@ def _table_utility(
     has_one, ijk, value, cost, payment, visibility, entanglement, hostility, conflict_risk,
     has_partner, partner,  # the action ijk[r] added to row r's (actions.one_action)
     has_player, player, riv,  # a US player, and players.rivalry (B, P, N)
-    source, need, per_need, out,
+    source, need, out,
 ):  # fmt: skip
     """``out[r] (N,)``: utility of configuration ``cfg[r]`` in run ``run[r]`` with the
     actions of row ``coop_run[r]``: settled, the shares, then the terms and their weighed
@@ -228,11 +228,13 @@ def _table_utility(
     pushed = np.zeros(n)  # players.player_terms: reactivity x rival_alignment
     done = np.zeros(n, dtype=np.bool_)  # states whose settled terms are computed for (c, b)
     has_need = need.shape[0] > 0
+    last_q = -1  # the row of actions in force copied into fl, l_*
     for r in range(out.shape[0]):
         if source.shape[0] and source[r] >= 0:
             continue
         c, b, q = cfg[r], run[r], coop_run[r]
-        if has_coop:
+        if has_coop and (has_one or q != last_q):  # (an added action changes them)
+            last_q = q
             for i in range(n):
                 for j in range(n):
                     fl[i, j] = flow[q, i, j]
@@ -270,7 +272,7 @@ def _table_utility(
                 for j in range(n):
                     sup[i, j] = sup0[i, j]
         for i in range(n):  # the rest of settled, for the states read not yet computed
-            if done[i] or (has_need and not need[r // per_need, i]):
+            if done[i] or (has_need and not need[r % need.shape[0], i]):
                 continue
             done[i] = True
             thr = threat[b, i]
@@ -322,7 +324,7 @@ def _table_utility(
             dep[i] += share * share * dep_v[at(dep_v, b), s]
         pb, w = at(aversion, b), at(weights, b)
         for i in range(n):
-            if has_need and not need[r // per_need, i]:
+            if has_need and not need[r % need.shape[0], i]:
                 out[r, i] = np.nan  # not read
                 continue
             sp, ex, eco = supply[i], exposure[i], economy[i]

@@ -40,34 +40,38 @@ def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Pa
     idx = np.flatnonzero(needed)
     status_quo = int(np.searchsorted(idx, sp.effect[0]))
     if table is not None:
-        after = np.ascontiguousarray(result[:, sp.effect_move[idx]].T)  # (E, R)
+        after = result[:, sp.effect_move[idx]]  # (R, E)
         offset = table.offset[run] if np.ndim(table.offset) else table.offset
     else:  # an invalid move's result is the row's status quo (evaluate_moves)
         seen, flat = p.seen, np.ascontiguousarray(levels)
         if flat.size and flat.min() < 0:
             raise ValueError("SeenTerms: a configuration with a negative level")
-        codes = np.empty((len(idx), len(levels)), dtype=np.int64)  # (E, R)
+        codes = np.empty((len(levels), len(idx)), dtype=np.int64)  # (R, E)
         _moved_codes(flat, sp.effect_move[idx].astype(np.int64), valid, sp.pact.astype(np.int64),
                      sp.other.astype(np.int64), sp.kind == LOWER, sp.value.astype(np.int64),
                      seen.radix, codes)  # apply_moves, as codes  # fmt: skip
         after = seen.positions_of(codes.reshape(-1), p, dtype=levels.dtype).reshape(codes.shape)
-        here, offset = after[status_quo], 0
-    rows = len(levels)
-    source = np.where(after == here, status_quo * rows + np.arange(rows), -1)
-    source[status_quo] = -1
-    runs = np.broadcast_to(run, after.shape)
-    need = None if full else sp.effect_need[idx]  # (E, N): one row of it per row of after
-    u = table_utility(offset + after, runs, attrs, p, ctx, source=source, need=need)  # (E, R, N)
+        here, offset = after[:, status_quo], 0
+    rows, n_eff = len(levels), len(idx)
+    # Run-major rows (a run's results one after another): the kernel keeps a run's actions
+    # in force between them. An invalid move's result is the status quo: a copy of it.
+    first = np.arange(rows)[:, None] * n_eff
+    source = np.where(after == here[:, None], first + status_quo, -1)
+    source[:, status_quo] = -1
+    runs = np.broadcast_to(np.asarray(run)[:, None], after.shape)
+    cfg = (offset[:, None] if np.ndim(offset) else offset) + after
+    need = None if full else sp.effect_need[idx]  # (E, N): row r reads need[r % E]
+    u = table_utility(cfg, runs, attrs, p, ctx, source=source, need=need)  # (R, E, N)
     slot = np.zeros(len(sp.effect_move), dtype=np.int64)  # effect -> column of u
-    slot[idx] = np.arange(len(idx))
-    out = np.empty((rows, sp.n_moves, u.shape[-1]))  # run-major and contiguous for its readers
+    slot[idx] = np.arange(n_eff)
+    out = np.empty((rows, sp.n_moves, u.shape[-1]))
     _spread(u, slot[sp.effect], out)
     return out, valid
 
 
 @njit(cache=True)
 def _moved_codes(levels, moves, valid, pact, other, lower, value, radix, out):
-    """``out[e, r]``: the code (levels in base L + 1) of configuration ``levels[r]`` after
+    """``out[r, e]``: the code (levels in base L + 1) of configuration ``levels[r]`` after
     move ``moves[e]`` as :func:`sim.rules.pacts.apply_moves` moves it (the pact to the
     move's level, or one level down for a lower; a second pact ``other`` receiving the old
     level if higher), or of ``levels[r]`` itself where the move is invalid there."""
@@ -88,14 +92,13 @@ def _moved_codes(levels, moves, valid, pact, other, lower, value, radix, out):
                 if o >= 0:
                     current = new if o == q else np.int64(levels[r, o])
                     code += (max(current, old) - current) * radix[o]
-            out[e, r] = code
+            out[r, e] = code
 
 
 @njit(cache=True)
 def _spread(u, column, out):
-    """``out[r, m] = u[column[m], r]``: each move's row from its result's (the
-    ``np.moveaxis(u, 0, -2)[:, column, :]`` of numpy, written in C order)."""
+    """``out[r, m] = u[r, column[m]]``: each move's row from its result's."""
     for r in range(out.shape[0]):
         for m in range(out.shape[1]):
             for i in range(out.shape[2]):
-                out[r, m, i] = u[column[m], r, i]
+                out[r, m, i] = u[r, column[m], i]
