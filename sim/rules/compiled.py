@@ -224,6 +224,7 @@ def _table_utility(
     den, lev, dep = np.empty(n), np.empty(n), np.empty(n)
     det, supply, exposure, economy = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     fl = np.empty((n, n))  # the row's actions in force (with the added one)
+    with_trade, supplied = np.empty((n, n)), np.empty((n, n))  # run b's products
     l_exp, l_seen, l_cb, l_eco = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     pushed = np.zeros(n)  # players.player_terms: reactivity x rival_alignment
     done = np.zeros(n, dtype=np.bool_)  # states whose settled terms are computed for (c, b)
@@ -258,13 +259,18 @@ def _table_utility(
             l_cb[j] += vis * pair
             l_exp[i] += entanglement[at(entanglement, b), k] * conflict_risk[b, j]
         rr = react[at(react, b), 0]
-        if c != last_c or b != last_b:  # utility.settled: support for every state
+        if b != last_b:  # the run's products the configurations' terms multiply
             ts = at(trade_share, b)
+            for i in range(n):
+                for j in range(n):
+                    trade = trade_share[ts, i, j] * trade_need[b, i]
+                    with_trade[i, j] = goods[b, i, j] + trade  # utility.support's factor
+                    supplied[i, j] = affinity[b, i, j] * goods[b, i, j]  # utility.supply's
+        if c != last_c or b != last_b:  # utility.settled: support for every state
             for i in range(n):
                 done[i] = False
                 for j in range(n):  # utility.support
-                    trade = trade_share[ts, i, j] * trade_need[b, i]
-                    sup[i, j] = t_commit[c, i, j] * (goods[b, i, j] + trade)
+                    sup[i, j] = t_commit[c, i, j] * with_trade[i, j]
                     sup0[i, j] = sup[i, j]
             last_c, last_b = c, b
         else:  # the same configuration and run as the row before
@@ -295,11 +301,11 @@ def _table_utility(
                 else:
                     acc = acc + t_weight[c, k] * co_cap[b, k, i]
             det[i] = thr * (acc / (1.0 + abs(acc)))
-            s_sup = t_commit[c, i, 0] * (affinity[b, i, 0] * goods[b, i, 0])
+            s_sup = t_commit[c, i, 0] * supplied[i, 0]
             s_ex = t_entangle[c, i, 0] * risk[b, 0]
             s_eco = t_commit[c, i, 0] * aff_trade[b, i, 0]
             for j in range(1, n):
-                s_sup += t_commit[c, i, j] * (affinity[b, i, j] * goods[b, i, j])
+                s_sup += t_commit[c, i, j] * supplied[i, j]
                 s_ex += t_entangle[c, i, j] * risk[b, j]
                 s_eco += t_commit[c, i, j] * aff_trade[b, i, j]
             supply[i], exposure[i], economy[i] = s_sup, s_ex, trade_need[b, i] * s_eco
