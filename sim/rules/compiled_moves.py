@@ -58,7 +58,7 @@ def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Pa
     first = np.arange(rows)[:, None] * n_eff
     source = np.where(after == here[:, None], first + status_quo, -1)
     source[:, status_quo] = -1
-    runs = np.broadcast_to(np.asarray(run)[:, None], after.shape)
+    runs = np.repeat(np.asarray(run, dtype=np.int64), n_eff).reshape(after.shape)  # no copy later
     cfg = (offset[:, None] if np.ndim(offset) else offset) + after
     need = None if full else sp.effect_need[idx]  # (E, N): row r reads need[r % E]
     u = table_utility(cfg, runs, attrs, p, ctx, source=source, need=need)  # (R, E, N)

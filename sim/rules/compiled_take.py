@@ -31,6 +31,7 @@ def open_slots(a: ActionParams, act_left: np.ndarray, top: np.ndarray, waiting: 
     b = act_left.shape[0]
     n_slots = len(a.slots)
     rows, slot = np.empty(b * n_slots, dtype=np.int64), np.empty(b * n_slots, dtype=np.int64)
+    ijk = np.empty((b * n_slots, 3), dtype=np.int64)
     invited = np.zeros((1, 1, 1, 1), dtype=bool) if bonus is None else bonus > 0
     if invited.ndim == 3:
         invited = invited[None]
@@ -40,14 +41,14 @@ def open_slots(a: ActionParams, act_left: np.ndarray, top: np.ndarray, waiting: 
         np.ascontiguousarray(act_left), np.ascontiguousarray(top), np.ascontiguousarray(waiting),
         bonus is not None, np.ascontiguousarray(invited), np.ascontiguousarray(allowed),
         np.ascontiguousarray(min_level), np.ascontiguousarray(a.slots, dtype=np.int64),
-        rows, slot,
+        rows, slot, ijk,
     )  # fmt: skip
-    rows, slot = rows[:count], slot[:count]
-    return rows, slot, a.slots[slot]
+    return rows[:count], slot[:count], ijk[:count]
 
 
 @njit(cache=True)
-def _open(act_left, top, waiting, has_bonus, invited, allowed, min_level, slots, rows, slot):
+def _open(act_left, top, waiting, has_bonus, invited, allowed, min_level, slots, rows, slot,
+          ijk):  # fmt: skip
     """actions.open_actions & ~waiting at each run's slots, in open_pairs' order (flat
     offsets of each slot's (actor, recipient, kind) and pair, read run by run)."""
     n_runs, n, _, n_kinds = act_left.shape
@@ -70,6 +71,7 @@ def _open(act_left, top, waiting, has_bonus, invited, allowed, min_level, slots,
             ok = allowed_[ab + cell[s]] & (left[e] <= 0)
             ok = ok & (top_[b * n * n + pair[s]] >= floor[mb, s]) & ~wait
             rows[count], slot[count] = b, s  # written always, kept if open (no branch)
+            ijk[count, 0], ijk[count, 1], ijk[count, 2] = slots[s, 0], slots[s, 1], slots[s, 2]
             count += ok
     return count
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.rules import (
+    compiled_drivers,
     compiled_memory,
     compiled_proposal,
     compiled_relations,
@@ -150,7 +151,8 @@ def play_round(
     ``value_end``: ``out.values`` holds every move's value at the end of the round (what
     :func:`observe` and the agents read); a caller that does not observe this round may
     skip it (``out.values`` is then None): the next round values everything afresh."""
-    x, switched = step_drivers(
+    step = compiled_drivers.step_drivers if state.drivers.ndim == 2 else step_drivers
+    x, switched = step(
         state.drivers, state.switched, t, p, d.u_switch, d.z, d.u_shock, _push(state, p)
     )
     attrs = attributes(x, p)
