@@ -40,7 +40,7 @@ def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Pa
     idx = np.flatnonzero(needed)
     status_quo = int(np.searchsorted(idx, sp.effect[0]))
     if table is not None:
-        after = result[:, sp.effect_move[idx]]  # (R, E)
+        after = np.take(result, sp.effect_move[idx], axis=1)  # (R, E), C order
         offset = table.offset[run] if np.ndim(table.offset) else table.offset
     else:  # an invalid move's result is the row's status quo (evaluate_moves)
         seen, flat = p.seen, np.ascontiguousarray(levels)
