@@ -182,6 +182,9 @@ def _values(utility, agree, valid, talk_level, blocked, cost, raise_index, conse
             free = False
         f = raise_index[m]
         for i in range(n):
+            if not (free and mover[m, i]):  # not the state's to propose: never valued
+                values[m, i] = -np.inf
+                continue
             acc = 1.0
             if f >= 0:  # decisions.acceptance: the product over the others in index order
                 first = True
@@ -191,8 +194,7 @@ def _values(utility, agree, valid, talk_level, blocked, cost, raise_index, conse
                         acc = factor if first else acc * factor
                         first = False
             gain = utility[b, m, i] - utility[b, 0, i]  # MoveValues.gains
-            net = (gain - cost[cb, m]) * acc
-            values[m, i] = net if (free and mover[m, i]) else -np.inf
+            values[m, i] = (gain - cost[cb, m]) * acc
     for i in range(n):
         values[0, i] = 0.0
 
