@@ -191,3 +191,19 @@ def test_a_member_exactly_at_even_odds_refuses():
                                                          np.array([m, m]), u)  # fmt: skip
     assert refused.tolist() == [[False, True, False], [False, False, False]]
     assert accepted.tolist() == [False, True] and (gains[:, :2] == move_costs(p)[m]).all()
+
+
+def test_the_in_place_logistic_is_accept_probability_bit_for_bit():
+    """kernel_args.logistic (every compiled decision's probability) gives
+    logit.accept_probability's bits, at the clip bounds too, and refuses an array it
+    could not write in place."""
+    from sim.rules.kernel_args import logistic
+
+    rng = np.random.default_rng(16)
+    gain = np.concatenate([rng.normal(0.0, 0.2, 100_000), [1e9, -1e9, 0.0, -0.0]])
+    want = accept_probability(gain, 0.01, 0.05)
+    x = np.clip((gain - 0.01) / 0.05, -700.0, 700.0)
+    np.testing.assert_array_equal(logistic(x), want)
+    assert want[-4] == 1.0 and 0.0 < want[-3] < 1e-300
+    with pytest.raises(ValueError, match="C-contiguous"):
+        logistic(np.zeros((4, 4))[:, ::2])

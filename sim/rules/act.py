@@ -14,6 +14,7 @@ from sim.rules.actions import (
     partner_hostility,
     with_one,
 )
+from sim.rules.kernel_args import logistic
 from sim.rules.params import Params
 from sim.rules.stack import take_runs
 from sim.rules.strength import pair_strength
@@ -78,7 +79,7 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0, bo
         if p.stacked:
             temperature = np.asarray(temperature)[rows]
         x = compiled_take.gains(u, u0, rows, ijk, bonus, temperature)
-        agree = 1.0 / (1.0 + np.exp(-x))  # logit.accept_probability at cost 0
+        agree = logistic(x)  # logit.accept_probability at cost 0
         compiled_take.record(agree, rows, slot, ijk, u_act, taken, declined)  # decide
     return taken, declined
 

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from sim.rules.decisions import MoveValues, move_costs
-from sim.rules.kernel_args import at, pairwise_sum, per_run
+from sim.rules.kernel_args import at, logistic, pairwise_sum, per_run
 from sim.rules.pacts import RAISE
 from sim.rules.params import Params
 
@@ -38,7 +38,7 @@ def proposal(mv: MoveValues, p: Params, talk_level: np.ndarray, blocked: np.ndar
     temperature = per_run(p.temperature, 0)
     x = np.empty((b, len(sp.raises), p.n_states))  # logit.accept_probability, then its exp
     _consent_x(u, sp.raises.astype(np.int64), per_run(move_costs(p), 1), temperature, x)
-    agree = 1.0 / (1.0 + np.exp(-x))
+    agree = logistic(x)
     proposer, own = np.empty(b, dtype=np.int64), np.empty((b, sp.n_moves))
     _proposal(*_inputs(mv, p, talk_level, blocked, agree), per_run(p.recognition, 1),
               per_run(p.negotiation.eagerness, 0), np.ascontiguousarray(u_recognize),
@@ -56,7 +56,7 @@ def answers(mv: MoveValues, p: Params, proposer: np.ndarray, move: np.ndarray,
     gains, x = np.empty((b, n)), np.empty((b, n))
     _gains_x(np.ascontiguousarray(mv.utility), move, per_run(move_costs(p), 1),
              per_run(p.temperature, 0), gains, x)  # fmt: skip
-    agree = 1.0 / (1.0 + np.exp(-x))  # logit.accept_probability
+    agree = logistic(x)  # logit.accept_probability
     refused, accepted = np.empty((b, n), dtype=bool), np.empty(b, dtype=bool)
     _answers(agree, np.ascontiguousarray(u_consent), move, proposer, sp.consent,
              sp.kind == RAISE, refused, accepted)  # fmt: skip
@@ -96,7 +96,7 @@ def choose(values: np.ndarray, temperature: np.ndarray, u: np.ndarray) -> np.nda
     probabilities (the exponential in numpy between two loops)."""
     x = np.empty(values.shape)
     _choice_x(values, temperature, x)
-    w = np.exp(x)
+    w = np.exp(x, out=x)
     out = np.empty(len(values), dtype=np.int64)
     _choose(values, w, u, out)
     return out

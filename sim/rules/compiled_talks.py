@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from sim.rules.decisions import MoveValues
-from sim.rules.kernel_args import at, per_run
+from sim.rules.kernel_args import at, logistic, per_run
 from sim.rules.params import Params
 
 
@@ -37,7 +37,7 @@ def progress_talks(
     _stay_x(np.ascontiguousarray(mv.utility), np.ascontiguousarray(mv.valid), talk_level,
             sp.raise_move.astype(np.int64), per_run(p.negotiation.formation_cost, 0),
             per_run(p.temperature, 0), x)  # fmt: skip
-    stay = 1.0 / (1.0 + np.exp(-x))  # logit.accept_probability
+    stay = logistic(x)  # logit.accept_probability
     out = (
         np.empty(levels.shape, dtype=levels.dtype),
         np.empty(talk_level.shape, dtype=talk_level.dtype),

@@ -51,3 +51,23 @@ def pairwise_sum(a) -> float:
     half = n // 2
     half -= half % 8
     return pairwise_sum(a[:half]) + pairwise_sum(a[half:])
+
+
+def logistic(x: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-x))`` of an array of logit arguments, in place (returned): the
+    negation and numpy's ``exp`` (see :mod:`sim.rules.compiled_proposal` for why numpy's)
+    written over ``x``, then one compiled pass; the same bits as
+    :func:`sim.rules.logit.accept_probability` computes from the clipped argument, without
+    its temporaries."""
+    if not x.flags.c_contiguous:  # reshape would copy, and the pass write the copy
+        raise ValueError("logistic: x must be C-contiguous")
+    np.negative(x, out=x)
+    np.exp(x, out=x)
+    _one_over_one_plus(x.reshape(-1))
+    return x
+
+
+@njit(cache=True)
+def _one_over_one_plus(x):
+    for k in range(x.shape[0]):
+        x[k] = 1.0 / (1.0 + x[k])
