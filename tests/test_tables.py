@@ -115,3 +115,19 @@ def test_run_table_equals_the_outcome_rows(default_scenario):
             assert got[col].tolist() == want[col].tolist() or np.array_equal(
                 got[col].to_numpy(), want[col].to_numpy(), equal_nan=True
             ), col
+
+
+def test_draw_buffers_leave_numpys_huge_page_setting_as_it_was():
+    """draws._small_pages turns numpy's huge-page request off for its own allocation only:
+    the setting is restored whatever it was, and the array has the shape asked for."""
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    before = _set_madvise_hugepage(True)
+    try:
+        for setting in (True, False):
+            _set_madvise_hugepage(setting)
+            a = draws_module._small_pages((3, 700_000))  # 16 MiB: numpy would ask for them
+            assert a.shape == (3, 700_000) and a.dtype == np.float64
+            assert _set_madvise_hugepage(setting) is setting  # (returns the one it replaces)
+    finally:
+        _set_madvise_hugepage(before)
