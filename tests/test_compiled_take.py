@@ -79,13 +79,21 @@ def test_an_action_opens_exactly_at_its_kinds_lowest_level_and_after_its_last_mo
     assert 3 in rows[slot == s]
 
 
-def test_stacked_points_read_their_own_lowest_levels(p):
-    q = stack_params([p, p], [RUNS // 2, RUNS - RUNS // 2])
+def test_stacked_points_read_their_own_allowed_actions(p):
+    """The second point's China offers no munitions: its runs never open China's munitions
+    actions, the first point's do (``allowed`` is per point; ``min_level`` is shared)."""
+    other = compile_params(load_scenario(DEFAULT_SCENARIO, ["states.CHN.offers.munitions=0"]))
+    q = stack_params([p, other], [RUNS // 2, RUNS - RUNS // 2])
+    assert not np.array_equal(q.actions.allowed[0], q.actions.allowed[-1])
     act_left, top, waiting, _ = _month(p, 2)
     rows, slot, _ = open_slots(q.actions, act_left, top, waiting, None)
     want_rows, want_slot = _numpy_open(q, act_left, top, waiting, None)
     np.testing.assert_array_equal(rows, want_rows)
     np.testing.assert_array_equal(slot, want_slot)
+    closed = ~q.actions.allowed[-1][tuple(q.actions.slots.T)]  # slots closed to point 2
+    first = rows < RUNS // 2
+    assert np.isin(slot[first], np.flatnonzero(closed)).any()
+    assert not np.isin(slot[~first], np.flatnonzero(closed)).any()
 
 
 def test_gains_are_each_sides_change_plus_the_bonus_hand_computed():
@@ -138,9 +146,9 @@ def test_gains_as_logit_arguments_give_accept_probability_bit_for_bit():
     u0[:3, 0] = 0.0
     rows = np.arange(c)
     ijk = np.column_stack([np.zeros(c, int), np.ones(c, int), np.zeros(c, int)])
+    raw = np.stack([u[:, 0] - u0[:, 0], u[:, 1] - u0[:, 1]])  # actor 0, recipient 1
     for temperature in (0.05, np.full(c, 0.05)):
         x = gains(u, u0, rows, ijk, None, temperature)
-        raw = gains(u, u0, rows, ijk, None)
         want = accept_probability(raw, 0.0, temperature)
         np.testing.assert_array_equal(1.0 / (1.0 + np.exp(-x)), want)
     assert x[0, :3].tolist() == [700.0, -700.0, 0.0]

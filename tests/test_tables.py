@@ -131,3 +131,8 @@ def test_draw_buffers_leave_numpys_huge_page_setting_as_it_was():
             assert _set_madvise_hugepage(setting) is setting  # (returns the one it replaces)
     finally:
         _set_madvise_hugepage(before)
+
+
+def test_draw_many_of_no_runs_is_empty(params):
+    d = draw_many([], params, 7)
+    assert d.z.shape == (0, 7, len(params.drivers.names)) and d.u_start.shape[0] == 0

@@ -32,7 +32,7 @@ def open_slots(a: ActionParams, act_left: np.ndarray, top: np.ndarray, waiting: 
     n_slots = len(a.slots)
     rows, slot = np.empty(b * n_slots, dtype=np.int64), np.empty(b * n_slots, dtype=np.int64)
     ijk = np.empty((b * n_slots, 3), dtype=np.int64)
-    invited = np.zeros((1, 1, 1, 1), dtype=bool) if bonus is None else bonus > 0
+    invited = np.zeros((1, *act_left.shape[1:]), dtype=bool) if bonus is None else bonus > 0
     if invited.ndim == 3:
         invited = invited[None]
     allowed = a.allowed if a.allowed.ndim == 4 else a.allowed[None]

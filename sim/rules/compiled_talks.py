@@ -7,7 +7,8 @@ at the talks' level (3.4): the numpy definition takes the gains out of ``(B, M, 
 ``(B, P, N)`` arrays. Here one loop writes the logistic's clipped argument, numpy takes
 its exponential (the reason is in :mod:`sim.rules.compiled_proposal`), and a second loop
 decides who stays, which talks fail or are signed and what the pacts become. The numpy
-function stays the definition; ``tests/test_compiled_talks.py`` checks every output.
+function stays the definition; ``tests/test_talks.py`` checks every output against it
+(and its hand-computed boundaries on both).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ docs/model.md, section 3.5.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,11 +121,15 @@ def _small_pages(shape: tuple[int, ...]) -> np.ndarray:
     toggle = getattr(toggle, "_set_madvise_hugepage", None)  # numpy's own switch (private)
     if toggle is None:
         return np.empty(shape)
-    before = toggle(False)
-    try:
-        return np.empty(shape)
-    finally:
-        toggle(before)
+    with _PAGES:  # one thread at a time turns it off and back (the setting is the process's)
+        before = toggle(False)
+        try:
+            return np.empty(shape)
+        finally:
+            toggle(before)
+
+
+_PAGES = threading.Lock()
 
 
 def draw_many(seeds: list[int], p: Params, rounds: int, buffers: DrawBuffers | None = None
@@ -142,7 +147,7 @@ def draw_many(seeds: list[int], p: Params, rounds: int, buffers: DrawBuffers | N
     # Each generator fills its run's row of a block of runs (run-major, contiguous), and
     # each block is copied into the round-major arrays at once: one strided copy per block
     # instead of one per run.
-    block = min(b, _BLOCK)
+    block = max(1, min(b, _BLOCK))
     one_u, one_z, one_act = (get(f"{x}_block", (block, rounds, w)) for x, w in
                              (("u", width), ("z", d), ("act", n_act)))  # fmt: skip
     for k0 in range(0, b, block):

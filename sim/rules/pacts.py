@@ -90,7 +90,7 @@ class PactSpace:
     @cached_property
     def effect_need(self) -> np.ndarray:
         """``(E, N)`` bool: the states a month's decisions read each effect's utility for
-        (docs/model.md 3.14): those who may propose one of its moves or must consent to it,
+        (docs/model.md 1.3): those who may propose one of its moves or must consent to it,
         and the members of its pact (talks read a raise's gain for each member); every
         state for the status quo, the baseline of every gain. Read-only."""
         need = np.zeros((len(self.effect_move), len(self.codes)), dtype=bool)
