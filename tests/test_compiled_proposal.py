@@ -74,21 +74,23 @@ def test_stacked_points_and_the_six_state_world():
         np.testing.assert_array_equal(fast[1], want[1])
 
 
+def _world(name: str):
+    """The default scenario, it stacked with a point at another temperature, or the
+    six-state world."""
+    a = compile_params(load_scenario(DEFAULT_SCENARIO))
+    if name == "default":
+        return a
+    if name == "stacked":
+        b = compile_params(load_scenario(DEFAULT_SCENARIO, ["negotiation.temperature=0.2"]))
+        return stack_params([a, b], [RUNS // 2, RUNS - RUNS // 2])
+    return compile_params(load_scenario(DEFAULT_SCENARIO.parent / "northeast_asia_2024.toml"))
+
+
 @pytest.mark.parametrize("world", ["default", "stacked", "six"])
 def test_each_moves_value_is_move_values_bit_for_bit(world):
     """The values the draws read (decisions.move_values: P(the others agree) x (gain -
     cost), -inf where not proposable): equal draws alone would hide a last-bit change."""
-    a = compile_params(load_scenario(DEFAULT_SCENARIO))
-    p = {
-        "default": lambda: a,
-        "stacked": lambda: stack_params(
-            [a, compile_params(load_scenario(DEFAULT_SCENARIO, ["negotiation.temperature=0.2"]))],
-            [RUNS // 2, RUNS - RUNS // 2],
-        ),
-        "six": lambda: compile_params(
-            load_scenario(DEFAULT_SCENARIO.parent / "northeast_asia_2024.toml")
-        ),
-    }[world]()
+    p = _world(world)
     mv, talk_level, blocked, _, _ = _rows(p, 3, 0.02)
     want = move_values(mv, p, talk_level, blocked)
     asked = p.space.raises
@@ -133,8 +135,7 @@ def test_the_compiled_choice_is_choose_even_at_the_cumulative_boundaries(n_moves
 
 @pytest.mark.parametrize("world", ["default", "six"])
 def test_the_consent_probabilities_are_accept_probability_bit_for_bit(world):
-    six = DEFAULT_SCENARIO.parent / "northeast_asia_2024.toml"
-    p = compile_params(load_scenario(DEFAULT_SCENARIO if world == "default" else six))
+    p = _world(world)
     mv, *_ = _rows(p, 6, 0.02)
     asked = p.space.raises
     want = accept_probability(mv.gains[..., asked, :], move_costs(p)[..., asked, None],
@@ -152,17 +153,7 @@ def test_the_answers_to_a_proposal_are_round_answers(world):
     values a move only for the states that read it)."""
     from sim.rules.round import answers
 
-    a = compile_params(load_scenario(DEFAULT_SCENARIO))
-    p = {
-        "default": lambda: a,
-        "stacked": lambda: stack_params(
-            [a, compile_params(load_scenario(DEFAULT_SCENARIO, ["negotiation.temperature=0.2"]))],
-            [RUNS // 2, RUNS - RUNS // 2],
-        ),
-        "six": lambda: compile_params(
-            load_scenario(DEFAULT_SCENARIO.parent / "northeast_asia_2024.toml")
-        ),
-    }[world]()
+    p = _world(world)
     mv, *_ = _rows(p, 14, 0.02)
     rng = np.random.default_rng(15)
     mv.utility[rng.random(mv.utility.shape) < 0.1] = np.nan
