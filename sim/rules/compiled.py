@@ -7,7 +7,9 @@ first and running the utility's numpy expressions over those (about 40 passes ov
 memory). The table is the configuration table (``Params.configs``, small pact spaces) or,
 for pact spaces too large to tabulate, the configurations met so far (``Params.seen``,
 one scenario); with a US player, the kernel adds the player's terms
-(:mod:`sim.rules.players`).
+(:mod:`sim.rules.players`). The loop is generated for the world's shape (its states
+as named scalars, its pairs as constants: :mod:`sim.rules.kernel_source`) and compiled
+once per machine (:mod:`sim.rules.kernel_files`).
 
 It computes :func:`sim.rules.utility.settled`, :func:`~sim.rules.utility.terms_with` and
 :func:`~sim.rules.utility.weigh` term by term, with the same operations in the same
@@ -23,12 +25,13 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
 from sim.rules.actions import Cooperation
 from sim.rules.arrays import runwise
 from sim.rules.context import Context
-from sim.rules.kernel_args import at, per_run
+from sim.rules.kernel_args import per_run
+from sim.rules.kernel_files import table_kernel
+from sim.rules.kernel_source import KernelShape
 from sim.rules.params import Params
 from sim.rules.players import NO_PLAYER, rivalry
 from sim.rules.utility import CONFIG_TERMS, Attributes, ConfigTerms, goods_value
@@ -109,7 +112,8 @@ def table_utility(
         player = [True, p.player, _rivalry(ctx, p)]
     gv = goods_value(attrs, p) if attrs.goods is None else attrs.goods
     out = np.empty((int(np.prod(shape)), n))
-    _table_utility(
+    kernel = table_kernel(_shape(p, terms))
+    kernel(
         _ints(cfg), _ints(run), _ints(coop_run), *table,
         *(_floats(x) for x in (attrs.threat, attrs.conflict_risk, attrs.us_stake,
                                attrs.trade_need, gv, ctx.affinity, ctx.affinity_trade,
@@ -119,6 +123,16 @@ def table_utility(
         out,
     )  # fmt: skip
     return out.reshape(*shape, n)
+
+
+def _shape(p: Params, terms: ConfigTerms) -> KernelShape:
+    """The generated kernel's shape for ``p`` (states, pacts, stake and dependence pairs)."""
+    return KernelShape(
+        n=p.n_states,
+        pacts=terms.weight.shape[-1],
+        stake=tuple((int(q[0]), int(q[1])) for q in p.stake_pairs),
+        dep=tuple((int(q[0]), int(q[1])) for q in p.dependence_pairs),
+    )
 
 
 def _rivalry(ctx: Context, p: Params) -> np.ndarray:
@@ -194,175 +208,3 @@ def _ints(x) -> np.ndarray:
 
 def _floats(x) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=float)
-
-
-@njit(cache=True, error_model="numpy")  # no zero-division checks: every divisor is >= 1 or > 0
-def _table_utility(
-    cfg, run, coop_run,
-    t_commit, t_entangle, t_weight, t_us_ties, t_cb_member,  # the table, (C, ...)
-    threat, risk, us_stake, trade_need, goods, affinity, aff_trade, co_cap,  # (B, ...)
-    trade_share, membership,
-    has_coop, flow, c_exposure, seen_us, seen_cb, c_economy,  # (rows of coop_run, ...)
-    aversion, react, presence, autonomy, weights,  # (1 or B, ...)
-    stake_i, stake_k, stake_v, dep_i, dep_j, dep_v,
-    has_one, ijk, value, cost, payment, visibility, entanglement, hostility, conflict_risk,
-    has_partner, partner,  # the action ijk[r] added to row r's (actions.one_action)
-    has_player, player, riv,  # a US player, and players.rivalry (B, P, N)
-    source, need, out,
-):  # fmt: skip
-    """``out[r] (N,)``: utility of configuration ``cfg[r]`` in run ``run[r]`` with the
-    actions of row ``coop_run[r]``: settled, the shares, then the terms and their weighed
-    sum (utility.terms_with, utility.weigh) in the numpy functions' order. One function:
-    numba calls cost more than a row's arithmetic (106 ns a row written out, 251-330 ns
-    with the parts as functions, inlined or not), so it is exempt from the length limit
-    (tests/test_layout.py). A row whose ``source[r]`` >= 0 is a copy of that row (the
-    same configuration in the same run, with the same actions); the settled parts of
-    consecutive rows of the same configuration and run are computed once."""
-    n = threat.shape[-1]
-    sup, sup0 = np.empty((n, n)), np.empty((n, n))
-    last_c, last_b = -1, -1
-    den, lev, dep = np.empty(n), np.empty(n), np.empty(n)
-    det, supply, exposure, economy = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    fl = np.empty((n, n))  # the row's actions in force (with the added one)
-    with_trade, supplied = np.empty((n, n)), np.empty((n, n))  # run b's products
-    l_exp, l_seen, l_cb, l_eco = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    pushed = np.zeros(n)  # players.player_terms: reactivity x rival_alignment
-    done = np.zeros(n, dtype=np.bool_)  # states whose settled terms are computed for (c, b)
-    has_need = need.shape[0] > 0
-    last_q = -1  # the row of actions in force copied into fl, l_*
-    for r in range(out.shape[0]):
-        if source.shape[0] and source[r] >= 0:
-            continue
-        c, b, q = cfg[r], run[r], coop_run[r]
-        if has_coop and (has_one or q != last_q):  # (an added action changes them)
-            last_q = q
-            for i in range(n):
-                for j in range(n):
-                    fl[i, j] = flow[q, i, j]
-                l_exp[i], l_seen[i] = c_exposure[q, i], seen_us[q, i]
-                l_cb[i], l_eco[i] = seen_cb[q, i], c_economy[q, i]
-        if has_one:  # actions.one_action, then actions.with_one
-            i, j, k = ijk[r, 0], ijk[r, 1], ijk[r, 2]
-            hb = at(hostility, b)
-            v = value[b, i, j, k]
-            pay = v * payment[at(payment, b), k]
-            vis = visibility[at(visibility, b), k]
-            read_ij = partner[b, i, j] if has_partner else hostility[hb, j]
-            read_ji = partner[b, j, i] if has_partner else hostility[hb, i]
-            pair = 0.5 * (hostility[hb, i] + hostility[hb, j])
-            fl[j, i] += v
-            l_eco[i] += pay - cost[b, i, j, k]
-            l_eco[j] -= pay
-            l_seen[i] += vis * read_ij
-            l_seen[j] += vis * read_ji
-            l_cb[i] += vis * pair
-            l_cb[j] += vis * pair
-            l_exp[i] += entanglement[at(entanglement, b), k] * conflict_risk[b, j]
-        rr = react[at(react, b), 0]
-        if b != last_b:  # the run's products the configurations' terms multiply
-            ts = at(trade_share, b)
-            for i in range(n):
-                for j in range(n):
-                    trade = trade_share[ts, i, j] * trade_need[b, i]
-                    with_trade[i, j] = goods[b, i, j] + trade  # utility.support's factor
-                    supplied[i, j] = affinity[b, i, j] * goods[b, i, j]  # utility.supply's
-        if c != last_c or b != last_b:  # utility.settled: support for every state
-            for i in range(n):
-                done[i] = False
-                for j in range(n):  # utility.support
-                    sup[i, j] = t_commit[c, i, j] * with_trade[i, j]
-                    sup0[i, j] = sup[i, j]
-            last_c, last_b = c, b
-        else:  # the same configuration and run as the row before
-            for i in range(n):
-                for j in range(n):
-                    sup[i, j] = sup0[i, j]
-        for i in range(n):  # the rest of settled, for the states read not yet computed
-            if done[i] or (has_need and not need[r % need.shape[0], i]):
-                continue
-            done[i] = True
-            thr = threat[b, i]
-            if has_player:  # players.rival_alignment: pacts in index order
-                acc = t_weight[c, 0] * riv[b, 0, i]
-                for k in range(1, t_weight.shape[-1]):
-                    acc = acc + t_weight[c, k] * riv[b, k, i]
-                pushed[i] = rr * acc
-                thr = min(thr + pushed[i], 1.0)
-            # utility._deterrence: pacts in index order; with 8 or more, those
-            # containing i only (the others add exactly +0.0)
-            acc = 0.0
-            first = True
-            for k in range(t_weight.shape[-1]):
-                if t_weight.shape[-1] >= 8 and not membership[k, i]:
-                    continue
-                if first:
-                    acc = t_weight[c, k] * co_cap[b, k, i]
-                    first = False
-                else:
-                    acc = acc + t_weight[c, k] * co_cap[b, k, i]
-            det[i] = thr * (acc / (1.0 + abs(acc)))
-            s_sup = t_commit[c, i, 0] * supplied[i, 0]
-            s_ex = t_entangle[c, i, 0] * risk[b, 0]
-            s_eco = t_commit[c, i, 0] * aff_trade[b, i, 0]
-            for j in range(1, n):
-                s_sup += t_commit[c, i, j] * supplied[i, j]
-                s_ex += t_entangle[c, i, j] * risk[b, j]
-                s_eco += t_commit[c, i, j] * aff_trade[b, i, j]
-            supply[i], exposure[i], economy[i] = s_sup, s_ex, trade_need[b, i] * s_eco
-        # utility.terms_with: the shares of support with the actions' flow
-        for k in range(n):
-            if has_coop:
-                for j in range(n):
-                    sup[k, j] = sup[k, j] + fl[k, j]
-            acc = sup[k, 0]
-            for j in range(1, n):
-                acc += sup[k, j]
-            den[k] = acc if acc > 0 else 1.0  # utility.share_denominator
-        for i in range(n):
-            lev[i] = 0.0
-            dep[i] = 0.0
-        for s in range(stake_i.shape[0]):  # utility._leverage, pairs in index order
-            i, k = stake_i[s], stake_k[s]
-            lev[i] += stake_v[at(stake_v, b), s] * t_commit[c, i, k] * (sup[k, i] / den[k])
-        for s in range(dep_i.shape[0]):  # utility._dependence
-            i, j = dep_i[s], dep_j[s]
-            share = sup[i, j] / den[i]
-            dep[i] += share * share * dep_v[at(dep_v, b), s]
-        pb, w = at(aversion, b), at(weights, b)
-        for i in range(n):
-            if has_need and not need[r % need.shape[0], i]:
-                out[r, i] = np.nan  # not read
-                continue
-            sp, ex, eco = supply[i], exposure[i], economy[i]
-            seen, cb = t_us_ties[c, i], t_cb_member[c, i]
-            if has_coop:
-                acc = affinity[b, i, 0] * fl[i, 0]
-                for j in range(1, n):
-                    acc += affinity[b, i, j] * fl[i, j]
-                sp = sp + acc
-                ex = ex + l_exp[i]
-                seen = seen + l_seen[i]
-                cb = cb + rr * l_cb[i]
-                eco = eco + l_eco[i]
-            security = det[i] + sp / (1.0 + abs(sp))
-            security -= aversion[pb, i] * ex
-            if not has_player:
-                us = -us_stake[b, i] * rr * seen
-            elif i == player:  # players.us_ties: 0 for the player itself
-                us = 0.0
-            else:  # players.us_ties with players.tie_with_player
-                tie = affinity[b, i, player] + t_commit[c, i, player]
-                us = us_stake[b, i] * (tie - rr * seen * (1.0 + affinity[b, i, player]))
-            if has_player:  # the alignment its rivals formed (players.player_terms)
-                cb = cb + pushed[i]
-            influence = lev[i] - presence[at(presence, b), i] * cb
-            influence = influence - autonomy[at(autonomy, b), i] * dep[i]
-            total = security * weights[w, 0, i]  # utility.weigh: in term order
-            total += us * weights[w, 1, i]
-            total += influence * weights[w, 2, i]
-            total += eco * weights[w, 3, i]
-            out[r, i] = total
-    for r in range(source.shape[0]):  # the copies
-        if source[r] >= 0:
-            for i in range(out.shape[1]):
-                out[r, i] = out[source[r], i]

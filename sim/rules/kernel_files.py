@@ -1,0 +1,72 @@
+"""Generated kernels (:mod:`sim.rules.kernel_source`) as files, compiled once per machine.
+
+numba caches a compiled function next to its source file, so each world shape's kernel is
+written to a file named by its source's hash and imported from there: the first process
+to meet a shape compiles it (2-3 s for three states), later processes and runs load the
+compiled code from the cache. The folder is ``$TRILATERAL_KERNEL_DIR`` if set, else
+``trilateral-sim/kernels`` in the user's cache folder (``$XDG_CACHE_HOME`` or
+``~/.cache``), else one in the system's temporary folder; a file is written to a
+temporary name and renamed, so processes meeting the same shape at once never read half
+of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from sim.rules.kernel_source import KernelShape, kernel_source
+
+_LOADED: dict[KernelShape, Callable] = {}
+_LOCK = threading.Lock()
+
+
+def table_kernel(shape: KernelShape) -> Callable:
+    """The compiled kernel of :func:`sim.rules.compiled.table_utility` for ``shape``."""
+    kernel = _LOADED.get(shape)
+    if kernel is None:
+        with _LOCK:
+            kernel = _LOADED.get(shape)
+            if kernel is None:
+                kernel = _LOADED[shape] = _load(kernel_source(shape))
+    return kernel
+
+
+def kernel_folder() -> Path:
+    """Where generated kernels and numba's cache of them live (created if missing)."""
+    chosen = os.environ.get("TRILATERAL_KERNEL_DIR")
+    if chosen:
+        candidates = [Path(chosen)]
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        candidates = [Path(base) / "trilateral-sim" / "kernels"]
+    candidates.append(Path(tempfile.gettempdir()) / f"trilateral-sim-kernels-{os.getuid()}")
+    for folder in candidates:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            return folder
+    raise OSError(f"no writable folder for compiled kernels among {candidates}")
+
+
+def _load(source: str) -> Callable:
+    """Write ``source`` to its file (unless there) and import its ``table_utility``."""
+    name = "table_utility_" + hashlib.sha256(source.encode()).hexdigest()[:20]
+    path = kernel_folder() / f"{name}.py"
+    if not path.exists() or path.read_text() != source:
+        part = path.with_name(f"{name}.{os.getpid()}.{threading.get_ident()}.part")
+        part.write_text(source)
+        os.replace(part, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # numba's cache finds the module by name when loading
+    spec.loader.exec_module(module)
+    return module.table_utility

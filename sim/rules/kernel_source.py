@@ -1,0 +1,239 @@
+"""The source of :func:`sim.rules.compiled.table_utility`'s kernel, written out for one
+world's shape: its number of states, of pacts (unrolled below 8) and its stake and
+dependence pairs (:class:`KernelShape`).
+
+Why generated: the kernel values ~17 rows per run and month, and written as loops over
+the states it spent most of its time on loop control, index arithmetic and small arrays
+(94 ns a row for three states); with the states' terms as named scalars and the pairs as
+constants, the same operations in the same order take 37-43 ns (``tests/test_compiled.py``
+checks the bits against :func:`sim.rules.utility.utility_given`, the definition). Each
+line below emits one statement of the kernel, in the order of docs/model.md 3.1-3.2:
+``utility.settled``, ``terms_with``, ``weigh``. Names: ``wt{i}{j}`` support's factor
+(goods + trade), ``sp{i}{j}`` supply's (affinity x goods), ``su{i}{j}`` support with the
+actions' flow ``f{i}{j}``, ``det{i} spl{i} exo{i} eco{i}`` the settled terms,
+``pu{i}`` a US player's push (players.player_terms).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+UNROLL_BELOW = 8  # pacts: fewer are unrolled; from 8, deterrence reads members' pacts only
+
+ARGS = (
+    "cfg, run, coop_run, t_commit, t_entangle, t_weight, t_us_ties, t_cb_member, threat, risk, "
+    "us_stake, trade_need, goods, affinity, aff_trade, co_cap, trade_share, membership, "
+    "has_coop, flow, c_exposure, seen_us, seen_cb, c_economy, aversion, react, presence, "
+    "autonomy, weights, stake_i, stake_k, stake_v, dep_i, dep_j, dep_v, has_one, ijk, value, "
+    "cost, payment, visibility, entanglement, hostility, conflict_risk, has_partner, partner, "
+    "has_player, player, riv, source, need, out"
+)
+
+
+class KernelShape(NamedTuple):
+    """What a generated kernel is specialised to: ``n`` states, ``pacts`` (the table's
+    pact count), and the stake and dependence pairs ``((i, k), ...)``, ``((i, j), ...)``
+    in the scenario's order (:attr:`sim.rules.params.Params.stake_pairs`)."""
+
+    n: int
+    pacts: int
+    stake: tuple[tuple[int, int], ...]
+    dep: tuple[tuple[int, int], ...]
+
+
+class _Lines:
+    """Source lines at an indentation depth (``with out.block("if x:")``)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 0
+
+    def __call__(self, *statements: str) -> None:
+        self.lines.extend("    " * self.depth + s for s in statements)
+
+    def block(self, head: str) -> _Lines:
+        self(head)
+        return self
+
+    def __enter__(self) -> _Lines:
+        self.depth += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.depth -= 1
+
+
+def kernel_source(shape: KernelShape) -> str:
+    """The module source of the kernel ``table_utility`` for worlds of ``shape``."""
+    w = _Lines()
+    w("import numpy as np", "from numba import njit", "", "from sim.rules.kernel_args import at",
+      "", "", '@njit(cache=True, error_model="numpy")  # every divisor is >= 1 or > 0',
+      f"def table_utility({ARGS}):")  # fmt: skip
+    with w:
+        _start(w, shape.n)
+        with w.block("for r in range(out.shape[0]):"):
+            _row_inputs(w, shape.n)
+            _settled(w, shape)
+            _shares(w, shape)
+            _weighed(w, shape)
+        with w.block("for r in range(source.shape[0]):"), w.block("if source[r] >= 0:"):
+            w(*(f"out[r, {i}] = out[source[r], {i}]" for i in range(shape.n)))
+    return "\n".join(w.lines) + "\n"
+
+
+def _pairs(n: int):
+    return [(i, j) for i in range(n) for j in range(n)]
+
+
+def _start(w: _Lines, n: int) -> None:
+    """The kernel's locals: the row of actions in force (arrays: an added action indexes
+    them at run time) and the scalars carried from row to row."""
+    w("has_need = need.shape[0] > 0", "rows_of_need = max(need.shape[0], 1)", "nr = -1",
+      f"fl = np.empty(({n}, {n}))",
+      *(f"{x} = np.empty({n})" for x in ("l_exp", "l_seen", "l_cb", "l_eco")),
+      *(f"wt{i}{j} = sp{i}{j} = su{i}{j} = s0{i}{j} = f{i}{j} = 0.0" for i, j in _pairs(n)),
+      *(f"det{i} = spl{i} = exo{i} = eco{i} = pu{i} = 0.0" for i in range(n)),
+      *(f"done{i} = False" for i in range(n)),
+      "last_c, last_b, last_q = -1, -1, -1")  # fmt: skip
+
+
+def _row_inputs(w: _Lines, n: int) -> None:
+    """Row r: its need row (``r % K``), the copy skip, the actions in force with the
+    added one (actions.one_action, actions.with_one), the run's products."""
+    w("nr += 1")
+    with w.block("if nr == rows_of_need:"):
+        w("nr = 0")
+    with w.block("if source.shape[0] and source[r] >= 0:"):
+        w("continue")
+    w("c, b, q = cfg[r], run[r], coop_run[r]")
+    with w.block("if has_coop and (has_one or q != last_q):  # (an added action changes them)"):
+        w("last_q = q")
+        w(*(f"fl[{i}, {j}] = flow[q, {i}, {j}]" for i, j in _pairs(n)))
+        for i in range(n):
+            w(f"l_exp[{i}], l_seen[{i}] = c_exposure[q, {i}], seen_us[q, {i}]",
+              f"l_cb[{i}], l_eco[{i}] = seen_cb[q, {i}], c_economy[q, {i}]")  # fmt: skip
+    with w.block("if has_one:  # actions.one_action, then actions.with_one"):
+        w("i, j, k = ijk[r, 0], ijk[r, 1], ijk[r, 2]", "hb = at(hostility, b)",
+          "v = value[b, i, j, k]", "pay = v * payment[at(payment, b), k]",
+          "vis = visibility[at(visibility, b), k]",
+          "read_ij = partner[b, i, j] if has_partner else hostility[hb, j]",
+          "read_ji = partner[b, j, i] if has_partner else hostility[hb, i]",
+          "pair = 0.5 * (hostility[hb, i] + hostility[hb, j])", "fl[j, i] += v",
+          "l_eco[i] += pay - cost[b, i, j, k]", "l_eco[j] -= pay",
+          "l_seen[i] += vis * read_ij", "l_seen[j] += vis * read_ji",
+          "l_cb[i] += vis * pair", "l_cb[j] += vis * pair",
+          "l_exp[i] += entanglement[at(entanglement, b), k] * conflict_risk[b, j]")  # fmt: skip
+    with w.block("if has_coop:"):
+        w(*(f"f{i}{j} = fl[{i}, {j}]" for i, j in _pairs(n)))
+    w("rr = react[at(react, b), 0]")
+    with w.block("if b != last_b:  # the run's products the configurations' terms multiply"):
+        w("ts = at(trade_share, b)")
+        for i, j in _pairs(n):  # utility.support's factor, utility.supply's
+            w(f"wt{i}{j} = goods[b, {i}, {j}] + trade_share[ts, {i}, {j}] * trade_need[b, {i}]",
+              f"sp{i}{j} = affinity[b, {i}, {j}] * goods[b, {i}, {j}]")  # fmt: skip
+
+
+def _settled(w: _Lines, shape: KernelShape) -> None:
+    """utility.settled: support for every state, then each state's deterrence, supply,
+    exposure and economy, for the states read not yet computed for (c, b)."""
+    n = shape.n
+    with w.block("if c != last_c or b != last_b:"):
+        w(*(f"done{i} = False" for i in range(n)))
+        w(*(f"su{i}{j} = t_commit[c, {i}, {j}] * wt{i}{j}" for i, j in _pairs(n)))
+        w(*(f"s0{i}{j} = su{i}{j}" for i, j in _pairs(n)), "last_c, last_b = c, b")
+    with w.block("else:  # the same configuration and run as the row before"):
+        w(*(f"su{i}{j} = s0{i}{j}" for i, j in _pairs(n)))
+    for i in range(n):
+        with w.block(f"if not done{i} and (not has_need or need[nr, {i}]):"):
+            w(f"done{i} = True", f"thr = threat[b, {i}]")
+            with w.block("if has_player:  # players.rival_alignment: pacts in index order"):
+                _pact_sum(w, shape.pacts, f"riv[b, {{k}}, {i}]", members_only=None)
+                w(f"pu{i} = rr * acc", f"thr = min(thr + pu{i}, 1.0)")
+            _pact_sum(w, shape.pacts, f"co_cap[b, {{k}}, {i}]", members_only=i)  # _deterrence
+            w(f"det{i} = thr * (acc / (1.0 + abs(acc)))",
+              f"s_sup = t_commit[c, {i}, 0] * sp{i}0", f"s_ex = t_entangle[c, {i}, 0] * risk[b, 0]",
+              f"s_eco = t_commit[c, {i}, 0] * aff_trade[b, {i}, 0]")  # fmt: skip
+            for j in range(1, n):
+                w(f"s_sup += t_commit[c, {i}, {j}] * sp{i}{j}",
+                  f"s_ex += t_entangle[c, {i}, {j}] * risk[b, {j}]",
+                  f"s_eco += t_commit[c, {i}, {j}] * aff_trade[b, {i}, {j}]")  # fmt: skip
+            w(f"spl{i}, exo{i}, eco{i} = s_sup, s_ex, trade_need[b, {i}] * s_eco")
+
+
+def _pact_sum(w: _Lines, pacts: int, term: str, members_only: int | None) -> None:
+    """``acc``: the sum over pacts k, in index order, of ``t_weight[c, k] * term``; with
+    ``members_only`` and 8 or more pacts (a loop), the pacts containing that state only
+    (utility._deterrence: the others add exactly +0.0). An empty sum is 0.0."""
+    if pacts < UNROLL_BELOW:
+        w("acc = 0.0" if pacts == 0 else f"acc = t_weight[c, 0] * {term.format(k=0)}")
+        w(*(f"acc = acc + t_weight[c, {k}] * {term.format(k=k)}" for k in range(1, pacts)))
+        return
+    term = term.format(k="k")
+    w("acc = 0.0", "first = True")
+    with w.block("for k in range(t_weight.shape[-1]):"):
+        if members_only is not None:
+            with w.block(f"if not membership[k, {members_only}]:"):
+                w("continue")
+        with w.block("if first:"):
+            w(f"acc = t_weight[c, k] * {term}", "first = False")
+        with w.block("else:"):
+            w(f"acc = acc + t_weight[c, k] * {term}")
+
+
+def _shares(w: _Lines, shape: KernelShape) -> None:
+    """utility.terms_with: support with the actions' flow, its denominators
+    (utility.share_denominator), leverage and dependence over the pairs in order."""
+    n = shape.n
+    for k in range(n):
+        with w.block("if has_coop:"):
+            w(*(f"su{k}{j} = su{k}{j} + f{k}{j}" for j in range(n)))
+        w(f"acc = su{k}0", *(f"acc += su{k}{j}" for j in range(1, n)),
+          f"den{k} = acc if acc > 0 else 1.0")  # fmt: skip
+    w(*(f"lev{i} = 0.0" for i in range(n)), *(f"dep{i} = 0.0" for i in range(n)))
+    for s, (i, k) in enumerate(shape.stake):  # utility._leverage
+        w(f"lev{i} += stake_v[at(stake_v, b), {s}] * t_commit[c, {i}, {k}] * (su{k}{i} / den{k})")
+    for s, (i, j) in enumerate(shape.dep):  # utility._dependence
+        w(f"share = su{i}{j} / den{i}", f"dep{i} += share * share * dep_v[at(dep_v, b), {s}]")
+
+
+def _weighed(w: _Lines, shape: KernelShape) -> None:
+    """Each state's terms with the actions in force, a US player's, and their weighed
+    sum (utility.weigh, in term order); NaN for a state not read."""
+    n = shape.n
+    w("pb, wr = at(aversion, b), at(weights, b)", "pr, au = at(presence, b), at(autonomy, b)")
+    for i in range(n):
+        with w.block(f"if has_need and not need[nr, {i}]:"):
+            w(f"out[r, {i}] = np.nan  # not read")
+        with w.block("else:"):
+            w(f"sp_, ex, eco_ = spl{i}, exo{i}, eco{i}",
+              f"seen, cb = t_us_ties[c, {i}], t_cb_member[c, {i}]")  # fmt: skip
+            with w.block("if has_coop:"):
+                w(f"acc = affinity[b, {i}, 0] * f{i}0",
+                  *(f"acc += affinity[b, {i}, {j}] * f{i}{j}" for j in range(1, n)),
+                  "sp_ = sp_ + acc", f"ex = ex + l_exp[{i}]", f"seen = seen + l_seen[{i}]",
+                  f"cb = cb + rr * l_cb[{i}]", f"eco_ = eco_ + l_eco[{i}]")  # fmt: skip
+            w(f"security = det{i} + sp_ / (1.0 + abs(sp_))",
+              f"security -= aversion[pb, {i}] * ex")  # fmt: skip
+            _us_ties(w, i)
+            w(f"influence = lev{i} - presence[pr, {i}] * cb",
+              f"influence = influence - autonomy[au, {i}] * dep{i}",
+              f"total = security * weights[wr, 0, {i}]", f"total += us * weights[wr, 1, {i}]",
+              f"total += influence * weights[wr, 2, {i}]", f"total += eco_ * weights[wr, 3, {i}]",
+              f"out[r, {i}] = total")  # fmt: skip
+
+
+def _us_ties(w: _Lines, i: int) -> None:
+    """``us``: the reaction function's (no player) or players.us_ties with
+    players.tie_with_player (0 for the player itself); with a player, ``cb`` gains the
+    alignment its rivals formed."""
+    with w.block("if not has_player:"):
+        w(f"us = -us_stake[b, {i}] * rr * seen")
+    with w.block(f"elif player == {i}:"):
+        w("us = 0.0")
+    with w.block("else:"):
+        w(
+            f"tie = affinity[b, {i}, player] + t_commit[c, {i}, player]",
+            f"us = us_stake[b, {i}] * (tie - rr * seen * (1.0 + affinity[b, {i}, player]))",
+        )
+    with w.block("if has_player:"):
+        w(f"cb = cb + pu{i}")

@@ -1,0 +1,85 @@
+"""The generated valuation kernel (sim/rules/kernel_source.py) and its files
+(sim/rules/kernel_files.py): what the source says for a shape, where it is written, and
+that a file left half-written is replaced. Its bits against the numpy definition are
+tests/test_compiled.py's and tests/test_compiled_worlds.py's."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import pytest
+
+from sim.rules import kernel_files
+from sim.rules.kernel_source import KernelShape, kernel_source
+
+SHAPE = KernelShape(n=2, pacts=1, stake=((0, 1),), dep=((1, 0),))
+
+
+def test_the_source_writes_each_pair_as_a_constant_statement():
+    lines = [x.strip() for x in kernel_source(SHAPE).splitlines()]
+    # utility._leverage of pair (0, 1): stake x commitment x state 1's share from state 0
+    assert "lev0 += stake_v[at(stake_v, b), 0] * t_commit[c, 0, 1] * (su10 / den1)" in lines
+    # utility._dependence of pair (1, 0): the squared share of state 1's support from 0
+    assert "share = su10 / den1" in lines
+    assert "dep1 += share * share * dep_v[at(dep_v, b), 0]" in lines
+    assert not any(x.startswith("lev1 +=") or x.startswith("dep0 +=") for x in lines)
+    ast.parse(kernel_source(SHAPE))
+
+
+@pytest.mark.parametrize(("pacts", "loops"), [(7, False), (8, True)])
+def test_pacts_are_unrolled_below_eight_and_members_only_from_eight(pacts, loops):
+    source = kernel_source(KernelShape(n=3, pacts=pacts, stake=(), dep=()))
+    assert ("for k in range(t_weight.shape[-1]):" in source) is loops
+    assert ("if not membership[k, 2]:" in source) is loops  # deterrence, members only
+    if not loops:  # the last pact's term of the last state's deterrence, in index order
+        assert "acc = acc + t_weight[c, 6] * co_cap[b, 6, 2]" in source
+
+
+def test_no_pacts_sum_to_zero():
+    assert "acc = 0.0" in kernel_source(KernelShape(n=1, pacts=0, stake=(), dep=()))
+
+
+def test_a_shape_is_written_once_to_a_file_named_by_its_source(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRILATERAL_KERNEL_DIR", str(tmp_path))
+    source = kernel_source(SHAPE)
+    kernel = kernel_files._load(source)
+    (path,) = tmp_path.glob("table_utility_*.py")
+    assert path.read_text() == source and callable(kernel)
+    stamp = path.stat().st_mtime_ns
+    kernel_files._load(source)
+    assert path.stat().st_mtime_ns == stamp  # not written again
+    assert list(tmp_path.glob("*.part")) == []
+
+
+def test_a_file_left_half_written_is_replaced(tmp_path, monkeypatch):
+    """A process stopped while writing leaves its ``.part`` file, never a half file
+    under the kernel's name; a file that differs from the source (half of it) is
+    written again before it is imported."""
+    monkeypatch.setenv("TRILATERAL_KERNEL_DIR", str(tmp_path))
+    source = kernel_source(SHAPE)
+    kernel_files._load(source)
+    (path,) = tmp_path.glob("table_utility_*.py")
+    path.write_text(source[: len(source) // 2])
+    kernel_files._load(source)
+    assert path.read_text() == source
+
+
+def test_a_folder_that_cannot_be_made_falls_back_to_the_temporary_folder(tmp_path, monkeypatch):
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    monkeypatch.setenv("TRILATERAL_KERNEL_DIR", str(blocker / "kernels"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # tempfile reads TMPDIR again
+    fallback = tmp_path / "tmp" / f"trilateral-sim-kernels-{os.getuid()}"
+    assert kernel_files.kernel_folder() == fallback
+
+
+def test_the_kernel_of_a_shape_is_loaded_once_per_process():
+    shape = KernelShape(n=2, pacts=2, stake=(), dep=())
+    assert kernel_files.table_kernel(shape) is kernel_files.table_kernel(shape)
+    assert Path(kernel_files.table_kernel(shape).py_func.__code__.co_filename).exists()
