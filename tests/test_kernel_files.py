@@ -9,6 +9,7 @@ import ast
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.rules import kernel_files
@@ -44,9 +45,10 @@ def test_no_pacts_sum_to_zero():
 def test_a_shape_is_written_once_to_a_file_named_by_its_source(tmp_path, monkeypatch):
     monkeypatch.setenv("TRILATERAL_KERNEL_DIR", str(tmp_path))
     source = kernel_source(SHAPE)
-    kernel = kernel_files._load(source)
+    module = kernel_files._load(source)
     (path,) = tmp_path.glob("table_utility_*.py")
-    assert path.read_text() == source and callable(kernel)
+    assert path.read_text() == source
+    assert callable(module.table_utility) and callable(module.move_utility)
     stamp = path.stat().st_mtime_ns
     kernel_files._load(source)
     assert path.stat().st_mtime_ns == stamp  # not written again
@@ -81,5 +83,14 @@ def test_a_folder_that_cannot_be_made_falls_back_to_the_temporary_folder(tmp_pat
 
 def test_the_kernel_of_a_shape_is_loaded_once_per_process():
     shape = KernelShape(n=2, pacts=2, stake=(), dep=())
-    assert kernel_files.table_kernel(shape) is kernel_files.table_kernel(shape)
-    assert Path(kernel_files.table_kernel(shape).py_func.__code__.co_filename).exists()
+    assert kernel_files.kernels(shape) is kernel_files.kernels(shape)
+    assert Path(kernel_files.kernels(shape).__file__).exists()
+
+
+def test_the_moves_of_each_result_are_listed_in_move_order():
+    """compiled_moves._spread_lists: moves 0, 2, 4 share result 0, move 3 has result 1,
+    move 1 result 2; a result with no move has an empty list."""
+    from sim.rules.compiled_moves import _spread_lists
+
+    first, moves = _spread_lists(np.array([0, 2, 0, 1, 0]), 4)
+    assert first.tolist() == [0, 3, 4, 5, 5] and moves.tolist() == [0, 2, 4, 3, 1]

@@ -30,7 +30,7 @@ from sim.rules.actions import Cooperation
 from sim.rules.arrays import runwise
 from sim.rules.context import Context
 from sim.rules.kernel_args import per_run
-from sim.rules.kernel_files import table_kernel
+from sim.rules.kernel_files import kernels
 from sim.rules.kernel_source import KernelShape
 from sim.rules.params import Params
 from sim.rules.players import NO_PLAYER, rivalry
@@ -95,14 +95,56 @@ def table_utility(
     ``cfg`` reads row ``r % K``): the states whose utility is read; the others are not
     computed (NaN). Each state's utility is computed on its own, so the states
     computed have the bits computing all would give them."""
-    if not applies(p):
-        raise ValueError(
-            "table_utility needs a configuration table or the configurations met (one scenario)"
-        )
+    _check(p)
     n = p.n_states
     shape = np.shape(cfg)
     if coop is None:
         coop, coop_run = ctx.coop, run
+    kernels, middle = _middle(attrs, p, ctx, coop, added)
+    out = np.empty((int(np.prod(shape)), n))
+    kernels.table_utility(
+        _ints(cfg), _ints(run), _ints(coop_run), *middle,
+        np.zeros(0, dtype=np.int64) if source is None else _ints(source), *_need_args(need),
+        out,
+    )  # fmt: skip
+    return out.reshape(*shape, n)
+
+
+def move_utility(
+    after: np.ndarray,
+    run: np.ndarray,
+    status_quo: int,
+    spread: tuple[np.ndarray, np.ndarray],
+    out: np.ndarray,
+    attrs: Attributes,
+    p: Params,
+    ctx: Context,
+    need: np.ndarray | None = None,
+) -> np.ndarray:
+    """``out (R, M, N)``: for each row r (run ``run[r]``, its actions in force) the
+    utility of each needed move result ``after[r, e]`` (rows of :func:`held_terms`, a
+    table's offset included), written to every move of that result (``spread``: CSR
+    ``first (E + 1,)``, ``moves``); a result equal to the row's status quo
+    (``after[r, status_quo]``) is its copy. ``need`` ``(E, N)``: as :func:`table_utility`'s,
+    row e for result e. The same bits as :func:`table_utility` of the rows spread."""
+    _check(p)
+    kernels, middle = _middle(attrs, p, ctx, ctx.coop, None)
+    first, moves = spread
+    kernels.move_utility(np.ascontiguousarray(after, dtype=np.int64), _ints(run), int(status_quo),
+                         _ints(first), _ints(moves), *middle, *_need_args(need), out)  # fmt: skip
+    return out
+
+
+def _check(p: Params) -> None:
+    if not applies(p):
+        raise ValueError(
+            "table_utility needs a configuration table or the configurations met (one scenario)"
+        )
+
+
+def _middle(attrs: Attributes, p: Params, ctx: Context, coop: Cooperation | None,
+            added: Added | None) -> tuple:  # fmt: skip
+    """The kernels of ``p``'s shape and the arguments both take (kernel_source.MIDDLE)."""
     shared, params = _scenario_args(p)
     terms = held_terms(p)
     table = (_floats(getattr(terms, f)) for f in CONFIG_TERMS)
@@ -111,18 +153,14 @@ def table_utility(
     else:  # players.rival_alignment reads each pact's rivalry, per run
         player = [True, p.player, _rivalry(ctx, p)]
     gv = goods_value(attrs, p) if attrs.goods is None else attrs.goods
-    out = np.empty((int(np.prod(shape)), n))
-    kernel = table_kernel(_shape(p, terms))
-    kernel(
-        _ints(cfg), _ints(run), _ints(coop_run), *table,
+    middle = (
+        *table,
         *(_floats(x) for x in (attrs.threat, attrs.conflict_risk, attrs.us_stake,
                                attrs.trade_need, gv, ctx.affinity, ctx.affinity_trade,
                                ctx.co_capability)),
-        *shared, *_coop_args(coop, n), *params, *_added_args(added, attrs, p), *player,
-        np.zeros(0, dtype=np.int64) if source is None else _ints(source), *_need_args(need),
-        out,
+        *shared, *_coop_args(coop, p.n_states), *params, *_added_args(added, attrs, p), *player,
     )  # fmt: skip
-    return out.reshape(*shape, n)
+    return kernels(_shape(p, terms)), middle
 
 
 def _shape(p: Params, terms: ConfigTerms) -> KernelShape:

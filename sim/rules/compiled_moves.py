@@ -1,7 +1,7 @@
 """Every move of a batch valued by the compiled utility (numba): the moves' results as
 rows of the configuration table or codes of the configurations met, each distinct result
-valued once per run by :func:`sim.rules.compiled.table_utility`, then spread over the
-moves (what :func:`sim.rules.decisions.evaluate_moves` gives, read in place).
+valued once per run by :func:`sim.rules.compiled.move_utility` and written to every move
+that has it (what :func:`sim.rules.decisions.evaluate_moves` gives, read in place).
 ``tests/test_compiled.py``, ``tests/test_compiled_worlds.py`` and
 ``tests/test_seen_terms.py`` check it against the numpy definitions.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.rules.compiled import table_utility
+from sim.rules.compiled import move_utility
 from sim.rules.context import Context
 from sim.rules.pacts import LOWER, valid_moves
 from sim.rules.params import Params
@@ -51,22 +51,24 @@ def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Pa
                      sp.other.astype(np.int64), sp.kind == LOWER, sp.value.astype(np.int64),
                      seen.radix, codes)  # apply_moves, as codes  # fmt: skip
         after = seen.positions_of(codes.reshape(-1), p, dtype=levels.dtype).reshape(codes.shape)
-        here, offset = after[:, status_quo], 0
+        offset = 0
     rows, n_eff = len(levels), len(idx)
-    # Run-major rows (a run's results one after another): the kernel keeps a run's actions
-    # in force between them. An invalid move's result is the status quo: a copy of it.
-    first = np.arange(rows)[:, None] * n_eff
-    source = np.where(after == here[:, None], first + status_quo, -1)
-    source[:, status_quo] = -1
-    runs = np.repeat(np.asarray(run, dtype=np.int64), n_eff).reshape(after.shape)  # no copy later
     cfg = (offset[:, None] if np.ndim(offset) else offset) + after
-    need = None if full else sp.effect_need[idx]  # (E, N): row r reads need[r % E]
-    u = table_utility(cfg, runs, attrs, p, ctx, source=source, need=need)  # (R, E, N)
-    slot = np.zeros(len(sp.effect_move), dtype=np.int64)  # effect -> column of u
+    need = None if full else sp.effect_need[idx]  # (E, N): result e reads need[e]
+    slot = np.zeros(len(sp.effect_move), dtype=np.int64)  # effect -> its result's column
     slot[idx] = np.arange(n_eff)
-    out = np.empty((rows, sp.n_moves, u.shape[-1]))
-    _spread(u, slot[sp.effect], out)
+    out = np.empty((rows, sp.n_moves, p.n_states))
+    move_utility(cfg, run, status_quo, _spread_lists(slot[sp.effect], n_eff), out, attrs, p, ctx,
+                 need)  # fmt: skip
     return out, valid
+
+
+def _spread_lists(column: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(first (E + 1,), moves)``: the moves of each result column ``e``,
+    ``moves[first[e]:first[e + 1]]``, from each move's ``column (M,)``."""
+    moves = np.argsort(column, kind="stable")
+    first = np.searchsorted(column[moves], np.arange(n_columns + 1))
+    return first.astype(np.int64), moves.astype(np.int64)
 
 
 @njit(cache=True)
@@ -93,12 +95,3 @@ def _moved_codes(levels, moves, valid, pact, other, lower, value, radix, out):
                     current = new if o == q else np.int64(levels[r, o])
                     code += (max(current, old) - current) * radix[o]
             out[r, e] = code
-
-
-@njit(cache=True)
-def _spread(u, column, out):
-    """``out[r, m] = u[r, column[m]]``: each move's row from its result's."""
-    for r in range(out.shape[0]):
-        for m in range(out.shape[1]):
-            for i in range(out.shape[2]):
-                out[r, m, i] = u[r, column[m], i]

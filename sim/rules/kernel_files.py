@@ -18,17 +18,18 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 from sim.rules.kernel_source import KernelShape, kernel_source
 
-_LOADED: dict[KernelShape, Callable] = {}
+_LOADED: dict[KernelShape, ModuleType] = {}
 _LOCK = threading.Lock()
 
 
-def table_kernel(shape: KernelShape) -> Callable:
-    """The compiled kernel of :func:`sim.rules.compiled.table_utility` for ``shape``."""
+def kernels(shape: KernelShape) -> ModuleType:
+    """The module of ``shape``'s kernels (``table_utility``, ``move_utility``: compiled
+    on first call, or loaded from numba's cache)."""
     kernel = _LOADED.get(shape)
     if kernel is None:
         with _LOCK:
@@ -57,8 +58,8 @@ def kernel_folder() -> Path:
     raise OSError(f"no writable folder for compiled kernels among {candidates}")
 
 
-def _load(source: str) -> Callable:
-    """Write ``source`` to its file (unless there) and import its ``table_utility``."""
+def _load(source: str) -> ModuleType:
+    """Write ``source`` to its file (unless there) and import it."""
     name = "table_utility_" + hashlib.sha256(source.encode()).hexdigest()[:20]
     path = kernel_folder() / f"{name}.py"
     if not path.exists() or path.read_text() != source:
@@ -69,4 +70,4 @@ def _load(source: str) -> Callable:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # numba's cache finds the module by name when loading
     spec.loader.exec_module(module)
-    return module.table_utility
+    return module

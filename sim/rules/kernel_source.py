@@ -20,14 +20,17 @@ from typing import NamedTuple
 
 UNROLL_BELOW = 8  # pacts: fewer are unrolled; from 8, deterrence reads members' pacts only
 
-ARGS = (
-    "cfg, run, coop_run, t_commit, t_entangle, t_weight, t_us_ties, t_cb_member, threat, risk, "
-    "us_stake, trade_need, goods, affinity, aff_trade, co_cap, trade_share, membership, "
-    "has_coop, flow, c_exposure, seen_us, seen_cb, c_economy, aversion, react, presence, "
-    "autonomy, weights, stake_i, stake_k, stake_v, dep_i, dep_j, dep_v, has_one, ijk, value, "
-    "cost, payment, visibility, entanglement, hostility, conflict_risk, has_partner, partner, "
-    "has_player, player, riv, source, need, out"
+MIDDLE = (
+    "t_commit, t_entangle, t_weight, t_us_ties, t_cb_member, threat, risk, us_stake, "
+    "trade_need, goods, affinity, aff_trade, co_cap, trade_share, membership, has_coop, flow, "
+    "c_exposure, seen_us, seen_cb, c_economy, aversion, react, presence, autonomy, weights, "
+    "stake_i, stake_k, stake_v, dep_i, dep_j, dep_v, has_one, ijk, value, cost, payment, "
+    "visibility, entanglement, hostility, conflict_risk, has_partner, partner, has_player, "
+    "player, riv"
 )
+"""The arguments both kernels take (after their rows' and before ``need, out``)."""
+TABLE_ARGS = f"cfg, run, coop_run, {MIDDLE}, source, need, out"
+MOVE_ARGS = f"after, run, sq, spread_first, spread_move, {MIDDLE}, need, out"
 
 
 class KernelShape(NamedTuple):
@@ -64,21 +67,57 @@ class _Lines:
 
 
 def kernel_source(shape: KernelShape) -> str:
-    """The module source of the kernel ``table_utility`` for worlds of ``shape``."""
+    """The module source of the kernels for worlds of ``shape``: ``table_utility``
+    (rows of configurations, each in its run, with copies) and ``move_utility`` (every
+    needed move result of each run, written to the moves that share it)."""
     w = _Lines()
     w("import numpy as np", "from numba import njit", "", "from sim.rules.kernel_args import at",
       "", "", '@njit(cache=True, error_model="numpy")  # every divisor is >= 1 or > 0',
-      f"def table_utility({ARGS}):")  # fmt: skip
+      f"def table_utility({TABLE_ARGS}):")  # fmt: skip
     with w:
         _start(w, shape.n)
         with w.block("for r in range(out.shape[0]):"):
-            _row_inputs(w, shape.n)
-            _settled(w, shape)
-            _shares(w, shape)
-            _weighed(w, shape)
+            w("nr += 1")
+            with w.block("if nr == rows_of_need:"):
+                w("nr = 0")
+            with w.block("if source.shape[0] and source[r] >= 0:"):
+                w("continue")
+            w("c, b, q = cfg[r], run[r], coop_run[r]")
+            _row(w, shape)
+            w(*(f"out[r, {i}] = t{i}" for i in range(shape.n)))
         with w.block("for r in range(source.shape[0]):"), w.block("if source[r] >= 0:"):
             w(*(f"out[r, {i}] = out[source[r], {i}]" for i in range(shape.n)))
+    w("", "", '@njit(cache=True, error_model="numpy")', f"def move_utility({MOVE_ARGS}):")
+    with w:
+        _start(w, shape.n)
+        with w.block("for r in range(after.shape[0]):"):
+            w("b = run[r]")
+            with w.block("for e in range(after.shape[1]):"):
+                with w.block("if e != sq and after[r, e] == after[r, sq]:  # the status quo"):
+                    w("continue")
+                w("c, q, nr = after[r, e], b, e")
+                _row(w, shape)
+                _spread(w, shape.n, "e", "t{i}")
+            w("m0 = spread_move[spread_first[sq]]")
+            copy = "if e != sq and after[r, e] == after[r, sq]:"
+            with w.block("for e in range(after.shape[1]):"), w.block(copy):
+                _spread(w, shape.n, "e", "out[r, m0, {i}]")
     return "\n".join(w.lines) + "\n"
+
+
+def _spread(w: _Lines, n: int, column: str, value: str) -> None:
+    """Write ``value`` (per state i) to every move of result ``column``."""
+    with w.block(f"for d in range(spread_first[{column}], spread_first[{column} + 1]):"):
+        w("m = spread_move[d]", *(f"out[r, m, {i}] = {value.format(i=i)}" for i in range(n)))
+
+
+def _row(w: _Lines, shape: KernelShape) -> None:
+    """``t{i}``: the utility of configuration ``c`` in run ``b`` with the actions of row
+    ``q`` (and, ``has_one``, the added action of row ``r``) for each state read."""
+    _row_inputs(w, shape.n)
+    _settled(w, shape)
+    _shares(w, shape)
+    _weighed(w, shape)
 
 
 def _pairs(n: int):
@@ -98,14 +137,8 @@ def _start(w: _Lines, n: int) -> None:
 
 
 def _row_inputs(w: _Lines, n: int) -> None:
-    """Row r: its need row (``r % K``), the copy skip, the actions in force with the
-    added one (actions.one_action, actions.with_one), the run's products."""
-    w("nr += 1")
-    with w.block("if nr == rows_of_need:"):
-        w("nr = 0")
-    with w.block("if source.shape[0] and source[r] >= 0:"):
-        w("continue")
-    w("c, b, q = cfg[r], run[r], coop_run[r]")
+    """The row's actions in force with the added one (actions.one_action,
+    actions.with_one) and its run's products."""
     with w.block("if has_coop and (has_one or q != last_q):  # (an added action changes them)"):
         w("last_q = q")
         w(*(f"fl[{i}, {j}] = flow[q, {i}, {j}]" for i, j in _pairs(n)))
@@ -203,7 +236,7 @@ def _weighed(w: _Lines, shape: KernelShape) -> None:
     w("pb, wr = at(aversion, b), at(weights, b)", "pr, au = at(presence, b), at(autonomy, b)")
     for i in range(n):
         with w.block(f"if has_need and not need[nr, {i}]:"):
-            w(f"out[r, {i}] = np.nan  # not read")
+            w(f"t{i} = np.nan  # not read")
         with w.block("else:"):
             w(f"sp_, ex, eco_ = spl{i}, exo{i}, eco{i}",
               f"seen, cb = t_us_ties[c, {i}], t_cb_member[c, {i}]")  # fmt: skip
@@ -219,7 +252,7 @@ def _weighed(w: _Lines, shape: KernelShape) -> None:
               f"influence = influence - autonomy[au, {i}] * dep{i}",
               f"total = security * weights[wr, 0, {i}]", f"total += us * weights[wr, 1, {i}]",
               f"total += influence * weights[wr, 2, {i}]", f"total += eco_ * weights[wr, 3, {i}]",
-              f"out[r, {i}] = total")  # fmt: skip
+              f"t{i} = total")  # fmt: skip
 
 
 def _us_ties(w: _Lines, i: int) -> None:
