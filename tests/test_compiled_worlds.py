@@ -132,6 +132,13 @@ def test_an_added_action_with_a_us_player(six):
     cfg = compiled.rows_of(levels, six)[run]
     want = _numpy(six, attrs, ctx, cfg, run, coop=with_one(ctx.coop, run, one))
     np.testing.assert_array_equal(fast, want)
+    # What take_actions asks for: the actor's and the recipient's utility, the same bits;
+    # every other state is not computed (NaN)
+    pair = _utility_with(run, ijk, priced, levels, attrs, ctx, six, pair_only=True)
+    read = np.zeros(pair.shape, dtype=bool)
+    read[np.arange(ROWS)[:, None], ijk[:, :2]] = True
+    np.testing.assert_array_equal(pair[read], want[read])
+    assert np.isnan(pair[~read]).all() and not np.isnan(want).any()
 
 
 @pytest.mark.parametrize("player", [True, False])

@@ -74,7 +74,7 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0, bo
     taken = np.zeros(act_left.shape, dtype=bool)
     rows, slot, ijk = compiled_take.open_slots(a, act_left, top, waiting, bonus)  # open_pairs
     if len(rows):
-        u = _utility_with(rows, ijk, priced, levels, attrs, ctx, p)  # (C, N)
+        u = _utility_with(rows, ijk, priced, levels, attrs, ctx, p, pair_only=True)  # (C, N)
         temperature = p.negotiation.action_temperature
         if p.stacked:
             temperature = np.asarray(temperature)[rows]
@@ -84,10 +84,11 @@ def take_actions(act_left, waiting, levels, attrs, ctx, p, u_act, priced, u0, bo
     return taken, declined
 
 
-def _utility_with(rows, ijk, priced, levels, attrs, ctx, p):
+def _utility_with(rows, ijk, priced, levels, attrs, ctx, p, pair_only=False):
     """``(C, N)``: utility of runs ``rows`` (at ``levels``) with the action ``ijk``
     (actor, recipient, kind) added to their actions in force (``priced``: this month's
-    values, costs and partner hostility, :func:`priced_actions`).
+    values, costs and partner hostility, :func:`priced_actions`). ``pair_only``: compiled,
+    only the actor's and the recipient's (what the decision reads; the others NaN).
 
     What the actions do not change (:class:`~sim.rules.utility.Settled`) is computed once
     per run: for the whole batch when most runs weigh actions (then gathered), else for
@@ -99,7 +100,11 @@ def _utility_with(rows, ijk, priced, levels, attrs, ctx, p):
         else:  # only the configurations of runs with candidates are added to those met
             cfg = compiled.rows_of(levels[rows], p, rows)
         added = compiled.Added(ijk, *priced)
-        return compiled.table_utility(cfg, rows, attrs, p, ctx, added=added)
+        need = None
+        if pair_only:  # row c reads need[c]: its actor and recipient
+            need = np.zeros((len(rows), p.n_states), dtype=bool)
+            need[np.arange(len(rows))[:, None], ijk[:, :2]] = True
+        return compiled.table_utility(cfg, rows, attrs, p, ctx, added=added, need=need)
     value, cost, partner = priced
     one = one_action(rows, ijk, value, cost, p.actions, p.hostility, attrs.conflict_risk,
                      partner)  # fmt: skip
