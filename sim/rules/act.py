@@ -100,11 +100,7 @@ def _utility_with(rows, ijk, priced, levels, attrs, ctx, p, pair_only=False):
         else:  # only the configurations of runs with candidates are added to those met
             cfg = compiled.rows_of(levels[rows], p, rows)
         added = compiled.Added(ijk, *priced)
-        need = None
-        if pair_only:  # row c reads need[c]: its actor and recipient
-            need = np.zeros((len(rows), p.n_states), dtype=bool)
-            need[np.arange(len(rows))[:, None], ijk[:, :2]] = True
-        return compiled.table_utility(cfg, rows, attrs, p, ctx, added=added, need=need)
+        return compiled.table_utility(cfg, rows, attrs, p, ctx, added=added, pair_only=pair_only)
     value, cost, partner = priced
     one = one_action(rows, ijk, value, cost, p.actions, p.hostility, attrs.conflict_risk,
                      partner)  # fmt: skip

@@ -82,6 +82,7 @@ def table_utility(
     added: Added | None = None,
     source: np.ndarray | None = None,
     need: np.ndarray | None = None,
+    pair_only: bool = False,
 ) -> np.ndarray:
     """Total utility ``(..., N)`` of the configurations ``cfg`` (rows of
     :func:`held_terms`, a configuration table's offset included) in the runs ``run`` (same
@@ -93,8 +94,9 @@ def table_utility(
     shape as ``cfg``, flat index or -1): an entry that is a copy of another (the same
     configuration, run and actions). ``need`` (bool ``(K, N)``; entry r of the flattened
     ``cfg`` reads row ``r % K``): the states whose utility is read; the others are not
-    computed (NaN). Each state's utility is computed on its own, so the states
-    computed have the bits computing all would give them."""
+    computed (NaN); ``pair_only`` (with ``added``): only the added action's actor and
+    recipient are. Each state's utility is computed on its own, so the states computed
+    have the bits computing all would give them."""
     _check(p)
     n = p.n_states
     shape = np.shape(cfg)
@@ -105,7 +107,7 @@ def table_utility(
     kernels.table_utility(
         _ints(cfg), _ints(run), _ints(coop_run), *middle,
         np.zeros(0, dtype=np.int64) if source is None else _ints(source), *_need_args(need),
-        out,
+        bool(pair_only and added is not None), out,
     )  # fmt: skip
     return out.reshape(*shape, n)
 

@@ -29,7 +29,7 @@ MIDDLE = (
     "player, riv"
 )
 """The arguments both kernels take (after their rows' and before ``need, out``)."""
-TABLE_ARGS = f"cfg, run, coop_run, {MIDDLE}, source, need, out"
+TABLE_ARGS = f"cfg, run, coop_run, {MIDDLE}, source, need, pair_only, out"
 MOVE_ARGS = f"after, run, sq, spread_first, spread_move, {MIDDLE}, need, out"
 
 
@@ -83,7 +83,7 @@ def kernel_source(shape: KernelShape) -> str:
             with w.block("if source.shape[0] and source[r] >= 0:"):
                 w("continue")
             w("c, b, q = cfg[r], run[r], coop_run[r]")
-            _row(w, shape)
+            _row(w, shape, READ_PAIR)
             w(*(f"out[r, {i}] = t{i}" for i in range(shape.n)))
         with w.block("for r in range(source.shape[0]):"), w.block("if source[r] >= 0:"):
             w(*(f"out[r, {i}] = out[source[r], {i}]" for i in range(shape.n)))
@@ -96,7 +96,7 @@ def kernel_source(shape: KernelShape) -> str:
                 with w.block("if e != sq and after[r, e] == after[r, sq]:  # the status quo"):
                     w("continue")
                 w("c, q, nr = after[r, e], b, e")
-                _row(w, shape)
+                _row(w, shape, READ)
                 _spread(w, shape.n, "e", "t{i}")
             w("m0 = spread_move[spread_first[sq]]")
             copy = "if e != sq and after[r, e] == after[r, sq]:"
@@ -111,13 +111,19 @@ def _spread(w: _Lines, n: int, column: str, value: str) -> None:
         w("m = spread_move[d]", *(f"out[r, m, {i}] = {value.format(i=i)}" for i in range(n)))
 
 
-def _row(w: _Lines, shape: KernelShape) -> None:
+READ = "(not has_need or need[nr, {i}])"
+"""Whether state i's utility is read (else NaN): its need row's entry, if any."""
+READ_PAIR = f"({READ} and (not pair_only or ijk[r, 0] == {{i}} or ijk[r, 1] == {{i}}))"
+"""table_utility's: also, ``pair_only``, state i is the added action's actor or recipient."""
+
+
+def _row(w: _Lines, shape: KernelShape, read: str) -> None:
     """``t{i}``: the utility of configuration ``c`` in run ``b`` with the actions of row
-    ``q`` (and, ``has_one``, the added action of row ``r``) for each state read."""
+    ``q`` (and, ``has_one``, the added action of row ``r``) for each state ``read``."""
     _row_inputs(w, shape.n)
-    _settled(w, shape)
+    _settled(w, shape, read)
     _shares(w, shape)
-    _weighed(w, shape)
+    _weighed(w, shape, read)
 
 
 def _pairs(n: int):
@@ -166,7 +172,7 @@ def _row_inputs(w: _Lines, n: int) -> None:
               f"sp{i}{j} = affinity[b, {i}, {j}] * goods[b, {i}, {j}]")  # fmt: skip
 
 
-def _settled(w: _Lines, shape: KernelShape) -> None:
+def _settled(w: _Lines, shape: KernelShape, read: str) -> None:
     """utility.settled: support for every state, then each state's deterrence, supply,
     exposure and economy, for the states read not yet computed for (c, b)."""
     n = shape.n
@@ -177,7 +183,7 @@ def _settled(w: _Lines, shape: KernelShape) -> None:
     with w.block("else:  # the same configuration and run as the row before"):
         w(*(f"su{i}{j} = s0{i}{j}" for i, j in _pairs(n)))
     for i in range(n):
-        with w.block(f"if not done{i} and (not has_need or need[nr, {i}]):"):
+        with w.block(f"if not done{i} and {read.format(i=i)}:"):
             w(f"done{i} = True", f"thr = threat[b, {i}]")
             with w.block("if has_player:  # players.rival_alignment: pacts in index order"):
                 _pact_sum(w, shape.pacts, f"riv[b, {{k}}, {i}]", members_only=None)
@@ -229,13 +235,13 @@ def _shares(w: _Lines, shape: KernelShape) -> None:
         w(f"share = su{i}{j} / den{i}", f"dep{i} += share * share * dep_v[at(dep_v, b), {s}]")
 
 
-def _weighed(w: _Lines, shape: KernelShape) -> None:
+def _weighed(w: _Lines, shape: KernelShape, read: str) -> None:
     """Each state's terms with the actions in force, a US player's, and their weighed
     sum (utility.weigh, in term order); NaN for a state not read."""
     n = shape.n
     w("pb, wr = at(aversion, b), at(weights, b)", "pr, au = at(presence, b), at(autonomy, b)")
     for i in range(n):
-        with w.block(f"if has_need and not need[nr, {i}]:"):
+        with w.block(f"if not {read.format(i=i)}:"):
             w(f"t{i} = np.nan  # not read")
         with w.block("else:"):
             w(f"sp_, ex, eco_ = spl{i}, exo{i}, eco{i}",
