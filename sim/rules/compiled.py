@@ -162,7 +162,10 @@ def _middle(attrs: Attributes, p: Params, ctx: Context, coop: Cooperation | None
                                ctx.co_capability)),
         *shared, *_coop_args(coop, p.n_states), *params, *_added_args(added, attrs, p), *player,
     )  # fmt: skip
-    return kernels(_shape(p, terms)), middle
+    loaded = vars(p).get("_kernels")
+    if loaded is None:  # kept with p, as its cached properties are
+        loaded = vars(p)["_kernels"] = kernels(_shape(p, terms))
+    return loaded, middle
 
 
 def _shape(p: Params, terms: ConfigTerms) -> KernelShape:
@@ -210,11 +213,14 @@ def _added_args(added: Added | None, attrs: Attributes, p: Params) -> list:
     if added is None:
         one = [False, np.zeros((1, 3), dtype=np.int64), *(np.zeros((1, 1, 1, 1)),) * 2]
         return one + [np.zeros((1, 1))] * 5 + [False, np.zeros((1, 1, 1))]
-    a = p.actions
+    kinds = vars(p).get("_added_kinds")
+    if kinds is None:  # the kinds' parameters, laid out once per p
+        a = p.actions
+        kinds = vars(p)["_added_kinds"] = [per_run(x, 1) for x in (
+            a.payment, a.visibility, a.entanglement, p.hostility)]  # fmt: skip
     one = [True, np.ascontiguousarray(added.ijk, dtype=np.int64), _floats(added.value),
-           _floats(added.cost), per_run(a.payment, 1), per_run(a.visibility, 1),
-           per_run(a.entanglement, 1), per_run(p.hostility, 1),
-           _floats(attrs.conflict_risk), added.partner is not None]  # fmt: skip
+           _floats(added.cost), *kinds, _floats(attrs.conflict_risk),
+           added.partner is not None]  # fmt: skip
     one.append(np.zeros((1, 1, 1)) if added.partner is None else _floats(added.partner))
     return one
 

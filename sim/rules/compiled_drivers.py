@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.rules.kernel_args import at, per_run
+from sim.rules.kernel_args import at, kept, per_run
 from sim.rules.params import Params
 
 
@@ -18,19 +18,24 @@ def step_drivers(x: np.ndarray, switched: np.ndarray, t: int, p: Params, u_switc
                  z: np.ndarray, u_shock: np.ndarray, push: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """What :func:`sim.rules.drivers.step_drivers` returns for a batch ``x (B, D)``."""
-    d, sh = p.drivers, p.shocks
+    sh = p.shocks
     rounds = sh.round if sh.round.ndim == 2 else sh.round[None]
     out, now = np.empty(x.shape), np.empty(switched.shape, dtype=bool)
-    f = per_run
     c = np.ascontiguousarray
-    _step(c(x), c(switched), t, c(u_switch), c(z), c(u_shock),
-          f(d.switch_from, 1), f(d.hazard, 1), f(d.mean, 1), f(d.mean_after, 1),
-          f(d.theta, 1), f(d.sigma, 1), f(d.low, 1), f(d.high, 1),
+    drivers, shocks = kept(p, "_driver_args", lambda: _scenario_args(p))
+    _step(c(x), c(switched), t, c(u_switch), c(z), c(u_shock), *drivers,
           np.asarray(sh.driver, dtype=np.int64), c(rounds, dtype=np.int64),
-          (rounds == t).any(axis=0), f(sh.add, 1),
-          f(sh.prob, 1), np.asarray(sh.random, dtype=np.int64), push is not None,
+          (rounds == t).any(axis=0), *shocks, push is not None,
           np.zeros((1, 1)) if push is None else c(push, dtype=float), out, now)  # fmt: skip
     return out, now
+
+
+def _scenario_args(p: Params) -> tuple[list, list]:
+    """The drivers' parameters and the shocks' sizes and chances, as the kernel takes them."""
+    d, sh = p.drivers, p.shocks
+    drivers = [per_run(x, 1) for x in (d.switch_from, d.hazard, d.mean, d.mean_after, d.theta,
+                                       d.sigma, d.low, d.high)]  # fmt: skip
+    return drivers, [per_run(sh.add, 1), per_run(sh.prob, 1), np.asarray(sh.random, np.int64)]
 
 
 @njit(cache=True)

@@ -8,6 +8,8 @@ that has it (what :func:`sim.rules.decisions.evaluate_moves` gives, read in plac
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -34,33 +36,65 @@ def move_utilities(levels: np.ndarray, run: np.ndarray, attrs: Attributes, p: Pa
         result, valid = table.result[here], table.valid[here]  # (R, M)
     else:
         valid = valid_moves(levels, sp)  # (R, M)
-    needed = np.zeros(len(sp.effect_move), dtype=bool)
-    needed[sp.effect[valid.any(axis=0)]] = True
-    needed[sp.effect[0]] = True  # the status quo
-    idx = np.flatnonzero(needed)
-    status_quo = int(np.searchsorted(idx, sp.effect[0]))
+    plan = _plan(sp, valid.any(axis=0))
+    idx, status_quo = plan.idx, plan.status_quo
     if table is not None:
-        after = np.take(result, sp.effect_move[idx], axis=1)  # (R, E), C order
+        after = np.take(result, plan.moves, axis=1)  # (R, E), C order
         offset = table.offset[run] if np.ndim(table.offset) else table.offset
     else:  # an invalid move's result is the row's status quo (evaluate_moves)
         seen, flat = p.seen, np.ascontiguousarray(levels)
         if flat.size and flat.min() < 0:
             raise ValueError("SeenTerms: a configuration with a negative level")
         codes = np.empty((len(levels), len(idx)), dtype=np.int64)  # (R, E)
-        _moved_codes(flat, sp.effect_move[idx].astype(np.int64), valid, sp.pact.astype(np.int64),
+        _moved_codes(flat, plan.moves, valid, sp.pact.astype(np.int64),
                      sp.other.astype(np.int64), sp.kind == LOWER, sp.value.astype(np.int64),
                      seen.radix, codes)  # apply_moves, as codes  # fmt: skip
         after = seen.positions_of(codes.reshape(-1), p, dtype=levels.dtype).reshape(codes.shape)
         offset = 0
-    rows, n_eff = len(levels), len(idx)
     cfg = (offset[:, None] if np.ndim(offset) else offset) + after
-    need = None if full else sp.effect_need[idx]  # (E, N): result e reads need[e]
-    slot = np.zeros(len(sp.effect_move), dtype=np.int64)  # effect -> its result's column
-    slot[idx] = np.arange(n_eff)
-    out = np.empty((rows, sp.n_moves, p.n_states))
-    move_utility(cfg, run, status_quo, _spread_lists(slot[sp.effect], n_eff), out, attrs, p, ctx,
-                 need)  # fmt: skip
+    out = np.empty((len(levels), sp.n_moves, p.n_states))
+    need = None if full else plan.need  # (E, N): result e reads need[e]
+    move_utility(cfg, run, status_quo, plan.spread, out, attrs, p, ctx, need)
     return out, valid
+
+
+class _Plan(NamedTuple):
+    """What valuing a batch's moves needs from the moves valid somewhere in it: the
+    results to value (``idx``, effects of the pact space) and a move of each
+    (``moves``), the status quo's column, each result's ``need`` rows and the moves each
+    result is written to (``spread``: :func:`_spread_lists`)."""
+
+    idx: np.ndarray
+    moves: np.ndarray
+    status_quo: int
+    need: np.ndarray
+    spread: tuple[np.ndarray, np.ndarray]
+
+
+_PLANS_KEPT = 256  # patterns of valid moves kept per pact space (then forgotten)
+
+
+def _plan(sp, valid_somewhere: np.ndarray) -> _Plan:
+    """The :class:`_Plan` of the moves ``valid_somewhere (M,)`` (the status quo always),
+    kept with the pact space for the next batch with the same moves (a month's batches
+    mostly have the same)."""
+    kept = vars(sp).setdefault("_move_plans", {})
+    key = valid_somewhere.tobytes()
+    plan = kept.get(key)
+    if plan is None:
+        if len(kept) >= _PLANS_KEPT:
+            kept.clear()
+        needed = np.zeros(len(sp.effect_move), dtype=bool)
+        needed[sp.effect[valid_somewhere]] = True
+        needed[sp.effect[0]] = True  # the status quo
+        idx = np.flatnonzero(needed)
+        slot = np.zeros(len(sp.effect_move), dtype=np.int64)  # effect -> its result's column
+        slot[idx] = np.arange(len(idx))
+        plan = kept[key] = _Plan(
+            idx, sp.effect_move[idx].astype(np.int64), int(np.searchsorted(idx, sp.effect[0])),
+            np.ascontiguousarray(sp.effect_need[idx]), _spread_lists(slot[sp.effect], len(idx)),
+        )  # fmt: skip
+    return plan
 
 
 def _spread_lists(column: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray]:

@@ -134,6 +134,7 @@ def _choose(values, w, u, out):
     accumulated in order; the option is the inverse CDF at ``u``, never past the last
     available one."""
     n_moves = values.shape[1]
+    cum = np.empty(n_moves)
     for b in range(values.shape[0]):
         last = -1
         for m in range(n_moves):
@@ -145,7 +146,6 @@ def _choose(values, w, u, out):
             last = n_moves - 1
         total = pairwise_sum(w[b])
         acc, pick = 0.0, 0
-        cum = np.empty(n_moves)
         for m in range(n_moves):
             acc = w[b, m] / total if m == 0 else acc + w[b, m] / total
             cum[m] = acc
@@ -168,7 +168,7 @@ def _inputs(mv: MoveValues, p: Params, talk_level, blocked, agree) -> tuple:
     )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _values(utility, agree, valid, talk_level, blocked, cost, raise_index, consent, is_raise,
             pact, mover, b, values):  # fmt: skip
     """decisions.move_values of run ``b`` into ``values (M, N)``: P(the others agree) x

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.rules.kernel_args import at, per_run
+from sim.rules.kernel_args import at, kept, per_run
 from sim.rules.params import Params
 
 
@@ -25,9 +25,11 @@ def next_affinity(state_affinity: np.ndarray, p: Params, on: np.ndarray, signed,
     N)``, ``acts (B,)`` lowering or leaving done, ``move (B,)``)."""
     r = p.relations
     b, n = state_affinity.shape[:2]
-    rates = np.stack([np.broadcast_to(np.asarray(x, dtype=float), (b,)) for x in (
-        r.drift, r.signing, r.refusal, r.walkout, r.defection)], axis=-1)  # fmt: skip
-    trust, baseline = per_run(p.actions.trust, 1), per_run(p.affinity, 2)
+    rates = kept(p, f"_relation_rates_{b}", lambda: np.ascontiguousarray(np.stack([
+        np.broadcast_to(np.asarray(x, dtype=float), (b,))
+        for x in (r.drift, r.signing, r.refusal, r.walkout, r.defection)], axis=-1)))  # fmt: skip
+    trust = kept(p, "_trust", lambda: per_run(p.actions.trust, 1))
+    baseline = kept(p, "_baseline_affinity", lambda: per_run(p.affinity, 2))
     out = np.empty((b, n, n))
     _next_affinity(
         np.ascontiguousarray(state_affinity), baseline, np.ascontiguousarray(rates),

@@ -16,6 +16,16 @@ def per_run(x, own: int) -> np.ndarray:
     return np.ascontiguousarray(x)
 
 
+def kept(p, name: str, build):
+    """``build()``, computed once per ``p`` (a frozen :class:`~sim.rules.params.Params`)
+    and kept with it under ``name``, as its cached properties are: the kernels'
+    arguments that depend on the scenario alone, laid out once instead of every month."""
+    value = vars(p).get(name)
+    if value is None:
+        value = vars(p)[name] = build()
+    return value
+
+
 @njit(cache=True, inline="always")
 def at(a, b):
     """Row of run ``b`` in ``a`` (row 0 when ``a`` is the same for every run)."""
