@@ -7,8 +7,9 @@
 An upper bound for compiling the valuation alone (issues 21 and 23 ask the default for
 >= 0.5 and >= 1.5 times model v2's rate): one process alternates lockstep batches of the
 real round with batches where the valuation calls of a round return constants
-(``compiled.table_utility`` or, without a table, ``decisions.utility_given``: every
-move's utility; ``act._utility_with``: every open action's), and prints runs/s of each
+(``compiled_moves.move_utility``, ``compiled.table_utility`` or, without a table,
+``decisions.utility_given``: every move's utility; ``act._utility_with``: every open
+action's), and prints runs/s of each
 and their ratio. The stubbed runs are meaningless as outcomes (their decisions follow no
 utility); only their time is read. What the ratio leaves is the rest of the round
 (draws, drivers, talks, proposals, actions' bookkeeping, memory, records): a compiled
@@ -31,7 +32,7 @@ from benchmarks._common import SCENARIO
 from sim.commands import OneLineParser, whole_number
 from sim.config import load_scenario
 from sim.lockstep import run_lockstep
-from sim.rules import act, compiled, decisions
+from sim.rules import act, compiled, compiled_moves, decisions
 
 
 def _free_moves(ct, attrs, p, ctx=None):
@@ -44,9 +45,22 @@ def _free_table(cfg, run, attrs, p, ctx, **_):
     return np.zeros((*np.shape(cfg), p.n_states))
 
 
-def _free_actions(rows, ijk, priced, levels, attrs, ctx, p):
+def _free_results(after, run, status_quo, spread, out, *_, **__):
+    """Every move result's utility as a constant, written where ``compiled.move_utility``
+    writes it."""
+    out[...] = 0.0
+    return out
+
+
+def _free_actions(rows, ijk, priced, levels, attrs, ctx, p, **_):
     """Every open action's utility as a constant ``(C, N)``."""
     return np.zeros((len(rows), p.n_states))
+
+
+def _swap(calls: tuple) -> None:
+    """Put ``calls`` in the valuation's places (the real ones or the constants)."""
+    decisions.utility_given, compiled.table_utility, compiled_moves.move_utility = calls[:3]
+    act._utility_with = calls[3]
 
 
 def rate(scenario, runs: int, rounds: int) -> float:
@@ -64,19 +78,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenario", type=Path, default=SCENARIO)
     args = ap.parse_args(argv)
     scenario = load_scenario(args.scenario)
-    real = (decisions.utility_given, compiled.table_utility, act._utility_with)
-    free_calls = (_free_moves, _free_table, _free_actions)
+    real = (decisions.utility_given, compiled.table_utility, compiled_moves.move_utility,
+            act._utility_with)  # fmt: skip
+    free_calls = (_free_moves, _free_table, _free_results, _free_actions)
     run_lockstep(scenario, list(range(min(args.runs, 100))), args.rounds)  # warm-up
     pairs = []
     try:
         for _ in range(args.repeats):
-            decisions.utility_given, compiled.table_utility, act._utility_with = real
+            _swap(real)
             with_valuation = rate(scenario, args.runs, args.rounds)
-            decisions.utility_given, compiled.table_utility, act._utility_with = free_calls
+            _swap(free_calls)
             free = rate(scenario, args.runs, args.rounds)
             pairs.append((with_valuation, free))
     finally:
-        decisions.utility_given, compiled.table_utility, act._utility_with = real
+        _swap(real)
     print(f"{args.scenario.stem}: {args.runs} runs x {args.rounds} months, one process")
     print("real round (runs/s) | valuation free (runs/s) | bound on a compiled valuation")
     for with_valuation, free in pairs:

@@ -96,7 +96,7 @@ def has_commit(commit: str) -> bool:
 @pytest.mark.skipif(not has_commit("6ea0d33"), reason="model v2's commit is not in this clone")
 def test_bench_vs_v2_runs_both_codes():
     """README and docs/batches.md: `bench_vs_v2.py` (model v2's code unpacked from git)."""
-    out = bench("bench_vs_v2.py", "--runs", "10", "--repeats", "1")
+    out = bench("bench_vs_v2.py", "--runs", "10", "--repeats", "1", "--small-pages")
     assert re.search(rf"^v2: {RATE} per core", out, flags=re.M)
     assert re.search(rf"^now: {RATE} per core", out, flags=re.M)
     assert "ratio now / v2:" in out

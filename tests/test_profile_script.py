@@ -22,9 +22,13 @@ def test_profile_round_prints_each_step_share(capsys):
 
 def test_bound_valuation_prints_a_ratio_per_repeat(capsys):
     """benchmarks/bound_valuation.py runs, and restores the real valuation after it."""
-    from sim.rules import act, decisions
+    from sim.rules import act, compiled, compiled_moves, decisions
 
-    real = (decisions.utility_given, act._utility_with)
+    def places():
+        return (decisions.utility_given, compiled.table_utility, compiled_moves.move_utility,
+                act._utility_with)  # fmt: skip
+
+    real = places()
     spec = importlib.util.spec_from_file_location("bound_valuation", ROOT / "benchmarks" /
                                                   "bound_valuation.py")  # fmt: skip
     mod = importlib.util.module_from_spec(spec)
@@ -32,4 +36,4 @@ def test_bound_valuation_prints_a_ratio_per_repeat(capsys):
     assert mod.main(["--runs", "20", "--rounds", "6", "--repeats", "2"]) == 0
     out = capsys.readouterr().out
     assert out.count("x\n") == 2 and "bound on a compiled valuation" in out
-    assert (decisions.utility_given, act._utility_with) == real
+    assert places() == real
