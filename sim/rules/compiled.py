@@ -103,13 +103,16 @@ def table_utility(
     if coop is None:
         coop, coop_run = ctx.coop, run
     kernels, middle = _middle(attrs, p, ctx, coop, added)
-    out = np.empty((int(np.prod(shape)), n))
-    kernels.table_utility(
-        _ints(cfg), _ints(run), _ints(coop_run), *middle,
+    out = np.empty((int(np.prod(shape)), 1, n))
+    kernels.utility(
+        False, _ints(cfg).reshape(-1, 1), _ints(run), _ints(coop_run), *middle,
         np.zeros(0, dtype=np.int64) if source is None else _ints(source), *_need_args(need),
-        bool(pair_only and added is not None), out,
+        bool(pair_only and added is not None), 0, *_NO_SPREAD, out,
     )  # fmt: skip
     return out.reshape(*shape, n)
+
+
+_NO_SPREAD = (np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64))
 
 
 def move_utility(
@@ -132,8 +135,10 @@ def move_utility(
     _check(p)
     kernels, middle = _middle(attrs, p, ctx, ctx.coop, None)
     first, moves = spread
-    kernels.move_utility(np.ascontiguousarray(after, dtype=np.int64), _ints(run), int(status_quo),
-                         _ints(first), _ints(moves), *middle, *_need_args(need), out)  # fmt: skip
+    run = _ints(run)
+    kernels.utility(True, np.ascontiguousarray(after, dtype=np.int64), run, run, *middle,
+                    np.zeros(0, dtype=np.int64), *_need_args(need), False, int(status_quo),
+                    _ints(first), _ints(moves), out)  # fmt: skip
     return out
 
 

@@ -28,8 +28,8 @@ _LOCK = threading.Lock()
 
 
 def kernels(shape: KernelShape) -> ModuleType:
-    """The module of ``shape``'s kernels (``table_utility``, ``move_utility``: compiled
-    on first call, or loaded from numba's cache)."""
+    """The module of ``shape``'s kernel (``utility``: compiled on its first call, or
+    loaded from numba's cache)."""
     kernel = _LOADED.get(shape)
     if kernel is None:
         with _LOCK:

@@ -1,4 +1,5 @@
-"""The source of :func:`sim.rules.compiled.table_utility`'s kernel, written out for one
+"""The source of the valuation kernel (:func:`sim.rules.compiled.table_utility`,
+:func:`~sim.rules.compiled.move_utility`), written out for one
 world's shape: its number of states, of pacts (unrolled below 8) and its stake and
 dependence pairs (:class:`KernelShape`).
 
@@ -28,9 +29,13 @@ MIDDLE = (
     "visibility, entanglement, hostility, conflict_risk, has_partner, partner, has_player, "
     "player, riv"
 )
-"""The arguments both kernels take (after their rows' and before ``need, out``)."""
-TABLE_ARGS = f"cfg, run, coop_run, {MIDDLE}, source, need, pair_only, out"
-MOVE_ARGS = f"after, run, sq, spread_first, spread_move, {MIDDLE}, need, out"
+"""The arguments that describe the world, the runs and the actions (``compiled._middle``)."""
+ARGS = (
+    f"moves, cfg, run, coop_run, {MIDDLE}, source, need, pair_only, sq, spread_first, "
+    "spread_move, out"
+)
+"""The kernel's arguments: its mode and rows first, then :data:`MIDDLE`, then each
+mode's own (``compiled.table_utility``, ``compiled.move_utility``)."""
 
 
 class KernelShape(NamedTuple):
@@ -67,63 +72,72 @@ class _Lines:
 
 
 def kernel_source(shape: KernelShape) -> str:
-    """The module source of the kernels for worlds of ``shape``: ``table_utility``
-    (rows of configurations, each in its run, with copies) and ``move_utility`` (every
-    needed move result of each run, written to the moves that share it)."""
+    """The module source of the kernel ``utility`` for worlds of ``shape``, one function
+    with two modes (one body to compile). Rows (``moves`` False): ``cfg (R, 1)`` one
+    configuration per row, in run ``run[r]`` with the actions of row ``coop_run[r]``, row
+    r of ``out (R, 1, N)``; a row whose ``source[r]`` >= 0 is a copy of that row.
+    Moves: ``cfg (R, E)`` every needed move result of row r's run, each written to the
+    moves of its column (``spread_move[spread_first[e]:spread_first[e + 1]]``) in ``out
+    (R, M, N)``; a result equal to the status quo's (column ``sq``) is its copy."""
     w = _Lines()
     w("import numpy as np", "from numba import njit", "", "from sim.rules.kernel_args import at",
       "", "", '@njit(cache=True, error_model="numpy")  # every divisor is >= 1 or > 0',
-      f"def table_utility({TABLE_ARGS}):")  # fmt: skip
+      f"def utility({ARGS}):")  # fmt: skip
     with w:
         _start(w, shape.n)
-        with w.block("for r in range(out.shape[0]):"):
-            w("nr += 1")
-            with w.block("if nr == rows_of_need:"):
-                w("nr = 0")
-            with w.block("if source.shape[0] and source[r] >= 0:"):
-                w("continue")
-            w("c, b, q = cfg[r], run[r], coop_run[r]")
-            _row(w, shape, READ_PAIR)
-            w(*(f"out[r, {i}] = t{i}" for i in range(shape.n)))
+        with w.block("for g in range(cfg.shape[0]):"):
+            w("b, q = run[g], coop_run[g]")
+            with w.block("for e in range(cfg.shape[1]):"):
+                _row_head(w)
+                _row(w, shape)
+                with w.block("if moves:"):
+                    _spread(w, shape.n, "t{i}")
+                with w.block("else:"):
+                    w(*(f"out[r, 0, {i}] = t{i}" for i in range(shape.n)))
+            with w.block("if moves:  # the status quo's copies"):
+                w("r = g", "m0 = spread_move[spread_first[sq]]")
+                copy = "if e != sq and cfg[g, e] == cfg[g, sq]:"
+                with w.block("for e in range(cfg.shape[1]):"), w.block(copy):
+                    _spread(w, shape.n, "out[r, m0, {i}]")
         with w.block("for r in range(source.shape[0]):"), w.block("if source[r] >= 0:"):
-            w(*(f"out[r, {i}] = out[source[r], {i}]" for i in range(shape.n)))
-    w("", "", '@njit(cache=True, error_model="numpy")', f"def move_utility({MOVE_ARGS}):")
-    with w:
-        _start(w, shape.n)
-        with w.block("for r in range(after.shape[0]):"):
-            w("b = run[r]")
-            with w.block("for e in range(after.shape[1]):"):
-                with w.block("if e != sq and after[r, e] == after[r, sq]:  # the status quo"):
-                    w("continue")
-                w("c, q, nr = after[r, e], b, e")
-                _row(w, shape, READ)
-                _spread(w, shape.n, "e", "t{i}")
-            w("m0 = spread_move[spread_first[sq]]")
-            copy = "if e != sq and after[r, e] == after[r, sq]:"
-            with w.block("for e in range(after.shape[1]):"), w.block(copy):
-                _spread(w, shape.n, "e", "out[r, m0, {i}]")
+            w(*(f"out[r, 0, {i}] = out[source[r], 0, {i}]" for i in range(shape.n)))
     return "\n".join(w.lines) + "\n"
 
 
-def _spread(w: _Lines, n: int, column: str, value: str) -> None:
-    """Write ``value`` (per state i) to every move of result ``column``."""
-    with w.block(f"for d in range(spread_first[{column}], spread_first[{column} + 1]):"):
+def _row_head(w: _Lines) -> None:
+    """Row (g, e): ``r`` (the row of ``ijk`` and ``out``), ``c``, ``nr`` (the need row:
+    ``r % K`` or the result's column), or ``continue`` for a copy."""
+    w("r = g", "c = cfg[g, e]")
+    with w.block("if moves:"):
+        with w.block("if e != sq and c == cfg[g, sq]:  # the status quo's, copied below"):
+            w("continue")
+        w("nr = e")
+    with w.block("else:"):
+        w("nr += 1")
+        with w.block("if nr == rows_of_need:"):
+            w("nr = 0")
+        with w.block("if source.shape[0] and source[r] >= 0:"):
+            w("continue")
+
+
+def _spread(w: _Lines, n: int, value: str) -> None:
+    """Write ``value`` (per state i) to every move of result column ``e``."""
+    with w.block("for d in range(spread_first[e], spread_first[e + 1]):"):
         w("m = spread_move[d]", *(f"out[r, m, {i}] = {value.format(i=i)}" for i in range(n)))
 
 
-READ = "(not has_need or need[nr, {i}])"
-"""Whether state i's utility is read (else NaN): its need row's entry, if any."""
-READ_PAIR = f"({READ} and (not pair_only or ijk[r, 0] == {{i}} or ijk[r, 1] == {{i}}))"
-"""table_utility's: also, ``pair_only``, state i is the added action's actor or recipient."""
+READ = "(not has_need or need[nr, {i}]) and (not pair_only or ijk[r, 0] == {i} or ijk[r, 1] == {i})"
+"""Whether state i's utility is read (else NaN): its need row's entry, if any, and, with
+``pair_only``, whether it is the added action's actor or recipient."""
 
 
-def _row(w: _Lines, shape: KernelShape, read: str) -> None:
+def _row(w: _Lines, shape: KernelShape) -> None:
     """``t{i}``: the utility of configuration ``c`` in run ``b`` with the actions of row
-    ``q`` (and, ``has_one``, the added action of row ``r``) for each state ``read``."""
+    ``q`` (and, ``has_one``, the added action of row ``r``) for each state read."""
     _row_inputs(w, shape.n)
-    _settled(w, shape, read)
+    _settled(w, shape, READ)
     _shares(w, shape)
-    _weighed(w, shape, read)
+    _weighed(w, shape, READ)
 
 
 def _pairs(n: int):
@@ -183,7 +197,7 @@ def _settled(w: _Lines, shape: KernelShape, read: str) -> None:
     with w.block("else:  # the same configuration and run as the row before"):
         w(*(f"su{i}{j} = s0{i}{j}" for i, j in _pairs(n)))
     for i in range(n):
-        with w.block(f"if not done{i} and {read.format(i=i)}:"):
+        with w.block(f"if not done{i} and ({read.format(i=i)}):"):
             w(f"done{i} = True", f"thr = threat[b, {i}]")
             with w.block("if has_player:  # players.rival_alignment: pacts in index order"):
                 _pact_sum(w, shape.pacts, f"riv[b, {{k}}, {i}]", members_only=None)
@@ -241,7 +255,7 @@ def _weighed(w: _Lines, shape: KernelShape, read: str) -> None:
     n = shape.n
     w("pb, wr = at(aversion, b), at(weights, b)", "pr, au = at(presence, b), at(autonomy, b)")
     for i in range(n):
-        with w.block(f"if not {read.format(i=i)}:"):
+        with w.block(f"if not ({read.format(i=i)}):"):
             w(f"t{i} = np.nan  # not read")
         with w.block("else:"):
             w(f"sp_, ex, eco_ = spl{i}, exo{i}, eco{i}",
