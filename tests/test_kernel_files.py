@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,23 +16,31 @@ import pytest
 from sim.rules import kernel_files
 from sim.rules.kernel_source import KernelShape, kernel_source
 
-SHAPE = KernelShape(n=2, pacts=1, stake=((0, 1),), dep=((1, 0),))
+SHAPE = KernelShape(n=2, pacts=1)
 
 
-def test_the_source_writes_each_pair_as_a_constant_statement():
+def test_the_source_adds_each_pair_present_in_index_order():
+    """utility._leverage and _dependence add the scenario's pairs in index order: each
+    ordered pair is one statement, guarded by whether the scenario has it."""
     lines = [x.strip() for x in kernel_source(SHAPE).splitlines()]
-    # utility._leverage of pair (0, 1): stake x commitment x state 1's share from state 0
-    assert "lev0 += stake_v[at(stake_v, b), 0] * t_commit[c, 0, 1] * (su10 / den1)" in lines
-    # utility._dependence of pair (1, 0): the squared share of state 1's support from 0
-    assert "share = su10 / den1" in lines
-    assert "dep1 += share * share * dep_v[at(dep_v, b), 0]" in lines
-    assert not any(x.startswith("lev1 +=") or x.startswith("dep0 +=") for x in lines)
+    stake = [x for x in lines if x.startswith("lev") and "+=" in x]
+    # pair (0, 1): stake x commitment x state 1's share from state 0
+    assert stake[1] == "lev0 += stake_v[sv, 0, 1] * t_commit[c, 0, 1] * (su10 / den1)"
+    assert len(stake) == 4 and lines[lines.index(stake[1]) - 1] == "if so01:"
+    # pair (1, 0): the squared share of state 1's support from 0
+    dep = [x for x in lines if x.startswith("dep") and "+=" in x]
+    assert dep[2] == "dep1 += share * share * dep_v[dv, 1, 0]"
+    at = lines.index(dep[2])
+    assert lines[at - 2 : at] == ["if do10:", "share = su10 / den1"]
+    order = [x for x in lines if re.fullmatch(r"if (so|do)\d\d:", x)]
+    assert order == ["if so00:", "if so01:", "if so10:", "if so11:",
+                     "if do00:", "if do01:", "if do10:", "if do11:"]  # fmt: skip
     ast.parse(kernel_source(SHAPE))
 
 
 @pytest.mark.parametrize(("pacts", "loops"), [(7, False), (8, True)])
 def test_pacts_are_unrolled_below_eight_and_members_only_from_eight(pacts, loops):
-    source = kernel_source(KernelShape(n=3, pacts=pacts, stake=(), dep=()))
+    source = kernel_source(KernelShape(n=3, pacts=pacts))
     assert ("for k in range(t_weight.shape[-1]):" in source) is loops
     assert ("if not membership[k, 2]:" in source) is loops  # deterrence, members only
     if not loops:  # the last pact's term of the last state's deterrence, in index order
@@ -39,7 +48,7 @@ def test_pacts_are_unrolled_below_eight_and_members_only_from_eight(pacts, loops
 
 
 def test_no_pacts_sum_to_zero():
-    assert "acc = 0.0" in kernel_source(KernelShape(n=1, pacts=0, stake=(), dep=()))
+    assert "acc = 0.0" in kernel_source(KernelShape(n=1, pacts=0))
 
 
 def test_a_shape_is_written_once_to_a_file_named_by_its_source(tmp_path, monkeypatch):
@@ -82,7 +91,7 @@ def test_a_folder_that_cannot_be_made_falls_back_to_the_temporary_folder(tmp_pat
 
 
 def test_the_kernel_of_a_shape_is_loaded_once_per_process():
-    shape = KernelShape(n=2, pacts=2, stake=(), dep=())
+    shape = KernelShape(n=2, pacts=2)
     assert kernel_files.kernels(shape) is kernel_files.kernels(shape)
     assert Path(kernel_files.kernels(shape).__file__).exists()
 
@@ -94,3 +103,21 @@ def test_the_moves_of_each_result_are_listed_in_move_order():
 
     first, moves = _spread_lists(np.array([0, 2, 0, 1, 0]), 4)
     assert first.tolist() == [0, 3, 4, 5, 5] and moves.tolist() == [0, 2, 4, 3, 1]
+
+
+def test_worlds_that_differ_in_their_pairs_share_a_kernel():
+    """The pairs are data (present, value), not part of the shape: a scenario with other
+    stakes compiles nothing new; the states and pacts are the shape."""
+    from dataclasses import replace
+
+    from conftest import ROOT
+
+    from sim.config import load_scenario
+    from sim.rules import compiled
+    from sim.rules.compile import compile_params
+
+    p = compile_params(load_scenario(ROOT / "configs" / "scenarios" / "korea_2024.toml"))
+    other = replace(p, stakes=np.where(p.stakes == 0, 0.5, 0.0))
+    assert other.stake_pairs != p.stake_pairs
+    shapes = [compiled._shape(q, compiled.held_terms(q)) for q in (p, other)]
+    assert shapes[0] == shapes[1] == KernelShape(n=3, pacts=4)

@@ -8,7 +8,7 @@ memory). The table is the configuration table (``Params.configs``, small pact sp
 for pact spaces too large to tabulate, the configurations met so far (``Params.seen``,
 one scenario); with a US player, the kernel adds the player's terms
 (:mod:`sim.rules.players`). The loop is generated for the world's shape (its states
-as named scalars, its pairs as constants: :mod:`sim.rules.kernel_source`) and compiled
+as named scalars: :mod:`sim.rules.kernel_source`) and compiled
 once per machine (:mod:`sim.rules.kernel_files`).
 
 It computes :func:`sim.rules.utility.settled`, :func:`~sim.rules.utility.terms_with` and
@@ -174,13 +174,8 @@ def _middle(attrs: Attributes, p: Params, ctx: Context, coop: Cooperation | None
 
 
 def _shape(p: Params, terms: ConfigTerms) -> KernelShape:
-    """The generated kernel's shape for ``p`` (states, pacts, stake and dependence pairs)."""
-    return KernelShape(
-        n=p.n_states,
-        pacts=terms.weight.shape[-1],
-        stake=tuple((int(q[0]), int(q[1])) for q in p.stake_pairs),
-        dep=tuple((int(q[0]), int(q[1])) for q in p.dependence_pairs),
-    )
+    """The generated kernel's shape for ``p`` (its states and pacts)."""
+    return KernelShape(n=p.n_states, pacts=terms.weight.shape[-1])
 
 
 def _rivalry(ctx: Context, p: Params) -> np.ndarray:
@@ -241,13 +236,13 @@ def _scenario_args(p: Params) -> tuple[tuple, tuple]:
     params = [per_run(p.entrapment_aversion, 1), per_run(runwise(p.reactivity, p, 1), 1),
               per_run(p.presence, 1), per_run(p.autonomy, 1),
               per_run(np.swapaxes(p.weights, -1, -2), 2)]  # fmt: skip
-    for group in (p.stake_pairs, p.dependence_pairs):
-        values = np.zeros((1, 0))
-        if group:
-            values = np.stack([np.asarray(q[2], dtype=float) for q in group], axis=-1)
-        first, second = ([q[x] for q in group] for x in (0, 1))
-        params += [np.array(first, dtype=np.int64), np.array(second, dtype=np.int64),
-                   per_run(values, 1)]  # fmt: skip
+    n = p.n_states
+    for group in (p.stake_pairs, p.dependence_pairs):  # each as (n, n): present, value
+        present = np.zeros((n, n), dtype=bool)
+        values = np.zeros((*(np.shape(group[0][2]) if group else ()), n, n))
+        for i, k, value in group:
+            present[i, k], values[..., i, k] = True, value
+        params += [present, per_run(values, 2)]
     cached = (shared, tuple(params))
     vars(p)["_compiled_args"] = cached
     return cached

@@ -1,13 +1,18 @@
 """The source of the valuation kernel (:func:`sim.rules.compiled.table_utility`,
 :func:`~sim.rules.compiled.move_utility`), written out for one
-world's shape: its number of states, of pacts (unrolled below 8) and its stake and
-dependence pairs (:class:`KernelShape`).
+world's shape: its number of states and of pacts (unrolled below 8; :class:`KernelShape`).
 
 Why generated: the kernel values ~17 rows per run and month, and written as loops over
 the states it spent most of its time on loop control, index arithmetic and small arrays
-(94 ns a row for three states); with the states' terms as named scalars and the pairs as
-constants, the same operations in the same order take 37-43 ns (``tests/test_compiled.py``
-checks the bits against :func:`sim.rules.utility.utility_given`, the definition). Each
+(94 ns a row for three states); with the states' terms as named scalars, the same
+operations in the same order take 37-43 ns (``tests/test_compiled.py`` checks the bits
+against :func:`sim.rules.utility.utility_given`, the definition). The stake and
+dependence pairs are data: every ordered pair of states is a statement, in index order,
+guarded by whether the scenario has the pair (``so{i}{k}``, ``do{i}{j}``), so worlds that
+differ in their pairs share one kernel (one compilation: 5-8 s for three states, 20-35 s
+for six on the project's machine) and add the same terms in the same order as
+``utility._leverage`` and ``_dependence``, which follow :attr:`Params.stake_pairs`'
+index order. Each
 line below emits one statement of the kernel, in the order of docs/model.md 3.1-3.2:
 ``utility.settled``, ``terms_with``, ``weigh``. Names: ``wt{i}{j}`` support's factor
 (goods + trade), ``sp{i}{j}`` supply's (affinity x goods), ``su{i}{j}`` support with the
@@ -25,7 +30,7 @@ MIDDLE = (
     "t_commit, t_entangle, t_weight, t_us_ties, t_cb_member, threat, risk, us_stake, "
     "trade_need, goods, affinity, aff_trade, co_cap, trade_share, membership, has_coop, flow, "
     "c_exposure, seen_us, seen_cb, c_economy, aversion, react, presence, autonomy, weights, "
-    "stake_i, stake_k, stake_v, dep_i, dep_j, dep_v, has_one, ijk, value, cost, payment, "
+    "stake_on, stake_v, dep_on, dep_v, has_one, ijk, value, cost, payment, "
     "visibility, entanglement, hostility, conflict_risk, has_partner, partner, has_player, "
     "player, riv"
 )
@@ -39,14 +44,11 @@ mode's own (``compiled.table_utility``, ``compiled.move_utility``)."""
 
 
 class KernelShape(NamedTuple):
-    """What a generated kernel is specialised to: ``n`` states, ``pacts`` (the table's
-    pact count), and the stake and dependence pairs ``((i, k), ...)``, ``((i, j), ...)``
-    in the scenario's order (:attr:`sim.rules.params.Params.stake_pairs`)."""
+    """What a generated kernel is specialised to: ``n`` states and ``pacts`` (the
+    table's pact count)."""
 
     n: int
     pacts: int
-    stake: tuple[tuple[int, int], ...]
-    dep: tuple[tuple[int, int], ...]
 
 
 class _Lines:
@@ -153,6 +155,7 @@ def _start(w: _Lines, n: int) -> None:
       *(f"wt{i}{j} = sp{i}{j} = su{i}{j} = s0{i}{j} = f{i}{j} = 0.0" for i, j in _pairs(n)),
       *(f"det{i} = spl{i} = exo{i} = eco{i} = pu{i} = 0.0" for i in range(n)),
       *(f"done{i} = False" for i in range(n)),
+      *(f"so{i}{j}, do{i}{j} = stake_on[{i}, {j}], dep_on[{i}, {j}]" for i, j in _pairs(n)),
       "last_c, last_b, last_q = -1, -1, -1")  # fmt: skip
 
 
@@ -242,11 +245,14 @@ def _shares(w: _Lines, shape: KernelShape) -> None:
             w(*(f"su{k}{j} = su{k}{j} + f{k}{j}" for j in range(n)))
         w(f"acc = su{k}0", *(f"acc += su{k}{j}" for j in range(1, n)),
           f"den{k} = acc if acc > 0 else 1.0")  # fmt: skip
-    w(*(f"lev{i} = 0.0" for i in range(n)), *(f"dep{i} = 0.0" for i in range(n)))
-    for s, (i, k) in enumerate(shape.stake):  # utility._leverage
-        w(f"lev{i} += stake_v[at(stake_v, b), {s}] * t_commit[c, {i}, {k}] * (su{k}{i} / den{k})")
-    for s, (i, j) in enumerate(shape.dep):  # utility._dependence
-        w(f"share = su{i}{j} / den{i}", f"dep{i} += share * share * dep_v[at(dep_v, b), {s}]")
+    w(*(f"lev{i} = 0.0" for i in range(n)), *(f"dep{i} = 0.0" for i in range(n)),
+      "sv, dv = at(stake_v, b), at(dep_v, b)")  # fmt: skip
+    for i, k in _pairs(n):  # utility._leverage: the scenario's pairs, in index order
+        with w.block(f"if so{i}{k}:"):
+            w(f"lev{i} += stake_v[sv, {i}, {k}] * t_commit[c, {i}, {k}] * (su{k}{i} / den{k})")
+    for i, j in _pairs(n):  # utility._dependence
+        with w.block(f"if do{i}{j}:"):
+            w(f"share = su{i}{j} / den{i}", f"dep{i} += share * share * dep_v[dv, {i}, {j}]")
 
 
 def _weighed(w: _Lines, shape: KernelShape, read: str) -> None:
