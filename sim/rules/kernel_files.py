@@ -3,9 +3,9 @@
 numba caches a compiled function next to its source file, so each world shape's kernel is
 written to a file named by its source's hash and imported from there: the first process
 to meet a shape compiles it (5-8 s for three states, 20-35 s for six), later processes
-and runs load the compiled code from the cache. The folder is ``$TRILATERAL_KERNEL_DIR`` if set, else
-``trilateral-sim/kernels`` in the user's cache folder (``$XDG_CACHE_HOME`` or
-``~/.cache``), else one in the system's temporary folder; a file is written to a
+and runs load the compiled code from the cache. The folder is ``$TRILATERAL_KERNEL_DIR``
+if set, else ``trilateral-sim/kernels`` in the user's cache folder (``$XDG_CACHE_HOME``
+or ``~/.cache``), else one in the system's temporary folder; a file is written to a
 temporary name and renamed, so processes meeting the same shape at once never read half
 of one.
 """
