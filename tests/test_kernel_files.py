@@ -25,17 +25,24 @@ def test_the_source_adds_each_pair_present_in_index_order():
     lines = [x.strip() for x in kernel_source(SHAPE).splitlines()]
     stake = [x for x in lines if x.startswith("lev") and "+=" in x]
     # pair (0, 1): stake x commitment x state 1's share from state 0
-    assert stake[1] == "lev0 += stake_v[sv, 0, 1] * t_commit[c, 0, 1] * (su10 / den1)"
-    assert len(stake) == 4 and lines[lines.index(stake[1]) - 1] == "if so01:"
+    assert stake[1] == "lev0 += stake_v[sv, 0, 1] * t_commit[c, 0, 1] * (su1_0 / den1)"
+    assert len(stake) == 4 and lines[lines.index(stake[1]) - 1] == "if so0_1:"
     # pair (1, 0): the squared share of state 1's support from 0
     dep = [x for x in lines if x.startswith("dep") and "+=" in x]
     assert dep[2] == "dep1 += share * share * dep_v[dv, 1, 0]"
     at = lines.index(dep[2])
-    assert lines[at - 2 : at] == ["if do10:", "share = su10 / den1"]
-    order = [x for x in lines if re.fullmatch(r"if (so|do)\d\d:", x)]
-    assert order == ["if so00:", "if so01:", "if so10:", "if so11:",
-                     "if do00:", "if do01:", "if do10:", "if do11:"]  # fmt: skip
+    assert lines[at - 2 : at] == ["if do1_0:", "share = su1_0 / den1"]
+    order = [x for x in lines if re.fullmatch(r"if (so|do)\d+_\d+:", x)]
+    assert order == ["if so0_0:", "if so0_1:", "if so1_0:", "if so1_1:",
+                     "if do0_0:", "if do0_1:", "if do1_0:", "if do1_1:"]  # fmt: skip
     ast.parse(kernel_source(SHAPE))
+
+
+def test_pair_names_stay_distinct_from_twelve_states():
+    """su{i}_{j}: without the separator, (1, 11) and (11, 1) would both be su111."""
+    source = kernel_source(KernelShape(n=12, pacts=2))
+    support = set(re.findall(r"\bsu\d+_\d+\b", source))
+    assert len(support) == 144 and {"su1_11", "su11_1"} <= support
 
 
 @pytest.mark.parametrize(("pacts", "loops"), [(7, False), (8, True)])
@@ -88,6 +95,23 @@ def test_a_folder_that_cannot_be_made_falls_back_to_the_temporary_folder(tmp_pat
     monkeypatch.setattr(tempfile, "tempdir", None)  # tempfile reads TMPDIR again
     fallback = tmp_path / "tmp" / f"trilateral-sim-kernels-{os.getuid()}"
     assert kernel_files.kernel_folder() == fallback
+
+
+def test_a_folder_anybody_can_write_to_is_refused(tmp_path, monkeypatch):
+    """numba's cache files are pickles: a chosen folder every user may write to is
+    passed over for this user's own folder in the temporary folder."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("TRILATERAL_KERNEL_DIR", str(shared))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    folder = kernel_files.kernel_folder()
+    assert folder == tmp_path / "tmp" / f"trilateral-sim-kernels-{os.getuid()}"
+    assert folder.stat().st_mode & 0o777 == 0o700  # made for this user only
 
 
 def test_the_kernel_of_a_shape_is_loaded_once_per_process():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import os
 import sys
 import tempfile
@@ -21,6 +22,7 @@ import threading
 from pathlib import Path
 from types import ModuleType
 
+from sim.rules import kernel_args
 from sim.rules.kernel_source import KernelShape, kernel_source
 
 _LOADED: dict[KernelShape, ModuleType] = {}
@@ -40,7 +42,9 @@ def kernels(shape: KernelShape) -> ModuleType:
 
 
 def kernel_folder() -> Path:
-    """Where generated kernels and numba's cache of them live (created if missing)."""
+    """Where generated kernels and numba's cache of them live (created if missing, for
+    this user only): the first candidate this user owns and may write and not every user
+    may (numba's cache files are pickles: a folder anybody can write to is refused)."""
     chosen = os.environ.get("TRILATERAL_KERNEL_DIR")
     if chosen:
         candidates = [Path(chosen)]
@@ -50,17 +54,22 @@ def kernel_folder() -> Path:
     candidates.append(Path(tempfile.gettempdir()) / f"trilateral-sim-kernels-{os.getuid()}")
     for folder in candidates:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = folder.stat()
         except OSError:
             continue
-        if os.access(folder, os.W_OK):
+        if os.access(folder, os.W_OK) and info.st_uid == os.getuid() and not info.st_mode & 0o002:
             return folder
     raise OSError(f"no writable folder for compiled kernels among {candidates}")
 
 
 def _load(source: str) -> ModuleType:
-    """Write ``source`` to its file (unless there) and import it."""
-    name = "table_utility_" + hashlib.sha256(source.encode()).hexdigest()[:20]
+    """Write ``source`` to its file (unless there) and import it. The file is named by
+    the hash of the source and of :mod:`sim.rules.kernel_args`, whose ``at`` numba
+    compiles into the kernel (its cache would not see that file change)."""
+    digest = hashlib.sha256(source.encode())
+    digest.update(inspect.getsource(kernel_args).encode())
+    name = "table_utility_" + digest.hexdigest()[:20]
     path = kernel_folder() / f"{name}.py"
     if not path.exists() or path.read_text() != source:
         part = path.with_name(f"{name}.{os.getpid()}.{threading.get_ident()}.part")

@@ -8,15 +8,15 @@ the states it spent most of its time on loop control, index arithmetic and small
 operations in the same order take 37-43 ns (``tests/test_compiled.py`` checks the bits
 against :func:`sim.rules.utility.utility_given`, the definition). The stake and
 dependence pairs are data: every ordered pair of states is a statement, in index order,
-guarded by whether the scenario has the pair (``so{i}{k}``, ``do{i}{j}``), so worlds that
+guarded by whether the scenario has the pair (``so{i}_{k}``, ``do{i}_{j}``), so worlds that
 differ in their pairs share one kernel (one compilation: 5-8 s for three states, 20-35 s
 for six on the project's machine) and add the same terms in the same order as
 ``utility._leverage`` and ``_dependence``, which follow :attr:`Params.stake_pairs`'
 index order. Each
 line below emits one statement of the kernel, in the order of docs/model.md 3.1-3.2:
-``utility.settled``, ``terms_with``, ``weigh``. Names: ``wt{i}{j}`` support's factor
-(goods + trade), ``sp{i}{j}`` supply's (affinity x goods), ``su{i}{j}`` support with the
-actions' flow ``f{i}{j}``, ``det{i} spl{i} exo{i} eco{i}`` the settled terms,
+``utility.settled``, ``terms_with``, ``weigh``. Names: ``wt{i}_{j}`` support's factor
+(goods + trade), ``sp{i}_{j}`` supply's (affinity x goods), ``su{i}_{j}`` support with the
+actions' flow ``f{i}_{j}``, ``det{i} spl{i} exo{i} eco{i}`` the settled terms,
 ``pu{i}`` a US player's push (players.player_terms).
 """
 
@@ -152,10 +152,10 @@ def _start(w: _Lines, n: int) -> None:
     w("has_need = need.shape[0] > 0", "rows_of_need = max(need.shape[0], 1)", "nr = -1",
       f"fl = np.empty(({n}, {n}))",
       *(f"{x} = np.empty({n})" for x in ("l_exp", "l_seen", "l_cb", "l_eco")),
-      *(f"wt{i}{j} = sp{i}{j} = su{i}{j} = s0{i}{j} = f{i}{j} = 0.0" for i, j in _pairs(n)),
+      *(f"wt{i}_{j} = sp{i}_{j} = su{i}_{j} = s0{i}_{j} = f{i}_{j} = 0.0" for i, j in _pairs(n)),
       *(f"det{i} = spl{i} = exo{i} = eco{i} = pu{i} = 0.0" for i in range(n)),
       *(f"done{i} = False" for i in range(n)),
-      *(f"so{i}{j}, do{i}{j} = stake_on[{i}, {j}], dep_on[{i}, {j}]" for i, j in _pairs(n)),
+      *(f"so{i}_{j}, do{i}_{j} = stake_on[{i}, {j}], dep_on[{i}, {j}]" for i, j in _pairs(n)),
       "last_c, last_b, last_q = -1, -1, -1")  # fmt: skip
 
 
@@ -180,13 +180,13 @@ def _row_inputs(w: _Lines, n: int) -> None:
           "l_cb[i] += vis * pair", "l_cb[j] += vis * pair",
           "l_exp[i] += entanglement[at(entanglement, b), k] * conflict_risk[b, j]")  # fmt: skip
     with w.block("if has_coop:"):
-        w(*(f"f{i}{j} = fl[{i}, {j}]" for i, j in _pairs(n)))
+        w(*(f"f{i}_{j} = fl[{i}, {j}]" for i, j in _pairs(n)))
     w("rr = react[at(react, b), 0]")
     with w.block("if b != last_b:  # the run's products the configurations' terms multiply"):
         w("ts = at(trade_share, b)")
         for i, j in _pairs(n):  # utility.support's factor, utility.supply's
-            w(f"wt{i}{j} = goods[b, {i}, {j}] + trade_share[ts, {i}, {j}] * trade_need[b, {i}]",
-              f"sp{i}{j} = affinity[b, {i}, {j}] * goods[b, {i}, {j}]")  # fmt: skip
+            w(f"wt{i}_{j} = goods[b, {i}, {j}] + trade_share[ts, {i}, {j}] * trade_need[b, {i}]",
+              f"sp{i}_{j} = affinity[b, {i}, {j}] * goods[b, {i}, {j}]")  # fmt: skip
 
 
 def _settled(w: _Lines, shape: KernelShape, read: str) -> None:
@@ -195,10 +195,10 @@ def _settled(w: _Lines, shape: KernelShape, read: str) -> None:
     n = shape.n
     with w.block("if c != last_c or b != last_b:"):
         w(*(f"done{i} = False" for i in range(n)))
-        w(*(f"su{i}{j} = t_commit[c, {i}, {j}] * wt{i}{j}" for i, j in _pairs(n)))
-        w(*(f"s0{i}{j} = su{i}{j}" for i, j in _pairs(n)), "last_c, last_b = c, b")
+        w(*(f"su{i}_{j} = t_commit[c, {i}, {j}] * wt{i}_{j}" for i, j in _pairs(n)))
+        w(*(f"s0{i}_{j} = su{i}_{j}" for i, j in _pairs(n)), "last_c, last_b = c, b")
     with w.block("else:  # the same configuration and run as the row before"):
-        w(*(f"su{i}{j} = s0{i}{j}" for i, j in _pairs(n)))
+        w(*(f"su{i}_{j} = s0{i}_{j}" for i, j in _pairs(n)))
     for i in range(n):
         with w.block(f"if not done{i} and ({read.format(i=i)}):"):
             w(f"done{i} = True", f"thr = threat[b, {i}]")
@@ -206,11 +206,11 @@ def _settled(w: _Lines, shape: KernelShape, read: str) -> None:
                 _pact_sum(w, shape.pacts, f"riv[b, {{k}}, {i}]", members_only=None)
                 w(f"pu{i} = rr * acc", f"thr = min(thr + pu{i}, 1.0)")
             _pact_sum(w, shape.pacts, f"co_cap[b, {{k}}, {i}]", members_only=i)  # _deterrence
-            w(f"det{i} = thr * (acc / (1.0 + abs(acc)))",
-              f"s_sup = t_commit[c, {i}, 0] * sp{i}0", f"s_ex = t_entangle[c, {i}, 0] * risk[b, 0]",
+            w(f"det{i} = thr * (acc / (1.0 + abs(acc)))", f"s_sup = t_commit[c, {i}, 0] * sp{i}_0",
+              f"s_ex = t_entangle[c, {i}, 0] * risk[b, 0]",
               f"s_eco = t_commit[c, {i}, 0] * aff_trade[b, {i}, 0]")  # fmt: skip
             for j in range(1, n):
-                w(f"s_sup += t_commit[c, {i}, {j}] * sp{i}{j}",
+                w(f"s_sup += t_commit[c, {i}, {j}] * sp{i}_{j}",
                   f"s_ex += t_entangle[c, {i}, {j}] * risk[b, {j}]",
                   f"s_eco += t_commit[c, {i}, {j}] * aff_trade[b, {i}, {j}]")  # fmt: skip
             w(f"spl{i}, exo{i}, eco{i} = s_sup, s_ex, trade_need[b, {i}] * s_eco")
@@ -242,17 +242,17 @@ def _shares(w: _Lines, shape: KernelShape) -> None:
     n = shape.n
     for k in range(n):
         with w.block("if has_coop:"):
-            w(*(f"su{k}{j} = su{k}{j} + f{k}{j}" for j in range(n)))
-        w(f"acc = su{k}0", *(f"acc += su{k}{j}" for j in range(1, n)),
+            w(*(f"su{k}_{j} = su{k}_{j} + f{k}_{j}" for j in range(n)))
+        w(f"acc = su{k}_0", *(f"acc += su{k}_{j}" for j in range(1, n)),
           f"den{k} = acc if acc > 0 else 1.0")  # fmt: skip
     w(*(f"lev{i} = 0.0" for i in range(n)), *(f"dep{i} = 0.0" for i in range(n)),
       "sv, dv = at(stake_v, b), at(dep_v, b)")  # fmt: skip
     for i, k in _pairs(n):  # utility._leverage: the scenario's pairs, in index order
-        with w.block(f"if so{i}{k}:"):
-            w(f"lev{i} += stake_v[sv, {i}, {k}] * t_commit[c, {i}, {k}] * (su{k}{i} / den{k})")
+        with w.block(f"if so{i}_{k}:"):
+            w(f"lev{i} += stake_v[sv, {i}, {k}] * t_commit[c, {i}, {k}] * (su{k}_{i} / den{k})")
     for i, j in _pairs(n):  # utility._dependence
-        with w.block(f"if do{i}{j}:"):
-            w(f"share = su{i}{j} / den{i}", f"dep{i} += share * share * dep_v[dv, {i}, {j}]")
+        with w.block(f"if do{i}_{j}:"):
+            w(f"share = su{i}_{j} / den{i}", f"dep{i} += share * share * dep_v[dv, {i}, {j}]")
 
 
 def _weighed(w: _Lines, shape: KernelShape, read: str) -> None:
@@ -267,8 +267,8 @@ def _weighed(w: _Lines, shape: KernelShape, read: str) -> None:
             w(f"sp_, ex, eco_ = spl{i}, exo{i}, eco{i}",
               f"seen, cb = t_us_ties[c, {i}], t_cb_member[c, {i}]")  # fmt: skip
             with w.block("if has_coop:"):
-                w(f"acc = affinity[b, {i}, 0] * f{i}0",
-                  *(f"acc += affinity[b, {i}, {j}] * f{i}{j}" for j in range(1, n)),
+                w(f"acc = affinity[b, {i}, 0] * f{i}_0",
+                  *(f"acc += affinity[b, {i}, {j}] * f{i}_{j}" for j in range(1, n)),
                   "sp_ = sp_ + acc", f"ex = ex + l_exp[{i}]", f"seen = seen + l_seen[{i}]",
                   f"cb = cb + rr * l_cb[{i}]", f"eco_ = eco_ + l_eco[{i}]")  # fmt: skip
             w(f"security = det{i} + sp_ / (1.0 + abs(sp_))",
