@@ -51,6 +51,7 @@ STEPS = (  # (module file, function): the round's steps and the engine around th
     ("round.py", "observe"),
     ("recorder.py", "add"),
     ("compiled.py", "table_utility"),
+    ("compiled.py", "move_utility"),
     ("utility.py", "settled"),
     ("utility.py", "terms_with"),
 )

@@ -29,7 +29,7 @@ import numpy as np
 from sim.rules.actions import Cooperation
 from sim.rules.arrays import runwise
 from sim.rules.context import Context
-from sim.rules.kernel_args import per_run
+from sim.rules.kernel_args import kept, per_run
 from sim.rules.kernel_files import kernels
 from sim.rules.kernel_source import KernelShape
 from sim.rules.params import Params
@@ -167,10 +167,7 @@ def _middle(attrs: Attributes, p: Params, ctx: Context, coop: Cooperation | None
                                ctx.co_capability)),
         *shared, *_coop_args(coop, p.n_states), *params, *_added_args(added, attrs, p), *player,
     )  # fmt: skip
-    loaded = vars(p).get("_kernels")
-    if loaded is None:  # kept with p, as its cached properties are
-        loaded = vars(p)["_kernels"] = kernels(_shape(p, terms))
-    return loaded, middle
+    return kernels(_shape(p, terms)), middle
 
 
 def _shape(p: Params, terms: ConfigTerms) -> KernelShape:
@@ -213,11 +210,9 @@ def _added_args(added: Added | None, attrs: Attributes, p: Params) -> list:
     if added is None:
         one = [False, np.zeros((1, 3), dtype=np.int64), *(np.zeros((1, 1, 1, 1)),) * 2]
         return one + [np.zeros((1, 1))] * 5 + [False, np.zeros((1, 1, 1))]
-    kinds = vars(p).get("_added_kinds")
-    if kinds is None:  # the kinds' parameters, laid out once per p
-        a = p.actions
-        kinds = vars(p)["_added_kinds"] = [per_run(x, 1) for x in (
-            a.payment, a.visibility, a.entanglement, p.hostility)]  # fmt: skip
+    a = p.actions  # the kinds' parameters, laid out once per p
+    kinds = kept(p, "_added_kinds", lambda: [per_run(x, 1) for x in (
+        a.payment, a.visibility, a.entanglement, p.hostility)])  # fmt: skip
     one = [True, np.ascontiguousarray(added.ijk, dtype=np.int64), _floats(added.value),
            _floats(added.cost), *kinds, _floats(attrs.conflict_risk),
            added.partner is not None]  # fmt: skip
@@ -228,10 +223,11 @@ def _added_args(added: Added | None, attrs: Attributes, p: Params) -> list:
 def _scenario_args(p: Params) -> tuple[tuple, tuple]:
     """The kernel's arguments that depend on ``p`` alone (the trade shares and
     membership, the states' parameters and the stake and dependence pairs), laid out once
-    per ``p`` and kept with it (as its cached properties are)."""
-    cached = vars(p).get("_compiled_args")
-    if cached is not None:
-        return cached
+    per ``p`` and kept with it (:func:`~sim.rules.kernel_args.kept`)."""
+    return kept(p, "_compiled_args", lambda: _lay_out(p))
+
+
+def _lay_out(p: Params) -> tuple[tuple, tuple]:
     shared = (per_run(p.trade_share, 2), p.space.membership)
     params = [per_run(p.entrapment_aversion, 1), per_run(runwise(p.reactivity, p, 1), 1),
               per_run(p.presence, 1), per_run(p.autonomy, 1),
@@ -243,9 +239,7 @@ def _scenario_args(p: Params) -> tuple[tuple, tuple]:
         for i, k, value in group:
             present[i, k], values[..., i, k] = True, value
         params += [present, per_run(values, 2)]
-    cached = (shared, tuple(params))
-    vars(p)["_compiled_args"] = cached
-    return cached
+    return shared, tuple(params)
 
 
 def _ints(x) -> np.ndarray:

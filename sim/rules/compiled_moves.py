@@ -15,6 +15,7 @@ from numba import njit
 
 from sim.rules.compiled import move_utility
 from sim.rules.context import Context
+from sim.rules.kernel_args import kept
 from sim.rules.pacts import LOWER, valid_moves
 from sim.rules.params import Params
 from sim.rules.utility import Attributes
@@ -78,19 +79,19 @@ def _plan(sp, valid_somewhere: np.ndarray) -> _Plan:
     """The :class:`_Plan` of the moves ``valid_somewhere (M,)`` (the status quo always),
     kept with the pact space for the next batch with the same moves (a month's batches
     mostly have the same)."""
-    kept = vars(sp).setdefault("_move_plans", {})
+    plans = kept(sp, "_move_plans", dict)
     key = valid_somewhere.tobytes()
-    plan = kept.get(key)
+    plan = plans.get(key)
     if plan is None:
-        if len(kept) >= _PLANS_KEPT:
-            kept.clear()
+        if len(plans) >= _PLANS_KEPT:
+            plans.clear()
         needed = np.zeros(len(sp.effect_move), dtype=bool)
         needed[sp.effect[valid_somewhere]] = True
         needed[sp.effect[0]] = True  # the status quo
         idx = np.flatnonzero(needed)
         slot = np.zeros(len(sp.effect_move), dtype=np.int64)  # effect -> its result's column
         slot[idx] = np.arange(len(idx))
-        plan = kept[key] = _Plan(
+        plan = plans[key] = _Plan(
             idx, sp.effect_move[idx].astype(np.int64), int(np.searchsorted(idx, sp.effect[0])),
             np.ascontiguousarray(sp.effect_need[idx]), _spread_lists(slot[sp.effect], len(idx)),
         )  # fmt: skip

@@ -17,9 +17,9 @@ def per_run(x, own: int) -> np.ndarray:
 
 
 def kept(p, name: str, build):
-    """``build()``, computed once per ``p`` (a frozen :class:`~sim.rules.params.Params`)
-    and kept with it under ``name``, as its cached properties are: the kernels'
-    arguments that depend on the scenario alone, laid out once instead of every month."""
+    """``build()``, computed once per ``p`` (a frozen object: :class:`~sim.rules.params.Params`,
+    a pact space) and kept with it under ``name``, as its cached properties are: what
+    depends on the scenario alone, laid out once instead of every month."""
     value = vars(p).get(name)
     if value is None:
         value = vars(p)[name] = build()
